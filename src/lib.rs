@@ -1,0 +1,22 @@
+//! kintone-line-gateway: kintone record changes become LINE pushes and office
+//! lights; LINE acknowledgements become kintone write-backs and replies.
+//!
+//! Follow an event through the modules:
+//!
+//! - **Notification loop:** `kintone` (webhook or poll) → `notify` (field
+//!   state, rules) → `store` outbox → `line` push → `indicator`.
+//! - **Acknowledgement loop:** `http` ingress → `line` signature check →
+//!   `store` inbox → `ack` (kintone write-back, then reply) → `indicator`.
+//!
+//! Supporting modules: `config` (TOML, every problem reported with its key),
+//! [`secret`] (values that never print), [`domain`] (identifiers parsed at the
+//! edge) and, behind the `sim` feature, [`sim`] — the LINE and kintone
+//! simulators used by the tests and by `demo`.
+
+#![forbid(unsafe_code)]
+
+pub mod domain;
+pub mod line;
+pub mod secret;
+#[cfg(feature = "sim")]
+pub mod sim;
