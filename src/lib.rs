@@ -20,3 +20,4 @@ pub mod line;
 pub mod secret;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod store;

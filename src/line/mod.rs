@@ -2,4 +2,7 @@
 //! token that makes Reply-vs-Push a compile-time rule, the API client and the
 //! Flex message builder.
 
+pub mod events;
 pub mod message;
+pub mod reply;
+pub mod signature;

@@ -1,0 +1,300 @@
+//! Webhook events, parsed from a verified body.
+//!
+//! Rules kept here: only a [`VerifiedWebhook`] (or an event the inbox stored
+//! after verifying it) is parsed; unknown event types become
+//! [`EventKind::Other`] and are ignored, never an error (LINE adds new ones);
+//! `mode: standby` events never carry a [`ReplyToken`], so they cannot be
+//! answered.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::reply::ReplyToken;
+use super::signature::VerifiedWebhook;
+use crate::domain::{LineGroupId, LineRoomId, LineUserId};
+
+/// A webhook body split into events, each kept as JSON for the inbox.
+#[derive(Debug)]
+pub struct WebhookBatch {
+    pub destination: String,
+    pub events: Vec<EventEnvelope>,
+}
+
+/// One event's identity and its JSON, as stored in the inbox.
+#[derive(Debug, Clone)]
+pub struct EventEnvelope {
+    /// `webhookEventId`: the key LINE redeliveries share.
+    pub id: String,
+    /// `timestamp`, ms since the epoch.
+    pub timestamp_ms: i64,
+    pub kind: String,
+    pub json: String,
+}
+
+/// The body was signed but is not a webhook we can read.
+#[derive(Debug, thiserror::Error)]
+#[error("malformed webhook body: {0}")]
+pub struct Malformed(pub String);
+
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    destination: String,
+    events: Vec<Value>,
+}
+
+impl VerifiedWebhook {
+    /// Splits the body into events.
+    ///
+    /// # Errors
+    /// [`Malformed`] when the body is not JSON, has no `events` array, or an
+    /// event lacks `webhookEventId`, `type` or `timestamp`.
+    pub fn into_batch(self) -> Result<WebhookBatch, Malformed> {
+        let body: Body =
+            serde_json::from_slice(self.body()).map_err(|e| Malformed(e.to_string()))?;
+        let events = body
+            .events
+            .into_iter()
+            .enumerate()
+            .map(|(i, ev)| envelope(&ev).map_err(|m| Malformed(format!("events[{i}]: {m}"))))
+            .collect::<Result<_, _>>()?;
+        Ok(WebhookBatch {
+            destination: body.destination,
+            events,
+        })
+    }
+}
+
+fn envelope(ev: &Value) -> Result<EventEnvelope, String> {
+    let id = ev
+        .get("webhookEventId")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.len() <= 64)
+        .ok_or("missing webhookEventId")?;
+    let kind = ev
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("missing type")?;
+    let timestamp_ms = ev
+        .get("timestamp")
+        .and_then(Value::as_i64)
+        .ok_or("missing timestamp")?;
+    Ok(EventEnvelope {
+        id: id.to_owned(),
+        timestamp_ms,
+        kind: kind.to_owned(),
+        json: ev.to_string(),
+    })
+}
+
+/// Who an event came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    User(LineUserId),
+    Group {
+        group: LineGroupId,
+        user: Option<LineUserId>,
+    },
+    Room {
+        room: LineRoomId,
+        user: Option<LineUserId>,
+    },
+    /// A source shape we do not know; such events are ignored.
+    Unknown,
+}
+
+impl Source {
+    /// The user who acted, when LINE tells us.
+    pub fn user(&self) -> Option<&LineUserId> {
+        match self {
+            Source::User(u) => Some(u),
+            Source::Group { user, .. } | Source::Room { user, .. } => user.as_ref(),
+            Source::Unknown => None,
+        }
+    }
+}
+
+/// What happened, with the reply token where LINE gave one (active mode only).
+#[derive(Debug)]
+pub enum EventKind {
+    Postback {
+        data: String,
+        reply: Option<ReplyToken>,
+    },
+    /// A text message (other message types carry `text: None`).
+    Message {
+        text: Option<String>,
+        reply: Option<ReplyToken>,
+    },
+    Follow {
+        reply: Option<ReplyToken>,
+    },
+    Unfollow,
+    Join {
+        reply: Option<ReplyToken>,
+    },
+    Leave,
+    /// Any other type: ignored.
+    Other(String),
+}
+
+/// A parsed event, ready for the acknowledgement worker.
+#[derive(Debug)]
+pub struct InboundEvent {
+    pub id: String,
+    pub timestamp_ms: i64,
+    pub redelivery: bool,
+    pub standby: bool,
+    pub source: Source,
+    pub kind: EventKind,
+}
+
+/// Parses one event the inbox stored after verification. `received_at_ms` is
+/// when the gateway received it (the reply deadline counts from the earlier
+/// of that and the event's own timestamp).
+///
+/// # Errors
+/// [`Malformed`] when the JSON is not an event.
+pub fn parse_event(json: &str, received_at_ms: i64) -> Result<InboundEvent, Malformed> {
+    let ev: Value = serde_json::from_str(json).map_err(|e| Malformed(e.to_string()))?;
+    let env = envelope(&ev).map_err(Malformed)?;
+    let standby = ev.get("mode").and_then(Value::as_str) == Some("standby");
+    let redelivery = ev
+        .pointer("/deliveryContext/isRedelivery")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    // Standby events must never be answered: drop any token they carry.
+    let reply = || -> Option<ReplyToken> {
+        if standby {
+            return None;
+        }
+        let token = ev.get("replyToken").and_then(Value::as_str)?;
+        ReplyToken::issue(token, env.timestamp_ms, received_at_ms)
+    };
+    let kind = match env.kind.as_str() {
+        "postback" => EventKind::Postback {
+            data: ev
+                .pointer("/postback/data")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            reply: reply(),
+        },
+        "message" => EventKind::Message {
+            text: (ev.pointer("/message/type").and_then(Value::as_str) == Some("text"))
+                .then(|| ev.pointer("/message/text").and_then(Value::as_str))
+                .flatten()
+                .map(str::to_owned),
+            reply: reply(),
+        },
+        "follow" => EventKind::Follow { reply: reply() },
+        "unfollow" => EventKind::Unfollow,
+        "join" => EventKind::Join { reply: reply() },
+        "leave" => EventKind::Leave,
+        other => EventKind::Other(other.to_owned()),
+    };
+    Ok(InboundEvent {
+        id: env.id,
+        timestamp_ms: env.timestamp_ms,
+        redelivery,
+        standby,
+        source: parse_source(ev.get("source")),
+        kind,
+    })
+}
+
+fn parse_source(src: Option<&Value>) -> Source {
+    let Some(src) = src else {
+        return Source::Unknown;
+    };
+    let field = |k: &str| src.get(k).and_then(Value::as_str);
+    let user = field("userId").and_then(|u| LineUserId::parse(u).ok());
+    match field("type") {
+        Some("user") => user.map_or(Source::Unknown, Source::User),
+        Some("group") => field("groupId")
+            .and_then(|g| LineGroupId::parse(g).ok())
+            .map_or(Source::Unknown, |group| Source::Group { group, user }),
+        Some("room") => field("roomId")
+            .and_then(|r| LineRoomId::parse(r).ok())
+            .map_or(Source::Unknown, |room| Source::Room { room, user }),
+        _ => Source::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::line::signature::{ChannelSecret, RawWebhook};
+    use crate::secret::Secret;
+
+    const USER: &str = "U4af4980629aaaaaaaaaaaaaaaaaaaaaa";
+
+    fn verified(body: &str) -> VerifiedWebhook {
+        let secret = ChannelSecret::new(Secret::new("s"));
+        RawWebhook {
+            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
+            signature: Some(secret.sign(body.as_bytes())),
+        }
+        .verify(&secret)
+        .unwrap()
+    }
+
+    fn postback(mode: &str) -> String {
+        format!(
+            r#"{{"type":"postback","mode":"{mode}","timestamp":1700000000000,"webhookEventId":"01H","deliveryContext":{{"isRedelivery":true}},"source":{{"type":"user","userId":"{USER}"}},"replyToken":"tok","postback":{{"data":"ack:v1::1:2:x"}}}}"#
+        )
+    }
+
+    #[test]
+    fn splits_batch_and_keeps_unknown_types() {
+        let body = format!(
+            r#"{{"destination":"Ux","events":[{},{{"type":"brandNewThing","timestamp":1,"webhookEventId":"02"}}]}}"#,
+            postback("active")
+        );
+        let batch = verified(&body).into_batch().unwrap();
+        assert_eq!(batch.events.len(), 2);
+        assert_eq!(batch.events[1].kind, "brandNewThing");
+        let other = parse_event(&batch.events[1].json, 5).unwrap();
+        assert!(matches!(other.kind, EventKind::Other(ref t) if t == "brandNewThing"));
+    }
+
+    #[test]
+    fn empty_events_is_a_valid_batch() {
+        let batch = verified(r#"{"destination":"U1","events":[]}"#)
+            .into_batch()
+            .unwrap();
+        assert!(batch.events.is_empty());
+    }
+
+    #[test]
+    fn malformed_bodies_are_errors() {
+        assert!(verified("{not json").into_batch().is_err());
+        assert!(verified(r#"{"events":{}}"#).into_batch().is_err());
+        assert!(verified(r#"{"events":[{"type":"postback"}]}"#)
+            .into_batch()
+            .is_err());
+    }
+
+    #[test]
+    fn postback_carries_token_and_source() {
+        let ev = parse_event(&postback("active"), 1_700_000_000_500).unwrap();
+        assert!(ev.redelivery);
+        assert_eq!(ev.source.user().map(LineUserId::as_str), Some(USER));
+        match ev.kind {
+            EventKind::Postback { data, reply } => {
+                assert_eq!(data, "ack:v1::1:2:x");
+                let token = reply.unwrap();
+                // Deadline counts from the earlier of event time and receipt.
+                assert_eq!(token.started_at_ms(), 1_700_000_000_000);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn standby_events_have_no_reply_token() {
+        let ev = parse_event(&postback("standby"), 0).unwrap();
+        assert!(ev.standby);
+        assert!(matches!(ev.kind, EventKind::Postback { reply: None, .. }));
+    }
+}

@@ -1,0 +1,321 @@
+//! The inbox: LINE events, stored (deduplicated on `webhookEventId`) before the
+//! webhook is answered, then worked through by the acknowledgement worker.
+//!
+//! An event's progress is kept here step by step (`stage`, `reply_attempted`),
+//! so a crash at any point resumes without doing a step twice.
+
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::audit::AckRecord;
+use super::{Store, StoreError};
+use crate::line::events::EventEnvelope;
+
+/// How far an acknowledgement has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Nothing written to kintone yet.
+    New,
+    /// A write-back was started; it may or may not have reached kintone.
+    Writing,
+    /// The write-back is confirmed.
+    Written,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::New => "new",
+            Stage::Writing => "writing",
+            Stage::Written => "written",
+        }
+    }
+
+    fn parse(s: &str) -> Stage {
+        match s {
+            "writing" => Stage::Writing,
+            "written" => Stage::Written,
+            _ => Stage::New,
+        }
+    }
+}
+
+/// A stored event and its progress.
+#[derive(Debug, Clone)]
+pub struct InboxRow {
+    pub seq: i64,
+    pub event_id: String,
+    pub kind: String,
+    pub json: String,
+    pub event_ts_ms: i64,
+    pub received_ms: i64,
+    pub stage: Stage,
+    pub writeback_ref: Option<String>,
+    pub reply_attempted: bool,
+    pub attempts: i64,
+}
+
+/// What an insert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Inserted {
+    pub new: usize,
+    pub duplicates: usize,
+}
+
+/// How an event's processing ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    Done,
+    Failed,
+}
+
+fn row(r: &Row<'_>) -> rusqlite::Result<InboxRow> {
+    Ok(InboxRow {
+        seq: r.get(0)?,
+        event_id: r.get(1)?,
+        kind: r.get(2)?,
+        json: r.get(3)?,
+        event_ts_ms: r.get(4)?,
+        received_ms: r.get(5)?,
+        stage: Stage::parse(&r.get::<_, String>(6)?),
+        writeback_ref: r.get(7)?,
+        reply_attempted: r.get(8)?,
+        attempts: r.get(9)?,
+    })
+}
+
+const COLUMNS: &str = "seq, event_id, kind, json, event_ts_ms, received_ms, stage, \
+                       writeback_ref, reply_attempted, attempts";
+
+impl Store {
+    /// Stores new events; events already stored (LINE redeliveries, relay
+    /// retries) are counted as duplicates and left alone.
+    ///
+    /// # Errors
+    /// The write or commit failed: nothing was stored, answer 5xx.
+    pub async fn inbox_insert(
+        &self,
+        events: Vec<EventEnvelope>,
+        received_ms: i64,
+    ) -> Result<Inserted, StoreError> {
+        self.call(move |c| {
+            let mut st = c.prepare_cached(
+                "INSERT OR IGNORE INTO inbox(event_id, kind, json, event_ts_ms, received_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut out = Inserted::default();
+            for e in &events {
+                if st.execute(params![e.id, e.kind, e.json, e.timestamp_ms, received_ms])? == 1 {
+                    out.new += 1;
+                } else {
+                    out.duplicates += 1;
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Pending events whose next attempt is due, oldest event first.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn inbox_due(&self, now_ms: i64, limit: i64) -> Result<Vec<InboxRow>, StoreError> {
+        self.call(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM inbox WHERE state = 'pending' AND next_attempt_ms <= ?1
+                 ORDER BY event_ts_ms, seq LIMIT ?2"
+            ))?;
+            let rows = st.query_map(params![now_ms, limit], row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// One event by its `webhookEventId`.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn inbox_get(&self, event_id: &str) -> Result<Option<InboxRow>, StoreError> {
+        let id = event_id.to_owned();
+        self.call(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {COLUMNS} FROM inbox WHERE event_id = ?1"),
+                [id],
+                row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Records the write-back stage (and what it produced), counting an attempt
+    /// when entering `Writing`.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn inbox_set_stage(
+        &self,
+        seq: i64,
+        stage: Stage,
+        writeback_ref: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE inbox SET stage = ?2, writeback_ref = COALESCE(?3, writeback_ref),
+                    attempts = attempts + (?2 = 'writing')
+                 WHERE seq = ?1",
+                params![seq, stage.as_str(), writeback_ref],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Marks that the Reply API is about to be called: a crash after this never
+    /// calls it again for this event (the token is single-use).
+    ///
+    /// # Errors
+    /// The write failed: do not call Reply.
+    pub async fn inbox_mark_reply_attempted(&self, seq: i64) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.execute("UPDATE inbox SET reply_attempted = 1 WHERE seq = ?1", [seq])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Schedules another attempt.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn inbox_retry_at(
+        &self,
+        seq: i64,
+        next_attempt_ms: i64,
+        error: String,
+    ) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE inbox SET next_attempt_ms = ?2, last_error = ?3 WHERE seq = ?1",
+                params![seq, next_attempt_ms, error],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Ends an event's processing, writing its audit row in the same
+    /// transaction.
+    ///
+    /// # Errors
+    /// The write failed: the event stays pending and is resumed.
+    pub async fn inbox_finish(
+        &self,
+        seq: i64,
+        how: Finish,
+        error: Option<String>,
+        audit: Option<AckRecord>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.call(move |c| {
+            let state = match how {
+                Finish::Done => "done",
+                Finish::Failed => "failed",
+            };
+            c.execute(
+                "UPDATE inbox SET state = ?2, last_error = COALESCE(?3, last_error),
+                    finished_ms = ?4 WHERE seq = ?1",
+                params![seq, state, error, now_ms],
+            )?;
+            if let Some(a) = audit {
+                super::audit::insert(c, &a)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Events not yet finished.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn inbox_pending_count(&self) -> Result<i64, StoreError> {
+        self.call(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM inbox WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: &str) -> EventEnvelope {
+        EventEnvelope {
+            id: id.into(),
+            timestamp_ms: 10,
+            kind: "postback".into(),
+            json: "{}".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn dedupes_and_tracks_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let r = store
+            .inbox_insert(vec![ev("a"), ev("b")], 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            r,
+            Inserted {
+                new: 2,
+                duplicates: 0
+            }
+        );
+        let r = store.inbox_insert(vec![ev("a")], 200).await.unwrap();
+        assert_eq!(
+            r,
+            Inserted {
+                new: 0,
+                duplicates: 1
+            }
+        );
+
+        let due = store.inbox_due(1_000, 10).await.unwrap();
+        assert_eq!(due.len(), 2);
+        let a = &due[0];
+        store
+            .inbox_set_stage(a.seq, Stage::Writing, None)
+            .await
+            .unwrap();
+        store
+            .inbox_set_stage(a.seq, Stage::Written, Some("c9".into()))
+            .await
+            .unwrap();
+        store.inbox_mark_reply_attempted(a.seq).await.unwrap();
+        let a = store.inbox_get("a").await.unwrap().unwrap();
+        assert_eq!(a.stage, Stage::Written);
+        assert_eq!(a.writeback_ref.as_deref(), Some("c9"));
+        assert!(a.reply_attempted);
+        assert_eq!(a.attempts, 1);
+
+        store
+            .inbox_retry_at(a.seq, 5_000, "later".into())
+            .await
+            .unwrap();
+        assert_eq!(store.inbox_due(1_000, 10).await.unwrap().len(), 1);
+        store
+            .inbox_finish(a.seq, Finish::Done, None, None, 6_000)
+            .await
+            .unwrap();
+        assert_eq!(store.inbox_due(10_000, 10).await.unwrap().len(), 1);
+        assert_eq!(store.inbox_pending_count().await.unwrap(), 1);
+    }
+}

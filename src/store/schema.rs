@@ -1,0 +1,198 @@
+//! Schema migrations, applied in order and recorded in `PRAGMA user_version`.
+//! A migration, once released, is never edited: add a new one.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the acknowledgement loop and the notification loop.
+    r"
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+    -- LINE events, written (and fsynced) before the webhook is answered.
+    CREATE TABLE inbox(
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        json TEXT NOT NULL,
+        event_ts_ms INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',      -- pending | done | failed
+        stage TEXT NOT NULL DEFAULT 'new',          -- ack progress: new | writing | written
+        writeback_ref TEXT,                         -- comment id / revision the write-back produced
+        reply_attempted INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        finished_ms INTEGER
+    );
+    CREATE INDEX inbox_pending ON inbox(next_attempt_ms) WHERE state = 'pending';
+
+    CREATE TABLE staff(
+        line_user_id TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        kintone_user TEXT,
+        linked_ms INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX staff_kintone ON staff(kintone_user) WHERE kintone_user IS NOT NULL;
+    CREATE TABLE invites(
+        code TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        kintone_user TEXT,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        used_by TEXT,
+        used_ms INTEGER
+    );
+    CREATE TABLE invite_failures(line_user_id TEXT NOT NULL, at_ms INTEGER NOT NULL);
+    CREATE INDEX invite_failures_user ON invite_failures(line_user_id, at_ms);
+    CREATE TABLE profiles(
+        line_user_id TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        fetched_ms INTEGER NOT NULL
+    );
+    CREATE TABLE groups(
+        group_id TEXT PRIMARY KEY,
+        name TEXT,
+        joined_ms INTEGER NOT NULL,
+        left_ms INTEGER
+    );
+
+    -- The audit trail of acknowledgements.
+    CREATE TABLE acks(
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        event_id TEXT NOT NULL UNIQUE,
+        line_user_id TEXT,
+        actor TEXT NOT NULL,
+        app INTEGER NOT NULL,
+        record INTEGER NOT NULL,
+        notification TEXT NOT NULL,
+        method TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reply TEXT NOT NULL
+    );
+    CREATE INDEX acks_at ON acks(at_ms);
+
+    -- Notification loop: last seen value of each watched field.
+    CREATE TABLE field_state(
+        app INTEGER NOT NULL,
+        record INTEGER NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        PRIMARY KEY(app, record, field)
+    );
+    CREATE TABLE app_baseline(app INTEGER PRIMARY KEY, done_ms INTEGER NOT NULL);
+    CREATE TABLE watermarks(app INTEGER PRIMARY KEY, updated TEXT NOT NULL);
+    -- Revisions the gateway itself wrote: their webhooks and polls are echoes.
+    CREATE TABLE own_writes(
+        app INTEGER NOT NULL,
+        record INTEGER NOT NULL,
+        revision INTEGER NOT NULL,
+        at_ms INTEGER NOT NULL,
+        PRIMARY KEY(app, record, revision)
+    );
+    -- kintone webhook ids already taken in.
+    CREATE TABLE kintone_seen(id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
+    -- Record revisions already examined (webhook and poll dedupe).
+    CREATE TABLE revisions_seen(
+        app INTEGER NOT NULL,
+        record INTEGER NOT NULL,
+        revision INTEGER NOT NULL,
+        at_ms INTEGER NOT NULL,
+        PRIMARY KEY(app, record, revision)
+    );
+    -- kintone changes waiting to be examined (webhook hints and polled records).
+    CREATE TABLE changes(
+        seq INTEGER PRIMARY KEY,
+        app INTEGER NOT NULL,
+        record INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        payload TEXT,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        received_ms INTEGER NOT NULL
+    );
+    CREATE INDEX changes_pending ON changes(next_attempt_ms) WHERE state = 'pending';
+
+    -- One row per notification (a record transition for one rule).
+    CREATE TABLE notifications(
+        id TEXT PRIMARY KEY,
+        app INTEGER NOT NULL,
+        record INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        from_value TEXT,
+        to_value TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        buzz INTEGER NOT NULL DEFAULT 0,
+        acked_ms INTEGER,
+        acked_by TEXT
+    );
+    CREATE INDEX notifications_open ON notifications(created_ms) WHERE acked_ms IS NULL;
+    -- What each recipient is owed, before it is batched into a push.
+    CREATE TABLE deliveries(
+        seq INTEGER PRIMARY KEY,
+        notification TEXT NOT NULL REFERENCES notifications(id),
+        recipient TEXT NOT NULL,
+        bubble TEXT NOT NULL,
+        alt_text TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        push_id INTEGER
+    );
+    CREATE INDEX deliveries_unbatched ON deliveries(recipient, created_ms) WHERE push_id IS NULL;
+    -- Push requests: body and retry key fixed before the first attempt.
+    CREATE TABLE outbox(
+        id INTEGER PRIMARY KEY,
+        retry_key TEXT NOT NULL UNIQUE,
+        recipients TEXT NOT NULL,
+        messages TEXT NOT NULL,
+        message_count INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',      -- pending | sent | dead
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+        created_ms INTEGER NOT NULL,
+        sent_ms INTEGER,
+        request_id TEXT,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox(next_attempt_ms) WHERE state = 'pending';
+    CREATE TABLE last_push(recipient TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
+
+    -- Counters that survive restarts (daily kintone requests, fallbacks …).
+    CREATE TABLE counters(name TEXT NOT NULL, day TEXT NOT NULL, value INTEGER NOT NULL,
+        PRIMARY KEY(name, day));
+    ",
+];
+
+/// Applies the migrations this database has not seen yet.
+///
+/// # Errors
+/// A migration failed (the database is left at the previous version), or the
+/// database is newer than this binary.
+pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let current: usize = conn
+        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .map(|v| usize::try_from(v).unwrap_or(usize::MAX))?;
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::Invalid(format!(
+            "database schema version {current} is newer than this gateway ({}); upgrade the gateway",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(i + 1).unwrap_or(i64::MAX),
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
