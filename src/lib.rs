@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod domain;
 pub mod line;
 pub mod secret;

@@ -1,0 +1,256 @@
+//! A TOML walker that collects every problem with its key instead of stopping
+//! at the first, so `check-config` can list them all at once.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::{Table, Value};
+
+use crate::secret::{Secret, SecretSource};
+
+/// One thing wrong with the config, with the key it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.key, self.message)
+        }
+    }
+}
+
+/// Collects problems while values are read.
+#[derive(Debug)]
+pub struct Reader {
+    pub problems: Vec<Problem>,
+    /// Relative secret paths are resolved against this folder.
+    pub base_dir: PathBuf,
+    pub credentials_dir: Option<PathBuf>,
+}
+
+/// Joins a key path: `line` + `api_base` → `line.api_base`.
+pub fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+impl Reader {
+    pub fn new(base_dir: &Path, credentials_dir: Option<PathBuf>) -> Self {
+        Reader {
+            problems: Vec::new(),
+            base_dir: base_dir.to_owned(),
+            credentials_dir,
+        }
+    }
+
+    /// Records a problem.
+    pub fn problem(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Reports keys of `table` that are not in `known` (typos must not pass
+    /// silently).
+    pub fn unknown_keys(&mut self, table: &Table, prefix: &str, known: &[&str]) {
+        for k in table.keys() {
+            if !known.contains(&k.as_str()) {
+                self.problem(join(prefix, k), "unknown key");
+            }
+        }
+    }
+
+    fn typed<'a, T>(
+        &mut self,
+        t: &'a Table,
+        prefix: &str,
+        key: &str,
+        what: &str,
+        get: impl Fn(&'a Value) -> Option<T>,
+    ) -> Option<T> {
+        let v = t.get(key)?;
+        let out = get(v);
+        if out.is_none() {
+            self.problem(
+                join(prefix, key),
+                format!("expected {what}, found {}", v.type_str()),
+            );
+        }
+        out
+    }
+
+    /// An optional string.
+    pub fn opt_str(&mut self, t: &Table, prefix: &str, key: &str) -> Option<String> {
+        self.typed(t, prefix, key, "a string", |v| {
+            v.as_str().map(str::to_owned)
+        })
+    }
+
+    /// A required string.
+    pub fn str(&mut self, t: &Table, prefix: &str, key: &str) -> Option<String> {
+        let v = self.opt_str(t, prefix, key);
+        if !t.contains_key(key) {
+            self.problem(join(prefix, key), "missing (required)");
+        }
+        v
+    }
+
+    /// An optional integer.
+    pub fn opt_int(&mut self, t: &Table, prefix: &str, key: &str) -> Option<i64> {
+        self.typed(t, prefix, key, "an integer", Value::as_integer)
+    }
+
+    /// An optional boolean.
+    pub fn opt_bool(&mut self, t: &Table, prefix: &str, key: &str) -> Option<bool> {
+        self.typed(t, prefix, key, "true or false", Value::as_bool)
+    }
+
+    /// An optional table.
+    pub fn opt_table<'a>(&mut self, t: &'a Table, prefix: &str, key: &str) -> Option<&'a Table> {
+        self.typed(t, prefix, key, "a table", Value::as_table)
+    }
+
+    /// An optional array of tables (`[[key]]`).
+    pub fn tables<'a>(&mut self, t: &'a Table, prefix: &str, key: &str) -> Vec<&'a Table> {
+        let Some(arr) = self.typed(t, prefix, key, "an array of tables", Value::as_array) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, v) in arr.iter().enumerate() {
+            match v.as_table() {
+                Some(tab) => out.push(tab),
+                None => self.problem(format!("{}[{i}]", join(prefix, key)), "expected a table"),
+            }
+        }
+        out
+    }
+
+    /// An optional array of strings.
+    pub fn opt_strings(&mut self, t: &Table, prefix: &str, key: &str) -> Option<Vec<String>> {
+        self.typed(t, prefix, key, "an array of strings", |v| {
+            v.as_array()?
+                .iter()
+                .map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+    }
+
+    /// An optional duration written like `"30s"`, `"2m"`, `"1h 30m"`, `"500ms"`.
+    pub fn opt_duration(&mut self, t: &Table, prefix: &str, key: &str) -> Option<Duration> {
+        let s = self.opt_str(t, prefix, key)?;
+        match parse_duration(&s) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.problem(join(prefix, key), e);
+                None
+            }
+        }
+    }
+
+    /// A secret reference: `{ file = "…" }` or `{ credential = "…" }`, loaded
+    /// now. A literal string is refused: secrets are never inline.
+    pub fn secret(&mut self, t: &Table, prefix: &str, key: &str, required: bool) -> Option<Secret> {
+        let full = join(prefix, key);
+        let Some(v) = t.get(key) else {
+            if required {
+                self.problem(
+                    full,
+                    "missing (required): { file = \"…\" } or { credential = \"…\" }",
+                );
+            }
+            return None;
+        };
+        let source = match v {
+            Value::String(_) => {
+                self.problem(
+                    full,
+                    "secrets are never written inline; use { file = \"/path\" } or { credential = \"name\" } (systemd LoadCredential)",
+                );
+                return None;
+            }
+            Value::Table(tab) => {
+                self.unknown_keys(tab, &full, &["file", "credential"]);
+                match (tab.get("file"), tab.get("credential")) {
+                    (Some(Value::String(f)), None) => SecretSource::File(self.base_dir.join(f)),
+                    (None, Some(Value::String(c))) if !c.contains('/') && !c.is_empty() => {
+                        SecretSource::Credential(c.clone())
+                    }
+                    _ => {
+                        self.problem(
+                            full,
+                            "expected exactly one of file = \"/path\" or credential = \"name\"",
+                        );
+                        return None;
+                    }
+                }
+            }
+            other => {
+                self.problem(
+                    full,
+                    format!(
+                        "expected {{ file = … }} or {{ credential = … }}, found {}",
+                        other.type_str()
+                    ),
+                );
+                return None;
+            }
+        };
+        match source.load(self.credentials_dir.as_deref()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.problem(full, e.to_string());
+                None
+            }
+        }
+    }
+}
+
+/// Parses a friendly duration (`"30s"`, `"2m"`, `"1h 30m"`, `"500ms"`).
+///
+/// # Errors
+/// A message saying what is expected.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d: jiff::SignedDuration = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration; write e.g. \"30s\", \"2m\", \"1h\""))?;
+    Duration::try_from(d).map_err(|_| format!("{s:?} must not be negative"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-5s").is_err());
+    }
+
+    #[test]
+    fn collects_problems_with_keys() {
+        let t: Table = toml::from_str("a = 1\nb = \"x\"\nsec = \"inline\"\nzzz = 2").unwrap();
+        let mut r = Reader::new(Path::new("/"), None);
+        assert_eq!(r.opt_str(&t, "s", "a"), None);
+        assert_eq!(r.str(&t, "s", "missing"), None);
+        assert_eq!(r.secret(&t, "s", "sec", true), None);
+        r.unknown_keys(&t, "s", &["a", "b", "sec"]);
+        let keys: Vec<_> = r.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["s.a", "s.missing", "s.sec", "s.zzz"]);
+        assert!(!r.problems[2].message.contains("inline\""));
+    }
+}

@@ -1,0 +1,120 @@
+use std::os::unix::fs::PermissionsExt;
+
+use super::*;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text, mode) in [
+            ("secret", "chan-secret", 0o600),
+            ("token", "access", 0o600),
+            ("app", "apptoken", 0o600),
+            ("open", "leaky", 0o644),
+            ("hook", "abcdefghijklmnopqrstuvwxyz012345", 0o600),
+        ] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        Fixture { dir }
+    }
+
+    fn parse(&self, text: &str) -> Result<Config, Vec<Problem>> {
+        Config::parse(text, self.dir.path(), Path::new("test.toml"))
+    }
+}
+
+const GOOD: &str = r#"
+state_dir = "/tmp/klg"
+site = "tokyo"
+[server]
+listen = "127.0.0.1:0"
+[line]
+channel_secret = { file = "secret" }
+access_token = { file = "token" }
+reply_deadline = "20s"
+[kintone]
+base_url = "https://example.cybozu.com"
+[[kintone.apps]]
+id = 42
+name = "Approvals"
+api_token = { file = "app" }
+webhook_token = { file = "hook" }
+ack = { method = "fields", fields = { Acked_by = "{{name}}", Acked_at = "{{time}}" } }
+"#;
+
+#[test]
+fn good_config_loads() {
+    let f = Fixture::new();
+    let c = f.parse(GOOD).unwrap();
+    assert_eq!(c.site.as_str(), "tokyo");
+    assert_eq!(c.line.api_base, DEFAULT_LINE_API);
+    assert_eq!(c.line.reply_deadline, Duration::from_secs(20));
+    assert_eq!(c.line.channel_secret.secret().expose(), "chan-secret");
+    let app = &c.kintone.apps[0];
+    assert_eq!(app.id.get(), 42);
+    assert!(matches!(app.ack.method, AckMethod::Fields(ref f) if f.len() == 2));
+    // Secrets never show in Debug.
+    let dbg = format!("{c:?}");
+    for s in ["chan-secret", "access", "apptoken", "abcdefghijklmnop"] {
+        assert!(!dbg.contains(s), "{s} leaked into Debug");
+    }
+}
+
+#[test]
+fn every_problem_is_listed_with_its_key() {
+    let f = Fixture::new();
+    let bad = r#"
+site = "Tokyo!"
+typo = 1
+[server]
+listen = "nowhere"
+[line]
+channel_secret = "inline-secret"
+access_token = { file = "open" }
+reply_deadline = "forever"
+deadline_fallback = "sms"
+[kintone]
+base_url = "ftp://x"
+[[kintone.apps]]
+id = 0
+api_token = { file = "missing-file" }
+webhook_token = { file = "app" }
+ack = { method = "comment", comment = "by {{nmae}}" }
+"#;
+    let problems = f.parse(bad).unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    for k in [
+        "typo",
+        "site",
+        "server.listen",
+        "line.channel_secret",
+        "line.access_token",
+        "line.reply_deadline",
+        "line.deadline_fallback",
+        "kintone.base_url",
+        "kintone.apps[0].id",
+        "kintone.apps[0].api_token",
+        "kintone.apps[0].webhook_token",
+        "kintone.apps[0].ack.comment",
+    ] {
+        assert!(
+            keys.contains(&k),
+            "no problem reported for {k}: {problems:?}"
+        );
+    }
+    let all = format!("{problems:?}");
+    assert!(!all.contains("inline-secret") && !all.contains("leaky"));
+}
+
+#[test]
+fn not_toml_is_one_clear_problem() {
+    let f = Fixture::new();
+    let p = f.parse("[line\n").unwrap_err();
+    assert_eq!(p.len(), 1);
+    assert!(p[0].message.contains("not valid TOML"));
+}
