@@ -15,8 +15,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod ack;
 pub mod config;
 pub mod domain;
+pub mod http;
 pub mod line;
 pub mod secret;
 #[cfg(feature = "sim")]

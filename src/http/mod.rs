@@ -1,0 +1,220 @@
+//! The daemon's HTTP server: LINE and kintone webhooks in, health out.
+//!
+//! Rules kept: every body is read with a size limit (413 past it) and a time
+//! limit (slow clients are cut off); nothing is answered 2xx before it is on
+//! disk; handlers never see transport errors. The server takes an
+//! already-bound listener so tests bind port 0, and stops accepting on
+//! shutdown while in-flight requests finish.
+
+mod body;
+mod line_webhook;
+mod tls;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use tls::{load_tls, TlsError};
+
+use crate::line::signature::ChannelSecret;
+use crate::secret::Secret;
+use crate::store::Store;
+
+/// Largest body accepted on any route (LINE and kintone webhooks).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Takes in kintone webhooks; implemented by the notification loop.
+pub trait KintoneWebhooks: Send + Sync {
+    /// Handles `POST /kintone/webhook/{token}` with the body already read.
+    fn handle<'a>(
+        &'a self,
+        token: &'a str,
+        body: Bytes,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
+}
+
+/// What the server needs to answer requests.
+pub struct Ingress {
+    pub store: Store,
+    pub channel_secret: ChannelSecret,
+    /// When set, every webhook must carry `x-relay-token` with this value.
+    pub relay_token: Option<Secret>,
+    /// Woken when new LINE events are in the inbox.
+    pub ack_wake: Arc<tokio::sync::Notify>,
+    pub kintone: Option<Arc<dyn KintoneWebhooks>>,
+    /// Renders `GET /metrics`.
+    pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+    /// Slow clients are cut off after this long.
+    pub read_timeout: Duration,
+}
+
+/// A response: status and a small JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(status: StatusCode, body: &serde_json::Value) -> Reply {
+        Reply {
+            status,
+            body: body.to_string(),
+        }
+    }
+
+    pub fn error(status: StatusCode, message: &str) -> Reply {
+        Reply::json(status, &serde_json::json!({ "error": message }))
+    }
+}
+
+/// Serves until `shutdown` is cancelled, then waits (up to `grace`) for open
+/// connections to finish their requests.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    ingress: Arc<Ingress>,
+    shutdown: CancellationToken,
+    grace: Duration,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let ingress = ingress.clone();
+        let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let ingress = ingress.clone();
+            async move { Ok::<_, Infallible>(route(&ingress, req).await) }
+        });
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(10));
+        match &tls {
+            None => {
+                let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, error = %e, "connection ended with error");
+                    }
+                });
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let handshake =
+                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
+                    let stream = match handshake.await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => return,
+                    };
+                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                    if let Err(e) = watcher.watch(conn).await {
+                        tracing::debug!(%peer, error = %e, "connection ended with error");
+                    }
+                });
+            }
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("open connections did not finish within the grace period");
+    }
+}
+
+async fn route(ingress: &Ingress, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+    let reply = match (&method, path.as_str()) {
+        (&Method::POST, "/line/webhook") => line_webhook::handle(ingress, req).await,
+        (&Method::POST, p) if p.starts_with("/kintone/webhook/") => {
+            kintone_webhook(ingress, req, &p["/kintone/webhook/".len()..]).await
+        }
+        (&Method::GET, "/healthz") => health(ingress).await,
+        (&Method::GET, "/metrics") => match &ingress.metrics {
+            Some(render) => Reply {
+                status: StatusCode::OK,
+                body: render(),
+            },
+            None => Reply::error(StatusCode::NOT_FOUND, "not found"),
+        },
+        (_, "/line/webhook" | "/healthz" | "/metrics") => {
+            Reply::error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+        }
+        _ => Reply::error(StatusCode::NOT_FOUND, "not found"),
+    };
+    tracing::debug!(%method, path = %redact_path(&path), status = reply.status.as_u16(), "request");
+    let content_type = if path == "/metrics" && reply.status == StatusCode::OK {
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    } else {
+        "application/json"
+    };
+    let mut resp = Response::new(Full::new(Bytes::from(reply.body)));
+    *resp.status_mut() = reply.status;
+    if let Ok(v) = hyper::header::HeaderValue::from_str(content_type) {
+        resp.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    resp
+}
+
+/// The kintone webhook token is a secret: never log it.
+fn redact_path(path: &str) -> &str {
+    if path.starts_with("/kintone/webhook/") {
+        "/kintone/webhook/[redacted]"
+    } else {
+        path
+    }
+}
+
+async fn kintone_webhook(ingress: &Ingress, req: Request<Incoming>, token: &str) -> Reply {
+    let Some(kintone) = &ingress.kintone else {
+        return Reply::error(StatusCode::NOT_FOUND, "not found");
+    };
+    if let Err(r) = body::check_relay_token(ingress, req.headers()) {
+        return r;
+    }
+    let body = match body::read(req, ingress.read_timeout).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    kintone.handle(token, body).await
+}
+
+async fn health(ingress: &Ingress) -> Reply {
+    let probe = tokio::time::timeout(Duration::from_secs(2), ingress.store.probe()).await;
+    let (status, store) = match probe {
+        Ok(Ok(())) => (StatusCode::OK, "writable".to_owned()),
+        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not answering".to_owned()),
+    };
+    Reply::json(
+        status,
+        &serde_json::json!({ "status": if status == StatusCode::OK { "ok" } else { "degraded" }, "store": store }),
+    )
+}
