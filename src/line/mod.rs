@@ -2,4 +2,5 @@
 //! token that makes Reply-vs-Push a compile-time rule, the API client and the
 //! Flex message builder.
 
+pub mod flex;
 pub mod message;
