@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::action::Action;
-use super::component::{Color, Component, FlexBox};
+use super::color::Color;
+use super::component::{Component, FlexBox};
 use super::tokens::BubbleSize;
 use super::{FlexError, MAX_BUBBLE_BYTES};
 
@@ -151,7 +152,7 @@ pub(crate) fn json_bytes(value: &impl Serialize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::line::flex::component::FlexText;
+    use crate::line::flex::text::FlexText;
     use serde_json::json;
 
     #[test]

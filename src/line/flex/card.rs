@@ -7,7 +7,9 @@
 
 use super::action::Action;
 use super::bubble::Bubble;
-use super::component::{Color, Component, FlexBox, FlexButton, FlexSeparator, FlexText};
+use super::color::Color;
+use super::component::{Component, FlexBox, FlexButton, FlexSeparator};
+use super::text::FlexText;
 use super::tokens::{ButtonStyle, Spacing, TextSize};
 use super::{FlexError, MAX_ALT_TEXT_CHARS, MAX_BUBBLE_BYTES};
 use crate::line::message::truncate_chars;

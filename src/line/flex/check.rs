@@ -10,7 +10,7 @@
 use serde_json::{Map, Value};
 
 use super::action::{check_data, check_uri};
-use super::component::Color;
+use super::color::Color;
 use super::placeholder::Pattern;
 use super::rules::{self, Kind, Rule, RuleFor};
 use super::{tokens, FlexError, MAX_URI_CHARS};

@@ -8,8 +8,8 @@
 use serde::Serialize;
 
 use super::action::Action;
-pub use super::color::Color;
-pub use super::text::{FlexText, EMPTY_TEXT};
+use super::color::Color;
+use super::text::FlexText;
 use super::tokens::{ButtonHeight, ButtonStyle, Layout, Spacing};
 
 /// One Flex component, tagged with its `type`.

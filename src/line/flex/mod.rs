@@ -30,9 +30,11 @@ pub mod tokens;
 pub use action::Action;
 pub use bubble::{BlockStyle, Bubble, BubbleStyles};
 pub use card::{alt_text, NotificationCard};
-pub use component::{Color, Component, FlexBox, FlexButton, FlexFiller, FlexSeparator, FlexText};
+pub use color::Color;
+pub use component::{Component, FlexBox, FlexButton, FlexFiller, FlexSeparator};
 pub use pack::{pack, Contents};
 pub use template::FlexTemplate;
+pub use text::FlexText;
 pub use tokens::{
     Align, BubbleSize, ButtonHeight, ButtonStyle, Gravity, Layout, Spacing, TextSize, Weight,
 };

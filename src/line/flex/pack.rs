@@ -88,7 +88,11 @@ fn prepare(index: usize, contents: Contents, alt: String) -> Result<Packed, Flex
         a => truncate_chars(&a, MAX_ALT_TEXT_CHARS),
     };
     let (json, size) = match contents {
-        Contents::Bubble(b) => (b.to_json()?, b.effective_size()),
+        Contents::Bubble(b) => {
+            // Checked here first so the error names the item.
+            check_bubble_bytes(&path, b.json_bytes())?;
+            (b.to_json()?, b.effective_size())
+        }
         Contents::Json(v) => {
             let size = json_size(&path, &v)?;
             (v, size)

@@ -25,8 +25,8 @@ use serde_json::Value;
 
 use super::bubble::{check_bubble_bytes, json_bytes};
 use super::check::{self, human, Slot, Step};
-use super::component::EMPTY_TEXT;
 use super::rules::Kind;
+use super::text::EMPTY_TEXT;
 use super::FlexError;
 use crate::line::message::truncate_chars;
 

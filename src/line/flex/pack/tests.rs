@@ -187,3 +187,16 @@ fn json_items_must_be_bubbles_within_limits() {
     .unwrap();
     assert_eq!(shape(&ok), [vec![carousel_of(1), carousel_of(1)]]);
 }
+
+#[test]
+fn oversized_typed_bubble_error_names_the_item() {
+    let texts = (0..20)
+        .map(|_| FlexText::new(&"x".repeat(1999)).into())
+        .collect();
+    let huge = Bubble::new().body(FlexBox::vertical(texts));
+    let err = pack(vec![bubble(0), (huge, "big".into())]).unwrap_err();
+    assert!(
+        matches!(err, FlexError::BubbleTooLarge { ref path, .. } if path == "items[1]"),
+        "{err}"
+    );
+}
