@@ -3,6 +3,7 @@
 //! Flex message builder.
 
 pub mod events;
+pub mod flex;
 pub mod message;
 pub mod reply;
 pub mod signature;

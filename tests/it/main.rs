@@ -1,0 +1,9 @@
+//! The integration test binary: one crate, one build, every suite.
+//!
+//! - [`openapi`]: a small OpenAPI validator over the official specs in
+//!   `tests/specs/`, shared by every suite that checks what crosses the wire.
+//! - [`flex_schema`]: Flex messages the gateway builds, checked as LINE push
+//!   requests.
+
+mod flex_schema;
+mod openapi;
