@@ -1,11 +1,11 @@
 //! Message objects as the Messaging API takes them (`messages` in push, reply
 //! and multicast requests): text and Flex.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One message object. Flex contents are built by [`super::flex`] and carried
 /// here as JSON, already within LINE's limits.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Message {
     Text {

@@ -2,8 +2,11 @@
 //! token that makes Reply-vs-Push a compile-time rule, the API client and the
 //! Flex message builder.
 
+pub mod client;
+pub mod error;
 pub mod events;
 pub mod flex;
 pub mod message;
 pub mod reply;
 pub mod signature;
+pub mod token;

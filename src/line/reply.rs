@@ -11,6 +11,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::client::LineClient;
+use super::error::LineError;
+use super::message::Message;
+
 /// LINE's Verify button and some test tools send these dummy tokens.
 const DUMMY_TOKENS: [&str; 2] = [
     "00000000000000000000000000000000",
@@ -61,6 +65,39 @@ impl fmt::Debug for ReplyToken {
             .field("started_at_ms", &self.started_at_ms)
             .finish()
     }
+}
+
+/// Why a reply was not delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplyError {
+    /// The deadline had passed: the API was not called.
+    #[error("reply deadline passed {late_ms} ms ago; Reply API not called")]
+    Expired { late_ms: i64 },
+    #[error(transparent)]
+    Line(#[from] LineError),
+}
+
+/// Sends the reply, consuming the token. Does not call the API at all once
+/// `deadline` has passed (an expired token can only earn a 400).
+///
+/// # Errors
+/// [`ReplyError::Expired`] without a call; [`ReplyError::Line`] when LINE
+/// refused (e.g. `InvalidReplyToken` for a token already used).
+pub async fn send(
+    client: &LineClient,
+    token: ReplyToken,
+    messages: &[Message],
+    deadline: Duration,
+    now_ms: i64,
+) -> Result<(), ReplyError> {
+    if token.remaining(now_ms, deadline).is_none() {
+        let deadline_ms = i64::try_from(deadline.as_millis()).unwrap_or(i64::MAX);
+        return Err(ReplyError::Expired {
+            late_ms: now_ms - token.started_at_ms.saturating_add(deadline_ms),
+        });
+    }
+    client.reply_raw(&token.token, messages, false).await?;
+    Ok(())
 }
 
 #[cfg(test)]

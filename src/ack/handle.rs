@@ -1,0 +1,303 @@
+//! One inbox event, start to finish.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::postback::{AckData, PostbackError};
+use super::respond::{answer, Answer};
+use super::writeback::{write_back, WriteBackError, Written};
+use super::{onboarding, AckContext, AckEvent};
+use crate::config::AppConfig;
+use crate::domain::LineUserId;
+use crate::kintone::client::{AppAuth, BasicAuth};
+use crate::line::events::{parse_event, EventKind, InboundEvent};
+use crate::line::reply::ReplyToken;
+use crate::retry::default_backoff;
+use crate::store::audit::AckRecord;
+use crate::store::inbox::{Finish, InboxRow};
+use crate::store::now_ms;
+
+/// Replies go out early ("Received — recording…") when the write-back is
+/// still running this long before the deadline.
+const EARLY_REPLY_MARGIN: Duration = Duration::from_secs(5);
+
+pub(super) async fn process(ctx: &AckContext, row: InboxRow) {
+    let ev = match parse_event(&row.json, row.received_ms) {
+        Ok(ev) => ev,
+        Err(e) => {
+            tracing::warn!(event = %row.event_id, error = %e, "stored event does not parse; dropped");
+            finish(ctx, &row, Finish::Failed, Some(e.to_string()), None).await;
+            return;
+        }
+    };
+    let InboundEvent { kind, source, standby, .. } = ev;
+    // A token whose use was already attempted (before a restart) is spent.
+    let fresh = |t: Option<ReplyToken>| t.filter(|_| !row.reply_attempted);
+    match kind {
+        EventKind::Postback { data, reply } => {
+            postback(ctx, &row, source.user(), &data, fresh(reply)).await;
+        }
+        _ if standby => finish(ctx, &row, Finish::Done, None, None).await,
+        EventKind::Message { text, reply } => {
+            onboarding::message(ctx, &row, source.user(), text.as_deref(), fresh(reply)).await;
+            finish(ctx, &row, Finish::Done, None, None).await;
+        }
+        EventKind::Follow { reply } => {
+            onboarding::follow(ctx, &row, source.user(), fresh(reply)).await;
+            finish(ctx, &row, Finish::Done, None, None).await;
+        }
+        EventKind::Join { reply } => {
+            onboarding::join(ctx, &row, &source, fresh(reply)).await;
+            finish(ctx, &row, Finish::Done, None, None).await;
+        }
+        EventKind::Leave => {
+            onboarding::leave(ctx, &source).await;
+            finish(ctx, &row, Finish::Done, None, None).await;
+        }
+        EventKind::Unfollow | EventKind::Other(_) => finish(ctx, &row, Finish::Done, None, None).await,
+    }
+}
+
+async fn finish(ctx: &AckContext, row: &InboxRow, how: Finish, err: Option<String>, audit: Option<AckRecord>) {
+    if let Err(e) = ctx.store.inbox_finish(row.seq, how, err, audit, now_ms()).await {
+        tracing::error!(event = %row.event_id, error = %e, "could not record the event's end; it will be resumed");
+    }
+}
+
+/// The app's credentials as the kintone client takes them.
+pub(crate) fn auth(app: &AppConfig) -> AppAuth {
+    AppAuth {
+        app: app.id,
+        api_token: app.api_token.clone(),
+        basic: app.basic_auth.as_ref().map(|b| BasicAuth {
+            user: b.user.clone(),
+            password: b.password.clone(),
+        }),
+    }
+}
+
+async fn postback(ctx: &AckContext, row: &InboxRow, user: Option<&LineUserId>, data: &str, token: Option<ReplyToken>) {
+    let ack = match AckData::parse(data) {
+        Ok(a) => a,
+        Err(e) => {
+            let text = match e {
+                PostbackError::Foreign => "Sorry, I don't know that button.".to_owned(),
+                PostbackError::Damaged(_) => "Sorry, that button's data is damaged; please use the newest notification.".to_owned(),
+            };
+            tracing::warn!(event = %row.event_id, error = %e, "postback not ours");
+            answer(ctx, row.seq, token, None, text).await;
+            return finish(ctx, row, Finish::Done, Some(e.to_string()), None).await;
+        }
+    };
+    if ack.site != ctx.config.site {
+        tracing::info!(event = %row.event_id, site = ack.site.as_str(), "postback for another site; ignored");
+        return finish(ctx, row, Finish::Done, None, None).await;
+    }
+    let Some(app) = ctx.config.app(ack.app) else {
+        answer(ctx, row.seq, token, None, format!("App {} is not connected to this gateway.", ack.app)).await;
+        return finish(ctx, row, Finish::Failed, Some(format!("app {} not configured", ack.app)), None).await;
+    };
+    let (name, kintone_user) = onboarding::who(ctx, user).await;
+    let notification = ctx.store.notification_get(ack.notification.to_string()).await.ok().flatten();
+    if let Some(n) = notification.as_ref().filter(|n| n.acked_ms.is_some()) {
+        let by = n.acked_by.clone().unwrap_or_default();
+        let text = format!("#{} was already acknowledged by {by}.", ack.record);
+        let answered = answer(ctx, row.seq, token, user, text).await;
+        let audit = audit_row(row, user, &name, app, &ack, "already-acknowledged", &answered);
+        return finish(ctx, row, Finish::Done, None, Some(audit)).await;
+    }
+    let title = notification.map(|n| n.title).unwrap_or_default();
+    let vars = variables(row, app, &ack, &name, kintone_user, user, title);
+    let outcome = write_with_deadline(ctx, row, app, &ack, &vars, token).await;
+    settle(ctx, row, user, &name, app, &ack, &vars, outcome).await;
+}
+
+/// The result of the write-back, and the token if it was not spent early.
+struct Outcome {
+    result: Result<Written, WriteBackError>,
+    token: Option<ReplyToken>,
+    early: Answer,
+}
+
+async fn write_with_deadline(
+    ctx: &AckContext,
+    row: &InboxRow,
+    app: &AppConfig,
+    ack: &AckData,
+    vars: &HashMap<&'static str, String>,
+    mut token: Option<ReplyToken>,
+) -> Outcome {
+    let auth = auth(app);
+    let mut early = Answer::Nothing;
+    let mut attempt = 0u32;
+    loop {
+        let work = write_back(&ctx.store, &ctx.kintone, &auth, row, ack.record, &app.ack.method, vars);
+        tokio::pin!(work);
+        let left = token
+            .as_ref()
+            .and_then(|t| t.remaining(now_ms(), ctx.config.line.reply_deadline))
+            .map(|d| d.saturating_sub(EARLY_REPLY_MARGIN));
+        let result = match left {
+            Some(wait) => tokio::select! {
+                r = &mut work => r,
+                () = tokio::time::sleep(wait) => {
+                    // Slow kintone: answer now, keep writing.
+                    early = answer(ctx, row.seq, token.take(), None, "Received — recording…".into()).await;
+                    work.await
+                }
+            },
+            None => work.await,
+        };
+        match result {
+            Err(e) if e.is_retryable() => {
+                attempt += 1;
+                ctx.metrics.retries.fetch_add(1, Ordering::Relaxed);
+                let pause = default_backoff(attempt);
+                let time_left = token
+                    .as_ref()
+                    .and_then(|t| t.remaining(now_ms(), ctx.config.line.reply_deadline))
+                    .is_some_and(|l| l > pause + EARLY_REPLY_MARGIN);
+                if time_left {
+                    tracing::info!(event = %row.event_id, error = %e, "kintone busy; retrying while the reply can wait");
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
+                return Outcome { result: Err(e), token, early };
+            }
+            result => return Outcome { result, token, early },
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn settle(
+    ctx: &AckContext,
+    row: &InboxRow,
+    user: Option<&LineUserId>,
+    name: &str,
+    app: &AppConfig,
+    ack: &AckData,
+    vars: &HashMap<&'static str, String>,
+    outcome: Outcome,
+) {
+    let Outcome { result, token, early } = outcome;
+    match result {
+        Ok(written) => {
+            let text = app.ack.reply.render(|k| vars.get(k).cloned());
+            let answered = final_answer(ctx, row, token, early, user, text).await;
+            let what = match written {
+                Written::Now(_) => "written",
+                Written::Already => "already-written",
+            };
+            ctx.metrics.acks.fetch_add(1, Ordering::Relaxed);
+            let audit = audit_row(row, user, name, app, ack, what, &answered);
+            finish(ctx, row, Finish::Done, None, Some(audit)).await;
+            let _ = ctx.events.send(AckEvent::Acknowledged { notification: ack.notification.to_string() });
+        }
+        Err(e) if e.is_retryable() => {
+            if token.is_some() {
+                let text = "Received — kintone is busy, I'll record it shortly.";
+                answer(ctx, row.seq, token, None, text.into()).await;
+            }
+            let next = now_ms() + i64::try_from(default_backoff(row_attempts(row)).as_millis()).unwrap_or(i64::MAX);
+            tracing::warn!(event = %row.event_id, error = %e, "write-back will be retried");
+            if let Err(se) = ctx.store.inbox_retry_at(row.seq, next, e.to_string()).await {
+                tracing::error!(error = %se, "could not schedule the retry; it will be resumed on restart");
+            }
+        }
+        Err(e) => {
+            tracing::error!(event = %row.event_id, error = %e, "write-back refused by kintone");
+            ctx.metrics.ack_failures.fetch_add(1, Ordering::Relaxed);
+            let text = format!("Sorry — kintone refused the acknowledgement for #{}: {}", ack.record, plain(&e));
+            let answered = final_answer(ctx, row, token, early, user, text).await;
+            let audit = audit_row(row, user, name, app, ack, &format!("failed: {e}"), &answered);
+            finish(ctx, row, Finish::Failed, Some(e.to_string()), Some(audit)).await;
+        }
+    }
+}
+
+/// The last word to the person: a reply if the token is unspent; nothing more
+/// if an early reply or an attempt before a restart already used it.
+async fn final_answer(
+    ctx: &AckContext,
+    row: &InboxRow,
+    token: Option<ReplyToken>,
+    early: Answer,
+    user: Option<&LineUserId>,
+    text: String,
+) -> Answer {
+    if early != Answer::Nothing {
+        return early;
+    }
+    if token.is_none() && row.reply_attempted {
+        return Answer::Nothing;
+    }
+    answer(ctx, row.seq, token, user, text).await
+}
+
+fn row_attempts(row: &InboxRow) -> u32 {
+    u32::try_from(row.attempts.max(1)).unwrap_or(u32::MAX)
+}
+
+/// A short reason a person can act on, without codes or internals.
+fn plain(e: &WriteBackError) -> String {
+    use crate::kintone::error::KintoneError as K;
+    match e {
+        WriteBackError::Kintone(K::Unauthorized { .. }) => "the gateway's kintone token was refused.".into(),
+        WriteBackError::Kintone(K::NotFound { .. }) => "the record no longer exists.".into(),
+        WriteBackError::Kintone(K::Rejected { message, .. }) => format!("{message}."),
+        _ => "an unexpected error.".into(),
+    }
+}
+
+fn variables(
+    row: &InboxRow,
+    app: &AppConfig,
+    ack: &AckData,
+    name: &str,
+    kintone_user: Option<String>,
+    user: Option<&LineUserId>,
+    title: String,
+) -> HashMap<&'static str, String> {
+    // The tap's own time, so a retried write renders the same values.
+    let time = jiff::Timestamp::from_millisecond(row.event_ts_ms).map_or_else(
+        |_| String::new(),
+        |t| t.to_zoned(jiff::tz::TimeZone::system()).strftime("%Y-%m-%d %H:%M").to_string(),
+    );
+    HashMap::from([
+        ("name", name.to_owned()),
+        ("line_user", user.map(|u| u.as_str().to_owned()).unwrap_or_default()),
+        ("kintone_user", kintone_user.unwrap_or_default()),
+        ("time", time),
+        ("record", ack.record.to_string()),
+        ("app", ack.app.to_string()),
+        ("app_name", app.name.clone()),
+        ("title", title),
+        ("notification", ack.notification.to_string()),
+    ])
+}
+
+fn audit_row(
+    row: &InboxRow,
+    user: Option<&LineUserId>,
+    name: &str,
+    app: &AppConfig,
+    ack: &AckData,
+    outcome: &str,
+    answered: &Answer,
+) -> AckRecord {
+    let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    AckRecord {
+        at_ms: now_ms(),
+        event_id: row.event_id.clone(),
+        line_user_id: user.map(|u| u.as_str().to_owned()),
+        actor: name.to_owned(),
+        app: to_i64(app.id.get()),
+        record: to_i64(ack.record.get()),
+        notification: ack.notification.to_string(),
+        method: app.ack.method.name().to_owned(),
+        outcome: outcome.to_owned(),
+        reply: answered.audit(),
+    }
+}

@@ -1,0 +1,127 @@
+//! Getting staff onto the bot: a friend gets told how to link, a one-time
+//! code links their LINE account to a name (and kintone user), a group the
+//! bot joins is recorded so rules can address it.
+
+use super::respond::answer;
+use super::AckContext;
+use crate::domain::LineUserId;
+use crate::line::events::Source;
+use crate::line::reply::ReplyToken;
+use crate::store::inbox::InboxRow;
+use crate::store::now_ms;
+use crate::store::staff::{normalise_code, Redeem};
+
+/// Profile names are re-fetched after a week.
+const PROFILE_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// The name (and kintone user) to write back for a LINE user: the staff
+/// directory, else the cached LINE profile, else the profile API.
+pub(super) async fn who(ctx: &AckContext, user: Option<&LineUserId>) -> (String, Option<String>) {
+    let Some(user) = user else {
+        return ("LINE user".into(), None);
+    };
+    let fresh_after = now_ms() - PROFILE_TTL_MS;
+    if let Ok(Some(found)) = ctx.store.display_name(user.as_str().to_owned(), fresh_after).await {
+        return found;
+    }
+    match ctx.line.profile(user).await {
+        Ok(p) => {
+            let _ = ctx
+                .store
+                .profile_put(user.as_str().to_owned(), p.display_name.clone(), now_ms())
+                .await;
+            (p.display_name, None)
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "LINE profile unavailable; writing back the user id");
+            (format!("LINE user {}", &user.as_str()[..9]), None)
+        }
+    }
+}
+
+pub(super) async fn follow(ctx: &AckContext, row: &InboxRow, user: Option<&LineUserId>, token: Option<ReplyToken>) {
+    let linked = match user {
+        Some(u) => ctx
+            .store
+            .display_name(u.as_str().to_owned(), i64::MAX)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let text = match linked {
+        Some((name, _)) => format!("Welcome back, {name}. You will get notifications here."),
+        None => "Hello! To get notifications, send me the 8-character code your administrator gave you (like ABCD-EFGH).".into(),
+    };
+    if token.is_some() {
+        answer(ctx, row.seq, token, None, text).await;
+    }
+}
+
+pub(super) async fn message(
+    ctx: &AckContext,
+    row: &InboxRow,
+    user: Option<&LineUserId>,
+    text: Option<&str>,
+    token: Option<ReplyToken>,
+) {
+    let (Some(user), Some(text)) = (user, text) else {
+        return;
+    };
+    let Some(code) = normalise_code(text) else {
+        // Chat that is not a code: only people not yet linked get a hint.
+        let linked = ctx.store.display_name(user.as_str().to_owned(), i64::MAX).await;
+        if matches!(linked, Ok(None)) && token.is_some() {
+            let hint = "To link your account, send the 8-character code your administrator gave you.";
+            answer(ctx, row.seq, token, None, hint.into()).await;
+        }
+        return;
+    };
+    let outcome = ctx.store.invite_redeem(user.as_str().to_owned(), code, now_ms()).await;
+    let reply = match outcome {
+        Ok(Redeem::Linked(m)) => {
+            tracing::info!(name = %m.display_name, "staff member linked");
+            format!("✓ Linked as {}. You will get notifications here.", m.display_name)
+        }
+        Ok(Redeem::Unknown) => "That code is not valid. Check it and try again.".into(),
+        Ok(Redeem::Expired) => "That code has expired. Ask your administrator for a new one.".into(),
+        Ok(Redeem::AlreadyUsed) => "That code was already used. Ask your administrator for a new one.".into(),
+        Ok(Redeem::RateLimited) => "Too many wrong codes. Please wait an hour and try again.".into(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not check an invite code");
+            "Sorry, I could not check the code just now. Please try again in a minute.".into()
+        }
+    };
+    if token.is_some() {
+        answer(ctx, row.seq, token, None, reply).await;
+    }
+}
+
+pub(super) async fn join(ctx: &AckContext, row: &InboxRow, source: &Source, token: Option<ReplyToken>) {
+    let Source::Group { group, .. } = source else {
+        return;
+    };
+    let name = match ctx.line.group_summary(group).await {
+        Ok(s) => Some(s.group_name),
+        Err(e) => {
+            tracing::info!(error = %e, "group summary unavailable");
+            None
+        }
+    };
+    if let Err(e) = ctx.store.group_joined(group.as_str().to_owned(), name.clone(), now_ms()).await {
+        tracing::error!(error = %e, "could not record the group");
+    }
+    tracing::info!(group = %group, name = name.as_deref().unwrap_or("?"), "added to a LINE group");
+    if token.is_some() {
+        let text = "Hello! Rules can now send notifications to this group.";
+        answer(ctx, row.seq, token, None, text.into()).await;
+    }
+}
+
+pub(super) async fn leave(ctx: &AckContext, source: &Source) {
+    if let Source::Group { group, .. } = source {
+        if let Err(e) = ctx.store.group_left(group.as_str().to_owned(), now_ms()).await {
+            tracing::error!(error = %e, "could not record leaving the group");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Writing an acknowledgement back to kintone — never lost, never doubled.
+//!
+//! Each method is made safe to repeat after a crash:
+//! - **comment** (not idempotent in kintone): the text carries a marker with
+//!   the LINE event id; before posting again after an interrupted attempt,
+//!   the newest comments are searched for that marker.
+//! - **fields**: values are rendered from the tap's own time, so a repeat
+//!   writes the same values; fields that already hold them are not written.
+//!   A stale revision (409) re-reads and tries again.
+//! - **status**: the revision read before the action is stored; after a
+//!   crash, a record whose revision moved by the action's 2 steps counts as
+//!   done.
+
+use std::collections::HashMap;
+
+use crate::config::AckMethod;
+use crate::domain::{RecordId, Revision};
+use crate::kintone::client::{AppAuth, KintoneClient};
+use crate::kintone::error::KintoneError;
+use crate::store::inbox::{InboxRow, Stage};
+use crate::store::{now_ms, Store, StoreError};
+
+/// How many newest comments are searched for a marker (3 pages of 10).
+const MARKER_SEARCH_PAGES: u32 = 3;
+/// In-call retries of a stale-revision conflict before giving up for now.
+const CONFLICT_RETRIES: usize = 3;
+
+/// Why a write-back did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteBackError {
+    #[error(transparent)]
+    Kintone(#[from] KintoneError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl WriteBackError {
+    /// Whether trying again later can succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            WriteBackError::Kintone(e) => e.is_retryable() || matches!(e, KintoneError::Conflict { .. }),
+            WriteBackError::Store(_) => true,
+        }
+    }
+}
+
+/// What the write-back did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// Written now; the reference (comment id or new revision).
+    Now(String),
+    /// Found already written by an earlier, interrupted attempt.
+    Already,
+}
+
+/// The marker appended to a comment so a retry can find it.
+pub fn comment_marker(event_id: &str) -> String {
+    format!("[ref:{event_id}]")
+}
+
+/// One write-back attempt for `row`, resuming from its stored stage.
+///
+/// # Errors
+/// [`WriteBackError`]; check [`WriteBackError::is_retryable`].
+pub async fn write_back(
+    store: &Store,
+    kintone: &KintoneClient,
+    auth: &AppAuth,
+    row: &InboxRow,
+    record: RecordId,
+    method: &AckMethod,
+    vars: &HashMap<&'static str, String>,
+) -> Result<Written, WriteBackError> {
+    let value = |k: &str| vars.get(k).cloned();
+    match method {
+        AckMethod::Comment(t) => {
+            let marker = comment_marker(&row.event_id);
+            if row.stage == Stage::Writing && comment_exists(kintone, auth, record, &marker).await? {
+                return Ok(Written::Already);
+            }
+            store.inbox_set_stage(row.seq, Stage::Writing, None).await?;
+            let text = format!("{}\n{marker}", t.render(value));
+            let id = kintone.add_comment(auth, record, &text).await?;
+            Ok(Written::Now(id.to_string()))
+        }
+        AckMethod::Fields(fields) => {
+            for _ in 0..CONFLICT_RETRIES {
+                let current = kintone.get_record(auth, record).await?;
+                let mut changes = serde_json::Map::new();
+                for (code, t) in fields {
+                    let v = t.render(value);
+                    if current.text(code).as_deref() != Some(v.as_str()) {
+                        changes.insert(code.clone(), serde_json::Value::String(v));
+                    }
+                }
+                if changes.is_empty() {
+                    return Ok(Written::Already);
+                }
+                store.inbox_set_stage(row.seq, Stage::Writing, None).await?;
+                match kintone
+                    .update_record(auth, record, Some(current.revision), changes)
+                    .await
+                {
+                    Ok(rev) => return Ok(own(store, auth, record, rev).await?),
+                    Err(KintoneError::Conflict { .. }) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(conflict())
+        }
+        AckMethod::Status { action, assignee } => {
+            let current = kintone.get_record(auth, record).await?;
+            if row.stage == Stage::Writing {
+                let before = row.writeback_ref.as_deref().and_then(|r| r.parse::<u64>().ok());
+                if before.is_some_and(|b| current.revision.0 >= b + 2) {
+                    return Ok(Written::Already);
+                }
+            }
+            store
+                .inbox_set_stage(row.seq, Stage::Writing, Some(current.revision.0.to_string()))
+                .await?;
+            let assignee = assignee.as_ref().map(|t| t.render(value)).filter(|a| !a.is_empty());
+            let rev = kintone
+                .update_status(auth, record, action, assignee.as_deref(), Some(current.revision))
+                .await?;
+            Ok(own(store, auth, record, rev).await?)
+        }
+    }
+}
+
+fn conflict() -> WriteBackError {
+    WriteBackError::Kintone(KintoneError::Conflict {
+        code: "GAIA_CO02".into(),
+        message: "record kept changing while writing the acknowledgement".into(),
+    })
+}
+
+/// Remembers a revision we produced, so its webhook echo notifies no one.
+async fn own(store: &Store, auth: &AppAuth, record: RecordId, rev: Revision) -> Result<Written, StoreError> {
+    let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    store
+        .own_write(to_i64(auth.app.get()), to_i64(record.get()), to_i64(rev.0), now_ms())
+        .await?;
+    Ok(Written::Now(rev.0.to_string()))
+}
+
+async fn comment_exists(
+    kintone: &KintoneClient,
+    auth: &AppAuth,
+    record: RecordId,
+    marker: &str,
+) -> Result<bool, KintoneError> {
+    for page in 0..MARKER_SEARCH_PAGES {
+        let comments = kintone.get_comments(auth, record, 10, page * 10).await?;
+        if comments.iter().any(|c| c.text.contains(marker)) {
+            return Ok(true);
+        }
+        if comments.len() < 10 {
+            break;
+        }
+    }
+    Ok(false)
+}

@@ -1,0 +1,121 @@
+//! kintone failures, phrased as what the caller must do. Never contains a token.
+
+/// A failed kintone call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KintoneError {
+    /// 429, database lock (`GAIA_DA02`, `GAIA_RE18`), 5xx (not 520), timeouts.
+    #[error("kintone temporarily unavailable ({status:?} {code}): {message}")]
+    Retryable {
+        status: Option<u16>,
+        code: String,
+        message: String,
+    },
+    /// Stale revision (409, `GAIA_CO…`): re-read and try again.
+    #[error("kintone revision conflict ({code}): {message}")]
+    Conflict { code: String, message: String },
+    /// 401/403: the token or basic auth was refused.
+    #[error("kintone refused the credentials ({status} {code}): {message}")]
+    Unauthorized {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The record does not exist (`GAIA_RE01`).
+    #[error("kintone record not found ({code}): {message}")]
+    NotFound { code: String, message: String },
+    /// 520 validation and other 4xx: never retry.
+    #[error("kintone rejected the request ({status} {code}): {message}")]
+    Rejected {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// An answer we could not read.
+    #[error("unexpected answer from kintone: {0}")]
+    Protocol(String),
+}
+
+impl KintoneError {
+    /// Whether the same call may succeed later.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, KintoneError::Retryable { .. })
+    }
+
+    /// Classifies a non-2xx answer (JSON `{id, code, message}` or HTML).
+    pub fn from_status(status: u16, body: &str) -> KintoneError {
+        let v: Option<serde_json::Value> = serde_json::from_str(body).ok();
+        let field = |k: &str| {
+            v.as_ref()
+                .and_then(|v| v.get(k))
+                .and_then(|x| x.as_str())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let (code, mut message) = (field("code"), field("message"));
+        if v.is_none() {
+            message = format!("non-JSON answer ({} bytes)", body.len());
+        }
+        match status {
+            409 => KintoneError::Conflict { code, message },
+            _ if code.starts_with("GAIA_CO") => KintoneError::Conflict { code, message },
+            _ if code == "GAIA_DA02" || code == "GAIA_RE18" => KintoneError::Retryable {
+                status: Some(status),
+                code,
+                message,
+            },
+            _ if code == "GAIA_RE01" => KintoneError::NotFound { code, message },
+            429 => KintoneError::Retryable {
+                status: Some(status),
+                code,
+                message,
+            },
+            520 => KintoneError::Rejected {
+                status,
+                code,
+                message,
+            },
+            500..=599 => KintoneError::Retryable {
+                status: Some(status),
+                code,
+                message,
+            },
+            401 | 403 => KintoneError::Unauthorized {
+                status,
+                code,
+                message,
+            },
+            404 => KintoneError::NotFound { code, message },
+            _ => KintoneError::Rejected {
+                status,
+                code,
+                message,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_status_and_code() {
+        let e = |s, b: &str| KintoneError::from_status(s, b);
+        assert!(matches!(
+            e(409, r#"{"code":"GAIA_CO02","message":"m"}"#),
+            KintoneError::Conflict { .. }
+        ));
+        assert!(e(429, "{}").is_retryable());
+        assert!(e(503, "<html>").is_retryable());
+        assert!(e(500, r#"{"code":"GAIA_DA02","message":"lock"}"#).is_retryable());
+        assert!(!e(520, r#"{"code":"CB_VA01","message":"bad"}"#).is_retryable());
+        assert!(matches!(
+            e(404, r#"{"code":"GAIA_RE01","message":"gone"}"#),
+            KintoneError::NotFound { .. }
+        ));
+        assert!(matches!(
+            e(401, r#"{"code":"GAIA_IA02"}"#),
+            KintoneError::Unauthorized { .. }
+        ));
+    }
+}

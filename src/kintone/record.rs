@@ -1,0 +1,98 @@
+//! Record JSON as kintone sends it: `{code: {type, value}}`, scalars as
+//! strings, `$id` and `$revision` included.
+
+use serde_json::{Map, Value};
+
+use super::error::KintoneError;
+use crate::domain::{RecordId, Revision};
+
+/// One record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub id: RecordId,
+    pub revision: Revision,
+    pub fields: Map<String, Value>,
+}
+
+impl Record {
+    /// Parses a record object.
+    ///
+    /// # Errors
+    /// Not an object, or `$id` / `$revision` missing or not numbers.
+    pub fn from_json(v: &Value) -> Result<Record, KintoneError> {
+        let fields = v
+            .as_object()
+            .ok_or_else(|| KintoneError::Protocol("record is not an object".into()))?
+            .clone();
+        let num = |k: &str| {
+            fields
+                .get(k)
+                .and_then(|f| f.get("value"))
+                .and_then(|x| {
+                    x.as_str()
+                        .map(str::to_owned)
+                        .or_else(|| x.as_u64().map(|n| n.to_string()))
+                })
+                .ok_or_else(|| KintoneError::Protocol(format!("record without {k}")))
+        };
+        let id =
+            RecordId::parse(&num("$id")?).map_err(|e| KintoneError::Protocol(e.to_string()))?;
+        let revision = num("$revision")?
+            .parse::<u64>()
+            .map(Revision)
+            .map_err(|e| KintoneError::Protocol(e.to_string()))?;
+        Ok(Record {
+            id,
+            revision,
+            fields,
+        })
+    }
+
+    /// A field's value as text, for scalar fields (text, drop-down, status,
+    /// number, date-time …).
+    pub fn text(&self, code: &str) -> Option<String> {
+        match self.fields.get(code)?.get("value")? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The user codes in a user-selection, assignee or creator field.
+    pub fn user_codes(&self, code: &str) -> Vec<String> {
+        let code_of = |u: &Value| u.get("code").and_then(Value::as_str).map(str::to_owned);
+        match self.fields.get(code).and_then(|f| f.get("value")) {
+            Some(Value::Array(users)) => users.iter().filter_map(code_of).collect(),
+            Some(u @ Value::Object(_)) => code_of(u).into_iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A field's type, e.g. `STATUS`.
+    pub fn field_type(&self, code: &str) -> Option<&str> {
+        self.fields.get(code)?.get("type")?.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_kintone_shapes() {
+        let v = serde_json::json!({
+            "$id": {"type": "__ID__", "value": "7"},
+            "$revision": {"type": "__REVISION__", "value": "3"},
+            "STATUS": {"type": "STATUS", "value": "Needs approval"},
+            "Approver": {"type": "USER_SELECT", "value": [{"code": "taro", "name": "Taro"}]},
+            "Creator": {"type": "CREATOR", "value": {"code": "hanako", "name": "Hanako"}}
+        });
+        let r = Record::from_json(&v).unwrap();
+        assert_eq!((r.id.get(), r.revision.0), (7, 3));
+        assert_eq!(r.text("STATUS").as_deref(), Some("Needs approval"));
+        assert_eq!(r.user_codes("Approver"), vec!["taro"]);
+        assert_eq!(r.user_codes("Creator"), vec!["hanako"]);
+        assert_eq!(r.field_type("STATUS"), Some("STATUS"));
+        assert!(Record::from_json(&serde_json::json!({})).is_err());
+    }
+}

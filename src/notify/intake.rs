@@ -1,0 +1,161 @@
+//! `POST /kintone/webhook/{token}`: kintone signs nothing, so the path token is
+//! the lock — long, random, per app, compared in constant time. A wrong token
+//! is a 404 with nothing stored. The payload is only a hint: it is stored
+//! (deduplicated on the notification id) before the 200, and the change
+//! worker re-reads the record through the API before acting.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::StatusCode;
+use rusqlite::params;
+use serde_json::Value;
+use subtle::ConstantTimeEq;
+
+use super::NotifyContext;
+use crate::domain::{AppId, RecordId};
+use crate::http::{KintoneWebhooks, Reply};
+use crate::store::now_ms;
+
+/// The kintone webhook endpoint.
+pub struct Intake {
+    pub ctx: Arc<NotifyContext>,
+}
+
+impl Intake {
+    /// The app whose webhook token this is. Every configured token is
+    /// compared, so the time taken does not say which one was close.
+    fn app_for(&self, token: &str) -> Option<AppId> {
+        let mut found = None;
+        for app in &self.ctx.config.kintone.apps {
+            if let Some(t) = &app.webhook_token {
+                if bool::from(t.expose().as_bytes().ct_eq(token.as_bytes())) {
+                    found = Some(app.id);
+                }
+            }
+        }
+        found
+    }
+
+    async fn take(&self, token: &str, body: Bytes) -> Reply {
+        let Some(app) = self.app_for(token) else {
+            return Reply::error(StatusCode::NOT_FOUND, "not found");
+        };
+        let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
+            return Reply::error(StatusCode::BAD_REQUEST, "malformed JSON");
+        };
+        let hint = match parse_hint(&payload, app) {
+            Ok(h) => h,
+            Err(msg) => {
+                tracing::warn!(app = %app, reason = msg, "kintone webhook refused");
+                return Reply::error(StatusCode::BAD_REQUEST, msg);
+            }
+        };
+        self.ctx.metrics.kintone_webhooks.fetch_add(1, Ordering::Relaxed);
+        let Some((record, kind)) = hint.record else {
+            // Comments and unknown types change no watched field.
+            return Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ignored" }));
+        };
+        let (id, now) = (hint.id, now_ms());
+        let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let (a, r) = (to_i64(app.get()), to_i64(record.get()));
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let stored = self
+            .ctx
+            .store
+            .call(move |c| {
+                let fresh = c.execute(
+                    "INSERT OR IGNORE INTO kintone_seen(id, at_ms) VALUES (?1, ?2)",
+                    params![id, now],
+                )? == 1;
+                if fresh && kind == Kind::Delete {
+                    c.execute("DELETE FROM field_state WHERE app = ?1 AND record = ?2", params![a, r])?;
+                } else if fresh {
+                    c.execute(
+                        "INSERT INTO changes(app, record, source, payload, received_ms)
+                         VALUES (?1, ?2, 'webhook', ?3, ?4)",
+                        params![a, r, text, now],
+                    )?;
+                }
+                Ok(fresh)
+            })
+            .await;
+        match stored {
+            Ok(fresh) => {
+                if fresh {
+                    self.ctx.changes_wake.notify_one();
+                }
+                Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ok", "new": fresh }))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not store a kintone webhook");
+                Reply::error(StatusCode::SERVICE_UNAVAILABLE, "could not store; retry")
+            }
+        }
+    }
+}
+
+impl KintoneWebhooks for Intake {
+    fn handle<'a>(&'a self, token: &'a str, body: Bytes) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
+        Box::pin(self.take(token, body))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Change,
+    Delete,
+}
+
+struct Hint {
+    id: String,
+    record: Option<(RecordId, Kind)>,
+}
+
+fn parse_hint(p: &Value, app: AppId) -> Result<Hint, &'static str> {
+    let id = p.get("id").and_then(Value::as_str).filter(|s| !s.is_empty() && s.len() <= 64);
+    let id = id.ok_or("missing id")?.to_owned();
+    let body_app = p.pointer("/app/id").and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_u64().map(|n| n.to_string())));
+    if body_app.as_deref() != Some(app.to_string().as_str()) {
+        return Err("webhook is for another app than its token");
+    }
+    let record_id = |v: Option<&Value>| {
+        v.and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_u64().map(|n| n.to_string())))
+            .and_then(|s| RecordId::parse(&s).ok())
+    };
+    let record = match p.get("type").and_then(Value::as_str) {
+        Some("ADD_RECORD" | "UPDATE_RECORD" | "UPDATE_STATUS") => {
+            let r = record_id(p.pointer("/record/$id/value")).ok_or("missing record.$id")?;
+            Some((r, Kind::Change))
+        }
+        Some("DELETE_RECORD") => {
+            let r = record_id(p.get("recordId")).ok_or("missing recordId")?;
+            Some((r, Kind::Delete))
+        }
+        _ => None,
+    };
+    Ok(Hint { id, record })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints() {
+        let app = AppId::new(7).unwrap();
+        let p = serde_json::json!({"id":"u1","type":"UPDATE_STATUS","app":{"id":"7","name":"A"},
+            "record":{"$id":{"type":"__ID__","value":"12"}}});
+        let h = parse_hint(&p, app).unwrap();
+        assert_eq!(h.record, Some((RecordId::new(12).unwrap(), Kind::Change)));
+        let del = serde_json::json!({"id":"u2","type":"DELETE_RECORD","app":{"id":"7"},"recordId":"3"});
+        assert_eq!(parse_hint(&del, app).unwrap().record, Some((RecordId::new(3).unwrap(), Kind::Delete)));
+        let other = serde_json::json!({"id":"u3","type":"UPDATE_RECORD","app":{"id":"8"},"record":{}});
+        assert!(parse_hint(&other, app).is_err());
+        let comment = serde_json::json!({"id":"u4","type":"ADD_RECORD_COMMENT","app":{"id":"7"}});
+        assert_eq!(parse_hint(&comment, app).unwrap().record, None);
+    }
+}

@@ -1,0 +1,106 @@
+//! The notification loop: kintone changes (by webhook and by polling) become
+//! notifications, which become LINE pushes.
+//!
+//! `intake` takes webhooks (a hint, stored before the answer); `poll` is the
+//! safety net that also sets each app's baseline; `changes` re-reads hinted
+//! records and judges them with `detect`; `outbox` batches deliveries into
+//! pushes and sends them with retry keys.
+
+pub mod changes;
+pub mod detect;
+pub mod intake;
+pub mod outbox;
+pub mod poll;
+pub mod rules;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::config::{AppConfig, Config};
+use crate::domain::AppId;
+use crate::kintone::client::{AppAuth, KintoneClient};
+use crate::metrics::Metrics;
+use crate::store::Store;
+use detect::Judge;
+use rules::Rule;
+
+/// What happened that the indicator and status care about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotifyEvent {
+    /// Notifications were created; `buzz` if any rule wants the buzzer.
+    Created { count: usize, buzz: bool },
+}
+
+/// Shared by the notification loop's tasks.
+pub struct NotifyContext {
+    pub config: Arc<Config>,
+    pub rules: Vec<Rule>,
+    pub store: Store,
+    pub kintone: KintoneClient,
+    pub metrics: Arc<Metrics>,
+    /// Woken when there are changes to examine.
+    pub changes_wake: Arc<Notify>,
+    /// Woken when there are deliveries to push.
+    pub outbox_wake: Arc<Notify>,
+    pub events: tokio::sync::broadcast::Sender<NotifyEvent>,
+    /// The watchdog checks that the loops keep going round.
+    pub beats: Arc<crate::service::Heartbeats>,
+    urls: HashMap<AppId, String>,
+}
+
+impl NotifyContext {
+    pub fn new(
+        config: Arc<Config>,
+        rules: Vec<Rule>,
+        store: Store,
+        kintone: KintoneClient,
+        metrics: Arc<Metrics>,
+        events: tokio::sync::broadcast::Sender<NotifyEvent>,
+        beats: Arc<crate::service::Heartbeats>,
+    ) -> NotifyContext {
+        let k = &config.kintone;
+        let space = k.guest_space.map(|g| format!("guest/{g}/")).unwrap_or_default();
+        let urls = k
+            .apps
+            .iter()
+            .map(|a| (a.id, format!("{}/k/{space}{}/show#record=", k.base_url, a.id)))
+            .collect();
+        NotifyContext {
+            config,
+            rules,
+            store,
+            kintone,
+            metrics,
+            changes_wake: Arc::new(Notify::new()),
+            outbox_wake: Arc::new(Notify::new()),
+            events,
+            beats,
+            urls,
+        }
+    }
+
+    /// Rules watching `app`.
+    pub fn rules_for(&self, app: AppId) -> Vec<Rule> {
+        self.rules.iter().filter(|r| r.app == app).cloned().collect()
+    }
+
+    /// Builds the judge for an app; `None` if the app is not configured.
+    pub fn judge<'a>(&'a self, app: &'a AppConfig, rules: &'a [Rule], title_hint: Option<&'a str>) -> Judge<'a> {
+        Judge {
+            app: app.id,
+            app_name: &app.name,
+            site: &self.config.site,
+            record_url: self.urls.get(&app.id).map_or("", String::as_str),
+            title_field: app.title_field.as_deref(),
+            title_hint,
+            rules,
+        }
+    }
+
+    /// The app's credentials for the kintone client.
+    pub fn auth(&self, app: &AppConfig) -> AppAuth {
+        crate::ack::app_auth(app)
+    }
+}

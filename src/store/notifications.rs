@@ -1,0 +1,78 @@
+//! Notifications as the acknowledgement loop sees them: which ones exist, who
+//! acknowledged them, and the revisions the gateway wrote itself (so their
+//! webhook echoes never notify anyone).
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Store, StoreError};
+
+/// A notification's acknowledgement state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationState {
+    pub id: String,
+    pub app: i64,
+    pub record: i64,
+    pub title: String,
+    pub to_value: String,
+    pub acked_ms: Option<i64>,
+    pub acked_by: Option<String>,
+}
+
+impl Store {
+    /// One notification by id.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn notification_get(&self, id: String) -> Result<Option<NotificationState>, StoreError> {
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT id, app, record, title, to_value, acked_ms, acked_by
+                 FROM notifications WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(NotificationState {
+                        id: r.get(0)?,
+                        app: r.get(1)?,
+                        record: r.get(2)?,
+                        title: r.get(3)?,
+                        to_value: r.get(4)?,
+                        acked_ms: r.get(5)?,
+                        acked_by: r.get(6)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Remembers a revision the gateway produced by its own write.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn own_write(&self, app: i64, record: i64, revision: i64, now_ms: i64) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO own_writes(app, record, revision, at_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![app, record, revision, now_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Unacknowledged notifications.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn pending_acks(&self) -> Result<i64, StoreError> {
+        self.call(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+}

@@ -1,0 +1,9 @@
+// Code outside the `line` module (e.g. the notification loop) can push but
+// never call the Reply API directly.
+use kintone_line_gateway::line::client::LineClient;
+
+async fn sneak_reply(client: &LineClient) {
+    let _ = client.reply_raw("token", &[], false).await;
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+// A reply token is single-use: it cannot be cloned.
+use kintone_line_gateway::line::reply::ReplyToken;
+
+fn duplicate(t: ReplyToken) -> (ReplyToken, ReplyToken) {
+    (t.clone(), t)
+}
+
+fn main() {}
