@@ -3,9 +3,9 @@
 //! `RestartPreventExitStatus=64` then stops a crash loop), 1 for a failure
 //! while running.
 
+use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use clap::{Parser, Subcommand};
 
 use crate::config::{reader::parse_duration, ConfigErrors};
 use crate::setup::Setup;
@@ -16,7 +16,11 @@ pub const EXIT_CONFIG: u8 = 64;
 const DEFAULT_CONFIG: &str = "/etc/kintone-line-gateway/config.toml";
 
 #[derive(Debug, Parser)]
-#[command(name = "kintone-line-gateway", version, about = "kintone ⇄ LINE gateway: push on record changes, acknowledge by postback, lights in the office")]
+#[command(
+    name = "kintone-line-gateway",
+    version,
+    about = "kintone ⇄ LINE gateway: push on record changes, acknowledge by postback, lights in the office"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -151,7 +155,11 @@ async fn dispatch(cmd: Command) -> ExitCode {
             Err(code) => code,
         },
         Command::Staff { config, action } => exit(staff(&config, action).await),
-        Command::Acks { config, since, json } => exit(acks(&config, &since, json).await),
+        Command::Acks {
+            config,
+            since,
+            json,
+        } => exit(acks(&config, &since, json).await),
         Command::Outbox { config, all } => exit(outbox(&config, all).await),
         Command::Status { config } => exit(status(&config).await),
     }
@@ -237,7 +245,11 @@ async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    println!("{} acknowledgement(s) since {}", rows.len(), format_ms(since_ms));
+    println!(
+        "{} acknowledgement(s) since {}",
+        rows.len(),
+        format_ms(since_ms)
+    );
     for a in rows {
         println!(
             "{}  app {} #{:<6} {:<20} {:<8} {:<16} {}",
@@ -311,7 +323,7 @@ fn parse_since(s: &str, now: i64) -> anyhow::Result<i64> {
     }
     if let Ok(date) = s.parse::<jiff::civil::Date>() {
         let zoned = date
-            .to_zoned(jiff::tz::TimeZone::system())
+            .to_zoned_datetime(jiff::tz::TimeZone::system())
             .map_err(|e| anyhow::anyhow!("--since {s:?}: {e}"))?;
         return Ok(zoned.timestamp().as_millisecond());
     }
@@ -323,7 +335,7 @@ pub fn format_ms(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms).map_or_else(
         |_| ms.to_string(),
         |t| {
-            t.to_zoned(jiff::tz::TimeZone::system())
+            t.to_zoned_datetime(jiff::tz::TimeZone::system())
                 .strftime("%Y-%m-%d %H:%M:%S %Z")
                 .to_string()
         },
@@ -339,7 +351,10 @@ mod tests {
         let now = 10 * 86_400_000;
         assert_eq!(parse_since("24h", now).unwrap(), now - 86_400_000);
         assert_eq!(parse_since("7d", now).unwrap(), now - 7 * 86_400_000);
-        assert_eq!(parse_since("2026-01-01T00:00:00Z", now).unwrap(), 1_767_225_600_000);
+        assert_eq!(
+            parse_since("2026-01-01T00:00:00Z", now).unwrap(),
+            1_767_225_600_000
+        );
         assert!(parse_since("2026-01-01", now).is_ok());
         assert!(parse_since("yesterday", now).is_err());
     }

@@ -18,14 +18,14 @@ use tokio_util::task::TaskTracker;
 
 use crate::ack::{self, AckContext, AckEvent};
 use crate::config::{Config, TokenConfig};
-use crate::notify::{self, NotifyContext, NotifyEvent};
-use crate::service::{self, Heartbeats};
-use crate::setup::Setup;
 use crate::http::{self, Ingress};
 use crate::kintone::client::KintoneClient;
 use crate::line::client::LineClient;
 use crate::line::token::AccessTokenProvider;
 use crate::metrics::Metrics;
+use crate::notify::{self, NotifyContext, NotifyEvent};
+use crate::service::{self, Heartbeats};
+use crate::setup::Setup;
 use crate::store::Store;
 
 /// How long in-flight work may take to finish on stop. Shorter than the
@@ -78,7 +78,11 @@ impl Gateway {
     /// be built.
     pub async fn start(setup: Setup, listener: TcpListener) -> anyhow::Result<Gateway> {
         install_crypto_provider();
-        let Setup { config, rules, outbox } = setup;
+        let Setup {
+            config,
+            rules,
+            outbox,
+        } = setup;
         let config = Arc::new(config);
         let store = Store::open(&config.state_dir)
             .with_context(|| format!("opening the store in {}", config.state_dir.display()))?;
@@ -108,11 +112,24 @@ impl Gateway {
         ));
         notify::poll::log_budget(&notify_ctx);
         tasks.spawn(notify::changes::run(notify_ctx.clone(), shutdown.clone()));
-        tasks.spawn(notify::outbox::run(notify_ctx.clone(), line.clone(), outbox, shutdown.clone()));
+        tasks.spawn(notify::outbox::run(
+            notify_ctx.clone(),
+            line.clone(),
+            outbox,
+            shutdown.clone(),
+        ));
         for app in &config.kintone.apps {
-            tasks.spawn(notify::poll::run_app(notify_ctx.clone(), app.id, shutdown.clone()));
+            tasks.spawn(notify::poll::run_app(
+                notify_ctx.clone(),
+                app.id,
+                shutdown.clone(),
+            ));
         }
-        let has_webhooks = config.kintone.apps.iter().any(|a| a.webhook_token.is_some());
+        let has_webhooks = config
+            .kintone
+            .apps
+            .iter()
+            .any(|a| a.webhook_token.is_some());
 
         let ack_ctx = Arc::new(AckContext {
             config: config.clone(),
@@ -123,7 +140,12 @@ impl Gateway {
             events: acks.clone(),
             beats: beats.clone(),
         });
-        tasks.spawn(service::watchdog(store.clone(), metrics.clone(), beats, shutdown.clone()));
+        tasks.spawn(service::watchdog(
+            store.clone(),
+            metrics.clone(),
+            beats,
+            shutdown.clone(),
+        ));
         tasks.spawn(ack::run(ack_ctx, wake.clone(), shutdown.clone()));
 
         let m = metrics.clone();
@@ -133,7 +155,9 @@ impl Gateway {
             relay_token: config.server.relay_token.clone(),
             ack_wake: wake,
             kintone: has_webhooks.then(|| {
-                Arc::new(notify::intake::Intake { ctx: notify_ctx.clone() }) as Arc<dyn http::KintoneWebhooks>
+                Arc::new(notify::intake::Intake {
+                    ctx: notify_ctx.clone(),
+                }) as Arc<dyn http::KintoneWebhooks>
             }),
             metrics: Some(Arc::new(move || m.render())),
             read_timeout: config.server.read_timeout,
@@ -161,7 +185,10 @@ impl Gateway {
     pub async fn stop(self) {
         self.shutdown.cancel();
         self.tasks.close();
-        if tokio::time::timeout(GRACE, self.tasks.wait()).await.is_err() {
+        if tokio::time::timeout(GRACE, self.tasks.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("some work did not finish within the grace period; it stays queued");
         }
         tracing::info!("gateway stopped");

@@ -16,11 +16,19 @@
 #![forbid(unsafe_code)]
 
 pub mod ack;
+pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod domain;
 pub mod http;
+pub mod kintone;
 pub mod line;
+pub mod metrics;
+pub mod notify;
+pub mod retry;
 pub mod secret;
+pub mod service;
+pub mod setup;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod store;

@@ -41,33 +41,111 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let mut counter = |name: &str, help: &str, v: u64| {
-            let _ = writeln!(out, "# HELP klg_{name} {help}\n# TYPE klg_{name} counter\nklg_{name}_total {v}");
+            let _ = writeln!(
+                out,
+                "# HELP klg_{name} {help}\n# TYPE klg_{name} counter\nklg_{name}_total {v}"
+            );
         };
         let c = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        counter("line_events", "LINE webhook events stored", c(&self.line_events));
-        counter("line_duplicate_events", "LINE events already stored (redeliveries)", c(&self.line_duplicates));
-        counter("kintone_webhooks", "kintone webhooks taken in", c(&self.kintone_webhooks));
-        counter("kintone_polled_records", "records seen by polling", c(&self.kintone_polled));
+        counter(
+            "line_events",
+            "LINE webhook events stored",
+            c(&self.line_events),
+        );
+        counter(
+            "line_duplicate_events",
+            "LINE events already stored (redeliveries)",
+            c(&self.line_duplicates),
+        );
+        counter(
+            "kintone_webhooks",
+            "kintone webhooks taken in",
+            c(&self.kintone_webhooks),
+        );
+        counter(
+            "kintone_polled_records",
+            "records seen by polling",
+            c(&self.kintone_polled),
+        );
         counter("acks", "acknowledgements written back", c(&self.acks));
-        counter("ack_failures", "acknowledgements that could not be written back", c(&self.ack_failures));
-        counter("replies", "Reply API calls that succeeded", c(&self.replies));
-        counter("deadline_fallbacks", "answers that missed the reply deadline", c(&self.fallbacks));
-        counter("notifications", "notifications created from kintone changes", c(&self.notifications));
-        counter("pushes", "push and multicast requests accepted", c(&self.pushes));
-        counter("quota_messages", "messages counted against the monthly quota", c(&self.quota_messages));
+        counter(
+            "ack_failures",
+            "acknowledgements that could not be written back",
+            c(&self.ack_failures),
+        );
+        counter(
+            "replies",
+            "Reply API calls that succeeded",
+            c(&self.replies),
+        );
+        counter(
+            "deadline_fallbacks",
+            "answers that missed the reply deadline",
+            c(&self.fallbacks),
+        );
+        counter(
+            "notifications",
+            "notifications created from kintone changes",
+            c(&self.notifications),
+        );
+        counter(
+            "pushes",
+            "push and multicast requests accepted",
+            c(&self.pushes),
+        );
+        counter(
+            "quota_messages",
+            "messages counted against the monthly quota",
+            c(&self.quota_messages),
+        );
         counter("retries", "retried outside calls", c(&self.retries));
-        counter("dead_letters", "push requests given up", c(&self.dead_letters));
-        counter("kintone_requests", "kintone REST requests made", c(&self.kintone_requests));
+        counter(
+            "dead_letters",
+            "push requests given up",
+            c(&self.dead_letters),
+        );
+        counter(
+            "kintone_requests",
+            "kintone REST requests made",
+            c(&self.kintone_requests),
+        );
         let mut gauge = |name: &str, help: &str, v: i64| {
-            let _ = writeln!(out, "# HELP klg_{name} {help}\n# TYPE klg_{name} gauge\nklg_{name} {v}");
+            let _ = writeln!(
+                out,
+                "# HELP klg_{name} {help}\n# TYPE klg_{name} gauge\nklg_{name} {v}"
+            );
         };
         let g = |a: &AtomicI64| a.load(Ordering::Relaxed);
-        gauge("pending_acks", "notifications not yet acknowledged", g(&self.pending_acks));
-        gauge("outbox_pending", "push requests waiting", g(&self.outbox_pending));
-        gauge("indicator_state", "0 off, 1 pending, 2 trouble", g(&self.indicator_state));
-        gauge("line_down", "1 while LINE calls keep failing", g(&self.line_down));
-        gauge("kintone_down", "1 while kintone calls keep failing", g(&self.kintone_down));
-        gauge("quota_exhausted", "1 while the monthly message quota is used up", g(&self.quota_exhausted));
+        gauge(
+            "pending_acks",
+            "notifications not yet acknowledged",
+            g(&self.pending_acks),
+        );
+        gauge(
+            "outbox_pending",
+            "push requests waiting",
+            g(&self.outbox_pending),
+        );
+        gauge(
+            "indicator_state",
+            "0 off, 1 pending, 2 trouble",
+            g(&self.indicator_state),
+        );
+        gauge(
+            "line_down",
+            "1 while LINE calls keep failing",
+            g(&self.line_down),
+        );
+        gauge(
+            "kintone_down",
+            "1 while kintone calls keep failing",
+            g(&self.kintone_down),
+        );
+        gauge(
+            "quota_exhausted",
+            "1 while the monthly message quota is used up",
+            g(&self.quota_exhausted),
+        );
         out.push_str("# EOF\n");
         out
     }

@@ -61,7 +61,11 @@ fn read_notify(r: &mut Reader, config: &Config) -> OutboxSettings {
     let Some(t) = r.opt_table(&config.rest, "", "notify") else {
         return s;
     };
-    r.unknown_keys(t, "notify", &["coalesce_window", "quota_warn", "quota_check"]);
+    r.unknown_keys(
+        t,
+        "notify",
+        &["coalesce_window", "quota_warn", "quota_check"],
+    );
     if let Some(d) = r.opt_duration(t, "notify", "coalesce_window") {
         s.coalesce_window = d;
     }
@@ -71,7 +75,10 @@ fn read_notify(r: &mut Reader, config: &Config) -> OutboxSettings {
         }
         s.quota_check = d;
     }
-    match t.get("quota_warn").map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64))) {
+    match t
+        .get("quota_warn")
+        .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+    {
         None => {}
         Some(Some(f)) if (0.0..=1.0).contains(&f) => s.quota_warn = f,
         Some(_) => r.problem("notify.quota_warn", "must be a fraction between 0 and 1"),

@@ -31,7 +31,12 @@ pub(super) async fn process(ctx: &AckContext, row: InboxRow) {
             return;
         }
     };
-    let InboundEvent { kind, source, standby, .. } = ev;
+    let InboundEvent {
+        kind,
+        source,
+        standby,
+        ..
+    } = ev;
     // A token whose use was already attempted (before a restart) is spent.
     let fresh = |t: Option<ReplyToken>| t.filter(|_| !row.reply_attempted);
     match kind {
@@ -55,12 +60,24 @@ pub(super) async fn process(ctx: &AckContext, row: InboxRow) {
             onboarding::leave(ctx, &source).await;
             finish(ctx, &row, Finish::Done, None, None).await;
         }
-        EventKind::Unfollow | EventKind::Other(_) => finish(ctx, &row, Finish::Done, None, None).await,
+        EventKind::Unfollow | EventKind::Other(_) => {
+            finish(ctx, &row, Finish::Done, None, None).await
+        }
     }
 }
 
-async fn finish(ctx: &AckContext, row: &InboxRow, how: Finish, err: Option<String>, audit: Option<AckRecord>) {
-    if let Err(e) = ctx.store.inbox_finish(row.seq, how, err, audit, now_ms()).await {
+async fn finish(
+    ctx: &AckContext,
+    row: &InboxRow,
+    how: Finish,
+    err: Option<String>,
+    audit: Option<AckRecord>,
+) {
+    if let Err(e) = ctx
+        .store
+        .inbox_finish(row.seq, how, err, audit, now_ms())
+        .await
+    {
         tracing::error!(event = %row.event_id, error = %e, "could not record the event's end; it will be resumed");
     }
 }
@@ -77,13 +94,22 @@ pub(crate) fn auth(app: &AppConfig) -> AppAuth {
     }
 }
 
-async fn postback(ctx: &AckContext, row: &InboxRow, user: Option<&LineUserId>, data: &str, token: Option<ReplyToken>) {
+async fn postback(
+    ctx: &AckContext,
+    row: &InboxRow,
+    user: Option<&LineUserId>,
+    data: &str,
+    token: Option<ReplyToken>,
+) {
     let ack = match AckData::parse(data) {
         Ok(a) => a,
         Err(e) => {
             let text = match e {
                 PostbackError::Foreign => "Sorry, I don't know that button.".to_owned(),
-                PostbackError::Damaged(_) => "Sorry, that button's data is damaged; please use the newest notification.".to_owned(),
+                PostbackError::Damaged(_) => {
+                    "Sorry, that button's data is damaged; please use the newest notification."
+                        .to_owned()
+                }
             };
             tracing::warn!(event = %row.event_id, error = %e, "postback not ours");
             answer(ctx, row.seq, token, None, text).await;
@@ -95,16 +121,43 @@ async fn postback(ctx: &AckContext, row: &InboxRow, user: Option<&LineUserId>, d
         return finish(ctx, row, Finish::Done, None, None).await;
     }
     let Some(app) = ctx.config.app(ack.app) else {
-        answer(ctx, row.seq, token, None, format!("App {} is not connected to this gateway.", ack.app)).await;
-        return finish(ctx, row, Finish::Failed, Some(format!("app {} not configured", ack.app)), None).await;
+        answer(
+            ctx,
+            row.seq,
+            token,
+            None,
+            format!("App {} is not connected to this gateway.", ack.app),
+        )
+        .await;
+        return finish(
+            ctx,
+            row,
+            Finish::Failed,
+            Some(format!("app {} not configured", ack.app)),
+            None,
+        )
+        .await;
     };
     let (name, kintone_user) = onboarding::who(ctx, user).await;
-    let notification = ctx.store.notification_get(ack.notification.to_string()).await.ok().flatten();
+    let notification = ctx
+        .store
+        .notification_get(ack.notification.to_string())
+        .await
+        .ok()
+        .flatten();
     if let Some(n) = notification.as_ref().filter(|n| n.acked_ms.is_some()) {
         let by = n.acked_by.clone().unwrap_or_default();
         let text = format!("#{} was already acknowledged by {by}.", ack.record);
         let answered = answer(ctx, row.seq, token, user, text).await;
-        let audit = audit_row(row, user, &name, app, &ack, "already-acknowledged", &answered);
+        let audit = audit_row(
+            row,
+            user,
+            &name,
+            app,
+            &ack,
+            "already-acknowledged",
+            &answered,
+        );
         return finish(ctx, row, Finish::Done, None, Some(audit)).await;
     }
     let title = notification.map(|n| n.title).unwrap_or_default();
@@ -132,7 +185,15 @@ async fn write_with_deadline(
     let mut early = Answer::Nothing;
     let mut attempt = 0u32;
     loop {
-        let work = write_back(&ctx.store, &ctx.kintone, &auth, row, ack.record, &app.ack.method, vars);
+        let work = write_back(
+            &ctx.store,
+            &ctx.kintone,
+            &auth,
+            row,
+            ack.record,
+            &app.ack.method,
+            vars,
+        );
         tokio::pin!(work);
         let left = token
             .as_ref()
@@ -163,9 +224,19 @@ async fn write_with_deadline(
                     tokio::time::sleep(pause).await;
                     continue;
                 }
-                return Outcome { result: Err(e), token, early };
+                return Outcome {
+                    result: Err(e),
+                    token,
+                    early,
+                };
             }
-            result => return Outcome { result, token, early },
+            result => {
+                return Outcome {
+                    result,
+                    token,
+                    early,
+                }
+            }
         }
     }
 }
@@ -181,7 +252,11 @@ async fn settle(
     vars: &HashMap<&'static str, String>,
     outcome: Outcome,
 ) {
-    let Outcome { result, token, early } = outcome;
+    let Outcome {
+        result,
+        token,
+        early,
+    } = outcome;
     match result {
         Ok(written) => {
             let text = app.ack.reply.render(|k| vars.get(k).cloned());
@@ -193,14 +268,17 @@ async fn settle(
             ctx.metrics.acks.fetch_add(1, Ordering::Relaxed);
             let audit = audit_row(row, user, name, app, ack, what, &answered);
             finish(ctx, row, Finish::Done, None, Some(audit)).await;
-            let _ = ctx.events.send(AckEvent::Acknowledged { notification: ack.notification.to_string() });
+            let _ = ctx.events.send(AckEvent::Acknowledged {
+                notification: ack.notification.to_string(),
+            });
         }
         Err(e) if e.is_retryable() => {
             if token.is_some() {
                 let text = "Received — kintone is busy, I'll record it shortly.";
                 answer(ctx, row.seq, token, None, text.into()).await;
             }
-            let next = now_ms() + i64::try_from(default_backoff(row_attempts(row)).as_millis()).unwrap_or(i64::MAX);
+            let next = now_ms()
+                + i64::try_from(default_backoff(row_attempts(row)).as_millis()).unwrap_or(i64::MAX);
             tracing::warn!(event = %row.event_id, error = %e, "write-back will be retried");
             if let Err(se) = ctx.store.inbox_retry_at(row.seq, next, e.to_string()).await {
                 tracing::error!(error = %se, "could not schedule the retry; it will be resumed on restart");
@@ -209,9 +287,21 @@ async fn settle(
         Err(e) => {
             tracing::error!(event = %row.event_id, error = %e, "write-back refused by kintone");
             ctx.metrics.ack_failures.fetch_add(1, Ordering::Relaxed);
-            let text = format!("Sorry — kintone refused the acknowledgement for #{}: {}", ack.record, plain(&e));
+            let text = format!(
+                "Sorry — kintone refused the acknowledgement for #{}: {}",
+                ack.record,
+                plain(&e)
+            );
             let answered = final_answer(ctx, row, token, early, user, text).await;
-            let audit = audit_row(row, user, name, app, ack, &format!("failed: {e}"), &answered);
+            let audit = audit_row(
+                row,
+                user,
+                name,
+                app,
+                ack,
+                &format!("failed: {e}"),
+                &answered,
+            );
             finish(ctx, row, Finish::Failed, Some(e.to_string()), Some(audit)).await;
         }
     }
@@ -244,7 +334,9 @@ fn row_attempts(row: &InboxRow) -> u32 {
 fn plain(e: &WriteBackError) -> String {
     use crate::kintone::error::KintoneError as K;
     match e {
-        WriteBackError::Kintone(K::Unauthorized { .. }) => "the gateway's kintone token was refused.".into(),
+        WriteBackError::Kintone(K::Unauthorized { .. }) => {
+            "the gateway's kintone token was refused.".into()
+        }
         WriteBackError::Kintone(K::NotFound { .. }) => "the record no longer exists.".into(),
         WriteBackError::Kintone(K::Rejected { message, .. }) => format!("{message}."),
         _ => "an unexpected error.".into(),
@@ -263,11 +355,18 @@ fn variables(
     // The tap's own time, so a retried write renders the same values.
     let time = jiff::Timestamp::from_millisecond(row.event_ts_ms).map_or_else(
         |_| String::new(),
-        |t| t.to_zoned(jiff::tz::TimeZone::system()).strftime("%Y-%m-%d %H:%M").to_string(),
+        |t| {
+            t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        },
     );
     HashMap::from([
         ("name", name.to_owned()),
-        ("line_user", user.map(|u| u.as_str().to_owned()).unwrap_or_default()),
+        (
+            "line_user",
+            user.map(|u| u.as_str().to_owned()).unwrap_or_default(),
+        ),
         ("kintone_user", kintone_user.unwrap_or_default()),
         ("time", time),
         ("record", ack.record.to_string()),

@@ -21,7 +21,11 @@ pub(super) async fn who(ctx: &AckContext, user: Option<&LineUserId>) -> (String,
         return ("LINE user".into(), None);
     };
     let fresh_after = now_ms() - PROFILE_TTL_MS;
-    if let Ok(Some(found)) = ctx.store.display_name(user.as_str().to_owned(), fresh_after).await {
+    if let Ok(Some(found)) = ctx
+        .store
+        .display_name(user.as_str().to_owned(), fresh_after)
+        .await
+    {
         return found;
     }
     match ctx.line.profile(user).await {
@@ -39,7 +43,12 @@ pub(super) async fn who(ctx: &AckContext, user: Option<&LineUserId>) -> (String,
     }
 }
 
-pub(super) async fn follow(ctx: &AckContext, row: &InboxRow, user: Option<&LineUserId>, token: Option<ReplyToken>) {
+pub(super) async fn follow(
+    ctx: &AckContext,
+    row: &InboxRow,
+    user: Option<&LineUserId>,
+    token: Option<ReplyToken>,
+) {
     let linked = match user {
         Some(u) => ctx
             .store
@@ -70,23 +79,39 @@ pub(super) async fn message(
     };
     let Some(code) = normalise_code(text) else {
         // Chat that is not a code: only people not yet linked get a hint.
-        let linked = ctx.store.display_name(user.as_str().to_owned(), i64::MAX).await;
+        let linked = ctx
+            .store
+            .display_name(user.as_str().to_owned(), i64::MAX)
+            .await;
         if matches!(linked, Ok(None)) && token.is_some() {
-            let hint = "To link your account, send the 8-character code your administrator gave you.";
+            let hint =
+                "To link your account, send the 8-character code your administrator gave you.";
             answer(ctx, row.seq, token, None, hint.into()).await;
         }
         return;
     };
-    let outcome = ctx.store.invite_redeem(user.as_str().to_owned(), code, now_ms()).await;
+    let outcome = ctx
+        .store
+        .invite_redeem(user.as_str().to_owned(), code, now_ms())
+        .await;
     let reply = match outcome {
         Ok(Redeem::Linked(m)) => {
             tracing::info!(name = %m.display_name, "staff member linked");
-            format!("✓ Linked as {}. You will get notifications here.", m.display_name)
+            format!(
+                "✓ Linked as {}. You will get notifications here.",
+                m.display_name
+            )
         }
         Ok(Redeem::Unknown) => "That code is not valid. Check it and try again.".into(),
-        Ok(Redeem::Expired) => "That code has expired. Ask your administrator for a new one.".into(),
-        Ok(Redeem::AlreadyUsed) => "That code was already used. Ask your administrator for a new one.".into(),
-        Ok(Redeem::RateLimited) => "Too many wrong codes. Please wait an hour and try again.".into(),
+        Ok(Redeem::Expired) => {
+            "That code has expired. Ask your administrator for a new one.".into()
+        }
+        Ok(Redeem::AlreadyUsed) => {
+            "That code was already used. Ask your administrator for a new one.".into()
+        }
+        Ok(Redeem::RateLimited) => {
+            "Too many wrong codes. Please wait an hour and try again.".into()
+        }
         Err(e) => {
             tracing::error!(error = %e, "could not check an invite code");
             "Sorry, I could not check the code just now. Please try again in a minute.".into()
@@ -97,7 +122,12 @@ pub(super) async fn message(
     }
 }
 
-pub(super) async fn join(ctx: &AckContext, row: &InboxRow, source: &Source, token: Option<ReplyToken>) {
+pub(super) async fn join(
+    ctx: &AckContext,
+    row: &InboxRow,
+    source: &Source,
+    token: Option<ReplyToken>,
+) {
     let Source::Group { group, .. } = source else {
         return;
     };
@@ -108,7 +138,11 @@ pub(super) async fn join(ctx: &AckContext, row: &InboxRow, source: &Source, toke
             None
         }
     };
-    if let Err(e) = ctx.store.group_joined(group.as_str().to_owned(), name.clone(), now_ms()).await {
+    if let Err(e) = ctx
+        .store
+        .group_joined(group.as_str().to_owned(), name.clone(), now_ms())
+        .await
+    {
         tracing::error!(error = %e, "could not record the group");
     }
     tracing::info!(group = %group, name = name.as_deref().unwrap_or("?"), "added to a LINE group");
@@ -120,7 +154,11 @@ pub(super) async fn join(ctx: &AckContext, row: &InboxRow, source: &Source, toke
 
 pub(super) async fn leave(ctx: &AckContext, source: &Source) {
     if let Source::Group { group, .. } = source {
-        if let Err(e) = ctx.store.group_left(group.as_str().to_owned(), now_ms()).await {
+        if let Err(e) = ctx
+            .store
+            .group_left(group.as_str().to_owned(), now_ms())
+            .await
+        {
             tracing::error!(error = %e, "could not record leaving the group");
         }
     }

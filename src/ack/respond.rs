@@ -52,7 +52,10 @@ pub async fn answer(
     let Some(token) = token else {
         return fallback(ctx, user, &messages, "no reply token").await;
     };
-    if token.remaining(now_ms(), ctx.config.line.reply_deadline).is_none() {
+    if token
+        .remaining(now_ms(), ctx.config.line.reply_deadline)
+        .is_none()
+    {
         return fallback(ctx, user, &messages, "reply deadline passed").await;
     }
     if let Err(e) = ctx.store.inbox_mark_reply_attempted(seq).await {
@@ -83,7 +86,12 @@ pub async fn answer(
     }
 }
 
-async fn fallback(ctx: &AckContext, user: Option<&LineUserId>, messages: &[Message], why: &str) -> Answer {
+async fn fallback(
+    ctx: &AckContext,
+    user: Option<&LineUserId>,
+    messages: &[Message],
+    why: &str,
+) -> Answer {
     ctx.metrics.fallbacks.fetch_add(1, Ordering::Relaxed);
     match (ctx.config.line.deadline_fallback, user) {
         (Fallback::Push, Some(user)) => {

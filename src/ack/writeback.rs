@@ -38,7 +38,9 @@ impl WriteBackError {
     /// Whether trying again later can succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            WriteBackError::Kintone(e) => e.is_retryable() || matches!(e, KintoneError::Conflict { .. }),
+            WriteBackError::Kintone(e) => {
+                e.is_retryable() || matches!(e, KintoneError::Conflict { .. })
+            }
             WriteBackError::Store(_) => true,
         }
     }
@@ -75,7 +77,8 @@ pub async fn write_back(
     match method {
         AckMethod::Comment(t) => {
             let marker = comment_marker(&row.event_id);
-            if row.stage == Stage::Writing && comment_exists(kintone, auth, record, &marker).await? {
+            if row.stage == Stage::Writing && comment_exists(kintone, auth, record, &marker).await?
+            {
                 return Ok(Written::Already);
             }
             store.inbox_set_stage(row.seq, Stage::Writing, None).await?;
@@ -111,17 +114,33 @@ pub async fn write_back(
         AckMethod::Status { action, assignee } => {
             let current = kintone.get_record(auth, record).await?;
             if row.stage == Stage::Writing {
-                let before = row.writeback_ref.as_deref().and_then(|r| r.parse::<u64>().ok());
+                let before = row
+                    .writeback_ref
+                    .as_deref()
+                    .and_then(|r| r.parse::<u64>().ok());
                 if before.is_some_and(|b| current.revision.0 >= b + 2) {
                     return Ok(Written::Already);
                 }
             }
             store
-                .inbox_set_stage(row.seq, Stage::Writing, Some(current.revision.0.to_string()))
+                .inbox_set_stage(
+                    row.seq,
+                    Stage::Writing,
+                    Some(current.revision.0.to_string()),
+                )
                 .await?;
-            let assignee = assignee.as_ref().map(|t| t.render(value)).filter(|a| !a.is_empty());
+            let assignee = assignee
+                .as_ref()
+                .map(|t| t.render(value))
+                .filter(|a| !a.is_empty());
             let rev = kintone
-                .update_status(auth, record, action, assignee.as_deref(), Some(current.revision))
+                .update_status(
+                    auth,
+                    record,
+                    action,
+                    assignee.as_deref(),
+                    Some(current.revision),
+                )
                 .await?;
             Ok(own(store, auth, record, rev).await?)
         }
@@ -136,10 +155,20 @@ fn conflict() -> WriteBackError {
 }
 
 /// Remembers a revision we produced, so its webhook echo notifies no one.
-async fn own(store: &Store, auth: &AppAuth, record: RecordId, rev: Revision) -> Result<Written, StoreError> {
+async fn own(
+    store: &Store,
+    auth: &AppAuth,
+    record: RecordId,
+    rev: Revision,
+) -> Result<Written, StoreError> {
     let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     store
-        .own_write(to_i64(auth.app.get()), to_i64(record.get()), to_i64(rev.0), now_ms())
+        .own_write(
+            to_i64(auth.app.get()),
+            to_i64(record.get()),
+            to_i64(rev.0),
+            now_ms(),
+        )
         .await?;
     Ok(Written::Now(rev.0.to_string()))
 }

@@ -154,6 +154,32 @@ impl Config {
     }
 }
 
+/// Reads only `state_dir` (for store-only commands such as `staff` and
+/// `acks`, which run in an admin's shell without the service's credentials).
+///
+/// # Errors
+/// [`ConfigErrors`] when the file cannot be read or is not TOML.
+pub fn state_dir_of(path: &Path) -> Result<PathBuf, ConfigErrors> {
+    let fail = |message: String| ConfigErrors {
+        path: path.to_owned(),
+        problems: vec![Problem {
+            key: String::new(),
+            message,
+        }],
+    };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read config file: {e}")))?;
+    let table: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| fail(format!("not valid TOML: {}", e.message())))?;
+    Ok(table
+        .get("state_dir")
+        .and_then(toml::Value::as_str)
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("STATE_DIRECTORY").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_STATE_DIR)))
+}
+
 const TOP_KEYS: &[&str] = &[
     "state_dir",
     "site",

@@ -75,16 +75,24 @@ pub async fn run(ctx: Arc<NotifyContext>, shutdown: CancellationToken) {
 }
 
 async fn one(ctx: &Arc<NotifyContext>, p: Pending) {
-    let ids = u64::try_from(p.app).ok().and_then(|a| AppId::new(a).ok()).zip(
-        u64::try_from(p.record).ok().and_then(|r| RecordId::new(r).ok()),
-    );
+    let ids = u64::try_from(p.app)
+        .ok()
+        .and_then(|a| AppId::new(a).ok())
+        .zip(
+            u64::try_from(p.record)
+                .ok()
+                .and_then(|r| RecordId::new(r).ok()),
+        );
     let Some((app_id, record_id)) = ids else {
         return done(ctx, p.seq, "bad ids").await;
     };
     let Some(app) = ctx.config.app(app_id) else {
         return done(ctx, p.seq, "app no longer configured").await;
     };
-    let payload: Option<serde_json::Value> = p.payload.as_deref().and_then(|s| serde_json::from_str(s).ok());
+    let payload: Option<serde_json::Value> = p
+        .payload
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
     let title_hint = payload
         .as_ref()
         .and_then(|v| v.get("recordTitle"))
@@ -102,7 +110,11 @@ async fn one(ctx: &Arc<NotifyContext>, p: Pending) {
             }
         }
     } else {
-        match payload.as_ref().and_then(|v| v.get("record")).map(Record::from_json) {
+        match payload
+            .as_ref()
+            .and_then(|v| v.get("record"))
+            .map(Record::from_json)
+        {
             Some(Ok(r)) => r,
             _ => return done(ctx, p.seq, "payload has no readable record").await,
         }

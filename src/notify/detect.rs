@@ -69,7 +69,12 @@ fn i(n: u64) -> i64 {
 /// # Errors
 /// A store error (the caller's transaction is rolled back), or a card that
 /// cannot be built within LINE's limits.
-pub fn examine(c: &Connection, judge: &Judge<'_>, record: &Record, now_ms: i64) -> Result<Verdict, StoreError> {
+pub fn examine(
+    c: &Connection,
+    judge: &Judge<'_>,
+    record: &Record,
+    now_ms: i64,
+) -> Result<Verdict, StoreError> {
     let (app, rec, rev) = (i(judge.app.get()), i(record.id.get()), i(record.revision.0));
     let seen: Option<i64> = c
         .query_row(
@@ -92,7 +97,11 @@ pub fn examine(c: &Connection, judge: &Judge<'_>, record: &Record, now_ms: i64) 
         .optional()?
         .unwrap_or(false);
     let baseline: Option<i64> = c
-        .query_row("SELECT max_record FROM app_baseline WHERE app = ?1", [app], |r| r.get(0))
+        .query_row(
+            "SELECT max_record FROM app_baseline WHERE app = ?1",
+            [app],
+            |r| r.get(0),
+        )
         .optional()?;
     // Before the app's baseline, or a record that existed then but was never
     // stored: remember, do not notify.
@@ -117,7 +126,15 @@ pub fn examine(c: &Connection, judge: &Judge<'_>, record: &Record, now_ms: i64) 
         }
         for rule in judge.rules.iter().filter(|r| r.field == field) {
             if rule.matches(before.as_deref(), &now_value) {
-                created.push(create(c, judge, rule, record, before.clone(), &now_value, now_ms)?);
+                created.push(create(
+                    c,
+                    judge,
+                    rule,
+                    record,
+                    before.clone(),
+                    &now_value,
+                    now_ms,
+                )?);
             }
         }
     }
@@ -174,7 +191,9 @@ fn create(
         Some(t) => t
             .render(&|name: &str| template_value(name, judge, record, &card, &ack))
             .map_err(|e| StoreError::Invalid(format!("rule {}: template: {e}", rule.name)))?,
-        None => flex::notification_bubble(&card)
+        None => card
+            .to_bubble()
+            .and_then(|b| b.to_json())
             .map_err(|e| StoreError::Invalid(format!("rule {}: card: {e}", rule.name)))?,
     };
     let bubble = serde_json::to_string(&bubble).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -215,7 +234,13 @@ fn create(
     })
 }
 
-fn template_value(name: &str, judge: &Judge<'_>, record: &Record, card: &NotificationCard, ack: &AckData) -> Option<String> {
+fn template_value(
+    name: &str,
+    judge: &Judge<'_>,
+    record: &Record,
+    card: &NotificationCard,
+    ack: &AckData,
+) -> Option<String> {
     match name {
         "app_name" => Some(card.app_name.clone()),
         "status" => Some(card.status.clone()),
@@ -238,12 +263,21 @@ fn resolve(c: &Connection, rule: &Rule, record: &Record) -> Result<Vec<String>, 
     };
     for r in &rule.recipients {
         let found = match r {
-            Recipient::Staff(name) => one("SELECT line_user_id FROM staff WHERE display_name = ?1", name)?,
-            Recipient::KintoneUser(code) => one("SELECT line_user_id FROM staff WHERE kintone_user = ?1", code)?,
+            Recipient::Staff(name) => one(
+                "SELECT line_user_id FROM staff WHERE display_name = ?1",
+                name,
+            )?,
+            Recipient::KintoneUser(code) => one(
+                "SELECT line_user_id FROM staff WHERE kintone_user = ?1",
+                code,
+            )?,
             Recipient::Field(field) => {
                 let mut ids = Vec::new();
                 for code in record.user_codes(field) {
-                    ids.extend(one("SELECT line_user_id FROM staff WHERE kintone_user = ?1", &code)?);
+                    ids.extend(one(
+                        "SELECT line_user_id FROM staff WHERE kintone_user = ?1",
+                        &code,
+                    )?);
                 }
                 ids
             }
@@ -266,7 +300,12 @@ fn resolve(c: &Connection, rule: &Rule, record: &Record) -> Result<Vec<String>, 
 ///
 /// # Errors
 /// The write failed.
-pub fn finish_baseline(c: &Connection, app: AppId, max_record: u64, now_ms: i64) -> Result<(), StoreError> {
+pub fn finish_baseline(
+    c: &Connection,
+    app: AppId,
+    max_record: u64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
     c.execute(
         "INSERT OR IGNORE INTO app_baseline(app, done_ms, max_record) VALUES (?1, ?2, ?3)",
         params![i(app.get()), now_ms, i(max_record)],
@@ -279,8 +318,11 @@ pub fn finish_baseline(c: &Connection, app: AppId, max_record: u64, now_ms: i64)
 /// # Errors
 /// The read failed.
 pub fn baseline_done(c: &Connection, app: AppId) -> Result<bool, StoreError> {
-    Ok(c
-        .query_row("SELECT 1 FROM app_baseline WHERE app = ?1", [i(app.get())], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(c.query_row(
+        "SELECT 1 FROM app_baseline WHERE app = ?1",
+        [i(app.get())],
+        |_| Ok(()),
+    )
+    .optional()?
+    .is_some())
 }

@@ -54,7 +54,10 @@ impl Intake {
                 return Reply::error(StatusCode::BAD_REQUEST, msg);
             }
         };
-        self.ctx.metrics.kintone_webhooks.fetch_add(1, Ordering::Relaxed);
+        self.ctx
+            .metrics
+            .kintone_webhooks
+            .fetch_add(1, Ordering::Relaxed);
         let Some((record, kind)) = hint.record else {
             // Comments and unknown types change no watched field.
             return Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ignored" }));
@@ -72,7 +75,10 @@ impl Intake {
                     params![id, now],
                 )? == 1;
                 if fresh && kind == Kind::Delete {
-                    c.execute("DELETE FROM field_state WHERE app = ?1 AND record = ?2", params![a, r])?;
+                    c.execute(
+                        "DELETE FROM field_state WHERE app = ?1 AND record = ?2",
+                        params![a, r],
+                    )?;
                 } else if fresh {
                     c.execute(
                         "INSERT INTO changes(app, record, source, payload, received_ms)
@@ -88,7 +94,10 @@ impl Intake {
                 if fresh {
                     self.ctx.changes_wake.notify_one();
                 }
-                Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ok", "new": fresh }))
+                Reply::json(
+                    StatusCode::OK,
+                    &serde_json::json!({ "status": "ok", "new": fresh }),
+                )
             }
             Err(e) => {
                 tracing::error!(error = %e, "could not store a kintone webhook");
@@ -99,7 +108,11 @@ impl Intake {
 }
 
 impl KintoneWebhooks for Intake {
-    fn handle<'a>(&'a self, token: &'a str, body: Bytes) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
+    fn handle<'a>(
+        &'a self,
+        token: &'a str,
+        body: Bytes,
+    ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
         Box::pin(self.take(token, body))
     }
 }
@@ -116,15 +129,26 @@ struct Hint {
 }
 
 fn parse_hint(p: &Value, app: AppId) -> Result<Hint, &'static str> {
-    let id = p.get("id").and_then(Value::as_str).filter(|s| !s.is_empty() && s.len() <= 64);
+    let id = p
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.len() <= 64);
     let id = id.ok_or("missing id")?.to_owned();
-    let body_app = p.pointer("/app/id").and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_u64().map(|n| n.to_string())));
+    let body_app = p.pointer("/app/id").and_then(|v| {
+        v.as_str()
+            .map(str::to_owned)
+            .or_else(|| v.as_u64().map(|n| n.to_string()))
+    });
     if body_app.as_deref() != Some(app.to_string().as_str()) {
         return Err("webhook is for another app than its token");
     }
     let record_id = |v: Option<&Value>| {
-        v.and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_u64().map(|n| n.to_string())))
-            .and_then(|s| RecordId::parse(&s).ok())
+        v.and_then(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .or_else(|| v.as_u64().map(|n| n.to_string()))
+        })
+        .and_then(|s| RecordId::parse(&s).ok())
     };
     let record = match p.get("type").and_then(Value::as_str) {
         Some("ADD_RECORD" | "UPDATE_RECORD" | "UPDATE_STATUS") => {
@@ -151,9 +175,14 @@ mod tests {
             "record":{"$id":{"type":"__ID__","value":"12"}}});
         let h = parse_hint(&p, app).unwrap();
         assert_eq!(h.record, Some((RecordId::new(12).unwrap(), Kind::Change)));
-        let del = serde_json::json!({"id":"u2","type":"DELETE_RECORD","app":{"id":"7"},"recordId":"3"});
-        assert_eq!(parse_hint(&del, app).unwrap().record, Some((RecordId::new(3).unwrap(), Kind::Delete)));
-        let other = serde_json::json!({"id":"u3","type":"UPDATE_RECORD","app":{"id":"8"},"record":{}});
+        let del =
+            serde_json::json!({"id":"u2","type":"DELETE_RECORD","app":{"id":"7"},"recordId":"3"});
+        assert_eq!(
+            parse_hint(&del, app).unwrap().record,
+            Some((RecordId::new(3).unwrap(), Kind::Delete))
+        );
+        let other =
+            serde_json::json!({"id":"u3","type":"UPDATE_RECORD","app":{"id":"8"},"record":{}});
         assert!(parse_hint(&other, app).is_err());
         let comment = serde_json::json!({"id":"u4","type":"ADD_RECORD_COMMENT","app":{"id":"7"}});
         assert_eq!(parse_hint(&comment, app).unwrap().record, None);

@@ -61,11 +61,19 @@ impl NotifyContext {
         beats: Arc<crate::service::Heartbeats>,
     ) -> NotifyContext {
         let k = &config.kintone;
-        let space = k.guest_space.map(|g| format!("guest/{g}/")).unwrap_or_default();
+        let space = k
+            .guest_space
+            .map(|g| format!("guest/{g}/"))
+            .unwrap_or_default();
         let urls = k
             .apps
             .iter()
-            .map(|a| (a.id, format!("{}/k/{space}{}/show#record=", k.base_url, a.id)))
+            .map(|a| {
+                (
+                    a.id,
+                    format!("{}/k/{space}{}/show#record=", k.base_url, a.id),
+                )
+            })
             .collect();
         NotifyContext {
             config,
@@ -83,11 +91,20 @@ impl NotifyContext {
 
     /// Rules watching `app`.
     pub fn rules_for(&self, app: AppId) -> Vec<Rule> {
-        self.rules.iter().filter(|r| r.app == app).cloned().collect()
+        self.rules
+            .iter()
+            .filter(|r| r.app == app)
+            .cloned()
+            .collect()
     }
 
     /// Builds the judge for an app; `None` if the app is not configured.
-    pub fn judge<'a>(&'a self, app: &'a AppConfig, rules: &'a [Rule], title_hint: Option<&'a str>) -> Judge<'a> {
+    pub fn judge<'a>(
+        &'a self,
+        app: &'a AppConfig,
+        rules: &'a [Rule],
+        title_hint: Option<&'a str>,
+    ) -> Judge<'a> {
         Judge {
             app: app.id,
             app_name: &app.name,

@@ -64,7 +64,12 @@ struct Request {
 }
 
 /// Runs until `shutdown`.
-pub async fn run(ctx: Arc<NotifyContext>, line: LineClient, settings: OutboxSettings, shutdown: CancellationToken) {
+pub async fn run(
+    ctx: Arc<NotifyContext>,
+    line: LineClient,
+    settings: OutboxSettings,
+    shutdown: CancellationToken,
+) {
     let mut quota = QuotaGuard::new(settings.clone());
     quota.check(&ctx, &line).await;
     loop {
@@ -99,7 +104,10 @@ pub async fn run(ctx: Arc<NotifyContext>, line: LineClient, settings: OutboxSett
 /// waiting recipient becomes due.
 async fn flush(ctx: &NotifyContext, window: Duration) -> Result<Option<i64>, StoreError> {
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    let created = ctx.store.call(move |c| batch(c, window_ms, now_ms())).await?;
+    let created = ctx
+        .store
+        .call(move |c| batch(c, window_ms, now_ms()))
+        .await?;
     if created.0 > 0 {
         tracing::debug!(requests = created.0, "push requests queued");
     }
@@ -124,7 +132,9 @@ fn batch(c: &Connection, window_ms: i64, now: i64) -> Result<(usize, Option<i64>
                 next_due = Some(next_due.map_or(due_at, |n: i64| n.min(due_at)));
                 continue;
             }
-            owed.entry(r.get(1)?).or_default().push((r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?));
+            owed.entry(r.get(1)?)
+                .or_default()
+                .push((r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?));
         }
         if owed.is_empty() {
             return Ok((0, next_due));
@@ -145,35 +155,64 @@ fn store_requests(
     let mut seqs: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for (recipient, items) in owed {
         let key: Vec<String> = items.iter().map(|i| i.1.clone()).collect();
-        cards.entry(key.clone()).or_insert_with(|| items.iter().map(|i| (i.2.clone(), i.3.clone())).collect());
+        cards
+            .entry(key.clone())
+            .or_insert_with(|| items.iter().map(|i| (i.2.clone(), i.3.clone())).collect());
         seqs.insert(recipient.clone(), items.iter().map(|i| i.0).collect());
         let is_group = !recipient.starts_with('U');
-        let key = if is_group { (true, vec![recipient.clone()].into_iter().chain(key).collect()) } else { (false, key) };
+        let key = if is_group {
+            (
+                true,
+                vec![recipient.clone()].into_iter().chain(key).collect(),
+            )
+        } else {
+            (false, key)
+        };
         shared.entry(key).or_default().push(recipient);
     }
     let mut created = 0;
     for ((is_group, key), recipients) in shared {
         let notif_key = if is_group { key[1..].to_vec() } else { key };
-        let Some(items) = cards.get(&notif_key) else { continue };
+        let Some(items) = cards.get(&notif_key) else {
+            continue;
+        };
         let bubbles = items
             .iter()
-            .map(|(b, alt)| Ok((serde_json::from_str::<serde_json::Value>(b).map_err(|e| StoreError::Invalid(e.to_string()))?, alt.clone())))
+            .map(|(b, alt)| {
+                Ok((
+                    serde_json::from_str::<serde_json::Value>(b)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                    alt.clone(),
+                ))
+            })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let requests = flex::pack(bubbles).map_err(|e| StoreError::Invalid(format!("packing cards: {e}")))?;
+        let requests =
+            flex::pack(bubbles).map_err(|e| StoreError::Invalid(format!("packing cards: {e}")))?;
         for chunk in recipients.chunks(MULTICAST_MAX) {
             for messages in &requests {
-                let body = serde_json::to_string(messages).map_err(|e| StoreError::Invalid(e.to_string()))?;
-                let to = serde_json::to_string(chunk).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                let body = serde_json::to_string(messages)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                let to =
+                    serde_json::to_string(chunk).map_err(|e| StoreError::Invalid(e.to_string()))?;
                 c.execute(
                     "INSERT INTO outbox(retry_key, recipients, messages, message_count, created_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![Uuid::new_v4().to_string(), to, body, i64::try_from(chunk.len()).unwrap_or(i64::MAX), now],
+                    params![
+                        Uuid::new_v4().to_string(),
+                        to,
+                        body,
+                        i64::try_from(chunk.len()).unwrap_or(i64::MAX),
+                        now
+                    ],
                 )?;
                 let push_id = c.last_insert_rowid();
                 created += 1;
                 for r in chunk {
                     for seq in seqs.get(r).into_iter().flatten() {
-                        c.execute("UPDATE deliveries SET push_id = ?2 WHERE seq = ?1 AND push_id IS NULL", params![seq, push_id])?;
+                        c.execute(
+                            "UPDATE deliveries SET push_id = ?2 WHERE seq = ?1 AND push_id IS NULL",
+                            params![seq, push_id],
+                        )?;
                     }
                 }
             }
@@ -248,7 +287,12 @@ async fn send(line: &LineClient, req: &Request) -> Result<Option<String>, LineEr
     Ok(delivery.request_id())
 }
 
-async fn record(ctx: &NotifyContext, req: &Request, result: Result<Option<String>, LineError>, quota: &mut QuotaGuard) {
+async fn record(
+    ctx: &NotifyContext,
+    req: &Request,
+    result: Result<Option<String>, LineError>,
+    quota: &mut QuotaGuard,
+) {
     let now = now_ms();
     let (id, n) = (req.id, req.recipients.len() as u64);
     let update = match result {
@@ -267,7 +311,8 @@ async fn record(ctx: &NotifyContext, req: &Request, result: Result<Option<String
             ctx.metrics.retries.fetch_add(1, Ordering::Relaxed);
             ctx.metrics.line_down.store(1, Ordering::Relaxed);
             let attempt = u32::try_from(req.attempts + 1).unwrap_or(u32::MAX);
-            let next = now + i64::try_from(default_backoff(attempt).as_millis()).unwrap_or(i64::MAX);
+            let next =
+                now + i64::try_from(default_backoff(attempt).as_millis()).unwrap_or(i64::MAX);
             tracing::warn!(request = id, error = %e, "push failed; will retry with the same key");
             Some(("pending".to_owned(), next, e.to_string()))
         }
@@ -277,7 +322,9 @@ async fn record(ctx: &NotifyContext, req: &Request, result: Result<Option<String
             Some(("dead".to_owned(), 0, e.to_string()))
         }
     };
-    let Some((state, next, note)) = update else { return };
+    let Some((state, next, note)) = update else {
+        return;
+    };
     let r = ctx
         .store
         .call(move |c| {
@@ -302,8 +349,16 @@ async fn refresh_gauges(ctx: &NotifyContext) {
     let r = ctx
         .store
         .call(|c| {
-            let pending: i64 = c.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
-            let acks: i64 = c.query_row("SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL", [], |r| r.get(0))?;
+            let pending: i64 = c.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )?;
+            let acks: i64 = c.query_row(
+                "SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL",
+                [],
+                |r| r.get(0),
+            )?;
             Ok((pending, acks))
         })
         .await;
@@ -324,7 +379,12 @@ struct QuotaGuard {
 
 impl QuotaGuard {
     fn new(settings: OutboxSettings) -> Self {
-        QuotaGuard { settings, paused: false, warned: false, next_check: tokio::time::Instant::now() }
+        QuotaGuard {
+            settings,
+            paused: false,
+            warned: false,
+            next_check: tokio::time::Instant::now(),
+        }
     }
 
     fn due(&self) -> bool {
@@ -356,7 +416,12 @@ impl QuotaGuard {
         #[allow(clippy::cast_precision_loss)]
         let used = q.used as f64 / limit.max(1) as f64;
         if used >= self.settings.quota_warn && !self.warned {
-            tracing::warn!(used = q.used, limit, "LINE monthly quota {:.0}% used", used * 100.0);
+            tracing::warn!(
+                used = q.used,
+                limit,
+                "LINE monthly quota {:.0}% used",
+                used * 100.0
+            );
             self.warned = true;
         }
     }

@@ -52,7 +52,9 @@ pub fn log_budget(ctx: &NotifyContext) {
 
 /// Polls one app until `shutdown`.
 pub async fn run_app(ctx: Arc<NotifyContext>, app: AppId, shutdown: CancellationToken) {
-    let Some(cfg) = ctx.config.app(app) else { return };
+    let Some(cfg) = ctx.config.app(app) else {
+        return;
+    };
     let updated_field = loop {
         match updated_field(&ctx, app).await {
             Ok(f) => break f,
@@ -95,7 +97,10 @@ async fn sleep_or_stop(shutdown: &CancellationToken, d: Duration) -> bool {
 }
 
 async fn updated_field(ctx: &NotifyContext, app: AppId) -> anyhow::Result<String> {
-    let cfg = ctx.config.app(app).ok_or_else(|| anyhow::anyhow!("app not configured"))?;
+    let cfg = ctx
+        .config
+        .app(app)
+        .ok_or_else(|| anyhow::anyhow!("app not configured"))?;
     let fields = ctx.kintone.form_fields(&ctx.auth(cfg)).await?;
     fields
         .into_iter()
@@ -107,9 +112,18 @@ async fn updated_field(ctx: &NotifyContext, app: AppId) -> anyhow::Result<String
 /// One pass: a full baseline scan the first time, then changes since the watermark.
 async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Result<()> {
     let baseline = ctx.store.call(move |c| baseline_done(c, app)).await?;
-    let watermark = if baseline { watermark(ctx, app).await? } else { None };
-    let filter = watermark.as_deref().map(|w| format!("{updated} >= \"{}\" and ", minus_overlap(w)));
-    let cfg = ctx.config.app(app).ok_or_else(|| anyhow::anyhow!("app not configured"))?;
+    let watermark = if baseline {
+        watermark(ctx, app).await?
+    } else {
+        None
+    };
+    let filter = watermark
+        .as_deref()
+        .map(|w| format!("{updated} >= \"{}\" and ", minus_overlap(w)));
+    let cfg = ctx
+        .config
+        .app(app)
+        .ok_or_else(|| anyhow::anyhow!("app not configured"))?;
     let auth = ctx.auth(cfg);
     let (mut last_id, mut max_updated) = (0u64, watermark.clone());
     loop {
@@ -117,7 +131,9 @@ async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Re
             "{}$id > {last_id} order by $id asc limit {PAGE}",
             filter.as_deref().unwrap_or("")
         );
-        ctx.metrics.kintone_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ctx.metrics
+            .kintone_requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let page = ctx.kintone.get_records(&auth, &query, None).await?;
         let n = page.len();
         ctx.metrics
@@ -158,12 +174,19 @@ async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Re
     Ok(())
 }
 
-async fn judge_page(ctx: &Arc<NotifyContext>, app: AppId, page: Vec<Record>) -> Result<Vec<Verdict>, StoreError> {
+async fn judge_page(
+    ctx: &Arc<NotifyContext>,
+    app: AppId,
+    page: Vec<Record>,
+) -> Result<Vec<Verdict>, StoreError> {
     let ctx2 = ctx.clone();
     let rules = ctx.rules_for(app);
     ctx.store
         .call(move |c| {
-            let cfg = ctx2.config.app(app).ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
+            let cfg = ctx2
+                .config
+                .app(app)
+                .ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
             let judge = ctx2.judge(cfg, &rules, None);
             let now = now_ms();
             page.iter().map(|r| examine(c, &judge, r, now)).collect()
@@ -190,8 +213,10 @@ fn minus_overlap(w: &str) -> String {
     match w.parse::<jiff::Timestamp>() {
         Ok(t) => {
             let back = jiff::SignedDuration::try_from(OVERLAP).unwrap_or_default();
-            t.checked_sub(back)
-                .map_or_else(|_| w.to_owned(), |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+            t.checked_sub(back).map_or_else(
+                |_| w.to_owned(),
+                |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            )
         }
         Err(_) => w.to_owned(),
     }
@@ -203,7 +228,10 @@ mod tests {
 
     #[test]
     fn overlap_and_budget() {
-        assert_eq!(minus_overlap("2026-11-25T09:01:00Z"), "2026-11-25T08:59:00Z");
+        assert_eq!(
+            minus_overlap("2026-11-25T09:01:00Z"),
+            "2026-11-25T08:59:00Z"
+        );
         assert_eq!(minus_overlap("junk"), "junk");
         assert_eq!(daily_requests(Duration::from_secs(60)), 1440);
         assert!(daily_requests(Duration::from_secs(60)) < DAILY_LIMIT / 3);

@@ -91,7 +91,10 @@ impl Rule {
             (Some(set), Some(f)) => set.iter().any(|v| v == f),
             (Some(_), None) => false,
         };
-        let to_ok = self.to.as_ref().is_none_or(|set| set.iter().any(|v| v == to));
+        let to_ok = self
+            .to
+            .as_ref()
+            .is_none_or(|set| set.iter().any(|v| v == to));
         from_ok && to_ok
     }
 }
@@ -104,7 +107,10 @@ fn value_set(r: &mut Reader, t: &Table, p: &str, key: &str) -> Option<Vec<String
     };
     if set.iter().any(|v| v == "*") {
         if set.len() > 1 {
-            r.problem(join(p, key), "\"*\" already matches everything; list values or \"*\", not both");
+            r.problem(
+                join(p, key),
+                "\"*\" already matches everything; list values or \"*\", not both",
+            );
         }
         return None;
     }
@@ -115,20 +121,42 @@ fn value_set(r: &mut Reader, t: &Table, p: &str, key: &str) -> Option<Vec<String
 ///
 /// # Errors
 /// Every problem, with its key.
-pub fn read_rules(config: &Config, base_dir: &Path) -> Result<Vec<Rule>, Vec<crate::config::reader::Problem>> {
+pub fn read_rules(
+    config: &Config,
+    base_dir: &Path,
+) -> Result<Vec<Rule>, Vec<crate::config::reader::Problem>> {
     let mut r = Reader::new(base_dir, None);
     let mut rules = Vec::new();
     for (i, t) in r.tables(&config.rest, "", "rules").into_iter().enumerate() {
         let p = format!("rules[{i}]");
-        r.unknown_keys(t, &p, &["name", "app", "field", "from", "to", "recipients", "show", "buzz", "template"]);
-        let name = r.opt_str(t, &p, "name").unwrap_or_else(|| format!("rule-{}", i + 1));
+        r.unknown_keys(
+            t,
+            &p,
+            &[
+                "name",
+                "app",
+                "field",
+                "from",
+                "to",
+                "recipients",
+                "show",
+                "buzz",
+                "template",
+            ],
+        );
+        let name = r
+            .opt_str(t, &p, "name")
+            .unwrap_or_else(|| format!("rule-{}", i + 1));
         let app = match r.opt_int(t, &p, "app") {
             Some(n) => {
                 let id = u64::try_from(n).ok().and_then(|n| AppId::new(n).ok());
                 match id {
                     Some(id) if config.app(id).is_some() => Some(id),
                     Some(id) => {
-                        r.problem(join(&p, "app"), format!("app {id} is not in [[kintone.apps]]"));
+                        r.problem(
+                            join(&p, "app"),
+                            format!("app {id} is not in [[kintone.apps]]"),
+                        );
                         None
                     }
                     None => {
@@ -156,7 +184,12 @@ pub fn read_rules(config: &Config, base_dir: &Path) -> Result<Vec<Rule>, Vec<cra
                     .ok()
             })
             .collect();
-        if recipients.is_empty() && !r.problems.iter().any(|x| x.key.starts_with(&join(&p, "recipients"))) {
+        if recipients.is_empty()
+            && !r
+                .problems
+                .iter()
+                .any(|x| x.key.starts_with(&join(&p, "recipients")))
+        {
             r.problem(join(&p, "recipients"), "name at least one recipient (a staff name, kintone:USER, field:CODE, group:NAME, or a LINE id)");
         }
         let show = r.opt_strings(t, &p, "show").unwrap_or_default();
@@ -164,14 +197,29 @@ pub fn read_rules(config: &Config, base_dir: &Path) -> Result<Vec<Rule>, Vec<cra
         let template = r.opt_str(t, &p, "template").and_then(|file| {
             let path = base_dir.join(&file);
             let text = std::fs::read_to_string(&path)
-                .map_err(|e| r.problem(join(&p, "template"), format!("cannot read {}: {e}", path.display())))
+                .map_err(|e| {
+                    r.problem(
+                        join(&p, "template"),
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                })
                 .ok()?;
             FlexTemplate::parse(&text)
                 .map_err(|e| r.problem(join(&p, "template"), format!("{}: {e}", path.display())))
                 .ok()
         });
         if let Some(app) = app {
-            rules.push(Rule { name, app, field, from, to, recipients, show, buzz, template });
+            rules.push(Rule {
+                name,
+                app,
+                field,
+                from,
+                to,
+                recipients,
+                show,
+                buzz,
+                template,
+            });
         }
     }
     if r.problems.is_empty() {
@@ -187,10 +235,22 @@ mod tests {
 
     #[test]
     fn recipients_parse() {
-        assert_eq!(Recipient::parse("Taro Yamada"), Ok(Recipient::Staff("Taro Yamada".into())));
-        assert_eq!(Recipient::parse("kintone:taro"), Ok(Recipient::KintoneUser("taro".into())));
-        assert_eq!(Recipient::parse("field:Assignee"), Ok(Recipient::Field("Assignee".into())));
-        assert_eq!(Recipient::parse("group:Office"), Ok(Recipient::GroupName("Office".into())));
+        assert_eq!(
+            Recipient::parse("Taro Yamada"),
+            Ok(Recipient::Staff("Taro Yamada".into()))
+        );
+        assert_eq!(
+            Recipient::parse("kintone:taro"),
+            Ok(Recipient::KintoneUser("taro".into()))
+        );
+        assert_eq!(
+            Recipient::parse("field:Assignee"),
+            Ok(Recipient::Field("Assignee".into()))
+        );
+        assert_eq!(
+            Recipient::parse("group:Office"),
+            Ok(Recipient::GroupName("Office".into()))
+        );
         assert!(matches!(
             Recipient::parse("U8e742f61d673b39c7fff3cecb7536ef0"),
             Ok(Recipient::User(_))

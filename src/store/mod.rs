@@ -11,6 +11,8 @@ mod schema;
 
 pub mod audit;
 pub mod inbox;
+pub mod notifications;
+pub mod report;
 pub mod staff;
 
 use std::path::{Path, PathBuf};

@@ -23,7 +23,10 @@ impl Store {
     ///
     /// # Errors
     /// The read failed.
-    pub async fn notification_get(&self, id: String) -> Result<Option<NotificationState>, StoreError> {
+    pub async fn notification_get(
+        &self,
+        id: String,
+    ) -> Result<Option<NotificationState>, StoreError> {
         self.call(move |c| {
             Ok(c.query_row(
                 "SELECT id, app, record, title, to_value, acked_ms, acked_by
@@ -50,7 +53,13 @@ impl Store {
     ///
     /// # Errors
     /// The write failed.
-    pub async fn own_write(&self, app: i64, record: i64, revision: i64, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn own_write(
+        &self,
+        app: i64,
+        record: i64,
+        revision: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         self.call(move |c| {
             c.execute(
                 "INSERT OR IGNORE INTO own_writes(app, record, revision, at_ms) VALUES (?1, ?2, ?3, ?4)",

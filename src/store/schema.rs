@@ -84,7 +84,8 @@ const MIGRATIONS: &[&str] = &[
         revision INTEGER NOT NULL,
         PRIMARY KEY(app, record, field)
     );
-    CREATE TABLE app_baseline(app INTEGER PRIMARY KEY, done_ms INTEGER NOT NULL);
+    CREATE TABLE app_baseline(app INTEGER PRIMARY KEY, done_ms INTEGER NOT NULL,
+        max_record INTEGER NOT NULL);
     CREATE TABLE watermarks(app INTEGER PRIMARY KEY, updated TEXT NOT NULL);
     -- Revisions the gateway itself wrote: their webhooks and polls are echoes.
     CREATE TABLE own_writes(
@@ -128,6 +129,7 @@ const MIGRATIONS: &[&str] = &[
         from_value TEXT,
         to_value TEXT NOT NULL,
         revision INTEGER NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
         created_ms INTEGER NOT NULL,
         buzz INTEGER NOT NULL DEFAULT 0,
         acked_ms INTEGER,

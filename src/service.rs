@@ -1,0 +1,140 @@
+//! Talking to systemd: `READY=1` once the listener is bound and the store is
+//! open, `WATCHDOG=1` only while the gateway is really making progress, a
+//! one-line `STATUS=`, and `STOPPING=1`.
+//!
+//! The watchdog is not a free-running timer: each ping needs a store write
+//! that commits in time and every worker loop having ticked recently. A hung
+//! store or a stuck worker stops the pings, and systemd restarts the service.
+//! Outside systemd (no `NOTIFY_SOCKET`) every call here is a no-op.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sd_notify::NotifyState;
+use tokio_util::sync::CancellationToken;
+
+use crate::metrics::Metrics;
+use crate::store::{now_ms, Store};
+
+/// When each worker loop last went round (ms since the epoch).
+#[derive(Debug, Default)]
+pub struct Heartbeats {
+    pub ack: AtomicI64,
+    pub changes: AtomicI64,
+    pub outbox: AtomicI64,
+}
+
+impl Heartbeats {
+    /// Records a tick of a loop.
+    pub fn tick(beat: &AtomicI64) {
+        beat.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// The name of a loop that has not ticked within `max_age`, if any.
+    pub fn stalled(&self, max_age: Duration) -> Option<&'static str> {
+        let limit = now_ms() - i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX);
+        [
+            ("ack", &self.ack),
+            ("changes", &self.changes),
+            ("outbox", &self.outbox),
+        ]
+        .into_iter()
+        .find(|(_, b)| {
+            let t = b.load(Ordering::Relaxed);
+            t != 0 && t < limit
+        })
+        .map(|(n, _)| n)
+    }
+}
+
+/// Tells systemd we are ready (call once the listener and store are up).
+pub fn ready(status: &str) {
+    let _ = sd_notify::notify(&[NotifyState::Ready, NotifyState::Status(status)]);
+}
+
+/// Tells systemd we are stopping.
+pub fn stopping() {
+    let _ = sd_notify::notify(&[NotifyState::Stopping, NotifyState::Status("stopping")]);
+}
+
+/// The one-line summary for `STATUS=` and `kintone-line-gateway status`.
+pub fn status_line(m: &Metrics) -> String {
+    let g = |a: &AtomicI64| a.load(Ordering::Relaxed);
+    let last_push = match g(&m.last_push_ms) {
+        0 => "never".to_owned(),
+        ms => crate::cli::format_ms(ms),
+    };
+    format!(
+        "{} pending ack(s), {} push(es) queued, last push {last_push}, LINE {}, kintone {}, quota {}",
+        g(&m.pending_acks),
+        g(&m.outbox_pending),
+        if g(&m.line_down) == 0 { "ok" } else { "failing" },
+        if g(&m.kintone_down) == 0 { "ok" } else { "failing" },
+        if g(&m.quota_exhausted) == 0 { "ok" } else { "EXHAUSTED" },
+    )
+}
+
+/// Pings the watchdog (if systemd enabled one) at half its interval while
+/// the gateway makes progress, and refreshes `STATUS=`. Runs until `shutdown`.
+pub async fn watchdog(
+    store: Store,
+    metrics: Arc<Metrics>,
+    beats: Arc<Heartbeats>,
+    shutdown: CancellationToken,
+) {
+    let interval = sd_notify::watchdog_enabled();
+    let period = interval.map_or(Duration::from_secs(10), |i| i / 2);
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        let status = status_line(&metrics);
+        if let Err(e) = store.save_status(status.clone(), now_ms()).await {
+            tracing::warn!(error = %e, "could not save the status line");
+        }
+        let Some(interval) = interval else {
+            let _ = sd_notify::notify(&[NotifyState::Status(&status)]);
+            continue;
+        };
+        match healthy(&store, &beats, interval).await {
+            Ok(()) => {
+                let _ = sd_notify::notify(&[NotifyState::Watchdog, NotifyState::Status(&status)]);
+            }
+            Err(why) => {
+                tracing::error!(reason = %why, "not making progress: withholding the watchdog ping");
+                let line = format!("STALLED: {why}; {status}");
+                let _ = sd_notify::notify(&[NotifyState::Status(&line)]);
+            }
+        }
+    }
+}
+
+async fn healthy(store: &Store, beats: &Heartbeats, interval: Duration) -> Result<(), String> {
+    match tokio::time::timeout(interval / 4, store.probe()).await {
+        Err(_) => return Err("store did not commit in time".into()),
+        Ok(Err(e)) => return Err(format!("store: {e}")),
+        Ok(Ok(())) => {}
+    }
+    match beats.stalled(interval.max(Duration::from_secs(5))) {
+        Some(loop_name) => Err(format!("the {loop_name} loop is stuck")),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stalled_loops_are_named() {
+        let b = Heartbeats::default();
+        assert_eq!(b.stalled(Duration::from_secs(1)), None);
+        Heartbeats::tick(&b.ack);
+        b.outbox.store(now_ms() - 10_000, Ordering::Relaxed);
+        assert_eq!(b.stalled(Duration::from_secs(5)), Some("outbox"));
+    }
+}

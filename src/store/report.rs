@@ -1,0 +1,106 @@
+//! Read-only views for the operator commands (`outbox`, `status`).
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use super::{Store, StoreError};
+
+/// A push request as `kintone-line-gateway outbox` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub state: String,
+    pub recipients: String,
+    pub message_count: i64,
+    pub attempts: i64,
+    pub created_ms: i64,
+    pub next_attempt_ms: i64,
+    pub last_error: Option<String>,
+}
+
+/// Counts for `kintone-line-gateway status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub pending_acks: i64,
+    pub outbox_pending: i64,
+    pub dead_letters: i64,
+    pub inbox_pending: i64,
+    pub changes_pending: i64,
+    pub last_push_ms: Option<i64>,
+    /// The daemon's last `STATUS=` line and when it was written.
+    pub daemon_status: Option<(String, i64)>,
+}
+
+impl Store {
+    /// Pending and dead push requests, newest first.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn outbox_report(&self, include_sent: bool) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.call(move |c| {
+            let mut st = c.prepare(
+                "SELECT id, state, recipients, message_count, attempts, created_ms, next_attempt_ms, last_error
+                 FROM outbox WHERE ?1 OR state != 'sent' ORDER BY id DESC LIMIT 200",
+            )?;
+            let rows = st.query_map(params![include_sent], |r| {
+                Ok(OutboxEntry {
+                    id: r.get(0)?,
+                    state: r.get(1)?,
+                    recipients: r.get(2)?,
+                    message_count: r.get(3)?,
+                    attempts: r.get(4)?,
+                    created_ms: r.get(5)?,
+                    next_attempt_ms: r.get(6)?,
+                    last_error: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// The numbers behind the status line, read from the store.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn summary(&self) -> Result<Summary, StoreError> {
+        self.call(|c| {
+            let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0));
+            Ok(Summary {
+                pending_acks: count("SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL")?,
+                outbox_pending: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?,
+                dead_letters: count("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")?,
+                inbox_pending: count("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")?,
+                changes_pending: count("SELECT COUNT(*) FROM changes WHERE state = 'pending'")?,
+                last_push_ms: c.query_row("SELECT MAX(sent_ms) FROM outbox", [], |r| r.get(0))?,
+                daemon_status: c
+                    .query_row(
+                        "SELECT value, CAST(COALESCE((SELECT value FROM meta WHERE key = 'status_at'), '0') AS INTEGER)
+                         FROM meta WHERE key = 'status'",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?,
+            })
+        })
+        .await
+    }
+
+    /// Saves the daemon's status line for `kintone-line-gateway status`.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn save_status(&self, line: String, now_ms: i64) -> Result<(), StoreError> {
+        self.call(move |c| {
+            for (k, v) in [("status", line), ("status_at", now_ms.to_string())] {
+                c.execute(
+                    "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    params![k, v],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
