@@ -1,0 +1,162 @@
+//! Small in-process fakes of LINE and kintone for the acknowledgement loop:
+//! reply tokens are single-use (reuse → `400 Invalid reply token`), kintone
+//! answers comments with ids and can be told to fail the next N requests.
+
+use std::sync::{Arc, Mutex};
+
+use kintone_line_gateway::sim::http::{Handler, SimRequest, SimResponse, SimServer};
+use serde_json::{json, Value};
+
+#[derive(Default)]
+pub struct LineState {
+    pub used_tokens: Vec<String>,
+    pub replies: Vec<Value>,
+    pub requests: Vec<SimRequest>,
+}
+
+pub struct FakeLine {
+    pub server: SimServer,
+    pub state: Arc<Mutex<LineState>>,
+}
+
+impl FakeLine {
+    pub async fn start() -> FakeLine {
+        let state: Arc<Mutex<LineState>> = Arc::default();
+        let s = state.clone();
+        let handler: Handler = Arc::new(move |req: SimRequest| {
+            let s = s.clone();
+            Box::pin(async move {
+                let mut st = s.lock().unwrap();
+                st.requests.push(req.clone());
+                match req.path.as_str() {
+                    "/v2/bot/message/reply" => {
+                        if req.header("x-line-retry-key").is_some() {
+                            return SimResponse::json(
+                                400,
+                                &json!({"message": "retry key not allowed"}),
+                            );
+                        }
+                        let body = req.json().unwrap_or(Value::Null);
+                        let token = body["replyToken"].as_str().unwrap_or("").to_owned();
+                        if token.is_empty() || st.used_tokens.contains(&token) {
+                            return SimResponse::json(
+                                400,
+                                &json!({"message": "Invalid reply token"}),
+                            );
+                        }
+                        st.used_tokens.push(token);
+                        st.replies.push(body);
+                        SimResponse::json(200, &json!({"sentMessages": []}))
+                    }
+                    p if p.starts_with("/v2/bot/profile/") => SimResponse::json(
+                        200,
+                        &json!({"displayName": "Taro Yamada", "userId": &p[16..]}),
+                    ),
+                    _ => SimResponse::json(404, &json!({"message": "Not found"})),
+                }
+            })
+        });
+        FakeLine {
+            server: SimServer::start(handler).await.unwrap(),
+            state,
+        }
+    }
+
+    pub fn replies(&self) -> Vec<Value> {
+        self.state.lock().unwrap().replies.clone()
+    }
+
+    pub fn reply_calls(&self) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|r| r.path == "/v2/bot/message/reply")
+            .count()
+    }
+}
+
+#[derive(Default)]
+pub struct KintoneState {
+    pub comments: Vec<Value>,
+    /// Fail this many next requests with 503.
+    pub fail_next: usize,
+    pub requests: Vec<SimRequest>,
+}
+
+pub struct FakeKintone {
+    pub server: SimServer,
+    pub state: Arc<Mutex<KintoneState>>,
+}
+
+impl FakeKintone {
+    pub async fn start(token: &'static str) -> FakeKintone {
+        let state: Arc<Mutex<KintoneState>> = Arc::default();
+        let s = state.clone();
+        let handler: Handler = Arc::new(move |req: SimRequest| {
+            let s = s.clone();
+            Box::pin(async move {
+                let mut st = s.lock().unwrap();
+                st.requests.push(req.clone());
+                if req.header("x-cybozu-api-token") != Some(token) {
+                    return SimResponse::json(
+                        401,
+                        &json!({"code": "GAIA_IA02", "message": "bad token"}),
+                    );
+                }
+                if st.fail_next > 0 {
+                    st.fail_next -= 1;
+                    return SimResponse::json(
+                        503,
+                        &json!({"code": "GAIA_TM12", "message": "busy"}),
+                    );
+                }
+                match (req.method.as_str(), req.path.as_str()) {
+                    ("POST", "/k/v1/record/comment.json") => {
+                        let body = req.json().unwrap_or(Value::Null);
+                        if body["comment"]["text"].as_str().is_none() || body["record"].is_null() {
+                            return SimResponse::json(
+                                400,
+                                &json!({"code": "CB_VA01", "message": "missing"}),
+                            );
+                        }
+                        st.comments.push(body);
+                        SimResponse::json(200, &json!({"id": st.comments.len().to_string()}))
+                    }
+                    ("GET", "/k/v1/record/comments.json") => {
+                        let list: Vec<Value> = st
+                            .comments
+                            .iter()
+                            .enumerate()
+                            .rev()
+                            .map(|(i, c)| json!({"id": (i + 1).to_string(), "text": c["comment"]["text"]}))
+                            .collect();
+                        SimResponse::json(
+                            200,
+                            &json!({"comments": list, "older": false, "newer": false}),
+                        )
+                    }
+                    _ => SimResponse::json(
+                        404,
+                        &json!({"code": "GAIA_RE01", "message": "not found"}),
+                    ),
+                }
+            })
+        });
+        FakeKintone {
+            server: SimServer::start(handler).await.unwrap(),
+            state,
+        }
+    }
+
+    pub fn comment_texts(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .comments
+            .iter()
+            .map(|c| c["comment"]["text"].as_str().unwrap_or("").to_owned())
+            .collect()
+    }
+}
