@@ -28,6 +28,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the acknowledgement loop offline against built-in simulators of LINE and kintone.
+    #[cfg(feature = "sim")]
+    Demo,
     /// Run the daemon.
     Run {
         #[arg(long, default_value = DEFAULT_CONFIG)]
@@ -137,6 +140,8 @@ fn init_logging() {
 
 async fn dispatch(cmd: Command) -> ExitCode {
     match cmd {
+        #[cfg(feature = "sim")]
+        Command::Demo => exit(crate::demo::run().await),
         Command::Run { config } => match load(&config) {
             Ok(c) => exit(crate::daemon::run_until_signal(c).await),
             Err(code) => code,

@@ -19,6 +19,8 @@ pub mod ack;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+#[cfg(feature = "sim")]
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod kintone;

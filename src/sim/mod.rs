@@ -7,4 +7,5 @@
 //! every request so tests can check exactly what crossed the wire. They only
 //! ever listen on loopback.
 
+pub mod fakes;
 pub mod http;

@@ -11,7 +11,7 @@ use kintone_line_gateway::setup::Setup;
 use kintone_line_gateway::store::now_ms;
 use serde_json::json;
 
-use crate::fakes::{FakeKintone, FakeLine};
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 const APP_TOKEN: &str = "app-token-1";
@@ -26,8 +26,8 @@ struct World {
 
 impl World {
     async fn start() -> World {
-        let line = FakeLine::start().await;
-        let kintone = FakeKintone::start(APP_TOKEN).await;
+        let line = FakeLine::start().await.unwrap();
+        let kintone = FakeKintone::start(APP_TOKEN).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         for (n, v) in [("secret", SECRET), ("token", "access"), ("app", APP_TOKEN)] {
             let p = dir.path().join(n);

@@ -4,9 +4,9 @@
 //!   `tests/specs/`, shared by every suite that checks what crosses the wire.
 //! - [`flex_schema`]: Flex messages the gateway builds, checked as LINE push
 //!   requests.
-//! - [`ack_loop`]: the acknowledgement loop end to end against [`fakes`].
+//! - [`ack_loop`]: the acknowledgement loop end to end against the `sim::fakes` simulators.
 
 mod ack_loop;
-mod fakes;
+
 mod flex_schema;
 mod openapi;

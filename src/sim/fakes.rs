@@ -1,10 +1,10 @@
-//! Small in-process fakes of LINE and kintone for the acknowledgement loop:
+//! Small fakes of LINE and kintone for the acknowledgement loop (tests, demo):
 //! reply tokens are single-use (reuse → `400 Invalid reply token`), kintone
 //! answers comments with ids and can be told to fail the next N requests.
 
 use std::sync::{Arc, Mutex};
 
-use kintone_line_gateway::sim::http::{Handler, SimRequest, SimResponse, SimServer};
+use super::http::{Handler, SimRequest, SimResponse, SimServer};
 use serde_json::{json, Value};
 
 #[derive(Default)]
@@ -20,13 +20,13 @@ pub struct FakeLine {
 }
 
 impl FakeLine {
-    pub async fn start() -> FakeLine {
+    pub async fn start() -> std::io::Result<FakeLine> {
         let state: Arc<Mutex<LineState>> = Arc::default();
         let s = state.clone();
         let handler: Handler = Arc::new(move |req: SimRequest| {
             let s = s.clone();
             Box::pin(async move {
-                let mut st = s.lock().unwrap();
+                let mut st = s.lock().expect("simulator state lock");
                 st.requests.push(req.clone());
                 match req.path.as_str() {
                     "/v2/bot/message/reply" => {
@@ -56,20 +56,24 @@ impl FakeLine {
                 }
             })
         });
-        FakeLine {
-            server: SimServer::start(handler).await.unwrap(),
+        Ok(FakeLine {
+            server: SimServer::start(handler).await?,
             state,
-        }
+        })
     }
 
     pub fn replies(&self) -> Vec<Value> {
-        self.state.lock().unwrap().replies.clone()
+        self.state
+            .lock()
+            .expect("simulator state lock")
+            .replies
+            .clone()
     }
 
     pub fn reply_calls(&self) -> usize {
         self.state
             .lock()
-            .unwrap()
+            .expect("simulator state lock")
             .requests
             .iter()
             .filter(|r| r.path == "/v2/bot/message/reply")
@@ -91,13 +95,13 @@ pub struct FakeKintone {
 }
 
 impl FakeKintone {
-    pub async fn start(token: &'static str) -> FakeKintone {
+    pub async fn start(token: &'static str) -> std::io::Result<FakeKintone> {
         let state: Arc<Mutex<KintoneState>> = Arc::default();
         let s = state.clone();
         let handler: Handler = Arc::new(move |req: SimRequest| {
             let s = s.clone();
             Box::pin(async move {
-                let mut st = s.lock().unwrap();
+                let mut st = s.lock().expect("simulator state lock");
                 st.requests.push(req.clone());
                 if req.header("x-cybozu-api-token") != Some(token) {
                     return SimResponse::json(
@@ -144,16 +148,16 @@ impl FakeKintone {
                 }
             })
         });
-        FakeKintone {
-            server: SimServer::start(handler).await.unwrap(),
+        Ok(FakeKintone {
+            server: SimServer::start(handler).await?,
             state,
-        }
+        })
     }
 
     pub fn comment_texts(&self) -> Vec<String> {
         self.state
             .lock()
-            .unwrap()
+            .expect("simulator state lock")
             .comments
             .iter()
             .map(|c| c["comment"]["text"].as_str().unwrap_or("").to_owned())
