@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 pub struct LineState {
     pub used_tokens: Vec<String>,
     pub replies: Vec<Value>,
+    pub pushes: Vec<Value>,
+    pub push_keys: Vec<String>,
     pub requests: Vec<SimRequest>,
 }
 
@@ -48,6 +50,30 @@ impl FakeLine {
                         st.replies.push(body);
                         SimResponse::json(200, &json!({"sentMessages": []}))
                     }
+                    "/v2/bot/message/push" | "/v2/bot/message/multicast" => {
+                        let key = req.header("x-line-retry-key").unwrap_or("").to_owned();
+                        if key.len() != 36 {
+                            return SimResponse::json(
+                                400,
+                                &json!({"message": "X-Line-Retry-Key must be a UUID"}),
+                            );
+                        }
+                        if st.push_keys.contains(&key) {
+                            return SimResponse::json(
+                                409,
+                                &json!({"message": "The retry key is already accepted"}),
+                            )
+                            .with_header("x-line-accepted-request-id", "req-earlier");
+                        }
+                        st.push_keys.push(key);
+                        st.pushes.push(req.json().unwrap_or(Value::Null));
+                        SimResponse::json(200, &json!({"sentMessages": [{"id": "1"}]}))
+                            .with_header("x-line-request-id", "req-1")
+                    }
+                    "/v2/bot/message/quota" => SimResponse::json(200, &json!({"type": "none"})),
+                    "/v2/bot/message/quota/consumption" => {
+                        SimResponse::json(200, &json!({"totalUsage": 0}))
+                    }
                     p if p.starts_with("/v2/bot/profile/") => SimResponse::json(
                         200,
                         &json!({"displayName": "Taro Yamada", "userId": &p[16..]}),
@@ -70,6 +96,14 @@ impl FakeLine {
             .clone()
     }
 
+    pub fn pushes(&self) -> Vec<Value> {
+        self.state
+            .lock()
+            .expect("simulator state lock")
+            .pushes
+            .clone()
+    }
+
     pub fn reply_calls(&self) -> usize {
         self.state
             .lock()
@@ -84,6 +118,8 @@ impl FakeLine {
 #[derive(Default)]
 pub struct KintoneState {
     pub comments: Vec<Value>,
+    /// Records as kintone returns them (`{code: {type, value}}`).
+    pub records: Vec<Value>,
     /// Fail this many next requests with 503.
     pub fail_next: usize,
     pub requests: Vec<SimRequest>,
@@ -128,6 +164,44 @@ impl FakeKintone {
                         st.comments.push(body);
                         SimResponse::json(200, &json!({"id": st.comments.len().to_string()}))
                     }
+                    ("GET", "/k/v1/record.json") => {
+                        let id = req.query_param("id").unwrap_or_default();
+                        match st.records.iter().find(|r| r["$id"]["value"] == id.as_str()) {
+                            Some(r) => SimResponse::json(200, &json!({ "record": r })),
+                            None => SimResponse::json(
+                                404,
+                                &json!({"code": "GAIA_RE01", "message": "not found"}),
+                            ),
+                        }
+                    }
+                    ("GET", "/k/v1/records.json") => {
+                        let query = req.query_param("query").unwrap_or_default();
+                        let after: u64 = query
+                            .split("$id > ")
+                            .nth(1)
+                            .and_then(|r| r.split_whitespace().next())
+                            .and_then(|n| n.parse().ok())
+                            .unwrap_or(0);
+                        let list: Vec<&Value> = st
+                            .records
+                            .iter()
+                            .filter(|r| {
+                                r["$id"]["value"]
+                                    .as_str()
+                                    .and_then(|v| v.parse::<u64>().ok())
+                                    .unwrap_or(0)
+                                    > after
+                            })
+                            .collect();
+                        SimResponse::json(200, &json!({ "records": list }))
+                    }
+                    ("GET", "/k/v1/app/form/fields.json") => SimResponse::json(
+                        200,
+                        &json!({"properties": {
+                            "Updated_datetime": {"type": "UPDATED_TIME", "code": "Updated_datetime", "label": "Updated"},
+                            "STATUS": {"type": "STATUS", "code": "STATUS", "label": "Status"}
+                        }}),
+                    ),
                     ("GET", "/k/v1/record/comments.json") => {
                         let list: Vec<Value> = st
                             .comments
@@ -152,6 +226,20 @@ impl FakeKintone {
             server: SimServer::start(handler).await?,
             state,
         })
+    }
+
+    /// Sets a record's status as a user in the browser would (revision + 1).
+    pub fn set_record(&self, id: u64, revision: u64, status: &str) {
+        let mut st = self.state.lock().expect("simulator state lock");
+        st.records
+            .retain(|r| r["$id"]["value"] != id.to_string().as_str());
+        st.records.push(json!({
+            "$id": {"type": "__ID__", "value": id.to_string()},
+            "$revision": {"type": "__REVISION__", "value": revision.to_string()},
+            "STATUS": {"type": "STATUS", "value": status},
+            "Title": {"type": "SINGLE_LINE_TEXT", "value": "Fix the roof"},
+            "Updated_datetime": {"type": "UPDATED_TIME", "value": "2026-11-25T00:00:00Z"}
+        }));
     }
 
     pub fn comment_texts(&self) -> Vec<String> {

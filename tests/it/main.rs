@@ -9,4 +9,5 @@
 mod ack_loop;
 
 mod flex_schema;
+mod notify_loop;
 mod openapi;
