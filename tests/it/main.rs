@@ -7,6 +7,7 @@
 //! - [`ack_loop`]: the acknowledgement loop end to end against the `sim::fakes` simulators.
 
 mod ack_loop;
+mod cli;
 
 mod flex_schema;
 mod notify_loop;

@@ -1,0 +1,48 @@
+//! The binary itself: a bad config lists every problem with its key and exits
+//! 64, so systemd's `RestartPreventExitStatus=64` stops a crash loop.
+
+use std::process::Command;
+
+#[test]
+fn check_config_lists_problems_and_exits_64() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "typo = 1\n[line]\nchannel_secret = \"inline\"\n[kintone]\nbase_url = \"ftp://x\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for key in [
+        "typo",
+        "line.channel_secret",
+        "line.access_token",
+        "kintone.base_url",
+        "kintone.apps",
+    ] {
+        assert!(
+            err.contains(&format!("{key}:")),
+            "{key} missing from:\n{err}"
+        );
+    }
+    assert!(
+        !err.contains("\"inline\""),
+        "a secret value was echoed:\n{err}"
+    );
+}
+
+#[test]
+fn missing_config_file_is_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+        .args(["check-config", "--config", "/nonexistent/klg.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config file"));
+}
