@@ -28,9 +28,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the acknowledgement loop offline against built-in simulators of LINE and kintone.
+    /// Run the whole system offline against built-in simulators of LINE and kintone.
     #[cfg(feature = "sim")]
-    Demo,
+    Demo {
+        /// After the scenario, keep everything running and take commands.
+        #[arg(long)]
+        interactive: bool,
+    },
     /// Run the daemon.
     Run {
         #[arg(long, default_value = DEFAULT_CONFIG)]
@@ -106,7 +110,16 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    init_logging();
+    // The demo narrates on stdout; only warnings from the gateway itself.
+    #[cfg(feature = "sim")]
+    let quiet = matches!(cli.command, Command::Demo { .. });
+    #[cfg(not(feature = "sim"))]
+    let quiet = false;
+    init_logging(if quiet {
+        "warn"
+    } else {
+        "info,hyper=warn,reqwest=warn"
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -121,10 +134,9 @@ pub fn main() -> ExitCode {
     runtime.block_on(dispatch(cli.command))
 }
 
-fn init_logging() {
+fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("KLG_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,hyper=warn,reqwest=warn"));
+    let filter = EnvFilter::try_from_env("KLG_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let journald = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -141,7 +153,7 @@ fn init_logging() {
 async fn dispatch(cmd: Command) -> ExitCode {
     match cmd {
         #[cfg(feature = "sim")]
-        Command::Demo => exit(crate::demo::run().await),
+        Command::Demo { interactive } => exit(crate::demo::run(interactive).await),
         Command::Run { config } => match load(&config) {
             Ok(c) => exit(crate::daemon::run_until_signal(c).await),
             Err(code) => code,

@@ -119,6 +119,12 @@ impl Gateway {
             shutdown.clone(),
         ));
         for app in &config.kintone.apps {
+            // An app no rule watches has nothing to notify: it is only
+            // written to (acknowledgements), so it is never read in bulk.
+            if notify_ctx.rules_for(app.id).is_empty() {
+                tracing::info!(app = %app.id, "no rule watches this app: not polled");
+                continue;
+            }
             tasks.spawn(notify::poll::run_app(
                 notify_ctx.clone(),
                 app.id,

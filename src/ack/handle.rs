@@ -361,6 +361,11 @@ fn variables(
                 .to_string()
         },
     );
+    // The same instant as kintone's DATETIME fields take it (UTC, ISO 8601).
+    let datetime = jiff::Timestamp::from_millisecond(row.event_ts_ms).map_or_else(
+        |_| String::new(),
+        |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    );
     HashMap::from([
         ("name", name.to_owned()),
         (
@@ -369,6 +374,7 @@ fn variables(
         ),
         ("kintone_user", kintone_user.unwrap_or_default()),
         ("time", time),
+        ("datetime", datetime),
         ("record", ack.record.to_string()),
         ("app", ack.app.to_string()),
         ("app_name", app.name.clone()),

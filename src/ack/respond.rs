@@ -49,8 +49,11 @@ pub async fn answer(
     text: String,
 ) -> Answer {
     let messages = [Message::text(text)];
+    // No token: a standby event (never answered), or one whose reply was
+    // already attempted before a restart (a paid push could double it).
+    // The fallback is only for a token that ran out of time.
     let Some(token) = token else {
-        return fallback(ctx, user, &messages, "no reply token").await;
+        return Answer::Nothing;
     };
     if token
         .remaining(now_ms(), ctx.config.line.reply_deadline)

@@ -16,6 +16,7 @@ pub const ACK_PLACEHOLDERS: &[&str] = &[
     "line_user",
     "kintone_user",
     "time",
+    "datetime",
     "record",
     "app",
     "app_name",

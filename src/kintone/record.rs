@@ -58,6 +58,33 @@ impl Record {
         }
     }
 
+    /// A field's value as a person reads it: text and numbers as they are,
+    /// lists joined with ", ", users, organisations and groups by name,
+    /// files by name, a table by its row count.
+    pub fn display(&self, code: &str) -> Option<String> {
+        fn one(v: &Value) -> Option<String> {
+            match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Object(o) => o
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .or_else(|| o.get("code").and_then(Value::as_str).map(str::to_owned)),
+                _ => None,
+            }
+        }
+        match self.fields.get(code)?.get("value")? {
+            Value::Array(items) if self.field_type(code) == Some("SUBTABLE") => {
+                Some(format!("({} rows)", items.len()))
+            }
+            Value::Array(items) => {
+                Some(items.iter().filter_map(one).collect::<Vec<_>>().join(", "))
+            }
+            v => one(v),
+        }
+    }
+
     /// The user codes in a user-selection, assignee or creator field.
     pub fn user_codes(&self, code: &str) -> Vec<String> {
         let code_of = |u: &Value| u.get("code").and_then(Value::as_str).map(str::to_owned);
@@ -71,6 +98,31 @@ impl Record {
     /// A field's type, e.g. `STATUS`.
     pub fn field_type(&self, code: &str) -> Option<&str> {
         self.fields.get(code)?.get("type")?.as_str()
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn display_reads_lists_users_and_tables() {
+        let r = Record::from_json(&serde_json::json!({
+            "$id": {"type": "__ID__", "value": "1"},
+            "$revision": {"type": "__REVISION__", "value": "1"},
+            "A": {"type": "USER_SELECT", "value": [{"code": "taro", "name": "Taro Yamada"}, {"code": "hana", "name": "Hana Sato"}]},
+            "B": {"type": "CHECK_BOX", "value": ["x", "y"]},
+            "C": {"type": "CREATOR", "value": {"code": "taro", "name": "Taro Yamada"}},
+            "D": {"type": "SUBTABLE", "value": [{"id": "1", "value": {}}]},
+            "E": {"type": "NUMBER", "value": "12"}
+        }))
+        .unwrap();
+        assert_eq!(r.display("A").unwrap(), "Taro Yamada, Hana Sato");
+        assert_eq!(r.display("B").unwrap(), "x, y");
+        assert_eq!(r.display("C").unwrap(), "Taro Yamada");
+        assert_eq!(r.display("D").unwrap(), "(1 rows)");
+        assert_eq!(r.display("E").unwrap(), "12");
+        assert_eq!(r.display("missing"), None);
     }
 }
 

@@ -181,7 +181,7 @@ fn create(
         fields: rule
             .show
             .iter()
-            .map(|code| (code.clone(), record.text(code).unwrap_or_default()))
+            .map(|code| (code.clone(), record.display(code).unwrap_or_default()))
             .collect(),
         ack_data: Some(ack.to_string()),
         open_url: Some(format!("{}{}", judge.record_url, record.id)),
@@ -249,7 +249,7 @@ fn template_value(
         "title" => Some(card.title.clone()),
         "url" => Some(format!("{}{}", judge.record_url, record.id)),
         "ack_data" => Some(ack.to_string()),
-        code => record.text(code),
+        code => record.display(code),
     }
 }
 

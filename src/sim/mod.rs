@@ -9,3 +9,6 @@
 
 pub mod fakes;
 pub mod http;
+pub mod kintone;
+pub mod line;
+pub mod site;

@@ -1,135 +1,46 @@
 //! The acknowledgement loop end to end: the real gateway on port 0, signed
-//! postbacks in, kintone comments and LINE replies out.
+//! postbacks in from the fake LINE, kintone write-backs and LINE replies out.
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use kintone_line_gateway::daemon::Gateway;
 use kintone_line_gateway::line::signature::ChannelSecret;
 use kintone_line_gateway::secret::Secret;
-use kintone_line_gateway::setup::Setup;
+use kintone_line_gateway::sim::fakes::DEFAULT_SECRET;
 use kintone_line_gateway::store::now_ms;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
+use crate::world::{eventually, kintone_writes_match_the_spec, World, COMMENT_ACK, USER};
 
-const SECRET: &str = "0123456789abcdef0123456789abcdef";
-const APP_TOKEN: &str = "app-token-1";
-const USER: &str = "U1111111111111111111111111111aaaa";
+const DATA: &str = "ack:v1::1:5:abc123";
 
-struct World {
-    line: FakeLine,
-    kintone: FakeKintone,
-    dir: tempfile::TempDir,
-    gateway: Option<Gateway>,
+async fn world() -> World {
+    World::start_with(COMMENT_ACK, "", |k| k.set_record(5, 3, "Needs approval")).await
 }
 
-impl World {
-    async fn start() -> World {
-        let line = FakeLine::start().await.unwrap();
-        let kintone = FakeKintone::start(APP_TOKEN).await.unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        for (n, v) in [("secret", SECRET), ("token", "access"), ("app", APP_TOKEN)] {
-            let p = dir.path().join(n);
-            std::fs::write(&p, v).unwrap();
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+fn tap(w: &World) -> Value {
+    w.line.postback_event(USER, DATA)
+}
+
+async fn acks_eventually(
+    w: &World,
+    n: usize,
+) -> Vec<kintone_line_gateway::store::audit::AckRecord> {
+    let store = w.store();
+    for _ in 0..250 {
+        let acks = store.acks_since(0).await.expect("audit");
+        if acks.len() >= n {
+            return acks;
         }
-        let mut w = World {
-            line,
-            kintone,
-            dir,
-            gateway: None,
-        };
-        w.boot().await;
-        w
-    }
-
-    async fn boot(&mut self) {
-        let config = format!(
-            r#"state_dir = "{state}"
-[server]
-listen = "127.0.0.1:0"
-read_timeout = "2s"
-[line]
-api_base = "{line}"
-channel_secret = {{ file = "secret" }}
-access_token = {{ file = "token" }}
-timeout = "2s"
-[kintone]
-base_url = "{kintone}"
-timeout = "2s"
-[[kintone.apps]]
-id = 1
-name = "Repairs"
-api_token = {{ file = "app" }}
-poll = false
-[kintone.apps.ack]
-method = "comment"
-comment = "Acknowledged by {{{{name}}}}"
-reply = "✓ Recorded — #{{{{record}}}}"
-"#,
-            state = self.dir.path().join("state").display(),
-            line = self.line.server.base_url(),
-            kintone = self.kintone.server.base_url(),
-        );
-        let path = self.dir.path().join("config.toml");
-        std::fs::write(&path, config).unwrap();
-        let setup = Setup::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        self.gateway = Some(Gateway::start(setup, listener).await.unwrap());
-    }
-
-    fn url(&self) -> String {
-        format!(
-            "http://{}/line/webhook",
-            self.gateway.as_ref().unwrap().addr()
-        )
-    }
-
-    async fn send(&self, body: &str, signature: Option<String>) -> (u16, String) {
-        let mut req = reqwest::Client::new()
-            .post(self.url())
-            .body(body.to_owned());
-        if let Some(s) = signature {
-            req = req.header("X-Line-Signature", s);
-        }
-        let resp = req.send().await.unwrap();
-        (resp.status().as_u16(), resp.text().await.unwrap())
-    }
-
-    async fn signed(&self, body: &str) -> (u16, String) {
-        let sig = ChannelSecret::new(Secret::new(SECRET)).sign(body.as_bytes());
-        self.send(body, Some(sig)).await
-    }
-}
-
-fn postback(id: &str, token: &str, ts: i64, redelivery: bool, mode: &str) -> String {
-    json!({"destination": "Ubot", "events": [{
-        "type": "postback", "mode": mode, "timestamp": ts, "webhookEventId": id,
-        "deliveryContext": {"isRedelivery": redelivery},
-        "source": {"type": "user", "userId": USER},
-        "replyToken": token,
-        "postback": {"data": "ack:v1::1:5:abc123"}
-    }]})
-    .to_string()
-}
-
-async fn eventually(secs: u64, mut f: impl FnMut() -> bool) {
-    let end = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !f() {
-        assert!(
-            tokio::time::Instant::now() < end,
-            "condition not met in {secs}s"
-        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    panic!("fewer than {n} audit rows");
 }
 
 #[tokio::test]
 async fn postback_is_written_back_once_and_replied() {
-    let w = World::start().await;
-    let body = postback("01EVT1", "tok-1", now_ms(), false, "active");
-    let (status, text) = w.signed(&body).await;
+    let w = world().await;
+    let event = tap(&w);
+    let (status, text) = w.deliver(std::slice::from_ref(&event)).await;
     assert_eq!(status, 200, "{text}");
     eventually(5, || w.line.replies().len() == 1).await;
     let comments = w.kintone.comment_texts();
@@ -138,58 +49,70 @@ async fn postback_is_written_back_once_and_replied() {
         comments[0].starts_with("Acknowledged by Taro Yamada"),
         "{comments:?}"
     );
-    assert!(comments[0].contains("[ref:01EVT1]"));
+    let id = event["webhookEventId"].as_str().unwrap();
+    assert!(comments[0].contains(&format!("[ref:{id}]")));
     let reply = &w.line.replies()[0];
-    assert_eq!(reply["replyToken"], "tok-1");
+    assert_eq!(reply["replyToken"], event["replyToken"]);
     assert_eq!(reply["messages"][0]["text"], "✓ Recorded — #5");
 
     // LINE redelivers the same event: stored once, nothing done twice.
-    let again = postback("01EVT1", "tok-1", now_ms(), true, "active");
-    let (status, text) = w.signed(&again).await;
+    let mut again = event.clone();
+    again["deliveryContext"]["isRedelivery"] = json!(true);
+    let (status, text) = w.deliver(&[again]).await;
     assert_eq!(status, 200);
     assert!(text.contains("\"duplicates\":1"), "{text}");
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(w.kintone.comment_texts().len(), 1);
     assert_eq!(w.line.reply_calls(), 1);
 
-    let store = &w.gateway.as_ref().unwrap().store;
-    let acks = store.acks_since(0).await.unwrap();
+    let acks = acks_eventually(&w, 1).await;
     assert_eq!(acks.len(), 1);
     assert_eq!(
         (acks[0].outcome.as_str(), acks[0].reply.as_str()),
         ("written", "replied")
     );
+    kintone_writes_match_the_spec(&w.kintone);
 }
 
 #[tokio::test]
 async fn bad_input_is_refused_and_nothing_is_stored() {
-    let w = World::start().await;
-    let body = postback("01BAD", "tok-x", now_ms(), false, "active");
+    let w = world().await;
+    let event = tap(&w);
+    let (body, signature) = w.line.webhook(std::slice::from_ref(&event));
     assert_eq!(w.send(&body, None).await.0, 401);
     let forged = ChannelSecret::new(Secret::new("another-secret")).sign(body.as_bytes());
-    assert_eq!(w.send(&body, Some(forged)).await.0, 401);
+    assert_eq!(w.send(&body, Some(&forged)).await.0, 401);
     // Re-serialised (pretty-printed) body with the original signature.
-    let sig = ChannelSecret::new(Secret::new(SECRET)).sign(body.as_bytes());
     let pretty =
-        serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&body).unwrap())
-            .unwrap();
-    assert_eq!(w.send(&pretty, Some(sig)).await.0, 401);
-    assert_eq!(w.signed("{not json").await.0, 400);
-    assert_eq!(w.signed(&"x".repeat(1024 * 1024 + 1)).await.0, 413);
-    assert_eq!(w.signed(r#"{"destination":"U1","events":[]}"#).await.0, 200);
-    let store = &w.gateway.as_ref().unwrap().store;
-    assert!(store.inbox_get("01BAD").await.unwrap().is_none());
+        serde_json::to_string_pretty(&serde_json::from_str::<Value>(&body).unwrap()).unwrap();
+    assert_eq!(w.send(&pretty, Some(&signature)).await.0, 401);
+    // One byte changed.
+    let tampered = body.replacen("abc123", "abc124", 1);
+    assert_eq!(w.send(&tampered, Some(&signature)).await.0, 401);
+    let sign = |b: &str| ChannelSecret::new(Secret::new(DEFAULT_SECRET)).sign(b.as_bytes());
+    assert_eq!(w.send("{not json", Some(&sign("{not json"))).await.0, 400);
+    let huge = "x".repeat(1024 * 1024 + 1);
+    assert_eq!(w.send(&huge, Some(&sign(&huge))).await.0, 413);
+    // The console's Verify button.
+    assert_eq!(w.deliver(&[]).await.0, 200);
+    let store = w.store();
+    let id = event["webhookEventId"].as_str().unwrap().to_owned();
+    assert!(store.inbox_get(&id).await.unwrap().is_none());
     assert_eq!(store.inbox_pending_count().await.unwrap(), 0);
+    assert!(w.kintone.requests().is_empty());
 }
 
 #[tokio::test]
 async fn standby_and_unknown_events_are_never_answered() {
-    let w = World::start().await;
-    let standby = postback("01SB", "tok-sb", now_ms(), false, "standby");
-    assert_eq!(w.signed(&standby).await.0, 200);
-    let unknown = json!({"destination":"U","events":[{"type":"somethingNew","timestamp":1,"webhookEventId":"01UNK","mode":"active"}]}).to_string();
-    assert_eq!(w.signed(&unknown).await.0, 200);
-    let store = w.gateway.as_ref().unwrap().store.clone();
+    let w = world().await;
+    let mut standby = tap(&w);
+    standby["mode"] = json!("standby");
+    standby.as_object_mut().unwrap().remove("replyToken");
+    let unknown = json!({"type": "somethingNew", "timestamp": now_ms(),
+        "webhookEventId": "01UNK", "mode": "active",
+        "source": {"type": "user", "userId": USER}});
+    assert_eq!(w.deliver(&[standby.clone(), unknown]).await.0, 200);
+    let store = w.store();
     let mut pending = 1;
     for _ in 0..250 {
         pending = store.inbox_pending_count().await.unwrap();
@@ -199,30 +122,23 @@ async fn standby_and_unknown_events_are_never_answered() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(pending, 0, "both events were processed");
-    assert!(store.inbox_get("01SB").await.unwrap().is_some());
+    let id = standby["webhookEventId"].as_str().unwrap().to_owned();
+    assert!(store.inbox_get(&id).await.unwrap().is_some());
     assert_eq!(w.line.reply_calls(), 0);
+    // A standby tap is still a fact: it is recorded, only never answered.
+    eventually(5, || w.kintone.comment_texts().len() == 1).await;
+    let acks = acks_eventually(&w, 1).await;
+    assert_eq!(acks[0].reply, "none");
 }
 
 #[tokio::test]
 async fn expired_token_is_not_used_and_fallback_is_recorded() {
-    let w = World::start().await;
-    let old = now_ms() - 60_000;
-    assert_eq!(
-        w.signed(&postback("01OLD", "tok-old", old, false, "active"))
-            .await
-            .0,
-        200
-    );
+    let w = world().await;
+    let mut old = tap(&w);
+    old["timestamp"] = json!(now_ms() - 60_000);
+    assert_eq!(w.deliver(&[old]).await.0, 200);
     eventually(5, || w.kintone.comment_texts().len() == 1).await;
-    let store = w.gateway.as_ref().unwrap().store.clone();
-    let mut acks = Vec::new();
-    for _ in 0..100 {
-        acks = store.acks_since(0).await.unwrap();
-        if !acks.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let acks = acks_eventually(&w, 1).await;
     assert_eq!(acks[0].reply, "fallback-none");
     assert_eq!(
         w.line.reply_calls(),
@@ -232,34 +148,204 @@ async fn expired_token_is_not_used_and_fallback_is_recorded() {
 }
 
 #[tokio::test]
-async fn kintone_5xx_is_retried_without_a_double_comment() {
-    let w = World::start().await;
-    w.kintone.state.lock().unwrap().fail_next = 1;
-    assert_eq!(
-        w.signed(&postback("01RETRY", "tok-r", now_ms(), false, "active"))
-            .await
-            .0,
-        200
-    );
+async fn kintone_5xx_and_429_are_retried_without_a_double_comment() {
+    let w = world().await;
+    w.kintone.fail_next(1);
+    w.kintone.fault(429, "GAIA_TM12", "Too many requests");
+    assert_eq!(w.deliver(&[tap(&w)]).await.0, 200);
     eventually(10, || w.line.replies().len() == 1).await;
     assert_eq!(w.kintone.comment_texts().len(), 1);
+    assert_eq!(
+        w.line.replies()[0]["messages"][0]["text"],
+        "✓ Recorded — #5"
+    );
 }
 
 #[tokio::test]
-async fn crash_after_write_back_resumes_without_a_double_comment() {
-    let mut w = World::start().await;
-    // Simulate a crash between write-back and finishing: stop the gateway the
-    // moment the comment lands, then restart on the same store.
+async fn validation_error_is_not_retried_and_the_reply_says_so() {
+    let w = world().await;
+    w.kintone.fault_at(
+        "POST",
+        "/k/v1/record/comment.json",
+        520,
+        "CB_VA01",
+        "Missing or invalid input.",
+    );
+    assert_eq!(w.deliver(&[tap(&w)]).await.0, 200);
+    eventually(5, || w.line.replies().len() == 1).await;
+    let text = w.line.replies()[0]["messages"][0]["text"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        !text.starts_with('✓') && text.contains("#5"),
+        "the reply must say plainly that it was not recorded: {text}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        w.signed(&postback("01CRASH", "tok-c", now_ms(), false, "active"))
+        w.kintone.calls("POST", "/k/v1/record/comment.json"),
+        1,
+        "a 520 is never retried"
+    );
+    assert!(w.kintone.comment_texts().is_empty());
+    let acks = acks_eventually(&w, 1).await;
+    assert_ne!(acks[0].outcome, "written");
+}
+
+#[tokio::test]
+async fn field_write_back_survives_a_revision_conflict() {
+    let app = r#"poll = false
+[kintone.apps.ack]
+method = "fields"
+fields = { Acknowledged_by = "{{name}}", Acknowledged_at = "{{datetime}}" }
+reply = "✓ Recorded — #{{record}}"
+"#;
+    let w = World::start_with(app, "", |k| k.set_record(5, 3, "Needs approval")).await;
+    // Someone edits the record between the gateway's read and its write: the
+    // first PUT carries a stale revision and gets 409 GAIA_CO02.
+    w.kintone.fault_at(
+        "PUT",
+        "/k/v1/record.json",
+        409,
+        "GAIA_CO02",
+        "The revision is not the latest. Someone may update a record.",
+    );
+    w.kintone
+        .user_sets_field(5, "Title", json!("Fix the roof (urgent)"));
+    assert_eq!(w.deliver(&[tap(&w)]).await.0, 200);
+    eventually(10, || w.line.replies().len() == 1).await;
+    let record = w.kintone.record(5).unwrap();
+    assert_eq!(record["Acknowledged_by"]["value"], "Taro Yamada");
+    assert!(
+        record["Acknowledged_at"]["value"]
+            .as_str()
+            .is_some_and(|v| v.ends_with('Z') && v.len() == 20),
+        "kintone DATETIME value: {}",
+        record["Acknowledged_at"]["value"]
+    );
+    assert_eq!(
+        record["Title"]["value"], "Fix the roof (urgent)",
+        "the other edit is kept"
+    );
+    assert!(w.kintone.calls("PUT", "/k/v1/record.json") >= 2);
+    assert!(w.kintone.comment_texts().is_empty());
+    kintone_writes_match_the_spec(&w.kintone);
+}
+
+#[tokio::test]
+async fn status_write_back_runs_the_process_action() {
+    let app = r#"poll = false
+[kintone.apps.ack]
+method = "status"
+action = "Acknowledge"
+reply = "✓ Recorded — #{{record}}"
+"#;
+    let w = World::start_with(app, "", |k| k.set_record(5, 3, "Needs approval")).await;
+    assert_eq!(w.deliver(&[tap(&w)]).await.0, 200);
+    eventually(10, || w.line.replies().len() == 1).await;
+    let record = w.kintone.record(5).unwrap();
+    assert_eq!(record["STATUS"]["value"], "Acknowledged");
+    assert_eq!(record["$revision"]["value"], "5", "a status action adds 2");
+    kintone_writes_match_the_spec(&w.kintone);
+
+    // A second tap on the same card: the record has moved on, nothing breaks.
+    assert_eq!(w.deliver(&[tap(&w)]).await.0, 200);
+    eventually(10, || w.line.replies().len() == 2).await;
+    assert_eq!(
+        w.kintone.record(5).unwrap()["STATUS"]["value"],
+        "Acknowledged"
+    );
+}
+
+#[tokio::test]
+async fn foreign_or_damaged_buttons_get_a_friendly_reply() {
+    let w = world().await;
+    let damaged = w.line.postback_event(USER, "ack:v2:???");
+    let other_app = w.line.postback_event(USER, "ack:v1::99:5:abc");
+    assert_eq!(w.deliver(&[damaged, other_app]).await.0, 200);
+    eventually(5, || w.line.replies().len() == 2).await;
+    assert!(w.kintone.comment_texts().is_empty());
+}
+
+#[tokio::test]
+async fn staff_onboarding_links_a_line_user_by_invite_code() {
+    let w = world().await;
+    let store = w.store();
+    let invite = store
+        .invite_create(
+            "Hanako Sato".into(),
+            Some("hanako".into()),
+            now_ms(),
+            now_ms() + 3_600_000,
+        )
+        .await
+        .unwrap();
+    let newcomer = "U2222222222222222222222222222bbbb";
+
+    // Adding the bot as a friend: the reply explains how to link.
+    assert_eq!(w.deliver(&[w.line.follow_event(newcomer)]).await.0, 200);
+    eventually(5, || w.line.replies().len() == 1).await;
+
+    // A wrong code gets a plain answer; the right one links.
+    assert_eq!(
+        w.deliver(&[w.line.text_event(newcomer, "ZZZZ-ZZZZ")])
             .await
             .0,
         200
     );
+    eventually(5, || w.line.replies().len() == 2).await;
+    assert_eq!(
+        w.deliver(&[w.line.text_event(newcomer, &invite.code)])
+            .await
+            .0,
+        200
+    );
+    eventually(5, || w.line.replies().len() == 3).await;
+    let replies = w.line.replies();
+    let texts: Vec<&str> = replies
+        .iter()
+        .map(|r| r["messages"][0]["text"].as_str().unwrap_or(""))
+        .collect();
+    assert!(texts[2].contains("Hanako Sato"), "{texts:?}");
+    let staff = store.staff_list().await.unwrap();
+    assert!(
+        staff
+            .iter()
+            .any(|s| s.line_user_id == newcomer && s.kintone_user.as_deref() == Some("hanako")),
+        "{staff:?}"
+    );
+
+    // The code is single-use.
+    let intruder = "U3333333333333333333333333333cccc";
+    assert_eq!(
+        w.deliver(&[w.line.text_event(intruder, &invite.code)])
+            .await
+            .0,
+        200
+    );
+    eventually(5, || w.line.replies().len() == 4).await;
+    assert!(!store
+        .staff_list()
+        .await
+        .unwrap()
+        .iter()
+        .any(|s| s.line_user_id == intruder));
+
+    // Their acknowledgement now carries their staff name, not the LINE profile's.
+    let tap = w.line.postback_event(newcomer, DATA);
+    assert_eq!(w.deliver(&[tap]).await.0, 200);
     eventually(5, || w.kintone.comment_texts().len() == 1).await;
-    if let Some(gw) = w.gateway.take() {
-        gw.stop().await;
-    }
+    assert!(w.kintone.comment_texts()[0].starts_with("Acknowledged by Hanako Sato"));
+}
+
+#[tokio::test]
+async fn stop_after_write_back_resumes_without_a_double_comment() {
+    let mut w = world().await;
+    // Stop the gateway the moment the comment lands, then restart on the
+    // same store: the interrupted event is resumed and finds its marker.
+    assert_eq!(w.deliver(&[tap(&w)]).await.0, 200);
+    eventually(5, || w.kintone.comment_texts().len() == 1).await;
+    w.stop().await;
     w.boot().await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(

@@ -1,14 +1,20 @@
 //! The integration test binary: one crate, one build, every suite.
 //!
+//! - [`world`]: the fakes and the real gateway between them, shared by the
+//!   end-to-end suites.
 //! - [`openapi`]: a small OpenAPI validator over the official specs in
 //!   `tests/specs/`, shared by every suite that checks what crosses the wire.
 //! - [`flex_schema`]: Flex messages the gateway builds, checked as LINE push
 //!   requests.
-//! - [`ack_loop`]: the acknowledgement loop end to end against the `sim::fakes` simulators.
+//! - [`ack_loop`]: the acknowledgement loop end to end.
+//! - [`notify_loop`]: the notification loop end to end.
+//! - [`crash`]: the daemon binary killed with SIGKILL mid-flight and restarted.
+//! - [`cli`]: the binary's exit codes and messages.
 
 mod ack_loop;
 mod cli;
-
+mod crash;
 mod flex_schema;
 mod notify_loop;
 mod openapi;
+mod world;

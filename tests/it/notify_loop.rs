@@ -1,112 +1,384 @@
-//! The notification loop end to end: a kintone webhook for a status change
-//! becomes one LINE push with an Acknowledge button, exactly once.
+//! The notification loop end to end: record changes in the fake kintone
+//! (announced by its webhooks, or found by polling) become LINE pushes at the
+//! fake LINE — filtered, deduplicated, batched, retried and never lost.
 
-use std::os::unix::fs::PermissionsExt;
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use kintone_line_gateway::daemon::Gateway;
-use kintone_line_gateway::setup::Setup;
-use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
-use serde_json::json;
+use kintone_line_gateway::sim::fakes::PushFault;
+use kintone_line_gateway::sim::site::HOOK_TOKEN;
+use kintone_line_gateway::store::now_ms;
+use serde_json::{json, Value};
 
-const APP_TOKEN: &str = "app-token-1";
-const HOOK: &str = "hook-token-abcdefghijklmnopqrstuvwxyz";
-const USER: &str = "U1111111111111111111111111111aaaa";
+use crate::world::{eventually, World, USER};
 
-async fn start(line: &FakeLine, kintone: &FakeKintone, dir: &std::path::Path) -> Gateway {
-    for (n, v) in [
-        ("secret", "s3cret"),
-        ("token", "access"),
-        ("app", APP_TOKEN),
-        ("hook", HOOK),
-    ] {
-        let p = dir.join(n);
-        std::fs::write(&p, v).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    let config = format!(
-        r#"state_dir = "{state}"
-[server]
-listen = "127.0.0.1:0"
-[line]
-api_base = "{line}"
-channel_secret = {{ file = "secret" }}
-access_token = {{ file = "token" }}
-[kintone]
-base_url = "{kintone}"
-[[kintone.apps]]
-id = 1
-name = "Repairs"
-api_token = {{ file = "app" }}
-webhook_token = {{ file = "hook" }}
-poll_interval = "60s"
-title_field = "Title"
-[[rules]]
-app = 1
-to = ["Needs approval"]
-recipients = ["{USER}"]
-[notify]
-coalesce_window = "1s"
-"#,
-        state = dir.join("state").display(),
-        line = line.server.base_url(),
-        kintone = kintone.server.base_url(),
-    );
-    let path = dir.join("config.toml");
-    std::fs::write(&path, config).unwrap();
-    let setup = Setup::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    Gateway::start(setup, listener).await.unwrap()
+/// Webhooks on; the poller only sets the baseline (its next pass is a minute away).
+const WEBHOOK: &str = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"60s\"";
+/// Polling every 5 s (the minimum), no webhooks.
+const POLL: &str = "poll_interval = \"5s\"";
+
+fn rule(to: &str, window: &str) -> String {
+    format!(
+        "[[rules]]\napp = 1\nto = {to}\nrecipients = [\"{USER}\"]\n\n[notify]\ncoalesce_window = \"{window}\"\n"
+    )
 }
 
-async fn webhook(gw: &Gateway, token: &str, id: &str) -> u16 {
-    let body = json!({"id": id, "type": "UPDATE_STATUS", "app": {"id": "1", "name": "Repairs"},
-        "record": {"$id": {"type": "__ID__", "value": "5"}}, "recordTitle": "Fix the roof", "url": "x"});
+/// Record ids on the Acknowledge buttons of every accepted push, in order.
+fn acknowledge_buttons(w: &World) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for push in w.line.pushes() {
+        let text = push.to_string();
+        for part in text.split("ack:v1::1:").skip(1) {
+            if let Some(id) = part.split(':').next().and_then(|n| n.parse().ok()) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+async fn post_kintone_webhook(w: &World, token: &str, body: &Value) -> u16 {
     reqwest::Client::new()
-        .post(format!("http://{}/kintone/webhook/{token}", gw.addr()))
-        .json(&body)
+        .post(format!(
+            "http://{}/kintone/webhook/{token}",
+            w.gateway().addr()
+        ))
+        .json(body)
         .send()
         .await
-        .unwrap()
+        .expect("gateway reachable")
         .status()
         .as_u16()
 }
 
+/// Waits until the baseline poll has run (the first records.json answer).
+async fn baseline(w: &World) {
+    eventually(5, || w.kintone.calls("GET", "/k/v1/records.json") > 0).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
 #[tokio::test]
 async fn status_change_becomes_one_push_with_an_acknowledge_button() {
-    let line = FakeLine::start().await.unwrap();
-    let kintone = FakeKintone::start(APP_TOKEN).await.unwrap();
-    kintone.set_record(5, 1, "Open");
-    let dir = tempfile::tempdir().unwrap();
-    let gw = start(&line, &kintone, dir.path()).await;
-    // The first poll sets the baseline: the existing "Open" record notifies no one.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(line.pushes().is_empty(), "baseline must not notify");
+    let w = World::start_with(WEBHOOK, &rule("[\"Needs approval\"]", "1s"), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    assert!(w.line.pushes().is_empty(), "the baseline notifies no one");
 
+    // A wrong path token: 404, nothing stored.
+    let hint = json!({"id": "x", "type": "UPDATE_STATUS", "app": {"id": "1", "name": "Repairs"},
+        "record": {"$id": {"type": "__ID__", "value": "5"}}, "recordTitle": "", "url": ""});
     assert_eq!(
-        webhook(&gw, "wrong-token-wrong-token-wrong", "w0").await,
+        post_kintone_webhook(&w, "wrong-token-wrong-token-wrong", &hint).await,
         404
     );
-    kintone.set_record(5, 2, "Needs approval");
-    assert_eq!(webhook(&gw, HOOK, "w1").await, 200);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while line.pushes().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "no push arrived");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let push = &line.pushes()[0];
+
+    // Someone moves the record on in kintone; kintone sends its webhook.
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(5, || !w.line.pushes().is_empty()).await;
+    let push = &w.line.pushes()[0];
     assert_eq!(push["to"], USER);
-    let data = push.to_string();
-    assert!(data.contains("ack:v1::1:5:"), "{data}");
+    let text = push.to_string();
+    assert!(text.contains("ack:v1::1:5:"), "{text}");
     assert!(
-        data.contains("Needs approval") && data.contains("Fix the roof"),
-        "{data}"
+        text.contains("Needs approval") && text.contains("Fix the roof"),
+        "{text}"
+    );
+    let spec = crate::openapi::line_messaging_api();
+    if let Err(e) = spec.validate("PushMessageRequest", push) {
+        panic!("push does not match the LINE spec: {e:#?}");
+    }
+
+    // The same hint again (kintone ids differ per notification): no second push.
+    let hint = json!({"id": "y", "type": "UPDATE_STATUS", "app": {"id": "1", "name": "Repairs"},
+        "record": w.kintone.record(5).unwrap(), "recordTitle": "Fix the roof", "url": ""});
+    assert_eq!(post_kintone_webhook(&w, HOOK_TOKEN, &hint).await, 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(w.line.pushes().len(), 1);
+    assert_eq!(w.line.usage(), 1);
+}
+
+#[tokio::test]
+async fn the_gateways_own_write_backs_never_notify() {
+    let app =
+        format!("{WEBHOOK}\n[kintone.apps.ack]\nmethod = \"status\"\naction = \"Acknowledge\"\n");
+    // Any change of status notifies — except the ones the gateway makes.
+    let w = World::start_with(&app, &rule("[\"*\"]", "1s"), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(5, || w.line.pushes().len() == 1).await;
+
+    // Taro acknowledges: the gateway runs the "Acknowledge" action, kintone
+    // fires UPDATE_STATUS back at the gateway.
+    let data = acknowledge_data(&w.line.pushes()[0]);
+    let tap = w.line.postback_event(USER, &data);
+    assert_eq!(w.deliver(&[tap]).await.0, 200);
+    eventually(5, || {
+        w.kintone.record(5).unwrap()["STATUS"]["value"] == "Acknowledged"
+    })
+    .await;
+    eventually(5, || w.kintone.state.lock().unwrap().webhooks_sent >= 2).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(w.line.pushes().len(), 1, "the echo notified someone");
+
+    // A person's next change still notifies.
+    w.kintone.user_sets_status(5, "Approved");
+    eventually(5, || w.line.pushes().len() == 2).await;
+}
+
+fn acknowledge_data(push: &Value) -> String {
+    let text = push.to_string();
+    let start = text.find("ack:v1:").expect("an Acknowledge button");
+    text[start..]
+        .split(['"', '\\'])
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn webhook_and_poll_together_notify_once() {
+    let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"5s\"";
+    let w = World::start_with(app, &rule("[\"Needs approval\"]", "1s"), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(5, || w.line.pushes().len() == 1).await;
+    let polls = w.kintone.calls("GET", "/k/v1/records.json");
+    // The next poll sees the same revision: nothing new.
+    eventually(10, || w.kintone.calls("GET", "/k/v1/records.json") > polls).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(w.line.pushes().len(), 1);
+}
+
+#[tokio::test]
+async fn polling_pages_past_500_records_and_rereads_the_overlap_without_duplicates() {
+    let w = World::start_with(POLL, &rule("[\"Needs approval\"]", "0s"), |k| {
+        k.add_records(1, 1200, "Open");
+    })
+    .await;
+    // The baseline pass reads all 1,200 records in pages of 500.
+    eventually(5, || w.kintone.calls("GET", "/k/v1/records.json") >= 3).await;
+    let queries: Vec<String> = w
+        .kintone
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/k/v1/records.json")
+        .filter_map(|r| r.query_param("query"))
+        .collect();
+    assert!(
+        queries[0].ends_with("$id > 0 order by $id asc limit 500"),
+        "{queries:?}"
+    );
+    assert!(queries[1].contains("$id > 500 "), "{queries:?}");
+    assert!(queries[2].contains("$id > 1000 "), "{queries:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(w.line.pushes().is_empty());
+
+    // Three records on three pages change; no webhook announces them.
+    for id in [3, 700, 1100] {
+        w.kintone.user_sets_status(id, "Needs approval");
+    }
+    eventually(15, || acknowledge_buttons(&w).len() == 3).await;
+    let later: Vec<String> = w
+        .kintone
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/k/v1/records.json")
+        .filter_map(|r| r.query_param("query"))
+        .skip(3)
+        .collect();
+    assert!(
+        later[0].starts_with("Updated_datetime >= \""),
+        "later passes filter by the watermark minus the overlap: {later:?}"
+    );
+    // The next pass re-reads the overlap window: the same revisions, no new pushes.
+    let seen = w.kintone.calls("GET", "/k/v1/records.json");
+    eventually(10, || w.kintone.calls("GET", "/k/v1/records.json") > seen).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ids: BTreeSet<u64> = acknowledge_buttons(&w).into_iter().collect();
+    assert_eq!(ids, BTreeSet::from([3, 700, 1100]));
+    assert_eq!(acknowledge_buttons(&w).len(), 3);
+}
+
+#[tokio::test]
+async fn a_burst_of_61_changes_to_one_person_costs_2_messages() {
+    // kintone sends at most 60 webhooks a minute: the 61st change is dropped
+    // there and found by the poller.
+    let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"5s\"";
+    let w = World::start_with(app, &rule("[\"Needs approval\"]", "15s"), |k| {
+        k.add_records(1, 61, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    for id in 1..=61 {
+        w.kintone.user_sets_status(id, "Needs approval");
+    }
+    assert_eq!(w.kintone.state.lock().unwrap().webhooks_dropped, 1);
+    eventually(30, || acknowledge_buttons(&w).len() == 61).await;
+    let accepted = w.line.accepted();
+    assert_eq!(
+        accepted.len(),
+        2,
+        "the first change goes at once, the other 60 in one request"
+    );
+    assert_eq!(w.line.usage(), 2, "messages counted against the quota");
+    assert_eq!(acknowledge_buttons(&w)[0], 1);
+    let batch = &accepted[1].body;
+    let messages = batch["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 5, "60 cards in 5 carousels of 12");
+    let spec = crate::openapi::line_messaging_api();
+    for a in &accepted {
+        if let Err(e) = spec.validate("PushMessageRequest", &a.body) {
+            panic!("push does not match the LINE spec: {e:#?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn failed_pushes_are_retried_with_the_same_retry_key() {
+    let w = World::start_with(WEBHOOK, &rule("[\"Needs approval\"]", "0s"), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    w.line
+        .fail_pushes([PushFault::ServerError, PushFault::RateLimited]);
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(15, || w.line.pushes().len() == 1).await;
+    let keys = w.line.push_attempt_keys();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+    assert_eq!(w.line.accepted()[0].retry_key, keys[0]);
+    let m = &w.gateway().metrics;
+    assert!(m.retries.load(Ordering::Relaxed) >= 2);
+}
+
+#[tokio::test]
+async fn an_accepted_push_whose_answer_was_lost_is_not_sent_twice() {
+    let w = World::start_with(WEBHOOK, &rule("[\"Needs approval\"]", "0s"), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    w.line.fail_pushes([PushFault::AcceptedAnswerLost]);
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(15, || w.line.push_attempt_keys().len() == 2).await;
+    let store = w.store();
+    let mut sent = false;
+    for _ in 0..100 {
+        let report = store.outbox_report(true).await.unwrap();
+        if report.iter().any(|e| e.state == "sent") {
+            sent = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(sent, "409 with the accepted request id counts as delivered");
+    assert_eq!(w.line.pushes().len(), 1);
+    assert_eq!(w.line.usage(), 1);
+}
+
+#[tokio::test]
+async fn a_rejected_push_goes_to_the_dead_letters_with_its_reason() {
+    let w = World::start_with(WEBHOOK, &rule("[\"Needs approval\"]", "0s"), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    w.line.fail_pushes([PushFault::BadRequest]);
+    w.kintone.user_sets_status(5, "Needs approval");
+    let store = w.store();
+    let mut dead = None;
+    for _ in 0..200 {
+        let report = store.outbox_report(false).await.unwrap();
+        if let Some(e) = report.into_iter().find(|e| e.state == "dead") {
+            dead = Some(e);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let dead = dead.expect("a dead letter");
+    assert!(
+        dead.last_error.as_deref().unwrap_or("").contains("400"),
+        "{dead:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        w.line.push_attempt_keys().len(),
+        1,
+        "a 400 is never retried"
+    );
+    assert_eq!(w.gateway().metrics.dead_letters.load(Ordering::Relaxed), 1);
+}
+
+#[tokio::test]
+async fn the_monthly_limit_pauses_pushing_and_keeps_the_queue() {
+    let mut w = World::start_with(WEBHOOK, &rule("[\"Needs approval\"]", "0s"), |k| {
+        k.set_record(5, 1, "Open");
+        k.set_record(6, 1, "Open");
+    })
+    .await;
+    w.line.set_monthly_limit(Some(1));
+    baseline(&w).await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(5, || w.line.pushes().len() == 1).await;
+    w.kintone.user_sets_status(6, "Needs approval");
+    eventually(5, || {
+        w.gateway().metrics.quota_exhausted.load(Ordering::Relaxed) == 1
+    })
+    .await;
+    let attempts = w.line.push_attempt_keys().len();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        w.line.push_attempt_keys().len(),
+        attempts,
+        "no pushing while the quota is exhausted"
+    );
+    let pending = w.store().outbox_report(false).await.unwrap();
+    assert!(
+        pending.iter().any(|e| e.state == "pending"),
+        "the notification stays queued: {pending:?}"
     );
 
-    // The same webhook again, and a new webhook for the same revision: no second push.
-    assert_eq!(webhook(&gw, HOOK, "w1").await, 200);
-    assert_eq!(webhook(&gw, HOOK, "w2").await, 200);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(line.pushes().len(), 1);
-    gw.stop().await;
+    // Next month (or a bigger plan): the quota check at start finds room.
+    w.line.set_monthly_limit(Some(1000));
+    w.stop().await;
+    w.boot().await;
+    eventually(10, || w.line.pushes().len() == 2).await;
+    assert_eq!(
+        w.gateway().metrics.quota_exhausted.load(Ordering::Relaxed),
+        0
+    );
+    assert_eq!(acknowledge_buttons(&w), vec![5, 6]);
+}
+
+#[tokio::test]
+async fn recipients_come_from_the_records_assignee_field_through_the_staff_directory() {
+    let tail = "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"field:Assignee\"]\n\n[notify]\ncoalesce_window = \"0s\"\n";
+    let w = World::start_with(WEBHOOK, tail, |k| k.set_record(5, 1, "Open")).await;
+    // Taro (kintone user "taro", the record's assignee) links his LINE account.
+    let store = w.store();
+    let invite = store
+        .invite_create(
+            "Taro Yamada".into(),
+            Some("taro".into()),
+            now_ms(),
+            now_ms() + 60_000,
+        )
+        .await
+        .unwrap();
+    w.deliver(&[w.line.text_event(USER, &invite.code)]).await;
+    eventually(5, || w.line.replies().len() == 1).await;
+    baseline(&w).await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(5, || w.line.pushes().len() == 1).await;
+    assert_eq!(w.line.pushes()[0]["to"], USER);
 }

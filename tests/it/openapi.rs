@@ -59,6 +59,17 @@ pub fn line_messaging_api() -> &'static Spec {
     })
 }
 
+/// The kintone REST API description shipped with the tests, parsed once.
+pub fn kintone_rest_api() -> &'static Spec {
+    static SPEC: std::sync::OnceLock<Spec> = std::sync::OnceLock::new();
+    SPEC.get_or_init(|| {
+        load(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/specs/kintone-rest-api-spec/openapi.yaml"
+        ))
+    })
+}
+
 impl Spec {
     /// Checks `value` against a schema: a name under `components/schemas`
     /// (`"PushMessageRequest"`) or a JSON pointer into the document

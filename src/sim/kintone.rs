@@ -1,0 +1,579 @@
+//! A fake kintone domain with one app (id 1, "Repairs") using process
+//! management.
+//!
+//! Where it matters it behaves like kintone (`../FACTS.md`): the API token is
+//! checked; `PUT record.json` with a stale revision is `409 GAIA_CO02`;
+//! writes raise `$revision` (a status action by 2) and set the updated time
+//! to the minute; `records.json` honours `$id >`, the updated-time filter,
+//! `order by $id asc` and `limit` (≤ 500); comments get ids and are listed
+//! newest first; every single-record write — the gateway's own included —
+//! fires a webhook when one is registered, and more than 60 a minute are
+//! dropped. Faults (429, 5xx, 520, anything) can be queued for the next
+//! requests, and comment answers can be held back to stage a crash.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::http::{Handler, SimRequest, SimResponse, SimServer};
+
+/// The one app's id and name.
+pub const APP: u64 = 1;
+pub const APP_NAME: &str = "Repairs";
+
+/// Process-management actions: (name, from status, to status).
+const ACTIONS: &[(&str, &str, &str)] = &[
+    ("Submit", "Open", "Needs approval"),
+    ("Acknowledge", "Needs approval", "Acknowledged"),
+    ("Approve", "Needs approval", "Approved"),
+    ("Approve", "Acknowledged", "Approved"),
+    ("Reopen", "Approved", "Open"),
+];
+
+/// Field codes of the app's form and their types.
+const FORM: &[(&str, &str, &str)] = &[
+    ("$id", "__ID__", "Record number"),
+    ("$revision", "__REVISION__", "Revision"),
+    ("STATUS", "STATUS", "Status"),
+    ("Title", "SINGLE_LINE_TEXT", "Title"),
+    ("Assignee", "USER_SELECT", "Assignee"),
+    ("Acknowledged_by", "SINGLE_LINE_TEXT", "Acknowledged by"),
+    ("Acknowledged_at", "DATETIME", "Acknowledged at"),
+    ("Updated_datetime", "UPDATED_TIME", "Updated"),
+];
+
+/// One comment as kintone keeps it.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub record: u64,
+    pub id: u64,
+    pub text: String,
+}
+
+/// A queued error answer: (method and path it applies to, or any; status; body).
+type Fault = (Option<(String, String)>, u16, Value);
+
+#[derive(Debug, Default)]
+pub struct KintoneState {
+    /// Records by id, as kintone returns them (`{code: {type, value}}`).
+    pub records: BTreeMap<u64, Value>,
+    pub comments: Vec<Comment>,
+    faults: VecDeque<Fault>,
+    /// Answers to comment posts wait this long after the comment is stored.
+    pub comment_delay: Duration,
+    webhook: Option<String>,
+    webhook_times: VecDeque<Instant>,
+    pub webhooks_sent: u64,
+    pub webhooks_dropped: u64,
+    next_webhook: u64,
+    pub requests: Vec<SimRequest>,
+}
+
+/// The fake kintone domain.
+pub struct FakeKintone {
+    pub server: SimServer,
+    pub state: Arc<Mutex<KintoneState>>,
+    http: reqwest::Client,
+}
+
+/// What a request does besides answering.
+struct Outcome {
+    response: SimResponse,
+    webhook: Option<(&'static str, u64)>,
+    delay: Duration,
+}
+
+impl From<SimResponse> for Outcome {
+    fn from(response: SimResponse) -> Self {
+        Outcome {
+            response,
+            webhook: None,
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+impl FakeKintone {
+    /// Starts a domain whose app accepts the API token `token`.
+    ///
+    /// # Errors
+    /// The loopback listener cannot be bound.
+    pub async fn start(token: &'static str) -> std::io::Result<FakeKintone> {
+        // reqwest is built without a default rustls provider (see Cargo.toml).
+        crate::daemon::install_crypto_provider();
+        let state: Arc<Mutex<KintoneState>> = Arc::default();
+        let http = reqwest::Client::new();
+        let (s, h) = (state.clone(), http.clone());
+        let handler: Handler = Arc::new(move |req: SimRequest| {
+            let (s, h) = (s.clone(), h.clone());
+            Box::pin(async move {
+                let outcome = handle(&mut lock(&s), token, req);
+                if let Some((kind, id)) = outcome.webhook {
+                    fire(&s, &h, kind, id);
+                }
+                if !outcome.delay.is_zero() {
+                    tokio::time::sleep(outcome.delay).await;
+                }
+                outcome.response
+            })
+        });
+        Ok(FakeKintone {
+            server: SimServer::start(handler).await?,
+            state,
+            http,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, KintoneState> {
+        lock(&self.state)
+    }
+
+    /// Sends webhooks for every single-record write to `url` from now on.
+    pub fn set_webhook(&self, url: Option<String>) {
+        self.lock().webhook = url;
+    }
+
+    /// Answers the next `n` requests with `503` (a transient outage).
+    pub fn fail_next(&self, n: usize) {
+        for _ in 0..n {
+            self.fault(503, "GAIA_TM12", "Service temporarily unavailable");
+        }
+    }
+
+    /// Answers the next request with `status` and a kintone error body.
+    pub fn fault(&self, status: u16, code: &str, message: &str) {
+        self.lock().faults.push_back((
+            None,
+            status,
+            json!({"id": "fake-error", "code": code, "message": message}),
+        ));
+    }
+
+    /// Answers the next `method path` request with `status` and an error body.
+    pub fn fault_at(&self, method: &str, path: &str, status: u16, code: &str, message: &str) {
+        self.lock().faults.push_back((
+            Some((method.to_owned(), path.to_owned())),
+            status,
+            json!({"id": "fake-error", "code": code, "message": message}),
+        ));
+    }
+
+    /// Holds each comment answer back for `delay` after storing the comment.
+    pub fn delay_comments(&self, delay: Duration) {
+        self.lock().comment_delay = delay;
+    }
+
+    /// Puts a record in place as it stands, without a webhook (test set-up).
+    pub fn set_record(&self, id: u64, revision: u64, status: &str) {
+        let record = new_record(id, revision, status, "Fix the roof");
+        self.lock().records.insert(id, record);
+    }
+
+    /// Adds `n` records numbered from `first`, all in `status`, without webhooks.
+    pub fn add_records(&self, first: u64, n: u64, status: &str) {
+        let mut st = self.lock();
+        for id in first..first + n {
+            let record = new_record(id, 1, status, &format!("Job {id}"));
+            st.records.insert(id, record);
+        }
+    }
+
+    /// A person runs a process-management step in the browser: the status
+    /// changes, the revision rises by 2, and a webhook fires if registered.
+    /// Returns the new revision, or `None` if there is no such record.
+    pub fn user_sets_status(&self, id: u64, status: &str) -> Option<u64> {
+        let revision = {
+            let mut st = self.lock();
+            let record = st.records.get_mut(&id)?;
+            record["STATUS"]["value"] = json!(status);
+            bump(record, 2)
+        };
+        fire(&self.state, &self.http, "UPDATE_STATUS", id);
+        Some(revision)
+    }
+
+    /// A person sets a field in the browser (revision + 1, webhook).
+    pub fn user_sets_field(&self, id: u64, code: &str, value: Value) -> Option<u64> {
+        let revision = {
+            let mut st = self.lock();
+            let record = st.records.get_mut(&id)?;
+            record[code]["value"] = value;
+            bump(record, 1)
+        };
+        fire(&self.state, &self.http, "UPDATE_RECORD", id);
+        Some(revision)
+    }
+
+    /// A record as kintone would return it now.
+    pub fn record(&self, id: u64) -> Option<Value> {
+        self.lock().records.get(&id).cloned()
+    }
+
+    /// Texts of every comment, oldest first.
+    pub fn comment_texts(&self) -> Vec<String> {
+        self.lock()
+            .comments
+            .iter()
+            .map(|c| c.text.clone())
+            .collect()
+    }
+
+    /// Requests with this method and path, answered or not.
+    pub fn calls(&self, method: &str, path: &str) -> usize {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|r| r.method.as_str() == method && r.path == path)
+            .count()
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<SimRequest> {
+        self.lock().requests.clone()
+    }
+}
+
+fn lock(state: &Mutex<KintoneState>) -> MutexGuard<'_, KintoneState> {
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// kintone's updated time: UTC, to the minute.
+fn updated_now() -> String {
+    let now = jiff::Timestamp::now().as_second();
+    jiff::Timestamp::from_second(now - now.rem_euclid(60))
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+fn new_record(id: u64, revision: u64, status: &str, title: &str) -> Value {
+    json!({
+        "$id": {"type": "__ID__", "value": id.to_string()},
+        "$revision": {"type": "__REVISION__", "value": revision.to_string()},
+        "STATUS": {"type": "STATUS", "value": status},
+        "Title": {"type": "SINGLE_LINE_TEXT", "value": title},
+        "Assignee": {"type": "USER_SELECT", "value": [{"code": "taro", "name": "Taro Yamada"}]},
+        "Acknowledged_by": {"type": "SINGLE_LINE_TEXT", "value": ""},
+        "Acknowledged_at": {"type": "DATETIME", "value": ""},
+        "Updated_datetime": {"type": "UPDATED_TIME", "value": updated_now()}
+    })
+}
+
+fn revision_of(record: &Value) -> u64 {
+    record["$revision"]["value"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Raises the revision by `by`, stamps the updated time, returns the revision.
+fn bump(record: &mut Value, by: u64) -> u64 {
+    let revision = revision_of(record) + by;
+    record["$revision"]["value"] = json!(revision.to_string());
+    record["Updated_datetime"]["value"] = json!(updated_now());
+    revision
+}
+
+/// A DATETIME value kintone accepts: empty, or `YYYY-MM-DDTHH:MM(:SS)Z`.
+fn is_datetime(v: &str) -> bool {
+    v.is_empty()
+        || ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ"]
+            .iter()
+            .any(|f| jiff::civil::DateTime::strptime(f, v).is_ok())
+}
+
+fn error(status: u16, code: &str, message: &str) -> SimResponse {
+    SimResponse::json(
+        status,
+        &json!({"id": "fake-error", "code": code, "message": message}),
+    )
+}
+
+fn validation(field: &str, message: &str) -> SimResponse {
+    SimResponse::json(
+        520,
+        &json!({"id": "fake-error", "code": "CB_VA01", "message": "Missing or invalid input.",
+                "errors": {field: {"messages": [message]}}}),
+    )
+}
+
+/// A JSON number or numeric string, as kintone accepts both.
+fn number(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn handle(st: &mut KintoneState, token: &str, req: SimRequest) -> Outcome {
+    st.requests.push(req.clone());
+    if req.header("x-cybozu-api-token") != Some(token) {
+        return error(
+            401,
+            "GAIA_IA02",
+            "The specified API token does not match the API token generated via an app.",
+        )
+        .into();
+    }
+    let due = st.faults.iter().position(|(at, _, _)| {
+        at.as_ref()
+            .is_none_or(|(m, p)| req.method.as_str() == m && req.path == *p)
+    });
+    if let Some((_, status, body)) = due.and_then(|i| st.faults.remove(i)) {
+        return SimResponse::json(status, &body).into();
+    }
+    let app = if req.method == "GET" {
+        req.query_param("app").and_then(|a| a.parse::<u64>().ok())
+    } else {
+        req.json().and_then(|b| number(&b["app"]))
+    };
+    if app != Some(APP) {
+        return error(404, "GAIA_AP01", "The app (ID: ?) not found.").into();
+    }
+    match (req.method.as_str(), req.path.as_str()) {
+        ("GET", "/k/v1/record.json") => {
+            let id = req.query_param("id").and_then(|i| i.parse::<u64>().ok());
+            match id.and_then(|i| st.records.get(&i)) {
+                Some(r) => SimResponse::json(200, &json!({ "record": r })).into(),
+                None => error(404, "GAIA_RE01", "The specified record is not found.").into(),
+            }
+        }
+        ("GET", "/k/v1/records.json") => records(st, &req).into(),
+        ("PUT", "/k/v1/record.json") => put_record(st, &req),
+        ("PUT", "/k/v1/record/status.json") => put_status(st, &req),
+        ("POST", "/k/v1/record/comment.json") => post_comment(st, &req),
+        ("GET", "/k/v1/record/comments.json") => {
+            let record = req
+                .query_param("record")
+                .and_then(|r| r.parse::<u64>().ok());
+            let list: Vec<Value> = st
+                .comments
+                .iter()
+                .rev()
+                .filter(|c| Some(c.record) == record)
+                .map(|c| json!({"id": c.id.to_string(), "text": c.text}))
+                .collect();
+            SimResponse::json(
+                200,
+                &json!({"comments": list, "older": false, "newer": false}),
+            )
+            .into()
+        }
+        ("GET", "/k/v1/app/form/fields.json") => {
+            let properties: serde_json::Map<String, Value> = FORM
+                .iter()
+                .map(|(code, ty, label)| {
+                    (
+                        (*code).to_owned(),
+                        json!({"type": ty, "code": code, "label": label}),
+                    )
+                })
+                .collect();
+            SimResponse::json(200, &json!({"properties": properties, "revision": "3"})).into()
+        }
+        _ => error(404, "GAIA_RE01", "The requested API is not found.").into(),
+    }
+}
+
+/// `$id > N`, `Updated_datetime >= "…"`, `order by $id asc`, `limit N`.
+fn records(st: &KintoneState, req: &SimRequest) -> SimResponse {
+    let query = req.query_param("query").unwrap_or_default();
+    let after: u64 = query
+        .split("$id > ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let since: Option<String> = query
+        .split("Updated_datetime >= \"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(str::to_owned);
+    let limit: usize = query
+        .split("limit ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100);
+    if limit > 500 {
+        return error(400, "GAIA_QU01", "limit must be 500 or less.");
+    }
+    let list: Vec<&Value> = st
+        .records
+        .range(after + 1..)
+        .map(|(_, r)| r)
+        .filter(|r| {
+            since.as_deref().is_none_or(|s| {
+                r["Updated_datetime"]["value"]
+                    .as_str()
+                    .is_some_and(|u| u >= s)
+            })
+        })
+        .take(limit)
+        .collect();
+    SimResponse::json(200, &json!({ "records": list, "totalCount": null }))
+}
+
+/// Checks `revision` (absent or -1: no check) against the record.
+fn check_revision(body: &Value, record: &Value) -> Result<(), SimResponse> {
+    match &body["revision"] {
+        Value::Null => Ok(()),
+        v if v.as_i64() == Some(-1) || v.as_str() == Some("-1") => Ok(()),
+        v if number(v) == Some(revision_of(record)) => Ok(()),
+        _ => Err(error(
+            409,
+            "GAIA_CO02",
+            "The revision is not the latest. Someone may update a record.",
+        )),
+    }
+}
+
+fn put_record(st: &mut KintoneState, req: &SimRequest) -> Outcome {
+    let body = req.json().unwrap_or(Value::Null);
+    let Some(id) = number(&body["id"]) else {
+        return validation("id", "Required field.").into();
+    };
+    let Some(record) = st.records.get_mut(&id) else {
+        return error(404, "GAIA_RE01", "The specified record is not found.").into();
+    };
+    if let Err(r) = check_revision(&body, record) {
+        return r.into();
+    }
+    let Some(fields) = body["record"].as_object() else {
+        return validation("record", "Required field.").into();
+    };
+    for (code, v) in fields {
+        let writable = FORM.iter().any(|(c, ty, _)| {
+            c == code && !matches!(*ty, "__ID__" | "__REVISION__" | "STATUS" | "UPDATED_TIME")
+        });
+        if !writable {
+            return error(
+                400,
+                "GAIA_IQ11",
+                &format!("The specified field ({code}) does not exist or cannot be written."),
+            )
+            .into();
+        }
+        if v.get("value").is_none() {
+            return validation(&format!("record.{code}.value"), "Required field.").into();
+        }
+        let datetime = FORM.iter().any(|(c, ty, _)| c == code && *ty == "DATETIME");
+        if datetime && !v["value"].as_str().is_some_and(is_datetime) {
+            return validation(
+                &format!("record.{code}.value"),
+                "Enter the date and time as YYYY-MM-DDTHH:MM:SSZ.",
+            )
+            .into();
+        }
+    }
+    for (code, v) in fields {
+        record[code.as_str()]["value"] = v["value"].clone();
+    }
+    let revision = bump(record, 1);
+    Outcome {
+        response: SimResponse::json(200, &json!({"revision": revision.to_string()})),
+        webhook: Some(("UPDATE_RECORD", id)),
+        delay: Duration::ZERO,
+    }
+}
+
+fn put_status(st: &mut KintoneState, req: &SimRequest) -> Outcome {
+    let body = req.json().unwrap_or(Value::Null);
+    let Some(id) = number(&body["id"]) else {
+        return validation("id", "Required field.").into();
+    };
+    let Some(record) = st.records.get_mut(&id) else {
+        return error(404, "GAIA_RE01", "The specified record is not found.").into();
+    };
+    if let Err(r) = check_revision(&body, record) {
+        return r.into();
+    }
+    let action = body["action"].as_str().unwrap_or("");
+    let from = record["STATUS"]["value"].as_str().unwrap_or("").to_owned();
+    let Some((_, _, to)) = ACTIONS.iter().find(|(a, f, _)| *a == action && *f == from) else {
+        return error(
+            400,
+            "GAIA_NT01",
+            &format!("The action {action:?} cannot be run from the status {from:?}."),
+        )
+        .into();
+    };
+    record["STATUS"]["value"] = json!(to);
+    let revision = bump(record, 2);
+    Outcome {
+        response: SimResponse::json(200, &json!({"revision": revision.to_string()})),
+        webhook: Some(("UPDATE_STATUS", id)),
+        delay: Duration::ZERO,
+    }
+}
+
+fn post_comment(st: &mut KintoneState, req: &SimRequest) -> Outcome {
+    let body = req.json().unwrap_or(Value::Null);
+    let Some(record) = number(&body["record"]) else {
+        return validation("record", "Required field.").into();
+    };
+    let Some(text) = body["comment"]["text"].as_str() else {
+        return validation("comment.text", "Required field.").into();
+    };
+    if text.chars().count() > 65_535 {
+        return validation("comment.text", "Enter up to 65,535 characters.").into();
+    }
+    if !st.records.contains_key(&record) {
+        return error(404, "GAIA_RE01", "The specified record is not found.").into();
+    }
+    let id = st.comments.len() as u64 + 1;
+    st.comments.push(Comment {
+        record,
+        id,
+        text: text.to_owned(),
+    });
+    Outcome {
+        response: SimResponse::json(200, &json!({"id": id.to_string()})),
+        webhook: Some(("ADD_RECORD_COMMENT", record)),
+        delay: st.comment_delay,
+    }
+}
+
+/// Sends a webhook for record `id` if one is registered, dropping it beyond
+/// 60 a minute as kintone does. Sent in the background; never retried.
+fn fire(state: &Arc<Mutex<KintoneState>>, http: &reqwest::Client, kind: &'static str, id: u64) {
+    let (url, body) = {
+        let mut st = lock(state);
+        let Some(url) = st.webhook.clone() else {
+            return;
+        };
+        let now = Instant::now();
+        while st
+            .webhook_times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+        {
+            st.webhook_times.pop_front();
+        }
+        if st.webhook_times.len() >= 60 {
+            st.webhooks_dropped += 1;
+            return;
+        }
+        st.webhook_times.push_back(now);
+        st.webhooks_sent += 1;
+        st.next_webhook += 1;
+        let record = st.records.get(&id).cloned().unwrap_or(Value::Null);
+        let title = record["Title"]["value"].clone();
+        let body = json!({
+            "id": format!("00000000-0000-4000-8000-{:012}", st.next_webhook),
+            "type": kind,
+            "app": {"id": APP.to_string(), "name": APP_NAME},
+            "record": record,
+            "recordTitle": title,
+            "url": format!("https://example.cybozu.com/k/{APP}/show#record={id}"),
+        });
+        (url, body)
+    };
+    let http = http.clone();
+    tokio::spawn(async move {
+        if let Err(e) = http.post(&url).json(&body).send().await {
+            tracing::debug!(error = %e, "simulated kintone: webhook not delivered");
+        }
+    });
+}

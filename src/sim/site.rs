@@ -1,0 +1,92 @@
+//! A gateway site wired to the fakes: secret files (mode 0600) and a config
+//! file in a directory, ready for `Setup::load` or `run --config`.
+//!
+//! The demo, the tests and the benchmark all start the gateway this way, so
+//! they differ only in the app and rule settings they add.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use super::kintone::{APP, APP_NAME};
+
+/// The API token the fake kintone app is started with by sites built here.
+pub const APP_TOKEN: &str = "fake-kintone-app-token";
+/// The access token the gateway presents to the fake LINE.
+pub const ACCESS_TOKEN: &str = "fake-line-access-token";
+/// The kintone webhook path token of sites built here (≥ 24 characters).
+pub const HOOK_TOKEN: &str = "fake-hook-token-abcdefghijklmnopqrstuvwxyz";
+
+/// What varies between sites.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// The gateway's listen address (`None`: port 0, for in-process use).
+    pub listen: Option<std::net::SocketAddr>,
+    /// Base URL of the (fake) LINE API.
+    pub line: String,
+    /// The channel secret the fake LINE signs with.
+    pub channel_secret: String,
+    /// Base URL of the (fake) kintone domain.
+    pub kintone: String,
+    /// Lines added to the `[[kintone.apps]]` table of app 1 (may open
+    /// `[kintone.apps.ack]` last).
+    pub app: String,
+    /// TOML appended at the end: `[[rules]]`, `[notify]`, `[indicator]`…
+    pub tail: String,
+}
+
+impl Site {
+    /// Writes the secret files and `config.toml` into `dir` (state in
+    /// `dir/state`) and returns the config's path.
+    ///
+    /// # Errors
+    /// A file cannot be written.
+    pub fn write(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        for (name, value) in [
+            ("channel-secret", self.channel_secret.as_str()),
+            ("access-token", ACCESS_TOKEN),
+            ("app-token", APP_TOKEN),
+            ("hook-token", HOOK_TOKEN),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, value)?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        let config = format!(
+            r#"state_dir = "{state}"
+
+[server]
+listen = "{listen}"
+read_timeout = "2s"
+
+[line]
+api_base = "{line}"
+channel_secret = {{ file = "channel-secret" }}
+access_token = {{ file = "access-token" }}
+timeout = "2s"
+
+[kintone]
+base_url = "{kintone}"
+timeout = "2s"
+
+[[kintone.apps]]
+id = {APP}
+name = "{APP_NAME}"
+api_token = {{ file = "app-token" }}
+title_field = "Title"
+{app}
+{tail}
+"#,
+            state = dir.join("state").display(),
+            listen = self
+                .listen
+                .map_or_else(|| "127.0.0.1:0".to_owned(), |a| a.to_string()),
+            line = self.line,
+            kintone = self.kintone,
+            app = self.app,
+            tail = self.tail,
+        );
+        let path = dir.join("config.toml");
+        std::fs::write(&path, config)?;
+        Ok(path)
+    }
+}

@@ -1,0 +1,178 @@
+//! Power cuts: the daemon binary runs as a separate process and is killed
+//! with SIGKILL at the worst moments, then started again on the same store.
+//! Nothing answered 200 is lost, and nothing is done twice.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, PushFault, DEFAULT_SECRET};
+use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
+use serde_json::json;
+
+use crate::world::{eventually, COMMENT_ACK, USER};
+
+/// A free loopback port (bound, read, released).
+fn free_port() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("local addr")
+}
+
+struct Daemon {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Daemon {
+    /// Starts `kintone-line-gateway run` and waits until `/healthz` answers.
+    async fn start(site: &Site, dir: &Path, run: u32) -> Daemon {
+        let mut site = site.clone();
+        let addr = free_port();
+        site.listen = Some(addr);
+        let config = site.write(dir).expect("site");
+        let log = std::fs::File::create(dir.join(format!("daemon-{run}.log"))).expect("log");
+        let child = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+            .args(["run", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .env_remove("NOTIFY_SOCKET")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("the daemon binary starts");
+        let d = Daemon { child, addr };
+        let http = reqwest::Client::new();
+        for _ in 0..250 {
+            let url = format!("http://{addr}/healthz");
+            if http
+                .get(&url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return d;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let log =
+            std::fs::read_to_string(dir.join(format!("daemon-{run}.log"))).unwrap_or_default();
+        panic!("the daemon did not become healthy:\n{log}");
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    fn kill(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn fakes() -> (FakeLine, FakeKintone) {
+    (
+        FakeLine::start().await.expect("fake LINE"),
+        FakeKintone::start(APP_TOKEN).await.expect("fake kintone"),
+    )
+}
+
+fn site(line: &FakeLine, kintone: &FakeKintone, app: &str, tail: &str) -> Site {
+    Site {
+        listen: None,
+        line: line.server.base_url(),
+        channel_secret: DEFAULT_SECRET.to_owned(),
+        kintone: kintone.server.base_url(),
+        app: app.to_owned(),
+        tail: tail.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn killed_between_write_back_and_reply_resumes_without_a_double_comment() {
+    let (line, kintone) = fakes().await;
+    kintone.set_record(5, 3, "Needs approval");
+    let dir = tempfile::tempdir().unwrap();
+    let site = site(&line, &kintone, COMMENT_ACK, "");
+    let daemon = Daemon::start(&site, dir.path(), 1).await;
+
+    // kintone stores the comment but its answer never reaches the gateway.
+    kintone.delay_comments(Duration::from_secs(60));
+    let tap = line.postback_event(USER, "ack:v1::1:5:abc123");
+    let url = format!("http://{}/line/webhook", daemon.addr);
+    assert_eq!(line.deliver(&url, &[tap]).await.unwrap().0, 200);
+    eventually(10, || kintone.comment_texts().len() == 1).await;
+    daemon.kill();
+
+    kintone.delay_comments(Duration::ZERO);
+    let _daemon = Daemon::start(&site, dir.path(), 2).await;
+    // The restarted gateway finds its marker instead of commenting again,
+    // and the token (still within its deadline) is spent exactly once.
+    eventually(15, || line.replies().len() == 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(kintone.comment_texts().len(), 1, "no double comment");
+    assert_eq!(line.reply_calls(), 1);
+    assert_eq!(line.replies()[0]["messages"][0]["text"], "✓ Recorded — #5");
+}
+
+#[tokio::test]
+async fn killed_with_notifications_in_flight_loses_none_and_sends_none_twice() {
+    let (line, kintone) = fakes().await;
+    kintone.set_record(5, 1, "Open");
+    kintone.set_record(6, 1, "Open");
+    let dir = tempfile::tempdir().unwrap();
+    let tail = format!(
+        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n\n[notify]\ncoalesce_window = \"0s\"\n"
+    );
+    let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"60s\"";
+    let site = site(&line, &kintone, app, &tail);
+    let daemon = Daemon::start(&site, dir.path(), 1).await;
+    eventually(5, || kintone.calls("GET", "/k/v1/records.json") > 0).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // 1. LINE is failing: the push is attempted, then the power goes.
+    line.fail_pushes([PushFault::ServerError; 50]);
+    kintone.set_webhook(Some(format!(
+        "http://{}/kintone/webhook/{HOOK_TOKEN}",
+        daemon.addr
+    )));
+    kintone.user_sets_status(5, "Needs approval");
+    eventually(10, || !line.push_attempt_keys().is_empty()).await;
+    let first_key = line.push_attempt_keys()[0].clone();
+    daemon.kill();
+
+    // 2. Back on power, LINE healthy again.
+    let daemon = Daemon::start(&site, dir.path(), 2).await;
+    line.clear_push_faults();
+    eventually(20, || line.pushes().len() == 1).await;
+    assert_eq!(
+        line.accepted()[0].retry_key,
+        first_key,
+        "the retry key was fixed before the first attempt"
+    );
+
+    // 3. A change answered 200, then killed before any work on it.
+    let url = format!("http://{}/kintone/webhook/{HOOK_TOKEN}", daemon.addr);
+    kintone.set_webhook(None);
+    kintone.user_sets_status(6, "Needs approval");
+    let hint = json!({"id": "k-6", "type": "UPDATE_STATUS", "app": {"id": "1", "name": "Repairs"},
+        "record": kintone.record(6).unwrap(), "recordTitle": "Fix the roof", "url": ""});
+    let status = reqwest::Client::new()
+        .post(&url)
+        .json(&hint)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 200);
+    daemon.kill();
+    let _daemon = Daemon::start(&site, dir.path(), 3).await;
+    eventually(20, || line.pushes().len() == 2).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(line.pushes().len(), 2, "each change pushed exactly once");
+    assert_eq!(line.usage(), 2);
+}

@@ -1,0 +1,164 @@
+//! The world an end-to-end test runs in: the fake LINE platform, the fake
+//! kintone domain, and the real gateway on port 0 between them, on a store in
+//! a temporary directory that survives a restart of the gateway.
+
+use std::time::Duration;
+
+use kintone_line_gateway::daemon::Gateway;
+use kintone_line_gateway::setup::Setup;
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, DEFAULT_SECRET};
+use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
+use kintone_line_gateway::store::Store;
+use serde_json::Value;
+
+/// A staff member's LINE user id.
+pub const USER: &str = "U1111111111111111111111111111aaaa";
+
+/// App settings for the acknowledgement loop: comment write-back, no polling.
+pub const COMMENT_ACK: &str = r#"poll = false
+[kintone.apps.ack]
+method = "comment"
+comment = "Acknowledged by {{name}}"
+reply = "✓ Recorded — #{{record}}"
+"#;
+
+pub struct World {
+    pub line: FakeLine,
+    pub kintone: FakeKintone,
+    pub dir: tempfile::TempDir,
+    pub gateway: Option<Gateway>,
+    pub site: Site,
+    /// Register the gateway's kintone webhook URL with the fake kintone.
+    webhooks: bool,
+}
+
+impl World {
+    /// Starts the fakes and the gateway with `app` lines for app 1 and a
+    /// config `tail` (rules, notify…); `setup` puts records in the fake
+    /// kintone before the gateway first looks (so they form its baseline).
+    pub async fn start_with(app: &str, tail: &str, setup: impl FnOnce(&FakeKintone)) -> World {
+        let line = FakeLine::start().await.expect("fake LINE");
+        let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+        setup(&kintone);
+        let site = Site {
+            line: line.server.base_url(),
+            listen: None,
+            channel_secret: DEFAULT_SECRET.to_owned(),
+            kintone: kintone.server.base_url(),
+            app: app.to_owned(),
+            tail: tail.to_owned(),
+        };
+        let mut w = World {
+            line,
+            kintone,
+            dir: tempfile::tempdir().expect("temp dir"),
+            gateway: None,
+            webhooks: app.contains("webhook_token"),
+            site,
+        };
+        w.boot().await;
+        w
+    }
+
+    /// Writes the config and starts the gateway on the same store.
+    pub async fn boot(&mut self) {
+        let path = self.config_path();
+        let setup = Setup::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        self.gateway = Some(Gateway::start(setup, listener).await.expect("gateway"));
+        if self.webhooks {
+            self.kintone.set_webhook(Some(self.kintone_webhook_url()));
+        }
+    }
+
+    /// Writes the secrets and config (again) and returns the config's path.
+    pub fn config_path(&self) -> std::path::PathBuf {
+        self.site.write(self.dir.path()).expect("writing the site")
+    }
+
+    /// Stops the gateway (graceful).
+    pub async fn stop(&mut self) {
+        if let Some(gw) = self.gateway.take() {
+            gw.stop().await;
+        }
+    }
+
+    pub fn gateway(&self) -> &Gateway {
+        self.gateway.as_ref().expect("gateway running")
+    }
+
+    pub fn store(&self) -> Store {
+        self.gateway().store.clone()
+    }
+
+    pub fn line_webhook_url(&self) -> String {
+        format!("http://{}/line/webhook", self.gateway().addr())
+    }
+
+    pub fn kintone_webhook_url(&self) -> String {
+        format!(
+            "http://{}/kintone/webhook/{HOOK_TOKEN}",
+            self.gateway().addr()
+        )
+    }
+
+    /// Delivers events to the gateway as LINE does (signed).
+    pub async fn deliver(&self, events: &[Value]) -> (u16, String) {
+        self.line
+            .deliver(&self.line_webhook_url(), events)
+            .await
+            .expect("gateway reachable")
+    }
+
+    /// Posts `body` to the LINE webhook with the given signature header.
+    pub async fn send(&self, body: &str, signature: Option<&str>) -> (u16, String) {
+        let mut req = reqwest::Client::new()
+            .post(self.line_webhook_url())
+            .body(body.to_owned());
+        if let Some(s) = signature {
+            req = req.header("x-line-signature", s);
+        }
+        let resp = req.send().await.expect("gateway reachable");
+        (
+            resp.status().as_u16(),
+            resp.text().await.unwrap_or_default(),
+        )
+    }
+}
+
+/// Waits up to `secs` for `f` to hold; fails the test otherwise.
+pub async fn eventually(secs: u64, mut f: impl FnMut() -> bool) {
+    let end = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !f() {
+        assert!(
+            tokio::time::Instant::now() < end,
+            "condition not met in {secs}s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Checks every write the gateway sent to kintone against the official
+/// kintone REST API description.
+pub fn kintone_writes_match_the_spec(kintone: &FakeKintone) {
+    let spec = crate::openapi::kintone_rest_api();
+    let mut checked = 0;
+    for req in kintone.requests() {
+        let (path, method) = (req.path.as_str(), req.method.as_str().to_lowercase());
+        if method == "get" {
+            continue;
+        }
+        let pointer = format!(
+            "#/paths/{}/{method}/requestBody/content/application~1json/schema",
+            path.replace('~', "~0").replace('/', "~1")
+        );
+        let body = req.json().expect("kintone request bodies are JSON");
+        if let Err(errors) = spec.validate(&pointer, &body) {
+            panic!("{method} {path} does not match the kintone spec: {errors:#?}\n{body:#}");
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "no kintone write to check");
+}
