@@ -167,6 +167,9 @@ async fn dispatch(cmd: Command) -> ExitCode {
                     c.rules.len(),
                     c.config.server.listen
                 );
+                for app in &c.config.kintone.apps {
+                    println!("  {}", crate::notify::poll::budget_line(app));
+                }
                 ExitCode::SUCCESS
             }
             Err(code) => code,

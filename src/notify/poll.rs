@@ -33,6 +33,29 @@ pub fn daily_requests(interval: Duration) -> u64 {
     86_400 / interval.as_secs().max(1)
 }
 
+/// One line on what polling `app` costs a day, for `check-config`.
+pub fn budget_line(app: &crate::config::AppConfig) -> String {
+    if !app.poll {
+        return format!(
+            "app {} ({}): polling off — webhooks only; a lost webhook is not recovered",
+            app.id, app.name
+        );
+    }
+    let per_day = daily_requests(app.poll_interval);
+    let warning = if per_day > DAILY_LIMIT / 3 {
+        " — WARNING: more than a third of the limit; raise poll_interval"
+    } else {
+        ""
+    };
+    format!(
+        "app {} ({}): polling every {}s ≈ {per_day} requests/day, {}% of kintone's {DAILY_LIMIT}{warning}",
+        app.id,
+        app.name,
+        app.poll_interval.as_secs(),
+        per_day * 100 / DAILY_LIMIT
+    )
+}
+
 /// Logs the daily request budget polling will use; warns past a third of the limit.
 pub fn log_budget(ctx: &NotifyContext) {
     for app in &ctx.config.kintone.apps {

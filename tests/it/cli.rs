@@ -46,3 +46,36 @@ fn missing_config_file_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config file"));
 }
+
+#[test]
+fn check_config_reports_the_polling_budget_and_warns_past_a_third() {
+    use kintone_line_gateway::sim::site::Site;
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site {
+        line: "https://api.line.me".into(),
+        channel_secret: "a-channel-secret".into(),
+        kintone: "https://example.cybozu.com".into(),
+        app: "poll_interval = \"5s\"".into(),
+        tail: "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"Taro Yamada\"]\n"
+            .into(),
+        ..Site::default()
+    };
+    let path = site.write(dir.path()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("OK (1 app(s), 1 rule(s)"), "{stdout}");
+    assert!(
+        stdout.contains("polling every 5s ≈ 17280 requests/day") && stdout.contains("WARNING"),
+        "{stdout}"
+    );
+}
