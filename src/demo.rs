@@ -196,7 +196,7 @@ coalesce_window = "3s"
         );
 
         println!("\n4. Someone forges a webhook without the channel secret.");
-        let resp = reqwest::Client::new()
+        let resp = crate::outbound::client(Duration::from_secs(10))?
             .post(self.webhook_url())
             .header("x-line-signature", "Zm9yZ2VkIHNpZ25hdHVyZQ==")
             .body(r#"{"destination":"U","events":[]}"#)

@@ -9,7 +9,8 @@
 //!   `store` inbox → `ack` (kintone write-back, then reply) → `indicator`.
 //!
 //! Supporting modules: `config` (TOML, every problem reported with its key),
-//! [`secret`] (values that never print), [`domain`] (identifiers parsed at the
+//! [`secret`] (values that never print), [`outbound`] (the HTTP client
+//! every outside call uses), [`domain`] (identifiers parsed at the
 //! edge) and, behind the `sim` feature, [`sim`] — the LINE and kintone
 //! simulators used by the tests and by `demo`.
 
@@ -27,6 +28,7 @@ pub mod kintone;
 pub mod line;
 pub mod metrics;
 pub mod notify;
+pub mod outbound;
 pub mod retry;
 pub mod secret;
 pub mod service;

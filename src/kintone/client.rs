@@ -58,9 +58,7 @@ impl KintoneClient {
         guest_space: Option<u32>,
         timeout: Duration,
     ) -> Result<Self, KintoneError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
+        let http = crate::outbound::client(timeout)
             .map_err(|e| KintoneError::Protocol(format!("HTTP client: {e}")))?;
         let base = base_url.trim_end_matches('/');
         let api = match guest_space {

@@ -71,9 +71,7 @@ impl LineClient {
         token: AccessTokenProvider,
         timeout: Duration,
     ) -> Result<Self, LineError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
+        let http = crate::outbound::client(timeout)
             .map_err(|e| LineError::Protocol(format!("HTTP client: {e}")))?;
         Ok(LineClient {
             http,

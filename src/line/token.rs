@@ -41,9 +41,7 @@ impl AccessTokenProvider {
         channel_secret: Secret,
         timeout: Duration,
     ) -> Result<Self, LineError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
+        let http = crate::outbound::client(timeout)
             .map_err(|e| LineError::Protocol(format!("HTTP client: {e}")))?;
         Ok(AccessTokenProvider::Stateless {
             http,

@@ -101,10 +101,9 @@ impl FakeKintone {
     /// # Errors
     /// The loopback listener cannot be bound.
     pub async fn start(token: &'static str) -> std::io::Result<FakeKintone> {
-        // reqwest is built without a default rustls provider (see Cargo.toml).
-        crate::daemon::install_crypto_provider();
         let state: Arc<Mutex<KintoneState>> = Arc::default();
-        let http = reqwest::Client::new();
+        let http =
+            crate::outbound::client(Duration::from_secs(10)).map_err(std::io::Error::other)?;
         let (s, h) = (state.clone(), http.clone());
         let handler: Handler = Arc::new(move |req: SimRequest| {
             let (s, h) = (s.clone(), h.clone());

@@ -130,8 +130,6 @@ impl FakeLine {
     /// # Errors
     /// The loopback listener cannot be bound.
     pub async fn start_with_secret(secret: &str) -> std::io::Result<FakeLine> {
-        // reqwest is built without a default rustls provider (see Cargo.toml).
-        crate::daemon::install_crypto_provider();
         let state: Arc<Mutex<LineState>> = Arc::default();
         let s = state.clone();
         let handler: Handler = Arc::new(move |req: SimRequest| {
@@ -142,7 +140,8 @@ impl FakeLine {
             server: SimServer::start(handler).await?,
             state,
             secret: ChannelSecret::new(Secret::new(secret)),
-            http: reqwest::Client::new(),
+            http: crate::outbound::client(Duration::from_secs(10))
+                .map_err(std::io::Error::other)?,
         })
     }
 
