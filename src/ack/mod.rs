@@ -68,7 +68,9 @@ pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: Cancellation
         if room > 0 {
             match ctx
                 .store
-                .inbox_due(now_ms(), i64::try_from(room * 2).unwrap_or(64))
+                // The oldest due rows include the ones in flight: ask for
+                // enough to find `room` new ones behind them.
+                .inbox_due(now_ms(), i64::try_from(tasks.len() + room).unwrap_or(64))
                 .await
             {
                 Ok(rows) => {

@@ -73,6 +73,8 @@ pub struct Push {
     pub body: Value,
     /// Messages counted against the quota: one per recipient.
     pub counted: u64,
+    /// When LINE accepted it.
+    pub at: Instant,
 }
 
 #[derive(Debug)]
@@ -259,6 +261,11 @@ impl FakeLine {
     /// Bodies of the replies LINE accepted.
     pub fn replies(&self) -> Vec<Value> {
         self.lock().replies.clone()
+    }
+
+    /// How many replies LINE accepted (cheap: nothing is copied).
+    pub fn reply_count(&self) -> usize {
+        self.lock().replies.len()
     }
 
     /// Bodies of the pushes and multicasts LINE accepted.
@@ -448,6 +455,7 @@ fn push(st: &mut LineState, req: &SimRequest, endpoint: &'static str) -> SimResp
         retry_key: key,
         body,
         counted,
+        at: Instant::now(),
     });
     if let Some(f) = fault {
         return f.response();

@@ -1,0 +1,461 @@
+//! `cargo bench --bench gateway [-- ack|notify]`: the real daemon binary, as a
+//! separate process, against the in-process LINE and kintone simulators.
+//! Prints figures; asserts nothing. Every byte goes over 127.0.0.1.
+//!
+//! The gateway runs in its own process so that its peak RSS (`VmHWM`) and
+//! CPU time (`utime + stime`) are its own, not the load generator's or the
+//! simulators'. Both share this machine's cores, so the figures are for the
+//! whole system on one box, as on a Pi that also runs its simulators.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kintone_line_gateway::notify::poll::{daily_requests, DAILY_LIMIT};
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, DEFAULT_SECRET};
+use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
+use serde_json::{json, Value};
+
+const USER: &str = "U0123456789abcdef0123456789abcdef";
+
+fn main() {
+    let which: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let run = |name: &str| which.is_empty() || which.iter().any(|w| w == name);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    println!(
+        "kintone-line-gateway benchmark — {} core(s); gateway = the release binary in its own process",
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
+    if run("ack") {
+        rt.block_on(ack_loop());
+    }
+    if run("notify") {
+        rt.block_on(notify_loop());
+    }
+}
+
+// ---------------------------------------------------------------- the daemon
+
+struct Daemon {
+    child: Child,
+    addr: SocketAddr,
+    pid: u32,
+}
+
+impl Daemon {
+    async fn start(site: &Site, dir: &Path) -> Daemon {
+        let mut site = site.clone();
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port");
+        site.listen = Some(addr);
+        let config = site.write(dir).expect("site");
+        let child = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+            .args(["run", "--config"])
+            .arg(&config)
+            .env_remove("NOTIFY_SOCKET")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the daemon starts");
+        let pid = child.id();
+        let http = reqwest::Client::new();
+        for _ in 0..500 {
+            if http
+                .get(format!("http://{addr}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Daemon { child, addr, pid };
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the daemon did not become healthy");
+    }
+
+    /// User + system CPU time so far.
+    fn cpu(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
+        // Fields after the command name (which is in parentheses).
+        let rest = stat.rsplit(')').next().unwrap_or("");
+        let f: Vec<u64> = rest
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0))
+            .collect();
+        let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+        Duration::from_secs_f64(ticks as f64 / clock_ticks())
+    }
+
+    /// Peak resident set size in KiB.
+    fn peak_rss_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn site(line: &FakeLine, kintone: &FakeKintone, app: &str, tail: &str) -> Site {
+    Site {
+        listen: None,
+        line: line.server.base_url(),
+        channel_secret: DEFAULT_SECRET.to_owned(),
+        kintone: kintone.server.base_url(),
+        app: app.to_owned(),
+        tail: tail.to_owned(),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    while !f() {
+        if Instant::now() > end {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    true
+}
+
+// ------------------------------------------------------ acknowledgement loop
+
+const RECORDS: u64 = 1000;
+
+async fn ack_loop() {
+    println!("\n== Acknowledgement loop: signed postback → ingress → durable inbox → kintone comment → Reply");
+    let line = FakeLine::start().await.expect("fake LINE");
+    let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+    kintone.add_records(1, RECORDS, "Needs approval");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = "poll = false\n[kintone.apps.ack]\nmethod = \"comment\"\ncomment = \"Acknowledged by {{name}} at {{time}}\"\n";
+    let daemon = Daemon::start(&site(&line, &kintone, app, ""), dir.path()).await;
+    let url = format!("http://{}/line/webhook", daemon.addr);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client");
+
+    // Warm-up: connections, caches, the profile lookup.
+    send_all(&http, &url, bodies(&line, 200, 0), 16).await;
+    wait_until(Duration::from_secs(20), || line.reply_count() >= 200).await;
+
+    // 1. Throughput: as fast as 32 connections can send.
+    let n = 20_000;
+    let batch = bodies(&line, n, 1_000_000);
+    let replies0 = line.reply_count();
+    let cpu0 = daemon.cpu();
+    let t0 = Instant::now();
+    let lat = send_all(&http, &url, batch, 32).await;
+    let ingested = t0.elapsed();
+    let done = wait_until(Duration::from_secs(60), || {
+        line.reply_count() >= replies0 + n
+    })
+    .await;
+    let end_to_end = t0.elapsed();
+    let cpu = daemon.cpu() - cpu0;
+    let replied = line.reply_count() - replies0;
+    let mut sorted = lat;
+    sorted.sort();
+    println!("  throughput, {n} postbacks over 32 connections:");
+    println!(
+        "    ingest (200 after fsync): {:.0} events/s; latency p50 {} p99 {}",
+        n as f64 / ingested.as_secs_f64(),
+        ms(percentile(&sorted, 0.5)),
+        ms(percentile(&sorted, 0.99))
+    );
+    println!(
+        "    end to end (reply seen at LINE): {:.0} events/s ({replied}/{n} replied{})",
+        replied as f64 / end_to_end.as_secs_f64(),
+        if done { "" } else { ", TIMED OUT" }
+    );
+    println!(
+        "    gateway CPU: {:.0} µs per event (user+system)",
+        cpu.as_secs_f64() * 1e6 / n as f64
+    );
+    let comments = kintone.comment_texts().len();
+    println!("    kintone comments written: {comments} (one per event, none doubled)");
+
+    // 2. Latency at a steady 1,000/s (open loop, timed from the schedule).
+    let rate = 1000;
+    let n = 5000;
+    let batch = bodies(&line, n, 2_000_000);
+    let lat = open_loop(&http, &url, batch, rate).await;
+    let mut sorted = lat;
+    sorted.sort();
+    println!(
+        "  ingest latency at {rate}/s ({n} postbacks): p50 {} p99 {} max {}",
+        ms(percentile(&sorted, 0.5)),
+        ms(percentile(&sorted, 0.99)),
+        ms(*sorted.last().unwrap_or(&Duration::ZERO))
+    );
+    wait_until(Duration::from_secs(30), || {
+        line.reply_count() >= replies0 + 20_000 + n
+    })
+    .await;
+    println!(
+        "  gateway peak RSS: {:.1} MiB",
+        daemon.peak_rss_kib() as f64 / 1024.0
+    );
+}
+
+/// `n` signed webhook bodies, one postback each, with fresh reply tokens.
+fn bodies(line: &FakeLine, n: usize, salt: usize) -> Vec<(String, String)> {
+    (0..n)
+        .map(|i| {
+            let record = (i as u64 % RECORDS) + 1;
+            let data = format!("ack:v1::1:{record}:b{}", salt + i);
+            let event = line.postback_event(USER, &data);
+            line.webhook(&[event])
+        })
+        .collect()
+}
+
+async fn post(http: &reqwest::Client, url: &str, body: String, sig: String) -> bool {
+    http.post(url)
+        .header("content-type", "application/json")
+        .header("x-line-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+}
+
+/// Sends everything over `conns` connections, each request after the last.
+async fn send_all(
+    http: &reqwest::Client,
+    url: &str,
+    batch: Vec<(String, String)>,
+    conns: usize,
+) -> Vec<Duration> {
+    let batch = Arc::new(Mutex::new(batch.into_iter()));
+    let lat = Arc::new(Mutex::new(Vec::new()));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (batch, lat, failures) = (batch.clone(), lat.clone(), failures.clone());
+        let (http, url) = (http.clone(), url.to_owned());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let next = batch.lock().expect("lock").next();
+                let Some((body, sig)) = next else { break };
+                let t = Instant::now();
+                if !post(&http, &url, body, sig).await {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                }
+                lat.lock().expect("lock").push(t.elapsed());
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let f = failures.load(Ordering::Relaxed);
+    if f > 0 {
+        println!("    ({f} requests failed)");
+    }
+    Arc::try_unwrap(lat)
+        .map(|m| m.into_inner().unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// Sends at a fixed rate regardless of answers; latency from the schedule.
+async fn open_loop(
+    http: &reqwest::Client,
+    url: &str,
+    batch: Vec<(String, String)>,
+    rate: u64,
+) -> Vec<Duration> {
+    let start = tokio::time::Instant::now();
+    let period = Duration::from_secs_f64(1.0 / rate as f64);
+    let mut tasks = Vec::with_capacity(batch.len());
+    for (i, (body, sig)) in batch.into_iter().enumerate() {
+        let due = start + period * u32::try_from(i).unwrap_or(u32::MAX);
+        tokio::time::sleep_until(due).await;
+        let (http, url) = (http.clone(), url.to_owned());
+        tasks.push(tokio::spawn(async move {
+            post(&http, &url, body, sig).await;
+            due.elapsed()
+        }));
+    }
+    let mut lat = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        if let Ok(d) = t.await {
+            lat.push(d);
+        }
+    }
+    lat
+}
+
+// --------------------------------------------------------- notification loop
+
+async fn notify_loop() {
+    println!("\n== Notification loop: kintone webhook → re-read → field state → rule → outbox → LINE Push");
+    let records: u64 = 2000;
+
+    // 1. Latency with coalescing off: each change to its own recipient slot.
+    let line = FakeLine::start().await.expect("fake LINE");
+    let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+    kintone.add_records(1, records, "Open");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = "webhook_token = { file = \"hook-token\" }";
+    let tail = format!(
+        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n\n[notify]\ncoalesce_window = \"0s\"\n"
+    );
+    let daemon = Daemon::start(&site(&line, &kintone, app, &tail), dir.path()).await;
+    wait_until(Duration::from_secs(10), || {
+        kintone.calls("GET", "/k/v1/records.json") >= 4
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let hook = format!("http://{}/kintone/webhook/{HOOK_TOKEN}", daemon.addr);
+    let http = reqwest::Client::new();
+    let n = 500u64;
+    let rate = 50.0;
+    let mut sent: HashMap<u64, Instant> = HashMap::new();
+    let start = tokio::time::Instant::now();
+    for id in 1..=n {
+        let due = start + Duration::from_secs_f64((id - 1) as f64 / rate);
+        tokio::time::sleep_until(due).await;
+        kintone.set_record(id, 2, "Needs approval");
+        let record = kintone.record(id).unwrap_or(Value::Null);
+        let body = json!({"id": format!("bench-{id}"), "type": "UPDATE_STATUS",
+            "app": {"id": "1", "name": "Repairs"}, "record": record,
+            "recordTitle": "", "url": ""});
+        sent.insert(id, due.into_std());
+        let http = http.clone();
+        let hook = hook.clone();
+        tokio::spawn(async move {
+            let _ = http.post(&hook).json(&body).send().await;
+        });
+    }
+    let n_usize = usize::try_from(n).unwrap_or(usize::MAX);
+    wait_until(Duration::from_secs(30), || cards(&line) >= n_usize).await;
+    let mut lat = Vec::new();
+    for push in line.accepted() {
+        for id in card_records(&push.body) {
+            if let Some(t) = sent.get(&id) {
+                lat.push(push.at.saturating_duration_since(*t));
+            }
+        }
+    }
+    lat.sort();
+    println!(
+        "  change → push request latency at {rate:.0} changes/s ({n} changes, coalescing off): p50 {} p99 {} ({} push requests)",
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99)),
+        line.accepted().len()
+    );
+    println!(
+        "  gateway peak RSS: {:.1} MiB",
+        daemon.peak_rss_kib() as f64 / 1024.0
+    );
+    drop(daemon);
+
+    // 2. Cost with coalescing on (the default 60 s window): 1,000 changes
+    //    to one person within 10 s.
+    let line = FakeLine::start().await.expect("fake LINE");
+    let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+    kintone.add_records(1, records, "Open");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tail = format!(
+        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n"
+    );
+    let daemon = Daemon::start(&site(&line, &kintone, app, &tail), dir.path()).await;
+    wait_until(Duration::from_secs(10), || {
+        kintone.calls("GET", "/k/v1/records.json") >= 4
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let hook = format!("http://{}/kintone/webhook/{HOOK_TOKEN}", daemon.addr);
+    let n = 1000u64;
+    let start = tokio::time::Instant::now();
+    for id in 1..=n {
+        tokio::time::sleep_until(start + Duration::from_millis((id - 1) * 10)).await;
+        kintone.set_record(id, 2, "Needs approval");
+        let body = json!({"id": format!("burst-{id}"), "type": "UPDATE_STATUS",
+            "app": {"id": "1", "name": "Repairs"}, "record": kintone.record(id),
+            "recordTitle": "", "url": ""});
+        let (http, hook) = (http.clone(), hook.clone());
+        tokio::spawn(async move {
+            let _ = http.post(&hook).json(&body).send().await;
+        });
+    }
+    println!("  1,000 changes to one recipient sent over 10 s; waiting out the 60 s coalescing window…");
+    let n_usize = usize::try_from(n).unwrap_or(usize::MAX);
+    let delivered = wait_until(Duration::from_secs(90), || cards(&line) >= n_usize).await;
+    let accepted = line.accepted();
+    println!(
+        "  pushes per 1,000 changes to one recipient (coalescing on, default window): {} push requests, {} messages counted{}",
+        accepted.len(),
+        line.usage(),
+        if delivered { "" } else { " (NOT ALL DELIVERED)" }
+    );
+    println!(
+        "  gateway peak RSS: {:.1} MiB",
+        daemon.peak_rss_kib() as f64 / 1024.0
+    );
+    drop(daemon);
+
+    // 3. kintone's daily request budget at the default settings.
+    let per_day = daily_requests(Duration::from_secs(60));
+    println!(
+        "  kintone API requests per app per day at the default 60 s poll: {per_day} ({}% of {DAILY_LIMIT}), plus one re-read per webhook and 1–3 per acknowledgement",
+        per_day * 100 / DAILY_LIMIT
+    );
+}
+
+fn card_records(push: &Value) -> Vec<u64> {
+    let text = push.to_string();
+    text.split("ack:v1::1:")
+        .skip(1)
+        .filter_map(|p| p.split(':').next().and_then(|n| n.parse().ok()))
+        .collect()
+}
+
+fn cards(line: &FakeLine) -> usize {
+    line.accepted().iter().map(|p| card_records(&p.body).len()).sum()
+}
