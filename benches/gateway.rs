@@ -129,6 +129,7 @@ fn clock_ticks() -> f64 {
 
 fn site(line: &FakeLine, kintone: &FakeKintone, app: &str, tail: &str) -> Site {
     Site {
+        server: String::new(),
         listen: None,
         line: line.server.base_url(),
         channel_secret: DEFAULT_SECRET.to_owned(),
@@ -401,9 +402,8 @@ async fn notify_loop() {
     let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
     kintone.add_records(1, records, "Open");
     let dir = tempfile::tempdir().expect("temp dir");
-    let tail = format!(
-        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n"
-    );
+    let tail =
+        format!("[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n");
     let daemon = Daemon::start(&site(&line, &kintone, app, &tail), dir.path()).await;
     wait_until(Duration::from_secs(10), || {
         kintone.calls("GET", "/k/v1/records.json") >= 4
@@ -424,7 +424,9 @@ async fn notify_loop() {
             let _ = http.post(&hook).json(&body).send().await;
         });
     }
-    println!("  1,000 changes to one recipient sent over 10 s; waiting out the 60 s coalescing window…");
+    println!(
+        "  1,000 changes to one recipient sent over 10 s; waiting out the 60 s coalescing window…"
+    );
     let n_usize = usize::try_from(n).unwrap_or(usize::MAX);
     let delivered = wait_until(Duration::from_secs(90), || cards(&line) >= n_usize).await;
     let accepted = line.accepted();
@@ -457,5 +459,8 @@ fn card_records(push: &Value) -> Vec<u64> {
 }
 
 fn cards(line: &FakeLine) -> usize {
-    line.accepted().iter().map(|p| card_records(&p.body).len()).sum()
+    line.accepted()
+        .iter()
+        .map(|p| card_records(&p.body).len())
+        .sum()
 }

@@ -64,6 +64,7 @@ impl Demo {
         kintone.add_records(BURST_FIRST, BURST, "Open");
         let dir = private_dir()?;
         let site = Site {
+            server: String::new(),
             listen: None,
             line: line.server.base_url(),
             channel_secret: DEFAULT_SECRET.to_owned(),

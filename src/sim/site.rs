@@ -13,6 +13,9 @@ use super::kintone::{APP, APP_NAME};
 pub const APP_TOKEN: &str = "fake-kintone-app-token";
 /// The access token the gateway presents to the fake LINE.
 pub const ACCESS_TOKEN: &str = "fake-line-access-token";
+/// The relay's shared header token (`x-relay-token`), written for every site
+/// and required only when `server` names it.
+pub const RELAY_TOKEN: &str = "fake-relay-token-0123456789abcdef";
 /// The kintone webhook path token of sites built here (≥ 24 characters).
 pub const HOOK_TOKEN: &str = "fake-hook-token-abcdefghijklmnopqrstuvwxyz";
 
@@ -21,6 +24,8 @@ pub const HOOK_TOKEN: &str = "fake-hook-token-abcdefghijklmnopqrstuvwxyz";
 pub struct Site {
     /// The gateway's listen address (`None`: port 0, for in-process use).
     pub listen: Option<std::net::SocketAddr>,
+    /// Lines added to `[server]` (e.g. `relay_token = { file = "relay-token" }`).
+    pub server: String,
     /// Base URL of the (fake) LINE API.
     pub line: String,
     /// The channel secret the fake LINE signs with.
@@ -46,6 +51,7 @@ impl Site {
             ("access-token", ACCESS_TOKEN),
             ("app-token", APP_TOKEN),
             ("hook-token", HOOK_TOKEN),
+            ("relay-token", RELAY_TOKEN),
         ] {
             let path = dir.join(name);
             std::fs::write(&path, value)?;
@@ -57,6 +63,7 @@ impl Site {
 [server]
 listen = "{listen}"
 read_timeout = "2s"
+{server}
 
 [line]
 api_base = "{line}"
@@ -80,6 +87,7 @@ title_field = "Title"
             listen = self
                 .listen
                 .map_or_else(|| "127.0.0.1:0".to_owned(), |a| a.to_string()),
+            server = self.server,
             line = self.line,
             kintone = self.kintone,
             app = self.app,

@@ -83,6 +83,7 @@ async fn fakes() -> (FakeLine, FakeKintone) {
 
 fn site(line: &FakeLine, kintone: &FakeKintone, app: &str, tail: &str) -> Site {
     Site {
+        server: String::new(),
         listen: None,
         line: line.server.base_url(),
         channel_secret: DEFAULT_SECRET.to_owned(),

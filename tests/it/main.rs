@@ -9,6 +9,8 @@
 //! - [`ack_loop`]: the acknowledgement loop end to end.
 //! - [`notify_loop`]: the notification loop end to end.
 //! - [`crash`]: the daemon binary killed with SIGKILL mid-flight and restarted.
+//! - [`relay`]: the Node relay in front of the gateway (ignored without
+//!   `relay/node_modules`; `.ci/run` runs it).
 //! - [`cli`]: the binary's exit codes and messages.
 
 mod ack_loop;
@@ -17,4 +19,5 @@ mod crash;
 mod flex_schema;
 mod notify_loop;
 mod openapi;
+mod relay;
 mod world;

@@ -37,11 +37,22 @@ impl World {
     /// config `tail` (rules, notify…); `setup` puts records in the fake
     /// kintone before the gateway first looks (so they form its baseline).
     pub async fn start_with(app: &str, tail: &str, setup: impl FnOnce(&FakeKintone)) -> World {
+        Self::start_site(String::new(), app, tail, setup).await
+    }
+
+    /// Like [`World::start_with`], with extra `[server]` lines.
+    pub async fn start_site(
+        server: String,
+        app: &str,
+        tail: &str,
+        setup: impl FnOnce(&FakeKintone),
+    ) -> World {
         let line = FakeLine::start().await.expect("fake LINE");
         let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
         setup(&kintone);
         let site = Site {
             line: line.server.base_url(),
+            server,
             listen: None,
             channel_secret: DEFAULT_SECRET.to_owned(),
             kintone: kintone.server.base_url(),

@@ -1,0 +1,154 @@
+//! The Cloud Function relay in front of the real gateway: the relay runs under
+//! the functions framework (`relay/node_modules`, installed by `npm ci`) on
+//! loopback, the gateway against the fakes. A LINE-signed postback sent to the
+//! relay ends as a kintone comment and a Reply; one tampered byte ends as the
+//! device's 401 with nothing stored.
+//!
+//! These need Node and `relay/node_modules`, so plain `cargo test` skips them;
+//! `.ci/run` runs them after `npm ci`:
+//! `cargo test --all-features --test it relay:: -- --ignored`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use kintone_line_gateway::sim::site::RELAY_TOKEN;
+use serde_json::json;
+
+use crate::world::{eventually, World, COMMENT_ACK, USER};
+
+struct Relay {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn relay_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("relay")
+}
+
+/// Starts `functions-framework --target=relay` in front of `device`.
+async fn start_relay(device: &str, token: Option<&str>) -> Relay {
+    let bin = relay_dir().join("node_modules/.bin/functions-framework");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `npm ci` in relay/",
+        bin.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut cmd = Command::new(bin);
+    cmd.args(["--target=relay", &format!("--port={port}")])
+        .current_dir(relay_dir())
+        .env("RELAY_SITES", format!("main={device}"))
+        .env("RELAY_DEFAULT_SITE", "main")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(t) = token {
+        cmd.env("RELAY_DEVICE_TOKEN", t);
+    }
+    let child = cmd.spawn().expect("the functions framework starts");
+    let relay = Relay {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..500 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return relay;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the relay did not start listening");
+}
+
+#[tokio::test]
+#[ignore = "needs relay/node_modules: .ci/run runs it after npm ci"]
+async fn a_postback_through_the_relay_is_written_back_and_replied() {
+    let w = World::start_site(
+        "relay_token = { file = \"relay-token\" }".into(),
+        COMMENT_ACK,
+        "",
+        |k| k.set_record(5, 3, "Needs approval"),
+    )
+    .await;
+    let device = format!("http://{}", w.gateway().addr());
+    let relay = start_relay(&device, Some(RELAY_TOKEN)).await;
+    let line_url = format!("{}/line", relay.url);
+
+    // The text carries emoji and escapes: any re-serialisation on the way
+    // would break the signature.
+    let mut tap = w.line.postback_event(USER, "ack:v1::1:5:abc123");
+    tap["postback"]["params"] = json!({"note": "屋根 😀 \u{2028} \"quoted\""});
+    let (status, body) = w
+        .line
+        .deliver(&line_url, std::slice::from_ref(&tap))
+        .await
+        .expect("relay reachable");
+    assert_eq!(status, 200, "{body}");
+    eventually(10, || w.line.replies().len() == 1).await;
+    assert_eq!(w.kintone.comment_texts().len(), 1);
+    assert_eq!(
+        w.line.replies()[0]["messages"][0]["text"],
+        "✓ Recorded — #5"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs relay/node_modules: .ci/run runs it after npm ci"]
+async fn a_tampered_byte_is_refused_by_the_device_and_nothing_is_stored() {
+    let w = World::start_site(
+        "relay_token = { file = \"relay-token\" }".into(),
+        COMMENT_ACK,
+        "",
+        |k| k.set_record(5, 3, "Needs approval"),
+    )
+    .await;
+    let device = format!("http://{}", w.gateway().addr());
+    let relay = start_relay(&device, Some(RELAY_TOKEN)).await;
+    let tap = w.line.postback_event(USER, "ack:v1::1:5:abc123");
+    let (body, signature) = w.line.webhook(std::slice::from_ref(&tap));
+    let tampered = body.replacen("abc123", "abc124", 1);
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(format!("{}/line", relay.url))
+        .header("content-type", "application/json")
+        .header("x-line-signature", &signature)
+        .body(tampered)
+        .send()
+        .await
+        .expect("relay reachable");
+    assert_eq!(resp.status().as_u16(), 401, "the device's answer, relayed");
+
+    // A relay without the shared token is refused by the device too.
+    let open = start_relay(&device, None).await;
+    let resp = http
+        .post(format!("{}/line", open.url))
+        .header("content-type", "application/json")
+        .header("x-line-signature", &signature)
+        .body(body)
+        .send()
+        .await
+        .expect("relay reachable");
+    assert_eq!(resp.status().as_u16(), 401);
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let store = w.store();
+    let id = tap["webhookEventId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(store.inbox_get(&id).await.unwrap().is_none());
+    assert!(w.kintone.requests().is_empty());
+    assert_eq!(w.line.reply_calls(), 0);
+}
