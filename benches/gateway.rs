@@ -69,6 +69,7 @@ impl Daemon {
             .spawn()
             .expect("the daemon starts");
         let pid = child.id();
+        let daemon = Daemon { child, addr, pid };
         let http = reqwest::Client::new();
         for _ in 0..500 {
             if http
@@ -77,7 +78,7 @@ impl Daemon {
                 .await
                 .is_ok_and(|r| r.status().is_success())
             {
-                return Daemon { child, addr, pid };
+                return daemon;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
