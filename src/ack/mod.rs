@@ -30,8 +30,10 @@ pub fn app_auth(app: &crate::config::AppConfig) -> crate::kintone::client::AppAu
     handle::auth(app)
 }
 
-/// Events handled at once.
-const CONCURRENCY: usize = 32;
+/// Events handled at once. Each holds at most one kintone request, and
+/// kintone allows 100 concurrent requests per domain (429 beyond), shared
+/// with polling and anything else using the domain: stay well under it.
+const CONCURRENCY: usize = 64;
 /// Even with no wake-up, look for due retries this often.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 

@@ -273,6 +273,12 @@ impl FakeLine {
         self.lock().pushes.iter().map(|p| p.body.clone()).collect()
     }
 
+    /// Accepted pushes from the `from`-th on (cheap to poll: only the tail
+    /// is copied).
+    pub fn accepted_from(&self, from: usize) -> Vec<Push> {
+        self.lock().pushes.iter().skip(from).cloned().collect()
+    }
+
     /// Every accepted push with its retry key and count.
     pub fn accepted(&self) -> Vec<Push> {
         self.lock().pushes.clone()
