@@ -1,0 +1,91 @@
+//! The indicator's link to the rest of the gateway: reads the store and the
+//! health gauges into a [`Snapshot`], forwards new notifications, and runs
+//! panel acknowledgements — so the indicator task itself never waits on the
+//! store or on kintone.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::panel::Panel;
+use super::{IndicatorHandle, PanelRequest, Snapshot};
+use crate::ack::AckEvent;
+use crate::metrics::Metrics;
+use crate::notify::NotifyEvent;
+use crate::store::Store;
+
+/// How often the snapshot is refreshed when nothing happens (the health
+/// gauges change without events).
+pub const REFRESH: Duration = Duration::from_secs(2);
+
+/// What the link task listens to.
+pub struct Link {
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+    pub indicator: IndicatorHandle,
+    pub notifications: broadcast::Receiver<NotifyEvent>,
+    pub acks: broadcast::Receiver<AckEvent>,
+    pub requests: mpsc::Receiver<PanelRequest>,
+    pub panel: Panel,
+}
+
+/// Reads the current state of things.
+pub async fn snapshot(store: &Store, metrics: &Metrics) -> Snapshot {
+    let flag = |a: &AtomicI64| a.load(Ordering::Relaxed) != 0;
+    let mut s = Snapshot {
+        line_down: flag(&metrics.line_down),
+        kintone_down: flag(&metrics.kintone_down),
+        quota_exhausted: flag(&metrics.quota_exhausted),
+        ..Snapshot::default()
+    };
+    match (store.pending_acks().await, store.open_dead_letters().await) {
+        (Ok(pending), Ok(dead)) => {
+            s.pending = pending;
+            s.dead_letters = dead;
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(error = %e, "indicator: cannot read the store");
+            s.store_error = true;
+        }
+    }
+    s.store_error |= store.health().failing.load(Ordering::Relaxed) != 0;
+    s
+}
+
+impl Link {
+    /// Runs until `shutdown`.
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        let mut ticker = tokio::time::interval(REFRESH);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let (mut notify_open, mut acks_open) = (true, true);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = ticker.tick() => {}
+                ev = self.notifications.recv(), if notify_open => match ev {
+                    Ok(NotifyEvent::Created { buzz, .. }) => self.indicator.notified(buzz).await,
+                    // Missed events: still sound once for them.
+                    Err(RecvError::Lagged(_)) => self.indicator.notified(true).await,
+                    Err(RecvError::Closed) => notify_open = false,
+                },
+                ev = self.acks.recv(), if acks_open => {
+                    if matches!(ev, Err(RecvError::Closed)) {
+                        acks_open = false;
+                    }
+                }
+                Some(PanelRequest::AcknowledgeAll) = self.requests.recv() => {
+                    self.panel.acknowledge_all().await;
+                }
+            }
+            let s = snapshot(&self.store, &self.metrics).await;
+            self.metrics
+                .pending_acks
+                .store(s.pending, Ordering::Relaxed);
+            self.indicator.snapshot(s).await;
+        }
+    }
+}
