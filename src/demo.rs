@@ -59,6 +59,9 @@ poll = false
 method = "comment"
 comment = "Acknowledged by {{{{name}}}} via LINE at {{{{time}}}}"
 reply = "✓ Recorded — #{{{{record}}}}"
+# The office panel drawn in the terminal: its start-up self-test shows below.
+[indicator]
+backend = "terminal"
 "#,
         state = dir.join("state").display(),
         line = line.server.base_url(),
@@ -80,6 +83,9 @@ reply = "✓ Recorded — #{{{{record}}}}"
         gateway.addr(),
         dir.display()
     );
+
+    println!("▶ office panel self-test (the terminal backend draws the LED and buzzer):");
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
 
     println!("\n1. Taro taps “Acknowledge” on the card for record #345.");
     let body = serde_json::json!({"destination": "Ubot", "events": [{

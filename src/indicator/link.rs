@@ -89,3 +89,57 @@ impl Link {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn snapshot_reads_pending_open_dead_letters_and_gauges() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .call(|c| {
+                c.execute_batch(
+                    "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
+                       VALUES ('n1', 1, 5, 'r', 'Urgent', 3, 1), ('n2', 1, 6, 'r', 'Urgent', 3, 2);
+                     INSERT INTO outbox(id, retry_key, recipients, messages, message_count, state, created_ms)
+                       VALUES (1, 'k1', '[]', '[]', 1, 'dead', 1), (2, 'k2', '[]', '[]', 1, 'sent', 1);
+                     INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms, push_id)
+                       VALUES ('n1', 'U1', '{}', 'a', 1, 1), ('n2', 'U1', '{}', 'a', 1, 2);",
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let metrics = Metrics::default();
+        metrics.kintone_down.store(1, Ordering::Relaxed);
+        let s = snapshot(&store, &metrics).await;
+        assert_eq!(
+            s,
+            Snapshot {
+                pending: 2,
+                kintone_down: true,
+                dead_letters: 1,
+                ..Snapshot::default()
+            }
+        );
+        // Acknowledging the dead-lettered notification clears the trouble.
+        store
+            .call(|c| {
+                c.execute("UPDATE notifications SET acked_ms = 9 WHERE id = 'n1'", [])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        metrics.kintone_down.store(0, Ordering::Relaxed);
+        let s = snapshot(&store, &metrics).await;
+        assert_eq!(
+            s,
+            Snapshot {
+                pending: 1,
+                ..Snapshot::default()
+            }
+        );
+    }
+}
