@@ -479,6 +479,14 @@ colour = "red"
     }
 
     #[test]
+    fn the_example_config_section_is_valid() {
+        let (c, problems) = read(include_str!("../../examples/config.toml"));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(c.reminder, Some(Duration::from_secs(1800)));
+        assert!(c.quiet_hours.is_some());
+    }
+
+    #[test]
     fn hardware_backends_need_an_output_and_rppal_needs_bcm_names() {
         let (_, problems) = read("[indicator]\nbackend = \"gpio\"\n");
         assert_eq!(
