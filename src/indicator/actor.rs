@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::backend::{Backend, HwEvent, Output};
+use super::backend::{Backend, HwEvent, Opening, Output};
 use super::config::IndicatorConfig;
 use super::{Clock, Command, PanelRequest, Snapshot};
 use crate::metrics::Metrics;
@@ -327,6 +327,7 @@ impl Actor {
         let now = Instant::now();
         match e {
             HwEvent::Fault(why) => self.fail(why),
+            HwEvent::Opened => self.opened(),
             HwEvent::Button(pressed) => {
                 if self
                     .last_edge
@@ -377,18 +378,29 @@ impl Actor {
 
     fn open(&mut self) {
         match self.backend.open(self.hw_tx.clone()) {
-            Ok(()) => {
-                if self.fault.take().is_some() {
-                    tracing::info!("indicator hardware is back");
-                }
-                self.metrics.indicator_fault.store(0, Ordering::Relaxed);
-                self.retry_delay = RETRY_FIRST;
-                self.have = [Some(false); 2];
-                for o in [Output::Led, Output::Buzzer] {
-                    self.set(o, self.want[idx(o)]);
-                }
-            }
+            Ok(Opening::Done) => self.opened(),
+            // First open: writes queue behind the claim. A reopen waits for
+            // `Opened` (the fault stays until then, so backoff holds).
+            Ok(Opening::Reported) if self.fault.is_none() => self.reapply(),
+            Ok(Opening::Reported) => {}
             Err(e) => self.fail(e.0),
+        }
+    }
+
+    fn opened(&mut self) {
+        self.retry_delay = RETRY_FIRST;
+        if self.fault.take().is_some() || self.have == [None; 2] {
+            tracing::info!("indicator hardware ready");
+            self.metrics.indicator_fault.store(0, Ordering::Relaxed);
+            self.reapply();
+        }
+    }
+
+    /// Freshly claimed lines are off; bring them to the wanted state.
+    fn reapply(&mut self) {
+        self.have = [Some(false); 2];
+        for o in [Output::Led, Output::Buzzer] {
+            self.set(o, self.want[idx(o)]);
         }
     }
 

@@ -27,6 +27,19 @@ pub enum HwEvent {
     Button(bool),
     /// The hardware failed (unplugged, permission denied…); it will be reopened.
     Fault(String),
+    /// An open that answered [`Opening::Reported`] succeeded.
+    Opened,
+}
+
+/// How an [`Backend::open`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// The lines are claimed.
+    Done,
+    /// Claiming goes on elsewhere (a hardware thread); it reports
+    /// [`HwEvent::Opened`] or [`HwEvent::Fault`]. Writes sent meanwhile are
+    /// applied after the claim.
+    Reported,
 }
 
 /// Why the hardware could not be used.
@@ -36,11 +49,12 @@ pub struct HwError(pub String);
 
 /// A set of outputs (and maybe a button).
 pub trait Backend: Send {
-    /// Claims the lines (all outputs off). Called at start and after a fault.
+    /// Claims the lines (all outputs off). Called at start and after a fault;
+    /// button edges and later faults are sent to `events`.
     ///
     /// # Errors
     /// The lines cannot be claimed; the caller retries later.
-    fn open(&mut self, events: UnboundedSender<HwEvent>) -> Result<(), HwError>;
+    fn open(&mut self, events: UnboundedSender<HwEvent>) -> Result<Opening, HwError>;
     /// Drives one output. Never blocks.
     ///
     /// # Errors
@@ -78,8 +92,8 @@ pub fn build(c: &IndicatorConfig) -> Result<Box<dyn Backend>, HwError> {
 pub struct NoHardware;
 
 impl Backend for NoHardware {
-    fn open(&mut self, _: UnboundedSender<HwEvent>) -> Result<(), HwError> {
-        Ok(())
+    fn open(&mut self, _: UnboundedSender<HwEvent>) -> Result<Opening, HwError> {
+        Ok(Opening::Done)
     }
     fn set(&mut self, _: Output, _: bool) -> Result<(), HwError> {
         Ok(())
@@ -104,8 +118,8 @@ impl Terminal {
 }
 
 impl Backend for Terminal {
-    fn open(&mut self, _: UnboundedSender<HwEvent>) -> Result<(), HwError> {
-        Ok(())
+    fn open(&mut self, _: UnboundedSender<HwEvent>) -> Result<Opening, HwError> {
+        Ok(Opening::Done)
     }
     fn set(&mut self, output: Output, on: bool) -> Result<(), HwError> {
         match output {
@@ -136,6 +150,9 @@ pub struct Recorded {
     /// The next this-many `set`s fail.
     pub failing_sets: Mutex<usize>,
     pub opens: Mutex<usize>,
+    /// Open like a hardware thread: answer [`Opening::Reported`], then report
+    /// the outcome as an event.
+    pub reported: bool,
     pub closed: Mutex<bool>,
     /// Where to inject button edges and faults, once opened.
     pub events: Mutex<Option<UnboundedSender<HwEvent>>>,
@@ -169,17 +186,29 @@ fn take_failure(slot: &Mutex<usize>) -> bool {
 }
 
 impl Backend for Recording {
-    fn open(&mut self, events: UnboundedSender<HwEvent>) -> Result<(), HwError> {
+    fn open(&mut self, events: UnboundedSender<HwEvent>) -> Result<Opening, HwError> {
         if let Ok(mut n) = self.0.opens.lock() {
             *n += 1;
         }
-        if take_failure(&self.0.failing_opens) {
-            return Err(HwError("/dev/gpiochip0: Permission denied".into()));
+        let failed = take_failure(&self.0.failing_opens);
+        let why = "/dev/gpiochip0: Permission denied";
+        if self.0.reported {
+            let _ = events.send(if failed {
+                HwEvent::Fault(why.into())
+            } else {
+                HwEvent::Opened
+            });
+        } else if failed {
+            return Err(HwError(why.into()));
         }
         if let Ok(mut e) = self.0.events.lock() {
             *e = Some(events);
         }
-        Ok(())
+        Ok(if self.0.reported {
+            Opening::Reported
+        } else {
+            Opening::Done
+        })
     }
     fn set(&mut self, output: Output, on: bool) -> Result<(), HwError> {
         if take_failure(&self.0.failing_sets) {

@@ -14,7 +14,7 @@ use gpiocdev::line::{Bias, EdgeDetection, EdgeKind, Value};
 use gpiocdev::Request;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::backend::{Backend, HwError, HwEvent, Output};
+use super::backend::{Backend, HwError, HwEvent, Opening, Output};
 use super::config::{IndicatorConfig, LineLookup, LineRef, PinSpec};
 
 /// How long the thread waits for a button edge before looking at its inbox.
@@ -48,7 +48,7 @@ impl Gpio {
 }
 
 impl Backend for Gpio {
-    fn open(&mut self, events: UnboundedSender<HwEvent>) -> Result<(), HwError> {
+    fn open(&mut self, events: UnboundedSender<HwEvent>) -> Result<Opening, HwError> {
         self.close();
         let (tx, rx) = std_mpsc::channel();
         let lines = Lines {
@@ -62,7 +62,7 @@ impl Backend for Gpio {
             .spawn(move || run(&lines, &rx, &events))
             .map_err(|e| HwError(format!("cannot start the GPIO thread: {e}")))?;
         self.thread = Some((tx, handle));
-        Ok(())
+        Ok(Opening::Reported)
     }
 
     fn set(&mut self, output: Output, on: bool) -> Result<(), HwError> {
@@ -172,6 +172,7 @@ fn run(lines: &Lines, rx: &std_mpsc::Receiver<Msg>, events: &UnboundedSender<HwE
         Ok(o) => o,
         Err(e) => return fault(e),
     };
+    let _ = events.send(HwEvent::Opened);
     let write = |o: Output, on: bool| -> Result<(), String> {
         let line = match o {
             Output::Led => &led,

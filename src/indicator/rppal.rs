@@ -12,7 +12,7 @@ use std::time::Duration;
 use rppal::gpio::{Gpio, InputPin, Level, OutputPin, Trigger};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::backend::{Backend, HwError, HwEvent, Output};
+use super::backend::{Backend, HwError, HwEvent, Opening, Output};
 use super::config::{bcm_number, IndicatorConfig, PinSpec};
 
 /// An output pin and its polarity.
@@ -65,7 +65,7 @@ fn output(gpio: &Gpio, spec: &PinSpec) -> Result<Out, HwError> {
 }
 
 impl Backend for Rppal {
-    fn open(&mut self, events: UnboundedSender<HwEvent>) -> Result<(), HwError> {
+    fn open(&mut self, events: UnboundedSender<HwEvent>) -> Result<Opening, HwError> {
         self.close();
         // Fails on boards rppal does not know ("Unknown Raspberry Pi model").
         let gpio = Gpio::new().map_err(|e| err("cannot open the GPIO", &e))?;
@@ -87,7 +87,7 @@ impl Backend for Rppal {
             .map_err(|e| err("button interrupt", &e))?;
             self.input = Some(pin);
         }
-        Ok(())
+        Ok(Opening::Done)
     }
 
     fn set(&mut self, output: Output, on: bool) -> Result<(), HwError> {

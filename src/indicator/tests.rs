@@ -416,3 +416,22 @@ async fn hardware_faults_are_retried_and_the_state_reapplied() {
     assert_eq!(fault(), 0);
     assert_eq!(*r.rec.opens.lock().unwrap(), 5);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_hardware_thread_that_keeps_failing_is_retried_with_backoff() {
+    let rec = Recorded {
+        reported: true,
+        ..Recorded::default()
+    };
+    *rec.failing_opens.lock().unwrap() = 3;
+    let r = rig_at(cfg(), rec, "2026-11-25T03:00:00Z");
+    let fault = || r.metrics.indicator_fault.load(Ordering::Relaxed);
+    r.pending(1_000, 1).await;
+    r.at(13_900).await;
+    assert_eq!(fault(), 1);
+    assert_eq!(*r.rec.opens.lock().unwrap(), 3, "at 0, 2 s and 6 s");
+    r.at(14_100).await;
+    assert_eq!(fault(), 0);
+    assert_eq!(*r.rec.opens.lock().unwrap(), 4, "then 8 s later");
+    assert_eq!(r.changes_from(1), [(14_000, Led, true)]);
+}
