@@ -6,7 +6,6 @@
 //! store and kintone are the link task's business — so its timeline depends
 //! only on the commands it receives.
 
-use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +16,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::backend::{Backend, HwEvent, Opening, Output};
 use super::config::IndicatorConfig;
+use super::light::{Health, Light};
+use super::program::Program;
 use super::{Clock, Command, PanelRequest, Snapshot};
 use crate::metrics::Metrics;
 
@@ -29,33 +30,6 @@ pub const SELF_TEST_BEEP: Duration = Duration::from_millis(100);
 pub const RETRY_FIRST: Duration = Duration::from_secs(2);
 const RETRY_MAX: Duration = Duration::from_secs(60);
 
-/// What the LED shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Light {
-    Off,
-    /// Notifications wait to be acknowledged.
-    On,
-    /// Something needs a person: blinks.
-    Trouble,
-}
-
-impl Light {
-    fn metric(self) -> i64 {
-        match self {
-            Light::Off => 0,
-            Light::On => 1,
-            Light::Trouble => 2,
-        }
-    }
-}
-
-/// A finite on/off program for one output; the front step is the current one.
-#[derive(Debug, Default)]
-struct Program {
-    steps: VecDeque<(bool, Duration)>,
-    next: Option<Instant>,
-}
-
 pub(super) struct Actor {
     pub cfg: IndicatorConfig,
     pub backend: Box<dyn Backend>,
@@ -64,9 +38,7 @@ pub(super) struct Actor {
     pub panel: Option<mpsc::Sender<PanelRequest>>,
     pub hw_tx: mpsc::UnboundedSender<HwEvent>,
     pub hw_rx: mpsc::UnboundedReceiver<HwEvent>,
-    snapshot: Snapshot,
-    line_down_since: Option<Instant>,
-    kintone_down_since: Option<Instant>,
+    health: Health,
     light: Light,
     led_test: Program,
     blink_at: Option<Instant>,
@@ -90,16 +62,6 @@ fn idx(o: Output) -> usize {
     }
 }
 
-fn program(pattern: &[Duration], start: Instant) -> Program {
-    let steps: VecDeque<_> = pattern
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (i % 2 == 0, *d))
-        .collect();
-    let next = steps.front().map(|(_, d)| start + *d);
-    Program { steps, next }
-}
-
 impl Actor {
     pub fn new(
         cfg: IndicatorConfig,
@@ -117,9 +79,7 @@ impl Actor {
             panel,
             hw_tx,
             hw_rx,
-            snapshot: Snapshot::default(),
-            line_down_since: None,
-            kintone_down_since: None,
+            health: Health::default(),
             light: Light::Off,
             led_test: Program::default(),
             blink_at: None,
@@ -158,15 +118,14 @@ impl Actor {
     }
 
     fn next_wake(&self) -> Option<Instant> {
-        let threshold = |since: Option<Instant>| since.map(|s| s + self.cfg.trouble_after);
         [
             self.led_test.next,
             self.blink_at,
             self.buzz.next,
             self.reminder_at,
             self.retry_at,
-            threshold(self.line_down_since).filter(|t| *t > Instant::now()),
-            threshold(self.kintone_down_since).filter(|t| *t > Instant::now()),
+            self.health
+                .next_change(Instant::now(), self.cfg.trouble_after),
         ]
         .into_iter()
         .flatten()
@@ -193,45 +152,17 @@ impl Actor {
     }
 
     fn snapshot(&mut self, s: Snapshot, now: Instant) {
-        let since = |down: bool, was: Option<Instant>| down.then(|| was.unwrap_or(now));
-        self.line_down_since = since(s.line_down, self.line_down_since);
-        self.kintone_down_since = since(s.kintone_down, self.kintone_down_since);
         if s.pending == 0 {
             self.reminder_at = None;
         } else if self.reminder_at.is_none() {
             self.reminder_at = self.cfg.reminder.map(|every| now + every);
         }
-        self.snapshot = s;
-    }
-
-    /// What the LED should show now. Trouble wins over pending.
-    pub fn wanted(&self, now: Instant) -> (Light, Vec<&'static str>) {
-        let long =
-            |since: Option<Instant>| since.is_some_and(|s| now >= s + self.cfg.trouble_after);
-        let s = &self.snapshot;
-        let causes: Vec<&'static str> = [
-            (long(self.line_down_since), "LINE unreachable"),
-            (long(self.kintone_down_since), "kintone unreachable"),
-            (s.quota_exhausted, "monthly quota exhausted"),
-            (s.dead_letters > 0, "dead-lettered messages"),
-            (s.store_error, "store errors"),
-        ]
-        .into_iter()
-        .filter_map(|(on, why)| on.then_some(why))
-        .collect();
-        let light = if !causes.is_empty() {
-            Light::Trouble
-        } else if s.pending > 0 {
-            Light::On
-        } else {
-            Light::Off
-        };
-        (light, causes)
+        self.health.update(s, now);
     }
 
     /// Brings the LED in line with the wanted light (unless the self-test runs).
     fn show(&mut self, now: Instant) {
-        let (light, causes) = self.wanted(now);
+        let (light, causes) = self.health.light(now, self.cfg.trouble_after);
         if light == self.light {
             return;
         }
@@ -243,7 +174,7 @@ impl Actor {
         self.metrics
             .indicator_state
             .store(light.metric(), Ordering::Relaxed);
-        if self.led_test.steps.is_empty() {
+        if !self.led_test.running() {
             self.follow_light(now);
         }
     }
@@ -263,8 +194,9 @@ impl Actor {
     fn self_test(&mut self) {
         let now = Instant::now();
         // Three flashes; the last "off" is the gap before the real state shows.
-        self.led_test = program(&[SELF_TEST_STEP; 6], now);
-        self.set(Output::Led, true);
+        let (test, first) = Program::start(&[SELF_TEST_STEP; 6], now);
+        self.led_test = test;
+        self.set(Output::Led, first);
         self.play(&[SELF_TEST_BEEP], now, "self-test");
     }
 
@@ -284,8 +216,9 @@ impl Actor {
             tracing::debug!(why, "quiet hours: buzzer stays off");
             return;
         }
-        self.buzz = program(pattern, now);
-        self.set(Output::Buzzer, true);
+        let (buzz, first) = Program::start(pattern, now);
+        self.buzz = buzz;
+        self.set(Output::Buzzer, first);
     }
 
     fn stop_buzzer(&mut self) {
@@ -295,8 +228,8 @@ impl Actor {
 
     fn tick(&mut self) {
         let now = Instant::now();
-        if self.led_test.next.is_some_and(|t| t <= now) {
-            match step(&mut self.led_test) {
+        if self.led_test.due(now) {
+            match self.led_test.step() {
                 Some(on) => self.set(Output::Led, on),
                 None => self.follow_light(now),
             }
@@ -306,13 +239,13 @@ impl Actor {
             self.set(Output::Led, on);
             self.blink_at = Some(t + BLINK);
         }
-        if self.buzz.next.is_some_and(|t| t <= now) {
-            let on = step(&mut self.buzz).unwrap_or(false);
+        if self.buzz.due(now) {
+            let on = self.buzz.step().unwrap_or(false);
             self.set(Output::Buzzer, on);
         }
         if let Some(t) = self.reminder_at.filter(|t| *t <= now) {
             self.reminder_at = self.cfg.reminder.map(|every| t + every);
-            if self.snapshot.pending > 0 {
+            if self.health.pending() > 0 {
                 let pattern = self.cfg.reminder_pattern.clone();
                 self.play(&pattern, now, "reminder");
             }
@@ -426,21 +359,6 @@ impl Actor {
         self.backend.close();
         self.metrics.indicator_state.store(0, Ordering::Relaxed);
         tracing::debug!("indicator outputs off");
-    }
-}
-
-/// Moves a program to its next step: the new output value, or `None` at the end.
-fn step(p: &mut Program) -> Option<bool> {
-    p.steps.pop_front();
-    match (p.steps.front(), p.next) {
-        (Some((on, d)), Some(t)) => {
-            p.next = Some(t + *d);
-            Some(*on)
-        }
-        _ => {
-            p.next = None;
-            None
-        }
     }
 }
 

@@ -20,8 +20,10 @@ pub mod backend;
 pub mod config;
 #[cfg(target_os = "linux")]
 pub mod gpio;
+pub mod light;
 pub mod link;
 pub mod panel;
+pub mod program;
 #[cfg(feature = "rppal")]
 pub mod rppal;
 
