@@ -31,13 +31,13 @@ pub const RETRY_FIRST: Duration = Duration::from_secs(2);
 const RETRY_MAX: Duration = Duration::from_secs(60);
 
 pub(super) struct Actor {
-    pub cfg: IndicatorConfig,
-    pub backend: Box<dyn Backend>,
-    pub clock: Clock,
-    pub metrics: Arc<Metrics>,
-    pub panel: Option<mpsc::Sender<PanelRequest>>,
-    pub hw_tx: mpsc::UnboundedSender<HwEvent>,
-    pub hw_rx: mpsc::UnboundedReceiver<HwEvent>,
+    cfg: IndicatorConfig,
+    backend: Box<dyn Backend>,
+    clock: Clock,
+    metrics: Arc<Metrics>,
+    panel: Option<mpsc::Sender<PanelRequest>>,
+    hw_tx: mpsc::UnboundedSender<HwEvent>,
+    hw_rx: mpsc::UnboundedReceiver<HwEvent>,
     health: Health,
     light: Light,
     led_test: Program,
