@@ -16,11 +16,21 @@ use super::{IndicatorHandle, PanelRequest, Snapshot};
 use crate::ack::AckEvent;
 use crate::metrics::Metrics;
 use crate::notify::NotifyEvent;
+use crate::store::notifications::NotificationState;
 use crate::store::Store;
 
 /// How often the snapshot is refreshed when nothing happens (the health
 /// gauges change without events).
 pub const REFRESH: Duration = Duration::from_secs(2);
+/// Panel write-backs kintone could not take are retried this many times.
+const PANEL_ATTEMPTS: u32 = 8;
+
+/// Panel acknowledgements waiting for another try.
+struct Retry {
+    items: Vec<NotificationState>,
+    attempt: u32,
+    at: tokio::time::Instant,
+}
 
 /// What the link task listens to.
 pub struct Link {
@@ -57,12 +67,36 @@ pub async fn snapshot(store: &Store, metrics: &Metrics) -> Snapshot {
 }
 
 impl Link {
+    /// One panel round; what is left to retry, if anything.
+    async fn acknowledge(&self, items: Vec<NotificationState>, attempt: u32) -> Option<Retry> {
+        let left = self.panel.acknowledge(items).await.retry;
+        if left.is_empty() {
+            return None;
+        }
+        let attempt = attempt + 1;
+        if attempt >= PANEL_ATTEMPTS {
+            tracing::error!(
+                left = left.len(),
+                "panel acknowledgement gave up; those notifications stay pending (press again)"
+            );
+            return None;
+        }
+        let at = tokio::time::Instant::now() + crate::retry::default_backoff(attempt);
+        Some(Retry {
+            items: left,
+            attempt,
+            at,
+        })
+    }
+
     /// Runs until `shutdown`.
     pub async fn run(mut self, shutdown: CancellationToken) {
         let mut ticker = tokio::time::interval(REFRESH);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let (mut notify_open, mut acks_open) = (true, true);
+        let mut retry: Option<Retry> = None;
         loop {
+            let retry_at = retry.as_ref().map(|r| r.at);
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 _ = ticker.tick() => {}
@@ -78,7 +112,15 @@ impl Link {
                     }
                 }
                 Some(PanelRequest::AcknowledgeAll) = self.requests.recv() => {
-                    self.panel.acknowledge_all().await;
+                    match self.panel.pending().await {
+                        Ok(items) => retry = self.acknowledge(items, 0).await,
+                        Err(e) => tracing::error!(error = %e, "panel: cannot read pending notifications"),
+                    }
+                }
+                () = tokio::time::sleep_until(retry_at.unwrap_or_else(tokio::time::Instant::now)), if retry_at.is_some() => {
+                    if let Some(r) = retry.take() {
+                        retry = self.acknowledge(r.items, r.attempt).await;
+                    }
                 }
             }
             let s = snapshot(&self.store, &self.metrics).await;

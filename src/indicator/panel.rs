@@ -3,10 +3,14 @@
 //! "office panel". There is no Reply — there is no one to answer and no
 //! token — and each one is recorded in the audit log.
 //!
+//! A press covers what was pending at that moment. Write-backs kintone could
+//! not take now (busy, unreachable) are retried with backoff — only for those
+//! notifications, and only while nobody else has acknowledged them.
+//!
 //! Safe to repeat: each write-back is keyed `panel:<notification>` (the
 //! comment marker), and starts by looking for that marker, so a press
-//! interrupted by a crash or a kintone outage is finished by the next press
-//! without a second comment.
+//! interrupted by a crash is finished by the next press without a second
+//! comment.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -39,51 +43,78 @@ pub struct Panel {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PanelOutcome {
     pub acknowledged: usize,
-    /// Not written; still pending (the LED stays on, press again later).
+    /// Refused by kintone (recorded as failed in the audit log).
     pub failed: usize,
+    /// kintone could not take these now: try again later.
+    pub retry: Vec<NotificationState>,
+}
+
+/// What one write-back came to.
+enum One {
+    Done,
+    Refused(String),
+    Later(String),
 }
 
 impl Panel {
-    /// Acknowledges every pending notification.
-    pub async fn acknowledge_all(&self) -> PanelOutcome {
+    /// What a press acknowledges: everything pending now.
+    ///
+    /// # Errors
+    /// The store could not be read.
+    pub async fn pending(&self) -> Result<Vec<NotificationState>, crate::store::StoreError> {
+        self.store.pending_notifications().await
+    }
+
+    /// Acknowledges `items`, skipping any acknowledged meanwhile.
+    pub async fn acknowledge(&self, items: Vec<NotificationState>) -> PanelOutcome {
         let mut out = PanelOutcome::default();
-        let pending = match self.store.pending_notifications().await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!(error = %e, "panel: cannot read pending notifications");
-                return out;
+        for n in items {
+            match self.store.notification_get(n.id.clone()).await {
+                Ok(Some(now)) if now.acked_ms.is_some() => continue,
+                Ok(Some(_)) => {}
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(notification = %n.id, error = %e, "panel: cannot read the notification");
+                    out.retry.push(n);
+                    continue;
+                }
             }
-        };
-        for n in pending {
             match self.one(&n).await {
-                Ok(()) => out.acknowledged += 1,
-                Err(why) => {
-                    tracing::warn!(notification = %n.id, record = n.record, error = %why, "panel acknowledgement not written; it stays pending");
+                One::Done => out.acknowledged += 1,
+                One::Refused(why) => {
+                    tracing::warn!(notification = %n.id, record = n.record, error = %why, "panel acknowledgement refused by kintone");
                     out.failed += 1;
+                }
+                One::Later(why) => {
+                    tracing::info!(notification = %n.id, record = n.record, error = %why, "panel acknowledgement will be retried");
+                    out.retry.push(n);
                 }
             }
         }
         tracing::info!(
             acknowledged = out.acknowledged,
             failed = out.failed,
+            retrying = out.retry.len(),
             "panel acknowledgement"
         );
         out
     }
 
-    async fn one(&self, n: &NotificationState) -> Result<(), String> {
-        let app_id = u64::try_from(n.app)
+    async fn one(&self, n: &NotificationState) -> One {
+        let ids = u64::try_from(n.app)
             .ok()
             .and_then(|a| AppId::new(a).ok())
-            .ok_or("bad app id")?;
-        let record = u64::try_from(n.record)
-            .ok()
-            .and_then(|r| RecordId::new(r).ok())
-            .ok_or("bad record id")?;
-        let app = self
-            .config
-            .app(app_id)
-            .ok_or_else(|| format!("app {app_id} is no longer configured"))?;
+            .zip(
+                u64::try_from(n.record)
+                    .ok()
+                    .and_then(|r| RecordId::new(r).ok()),
+            );
+        let Some((app_id, record)) = ids else {
+            return One::Refused("bad app or record id".into());
+        };
+        let Some(app) = self.config.app(app_id) else {
+            return One::Refused(format!("app {app_id} is no longer configured"));
+        };
         let at = now_ms();
         let key = format!("panel:{}", n.id);
         let row = InboxRow {
@@ -115,8 +146,8 @@ impl Panel {
         let outcome = match &result {
             Ok(Written::Now(_)) => "written".to_owned(),
             Ok(Written::Already) => "already-written".to_owned(),
-            // Retryable: nothing to record; the notification stays pending.
-            Err(e) if e.is_retryable() => return Err(e.to_string()),
+            // Nothing to record yet; the notification stays pending.
+            Err(e) if e.is_retryable() => return One::Later(e.to_string()),
             Err(e) => format!("failed: {e}"),
         };
         let audit = AckRecord {
@@ -131,16 +162,17 @@ impl Panel {
             outcome,
             reply: "none".to_owned(),
         };
-        self.store
-            .panel_ack(audit)
-            .await
-            .map_err(|e| e.to_string())?;
-        result.map_err(|e| e.to_string())?;
+        if let Err(e) = self.store.panel_ack(audit).await {
+            return One::Later(e.to_string());
+        }
+        if let Err(e) = result {
+            return One::Refused(e.to_string());
+        }
         self.metrics.acks.fetch_add(1, Ordering::Relaxed);
         let _ = self.events.send(AckEvent::Acknowledged {
             notification: n.id.clone(),
         });
-        Ok(())
+        One::Done
     }
 }
 

@@ -163,6 +163,44 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
     gw.indicator.button(false).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(kintone.comment_texts().len(), 3);
+
+    // kintone is busy at the press: retried with backoff, for what was
+    // pending at the press only (n5 arrives afterwards and stays pending).
+    let insert = |id: &'static str, record: i64| {
+        gw.store.call(move |c| {
+            c.execute(
+                "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
+                 VALUES (?1, 1, ?2, 'r', 'Urgent', 3, ?3)",
+                rusqlite::params![id, record, now_ms()],
+            )?;
+            Ok(())
+        })
+    };
+    insert("n4", 8).await.unwrap();
+    kintone.state.lock().unwrap().fail_next = 2;
+    gw.indicator.button(true).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    gw.indicator.button(false).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    insert("n5", 9).await.unwrap();
+    eventually(15, async || {
+        let n4 = gw.store.notification_get("n4".into()).await.unwrap();
+        n4.unwrap().acked_ms.is_some()
+    })
+    .await;
+    assert_eq!(
+        kintone.comment_texts().last().map(String::as_str),
+        Some("Acknowledged by office panel\n[ref:panel:n4]")
+    );
+    assert_eq!(kintone.comment_texts().len(), 4);
+    let n5 = gw
+        .store
+        .notification_get("n5".into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n5.acked_ms, None, "arrived after the press");
+    assert_eq!(line.reply_calls(), 0);
     gw.stop().await;
 }
 
