@@ -160,6 +160,17 @@ async fn dispatch(cmd: Command) -> ExitCode {
         },
         Command::CheckConfig { config } => match load(&config) {
             Ok(c) => {
+                let hardware = check_hardware(&c);
+                if !hardware.is_empty() {
+                    eprintln!(
+                        "{}",
+                        ConfigErrors {
+                            path: config,
+                            problems: hardware
+                        }
+                    );
+                    return ExitCode::from(EXIT_CONFIG);
+                }
                 println!(
                     "{}: OK ({} app(s), {} rule(s), listening on {})",
                     config.display(),
@@ -204,6 +215,25 @@ fn load(path: &Path) -> Result<Setup, ExitCode> {
         eprintln!("{e}");
         ExitCode::from(EXIT_CONFIG)
     })
+}
+
+/// The configured indicator lines must exist on this board.
+fn check_hardware(setup: &Setup) -> Vec<crate::config::reader::Problem> {
+    #[cfg(target_os = "linux")]
+    let lookup = crate::indicator::gpio::SystemLines;
+    #[cfg(not(target_os = "linux"))]
+    let lookup = NoLines;
+    crate::indicator::config::check_lines(&setup.indicator, &lookup)
+}
+
+#[cfg(not(target_os = "linux"))]
+struct NoLines;
+
+#[cfg(not(target_os = "linux"))]
+impl crate::indicator::config::LineLookup for NoLines {
+    fn find(&self, _: &crate::indicator::config::LineRef) -> Result<(), String> {
+        Err("GPIO lines need Linux".into())
+    }
 }
 
 /// Store-only commands need just the state directory, not the secrets (an

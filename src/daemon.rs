@@ -41,6 +41,8 @@ pub struct Gateway {
     pub metrics: Arc<Metrics>,
     pub acks: tokio::sync::broadcast::Sender<AckEvent>,
     pub notifications: tokio::sync::broadcast::Sender<NotifyEvent>,
+    /// The office panel (button edges can be sent through it too).
+    pub indicator: crate::indicator::IndicatorHandle,
 }
 
 /// Builds the LINE client the config describes.
@@ -82,6 +84,7 @@ impl Gateway {
             config,
             rules,
             outbox,
+            indicator,
         } = setup;
         let config = Arc::new(config);
         let store = Store::open(&config.state_dir)
@@ -137,6 +140,19 @@ impl Gateway {
             .iter()
             .any(|a| a.webhook_token.is_some());
 
+        let indicator = crate::indicator::spawn(
+            indicator,
+            crate::indicator::Wiring {
+                config: config.clone(),
+                store: store.clone(),
+                kintone: kintone.clone(),
+                metrics: metrics.clone(),
+                acks: acks.clone(),
+                notifications: notifications.clone(),
+            },
+            &tasks,
+            &shutdown,
+        );
         let ack_ctx = Arc::new(AckContext {
             config: config.clone(),
             store: store.clone(),
@@ -179,6 +195,7 @@ impl Gateway {
             metrics,
             acks,
             notifications,
+            indicator,
         })
     }
 
@@ -187,7 +204,8 @@ impl Gateway {
         self.addr
     }
 
-    /// Stops accepting, lets in-flight work finish (within [`GRACE`]).
+    /// Stops accepting, lets in-flight work finish (within [`GRACE`]); the
+    /// indicator's outputs end off.
     pub async fn stop(self) {
         self.shutdown.cancel();
         self.tasks.close();

@@ -86,13 +86,20 @@ show = ["Assignee"]
 
 [notify]
 coalesce_window = "3s"
+
+# The office panel, drawn in the terminal: LED ●/○, buzzer 🔔.
+[indicator]
+backend = "terminal"
 "#
             ),
         };
         let path = site.write(&dir)?;
         let setup = Setup::load(&path)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("▶ office panel (drawn here; on a board an LED and a buzzer): start-up self-test");
         let gateway = Gateway::start(setup, listener).await?;
+        // Let the self-test (three flashes, one beep) finish before the story.
+        tokio::time::sleep(crate::indicator::actor::SELF_TEST_STEP * 7).await;
         kintone.set_webhook(Some(format!(
             "http://{}/kintone/webhook/{HOOK_TOKEN}",
             gateway.addr()

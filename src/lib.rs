@@ -24,6 +24,7 @@ pub mod daemon;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod indicator;
 pub mod kintone;
 pub mod line;
 pub mod metrics;

@@ -28,6 +28,8 @@ pub struct Metrics {
     pub outbox_pending: AtomicI64,
     /// 0 off, 1 on (pending), 2 trouble.
     pub indicator_state: AtomicI64,
+    /// 1 while the indicator hardware is failing (it is being retried).
+    pub indicator_fault: AtomicI64,
     pub last_push_ms: AtomicI64,
     /// 1 while LINE / kintone calls keep failing.
     pub line_down: AtomicI64,
@@ -130,6 +132,11 @@ impl Metrics {
             "indicator_state",
             "0 off, 1 pending, 2 trouble",
             g(&self.indicator_state),
+        );
+        gauge(
+            "indicator_fault",
+            "1 while the indicator hardware is failing",
+            g(&self.indicator_fault),
         );
         gauge(
             "line_down",

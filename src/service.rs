@@ -66,12 +66,13 @@ pub fn status_line(m: &Metrics) -> String {
         ms => crate::cli::format_ms(ms),
     };
     format!(
-        "{} pending ack(s), {} push(es) queued, last push {last_push}, LINE {}, kintone {}, quota {}",
+        "{} pending ack(s), {} push(es) queued, last push {last_push}, LINE {}, kintone {}, quota {}, indicator {}",
         g(&m.pending_acks),
         g(&m.outbox_pending),
         if g(&m.line_down) == 0 { "ok" } else { "failing" },
         if g(&m.kintone_down) == 0 { "ok" } else { "failing" },
         if g(&m.quota_exhausted) == 0 { "ok" } else { "EXHAUSTED" },
+        if g(&m.indicator_fault) == 0 { "ok" } else { "GPIO failing (retrying)" },
     )
 }
 

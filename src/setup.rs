@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::config::reader::{Problem, Reader};
 use crate::config::{Config, ConfigErrors};
+use crate::indicator::config::{read_indicator, IndicatorConfig};
 use crate::notify::outbox::OutboxSettings;
 use crate::notify::rules::{read_rules, Rule};
 
@@ -15,6 +16,7 @@ pub struct Setup {
     pub config: Config,
     pub rules: Vec<Rule>,
     pub outbox: OutboxSettings,
+    pub indicator: IndicatorConfig,
 }
 
 impl Setup {
@@ -43,12 +45,14 @@ impl Setup {
         });
         let mut r = Reader::new(base_dir, None);
         let outbox = read_notify(&mut r, &config);
+        let indicator = read_indicator(&mut r, &config.rest);
         problems.extend(r.problems);
         if problems.is_empty() {
             Ok(Setup {
                 config,
                 rules,
                 outbox,
+                indicator,
             })
         } else {
             Err(problems)

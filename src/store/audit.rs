@@ -87,3 +87,25 @@ impl Store {
         self.call(move |c| insert(c, &a)).await
     }
 }
+
+impl Store {
+    /// Records an acknowledgement made at the office panel and, when it was
+    /// written back, marks the notification acknowledged — in one transaction.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn panel_ack(&self, a: AckRecord) -> Result<(), StoreError> {
+        self.call(move |c| {
+            insert(c, &a)?;
+            if a.outcome == "written" || a.outcome == "already-written" {
+                c.execute(
+                    "UPDATE notifications SET acked_ms = ?2, acked_by = ?3
+                     WHERE id = ?1 AND acked_ms IS NULL",
+                    params![a.notification, a.at_ms, a.actor],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}

@@ -85,3 +85,51 @@ impl Store {
         .await
     }
 }
+
+impl Store {
+    /// Unacknowledged notifications, oldest first (the panel acknowledges them).
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn pending_notifications(&self) -> Result<Vec<NotificationState>, StoreError> {
+        self.call(|c| {
+            let mut st = c.prepare(
+                "SELECT id, app, record, title, to_value, acked_ms, acked_by
+                 FROM notifications WHERE acked_ms IS NULL ORDER BY created_ms, id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(NotificationState {
+                    id: r.get(0)?,
+                    app: r.get(1)?,
+                    record: r.get(2)?,
+                    title: r.get(3)?,
+                    to_value: r.get(4)?,
+                    acked_ms: r.get(5)?,
+                    acked_by: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// Dead-lettered push requests that carry a notification nobody has
+    /// acknowledged yet: trouble the office must see. Acknowledging the
+    /// notification (in LINE or at the panel) clears it.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn open_dead_letters(&self) -> Result<i64, StoreError> {
+        self.call(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(DISTINCT o.id) FROM outbox o
+                 JOIN deliveries d ON d.push_id = o.id
+                 JOIN notifications n ON n.id = d.notification
+                 WHERE o.state = 'dead' AND n.acked_ms IS NULL",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+}

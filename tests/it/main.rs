@@ -11,12 +11,15 @@
 //! - [`crash`]: the daemon binary killed with SIGKILL mid-flight and restarted.
 //! - [`relay`]: the Node relay in front of the gateway (ignored without
 //!   `relay/node_modules`; `.ci/run` runs it).
+//! - [`indicator`]: the office panel's long press end to end; `check-config`
+//!   and GPIO lines.
 //! - [`cli`]: the binary's exit codes and messages.
 
 mod ack_loop;
 mod cli;
 mod crash;
 mod flex_schema;
+mod indicator;
 mod notify_loop;
 mod openapi;
 mod relay;

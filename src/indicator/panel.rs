@@ -1,0 +1,199 @@
+//! A long press at the office panel: everything pending is acknowledged and
+//! written back to kintone exactly like a LINE acknowledgement, attributed to
+//! "office panel". There is no Reply — there is no one to answer and no
+//! token — and each one is recorded in the audit log.
+//!
+//! A press covers what was pending at that moment. Write-backs kintone could
+//! not take now (busy, unreachable) are retried with backoff — only for those
+//! notifications, and only while nobody else has acknowledged them.
+//!
+//! Safe to repeat: each write-back is keyed `panel:<notification>` (the
+//! comment marker), and starts by looking for that marker, so a press
+//! interrupted by a crash is finished by the next press without a second
+//! comment.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crate::ack::writeback::{write_back, Written};
+use crate::ack::AckEvent;
+use crate::config::Config;
+use crate::domain::{AppId, RecordId};
+use crate::kintone::client::KintoneClient;
+use crate::metrics::Metrics;
+use crate::store::audit::AckRecord;
+use crate::store::inbox::{InboxRow, Stage};
+use crate::store::notifications::NotificationState;
+use crate::store::{now_ms, Store};
+
+/// Who the write-back and the audit log name.
+pub const ACTOR: &str = "office panel";
+
+/// What a panel acknowledgement needs.
+pub struct Panel {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub kintone: KintoneClient,
+    pub metrics: Arc<Metrics>,
+    pub events: tokio::sync::broadcast::Sender<AckEvent>,
+}
+
+/// How a press went.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PanelOutcome {
+    pub acknowledged: usize,
+    /// Refused by kintone (recorded as failed in the audit log).
+    pub failed: usize,
+    /// kintone could not take these now: try again later.
+    pub retry: Vec<NotificationState>,
+}
+
+/// What one write-back came to.
+enum One {
+    Done,
+    Refused(String),
+    Later(String),
+}
+
+impl Panel {
+    /// What a press acknowledges: everything pending now.
+    ///
+    /// # Errors
+    /// The store could not be read.
+    pub async fn pending(&self) -> Result<Vec<NotificationState>, crate::store::StoreError> {
+        self.store.pending_notifications().await
+    }
+
+    /// Acknowledges `items`, skipping any acknowledged meanwhile.
+    pub async fn acknowledge(&self, items: Vec<NotificationState>) -> PanelOutcome {
+        let mut out = PanelOutcome::default();
+        for n in items {
+            match self.store.notification_get(n.id.clone()).await {
+                Ok(Some(now)) if now.acked_ms.is_some() => continue,
+                Ok(Some(_)) => {}
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(notification = %n.id, error = %e, "panel: cannot read the notification");
+                    out.retry.push(n);
+                    continue;
+                }
+            }
+            match self.one(&n).await {
+                One::Done => out.acknowledged += 1,
+                One::Refused(why) => {
+                    tracing::warn!(notification = %n.id, record = n.record, error = %why, "panel acknowledgement refused by kintone");
+                    out.failed += 1;
+                }
+                One::Later(why) => {
+                    tracing::info!(notification = %n.id, record = n.record, error = %why, "panel acknowledgement will be retried");
+                    out.retry.push(n);
+                }
+            }
+        }
+        tracing::info!(
+            acknowledged = out.acknowledged,
+            failed = out.failed,
+            retrying = out.retry.len(),
+            "panel acknowledgement"
+        );
+        out
+    }
+
+    async fn one(&self, n: &NotificationState) -> One {
+        let ids = u64::try_from(n.app)
+            .ok()
+            .and_then(|a| AppId::new(a).ok())
+            .zip(
+                u64::try_from(n.record)
+                    .ok()
+                    .and_then(|r| RecordId::new(r).ok()),
+            );
+        let Some((app_id, record)) = ids else {
+            return One::Refused("bad app or record id".into());
+        };
+        let Some(app) = self.config.app(app_id) else {
+            return One::Refused(format!("app {app_id} is no longer configured"));
+        };
+        let at = now_ms();
+        let key = format!("panel:{}", n.id);
+        let row = InboxRow {
+            // No inbox row: stage updates for seq 0 touch nothing.
+            seq: 0,
+            event_id: key.clone(),
+            kind: "panel".into(),
+            json: String::new(),
+            event_ts_ms: at,
+            received_ms: at,
+            // "Maybe written already": look for this key's marker first.
+            stage: Stage::Writing,
+            writeback_ref: None,
+            reply_attempted: true,
+            attempts: 0,
+        };
+        let vars = variables(n, &app.name, at);
+        let auth = crate::ack::app_auth(app);
+        let result = write_back(
+            &self.store,
+            &self.kintone,
+            &auth,
+            &row,
+            record,
+            &app.ack.method,
+            &vars,
+        )
+        .await;
+        let outcome = match &result {
+            Ok(Written::Now(_)) => "written".to_owned(),
+            Ok(Written::Already) => "already-written".to_owned(),
+            // Nothing to record yet; the notification stays pending.
+            Err(e) if e.is_retryable() => return One::Later(e.to_string()),
+            Err(e) => format!("failed: {e}"),
+        };
+        let audit = AckRecord {
+            at_ms: at,
+            event_id: key,
+            line_user_id: None,
+            actor: ACTOR.to_owned(),
+            app: n.app,
+            record: n.record,
+            notification: n.id.clone(),
+            method: app.ack.method.name().to_owned(),
+            outcome,
+            reply: "none".to_owned(),
+        };
+        if let Err(e) = self.store.panel_ack(audit).await {
+            return One::Later(e.to_string());
+        }
+        if let Err(e) = result {
+            return One::Refused(e.to_string());
+        }
+        self.metrics.acks.fetch_add(1, Ordering::Relaxed);
+        let _ = self.events.send(AckEvent::Acknowledged {
+            notification: n.id.clone(),
+        });
+        One::Done
+    }
+}
+
+fn variables(n: &NotificationState, app_name: &str, at_ms: i64) -> HashMap<&'static str, String> {
+    let time = jiff::Timestamp::from_millisecond(at_ms).map_or_else(
+        |_| String::new(),
+        |t| {
+            t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        },
+    );
+    HashMap::from([
+        ("name", ACTOR.to_owned()),
+        ("line_user", String::new()),
+        ("kintone_user", String::new()),
+        ("time", time),
+        ("record", n.record.to_string()),
+        ("app", n.app.to_string()),
+        ("app_name", app_name.to_owned()),
+        ("title", n.title.clone()),
+        ("notification", n.id.clone()),
+    ])
+}

@@ -1,0 +1,233 @@
+//! The office panel end to end: the real gateway against the fakes, a long
+//! press acknowledges everything pending — written back to kintone like a
+//! LINE acknowledgement, audited, and no Reply. And `check-config` refuses a
+//! line that does not exist on this board.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use kintone_line_gateway::daemon::Gateway;
+use kintone_line_gateway::setup::Setup;
+use kintone_line_gateway::sim::fakes::{Comment, FakeKintone, FakeLine};
+use kintone_line_gateway::store::now_ms;
+
+const APP_TOKEN: &str = "app-token-1";
+
+fn write_secrets(dir: &std::path::Path) {
+    for (n, v) in [
+        ("secret", "0123456789abcdef0123456789abcdef"),
+        ("token", "access"),
+        ("app", APP_TOKEN),
+    ] {
+        let p = dir.join(n);
+        std::fs::write(&p, v).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+fn config(dir: &std::path::Path, line: &str, kintone: &str, indicator: &str) -> String {
+    format!(
+        r#"state_dir = "{state}"
+[server]
+listen = "127.0.0.1:0"
+[line]
+api_base = "{line}"
+channel_secret = {{ file = "secret" }}
+access_token = {{ file = "token" }}
+timeout = "2s"
+[kintone]
+base_url = "{kintone}"
+timeout = "2s"
+[[kintone.apps]]
+id = 1
+name = "Repairs"
+api_token = {{ file = "app" }}
+poll = false
+[kintone.apps.ack]
+method = "comment"
+comment = "Acknowledged by {{{{name}}}}"
+{indicator}
+"#,
+        state = dir.join("state").display(),
+    )
+}
+
+async fn eventually(secs: u64, mut f: impl AsyncFnMut() -> bool) {
+    let end = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !f().await {
+        assert!(
+            tokio::time::Instant::now() < end,
+            "condition not met in {secs}s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn long_press_acknowledges_everything_pending_at_the_board() {
+    let line = FakeLine::start().await.unwrap();
+    let kintone = FakeKintone::start(APP_TOKEN).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_secrets(dir.path());
+    let text = config(
+        dir.path(),
+        &line.server.base_url(),
+        &kintone.server.base_url(),
+        "[indicator]\nbackend = \"none\"\nlong_press = \"500ms\"\ndebounce = \"10ms\"",
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    let setup = Setup::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gw = Gateway::start(setup, listener).await.unwrap();
+
+    // Three notifications wait; n3's write-back reached kintone before an
+    // interruption (its marker is there), so it must not be written twice.
+    let created = now_ms();
+    gw.store
+        .call(move |c| {
+            for (id, record) in [("n1", 5), ("n2", 6), ("n3", 7)] {
+                c.execute(
+                    "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
+                     VALUES (?1, 1, ?2, 'r', 'Urgent', 3, ?3)",
+                    rusqlite::params![id, record, created],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    kintone.add_records(5, 5, "Urgent");
+    kintone.state.lock().unwrap().comments.push(Comment {
+        record: 7,
+        id: 1,
+        text: "Acknowledged by office panel\n[ref:panel:n3]".into(),
+    });
+    let state = || gw.metrics.indicator_state.load(Ordering::Relaxed);
+    eventually(5, async || state() == 1).await;
+
+    gw.indicator.button(true).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    gw.indicator.button(false).await;
+
+    eventually(5, async || gw.store.pending_acks().await.unwrap() == 0).await;
+    let comments = kintone.comment_texts();
+    assert_eq!(
+        comments,
+        [
+            "Acknowledged by office panel\n[ref:panel:n3]",
+            "Acknowledged by office panel\n[ref:panel:n1]",
+            "Acknowledged by office panel\n[ref:panel:n2]",
+        ]
+    );
+    let audit = gw.store.acks_since(0).await.unwrap();
+    let rows: Vec<_> = audit
+        .iter()
+        .map(|a| {
+            (
+                a.notification.as_str(),
+                a.actor.as_str(),
+                a.outcome.as_str(),
+                a.reply.as_str(),
+                a.line_user_id.is_none(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("n1", "office panel", "written", "none", true),
+            ("n2", "office panel", "written", "none", true),
+            ("n3", "office panel", "already-written", "none", true),
+        ]
+    );
+    let n1 = gw
+        .store
+        .notification_get("n1".into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n1.acked_by.as_deref(), Some("office panel"));
+    assert_eq!(
+        line.reply_calls(),
+        0,
+        "a panel acknowledgement has no Reply"
+    );
+    assert!(line.pushes().is_empty());
+    eventually(5, async || state() == 0).await;
+
+    // Nothing pending: a second long press writes nothing.
+    gw.indicator.button(true).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    gw.indicator.button(false).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(kintone.comment_texts().len(), 3);
+
+    // kintone is busy at the press: retried with backoff, for what was
+    // pending at the press only (n5 arrives afterwards and stays pending).
+    let insert = |id: &'static str, record: i64| {
+        gw.store.call(move |c| {
+            c.execute(
+                "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
+                 VALUES (?1, 1, ?2, 'r', 'Urgent', 3, ?3)",
+                rusqlite::params![id, record, now_ms()],
+            )?;
+            Ok(())
+        })
+    };
+    insert("n4", 8).await.unwrap();
+    kintone.fail_next(2);
+    gw.indicator.button(true).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    gw.indicator.button(false).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    insert("n5", 9).await.unwrap();
+    eventually(15, async || {
+        let n4 = gw.store.notification_get("n4".into()).await.unwrap();
+        n4.unwrap().acked_ms.is_some()
+    })
+    .await;
+    assert_eq!(
+        kintone.comment_texts().last().map(String::as_str),
+        Some("Acknowledged by office panel\n[ref:panel:n4]")
+    );
+    assert_eq!(kintone.comment_texts().len(), 4);
+    let n5 = gw
+        .store
+        .notification_get("n5".into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n5.acked_ms, None, "arrived after the press");
+    assert_eq!(line.reply_calls(), 0);
+    gw.stop().await;
+}
+
+#[test]
+fn check_config_reports_a_line_missing_on_this_board() {
+    let dir = tempfile::tempdir().unwrap();
+    write_secrets(dir.path());
+    let text = config(
+        dir.path(),
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:9",
+        "[indicator]\nbackend = \"gpio\"\nled = \"KLG_NO_SUCH_LINE\"",
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{err}");
+    assert!(err.contains("indicator.led: KLG_NO_SUCH_LINE: "), "{err}");
+    // Here (no GPIO chip) or on a board (chips listed), the reason is given.
+    assert!(
+        err.contains("no GPIO chip") || err.contains("no line named"),
+        "{err}"
+    );
+}
