@@ -2,77 +2,14 @@
 //! with SIGKILL at the worst moments, then started again on the same store.
 //! Nothing answered 200 is lost, and nothing is done twice.
 
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, PushFault, DEFAULT_SECRET};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use serde_json::json;
 
+use crate::daemon::Daemon;
 use crate::world::{eventually, COMMENT_ACK, USER};
-
-/// A free loopback port (bound, read, released).
-fn free_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("local addr")
-}
-
-struct Daemon {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Daemon {
-    /// Starts `kintone-line-gateway run` and waits until `/healthz` answers.
-    async fn start(site: &Site, dir: &Path, run: u32) -> Daemon {
-        let mut site = site.clone();
-        let addr = free_port();
-        site.listen = Some(addr);
-        let config = site.write(dir).expect("site");
-        let log = std::fs::File::create(dir.join(format!("daemon-{run}.log"))).expect("log");
-        let child = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
-            .args(["run", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "info")
-            .env_remove("NOTIFY_SOCKET")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("the daemon binary starts");
-        let d = Daemon { child, addr };
-        let http = reqwest::Client::new();
-        for _ in 0..250 {
-            let url = format!("http://{addr}/healthz");
-            if http
-                .get(&url)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return d;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let log =
-            std::fs::read_to_string(dir.join(format!("daemon-{run}.log"))).unwrap_or_default();
-        panic!("the daemon did not become healthy:\n{log}");
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    fn kill(mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("reaped");
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn fakes() -> (FakeLine, FakeKintone) {
     (

@@ -13,14 +13,19 @@
 //!   `relay/node_modules`; `.ci/run` runs it).
 //! - [`indicator`]: the office panel's long press end to end; `check-config`
 //!   and GPIO lines.
+//! - [`daemon`]: the daemon binary as its own process.
+//! - [`service`]: the daemon under a stand-in for systemd (`NOTIFY_SOCKET`,
+//!   watchdog, SIGTERM).
 //! - [`cli`]: the binary's exit codes and messages.
 
 mod ack_loop;
 mod cli;
 mod crash;
+mod daemon;
 mod flex_schema;
 mod indicator;
 mod notify_loop;
 mod openapi;
 mod relay;
+mod service;
 mod world;

@@ -1,0 +1,152 @@
+//! The daemon under a stand-in for systemd: a `NOTIFY_SOCKET` datagram socket
+//! and `WATCHDOG_USEC`, as systemd sets them for `Type=notify` with
+//! `WatchdogSec=`. READY comes once the listener answers; WATCHDOG keeps
+//! coming while the gateway makes progress and stops when its store hangs;
+//! SIGTERM gives STOPPING and a clean exit.
+
+use std::time::Duration;
+
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, DEFAULT_SECRET};
+use kintone_line_gateway::sim::site::{Site, APP_TOKEN};
+use tokio::net::UnixDatagram;
+use tokio::time::Instant;
+
+use crate::daemon::Daemon;
+use crate::world::COMMENT_ACK;
+
+/// What the service manager has been told.
+struct Manager {
+    socket: UnixDatagram,
+    seen: Vec<String>,
+}
+
+impl Manager {
+    fn bind(path: &std::path::Path) -> Manager {
+        Manager {
+            socket: UnixDatagram::bind(path).expect("notify socket"),
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next message within `limit`, if any.
+    async fn next(&mut self, limit: Duration) -> Option<String> {
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(limit, self.socket.recv(&mut buf))
+            .await
+            .ok()?
+            .expect("recv");
+        let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+        self.seen.push(msg.clone());
+        Some(msg)
+    }
+
+    /// Waits for a message with `field` in it; panics after `limit`.
+    async fn expect(&mut self, field: &str, limit: Duration) -> String {
+        let end = Instant::now() + limit;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.next(left).await {
+                Some(m) if has(&m, field) => return m,
+                Some(_) => {}
+                None => panic!("no {field} within {limit:?}; seen: {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// Every message that arrives during `span`.
+    async fn during(&mut self, span: Duration) -> Vec<String> {
+        let end = Instant::now() + span;
+        let mut got = Vec::new();
+        while let Some(m) = self
+            .next(end.saturating_duration_since(Instant::now()))
+            .await
+        {
+            got.push(m);
+        }
+        got
+    }
+}
+
+/// `field` is one of the message's `KEY=VALUE` lines (or a line's start).
+fn has(msg: &str, field: &str) -> bool {
+    msg.lines().any(|l| l.starts_with(field))
+}
+
+#[tokio::test]
+async fn systemd_hears_ready_status_a_real_watchdog_and_stopping() {
+    let line = FakeLine::start().await.expect("fake LINE");
+    let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site {
+        server: String::new(),
+        listen: None,
+        line: line.server.base_url(),
+        channel_secret: DEFAULT_SECRET.to_owned(),
+        kintone: kintone.server.base_url(),
+        app: COMMENT_ACK.to_owned(),
+        tail: String::new(),
+    };
+    let socket = dir.path().join("notify.sock");
+    let mut manager = Manager::bind(&socket);
+    // WatchdogSec=2s: the gateway pings every second while healthy.
+    let mut daemon = Daemon::spawn(
+        &site,
+        dir.path(),
+        1,
+        &[
+            ("NOTIFY_SOCKET", socket.display().to_string()),
+            ("WATCHDOG_USEC", "2000000".to_owned()),
+        ],
+    );
+
+    // READY=1 with a STATUS line, and only once the listener answers.
+    let ready = manager.expect("READY=1", Duration::from_secs(15)).await;
+    assert!(has(&ready, "STATUS=0 pending ack(s)"), "{ready:?}");
+    let health = reqwest::get(format!("http://{}/healthz", daemon.addr))
+        .await
+        .expect("the listener is bound when READY=1 arrives");
+    assert!(health.status().is_success());
+    assert!(
+        !manager.seen[..manager.seen.len() - 1]
+            .iter()
+            .any(|m| has(m, "READY=1")),
+        "one READY"
+    );
+
+    // Healthy: WATCHDOG=1 at half the interval, each with the status line.
+    let pings = manager.during(Duration::from_millis(3_500)).await;
+    let watchdog: Vec<_> = pings.iter().filter(|m| has(m, "WATCHDOG=1")).collect();
+    assert!(watchdog.len() >= 2, "pings while healthy: {pings:#?}");
+    assert!(
+        watchdog
+            .iter()
+            .all(|m| has(m, "STATUS=") && m.contains("LINE ok, kintone ok")),
+        "{watchdog:#?}"
+    );
+
+    // The store hangs: another process holds its write lock. The pings stop
+    // (so systemd would kill and restart the service) and STATUS says why.
+    let db = rusqlite::Connection::open(dir.path().join("state/gateway.db")).expect("open db");
+    db.execute_batch("BEGIN EXCLUSIVE").expect("lock the store");
+    let stalled = manager
+        .expect("STATUS=STALLED", Duration::from_secs(10))
+        .await;
+    assert!(stalled.contains("store"), "{stalled:?}");
+    let while_hung = manager.during(Duration::from_millis(3_000)).await;
+    assert!(
+        !while_hung.iter().any(|m| has(m, "WATCHDOG=1")),
+        "no watchdog ping while the store hangs: {while_hung:#?}"
+    );
+
+    // The lock goes away: the pings come back by themselves.
+    db.execute_batch("ROLLBACK").expect("unlock");
+    drop(db);
+    manager.expect("WATCHDOG=1", Duration::from_secs(15)).await;
+
+    // systemctl stop: SIGTERM → STOPPING=1, then a clean exit well within
+    // the unit's TimeoutStopSec=30s.
+    let status = daemon.terminate(Duration::from_secs(20)).await;
+    manager.expect("STOPPING=1", Duration::from_secs(1)).await;
+    let status = status.unwrap_or_else(|| panic!("still running:\n{}", daemon.log()));
+    assert!(status.success(), "{status:?}\n{}", daemon.log());
+}
