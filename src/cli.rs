@@ -357,6 +357,21 @@ async fn status(config: &Path) -> anyhow::Result<()> {
         s.changes_pending,
         s.last_push_ms.map_or_else(|| "never".to_owned(), format_ms)
     );
+    // The daemon saves its counts every few seconds; an older day's are void.
+    let today = crate::metrics::KintoneUsage::default();
+    if let Some(saved) = store.kintone_usage().await? {
+        today.restore(&saved, now_ms());
+    }
+    let today = today.today(now_ms());
+    if today.per_app.is_empty() {
+        println!("kintone requests today (since 09:00 JST): none");
+    }
+    for (app, n) in &today.per_app {
+        println!(
+            "kintone requests today (since 09:00 JST), app {app}: {n} ({}% of the 10,000 a day)",
+            n * 100 / 10_000
+        );
+    }
     Ok(())
 }
 

@@ -97,7 +97,12 @@ impl Gateway {
         let metrics = Arc::new(Metrics::default());
         let (acks, _) = tokio::sync::broadcast::channel(256);
         let line = line_client(&config)?;
-        let kintone = kintone_client(&config)?;
+        let kintone = kintone_client(&config)?.with_usage(metrics.kintone_usage.clone());
+        if let Ok(Some(saved)) = store.kintone_usage().await {
+            metrics
+                .kintone_usage
+                .restore(&saved, crate::store::now_ms());
+        }
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
         let wake = Arc::new(Notify::new());

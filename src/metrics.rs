@@ -3,8 +3,78 @@
 //! Plain atomics rendered by hand: the set is small and fixed, and this keeps
 //! a metrics library out of the board's binary.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// kintone counts requests per app per day and its day starts at 09:00 JST,
+/// which is 00:00 UTC: the kintone day is the UTC date.
+const DAY_MS: i64 = 86_400_000;
+
+/// kintone REST requests per app in the current kintone day (counted by the
+/// client on every request, whatever made it; saved in the store so a
+/// restart does not forget the morning's requests).
+#[derive(Debug, Default)]
+pub struct KintoneUsage {
+    inner: Mutex<Usage>,
+    total: AtomicU64,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Usage {
+    /// Days since the epoch (UTC).
+    pub day: i64,
+    pub per_app: BTreeMap<u64, u64>,
+}
+
+impl KintoneUsage {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Usage> {
+        // A counter is still right after a panic elsewhere: keep counting.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// One request to `app` at `now_ms`.
+    pub fn count(&self, app: u64, now_ms: i64) {
+        self.total.fetch_add(1, Ordering::Relaxed);
+        let mut u = self.lock();
+        roll(&mut u, now_ms);
+        *u.per_app.entry(app).or_default() += 1;
+    }
+
+    /// Requests since the start.
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
+
+    /// Requests per app so far in the kintone day of `now_ms`.
+    pub fn today(&self, now_ms: i64) -> Usage {
+        let mut u = self.lock();
+        roll(&mut u, now_ms);
+        u.clone()
+    }
+
+    /// Adds what an earlier run counted, if it was the same day.
+    pub fn restore(&self, saved: &Usage, now_ms: i64) {
+        let mut u = self.lock();
+        roll(&mut u, now_ms);
+        if saved.day == u.day {
+            for (app, n) in &saved.per_app {
+                *u.per_app.entry(*app).or_default() += n;
+            }
+        }
+    }
+}
+
+fn roll(u: &mut Usage, now_ms: i64) {
+    let day = now_ms.div_euclid(DAY_MS);
+    if u.day != day {
+        u.day = day;
+        u.per_app.clear();
+    }
+}
 
 /// Every counter the gateway keeps. Gauges are `AtomicI64`.
 #[derive(Debug, Default)]
@@ -23,7 +93,8 @@ pub struct Metrics {
     pub quota_messages: AtomicU64,
     pub retries: AtomicU64,
     pub dead_letters: AtomicU64,
-    pub kintone_requests: AtomicU64,
+    /// Requests per app today (kintone allows 10,000 per app per day).
+    pub kintone_usage: std::sync::Arc<KintoneUsage>,
     pub pending_acks: AtomicI64,
     pub outbox_pending: AtomicI64,
     /// 0 off, 1 on (pending), 2 trouble.
@@ -109,8 +180,16 @@ impl Metrics {
         counter(
             "kintone_requests",
             "kintone REST requests made",
-            c(&self.kintone_requests),
+            self.kintone_usage.total(),
         );
+        let today = self.kintone_usage.today(crate::store::now_ms());
+        let _ = writeln!(
+            out,
+            "# HELP klg_kintone_requests_today kintone REST requests per app since 00:00 UTC (09:00 JST, when kintone's daily count resets)\n# TYPE klg_kintone_requests_today gauge"
+        );
+        for (app, n) in &today.per_app {
+            let _ = writeln!(out, "klg_kintone_requests_today{{app=\"{app}\"}} {n}");
+        }
         let mut gauge = |name: &str, help: &str, v: i64| {
             let _ = writeln!(
                 out,
@@ -171,5 +250,36 @@ mod tests {
         assert!(text.contains("# TYPE klg_replies counter\nklg_replies_total 3\n"));
         assert!(text.contains("klg_pending_acks 2\n"));
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn kintone_usage_is_per_app_and_per_kintone_day() {
+        let u = KintoneUsage::default();
+        // 2026-11-25 08:59 JST is still the previous kintone day.
+        let before_reset = 1_795_996_740_000; // 2026-11-24T23:59:00Z
+        u.count(42, before_reset);
+        u.count(42, before_reset);
+        u.count(7, before_reset);
+        let day = u.today(before_reset);
+        assert_eq!(day.per_app, BTreeMap::from([(7, 1), (42, 2)]));
+        // 09:00 JST: kintone's count starts again.
+        let after_reset = before_reset + 60_000;
+        assert!(u.today(after_reset).per_app.is_empty());
+        u.count(42, after_reset);
+        // A restart the same day adds what the last run counted; an old
+        // day's count is dropped.
+        let fresh = KintoneUsage::default();
+        fresh.restore(&u.today(after_reset), after_reset + 1);
+        fresh.restore(&day, after_reset + 1);
+        fresh.count(42, after_reset + 2);
+        assert_eq!(
+            fresh.today(after_reset + 3).per_app,
+            BTreeMap::from([(42, 2)])
+        );
+        let m = Metrics::default();
+        m.kintone_usage.count(42, crate::store::now_ms());
+        assert!(m
+            .render()
+            .contains("klg_kintone_requests_today{app=\"42\"} 1\n"));
     }
 }

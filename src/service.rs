@@ -66,11 +66,16 @@ pub fn status_line(m: &Metrics) -> String {
         ms => crate::cli::format_ms(ms),
     };
     format!(
-        "{} pending ack(s), {} push(es) queued, last push {last_push}, LINE {}, kintone {}, quota {}, indicator {}",
+        "{} pending ack(s), {} push(es) queued, last push {last_push}, LINE {}, kintone {} ({} requests today), quota {}, indicator {}",
         g(&m.pending_acks),
         g(&m.outbox_pending),
         if g(&m.line_down) == 0 { "ok" } else { "failing" },
         if g(&m.kintone_down) == 0 { "ok" } else { "failing" },
+        m.kintone_usage
+            .today(now_ms())
+            .per_app
+            .values()
+            .sum::<u64>(),
         if g(&m.quota_exhausted) == 0 { "ok" } else { "EXHAUSTED" },
         if g(&m.indicator_fault) == 0 { "ok" } else { "GPIO failing (retrying)" },
     )
@@ -90,26 +95,44 @@ pub async fn watchdog(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            () = shutdown.cancelled() => return,
+            () = shutdown.cancelled() => {
+                // The last word, for `kintone-line-gateway status` while
+                // stopped: counts from the store, not the gauges, which
+                // other tasks refresh a moment after each change.
+                if let Ok(s) = store.summary().await {
+                    metrics.pending_acks.store(s.pending_acks, Ordering::Relaxed);
+                    metrics.outbox_pending.store(s.outbox_pending, Ordering::Relaxed);
+                }
+                let status = format!("stopped; {}", status_line(&metrics));
+                let usage = metrics.kintone_usage.today(now_ms());
+                if let Err(e) = store.save_report(status, usage, now_ms()).await {
+                    tracing::warn!(error = %e, "could not save the final status line");
+                }
+                return;
+            }
             _ = ticker.tick() => {}
         }
         let status = status_line(&metrics);
-        if let Err(e) = store.save_status(status.clone(), now_ms()).await {
-            tracing::warn!(error = %e, "could not save the status line");
-        }
-        let Some(interval) = interval else {
+        // Decide and tell systemd first: saving below waits on the store,
+        // which is exactly what may be hanging.
+        if let Some(interval) = interval {
+            match healthy(&store, &beats, interval).await {
+                Ok(()) => {
+                    let _ =
+                        sd_notify::notify(&[NotifyState::Watchdog, NotifyState::Status(&status)]);
+                }
+                Err(why) => {
+                    tracing::error!(reason = %why, "not making progress: withholding the watchdog ping");
+                    let line = format!("STALLED: {why}; {status}");
+                    let _ = sd_notify::notify(&[NotifyState::Status(&line)]);
+                }
+            }
+        } else {
             let _ = sd_notify::notify(&[NotifyState::Status(&status)]);
-            continue;
-        };
-        match healthy(&store, &beats, interval).await {
-            Ok(()) => {
-                let _ = sd_notify::notify(&[NotifyState::Watchdog, NotifyState::Status(&status)]);
-            }
-            Err(why) => {
-                tracing::error!(reason = %why, "not making progress: withholding the watchdog ping");
-                let line = format!("STALLED: {why}; {status}");
-                let _ = sd_notify::notify(&[NotifyState::Status(&line)]);
-            }
+        }
+        let usage = metrics.kintone_usage.today(now_ms());
+        if let Err(e) = store.save_report(status, usage, now_ms()).await {
+            tracing::warn!(error = %e, "could not save the status line and today's kintone request counts");
         }
     }
 }

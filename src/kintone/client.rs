@@ -48,6 +48,8 @@ pub struct KintoneClient {
     http: reqwest::Client,
     /// `https://x.cybozu.com/k/v1` or `…/k/guest/{space}/v1`.
     api: Arc<str>,
+    /// Every request is counted against its app's daily limit.
+    usage: Arc<crate::metrics::KintoneUsage>,
 }
 
 impl KintoneClient {
@@ -68,7 +70,16 @@ impl KintoneClient {
         Ok(KintoneClient {
             http,
             api: api.into(),
+            usage: Arc::default(),
         })
+    }
+
+    /// Counts requests into `usage` (the gateway's metrics) instead of a
+    /// private counter.
+    #[must_use]
+    pub fn with_usage(mut self, usage: Arc<crate::metrics::KintoneUsage>) -> Self {
+        self.usage = usage;
+        self
     }
 
     async fn call(
@@ -92,6 +103,7 @@ impl KintoneClient {
         if let Some(b) = body {
             req = req.json(&b);
         }
+        self.usage.count(auth.app.get(), crate::store::now_ms());
         let resp = req.send().await.map_err(|e| KintoneError::Retryable {
             status: None,
             code: String::new(),

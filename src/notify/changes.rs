@@ -99,7 +99,6 @@ async fn one(ctx: &Arc<NotifyContext>, p: Pending) {
         .and_then(|v| v.as_str())
         .map(str::to_owned);
     let record = if app.webhook_reread {
-        ctx.metrics.kintone_requests.fetch_add(1, Ordering::Relaxed);
         match ctx.kintone.get_record(&ctx.auth(app), record_id).await {
             Ok(r) => r,
             Err(KintoneError::NotFound { .. }) => return done(ctx, p.seq, "record deleted").await,

@@ -154,9 +154,6 @@ async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Re
             "{}$id > {last_id} order by $id asc limit {PAGE}",
             filter.as_deref().unwrap_or("")
         );
-        ctx.metrics
-            .kintone_requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let page = ctx.kintone.get_records(&auth, &query, None).await?;
         let n = page.len();
         ctx.metrics

@@ -86,13 +86,25 @@ impl Store {
         .await
     }
 
-    /// Saves the daemon's status line for `kintone-line-gateway status`.
+    /// Saves the daemon's status line (for `kintone-line-gateway status`)
+    /// and today's kintone request counts (a restart adds to them), in one
+    /// transaction.
     ///
     /// # Errors
     /// The write failed.
-    pub async fn save_status(&self, line: String, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn save_report(
+        &self,
+        line: String,
+        usage: crate::metrics::Usage,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let usage = serde_json::to_string(&usage).unwrap_or_default();
         self.call(move |c| {
-            for (k, v) in [("status", line), ("status_at", now_ms.to_string())] {
+            for (k, v) in [
+                ("status", line),
+                ("status_at", now_ms.to_string()),
+                ("kintone_usage", usage),
+            ] {
                 c.execute(
                     "INSERT INTO meta(key, value) VALUES (?1, ?2)
                      ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -102,5 +114,23 @@ impl Store {
             Ok(())
         })
         .await
+    }
+
+    /// The kintone request counts saved last (none, or unreadable: `None`).
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn kintone_usage(&self) -> Result<Option<crate::metrics::Usage>, StoreError> {
+        let raw: Option<String> = self
+            .call(|c| {
+                Ok(c.query_row(
+                    "SELECT value FROM meta WHERE key = 'kintone_usage'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?)
+            })
+            .await?;
+        Ok(raw.and_then(|v| serde_json::from_str(&v).ok()))
     }
 }

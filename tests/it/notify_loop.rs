@@ -382,3 +382,66 @@ async fn recipients_come_from_the_records_assignee_field_through_the_staff_direc
     eventually(5, || w.line.pushes().len() == 1).await;
     assert_eq!(w.line.pushes()[0]["to"], USER);
 }
+
+#[tokio::test]
+async fn metrics_count_kintone_requests_per_app_as_kintone_sees_them() {
+    let w = World::start_with(WEBHOOK, &rule("[\"Needs approval\"]", "0s"), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(15, || w.line.pushes().len() == 1).await;
+    let tap = w.line.postback_event(USER, "ack:v1::1:5:n1");
+    assert_eq!(w.deliver(&[tap]).await.0, 200);
+    eventually(15, || w.line.replies().len() == 1).await;
+
+    let url = format!("http://{}/metrics", w.gateway().addr());
+    let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    let today: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("klg_kintone_requests_today{app=\"1\"} "))
+        .unwrap_or_else(|| panic!("no per-app count in:\n{text}"))
+        .parse()
+        .unwrap();
+    // Form read, poll, webhook re-read, write-back and its check: every
+    // request kintone received, whatever part of the gateway made it.
+    assert_eq!(today, w.kintone.requests().len(), "{text}");
+    assert!(today >= 4, "{today}");
+    let total = format!("klg_kintone_requests_total {today}\n");
+    assert!(text.contains(&total), "{text}");
+}
+
+#[tokio::test]
+async fn status_command_prints_the_summary_from_the_store() {
+    let mut w = World::start_with(WEBHOOK, &rule("[\"Needs approval\"]", "0s"), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(15, || w.line.pushes().len() == 1).await;
+    let requests = w.kintone.requests().len();
+    w.stop().await;
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+        .args(["status", "--config"])
+        .arg(w.config_path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("stopped; 1 pending ack(s), 0 push(es) queued, last push "),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("LINE ok, kintone ok ({requests} requests today)")),
+        "{text}"
+    );
+    assert!(
+        text.contains("store: 1 pending ack(s), 0 push(es) queued, 0 dead letter(s)"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("app 1: {requests} (")), "{text}");
+}
