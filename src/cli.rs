@@ -76,6 +76,12 @@ enum Command {
         #[arg(long, default_value = DEFAULT_CONFIG)]
         config: PathBuf,
     },
+    /// Check from this board that LINE, kintone, GPIO, the state directory
+    /// and the clock are all as the gateway needs them.
+    Doctor {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,6 +199,21 @@ async fn dispatch(cmd: Command) -> ExitCode {
         } => exit(acks(&config, &since, json).await),
         Command::Outbox { config, all } => exit(outbox(&config, all).await),
         Command::Status { config } => exit(status(&config).await),
+        Command::Doctor { config } => match load(&config) {
+            Ok(setup) => {
+                println!("kintone-line-gateway doctor — {}", config.display());
+                let checks = crate::doctor::run(&setup, &mut std::io::stdout()).await;
+                let failed = checks.iter().filter(|c| !c.ok).count();
+                if failed == 0 {
+                    println!("All {} checks passed.", checks.len());
+                    ExitCode::SUCCESS
+                } else {
+                    println!("{failed} of {} checks failed.", checks.len());
+                    ExitCode::FAILURE
+                }
+            }
+            Err(code) => code,
+        },
     }
 }
 
@@ -218,7 +239,7 @@ fn load(path: &Path) -> Result<Setup, ExitCode> {
 }
 
 /// The configured indicator lines must exist on this board.
-fn check_hardware(setup: &Setup) -> Vec<crate::config::reader::Problem> {
+pub(crate) fn check_hardware(setup: &Setup) -> Vec<crate::config::reader::Problem> {
     #[cfg(target_os = "linux")]
     let lookup = crate::indicator::gpio::SystemLines;
     #[cfg(not(target_os = "linux"))]

@@ -22,6 +22,7 @@ pub mod config;
 pub mod daemon;
 #[cfg(feature = "sim")]
 pub mod demo;
+pub mod doctor;
 pub mod domain;
 pub mod http;
 pub mod indicator;

@@ -61,7 +61,7 @@ pub enum SecretError {
     TooOpen { path: PathBuf, mode: u32 },
     #[error("secret file {path} is empty", path = .path.display())]
     Empty { path: PathBuf },
-    #[error("credential {name:?} requested but $CREDENTIALS_DIRECTORY is not set (add LoadCredential={name}:… to the unit, or use file = \"…\")")]
+    #[error("credential {name:?} requested but $CREDENTIALS_DIRECTORY is not set: outside the service, run the command as the service does (sudo systemd-run --pty --wait --collect -p User=kintone-line-gateway -p LoadCredential=klg:/etc/kintone-line-gateway/credentials kintone-line-gateway …), or use file = \"…\"")]
     NoCredentialsDirectory { name: String },
 }
 

@@ -91,6 +91,8 @@ pub struct LineState {
     pub monthly_limit: Option<u64>,
     pub usage: u64,
     pub requests: Vec<SimRequest>,
+    /// The one channel access token accepted (`None`: any bearer token).
+    access_token: Option<String>,
 }
 
 impl Default for LineState {
@@ -106,6 +108,7 @@ impl Default for LineState {
             monthly_limit: None,
             usage: 0,
             requests: Vec::new(),
+            access_token: None,
         }
     }
 }
@@ -173,6 +176,12 @@ impl FakeLine {
     /// Drops the queued faults: pushes are answered normally again.
     pub fn clear_push_faults(&self) {
         self.lock().push_faults.clear();
+    }
+
+    /// Accepts only `token` as the channel access token from now on (LINE
+    /// answers any other with 401).
+    pub fn require_token(&self, token: &str) {
+        self.lock().access_token = Some(token.to_owned());
     }
 
     /// Sets the monthly message limit (`None`: unlimited).
@@ -340,10 +349,12 @@ fn is_line_id(s: &str) -> bool {
 
 fn handle(st: &mut LineState, req: SimRequest) -> SimResponse {
     st.requests.push(req.clone());
-    if req
-        .header("authorization")
-        .is_none_or(|a| !a.starts_with("Bearer "))
-    {
+    let authorised = match (req.header("authorization"), &st.access_token) {
+        (Some(a), Some(token)) => a.strip_prefix("Bearer ") == Some(token.as_str()),
+        (Some(a), None) => a.starts_with("Bearer "),
+        (None, _) => false,
+    };
+    if !authorised {
         return SimResponse::json(
             401,
             &json!({"message": "Authentication failed. Confirm that the access token in the authorization header is valid."}),

@@ -16,12 +16,14 @@
 //! - [`daemon`]: the daemon binary as its own process.
 //! - [`service`]: the daemon under a stand-in for systemd (`NOTIFY_SOCKET`,
 //!   watchdog, SIGTERM).
+//! - [`doctor`]: `doctor` against good and bad sites.
 //! - [`cli`]: the binary's exit codes and messages.
 
 mod ack_loop;
 mod cli;
 mod crash;
 mod daemon;
+mod doctor;
 mod flex_schema;
 mod indicator;
 mod notify_loop;

@@ -1,0 +1,125 @@
+//! `kintone-line-gateway doctor` against the fakes: every check passes on a
+//! good site; a wrong token, a misspelt field code and an unwritable state
+//! directory each fail with what to do, and the exit code says so.
+
+use std::process::Command;
+
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, DEFAULT_SECRET};
+use kintone_line_gateway::sim::site::{Site, ACCESS_TOKEN, APP_TOKEN};
+
+use crate::world::USER;
+
+fn site(line: &FakeLine, kintone: &FakeKintone, tail: &str) -> Site {
+    Site {
+        server: String::new(),
+        listen: None,
+        line: line.server.base_url(),
+        channel_secret: DEFAULT_SECRET.to_owned(),
+        kintone: kintone.server.base_url(),
+        app: "poll_interval = \"60s\"\n[kintone.apps.ack]\nmethod = \"fields\"\nfields = { Acknowledged_by = \"{{name}}\" }\n".to_owned(),
+        tail: tail.to_owned(),
+    }
+}
+
+fn rule(field: &str, show: &str) -> String {
+    format!(
+        "[[rules]]\nname = \"approval\"\napp = 1\nfield = \"{field}\"\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\", \"field:Assignee\"]\nshow = [\"{show}\"]\n"
+    )
+}
+
+/// Runs `doctor`; (exit code, stdout).
+fn doctor(config: &std::path::Path) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+        .args(["doctor", "--config"])
+        .arg(config)
+        .output()
+        .expect("doctor runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
+    let line = FakeLine::start().await.unwrap();
+    line.require_token(ACCESS_TOKEN);
+    let kintone = FakeKintone::start(APP_TOKEN).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    let good = site(&line, &kintone, &rule("STATUS", "Assignee"))
+        .write(dir.path())
+        .unwrap();
+    let (code, text) = tokio::task::spawn_blocking(move || doctor(&good))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0), "{text}");
+    for line in [
+        "[ok  ] config: 1 app(s), 1 rule(s)",
+        "[ok  ] state directory: ",
+        "[ok  ] LINE: token accepted",
+        "[ok  ] kintone app 1 \"Repairs\": token accepted; ",
+        "[ok  ] GPIO: not used",
+        "[ok  ] clock: ",
+        "All 6 checks passed.",
+    ] {
+        assert!(text.contains(line), "{line:?} missing:\n{text}");
+    }
+    assert!(!text.contains(ACCESS_TOKEN) && !text.contains(APP_TOKEN));
+
+    // LINE refuses the token, kintone knows another token, a field code is
+    // misspelt: each fails on its own line, with what to do.
+    line.require_token("a-newer-token");
+    let other = FakeKintone::start("another-apps-token").await.unwrap();
+    let bad = site(&line, &other, &rule("Stauts", "Assignee"))
+        .write(dir.path())
+        .unwrap();
+    let (code, text) = tokio::task::spawn_blocking(move || doctor(&bad))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("[FAIL] LINE: GET /v2/bot/info") && text.contains("channel access token"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[FAIL] kintone app 1 \"Repairs\": ") && text.contains("API token"),
+        "{text}"
+    );
+    assert!(text.contains("2 of 6 checks failed."), "{text}");
+
+    let misspelt = site(&line, &kintone, &rule("Stauts", "Asignee"))
+        .write(dir.path())
+        .unwrap();
+    line.require_token(ACCESS_TOKEN);
+    let (code, text) = tokio::task::spawn_blocking(move || doctor(&misspelt))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "the form has no field Stauts (rule \"approval\" field), Asignee (rule \"approval\" show)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("1 of 6 checks failed."), "{text}");
+}
+
+#[tokio::test]
+async fn doctor_fails_a_state_directory_it_cannot_write() {
+    let line = FakeLine::start().await.unwrap();
+    let kintone = FakeKintone::start(APP_TOKEN).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(&line, &kintone, "").write(dir.path()).unwrap();
+    // A file where the state directory should be (root ignores modes).
+    std::fs::write(dir.path().join("state"), "not a directory").unwrap();
+    let (code, text) = tokio::task::spawn_blocking(move || doctor(&config))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("[FAIL] state directory: ")
+            && text.contains("writable by the service's user"),
+        "{text}"
+    );
+}
