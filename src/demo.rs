@@ -261,6 +261,8 @@ backend = "terminal"
              cards                      list the cards Taro has received\n  \
              tap <n>                    Taro taps Acknowledge on card n\n  \
              comments <record>          show a record's comments\n  \
+             press                      short press of the panel button (silences the buzzer)\n  \
+             hold                       long press: acknowledges everything pending as \"office panel\"\n  \
              quit"
         );
         let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(16);
@@ -318,6 +320,18 @@ backend = "terminal"
                         }
                         None => println!("no card {n}; try `cards`"),
                     }
+                }
+                ["press" | "hold"] => {
+                    let held = if words[0] == "hold" {
+                        // The demo's panel uses the default long press (2 s).
+                        Duration::from_millis(2_100)
+                    } else {
+                        Duration::from_millis(200)
+                    };
+                    self.gateway.indicator.button(true).await;
+                    tokio::time::sleep(held).await;
+                    self.gateway.indicator.button(false).await;
+                    println!("button released after {} ms", held.as_millis());
                 }
                 ["comments", id] => {
                     let id: u64 = id.parse().unwrap_or(0);

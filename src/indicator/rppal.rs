@@ -118,3 +118,26 @@ impl Backend for Rppal {
         self.input = None;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Off a Raspberry Pi (CI, a desktop, an unknown board) rppal refuses to
+    /// start: that must come back as an error to log and retry, not a panic.
+    #[test]
+    fn an_unknown_board_is_an_error_not_a_panic() {
+        if std::fs::read_to_string("/proc/device-tree/model").is_ok_and(|m| m.contains("Raspberry"))
+        {
+            return; // On a Pi this would drive real pins.
+        }
+        let (cfg, problems) = crate::indicator::config::tests::read(
+            "[indicator]\nbackend = \"rppal\"\nled = \"GPIO17\"",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let mut backend = Rppal::new(&cfg);
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let e = backend.open(tx).expect_err("no Raspberry Pi here");
+        assert!(e.0.starts_with("rppal: cannot open the GPIO: "), "{}", e.0);
+    }
+}

@@ -384,4 +384,4 @@ pub fn check_lines(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

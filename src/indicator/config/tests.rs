@@ -1,7 +1,7 @@
 //! `[indicator]` validation: every problem listed with its key.
 use super::*;
 
-fn read(text: &str) -> (IndicatorConfig, Vec<String>) {
+pub(crate) fn read(text: &str) -> (IndicatorConfig, Vec<String>) {
     let t: Table = toml::from_str(text).unwrap();
     let mut r = Reader::new(std::path::Path::new("/"), None);
     let c = read_indicator(&mut r, &t);
