@@ -30,10 +30,11 @@ pub fn app_auth(app: &crate::config::AppConfig) -> crate::kintone::client::AppAu
     handle::auth(app)
 }
 
-/// Events handled at once. Each holds at most one kintone request, and
-/// kintone allows 100 concurrent requests per domain (429 beyond), shared
-/// with polling and anything else using the domain: stay well under it.
-const CONCURRENCY: usize = 64;
+/// Events handled at once. Most of an event's time is spent waiting for the
+/// store's group commits, not for kintone; the kintone client itself keeps
+/// requests under kintone's 100 concurrent per domain
+/// ([`crate::kintone::client::MAX_IN_FLIGHT`]).
+const CONCURRENCY: usize = 256;
 /// Even with no wake-up, look for due retries this often.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 

@@ -50,7 +50,14 @@ pub struct KintoneClient {
     api: Arc<str>,
     /// Every request is counted against its app's daily limit.
     usage: Arc<crate::metrics::KintoneUsage>,
+    /// kintone answers 429 beyond 100 concurrent requests per domain; every
+    /// part of the gateway shares this one client per domain, so this one
+    /// limit keeps the whole gateway under it (with room for other tools).
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
+
+/// Requests in flight to one kintone domain at most (kintone's limit: 100).
+pub const MAX_IN_FLIGHT: usize = 64;
 
 impl KintoneClient {
     /// # Errors
@@ -71,6 +78,7 @@ impl KintoneClient {
             http,
             api: api.into(),
             usage: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
         })
     }
 
@@ -103,6 +111,8 @@ impl KintoneClient {
         if let Some(b) = body {
             req = req.json(&b);
         }
+        // Held until the answer is read; the semaphore is never closed.
+        let _permit = self.in_flight.acquire().await;
         self.usage.count(auth.app.get(), crate::store::now_ms());
         let resp = req.send().await.map_err(|e| KintoneError::Retryable {
             status: None,

@@ -44,6 +44,9 @@ const FORM: &[(&str, &str, &str)] = &[
     ("Updated_datetime", "UPDATED_TIME", "Updated"),
 ];
 
+/// Requests kintone answers at once per domain (429 beyond).
+pub const MAX_CONCURRENT: usize = 100;
+
 /// One comment as kintone keeps it.
 #[derive(Debug, Clone)]
 pub struct Comment {
@@ -67,6 +70,11 @@ pub struct KintoneState {
     webhook_times: VecDeque<Instant>,
     pub webhooks_sent: u64,
     pub webhooks_dropped: u64,
+    /// Requests being answered now, the most ever at once, and how many
+    /// were refused for going over kintone's 100.
+    pub in_flight: usize,
+    pub max_in_flight: usize,
+    pub too_many: u64,
     next_webhook: u64,
     pub requests: Vec<SimRequest>,
 }
@@ -108,14 +116,34 @@ impl FakeKintone {
         let handler: Handler = Arc::new(move |req: SimRequest| {
             let (s, h) = (s.clone(), h.clone());
             Box::pin(async move {
-                let outcome = handle(&mut lock(&s), token, req);
-                if let Some((kind, id)) = outcome.webhook {
-                    fire(&s, &h, kind, id);
-                }
-                if !outcome.delay.is_zero() {
-                    tokio::time::sleep(outcome.delay).await;
-                }
-                outcome.response
+                // kintone takes 100 requests at once per domain; beyond, 429.
+                let over = {
+                    let mut st = lock(&s);
+                    st.in_flight += 1;
+                    st.max_in_flight = st.max_in_flight.max(st.in_flight);
+                    st.in_flight > MAX_CONCURRENT
+                };
+                let response = if over {
+                    let mut st = lock(&s);
+                    st.requests.push(req);
+                    st.too_many += 1;
+                    SimResponse::json(
+                        429,
+                        &json!({"id": "fake", "code": "GAIA_TM02",
+                            "message": "Too many concurrent requests. Try again later."}),
+                    )
+                } else {
+                    let outcome = handle(&mut lock(&s), token, req);
+                    if let Some((kind, id)) = outcome.webhook {
+                        fire(&s, &h, kind, id);
+                    }
+                    if !outcome.delay.is_zero() {
+                        tokio::time::sleep(outcome.delay).await;
+                    }
+                    outcome.response
+                };
+                lock(&s).in_flight -= 1;
+                response
             })
         });
         Ok(FakeKintone {

@@ -358,3 +358,38 @@ async fn stop_after_write_back_resumes_without_a_double_comment() {
         "the single-use token is never spent twice"
     );
 }
+
+#[tokio::test]
+async fn a_flood_of_taps_stays_under_kintones_concurrent_request_limit() {
+    // 200 taps at once while kintone is slow (each comment takes 300 ms):
+    // kintone refuses a 101st concurrent request with 429, so the gateway
+    // must never have more than its own limit in flight — and lose nothing.
+    let w = World::start_with(COMMENT_ACK, "", |k| {
+        k.add_records(1000, 200, "Needs approval");
+        k.delay_comments(Duration::from_millis(300));
+    })
+    .await;
+    let events: Vec<Value> = (1000..1200)
+        .map(|id| {
+            w.line
+                .postback_event(USER, &format!("ack:v1::1:{id}:n{id}"))
+        })
+        .collect();
+    for chunk in events.chunks(50) {
+        assert_eq!(w.deliver(chunk).await.0, 200);
+    }
+    eventually(60, || w.line.replies().len() == 200).await;
+    let st = w.kintone.state.lock().unwrap();
+    assert_eq!(st.comments.len(), 200, "every tap written back once");
+    assert_eq!(st.too_many, 0, "no request over kintone's 100");
+    assert!(
+        st.max_in_flight <= kintone_line_gateway::kintone::client::MAX_IN_FLIGHT,
+        "{} in flight",
+        st.max_in_flight
+    );
+    assert!(
+        st.max_in_flight > 8,
+        "taps are handled in parallel: {}",
+        st.max_in_flight
+    );
+}
