@@ -220,6 +220,7 @@ impl Gateway {
         {
             tracing::warn!("some work did not finish within the grace period; it stays queued");
         }
+        service::save_final_status(&self.store, &self.metrics).await;
         tracing::info!("gateway stopped");
     }
 }

@@ -95,21 +95,7 @@ pub async fn watchdog(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            () = shutdown.cancelled() => {
-                // The last word, for `kintone-line-gateway status` while
-                // stopped: counts from the store, not the gauges, which
-                // other tasks refresh a moment after each change.
-                if let Ok(s) = store.summary().await {
-                    metrics.pending_acks.store(s.pending_acks, Ordering::Relaxed);
-                    metrics.outbox_pending.store(s.outbox_pending, Ordering::Relaxed);
-                }
-                let status = format!("stopped; {}", status_line(&metrics));
-                let usage = metrics.kintone_usage.today(now_ms());
-                if let Err(e) = store.save_report(status, usage, now_ms()).await {
-                    tracing::warn!(error = %e, "could not save the final status line");
-                }
-                return;
-            }
+            () = shutdown.cancelled() => return,
             _ = ticker.tick() => {}
         }
         let status = status_line(&metrics);
@@ -134,6 +120,24 @@ pub async fn watchdog(
         if let Err(e) = store.save_report(status, usage, now_ms()).await {
             tracing::warn!(error = %e, "could not save the status line and today's kintone request counts");
         }
+    }
+}
+
+/// The last word, for `kintone-line-gateway status` while stopped: saved
+/// once every task has finished, with the counts read from the store.
+pub async fn save_final_status(store: &Store, metrics: &Metrics) {
+    if let Ok(s) = store.summary().await {
+        metrics
+            .pending_acks
+            .store(s.pending_acks, Ordering::Relaxed);
+        metrics
+            .outbox_pending
+            .store(s.outbox_pending, Ordering::Relaxed);
+    }
+    let status = format!("stopped; {}", status_line(metrics));
+    let usage = metrics.kintone_usage.today(now_ms());
+    if let Err(e) = store.save_report(status, usage, now_ms()).await {
+        tracing::warn!(error = %e, "could not save the final status line");
     }
 }
 

@@ -53,7 +53,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn acks_since(&self, since_ms: i64) -> Result<Vec<AckRecord>, StoreError> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut st = c.prepare(
                 "SELECT at_ms, event_id, line_user_id, actor, app, record, notification,
                         method, outcome, reply

@@ -120,7 +120,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn inbox_due(&self, now_ms: i64, limit: i64) -> Result<Vec<InboxRow>, StoreError> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut st = c.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM inbox WHERE state = 'pending' AND next_attempt_ms <= ?1
                  ORDER BY event_ts_ms, seq LIMIT ?2"
@@ -137,7 +137,7 @@ impl Store {
     /// The read failed.
     pub async fn inbox_get(&self, event_id: &str) -> Result<Option<InboxRow>, StoreError> {
         let id = event_id.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             Ok(c.query_row(
                 &format!("SELECT {COLUMNS} FROM inbox WHERE event_id = ?1"),
                 [id],
@@ -247,7 +247,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn inbox_pending_count(&self) -> Result<i64, StoreError> {
-        self.call(|c| {
+        self.read(|c| {
             Ok(c.query_row(
                 "SELECT COUNT(*) FROM inbox WHERE state = 'pending'",
                 [],

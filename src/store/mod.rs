@@ -6,6 +6,10 @@
 //! committed (one fsync for all of it — group commit) before any caller hears
 //! back. A call that fails rolls back only its own savepoint. Async code never
 //! blocks on SQLite: it awaits a oneshot answer from the store thread.
+//!
+//! Reads that change nothing ([`Store::read`]) go to a second thread with its
+//! own read-only connection: WAL lets them see every committed batch without
+//! waiting for the next group commit (or for a writer that is stuck).
 
 mod schema;
 
@@ -63,10 +67,14 @@ pub struct StoreHealth {
     pub failing: AtomicU64,
 }
 
+/// A read on the reader thread.
+type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+
 /// A cheap, cloneable handle to the store thread.
 #[derive(Clone, Debug)]
 pub struct Store {
     jobs: mpsc::Sender<Job>,
+    reads: mpsc::Sender<ReadJob>,
     health: Arc<StoreHealth>,
     path: Arc<PathBuf>,
 }
@@ -93,15 +101,34 @@ impl Store {
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&conn)?;
+        let reader = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        reader.busy_timeout(std::time::Duration::from_secs(5))?;
         let (jobs, rx) = mpsc::channel::<Job>();
+        let (reads, read_rx) = mpsc::channel::<ReadJob>();
         let health = Arc::new(StoreHealth::default());
         let h = health.clone();
         std::thread::Builder::new()
             .name("store".into())
             .spawn(move || run(conn, rx, &h))
             .map_err(|e| StoreError::Invalid(format!("cannot start store thread: {e}")))?;
+        std::thread::Builder::new()
+            .name("store-read".into())
+            .spawn(move || {
+                while let Ok(job) = read_rx.recv() {
+                    job(&reader);
+                }
+            })
+            .map_err(|e| StoreError::Invalid(format!("cannot start store reader: {e}")))?;
         Ok(Store {
             jobs,
+            reads,
             health,
             path: Arc::new(path),
         })
@@ -140,6 +167,30 @@ impl Store {
             ),
         });
         self.jobs.send(job).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on the reader thread, in one read transaction (a consistent
+    /// snapshot of everything committed so far). `f` cannot write: the
+    /// connection is read-only.
+    ///
+    /// # Errors
+    /// `f`'s own error, or a stopped reader thread.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<R, StoreError>>();
+        let job: ReadJob = Box::new(move |conn| {
+            let result = conn
+                .execute_batch("BEGIN DEFERRED")
+                .map_err(StoreError::from)
+                .and_then(|()| f(conn));
+            let _ = conn.execute_batch("COMMIT");
+            let _ = tx.send(result);
+        });
+        self.reads.send(job).map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -258,6 +309,22 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(keys, vec!["a".to_string()]);
+        let read: Vec<String> = store
+            .read(|c| {
+                let mut st = c.prepare("SELECT key FROM meta ORDER BY key")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(read, keys, "the reader sees every committed call");
+        let write = store
+            .read(|c| {
+                c.execute("INSERT INTO meta(key, value) VALUES ('c', '1')", [])?;
+                Ok(())
+            })
+            .await;
+        assert!(write.is_err(), "the reader cannot write");
         store.probe().await.unwrap();
         assert!(store.health().commits.load(Ordering::Relaxed) >= 2);
     }

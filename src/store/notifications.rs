@@ -27,7 +27,7 @@ impl Store {
         &self,
         id: String,
     ) -> Result<Option<NotificationState>, StoreError> {
-        self.call(move |c| {
+        self.read(move |c| {
             Ok(c.query_row(
                 "SELECT id, app, record, title, to_value, acked_ms, acked_by
                  FROM notifications WHERE id = ?1",
@@ -75,7 +75,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn pending_acks(&self) -> Result<i64, StoreError> {
-        self.call(|c| {
+        self.read(|c| {
             Ok(c.query_row(
                 "SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL",
                 [],
@@ -92,7 +92,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn pending_notifications(&self) -> Result<Vec<NotificationState>, StoreError> {
-        self.call(|c| {
+        self.read(|c| {
             let mut st = c.prepare(
                 "SELECT id, app, record, title, to_value, acked_ms, acked_by
                  FROM notifications WHERE acked_ms IS NULL ORDER BY created_ms, id",
@@ -120,7 +120,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn open_dead_letters(&self) -> Result<i64, StoreError> {
-        self.call(|c| {
+        self.read(|c| {
             Ok(c.query_row(
                 "SELECT COUNT(DISTINCT o.id) FROM outbox o
                  JOIN deliveries d ON d.push_id = o.id

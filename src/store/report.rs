@@ -37,7 +37,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn outbox_report(&self, include_sent: bool) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut st = c.prepare(
                 "SELECT id, state, recipients, message_count, attempts, created_ms, next_attempt_ms, last_error
                  FROM outbox WHERE ?1 OR state != 'sent' ORDER BY id DESC LIMIT 200",
@@ -64,7 +64,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn summary(&self) -> Result<Summary, StoreError> {
-        self.call(|c| {
+        self.read(|c| {
             let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0));
             Ok(Summary {
                 pending_acks: count("SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL")?,
@@ -122,7 +122,7 @@ impl Store {
     /// The read failed.
     pub async fn kintone_usage(&self) -> Result<Option<crate::metrics::Usage>, StoreError> {
         let raw: Option<String> = self
-            .call(|c| {
+            .read(|c| {
                 Ok(c.query_row(
                     "SELECT value FROM meta WHERE key = 'kintone_usage'",
                     [],

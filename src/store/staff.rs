@@ -178,7 +178,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn staff_list(&self) -> Result<Vec<StaffMember>, StoreError> {
-        self.call(|c| {
+        self.read(|c| {
             let mut st = c.prepare(
                 "SELECT line_user_id, display_name, kintone_user, linked_ms FROM staff
                  ORDER BY display_name, line_user_id",
@@ -221,7 +221,7 @@ impl Store {
         line_user_id: String,
         fresh_after_ms: i64,
     ) -> Result<Option<(String, Option<String>)>, StoreError> {
-        self.call(move |c| {
+        self.read(move |c| {
             let staff: Option<(String, Option<String>)> = c
                 .query_row(
                     "SELECT display_name, kintone_user FROM staff WHERE line_user_id = ?1",
@@ -306,7 +306,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn groups(&self) -> Result<Vec<GroupEntry>, StoreError> {
-        self.call(|c| {
+        self.read(|c| {
             let mut st = c.prepare(
                 "SELECT group_id, name, joined_ms FROM groups WHERE left_ms IS NULL
                  ORDER BY name, group_id",
