@@ -73,7 +73,7 @@ impl Demo {
 poll_interval = "60s"
 [kintone.apps.ack]
 method = "comment"
-comment = "Acknowledged by {{name}} via LINE at {{time}}"
+comment = "Acknowledged by {{name}} via {{via}} at {{time}}"
 reply = "✓ Recorded — #{{record}} {{title}}"
 "#
             .to_owned(),

@@ -380,6 +380,7 @@ fn variables(
         ("app_name", app.name.clone()),
         ("title", title),
         ("notification", ack.notification.to_string()),
+        ("via", "LINE".to_owned()),
     ])
 }
 

@@ -22,6 +22,7 @@ pub const ACK_PLACEHOLDERS: &[&str] = &[
     "app_name",
     "title",
     "notification",
+    "via",
 ];
 
 #[derive(Debug, Clone)]
@@ -81,7 +82,7 @@ pub struct AckSettings {
     pub reply: Template,
 }
 
-const DEFAULT_COMMENT: &str = "Acknowledged by {{name}} via LINE at {{time}}";
+const DEFAULT_COMMENT: &str = "Acknowledged by {{name}} via {{via}} at {{time}}";
 const DEFAULT_REPLY: &str = "✓ Recorded — #{{record}} {{title}}";
 
 pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use toml::Table;
 
-pub use apps::{AckMethod, AckSettings, AppConfig, BasicAuthConfig};
+pub use apps::{AckMethod, AckSettings, AppConfig, BasicAuthConfig, ACK_PLACEHOLDERS};
 use reader::{Problem, Reader};
 
 use crate::domain::SiteKey;

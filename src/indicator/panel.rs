@@ -185,15 +185,46 @@ fn variables(n: &NotificationState, app_name: &str, at_ms: i64) -> HashMap<&'sta
                 .to_string()
         },
     );
+    // The same instant as kintone's DATETIME fields take it (UTC, ISO 8601).
+    let datetime = jiff::Timestamp::from_millisecond(at_ms).map_or_else(
+        |_| String::new(),
+        |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    );
     HashMap::from([
         ("name", ACTOR.to_owned()),
         ("line_user", String::new()),
         ("kintone_user", String::new()),
         ("time", time),
+        ("datetime", datetime),
         ("record", n.record.to_string()),
         ("app", n.app.to_string()),
         ("app_name", app_name.to_owned()),
         ("title", n.title.clone()),
         ("notification", n.id.clone()),
+        ("via", "the panel button".to_owned()),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panel_templates_have_every_placeholder_a_line_acknowledgement_has() {
+        let n = NotificationState {
+            id: "n1".into(),
+            app: 1,
+            record: 5,
+            title: "Fix the roof".into(),
+            to_value: "Urgent".into(),
+            acked_ms: None,
+            acked_by: None,
+        };
+        let vars = variables(&n, "Repairs", 1_795_597_200_000);
+        for p in crate::config::ACK_PLACEHOLDERS {
+            assert!(vars.contains_key(p), "{p} missing");
+        }
+        // kintone's DATETIME format, or a field write-back fails with 520.
+        assert_eq!(vars["datetime"], "2026-11-25T09:00:00Z");
+    }
 }
