@@ -116,7 +116,7 @@ async fn flush(ctx: &NotifyContext, window: Duration) -> Result<Option<i64>, Sto
 
 fn batch(c: &Connection, window_ms: i64, now: i64) -> Result<(usize, Option<i64>), StoreError> {
     // recipient -> (seq, notification, bubble, alt)
-    let mut owed: BTreeMap<String, Vec<(i64, String, String, String)>> = BTreeMap::new();
+    let mut owed: BTreeMap<String, Owed> = BTreeMap::new();
     {
         let mut st = c.prepare_cached(
             "SELECT d.seq, d.recipient, d.notification, d.bubble, d.alt_text, COALESCE(l.at_ms, 0)
@@ -144,97 +144,117 @@ fn batch(c: &Connection, window_ms: i64, now: i64) -> Result<(usize, Option<i64>
     }
 }
 
+/// Cards per push request at most: five carousels of twelve bubbles.
+const CARDS_PER_REQUEST: usize = flex::MAX_MESSAGES_PER_REQUEST * flex::MAX_CAROUSEL_BUBBLES;
+
+/// One recipient's owed deliveries: (seq, notification, bubble, alt text).
+type Owed = Vec<(i64, String, String, String)>;
+/// Recipients owed the same cards, each with their delivery seqs in card order.
+type Members = Vec<(String, Vec<i64>)>;
+
 fn store_requests(
     c: &Connection,
-    owed: BTreeMap<String, Vec<(i64, String, String, String)>>,
+    owed: BTreeMap<String, Owed>,
     now: i64,
 ) -> Result<usize, StoreError> {
     // Users owed exactly the same cards share a multicast; groups push alone.
-    let mut shared: BTreeMap<(bool, Vec<String>), Vec<String>> = BTreeMap::new();
+    // (kind, notification ids) -> recipients with their delivery seqs, in card order.
+    let mut shared: BTreeMap<(bool, Vec<String>), Members> = BTreeMap::new();
     let mut cards: BTreeMap<Vec<String>, Vec<(String, String)>> = BTreeMap::new();
-    let mut seqs: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for (recipient, items) in owed {
         let key: Vec<String> = items.iter().map(|i| i.1.clone()).collect();
-        cards
-            .entry(key.clone())
-            .or_insert_with(|| items.iter().map(|i| (i.2.clone(), i.3.clone())).collect());
-        seqs.insert(recipient.clone(), items.iter().map(|i| i.0).collect());
+        let seqs: Vec<i64> = items.iter().map(|i| i.0).collect();
+        if !cards.contains_key(&key) {
+            cards.insert(
+                key.clone(),
+                items.into_iter().map(|(_, _, b, alt)| (b, alt)).collect(),
+            );
+        }
         let is_group = !recipient.starts_with('U');
-        let key = if is_group {
+        let group = if is_group {
             (
                 true,
-                vec![recipient.clone()].into_iter().chain(key).collect(),
+                std::iter::once(recipient.clone()).chain(key).collect(),
             )
         } else {
             (false, key)
         };
-        shared.entry(key).or_default().push(recipient);
+        shared.entry(group).or_default().push((recipient, seqs));
     }
     let mut created = 0;
-    for ((is_group, key), recipients) in shared {
-        let notif_key = if is_group { key[1..].to_vec() } else { key };
-        let Some(items) = cards.get(&notif_key) else {
+    for ((is_group, key), members) in shared {
+        let notif_key = if is_group { &key[1..] } else { &key[..] };
+        let Some(items) = cards.get(notif_key) else {
             continue;
         };
-        let bubbles = items
-            .iter()
-            .map(|(b, alt)| {
-                Ok((
-                    serde_json::from_str::<serde_json::Value>(b)
-                        .map_err(|e| StoreError::Invalid(e.to_string()))?,
-                    alt.clone(),
-                ))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let requests =
-            flex::pack(bubbles).map_err(|e| StoreError::Invalid(format!("packing cards: {e}")))?;
-        for chunk in recipients.chunks(MULTICAST_MAX) {
-            for messages in &requests {
-                let body = serde_json::to_string(messages)
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        // One request's worth of cards at a time: a burst of a thousand
+        // cards never sits in memory as JSON trees all at once.
+        for (part_no, part) in items.chunks(CARDS_PER_REQUEST).enumerate() {
+            let first = part_no * CARDS_PER_REQUEST;
+            let bubbles = part
+                .iter()
+                .map(|(b, alt)| {
+                    Ok((
+                        serde_json::from_str::<serde_json::Value>(b)
+                            .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                        alt.clone(),
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let requests = flex::pack(bubbles)
+                .map_err(|e| StoreError::Invalid(format!("packing cards: {e}")))?;
+            for chunk in members.chunks(MULTICAST_MAX) {
+                let to: Vec<&str> = chunk.iter().map(|(r, _)| r.as_str()).collect();
                 let to =
-                    serde_json::to_string(chunk).map_err(|e| StoreError::Invalid(e.to_string()))?;
-                c.execute(
-                    "INSERT INTO outbox(retry_key, recipients, messages, message_count, created_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![
-                        Uuid::new_v4().to_string(),
-                        to,
-                        body,
-                        i64::try_from(chunk.len()).unwrap_or(i64::MAX),
-                        now
-                    ],
-                )?;
-                let push_id = c.last_insert_rowid();
-                created += 1;
-                for r in chunk {
-                    for seq in seqs.get(r).into_iter().flatten() {
-                        c.execute(
-                            "UPDATE deliveries SET push_id = ?2 WHERE seq = ?1 AND push_id IS NULL",
-                            params![seq, push_id],
-                        )?;
+                    serde_json::to_string(&to).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                for messages in &requests {
+                    let body = serde_json::to_string(messages)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    c.execute(
+                        "INSERT INTO outbox(retry_key, recipients, messages, message_count, created_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![
+                            Uuid::new_v4().to_string(),
+                            to,
+                            body,
+                            i64::try_from(chunk.len()).unwrap_or(i64::MAX),
+                            now
+                        ],
+                    )?;
+                    let push_id = c.last_insert_rowid();
+                    created += 1;
+                    // This part's deliveries belong to its (first) request.
+                    for (_, seqs) in chunk {
+                        for seq in seqs.iter().skip(first).take(part.len()) {
+                            c.execute(
+                                "UPDATE deliveries SET push_id = ?2 WHERE seq = ?1 AND push_id IS NULL",
+                                params![seq, push_id],
+                            )?;
+                        }
                     }
                 }
             }
-            for r in chunk {
-                c.execute(
-                    "INSERT INTO last_push(recipient, at_ms) VALUES (?1, ?2)
-                     ON CONFLICT(recipient) DO UPDATE SET at_ms = excluded.at_ms",
-                    params![r, now],
-                )?;
-            }
+        }
+        for (r, _) in &members {
+            c.execute(
+                "INSERT INTO last_push(recipient, at_ms) VALUES (?1, ?2)
+                 ON CONFLICT(recipient) DO UPDATE SET at_ms = excluded.at_ms",
+                params![r, now],
+            )?;
         }
     }
     Ok(created)
 }
 
 async fn send_due(ctx: &NotifyContext, line: &LineClient, quota: &mut QuotaGuard) {
+    // Requests go out one after another, so only a few are read at a time:
+    // each can hold five full carousels.
     let due = ctx
         .store
-        .call(|c| {
+        .read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT id, retry_key, recipients, messages, attempts FROM outbox
-                 WHERE state = 'pending' AND next_attempt_ms <= ?1 ORDER BY id LIMIT 32",
+                 WHERE state = 'pending' AND next_attempt_ms <= ?1 ORDER BY id LIMIT 4",
             )?;
             let rows = st.query_map([now_ms()], |r| {
                 let recipients: String = r.get(2)?;

@@ -97,7 +97,10 @@ impl Store {
             source,
         })?;
         conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+            // 1 MiB of page cache per connection (SQLite's default is 2):
+            // the OS page cache holds the rest, and the board's RAM is small.
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;
+             PRAGMA cache_size=-1024;",
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&conn)?;
@@ -110,6 +113,7 @@ impl Store {
             source,
         })?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        reader.execute_batch("PRAGMA cache_size=-1024;")?;
         let (jobs, rx) = mpsc::channel::<Job>();
         let (reads, read_rx) = mpsc::channel::<ReadJob>();
         let health = Arc::new(StoreHealth::default());
