@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kintone_line_gateway::notify::poll::{daily_requests, DAILY_LIMIT};
-use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, DEFAULT_SECRET};
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use serde_json::{json, Value};
 
@@ -129,15 +129,7 @@ fn clock_ticks() -> f64 {
 }
 
 fn site(line: &FakeLine, kintone: &FakeKintone, app: &str, tail: &str) -> Site {
-    Site {
-        server: String::new(),
-        listen: None,
-        line: line.server.base_url(),
-        channel_secret: DEFAULT_SECRET.to_owned(),
-        kintone: kintone.server.base_url(),
-        app: app.to_owned(),
-        tail: tail.to_owned(),
-    }
+    Site::for_fakes(line, kintone, app, tail)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

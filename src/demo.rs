@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::daemon::Gateway;
 use crate::setup::Setup;
-use crate::sim::fakes::{FakeKintone, FakeLine, DEFAULT_SECRET};
+use crate::sim::fakes::{FakeKintone, FakeLine};
 use crate::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use crate::store::now_ms;
 
@@ -63,22 +63,15 @@ impl Demo {
         kintone.set_record(RECORD, 1, "Open");
         kintone.add_records(BURST_FIRST, BURST, "Open");
         let dir = private_dir()?;
-        let site = Site {
-            server: String::new(),
-            listen: None,
-            line: line.server.base_url(),
-            channel_secret: DEFAULT_SECRET.to_owned(),
-            kintone: kintone.server.base_url(),
-            app: r#"webhook_token = { file = "hook-token" }
+        let app = r#"webhook_token = { file = "hook-token" }
 poll_interval = "60s"
 [kintone.apps.ack]
 method = "comment"
 comment = "Acknowledged by {{name}} via {{via}} at {{time}}"
 reply = "✓ Recorded — #{{record}} {{title}}"
-"#
-            .to_owned(),
-            tail: format!(
-                r#"[[rules]]
+"#;
+        let tail = format!(
+            r#"[[rules]]
 app = 1
 to = ["Needs approval"]
 recipients = ["{TARO}"]
@@ -91,9 +84,8 @@ coalesce_window = "3s"
 [indicator]
 backend = "terminal"
 "#
-            ),
-        };
-        let path = site.write(&dir)?;
+        );
+        let path = Site::for_fakes(&line, &kintone, app, &tail).write(&dir)?;
         let setup = Setup::load(&path)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         println!("▶ office panel (drawn here; on a board an LED and a buzzer): start-up self-test");

@@ -353,19 +353,7 @@ fn variables(
     title: String,
 ) -> HashMap<&'static str, String> {
     // The tap's own time, so a retried write renders the same values.
-    let time = jiff::Timestamp::from_millisecond(row.event_ts_ms).map_or_else(
-        |_| String::new(),
-        |t| {
-            t.to_zoned_datetime(jiff::tz::TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        },
-    );
-    // The same instant as kintone's DATETIME fields take it (UTC, ISO 8601).
-    let datetime = jiff::Timestamp::from_millisecond(row.event_ts_ms).map_or_else(
-        |_| String::new(),
-        |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-    );
+    let (time, datetime) = template_times(row.event_ts_ms);
     HashMap::from([
         ("name", name.to_owned()),
         (
@@ -382,6 +370,20 @@ fn variables(
         ("notification", ack.notification.to_string()),
         ("via", "LINE".to_owned()),
     ])
+}
+
+/// `{{time}}` (local, to the minute, for text) and `{{datetime}}` (the same
+/// instant as kintone's DATETIME fields take it: UTC, ISO 8601) for `at_ms`.
+pub(crate) fn template_times(at_ms: i64) -> (String, String) {
+    match jiff::Timestamp::from_millisecond(at_ms) {
+        Ok(t) => (
+            t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string(),
+            t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        ),
+        Err(_) => (String::new(), String::new()),
+    }
 }
 
 fn audit_row(

@@ -25,6 +25,8 @@ use crate::line::client::LineClient;
 use crate::metrics::Metrics;
 use crate::store::{now_ms, Store};
 
+pub(crate) use handle::template_times;
+
 /// An app's credentials as the kintone client takes them.
 pub fn app_auth(app: &crate::config::AppConfig) -> crate::kintone::client::AppAuth {
     handle::auth(app)

@@ -177,19 +177,7 @@ impl Panel {
 }
 
 fn variables(n: &NotificationState, app_name: &str, at_ms: i64) -> HashMap<&'static str, String> {
-    let time = jiff::Timestamp::from_millisecond(at_ms).map_or_else(
-        |_| String::new(),
-        |t| {
-            t.to_zoned_datetime(jiff::tz::TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        },
-    );
-    // The same instant as kintone's DATETIME fields take it (UTC, ISO 8601).
-    let datetime = jiff::Timestamp::from_millisecond(at_ms).map_or_else(
-        |_| String::new(),
-        |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-    );
+    let (time, datetime) = crate::ack::template_times(at_ms);
     HashMap::from([
         ("name", ACTOR.to_owned()),
         ("line_user", String::new()),

@@ -40,6 +40,25 @@ pub struct Site {
 }
 
 impl Site {
+    /// A site in front of these fakes, with `app` lines for app 1 and a
+    /// `tail` (rules, `[notify]`, `[indicator]`…).
+    pub fn for_fakes(
+        line: &super::line::FakeLine,
+        kintone: &super::kintone::FakeKintone,
+        app: &str,
+        tail: &str,
+    ) -> Site {
+        Site {
+            server: String::new(),
+            listen: None,
+            line: line.server.base_url(),
+            channel_secret: super::line::DEFAULT_SECRET.to_owned(),
+            kintone: kintone.server.base_url(),
+            app: app.to_owned(),
+            tail: tail.to_owned(),
+        }
+    }
+
     /// Writes the secret files and `config.toml` into `dir` (state in
     /// `dir/state`) and returns the config's path.
     ///

@@ -95,17 +95,20 @@ impl Store {
     /// # Errors
     /// The write failed.
     pub async fn panel_ack(&self, a: AckRecord) -> Result<(), StoreError> {
-        self.call(move |c| {
-            insert(c, &a)?;
-            if a.outcome == "written" || a.outcome == "already-written" {
-                c.execute(
-                    "UPDATE notifications SET acked_ms = ?2, acked_by = ?3
-                     WHERE id = ?1 AND acked_ms IS NULL",
-                    params![a.notification, a.at_ms, a.actor],
-                )?;
-            }
-            Ok(())
-        })
-        .await
+        self.call(move |c| record(c, &a)).await
     }
+}
+
+/// Writes the audit row and, when the acknowledgement reached kintone, marks
+/// its notification acknowledged (the first acknowledgement wins).
+pub(super) fn record(c: &Connection, a: &AckRecord) -> Result<(), StoreError> {
+    insert(c, a)?;
+    if a.outcome == "written" || a.outcome == "already-written" {
+        c.execute(
+            "UPDATE notifications SET acked_ms = ?2, acked_by = ?3
+             WHERE id = ?1 AND acked_ms IS NULL",
+            params![a.notification, a.at_ms, a.actor],
+        )?;
+    }
+    Ok(())
 }

@@ -228,14 +228,7 @@ impl Store {
                 params![seq, state, error, now_ms],
             )?;
             if let Some(a) = audit {
-                super::audit::insert(c, &a)?;
-                if a.outcome == "written" || a.outcome == "already-written" {
-                    c.execute(
-                        "UPDATE notifications SET acked_ms = ?2, acked_by = ?3
-                         WHERE id = ?1 AND acked_ms IS NULL",
-                        params![a.notification, a.at_ms, a.actor],
-                    )?;
-                }
+                super::audit::record(c, &a)?;
             }
             Ok(())
         })

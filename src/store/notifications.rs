@@ -18,6 +18,21 @@ pub struct NotificationState {
     pub acked_by: Option<String>,
 }
 
+/// The columns, in order: `id, app, record, title, to_value, acked_ms, acked_by`.
+const NOTIFICATION_COLUMNS: &str = "id, app, record, title, to_value, acked_ms, acked_by";
+
+fn notification_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NotificationState> {
+    Ok(NotificationState {
+        id: r.get(0)?,
+        app: r.get(1)?,
+        record: r.get(2)?,
+        title: r.get(3)?,
+        to_value: r.get(4)?,
+        acked_ms: r.get(5)?,
+        acked_by: r.get(6)?,
+    })
+}
+
 impl Store {
     /// One notification by id.
     ///
@@ -29,20 +44,9 @@ impl Store {
     ) -> Result<Option<NotificationState>, StoreError> {
         self.read(move |c| {
             Ok(c.query_row(
-                "SELECT id, app, record, title, to_value, acked_ms, acked_by
-                 FROM notifications WHERE id = ?1",
+                &format!("SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?1"),
                 [id],
-                |r| {
-                    Ok(NotificationState {
-                        id: r.get(0)?,
-                        app: r.get(1)?,
-                        record: r.get(2)?,
-                        title: r.get(3)?,
-                        to_value: r.get(4)?,
-                        acked_ms: r.get(5)?,
-                        acked_by: r.get(6)?,
-                    })
-                },
+                notification_row,
             )
             .optional()?)
         })
@@ -93,21 +97,11 @@ impl Store {
     /// The read failed.
     pub async fn pending_notifications(&self) -> Result<Vec<NotificationState>, StoreError> {
         self.read(|c| {
-            let mut st = c.prepare(
-                "SELECT id, app, record, title, to_value, acked_ms, acked_by
-                 FROM notifications WHERE acked_ms IS NULL ORDER BY created_ms, id",
-            )?;
-            let rows = st.query_map([], |r| {
-                Ok(NotificationState {
-                    id: r.get(0)?,
-                    app: r.get(1)?,
-                    record: r.get(2)?,
-                    title: r.get(3)?,
-                    to_value: r.get(4)?,
-                    acked_ms: r.get(5)?,
-                    acked_by: r.get(6)?,
-                })
-            })?;
+            let mut st = c.prepare(&format!(
+                "SELECT {NOTIFICATION_COLUMNS} FROM notifications
+                 WHERE acked_ms IS NULL ORDER BY created_ms, id"
+            ))?;
+            let rows = st.query_map([], notification_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await

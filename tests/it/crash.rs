@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, PushFault, DEFAULT_SECRET};
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, PushFault};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use serde_json::json;
 
@@ -19,15 +19,7 @@ async fn fakes() -> (FakeLine, FakeKintone) {
 }
 
 fn site(line: &FakeLine, kintone: &FakeKintone, app: &str, tail: &str) -> Site {
-    Site {
-        server: String::new(),
-        listen: None,
-        line: line.server.base_url(),
-        channel_secret: DEFAULT_SECRET.to_owned(),
-        kintone: kintone.server.base_url(),
-        app: app.to_owned(),
-        tail: tail.to_owned(),
-    }
+    Site::for_fakes(line, kintone, app, tail)
 }
 
 #[tokio::test]

@@ -4,21 +4,14 @@
 
 use std::process::Command;
 
-use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, DEFAULT_SECRET};
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, ACCESS_TOKEN, APP_TOKEN};
 
 use crate::world::USER;
 
 fn site(line: &FakeLine, kintone: &FakeKintone, tail: &str) -> Site {
-    Site {
-        server: String::new(),
-        listen: None,
-        line: line.server.base_url(),
-        channel_secret: DEFAULT_SECRET.to_owned(),
-        kintone: kintone.server.base_url(),
-        app: "poll_interval = \"60s\"\n[kintone.apps.ack]\nmethod = \"fields\"\nfields = { Acknowledged_by = \"{{name}}\" }\n".to_owned(),
-        tail: tail.to_owned(),
-    }
+    let app = "poll_interval = \"60s\"\n[kintone.apps.ack]\nmethod = \"fields\"\nfields = { Acknowledged_by = \"{{name}}\" }\n";
+    Site::for_fakes(line, kintone, app, tail)
 }
 
 fn rule(field: &str, show: &str) -> String {

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, DEFAULT_SECRET};
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN};
 use tokio::net::UnixDatagram;
 use tokio::time::Instant;
@@ -77,15 +77,7 @@ async fn systemd_hears_ready_status_a_real_watchdog_and_stopping() {
     let line = FakeLine::start().await.expect("fake LINE");
     let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
     let dir = tempfile::tempdir().unwrap();
-    let site = Site {
-        server: String::new(),
-        listen: None,
-        line: line.server.base_url(),
-        channel_secret: DEFAULT_SECRET.to_owned(),
-        kintone: kintone.server.base_url(),
-        app: COMMENT_ACK.to_owned(),
-        tail: String::new(),
-    };
+    let site = Site::for_fakes(&line, &kintone, COMMENT_ACK, "");
     let socket = dir.path().join("notify.sock");
     let mut manager = Manager::bind(&socket);
     // WatchdogSec=2s: the gateway pings every second while healthy.

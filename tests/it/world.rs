@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use kintone_line_gateway::daemon::Gateway;
 use kintone_line_gateway::setup::Setup;
-use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, DEFAULT_SECRET};
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use kintone_line_gateway::store::Store;
 use serde_json::Value;
@@ -51,13 +51,8 @@ impl World {
         let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
         setup(&kintone);
         let site = Site {
-            line: line.server.base_url(),
             server,
-            listen: None,
-            channel_secret: DEFAULT_SECRET.to_owned(),
-            kintone: kintone.server.base_url(),
-            app: app.to_owned(),
-            tail: tail.to_owned(),
+            ..Site::for_fakes(&line, &kintone, app, tail)
         };
         let mut w = World {
             line,
