@@ -1,7 +1,7 @@
 //! The binary itself: a bad config lists every problem with its key and exits
 //! 64, so systemd's `RestartPreventExitStatus=64` stops a crash loop.
 
-use std::process::Command;
+use crate::daemon::gateway;
 
 #[test]
 fn check_config_lists_problems_and_exits_64() {
@@ -12,7 +12,7 @@ fn check_config_lists_problems_and_exits_64() {
         "typo = 1\n[line]\nchannel_secret = \"inline\"\n[kintone]\nbase_url = \"ftp://x\"\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+    let out = gateway()
         .args(["check-config", "--config"])
         .arg(&path)
         .output()
@@ -39,7 +39,7 @@ fn check_config_lists_problems_and_exits_64() {
 
 #[test]
 fn missing_config_file_is_a_usage_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+    let out = gateway()
         .args(["check-config", "--config", "/nonexistent/klg.toml"])
         .output()
         .unwrap();
@@ -61,7 +61,7 @@ fn check_config_reports_the_polling_budget_and_warns_past_a_third() {
         ..Site::default()
     };
     let path = site.write(dir.path()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+    let out = gateway()
         .args(["check-config", "--config"])
         .arg(&path)
         .output()

@@ -8,6 +8,25 @@ use std::time::Duration;
 
 use kintone_line_gateway::sim::site::Site;
 
+/// The daemon binary as a [`Command`]. When `KLG_TEST_RUNNER` is set (a
+/// command and its arguments, split on whitespace), the binary is started
+/// through it: `.ci/cross` runs this suite built for aarch64 under
+/// `qemu-aarch64-static`, and without binfmt_misc the kernel cannot exec an
+/// ARM binary the tests spawn, so they spawn it under the same emulator.
+pub fn gateway() -> Command {
+    let bin = env!("CARGO_BIN_EXE_kintone-line-gateway");
+    let runner = std::env::var("KLG_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut cmd = Command::new(program);
+            cmd.args(words).arg(bin);
+            cmd
+        }
+        None => Command::new(bin),
+    }
+}
+
 /// A free loopback port (bound, read, released).
 pub fn free_port() -> SocketAddr {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -36,7 +55,7 @@ impl Daemon {
         site.listen = Some(addr);
         let config = site.write(dir).expect("site");
         let log = dir.join(format!("daemon-{run}.log"));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"));
+        let mut cmd = gateway();
         cmd.args(["run", "--config"])
             .arg(&config)
             .env("RUST_LOG", "info")

@@ -2,7 +2,7 @@
 //! good site; a wrong token, a misspelt field code and an unwritable state
 //! directory each fail with what to do, and the exit code says so.
 
-use std::process::Command;
+use crate::daemon::gateway;
 
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, ACCESS_TOKEN, APP_TOKEN};
@@ -22,7 +22,7 @@ fn rule(field: &str, show: &str) -> String {
 
 /// Runs `doctor`; (exit code, stdout).
 fn doctor(config: &std::path::Path) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+    let out = gateway()
         .args(["doctor", "--config"])
         .arg(config)
         .output()

@@ -3,8 +3,8 @@
 //! LINE acknowledgement, audited, and no Reply. And `check-config` refuses a
 //! line that does not exist on this board.
 
+use crate::daemon::gateway;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -217,7 +217,7 @@ fn check_config_reports_a_line_missing_on_this_board() {
     );
     let path = dir.path().join("config.toml");
     std::fs::write(&path, text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+    let out = gateway()
         .args(["check-config", "--config"])
         .arg(&path)
         .output()

@@ -424,7 +424,7 @@ async fn status_command_prints_the_summary_from_the_store() {
     let requests = w.kintone.requests().len();
     w.stop().await;
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+    let out = crate::daemon::gateway()
         .args(["status", "--config"])
         .arg(w.config_path())
         .output()
