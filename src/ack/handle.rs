@@ -184,31 +184,40 @@ async fn write_with_deadline(
     let auth = auth(app);
     let mut early = Answer::Nothing;
     let mut attempt = 0u32;
+    // The row as the store has it: an attempt that failed may have got as far
+    // as the `Writing` stage (a comment stored by kintone whose answer was
+    // lost), and the next attempt must resume from there — search for the
+    // marker, use the stored revision — not start over.
+    let mut current = row.clone();
     loop {
-        let work = write_back(
-            &ctx.store,
-            &ctx.kintone,
-            &auth,
-            row,
-            ack.record,
-            &app.ack.method,
-            vars,
-        );
-        tokio::pin!(work);
-        let left = token
-            .as_ref()
-            .and_then(|t| t.remaining(now_ms(), ctx.config.line.reply_deadline))
-            .map(|d| d.saturating_sub(EARLY_REPLY_MARGIN));
-        let result = match left {
-            Some(wait) => tokio::select! {
-                r = &mut work => r,
-                () = tokio::time::sleep(wait) => {
-                    // Slow kintone: answer now, keep writing.
-                    early = answer(ctx, row.seq, token.take(), None, "Received — recording…".into()).await;
-                    work.await
-                }
-            },
-            None => work.await,
+        // The attempt is its own scope: it borrows `current`, which a retry
+        // replaces.
+        let result = {
+            let work = write_back(
+                &ctx.store,
+                &ctx.kintone,
+                &auth,
+                &current,
+                ack.record,
+                &app.ack.method,
+                vars,
+            );
+            tokio::pin!(work);
+            let left = token
+                .as_ref()
+                .and_then(|t| t.remaining(now_ms(), ctx.config.line.reply_deadline))
+                .map(|d| d.saturating_sub(EARLY_REPLY_MARGIN));
+            match left {
+                Some(wait) => tokio::select! {
+                    r = &mut work => r,
+                    () = tokio::time::sleep(wait) => {
+                        // Slow kintone: answer now, keep writing.
+                        early = answer(ctx, row.seq, token.take(), None, "Received — recording…".into()).await;
+                        work.await
+                    }
+                },
+                None => work.await,
+            }
         };
         match result {
             Err(e) if e.is_retryable() => {
@@ -222,7 +231,13 @@ async fn write_with_deadline(
                 if time_left {
                     tracing::info!(event = %row.event_id, error = %e, "kintone busy; retrying while the reply can wait");
                     tokio::time::sleep(pause).await;
-                    continue;
+                    // Not knowing how far the attempt got (the row cannot be
+                    // read), retrying now could double the write: leave it to
+                    // the scheduled retry, which reads the row afresh.
+                    if let Ok(Some(stored)) = ctx.store.inbox_get(&row.event_id).await {
+                        current = stored;
+                        continue;
+                    }
                 }
                 return Outcome {
                     result: Err(e),

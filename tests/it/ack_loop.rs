@@ -162,6 +162,25 @@ async fn kintone_5xx_and_429_are_retried_without_a_double_comment() {
 }
 
 #[tokio::test]
+async fn a_comment_whose_answer_was_lost_is_not_posted_again() {
+    // kintone stores the comment but its answer never arrives in time (the
+    // gateway's kintone timeout is 2 s): the retry inside the same tap must
+    // find the marker instead of posting a second comment.
+    let w = world().await;
+    w.kintone.delay_comments(Duration::from_millis(2500));
+    assert_eq!(w.deliver(&[tap(&w)]).await.0, 200);
+    eventually(15, || w.line.replies().len() == 1).await;
+    assert_eq!(
+        w.line.replies()[0]["messages"][0]["text"],
+        "✓ Recorded — #5"
+    );
+    assert_eq!(w.kintone.calls("POST", "/k/v1/record/comment.json"), 1);
+    assert_eq!(w.kintone.comment_texts().len(), 1);
+    let acks = acks_eventually(&w, 1).await;
+    assert_eq!(acks[0].outcome, "already-written");
+}
+
+#[tokio::test]
 async fn validation_error_is_not_retried_and_the_reply_says_so() {
     let w = world().await;
     w.kintone.fault_at(
