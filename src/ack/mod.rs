@@ -11,8 +11,8 @@ pub mod postback;
 pub mod respond;
 pub mod writeback;
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -63,19 +63,21 @@ pub struct AckContext {
 /// Runs until `shutdown`; in-flight events finish (their progress is stored
 /// either way).
 pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: CancellationToken) {
-    let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
-    let mut tasks = JoinSet::new();
+    let mut work = InFlight::default();
     loop {
         crate::service::Heartbeats::tick(&ctx.beats.ack);
-        while tasks.try_join_next().is_some() {}
-        let room = CONCURRENCY.saturating_sub(tasks.len());
+        work.reap();
+        let room = CONCURRENCY.saturating_sub(work.tasks.len());
         let mut started = 0;
         if room > 0 {
             match ctx
                 .store
                 // The oldest due rows include the ones in flight: ask for
                 // enough to find `room` new ones behind them.
-                .inbox_due(now_ms(), i64::try_from(tasks.len() + room).unwrap_or(64))
+                .inbox_due(
+                    now_ms(),
+                    i64::try_from(work.tasks.len() + room).unwrap_or(64),
+                )
                 .await
             {
                 Ok(rows) => {
@@ -83,23 +85,11 @@ pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: Cancellation
                         if started == room {
                             break;
                         }
-                        let fresh = in_flight
-                            .lock()
-                            .map(|mut s| s.insert(row.seq))
-                            .unwrap_or(false);
-                        if !fresh {
-                            continue;
-                        }
-                        started += 1;
+                        let seq = row.seq;
                         let ctx = ctx.clone();
-                        let in_flight = in_flight.clone();
-                        tasks.spawn(async move {
-                            let seq = row.seq;
-                            handle::process(&ctx, row).await;
-                            if let Ok(mut s) = in_flight.lock() {
-                                s.remove(&seq);
-                            }
-                        });
+                        if work.start(seq, async move { handle::process(&ctx, row).await }) {
+                            started += 1;
+                        }
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "cannot read the inbox"),
@@ -111,9 +101,96 @@ pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: Cancellation
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = wake.notified() => {}
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            Some(done) = work.tasks.join_next_with_id(), if !work.tasks.is_empty() => work.finished(&done),
             () = tokio::time::sleep(IDLE_POLL) => {}
         }
     }
-    while tasks.join_next().await.is_some() {}
+    while work.tasks.join_next().await.is_some() {}
+}
+
+/// The events being handled, by inbox row.
+///
+/// A row leaves the set only here, in the worker loop, once its task has been
+/// joined — never from inside the task. Otherwise a task finishing while the
+/// loop reads due rows would free its row while that read (taken before the
+/// row was finished) still lists it, and the event would be handled twice.
+#[derive(Default)]
+struct InFlight {
+    tasks: JoinSet<()>,
+    rows: HashMap<tokio::task::Id, i64>,
+    seqs: HashSet<i64>,
+}
+
+impl InFlight {
+    /// Starts `task` for row `seq` unless that row is already being handled.
+    fn start(
+        &mut self,
+        seq: i64,
+        task: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> bool {
+        if !self.seqs.insert(seq) {
+            return false;
+        }
+        let id = self.tasks.spawn(task).id();
+        self.rows.insert(id, seq);
+        true
+    }
+
+    /// Forgets every task that has ended.
+    fn reap(&mut self) {
+        while let Some(done) = self.tasks.try_join_next_with_id() {
+            self.finished(&done);
+        }
+    }
+
+    fn finished(&mut self, done: &Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
+        let id = match done {
+            Ok((id, ())) => *id,
+            Err(e) => {
+                tracing::error!(error = %e, "an acknowledgement task failed; its event is retried");
+                e.id()
+            }
+        };
+        if let Some(seq) = self.rows.remove(&id) {
+            self.seqs.remove(&seq);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InFlight;
+
+    #[tokio::test]
+    async fn a_finished_row_stays_taken_until_the_loop_reaps_it() {
+        let mut work = InFlight::default();
+        assert!(work.start(7, async {}));
+        assert!(
+            !work.start(7, async {}),
+            "a row in flight is not started twice"
+        );
+        // The task has ended, but the loop has not seen it end: a read of due
+        // rows taken before it finished may still list row 7.
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        assert!(!work.start(7, async {}));
+        work.reap();
+        assert!(work.tasks.is_empty());
+        assert!(
+            work.start(7, async {}),
+            "reaped, the row can be taken again"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_task_frees_its_row() {
+        let mut work = InFlight::default();
+        assert!(work.start(9, async { panic!("boom") }));
+        while work.tasks.len() == 1 {
+            if let Some(done) = work.tasks.join_next_with_id().await {
+                work.finished(&done);
+            }
+        }
+        assert!(work.start(9, async {}));
+    }
 }
