@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
@@ -107,9 +107,17 @@ impl Link {
                     Err(RecvError::Closed) => notify_open = false,
                 },
                 ev = self.acks.recv(), if acks_open => {
-                    if matches!(ev, Err(RecvError::Closed)) {
-                        acks_open = false;
+                    // One snapshot for everything acknowledged meanwhile: a
+                    // burst of taps must not cost two store reads each.
+                    let mut closed = matches!(ev, Err(RecvError::Closed));
+                    while !closed {
+                        match self.acks.try_recv() {
+                            Ok(_) | Err(TryRecvError::Lagged(_)) => {}
+                            Err(TryRecvError::Empty) => break,
+                            Err(TryRecvError::Closed) => closed = true,
+                        }
                     }
+                    acks_open = !closed;
                 }
                 Some(PanelRequest::AcknowledgeAll) = self.requests.recv() => {
                     match self.panel.pending().await {

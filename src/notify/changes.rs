@@ -130,7 +130,8 @@ async fn one(ctx: &Arc<NotifyContext>, p: Pending) {
                 .ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
             let judge = ctx2.judge(app, &rules, title_hint.as_deref());
             let v = examine(c, &judge, &record, now_ms())?;
-            c.execute("UPDATE changes SET state = 'done' WHERE seq = ?1", [seq])?;
+            c.prepare_cached("UPDATE changes SET state = 'done' WHERE seq = ?1")?
+                .execute([seq])?;
             Ok(v)
         })
         .await;
@@ -168,10 +169,8 @@ async fn done(ctx: &NotifyContext, seq: i64, note: &str) {
     let r = ctx
         .store
         .call(move |c| {
-            c.execute(
-                "UPDATE changes SET state = 'done', last_error = ?2 WHERE seq = ?1",
-                params![seq, note],
-            )?;
+            c.prepare_cached("UPDATE changes SET state = 'done', last_error = ?2 WHERE seq = ?1")?
+                .execute(params![seq, note])?;
             Ok(())
         })
         .await;
@@ -189,9 +188,7 @@ async fn retry(ctx: &NotifyContext, p: &Pending, why: &str) {
     let r = ctx
         .store
         .call(move |c| {
-            c.execute(
-                "UPDATE changes SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3 WHERE seq = ?1",
-                params![seq, next, why],
+            c.prepare_cached("UPDATE changes SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3 WHERE seq = ?1")?.execute(params![seq, next, why],
             )?;
             Ok(())
         })

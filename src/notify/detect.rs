@@ -77,11 +77,8 @@ pub fn examine(
 ) -> Result<Verdict, StoreError> {
     let (app, rec, rev) = (i(judge.app.get()), i(record.id.get()), i(record.revision.0));
     let seen: Option<i64> = c
-        .query_row(
-            "SELECT MAX(revision) FROM field_state WHERE app = ?1 AND record = ?2",
-            params![app, rec],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT MAX(revision) FROM field_state WHERE app = ?1 AND record = ?2")?
+        .query_row(params![app, rec], |r| r.get(0))
         .optional()?
         .flatten();
     if seen.is_some_and(|s| s >= rev) {
@@ -89,19 +86,15 @@ pub fn examine(
     }
     let fields: BTreeSet<&str> = judge.rules.iter().map(|r| r.field.as_str()).collect();
     let echo: bool = c
-        .query_row(
+        .prepare_cached(
             "SELECT 1 FROM own_writes WHERE app = ?1 AND record = ?2 AND revision = ?3",
-            params![app, rec, rev],
-            |_| Ok(true),
-        )
+        )?
+        .query_row(params![app, rec, rev], |_| Ok(true))
         .optional()?
         .unwrap_or(false);
     let baseline: Option<i64> = c
-        .query_row(
-            "SELECT max_record FROM app_baseline WHERE app = ?1",
-            [app],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT max_record FROM app_baseline WHERE app = ?1")?
+        .query_row([app], |r| r.get(0))
         .optional()?;
     // Before the app's baseline, or a record that existed then but was never
     // stored: remember, do not notify.
@@ -110,16 +103,13 @@ pub fn examine(
     for field in fields {
         let now_value = record.text(field).unwrap_or_default();
         let before: Option<String> = c
-            .query_row(
+            .prepare_cached(
                 "SELECT value FROM field_state WHERE app = ?1 AND record = ?2 AND field = ?3",
-                params![app, rec, field],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![app, rec, field], |r| r.get(0))
             .optional()?;
-        c.execute(
-            "INSERT INTO field_state(app, record, field, value, revision) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(app, record, field) DO UPDATE SET value = excluded.value, revision = excluded.revision",
-            params![app, rec, field, now_value, rev],
+        c.prepare_cached("INSERT INTO field_state(app, record, field, value, revision) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(app, record, field) DO UPDATE SET value = excluded.value, revision = excluded.revision")?.execute(params![app, rec, field, now_value, rev],
         )?;
         if echo || first_sight_is_baseline || before.as_deref() == Some(now_value.as_str()) {
             continue;
@@ -197,10 +187,8 @@ fn create(
             .map_err(|e| StoreError::Invalid(format!("rule {}: card: {e}", rule.name)))?,
     };
     let bubble = serde_json::to_string(&bubble).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    c.execute(
-        "INSERT INTO notifications(id, app, record, rule, from_value, to_value, revision, title, created_ms, buzz)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
+    c.prepare_cached("INSERT INTO notifications(id, app, record, rule, from_value, to_value, revision, title, created_ms, buzz)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?.execute(params![
             id.as_str(),
             i(judge.app.get()),
             i(record.id.get()),
@@ -215,11 +203,11 @@ fn create(
     )?;
     let recipients = resolve(c, rule, record)?;
     for who in &recipients {
-        c.execute(
+        c.prepare_cached(
             "INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id.as_str(), who, bubble, alt, now_ms],
-        )?;
+        )?
+        .execute(params![id.as_str(), who, bubble, alt, now_ms])?;
     }
     if recipients.is_empty() {
         tracing::warn!(rule = %rule.name, record = %record.id, "notification has no reachable recipient (link staff with `staff invite`)");
@@ -306,10 +294,10 @@ pub fn finish_baseline(
     max_record: u64,
     now_ms: i64,
 ) -> Result<(), StoreError> {
-    c.execute(
+    c.prepare_cached(
         "INSERT OR IGNORE INTO app_baseline(app, done_ms, max_record) VALUES (?1, ?2, ?3)",
-        params![i(app.get()), now_ms, i(max_record)],
-    )?;
+    )?
+    .execute(params![i(app.get()), now_ms, i(max_record)])?;
     Ok(())
 }
 
@@ -318,11 +306,10 @@ pub fn finish_baseline(
 /// # Errors
 /// The read failed.
 pub fn baseline_done(c: &Connection, app: AppId) -> Result<bool, StoreError> {
-    Ok(c.query_row(
-        "SELECT 1 FROM app_baseline WHERE app = ?1",
-        [i(app.get())],
-        |_| Ok(()),
+    Ok(
+        c.prepare_cached("SELECT 1 FROM app_baseline WHERE app = ?1")?
+            .query_row([i(app.get())], |_| Ok(()))
+            .optional()?
+            .is_some(),
     )
-    .optional()?
-    .is_some())
 }

@@ -70,21 +70,21 @@ impl Intake {
             .ctx
             .store
             .call(move |c| {
-                let fresh = c.execute(
-                    "INSERT OR IGNORE INTO kintone_seen(id, at_ms) VALUES (?1, ?2)",
-                    params![id, now],
-                )? == 1;
+                let fresh = c
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO kintone_seen(id, at_ms) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![id, now])?
+                    == 1;
                 if fresh && kind == Kind::Delete {
-                    c.execute(
-                        "DELETE FROM field_state WHERE app = ?1 AND record = ?2",
-                        params![a, r],
-                    )?;
+                    c.prepare_cached("DELETE FROM field_state WHERE app = ?1 AND record = ?2")?
+                        .execute(params![a, r])?;
                 } else if fresh {
-                    c.execute(
+                    c.prepare_cached(
                         "INSERT INTO changes(app, record, source, payload, received_ms)
                          VALUES (?1, ?2, 'webhook', ?3, ?4)",
-                        params![a, r, text, now],
-                    )?;
+                    )?
+                    .execute(params![a, r, text, now])?;
                 }
                 Ok(fresh)
             })

@@ -210,10 +210,8 @@ fn store_requests(
                 for messages in &requests {
                     let body = serde_json::to_string(messages)
                         .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                    c.execute(
-                        "INSERT INTO outbox(retry_key, recipients, messages, message_count, created_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![
+                    c.prepare_cached("INSERT INTO outbox(retry_key, recipients, messages, message_count, created_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
                             Uuid::new_v4().to_string(),
                             to,
                             body,
@@ -226,9 +224,7 @@ fn store_requests(
                     // This part's deliveries belong to its (first) request.
                     for (_, seqs) in chunk {
                         for seq in seqs.iter().skip(first).take(part.len()) {
-                            c.execute(
-                                "UPDATE deliveries SET push_id = ?2 WHERE seq = ?1 AND push_id IS NULL",
-                                params![seq, push_id],
+                            c.prepare_cached("UPDATE deliveries SET push_id = ?2 WHERE seq = ?1 AND push_id IS NULL")?.execute(params![seq, push_id],
                             )?;
                         }
                     }
@@ -236,11 +232,11 @@ fn store_requests(
             }
         }
         for (r, _) in &members {
-            c.execute(
+            c.prepare_cached(
                 "INSERT INTO last_push(recipient, at_ms) VALUES (?1, ?2)
                  ON CONFLICT(recipient) DO UPDATE SET at_ms = excluded.at_ms",
-                params![r, now],
-            )?;
+            )?
+            .execute(params![r, now])?;
         }
     }
     Ok(created)
@@ -349,14 +345,14 @@ async fn record(
         .store
         .call(move |c| {
             let sent = state == "sent";
-            c.execute(
+            c.prepare_cached(
                 "UPDATE outbox SET state = ?2, attempts = attempts + 1, next_attempt_ms = ?3,
                     sent_ms = CASE WHEN ?4 THEN ?5 END,
                     request_id = CASE WHEN ?4 THEN ?6 END,
                     last_error = CASE WHEN ?4 THEN last_error ELSE ?6 END
                  WHERE id = ?1",
-                params![id, state, next, sent, now, note],
-            )?;
+            )?
+            .execute(params![id, state, next, sent, now, note])?;
             Ok(())
         })
         .await;
@@ -369,16 +365,12 @@ async fn refresh_gauges(ctx: &NotifyContext) {
     let r = ctx
         .store
         .call(|c| {
-            let pending: i64 = c.query_row(
-                "SELECT COUNT(*) FROM outbox WHERE state = 'pending'",
-                [],
-                |r| r.get(0),
-            )?;
-            let acks: i64 = c.query_row(
-                "SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL",
-                [],
-                |r| r.get(0),
-            )?;
+            let pending: i64 = c
+                .prepare_cached("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?
+                .query_row([], |r| r.get(0))?;
+            let acks: i64 = c
+                .prepare_cached("SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL")?
+                .query_row([], |r| r.get(0))?;
             Ok((pending, acks))
         })
         .await;

@@ -182,11 +182,11 @@ async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Re
                 tracing::info!(app = %app, "baseline set: existing records will not notify");
             }
             if let Some(m) = max_updated {
-                c.execute(
+                c.prepare_cached(
                     "INSERT INTO watermarks(app, updated) VALUES (?1, ?2)
                      ON CONFLICT(app) DO UPDATE SET updated = excluded.updated",
-                    params![i64::try_from(app.get()).unwrap_or(i64::MAX), m],
-                )?;
+                )?
+                .execute(params![i64::try_from(app.get()).unwrap_or(i64::MAX), m])?;
             }
             Ok(())
         })
@@ -217,12 +217,11 @@ async fn judge_page(
 async fn watermark(ctx: &NotifyContext, app: AppId) -> Result<Option<String>, StoreError> {
     ctx.store
         .call(move |c| {
-            Ok(c.query_row(
-                "SELECT updated FROM watermarks WHERE app = ?1",
-                [i64::try_from(app.get()).unwrap_or(i64::MAX)],
-                |r| r.get(0),
+            Ok(
+                c.prepare_cached("SELECT updated FROM watermarks WHERE app = ?1")?
+                    .query_row([i64::try_from(app.get()).unwrap_or(i64::MAX)], |r| r.get(0))
+                    .optional()?,
             )
-            .optional()?)
         })
         .await
 }

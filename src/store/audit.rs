@@ -27,23 +27,23 @@ pub struct AckRecord {
 }
 
 pub(super) fn insert(c: &Connection, a: &AckRecord) -> Result<(), StoreError> {
-    c.execute(
+    c.prepare_cached(
         "INSERT OR REPLACE INTO acks(at_ms, event_id, line_user_id, actor, app, record,
             notification, method, outcome, reply)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            a.at_ms,
-            a.event_id,
-            a.line_user_id,
-            a.actor,
-            a.app,
-            a.record,
-            a.notification,
-            a.method,
-            a.outcome,
-            a.reply
-        ],
-    )?;
+    )?
+    .execute(params![
+        a.at_ms,
+        a.event_id,
+        a.line_user_id,
+        a.actor,
+        a.app,
+        a.record,
+        a.notification,
+        a.method,
+        a.outcome,
+        a.reply
+    ])?;
     Ok(())
 }
 
@@ -104,11 +104,11 @@ impl Store {
 pub(super) fn record(c: &Connection, a: &AckRecord) -> Result<(), StoreError> {
     insert(c, a)?;
     if a.outcome == "written" || a.outcome == "already-written" {
-        c.execute(
+        c.prepare_cached(
             "UPDATE notifications SET acked_ms = ?2, acked_by = ?3
              WHERE id = ?1 AND acked_ms IS NULL",
-            params![a.notification, a.at_ms, a.actor],
-        )?;
+        )?
+        .execute(params![a.notification, a.at_ms, a.actor])?;
     }
     Ok(())
 }

@@ -138,12 +138,11 @@ impl Store {
     pub async fn inbox_get(&self, event_id: &str) -> Result<Option<InboxRow>, StoreError> {
         let id = event_id.to_owned();
         self.read(move |c| {
-            Ok(c.query_row(
-                &format!("SELECT {COLUMNS} FROM inbox WHERE event_id = ?1"),
-                [id],
-                row,
+            Ok(
+                c.prepare_cached(&format!("SELECT {COLUMNS} FROM inbox WHERE event_id = ?1"))?
+                    .query_row([id], row)
+                    .optional()?,
             )
-            .optional()?)
         })
         .await
     }
@@ -160,12 +159,12 @@ impl Store {
         writeback_ref: Option<String>,
     ) -> Result<(), StoreError> {
         self.call(move |c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE inbox SET stage = ?2, writeback_ref = COALESCE(?3, writeback_ref),
                     attempts = attempts + (?2 = 'writing')
                  WHERE seq = ?1",
-                params![seq, stage.as_str(), writeback_ref],
-            )?;
+            )?
+            .execute(params![seq, stage.as_str(), writeback_ref])?;
             Ok(())
         })
         .await
@@ -178,7 +177,8 @@ impl Store {
     /// The write failed: do not call Reply.
     pub async fn inbox_mark_reply_attempted(&self, seq: i64) -> Result<(), StoreError> {
         self.call(move |c| {
-            c.execute("UPDATE inbox SET reply_attempted = 1 WHERE seq = ?1", [seq])?;
+            c.prepare_cached("UPDATE inbox SET reply_attempted = 1 WHERE seq = ?1")?
+                .execute([seq])?;
             Ok(())
         })
         .await
@@ -195,10 +195,10 @@ impl Store {
         error: String,
     ) -> Result<(), StoreError> {
         self.call(move |c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE inbox SET next_attempt_ms = ?2, last_error = ?3 WHERE seq = ?1",
-                params![seq, next_attempt_ms, error],
-            )?;
+            )?
+            .execute(params![seq, next_attempt_ms, error])?;
             Ok(())
         })
         .await
@@ -222,11 +222,11 @@ impl Store {
                 Finish::Done => "done",
                 Finish::Failed => "failed",
             };
-            c.execute(
+            c.prepare_cached(
                 "UPDATE inbox SET state = ?2, last_error = COALESCE(?3, last_error),
                     finished_ms = ?4 WHERE seq = ?1",
-                params![seq, state, error, now_ms],
-            )?;
+            )?
+            .execute(params![seq, state, error, now_ms])?;
             if let Some(a) = audit {
                 super::audit::record(c, &a)?;
             }
@@ -241,11 +241,10 @@ impl Store {
     /// The read failed.
     pub async fn inbox_pending_count(&self) -> Result<i64, StoreError> {
         self.read(|c| {
-            Ok(c.query_row(
-                "SELECT COUNT(*) FROM inbox WHERE state = 'pending'",
-                [],
-                |r| r.get(0),
-            )?)
+            Ok(
+                c.prepare_cached("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")?
+                    .query_row([], |r| r.get(0))?,
+            )
         })
         .await
     }

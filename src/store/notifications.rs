@@ -43,11 +43,10 @@ impl Store {
         id: String,
     ) -> Result<Option<NotificationState>, StoreError> {
         self.read(move |c| {
-            Ok(c.query_row(
-                &format!("SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?1"),
-                [id],
-                notification_row,
-            )
+            Ok(c.prepare_cached(&format!(
+                "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?1"
+            ))?
+            .query_row([id], notification_row)
             .optional()?)
         })
         .await
@@ -65,9 +64,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         self.call(move |c| {
-            c.execute(
-                "INSERT OR IGNORE INTO own_writes(app, record, revision, at_ms) VALUES (?1, ?2, ?3, ?4)",
-                params![app, record, revision, now_ms],
+            c.prepare_cached("INSERT OR IGNORE INTO own_writes(app, record, revision, at_ms) VALUES (?1, ?2, ?3, ?4)")?.execute(params![app, record, revision, now_ms],
             )?;
             Ok(())
         })
@@ -80,11 +77,10 @@ impl Store {
     /// The read failed.
     pub async fn pending_acks(&self) -> Result<i64, StoreError> {
         self.read(|c| {
-            Ok(c.query_row(
-                "SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL",
-                [],
-                |r| r.get(0),
-            )?)
+            Ok(
+                c.prepare_cached("SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL")?
+                    .query_row([], |r| r.get(0))?,
+            )
         })
         .await
     }
@@ -115,14 +111,13 @@ impl Store {
     /// The read failed.
     pub async fn open_dead_letters(&self) -> Result<i64, StoreError> {
         self.read(|c| {
-            Ok(c.query_row(
+            Ok(c.prepare_cached(
                 "SELECT COUNT(DISTINCT o.id) FROM outbox o
                  JOIN deliveries d ON d.push_id = o.id
                  JOIN notifications n ON n.id = d.notification
                  WHERE o.state = 'dead' AND n.acked_ms IS NULL",
-                [],
-                |r| r.get(0),
-            )?)
+            )?
+            .query_row([], |r| r.get(0))?)
         })
         .await
     }

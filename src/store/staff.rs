@@ -90,11 +90,11 @@ impl Store {
         let c2 = code.clone();
         let name = display_name.clone();
         self.call(move |c| {
-            c.execute(
+            c.prepare_cached(
                 "INSERT INTO invites(code, display_name, kintone_user, created_ms, expires_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![c2, name, kintone_user, now_ms, expires_ms],
-            )?;
+            )?
+            .execute(params![c2, name, kintone_user, now_ms, expires_ms])?;
             Ok(())
         })
         .await?;
@@ -116,19 +116,15 @@ impl Store {
         now_ms: i64,
     ) -> Result<Redeem, StoreError> {
         self.call(move |c| {
-            let recent: i64 = c.query_row(
-                "SELECT COUNT(*) FROM invite_failures WHERE line_user_id = ?1 AND at_ms > ?2",
-                params![line_user_id, now_ms - FAILURE_WINDOW_MS],
+            let recent: i64 = c.prepare_cached("SELECT COUNT(*) FROM invite_failures WHERE line_user_id = ?1 AND at_ms > ?2")?.query_row(params![line_user_id, now_ms - FAILURE_WINDOW_MS],
                 |r| r.get(0),
             )?;
             if recent >= MAX_FAILURES {
                 return Ok(Redeem::RateLimited);
             }
             let invite: Option<(String, Option<String>, i64, Option<String>)> = c
-                .query_row(
-                    "SELECT display_name, kintone_user, expires_ms, used_by FROM invites
-                     WHERE code = ?1",
-                    [&code],
+                .prepare_cached("SELECT display_name, kintone_user, expires_ms, used_by FROM invites
+                     WHERE code = ?1")?.query_row([&code],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
@@ -137,24 +133,18 @@ impl Store {
                 Some((_, _, _, Some(_))) => Redeem::AlreadyUsed,
                 Some((_, _, exp, _)) if exp <= now_ms => Redeem::Expired,
                 Some((name, kuser, _, None)) => {
-                    c.execute(
-                        "UPDATE invites SET used_by = ?2, used_ms = ?3 WHERE code = ?1",
-                        params![code, line_user_id, now_ms],
+                    c.prepare_cached("UPDATE invites SET used_by = ?2, used_ms = ?3 WHERE code = ?1")?.execute(params![code, line_user_id, now_ms],
                     )?;
                     if let Some(k) = &kuser {
                         // One LINE account per kintone user: a re-link moves it.
-                        c.execute(
-                            "UPDATE staff SET kintone_user = NULL
-                             WHERE kintone_user = ?1 AND line_user_id != ?2",
-                            params![k, line_user_id],
+                        c.prepare_cached("UPDATE staff SET kintone_user = NULL
+                             WHERE kintone_user = ?1 AND line_user_id != ?2")?.execute(params![k, line_user_id],
                         )?;
                     }
-                    c.execute(
-                        "INSERT INTO staff(line_user_id, display_name, kintone_user, linked_ms)
+                    c.prepare_cached("INSERT INTO staff(line_user_id, display_name, kintone_user, linked_ms)
                          VALUES (?1, ?2, ?3, ?4)
                          ON CONFLICT(line_user_id) DO UPDATE SET display_name = excluded.display_name,
-                            kintone_user = excluded.kintone_user, linked_ms = excluded.linked_ms",
-                        params![line_user_id, name, kuser, now_ms],
+                            kintone_user = excluded.kintone_user, linked_ms = excluded.linked_ms")?.execute(params![line_user_id, name, kuser, now_ms],
                     )?;
                     return Ok(Redeem::Linked(StaffMember {
                         line_user_id,
@@ -164,9 +154,7 @@ impl Store {
                     }));
                 }
             };
-            c.execute(
-                "INSERT INTO invite_failures(line_user_id, at_ms) VALUES (?1, ?2)",
-                params![line_user_id, now_ms],
+            c.prepare_cached("INSERT INTO invite_failures(line_user_id, at_ms) VALUES (?1, ?2)")?.execute(params![line_user_id, now_ms],
             )?;
             Ok(outcome)
         })
@@ -203,9 +191,7 @@ impl Store {
     /// The write failed.
     pub async fn staff_remove(&self, who: String) -> Result<usize, StoreError> {
         self.call(move |c| {
-            Ok(c.execute(
-                "DELETE FROM staff WHERE line_user_id = ?1 OR display_name = ?1 OR kintone_user = ?1",
-                [who],
+            Ok(c.prepare_cached("DELETE FROM staff WHERE line_user_id = ?1 OR display_name = ?1 OR kintone_user = ?1")?.execute([who],
             )?)
         })
         .await
@@ -223,20 +209,20 @@ impl Store {
     ) -> Result<Option<(String, Option<String>)>, StoreError> {
         self.read(move |c| {
             let staff: Option<(String, Option<String>)> = c
-                .query_row(
+                .prepare_cached(
                     "SELECT display_name, kintone_user FROM staff WHERE line_user_id = ?1",
-                    [&line_user_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
+                )?
+                .query_row([&line_user_id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             if staff.is_some() {
                 return Ok(staff);
             }
-            Ok(c.query_row(
+            Ok(c.prepare_cached(
                 "SELECT display_name FROM profiles WHERE line_user_id = ?1 AND fetched_ms > ?2",
-                params![line_user_id, fresh_after_ms],
-                |r| Ok((r.get(0)?, None)),
-            )
+            )?
+            .query_row(params![line_user_id, fresh_after_ms], |r| {
+                Ok((r.get(0)?, None))
+            })
             .optional()?)
         })
         .await
@@ -253,12 +239,12 @@ impl Store {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         self.call(move |c| {
-            c.execute(
+            c.prepare_cached(
                 "INSERT INTO profiles(line_user_id, display_name, fetched_ms) VALUES (?1, ?2, ?3)
                  ON CONFLICT(line_user_id) DO UPDATE SET display_name = excluded.display_name,
                     fetched_ms = excluded.fetched_ms",
-                params![line_user_id, display_name, now_ms],
-            )?;
+            )?
+            .execute(params![line_user_id, display_name, now_ms])?;
             Ok(())
         })
         .await
@@ -275,12 +261,12 @@ impl Store {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         self.call(move |c| {
-            c.execute(
+            c.prepare_cached(
                 "INSERT INTO groups(group_id, name, joined_ms) VALUES (?1, ?2, ?3)
                  ON CONFLICT(group_id) DO UPDATE SET name = COALESCE(excluded.name, name),
                     joined_ms = excluded.joined_ms, left_ms = NULL",
-                params![group_id, name, now_ms],
-            )?;
+            )?
+            .execute(params![group_id, name, now_ms])?;
             Ok(())
         })
         .await
@@ -292,10 +278,8 @@ impl Store {
     /// The write failed.
     pub async fn group_left(&self, group_id: String, now_ms: i64) -> Result<(), StoreError> {
         self.call(move |c| {
-            c.execute(
-                "UPDATE groups SET left_ms = ?2 WHERE group_id = ?1",
-                params![group_id, now_ms],
-            )?;
+            c.prepare_cached("UPDATE groups SET left_ms = ?2 WHERE group_id = ?1")?
+                .execute(params![group_id, now_ms])?;
             Ok(())
         })
         .await
