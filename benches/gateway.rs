@@ -60,7 +60,11 @@ impl Daemon {
             .expect("a free port");
         site.listen = Some(addr);
         let config = site.write(dir).expect("site");
-        let child = Command::new(env!("CARGO_BIN_EXE_kintone-line-gateway"))
+        // KLG_BENCH_BIN: another build of the daemon, for A/B comparisons on
+        // this noisy machine (run both in turns, compare the spread).
+        let bin = std::env::var_os("KLG_BENCH_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_kintone-line-gateway").into());
+        let child = Command::new(bin)
             .args(["run", "--config"])
             .arg(&config)
             .env_remove("NOTIFY_SOCKET")

@@ -70,16 +70,7 @@ pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: Cancellation
         let room = CONCURRENCY.saturating_sub(work.tasks.len());
         let mut started = 0;
         if room > 0 {
-            match ctx
-                .store
-                // The oldest due rows include the ones in flight: ask for
-                // enough to find `room` new ones behind them.
-                .inbox_due(
-                    now_ms(),
-                    i64::try_from(work.tasks.len() + room).unwrap_or(64),
-                )
-                .await
-            {
+            match ctx.store.inbox_due(now_ms(), room, work.seqs.clone()).await {
                 Ok(rows) => {
                     for row in rows {
                         if started == room {

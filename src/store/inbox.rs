@@ -4,6 +4,8 @@
 //! An event's progress is kept here step by step (`stage`, `reply_attempted`),
 //! so a crash at any point resumes without doing a step twice.
 
+use std::collections::HashSet;
+
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::audit::AckRecord;
@@ -115,18 +117,42 @@ impl Store {
         .await
     }
 
-    /// Pending events whose next attempt is due, oldest event first.
+    /// Up to `limit` pending events whose next attempt is due, oldest event
+    /// first, leaving out the rows in `skip` (the ones being handled now).
+    ///
+    /// The walk reads only row numbers until it has found `limit` rows to
+    /// return, so the worker can ask again every time one of its hundreds of
+    /// events finishes without decoding the ones still in flight.
     ///
     /// # Errors
     /// The read failed.
-    pub async fn inbox_due(&self, now_ms: i64, limit: i64) -> Result<Vec<InboxRow>, StoreError> {
+    pub async fn inbox_due(
+        &self,
+        now_ms: i64,
+        limit: usize,
+        skip: HashSet<i64>,
+    ) -> Result<Vec<InboxRow>, StoreError> {
         self.read(move |c| {
-            let mut st = c.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM inbox WHERE state = 'pending' AND next_attempt_ms <= ?1
-                 ORDER BY event_ts_ms, seq LIMIT ?2"
-            ))?;
-            let rows = st.query_map(params![now_ms, limit], row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            let mut walk = c.prepare_cached(
+                "SELECT seq FROM inbox WHERE state = 'pending' AND next_attempt_ms <= ?1
+                 ORDER BY event_ts_ms, seq",
+            )?;
+            let mut seqs = walk.query([now_ms])?;
+            let mut picked = Vec::new();
+            while picked.len() < limit {
+                let Some(r) = seqs.next()? else { break };
+                let seq: i64 = r.get(0)?;
+                if !skip.contains(&seq) {
+                    picked.push(seq);
+                }
+            }
+            let mut one =
+                c.prepare_cached(&format!("SELECT {COLUMNS} FROM inbox WHERE seq = ?1"))?;
+            let mut rows = Vec::with_capacity(picked.len());
+            for seq in picked {
+                rows.push(one.query_row([seq], row)?);
+            }
+            Ok(rows)
         })
         .await
     }
@@ -287,8 +313,17 @@ mod tests {
             }
         );
 
-        let due = store.inbox_due(1_000, 10).await.unwrap();
+        let due = store.inbox_due(1_000, 10, HashSet::new()).await.unwrap();
         assert_eq!(due.len(), 2);
+        // Rows being handled are left out, and the limit counts the rest.
+        let skip = HashSet::from([due[0].seq]);
+        let rest = store.inbox_due(1_000, 1, skip).await.unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].event_id, due[1].event_id);
+        assert_eq!(
+            store.inbox_due(1_000, 1, HashSet::new()).await.unwrap()[0].event_id,
+            due[0].event_id
+        );
         let a = &due[0];
         store
             .inbox_set_stage(a.seq, Stage::Writing, None)
@@ -309,12 +344,26 @@ mod tests {
             .inbox_retry_at(a.seq, 5_000, "later".into())
             .await
             .unwrap();
-        assert_eq!(store.inbox_due(1_000, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .inbox_due(1_000, 10, HashSet::new())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         store
             .inbox_finish(a.seq, Finish::Done, None, None, 6_000)
             .await
             .unwrap();
-        assert_eq!(store.inbox_due(10_000, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .inbox_due(10_000, 10, HashSet::new())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(store.inbox_pending_count().await.unwrap(), 1);
     }
 }

@@ -194,11 +194,10 @@ impl Store {
     {
         let (tx, rx) = oneshot::channel::<Result<R, StoreError>>();
         let job: ReadJob = Box::new(move |conn| {
-            let result = conn
-                .execute_batch("BEGIN DEFERRED")
+            let result = exec_cached(conn, "BEGIN DEFERRED")
                 .map_err(StoreError::from)
-                .and_then(|()| f(conn));
-            let _ = conn.execute_batch("COMMIT");
+                .and_then(|_| f(conn));
+            let _ = exec_cached(conn, "COMMIT");
             let _ = tx.send(result);
         });
         self.reads.send(job).map_err(|_| StoreError::Closed)?;
@@ -244,7 +243,9 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
             }
         }
         let completions = run_batch(&conn, batch);
-        let outcome = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        let outcome = exec_cached(&conn, "COMMIT")
+            .map(|_| ())
+            .map_err(|e| e.to_string());
         if outcome.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
             health.failing.store(1, Ordering::Relaxed);
@@ -260,7 +261,7 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
 }
 
 fn run_batch(conn: &Connection, batch: Vec<Job>) -> Vec<Completion> {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = exec_cached(conn, "BEGIN IMMEDIATE") {
         let msg = e.to_string();
         return batch
             .into_iter()

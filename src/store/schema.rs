@@ -236,7 +236,7 @@ mod tests {
         for (sql, index) in [
             (
                 "SELECT seq FROM inbox WHERE state = 'pending' AND next_attempt_ms <= 1
-                 ORDER BY event_ts_ms, seq LIMIT 10",
+                 ORDER BY event_ts_ms, seq",
                 "inbox_pending_order",
             ),
             (
