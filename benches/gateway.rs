@@ -91,15 +91,7 @@ impl Daemon {
 
     /// User + system CPU time so far.
     fn cpu(&self) -> Duration {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
-        // Fields after the command name (which is in parentheses).
-        let rest = stat.rsplit(')').next().unwrap_or("");
-        let f: Vec<u64> = rest
-            .split_whitespace()
-            .map(|x| x.parse().unwrap_or(0))
-            .collect();
-        let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
-        Duration::from_secs_f64(ticks as f64 / clock_ticks())
+        process_cpu(&self.pid.to_string())
     }
 
     /// Peak resident set size in KiB.
@@ -120,6 +112,23 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// User + system CPU time so far of process `pid` (`self` for this one).
+fn process_cpu(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses).
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_secs_f64(ticks as f64 / clock_ticks())
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn clock_ticks() -> f64 {
@@ -189,6 +198,7 @@ async fn ack_loop() {
     let batch = bodies(&line, n, 1_000_000);
     let replies0 = line.reply_count();
     let cpu0 = daemon.cpu();
+    let bench_cpu0 = process_cpu("self");
     let t0 = Instant::now();
     let lat = send_all(&http, &url, batch, 32).await;
     let ingested = t0.elapsed();
@@ -198,6 +208,7 @@ async fn ack_loop() {
     .await;
     let end_to_end = t0.elapsed();
     let cpu = daemon.cpu() - cpu0;
+    let bench_cpu = process_cpu("self") - bench_cpu0;
     let replied = line.reply_count() - replies0;
     let mut sorted = lat;
     sorted.sort();
@@ -216,6 +227,15 @@ async fn ack_loop() {
     println!(
         "    gateway CPU: {:.0} µs per event (user+system)",
         cpu.as_secs_f64() * 1e6 / n as f64
+    );
+    // The machine's whole budget at a rate r is cores / r per event; the
+    // sender and both simulators take their share of it out of this process.
+    println!(
+        "    load generator + LINE and kintone simulators (this process) CPU: {:.0} µs per event; \
+         {} cores give {:.0} µs per event in all at 10,000/s",
+        bench_cpu.as_secs_f64() * 1e6 / n as f64,
+        cores(),
+        cores() as f64 * 1e6 / 10_000.0
     );
     let comments = kintone.comment_texts().len();
     let taps = WARM_UP + n; // one record comment each
