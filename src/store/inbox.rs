@@ -344,25 +344,25 @@ mod tests {
             .inbox_retry_at(a.seq, 5_000, "later".into())
             .await
             .unwrap();
-        assert_eq!(
-            store
-                .inbox_due(1_000, 10, HashSet::new())
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
+        let due_at = |now| {
+            let store = store.clone();
+            async move {
+                store
+                    .inbox_due(now, 10, HashSet::new())
+                    .await
+                    .unwrap()
+                    .len()
+            }
+        };
+        assert_eq!(due_at(1_000).await, 1, "waiting for its retry time");
         store
             .inbox_finish(a.seq, Finish::Done, None, None, 6_000)
             .await
             .unwrap();
         assert_eq!(
-            store
-                .inbox_due(10_000, 10, HashSet::new())
-                .await
-                .unwrap()
-                .len(),
-            1
+            due_at(10_000).await,
+            1,
+            "finished: only the other row is left"
         );
         assert_eq!(store.inbox_pending_count().await.unwrap(), 1);
     }
