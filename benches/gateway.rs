@@ -34,7 +34,7 @@ fn main() {
         .expect("runtime");
     println!(
         "kintone-line-gateway benchmark — {} core(s); gateway = the release binary in its own process",
-        std::thread::available_parallelism().map_or(1, usize::from)
+        cores()
     );
     if run("ack") {
         rt.block_on(ack_loop());

@@ -354,7 +354,11 @@ mod tests {
                     .len()
             }
         };
-        assert_eq!(due_at(1_000).await, 1, "waiting for its retry time");
+        assert_eq!(
+            due_at(1_000).await,
+            1,
+            "`a` waits for its retry time; only the other row is due"
+        );
         store
             .inbox_finish(a.seq, Finish::Done, None, None, 6_000)
             .await
