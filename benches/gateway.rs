@@ -94,6 +94,26 @@ impl Daemon {
         process_cpu(&self.pid.to_string())
     }
 
+    /// Context switches so far, by thread name: each is a thread that slept
+    /// (or was preempted) and ran again — the price of a hand-off.
+    fn switches(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut by_name = std::collections::BTreeMap::new();
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", self.pid)) else {
+            return by_name;
+        };
+        for t in tasks.flatten() {
+            let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+            let status = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
+            let n: u64 = status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .sum();
+            *by_name.entry(name.trim().to_owned()).or_default() += n;
+        }
+        by_name
+    }
+
     /// Peak resident set size in KiB.
     fn peak_rss_kib(&self) -> u64 {
         let status =
@@ -198,6 +218,7 @@ async fn ack_loop() {
     let batch = bodies(&line, n, 1_000_000);
     let replies0 = line.reply_count();
     let cpu0 = daemon.cpu();
+    let switches0 = daemon.switches();
     let bench_cpu0 = process_cpu("self");
     let t0 = Instant::now();
     let lat = send_all(&http, &url, batch, 32).await;
@@ -208,6 +229,7 @@ async fn ack_loop() {
     .await;
     let end_to_end = t0.elapsed();
     let cpu = daemon.cpu() - cpu0;
+    let switches1 = daemon.switches();
     let bench_cpu = process_cpu("self") - bench_cpu0;
     let replied = line.reply_count() - replies0;
     let mut sorted = lat;
@@ -224,9 +246,24 @@ async fn ack_loop() {
         replied as f64 / end_to_end.as_secs_f64(),
         if done { "" } else { ", TIMED OUT" }
     );
+    let per_event = |k: &str| {
+        let before = switches0.get(k).copied().unwrap_or(0);
+        switches1
+            .get(k)
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(before) as f64
+            / n as f64
+    };
+    let total: f64 = switches1.keys().map(|k| per_event(k)).sum();
+    let threads: Vec<String> = switches1
+        .keys()
+        .map(|k| format!("{k} {:.1}", per_event(k)))
+        .collect();
     println!(
-        "    gateway CPU: {:.0} µs per event (user+system)",
-        cpu.as_secs_f64() * 1e6 / n as f64
+        "    gateway CPU: {:.0} µs per event (user+system); {total:.1} context switches per event ({})",
+        cpu.as_secs_f64() * 1e6 / n as f64,
+        threads.join(", ")
     );
     // The machine's whole budget at a rate r is cores / r per event; the
     // sender and both simulators take their share of it out of this process.

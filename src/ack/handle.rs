@@ -11,23 +11,105 @@ use super::{onboarding, AckContext, AckEvent};
 use crate::config::AppConfig;
 use crate::domain::LineUserId;
 use crate::kintone::client::{AppAuth, BasicAuth};
-use crate::line::events::{parse_event, EventKind, InboundEvent};
+use crate::line::events::{parse_event, EventKind, InboundEvent, Malformed};
 use crate::line::reply::ReplyToken;
 use crate::retry::default_backoff;
 use crate::store::audit::AckRecord;
 use crate::store::inbox::{Finish, InboxRow};
+use crate::store::notifications::NotificationState;
 use crate::store::now_ms;
 
 /// Replies go out early ("Received — recording…") when the write-back is
 /// still running this long before the deadline.
 const EARLY_REPLY_MARGIN: Duration = Duration::from_secs(5);
 
-pub(super) async fn process(ctx: &AckContext, row: InboxRow) {
-    let ev = match parse_event(&row.json, row.received_ms) {
+/// A due event, parsed, with what its handling reads from the store.
+pub(super) struct Prepared {
+    row: InboxRow,
+    event: Result<InboundEvent, Malformed>,
+    /// `None` when the batch read failed: the event reads for itself.
+    known: Option<Known>,
+}
+
+impl Prepared {
+    pub(super) fn seq(&self) -> i64 {
+        self.row.seq
+    }
+}
+
+/// A postback's tapping person and the notification it answers, as the
+/// store had them when the batch was read.
+#[derive(Default)]
+struct Known {
+    /// `None`: not in the directory and no fresh profile — ask LINE.
+    name: Option<(String, Option<String>)>,
+    notification: Option<NotificationState>,
+}
+
+/// The user and notification a postback event names, if it is one of ours.
+fn postback_keys(ev: &InboundEvent) -> Option<(Option<&LineUserId>, Option<String>)> {
+    match &ev.kind {
+        EventKind::Postback { data, .. } => Some((
+            ev.source.user(),
+            AckData::parse(data)
+                .ok()
+                .map(|a| a.notification.to_string()),
+        )),
+        _ => None,
+    }
+}
+
+/// Parses a batch of due events and reads what their handling needs in one
+/// round trip to the store, rather than two per event.
+pub(super) async fn prepare(ctx: &AckContext, rows: Vec<InboxRow>) -> Vec<Prepared> {
+    let events: Vec<_> = rows
+        .iter()
+        .map(|r| parse_event(&r.json, r.received_ms))
+        .collect();
+    let (mut users, mut notifications) = (Vec::new(), Vec::new());
+    for (user, notification) in events.iter().flatten().filter_map(postback_keys) {
+        users.extend(user.map(|u| u.as_str().to_owned()));
+        notifications.extend(notification);
+    }
+    let found = if users.is_empty() && notifications.is_empty() {
+        None
+    } else {
+        let fresh_after = now_ms() - onboarding::PROFILE_TTL_MS;
+        match ctx
+            .store
+            .ack_lookups(users, fresh_after, notifications)
+            .await
+        {
+            Ok(found) => Some(found),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read names and notifications for a batch; each event reads its own");
+                None
+            }
+        }
+    };
+    rows.into_iter()
+        .zip(events)
+        .map(|(row, event)| {
+            let known = match (&found, event.as_ref().ok().and_then(postback_keys)) {
+                (Some(found), Some((user, notification))) => Some(Known {
+                    name: user.and_then(|u| found.names.get(u.as_str()).cloned()),
+                    notification: notification.and_then(|n| found.notifications.get(&n).cloned()),
+                }),
+                _ => None,
+            };
+            Prepared { row, event, known }
+        })
+        .collect()
+}
+
+pub(super) async fn process(ctx: &AckContext, prepared: Prepared) {
+    let Prepared { row, event, known } = prepared;
+    let row = &row;
+    let ev = match event {
         Ok(ev) => ev,
         Err(e) => {
             tracing::warn!(event = %row.event_id, error = %e, "stored event does not parse; dropped");
-            finish(ctx, &row, Finish::Failed, Some(e.to_string()), None).await;
+            finish(ctx, row, Finish::Failed, Some(e.to_string()), None).await;
             return;
         }
     };
@@ -41,27 +123,27 @@ pub(super) async fn process(ctx: &AckContext, row: InboxRow) {
     let fresh = |t: Option<ReplyToken>| t.filter(|_| !row.reply_attempted);
     match kind {
         EventKind::Postback { data, reply } => {
-            postback(ctx, &row, source.user(), &data, fresh(reply)).await;
+            postback(ctx, row, source.user(), &data, fresh(reply), known).await;
         }
-        _ if standby => finish(ctx, &row, Finish::Done, None, None).await,
+        _ if standby => finish(ctx, row, Finish::Done, None, None).await,
         EventKind::Message { text, reply } => {
-            onboarding::message(ctx, &row, source.user(), text.as_deref(), fresh(reply)).await;
-            finish(ctx, &row, Finish::Done, None, None).await;
+            onboarding::message(ctx, row, source.user(), text.as_deref(), fresh(reply)).await;
+            finish(ctx, row, Finish::Done, None, None).await;
         }
         EventKind::Follow { reply } => {
-            onboarding::follow(ctx, &row, source.user(), fresh(reply)).await;
-            finish(ctx, &row, Finish::Done, None, None).await;
+            onboarding::follow(ctx, row, source.user(), fresh(reply)).await;
+            finish(ctx, row, Finish::Done, None, None).await;
         }
         EventKind::Join { reply } => {
-            onboarding::join(ctx, &row, &source, fresh(reply)).await;
-            finish(ctx, &row, Finish::Done, None, None).await;
+            onboarding::join(ctx, row, &source, fresh(reply)).await;
+            finish(ctx, row, Finish::Done, None, None).await;
         }
         EventKind::Leave => {
             onboarding::leave(ctx, &source).await;
-            finish(ctx, &row, Finish::Done, None, None).await;
+            finish(ctx, row, Finish::Done, None, None).await;
         }
         EventKind::Unfollow | EventKind::Other(_) => {
-            finish(ctx, &row, Finish::Done, None, None).await
+            finish(ctx, row, Finish::Done, None, None).await
         }
     }
 }
@@ -100,6 +182,7 @@ async fn postback(
     user: Option<&LineUserId>,
     data: &str,
     token: Option<ReplyToken>,
+    known: Option<Known>,
 ) {
     let ack = match AckData::parse(data) {
         Ok(a) => a,
@@ -138,13 +221,29 @@ async fn postback(
         )
         .await;
     };
-    let (name, kintone_user) = onboarding::who(ctx, user).await;
-    let notification = ctx
-        .store
-        .notification_get(ack.notification.to_string())
-        .await
-        .ok()
-        .flatten();
+    let (name, kintone_user, notification) = match known {
+        Some(Known {
+            name: Some((name, kintone_user)),
+            notification,
+        }) => (name, kintone_user, notification),
+        Some(Known {
+            name: None,
+            notification,
+        }) => {
+            let (name, kintone_user) = onboarding::who(ctx, user).await;
+            (name, kintone_user, notification)
+        }
+        None => {
+            let (name, kintone_user) = onboarding::who(ctx, user).await;
+            let notification = ctx
+                .store
+                .notification_get(ack.notification.to_string())
+                .await
+                .ok()
+                .flatten();
+            (name, kintone_user, notification)
+        }
+    };
     if let Some(n) = notification.as_ref().filter(|n| n.acked_ms.is_some()) {
         let by = n.acked_by.clone().unwrap_or_default();
         let text = format!("#{} was already acknowledged by {by}.", ack.record);

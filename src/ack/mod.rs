@@ -39,6 +39,12 @@ pub fn app_auth(app: &crate::config::AppConfig) -> crate::kintone::client::AppAu
 const CONCURRENCY: usize = 256;
 /// Even with no wake-up, look for due retries this often.
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// The shortest time between two reads of the inbox. Each read is a round
+/// trip to the store's reader thread (two thread wake-ups), and at thousands
+/// of events a second one read per webhook request was a quarter of the
+/// gateway's context switches; an acknowledgement waits at most this long
+/// for its read.
+const READ_GAP: Duration = Duration::from_millis(2);
 
 /// Something the acknowledgement loop reports to the rest of the gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,38 +68,50 @@ pub struct AckContext {
 
 /// Runs until `shutdown`; in-flight events finish (their progress is stored
 /// either way).
+///
+/// The inbox is read when there is a reason to: on start (events a restart
+/// left pending), when the webhook stored new events, when a slot frees while
+/// due events are waiting, and every [`IDLE_POLL`] for scheduled retries.
+/// Reads are at least [`READ_GAP`] apart, so under load one read takes in
+/// every event stored meanwhile instead of one read per webhook request.
 pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: CancellationToken) {
     let mut work = InFlight::default();
+    let mut due = true;
+    let mut backlog = false;
     loop {
         crate::service::Heartbeats::tick(&ctx.beats.ack);
         work.reap();
         let room = CONCURRENCY.saturating_sub(work.tasks.len());
-        let mut started = 0;
-        if room > 0 {
+        if due && room > 0 {
+            due = false;
             match ctx.store.inbox_due(now_ms(), room, work.seqs.clone()).await {
                 Ok(rows) => {
-                    for row in rows {
-                        if started == room {
-                            break;
-                        }
-                        let seq = row.seq;
+                    // A full read may have left due events behind.
+                    backlog = rows.len() >= room;
+                    for event in handle::prepare(&ctx, rows).await {
+                        let seq = event.seq();
                         let ctx = ctx.clone();
-                        if work.start(seq, async move { handle::process(&ctx, row).await }) {
-                            started += 1;
-                        }
+                        work.start(seq, async move { handle::process(&ctx, event).await });
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "cannot read the inbox"),
             }
-        }
-        if started > 0 {
+            // Wake-ups during the gap are kept (a `Notify` permit) and
+            // answered by one read after it.
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(READ_GAP) => {}
+            }
             continue;
         }
         tokio::select! {
             () = shutdown.cancelled() => break,
-            () = wake.notified() => {}
-            Some(done) = work.tasks.join_next_with_id(), if !work.tasks.is_empty() => work.finished(&done),
-            () = tokio::time::sleep(IDLE_POLL) => {}
+            () = wake.notified() => due = true,
+            Some(done) = work.tasks.join_next_with_id(), if !work.tasks.is_empty() => {
+                work.finished(&done);
+                due |= backlog;
+            }
+            () = tokio::time::sleep(IDLE_POLL) => due = true,
         }
     }
     while work.tasks.join_next().await.is_some() {}

@@ -12,7 +12,7 @@ use crate::store::now_ms;
 use crate::store::staff::{normalise_code, Redeem};
 
 /// Profile names are re-fetched after a week.
-const PROFILE_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+pub(super) const PROFILE_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// The name (and kintone user) to write back for a LINE user: the staff
 /// directory, else the cached LINE profile, else the profile API.

@@ -22,6 +22,10 @@ use crate::store::Store;
 /// How often the snapshot is refreshed when nothing happens (the health
 /// gauges change without events).
 pub const REFRESH: Duration = Duration::from_secs(2);
+/// Acknowledgements re-read the store at most this often: a burst of taps
+/// (thousands a second at the gateway's peak) costs one snapshot per gap, and
+/// the light clears no later than this after the last of them.
+const ACK_GAP: Duration = Duration::from_millis(10);
 /// Panel write-backs kintone could not take are retried this many times.
 const PANEL_ATTEMPTS: u32 = 8;
 
@@ -52,12 +56,12 @@ pub async fn snapshot(store: &Store, metrics: &Metrics) -> Snapshot {
         quota_exhausted: flag(&metrics.quota_exhausted),
         ..Snapshot::default()
     };
-    match (store.pending_acks().await, store.open_dead_letters().await) {
-        (Ok(pending), Ok(dead)) => {
+    match store.pending_and_dead_letters().await {
+        Ok((pending, dead)) => {
             s.pending = pending;
             s.dead_letters = dead;
         }
-        (Err(e), _) | (_, Err(e)) => {
+        Err(e) => {
             tracing::warn!(error = %e, "indicator: cannot read the store");
             s.store_error = true;
         }
@@ -95,6 +99,7 @@ impl Link {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let (mut notify_open, mut acks_open) = (true, true);
         let mut retry: Option<Retry> = None;
+        let mut last = tokio::time::Instant::now();
         loop {
             let retry_at = retry.as_ref().map(|r| r.at);
             tokio::select! {
@@ -108,7 +113,14 @@ impl Link {
                 },
                 ev = self.acks.recv(), if acks_open => {
                     // One snapshot for everything acknowledged meanwhile: a
-                    // burst of taps must not cost two store reads each.
+                    // burst of taps must not cost a store read each.
+                    let since = last.elapsed();
+                    if since < ACK_GAP {
+                        tokio::select! {
+                            () = shutdown.cancelled() => return,
+                            () = tokio::time::sleep(ACK_GAP - since) => {}
+                        }
+                    }
                     let mut closed = matches!(ev, Err(RecvError::Closed));
                     while !closed {
                         match self.acks.try_recv() {
@@ -131,6 +143,7 @@ impl Link {
                     }
                 }
             }
+            last = tokio::time::Instant::now();
             let s = snapshot(&self.store, &self.metrics).await;
             self.metrics
                 .pending_acks

@@ -33,6 +33,25 @@ fn notification_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NotificationState
     })
 }
 
+/// One notification by id, on connection `c`.
+pub(super) fn notification_in(
+    c: &rusqlite::Connection,
+    id: &str,
+) -> Result<Option<NotificationState>, StoreError> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?1"
+    ))?
+    .query_row([id], notification_row)
+    .optional()?)
+}
+
+fn pending_acks_in(c: &rusqlite::Connection) -> Result<i64, StoreError> {
+    Ok(
+        c.prepare_cached("SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL")?
+            .query_row([], |r| r.get(0))?,
+    )
+}
+
 impl Store {
     /// One notification by id.
     ///
@@ -42,14 +61,7 @@ impl Store {
         &self,
         id: String,
     ) -> Result<Option<NotificationState>, StoreError> {
-        self.read(move |c| {
-            Ok(c.prepare_cached(&format!(
-                "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?1"
-            ))?
-            .query_row([id], notification_row)
-            .optional()?)
-        })
-        .await
+        self.read(move |c| notification_in(c, &id)).await
     }
 
     /// Remembers a revision the gateway produced by its own write.
@@ -76,13 +88,7 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn pending_acks(&self) -> Result<i64, StoreError> {
-        self.read(|c| {
-            Ok(
-                c.prepare_cached("SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL")?
-                    .query_row([], |r| r.get(0))?,
-            )
-        })
-        .await
+        self.read(pending_acks_in).await
     }
 }
 
@@ -103,21 +109,24 @@ impl Store {
         .await
     }
 
-    /// Dead-lettered push requests that carry a notification nobody has
-    /// acknowledged yet: trouble the office must see. Acknowledging the
+    /// What the indicator shows, in one read: unacknowledged notifications,
+    /// and dead-lettered push requests that carry a notification nobody has
+    /// acknowledged yet — trouble the office must see. Acknowledging the
     /// notification (in LINE or at the panel) clears it.
     ///
     /// # Errors
     /// The read failed.
-    pub async fn open_dead_letters(&self) -> Result<i64, StoreError> {
+    pub async fn pending_and_dead_letters(&self) -> Result<(i64, i64), StoreError> {
         self.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT COUNT(DISTINCT o.id) FROM outbox o
-                 JOIN deliveries d ON d.push_id = o.id
-                 JOIN notifications n ON n.id = d.notification
-                 WHERE o.state = 'dead' AND n.acked_ms IS NULL",
-            )?
-            .query_row([], |r| r.get(0))?)
+            let dead = c
+                .prepare_cached(
+                    "SELECT COUNT(DISTINCT o.id) FROM outbox o
+                     JOIN deliveries d ON d.push_id = o.id
+                     JOIN notifications n ON n.id = d.notification
+                     WHERE o.state = 'dead' AND n.acked_ms IS NULL",
+                )?
+                .query_row([], |r| r.get(0))?;
+            Ok((pending_acks_in(c)?, dead))
         })
         .await
     }

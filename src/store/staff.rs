@@ -74,6 +74,29 @@ fn pretty(code: &str) -> String {
     format!("{}-{}", &code[..4], &code[4..])
 }
 
+/// A LINE user's name and kintone user, on connection `c`: the directory
+/// first, then the profile cache if fetched after `fresh_after_ms`.
+pub(super) fn display_name_in(
+    c: &rusqlite::Connection,
+    line_user_id: &str,
+    fresh_after_ms: i64,
+) -> Result<Option<(String, Option<String>)>, StoreError> {
+    let staff: Option<(String, Option<String>)> = c
+        .prepare_cached("SELECT display_name, kintone_user FROM staff WHERE line_user_id = ?1")?
+        .query_row([line_user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if staff.is_some() {
+        return Ok(staff);
+    }
+    Ok(c.prepare_cached(
+        "SELECT display_name FROM profiles WHERE line_user_id = ?1 AND fetched_ms > ?2",
+    )?
+    .query_row(params![line_user_id, fresh_after_ms], |r| {
+        Ok((r.get(0)?, None))
+    })
+    .optional()?)
+}
+
 impl Store {
     /// Creates a one-time invite code valid until `expires_ms`.
     ///
@@ -207,25 +230,8 @@ impl Store {
         line_user_id: String,
         fresh_after_ms: i64,
     ) -> Result<Option<(String, Option<String>)>, StoreError> {
-        self.read(move |c| {
-            let staff: Option<(String, Option<String>)> = c
-                .prepare_cached(
-                    "SELECT display_name, kintone_user FROM staff WHERE line_user_id = ?1",
-                )?
-                .query_row([&line_user_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            if staff.is_some() {
-                return Ok(staff);
-            }
-            Ok(c.prepare_cached(
-                "SELECT display_name FROM profiles WHERE line_user_id = ?1 AND fetched_ms > ?2",
-            )?
-            .query_row(params![line_user_id, fresh_after_ms], |r| {
-                Ok((r.get(0)?, None))
-            })
-            .optional()?)
-        })
-        .await
+        self.read(move |c| display_name_in(c, &line_user_id, fresh_after_ms))
+            .await
     }
 
     /// Caches a LINE profile's display name.

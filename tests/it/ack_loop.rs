@@ -75,6 +75,42 @@ async fn postback_is_written_back_once_and_replied() {
 }
 
 #[tokio::test]
+async fn a_tap_on_an_acknowledged_notification_is_answered_not_written_again() {
+    let w = world().await;
+    w.store()
+        .call(|c| {
+            c.execute(
+                "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms, title)
+                 VALUES ('abc123', 1, 5, 'r', 'Needs approval', 3, 0, 'Invoice')",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (status, _) = w.deliver(&[tap(&w)]).await;
+    assert_eq!(status, 200);
+    eventually(5, || w.line.replies().len() == 1).await;
+    let acks = acks_eventually(&w, 1).await;
+    assert_eq!(acks[0].outcome, "written");
+
+    // The same button again, from the same notification, a moment later.
+    let (status, _) = w.deliver(&[tap(&w)]).await;
+    assert_eq!(status, 200);
+    eventually(5, || w.line.replies().len() == 2).await;
+    assert_eq!(
+        w.line.replies()[1]["messages"][0]["text"],
+        "#5 was already acknowledged by Taro Yamada."
+    );
+    assert_eq!(w.kintone.comment_texts().len(), 1, "no second comment");
+    let acks = acks_eventually(&w, 2).await;
+    assert_eq!(
+        (acks[1].outcome.as_str(), acks[1].reply.as_str()),
+        ("already-acknowledged", "replied")
+    );
+}
+
+#[tokio::test]
 async fn bad_input_is_refused_and_nothing_is_stored() {
     let w = world().await;
     let event = tap(&w);
