@@ -39,7 +39,6 @@ impl Prepared {
 
 /// A postback's tapping person and the notification it answers, as the
 /// store had them when the batch was read.
-#[derive(Default)]
 struct Known {
     /// `None`: not in the directory and no fresh profile — ask LINE.
     name: Option<(String, Option<String>)>,

@@ -40,10 +40,9 @@ const CONCURRENCY: usize = 256;
 /// Even with no wake-up, look for due retries this often.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// The shortest time between two reads of the inbox. Each read is a round
-/// trip to the store's reader thread (two thread wake-ups), and at thousands
-/// of events a second one read per webhook request was a quarter of the
-/// gateway's context switches; an acknowledgement waits at most this long
-/// for its read.
+/// trip to the store's reader thread (two thread wake-ups); at thousands of
+/// webhook requests a second, one read each would be thousands of round
+/// trips. An acknowledgement waits at most this long for its read.
 const READ_GAP: Duration = Duration::from_millis(2);
 
 /// Something the acknowledgement loop reports to the rest of the gateway.
