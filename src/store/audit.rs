@@ -196,14 +196,7 @@ mod tests {
             .await
             .unwrap();
         store
-            .call(|c| {
-                c.execute(
-                    "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms, title)
-                     VALUES ('n1', 1, 7, 'r', 'Needs approval', 3, 0, 'Invoice')",
-                    [],
-                )?;
-                Ok(())
-            })
+            .seed_notification("n1", 7, "Invoice", 0)
             .await
             .unwrap();
 

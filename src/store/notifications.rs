@@ -131,3 +131,30 @@ impl Store {
         .await
     }
 }
+
+#[cfg(any(test, feature = "sim"))]
+impl Store {
+    /// Stores an unacknowledged notification directly, as if the
+    /// notification loop had sent it: a fixture for the tests.
+    ///
+    /// # Errors
+    /// The write failed (e.g. the id exists).
+    pub async fn seed_notification(
+        &self,
+        id: &str,
+        record: i64,
+        title: &str,
+        created_ms: i64,
+    ) -> Result<(), StoreError> {
+        let (id, title) = (id.to_owned(), title.to_owned());
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms, title)
+                 VALUES (?1, 1, ?2, 'r', 'Urgent', 3, ?3, ?4)",
+                params![id, record, created_ms, title],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}

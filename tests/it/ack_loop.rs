@@ -78,14 +78,7 @@ async fn postback_is_written_back_once_and_replied() {
 async fn a_tap_on_an_acknowledged_notification_is_answered_not_written_again() {
     let w = world().await;
     w.store()
-        .call(|c| {
-            c.execute(
-                "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms, title)
-                 VALUES ('abc123', 1, 5, 'r', 'Needs approval', 3, 0, 'Invoice')",
-                [],
-            )?;
-            Ok(())
-        })
+        .seed_notification("abc123", 5, "Invoice", 0)
         .await
         .unwrap();
     let (status, _) = w.deliver(&[tap(&w)]).await;

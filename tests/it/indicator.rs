@@ -86,19 +86,12 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
     // Three notifications wait; n3's write-back reached kintone before an
     // interruption (its marker is there), so it must not be written twice.
     let created = now_ms();
-    gw.store
-        .call(move |c| {
-            for (id, record) in [("n1", 5), ("n2", 6), ("n3", 7)] {
-                c.execute(
-                    "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
-                     VALUES (?1, 1, ?2, 'r', 'Urgent', 3, ?3)",
-                    rusqlite::params![id, record, created],
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    for (id, record) in [("n1", 5), ("n2", 6), ("n3", 7)] {
+        gw.store
+            .seed_notification(id, record, "", created)
+            .await
+            .unwrap();
+    }
     kintone.add_records(5, 5, "Urgent");
     kintone.state.lock().unwrap().comments.push(Comment {
         record: 7,
@@ -167,16 +160,8 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
 
     // kintone is busy at the press: retried with backoff, for what was
     // pending at the press only (n5 arrives afterwards and stays pending).
-    let insert = |id: &'static str, record: i64| {
-        gw.store.call(move |c| {
-            c.execute(
-                "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
-                 VALUES (?1, 1, ?2, 'r', 'Urgent', 3, ?3)",
-                rusqlite::params![id, record, now_ms()],
-            )?;
-            Ok(())
-        })
-    };
+    let insert =
+        |id: &'static str, record: i64| gw.store.seed_notification(id, record, "", now_ms());
     insert("n4", 8).await.unwrap();
     kintone.fail_next(2);
     gw.indicator.button(true).await;
