@@ -46,10 +46,10 @@ struct Known {
 }
 
 /// The user and notification a postback event names, if it is one of ours.
-fn postback_keys(ev: &InboundEvent) -> Option<(Option<&LineUserId>, Option<String>)> {
+fn postback_keys(ev: &InboundEvent) -> Option<(Option<String>, Option<String>)> {
     match &ev.kind {
         EventKind::Postback { data, .. } => Some((
-            ev.source.user(),
+            ev.source.user().map(|u| u.as_str().to_owned()),
             AckData::parse(data)
                 .ok()
                 .map(|a| a.notification.to_string()),
@@ -65,10 +65,14 @@ pub(super) async fn prepare(ctx: &AckContext, rows: Vec<InboxRow>) -> Vec<Prepar
         .iter()
         .map(|r| parse_event(&r.json, r.received_ms))
         .collect();
+    let keys: Vec<_> = events
+        .iter()
+        .map(|e| e.as_ref().ok().and_then(postback_keys))
+        .collect();
     let (mut users, mut notifications) = (Vec::new(), Vec::new());
-    for (user, notification) in events.iter().flatten().filter_map(postback_keys) {
-        users.extend(user.map(|u| u.as_str().to_owned()));
-        notifications.extend(notification);
+    for (user, notification) in keys.iter().flatten() {
+        users.extend(user.clone());
+        notifications.extend(notification.clone());
     }
     let found = if users.is_empty() && notifications.is_empty() {
         None
@@ -88,14 +92,15 @@ pub(super) async fn prepare(ctx: &AckContext, rows: Vec<InboxRow>) -> Vec<Prepar
     };
     rows.into_iter()
         .zip(events)
-        .map(|(row, event)| {
-            let known = match (&found, event.as_ref().ok().and_then(postback_keys)) {
-                (Some(found), Some((user, notification))) => Some(Known {
-                    name: user.and_then(|u| found.names.get(u.as_str()).cloned()),
+        .zip(keys)
+        .map(|((row, event), keys)| {
+            let known = found
+                .as_ref()
+                .zip(keys)
+                .map(|(found, (user, notification))| Known {
+                    name: user.and_then(|u| found.names.get(&u).cloned()),
                     notification: notification.and_then(|n| found.notifications.get(&n).cloned()),
-                }),
-                _ => None,
-            };
+                });
             Prepared { row, event, known }
         })
         .collect()
@@ -181,7 +186,7 @@ async fn postback(
     user: Option<&LineUserId>,
     data: &str,
     token: Option<ReplyToken>,
-    known: Option<Known>,
+    mut known: Option<Known>,
 ) {
     let ack = match AckData::parse(data) {
         Ok(a) => a,
@@ -220,28 +225,18 @@ async fn postback(
         )
         .await;
     };
-    let (name, kintone_user, notification) = match known {
-        Some(Known {
-            name: Some((name, kintone_user)),
-            notification,
-        }) => (name, kintone_user, notification),
-        Some(Known {
-            name: None,
-            notification,
-        }) => {
-            let (name, kintone_user) = onboarding::who(ctx, user).await;
-            (name, kintone_user, notification)
-        }
-        None => {
-            let (name, kintone_user) = onboarding::who(ctx, user).await;
-            let notification = ctx
-                .store
-                .notification_get(ack.notification.to_string())
-                .await
-                .ok()
-                .flatten();
-            (name, kintone_user, notification)
-        }
+    let (name, kintone_user) = match known.as_mut().and_then(|k| k.name.take()) {
+        Some(found) => found,
+        None => onboarding::who(ctx, user).await,
+    };
+    let notification = match known {
+        Some(k) => k.notification,
+        None => ctx
+            .store
+            .notification_get(ack.notification.to_string())
+            .await
+            .ok()
+            .flatten(),
     };
     if let Some(n) = notification.as_ref().filter(|n| n.acked_ms.is_some()) {
         let by = n.acked_by.clone().unwrap_or_default();
