@@ -74,19 +74,14 @@ pub struct AckContext {
 /// Reads are at least [`READ_GAP`] apart, so under load one read takes in
 /// every event stored meanwhile instead of one read per webhook request.
 pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: CancellationToken) {
-    let mut work = InFlight::default();
-    let mut due = true;
-    let mut backlog = false;
+    let mut work = InFlight::new(CONCURRENCY);
     loop {
         crate::service::Heartbeats::tick(&ctx.beats.ack);
         work.reap();
-        let room = CONCURRENCY.saturating_sub(work.tasks.len());
-        if due && room > 0 {
-            due = false;
+        if let Some(room) = work.read_now() {
             match ctx.store.inbox_due(now_ms(), room, work.seqs.clone()).await {
                 Ok(rows) => {
-                    // A full read may have left due events behind.
-                    backlog = rows.len() >= room;
+                    work.read(rows.len(), room);
                     for event in handle::prepare(&ctx, rows).await {
                         let seq = event.seq();
                         let ctx = ctx.clone();
@@ -105,31 +100,65 @@ pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: Cancellation
         }
         tokio::select! {
             () = shutdown.cancelled() => break,
-            () = wake.notified() => due = true,
+            () = wake.notified() => work.due = true,
             Some(done) = work.tasks.join_next_with_id(), if !work.tasks.is_empty() => {
                 work.finished(&done);
-                due |= backlog;
             }
-            () = tokio::time::sleep(IDLE_POLL) => due = true,
+            () = tokio::time::sleep(IDLE_POLL) => work.due = true,
         }
     }
     while work.tasks.join_next().await.is_some() {}
 }
 
-/// The events being handled, by inbox row.
+/// The events being handled, by inbox row, and when to read the inbox next.
 ///
 /// A row leaves the set only here, in the worker loop, once its task has been
 /// joined — never from inside the task. Otherwise a task finishing while the
 /// loop reads due rows would free its row while that read (taken before the
 /// row was finished) still lists it, and the event would be handled twice.
-#[derive(Default)]
 struct InFlight {
     tasks: JoinSet<()>,
     rows: HashMap<tokio::task::Id, i64>,
     seqs: HashSet<i64>,
+    /// Events handled at once at most.
+    limit: usize,
+    /// There may be due events the worker has not read.
+    due: bool,
+    /// The last read filled every free slot, so it may have left due events
+    /// behind: a freed slot is a reason to read again.
+    backlog: bool,
 }
 
 impl InFlight {
+    fn new(limit: usize) -> Self {
+        InFlight {
+            tasks: JoinSet::new(),
+            rows: HashMap::new(),
+            seqs: HashSet::new(),
+            limit,
+            // Events a restart left pending.
+            due: true,
+            backlog: false,
+        }
+    }
+
+    /// How many rows to read now, if a read is due and a slot is free. A
+    /// read is then no longer due until something makes it so again.
+    fn read_now(&mut self) -> Option<usize> {
+        let room = self.limit.saturating_sub(self.tasks.len());
+        if self.due && room > 0 {
+            self.due = false;
+            Some(room)
+        } else {
+            None
+        }
+    }
+
+    /// A read asked for `room` rows and got `got`.
+    fn read(&mut self, got: usize, room: usize) {
+        self.backlog = got >= room;
+    }
+
     /// Starts `task` for row `seq` unless that row is already being handled.
     fn start(
         &mut self,
@@ -162,6 +191,9 @@ impl InFlight {
         if let Some(seq) = self.rows.remove(&id) {
             self.seqs.remove(&seq);
         }
+        // However the task was joined (in the loop's select or by `reap`),
+        // its slot is free for an event a full read left behind.
+        self.due |= self.backlog;
     }
 }
 
@@ -169,9 +201,41 @@ impl InFlight {
 mod tests {
     use super::InFlight;
 
+    /// Lets every task that can end, end.
+    async fn settle() {
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    #[tokio::test]
+    async fn slots_freed_after_a_full_read_make_the_next_read_due() {
+        let mut work = InFlight::new(2);
+        assert_eq!(work.read_now(), Some(2), "on start, a read is due");
+        work.read(2, 2);
+        assert!(work.start(1, async {}));
+        assert!(work.start(2, async {}));
+        assert_eq!(work.read_now(), None, "no free slot");
+        // Both end while the loop waits out the gap after its read, so it
+        // reaps them at the top of the loop, not in its select: no wake-up
+        // will come for the events the full read left behind.
+        settle().await;
+        work.reap();
+        assert_eq!(
+            work.read_now(),
+            Some(2),
+            "freed slots are filled without waiting for the idle poll"
+        );
+        // This read found fewer rows than slots: it left nothing behind.
+        work.read(1, 2);
+        assert!(work.start(3, async {}));
+        settle().await;
+        work.reap();
+        assert_eq!(work.read_now(), None, "nothing left behind, nothing due");
+    }
+
     #[tokio::test]
     async fn a_finished_row_stays_taken_until_the_loop_reaps_it() {
-        let mut work = InFlight::default();
+        let mut work = InFlight::new(4);
         assert!(work.start(7, async {}));
         assert!(
             !work.start(7, async {}),
@@ -179,8 +243,7 @@ mod tests {
         );
         // The task has ended, but the loop has not seen it end: a read of due
         // rows taken before it finished may still list row 7.
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        settle().await;
         assert!(!work.start(7, async {}));
         work.reap();
         assert!(work.tasks.is_empty());
@@ -192,7 +255,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_task_frees_its_row() {
-        let mut work = InFlight::default();
+        let mut work = InFlight::new(4);
         assert!(work.start(9, async { panic!("boom") }));
         while work.tasks.len() == 1 {
             if let Some(done) = work.tasks.join_next_with_id().await {
