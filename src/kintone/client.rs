@@ -142,10 +142,10 @@ impl KintoneClient {
     pub async fn get_record(&self, auth: &AppAuth, id: RecordId) -> Result<Record, KintoneError> {
         let mut q = Self::app_q(auth);
         q.push(("id".into(), id.to_string()));
-        let v = self
+        let mut v = self
             .call(auth, reqwest::Method::GET, "record.json", &q, None)
             .await?;
-        Record::from_json(v.get("record").unwrap_or(&Value::Null))
+        Record::from_json(v.get_mut("record").map(Value::take).unwrap_or_default())
     }
 
     /// `GET records.json` with the caller's query (limit and order included).
@@ -163,15 +163,15 @@ impl KintoneClient {
         for (i, f) in fields.unwrap_or_default().iter().enumerate() {
             q.push((format!("fields[{i}]"), f.clone()));
         }
-        let v = self
+        let mut v = self
             .call(auth, reqwest::Method::GET, "records.json", &q, None)
             .await?;
-        v.get("records")
-            .and_then(Value::as_array)
-            .ok_or_else(|| KintoneError::Protocol("answer without records".into()))?
-            .iter()
-            .map(Record::from_json)
-            .collect()
+        // Each record is moved out of the page, not copied: the page and
+        // its copy would otherwise both be in memory at once.
+        match v.get_mut("records").map(Value::take) {
+            Some(Value::Array(records)) => records.into_iter().map(Record::from_json).collect(),
+            _ => Err(KintoneError::Protocol("answer without records".into())),
+        }
     }
 
     fn revision(v: &Value) -> Result<Revision, KintoneError> {

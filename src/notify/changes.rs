@@ -110,8 +110,7 @@ async fn one(ctx: &Arc<NotifyContext>, p: Pending) {
         }
     } else {
         match payload
-            .as_ref()
-            .and_then(|v| v.get("record"))
+            .and_then(|mut v| v.get_mut("record").map(serde_json::Value::take))
             .map(Record::from_json)
         {
             Some(Ok(r)) => r,
