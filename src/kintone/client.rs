@@ -57,7 +57,7 @@ pub struct KintoneClient {
 }
 
 /// Requests in flight to one kintone domain at most (kintone's limit: 100).
-pub const MAX_IN_FLIGHT: usize = 64;
+pub const MAX_IN_FLIGHT: usize = 32;
 
 impl KintoneClient {
     /// # Errors
