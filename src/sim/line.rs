@@ -93,6 +93,11 @@ pub struct LineState {
     pub requests: Vec<SimRequest>,
     /// The one channel access token accepted (`None`: any bearer token).
     access_token: Option<String>,
+    /// How long every request takes to answer.
+    delay: Duration,
+    /// Requests being answered now, and the most seen at once.
+    pub in_flight: usize,
+    pub max_in_flight: usize,
 }
 
 impl Default for LineState {
@@ -109,6 +114,9 @@ impl Default for LineState {
             usage: 0,
             requests: Vec::new(),
             access_token: None,
+            delay: Duration::ZERO,
+            in_flight: 0,
+            max_in_flight: 0,
         }
     }
 }
@@ -139,7 +147,20 @@ impl FakeLine {
         let s = state.clone();
         let handler: Handler = Arc::new(move |req: SimRequest| {
             let s = s.clone();
-            Box::pin(async move { handle(&mut lock(&s), req) })
+            Box::pin(async move {
+                let delay = {
+                    let mut st = lock(&s);
+                    st.in_flight += 1;
+                    st.max_in_flight = st.max_in_flight.max(st.in_flight);
+                    st.delay
+                };
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                let mut st = lock(&s);
+                st.in_flight -= 1;
+                handle(&mut st, req)
+            })
         });
         Ok(FakeLine {
             server: SimServer::start(handler).await?,
@@ -166,6 +187,16 @@ impl FakeLine {
     /// How long issued reply tokens stay valid.
     pub fn set_reply_ttl(&self, ttl: Duration) {
         self.lock().reply_ttl = ttl;
+    }
+
+    /// Answers every request only after `delay` (a slow LINE API).
+    pub fn delay_requests(&self, delay: Duration) {
+        self.lock().delay = delay;
+    }
+
+    /// The most requests that were being answered at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
     }
 
     /// Answers the next pushes with these faults, in order.

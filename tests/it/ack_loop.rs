@@ -441,3 +441,36 @@ async fn a_flood_of_taps_stays_under_kintones_concurrent_request_limit() {
         st.max_in_flight
     );
 }
+
+#[tokio::test]
+async fn a_flood_of_replies_uses_a_bounded_number_of_line_connections() {
+    // 100 taps while LINE answers slowly (every request takes 200 ms): the
+    // replies wait for the client's own limit instead of opening a
+    // connection each — and every tap is still answered.
+    let w = World::start_with(COMMENT_ACK, "", |k| {
+        k.add_records(1000, 100, "Needs approval");
+    })
+    .await;
+    w.line.delay_requests(Duration::from_millis(200));
+    let events: Vec<Value> = (1000..1100)
+        .map(|id| {
+            w.line
+                .postback_event(USER, &format!("ack:v1::1:{id}:r{id}"))
+        })
+        .collect();
+    for chunk in events.chunks(50) {
+        assert_eq!(w.deliver(chunk).await.0, 200);
+    }
+    eventually(60, || w.line.replies().len() == 100).await;
+    let most = w.line.max_in_flight();
+    assert!(
+        most <= kintone_line_gateway::line::client::MAX_IN_FLIGHT,
+        "{most} LINE requests in flight"
+    );
+    assert!(most > 8, "replies go out in parallel: {most}");
+    assert_eq!(
+        w.kintone.comment_texts().len(),
+        100,
+        "every tap written back once"
+    );
+}
