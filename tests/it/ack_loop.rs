@@ -407,6 +407,20 @@ async fn stop_after_write_back_resumes_without_a_double_comment() {
     );
 }
 
+/// One tap on each record in `ids` (app 1), each answering its own
+/// notification (`{tag}{id}`), delivered 50 events per webhook request.
+async fn tap_records(w: &World, ids: std::ops::Range<u64>, tag: &str) {
+    let events: Vec<Value> = ids
+        .map(|id| {
+            w.line
+                .postback_event(USER, &format!("ack:v1::1:{id}:{tag}{id}"))
+        })
+        .collect();
+    for chunk in events.chunks(50) {
+        assert_eq!(w.deliver(chunk).await.0, 200);
+    }
+}
+
 #[tokio::test]
 async fn a_flood_of_taps_stays_under_kintones_concurrent_request_limit() {
     // 200 taps at once while kintone is slow (each comment takes 300 ms):
@@ -417,15 +431,7 @@ async fn a_flood_of_taps_stays_under_kintones_concurrent_request_limit() {
         k.delay_comments(Duration::from_millis(300));
     })
     .await;
-    let events: Vec<Value> = (1000..1200)
-        .map(|id| {
-            w.line
-                .postback_event(USER, &format!("ack:v1::1:{id}:n{id}"))
-        })
-        .collect();
-    for chunk in events.chunks(50) {
-        assert_eq!(w.deliver(chunk).await.0, 200);
-    }
+    tap_records(&w, 1000..1200, "n").await;
     eventually(60, || w.line.replies().len() == 200).await;
     let st = w.kintone.state.lock().unwrap();
     assert_eq!(st.comments.len(), 200, "every tap written back once");
@@ -452,15 +458,7 @@ async fn a_flood_of_replies_uses_a_bounded_number_of_line_connections() {
     })
     .await;
     w.line.delay_requests(Duration::from_millis(200));
-    let events: Vec<Value> = (1000..1100)
-        .map(|id| {
-            w.line
-                .postback_event(USER, &format!("ack:v1::1:{id}:r{id}"))
-        })
-        .collect();
-    for chunk in events.chunks(50) {
-        assert_eq!(w.deliver(chunk).await.0, 200);
-    }
+    tap_records(&w, 1000..1100, "r").await;
     eventually(60, || w.line.replies().len() == 100).await;
     let most = w.line.max_in_flight();
     assert!(
