@@ -85,6 +85,7 @@ impl Gateway {
             rules,
             outbox,
             indicator,
+            clock,
         } = setup;
         let config = Arc::new(config);
         let store = Store::open(&config.state_dir)
@@ -109,15 +110,18 @@ impl Gateway {
 
         let beats = Arc::new(Heartbeats::default());
         let (notifications, _) = tokio::sync::broadcast::channel(256);
-        let notify_ctx = Arc::new(NotifyContext::new(
-            config.clone(),
-            rules,
-            store.clone(),
-            kintone.clone(),
-            metrics.clone(),
-            notifications.clone(),
-            beats.clone(),
-        ));
+        let notify_ctx = Arc::new(
+            NotifyContext::new(
+                config.clone(),
+                rules,
+                store.clone(),
+                kintone.clone(),
+                metrics.clone(),
+                notifications.clone(),
+                beats.clone(),
+            )
+            .with_clock(clock.clone()),
+        );
         notify::poll::log_budget(&notify_ctx);
         tasks.spawn(notify::changes::run(notify_ctx.clone(), shutdown.clone()));
         tasks.spawn(notify::outbox::run(
@@ -166,6 +170,7 @@ impl Gateway {
             metrics: metrics.clone(),
             events: acks.clone(),
             beats: beats.clone(),
+            clock: clock.clone(),
         });
         tasks.spawn(service::watchdog(
             store.clone(),
@@ -188,6 +193,7 @@ impl Gateway {
             }),
             metrics: Some(Arc::new(move || m.render())),
             read_timeout: config.server.read_timeout,
+            clock: clock.clone(),
         });
         let addr = listener.local_addr()?;
         tasks.spawn(http::serve(listener, tls, ingress, shutdown.clone(), GRACE));

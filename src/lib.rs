@@ -18,6 +18,7 @@
 
 pub mod ack;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 #[cfg(feature = "sim")]

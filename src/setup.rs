@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::clock::Clock;
 use crate::config::reader::{Problem, Reader};
 use crate::config::{Config, ConfigErrors};
 use crate::indicator::config::{read_indicator, IndicatorConfig};
@@ -17,6 +18,8 @@ pub struct Setup {
     pub rules: Vec<Rule>,
     pub outbox: OutboxSettings,
     pub indicator: IndicatorConfig,
+    /// The system's clocks; tests and the demo put a wrong one here.
+    pub clock: Clock,
 }
 
 impl Setup {
@@ -53,6 +56,7 @@ impl Setup {
                 rules,
                 outbox,
                 indicator,
+                clock: Clock::system(),
             })
         } else {
             Err(problems)

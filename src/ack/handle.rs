@@ -12,7 +12,7 @@ use crate::config::AppConfig;
 use crate::domain::LineUserId;
 use crate::kintone::client::{AppAuth, BasicAuth};
 use crate::line::events::{parse_event, EventKind, InboundEvent, Malformed};
-use crate::line::reply::ReplyToken;
+use crate::line::reply::{Receipt, ReplyToken};
 use crate::retry::default_backoff;
 use crate::store::audit::AckRecord;
 use crate::store::inbox::{Finish, InboxRow};
@@ -61,9 +61,16 @@ fn postback_keys(ev: &InboundEvent) -> Option<(Option<String>, Option<String>)> 
 /// Parses a batch of due events and reads what their handling needs in one
 /// round trip to the store, rather than two per event.
 pub(super) async fn prepare(ctx: &AckContext, rows: Vec<InboxRow>) -> Vec<Prepared> {
+    let line_offset_ms = ctx.clock.line_offset_ms();
     let events: Vec<_> = rows
         .iter()
-        .map(|r| parse_event(&r.json, r.received_ms))
+        .map(|r| {
+            let receipt = Receipt {
+                received_ms: r.received_ms,
+                line_offset_ms,
+            };
+            parse_event(&r.json, receipt)
+        })
         .collect();
     let keys: Vec<_> = events
         .iter()
@@ -298,7 +305,7 @@ async fn write_with_deadline(
             tokio::pin!(work);
             let left = token
                 .as_ref()
-                .and_then(|t| t.remaining(now_ms(), ctx.config.line.reply_deadline))
+                .and_then(|t| t.remaining(ctx.clock.steady_ms(), ctx.config.line.reply_deadline))
                 .map(|d| d.saturating_sub(EARLY_REPLY_MARGIN));
             match left {
                 Some(wait) => tokio::select! {
@@ -319,7 +326,9 @@ async fn write_with_deadline(
                 let pause = default_backoff(attempt);
                 let time_left = token
                     .as_ref()
-                    .and_then(|t| t.remaining(now_ms(), ctx.config.line.reply_deadline))
+                    .and_then(|t| {
+                        t.remaining(ctx.clock.steady_ms(), ctx.config.line.reply_deadline)
+                    })
                     .is_some_and(|l| l > pause + EARLY_REPLY_MARGIN);
                 if time_left {
                     tracing::info!(event = %row.event_id, error = %e, "kintone busy; retrying while the reply can wait");
@@ -385,7 +394,7 @@ async fn settle(
                 let text = "Received — kintone is busy, I'll record it shortly.";
                 answer(ctx, row.seq, token, None, text.into()).await;
             }
-            let next = now_ms()
+            let next = ctx.clock.steady_ms()
                 + i64::try_from(default_backoff(row_attempts(row)).as_millis()).unwrap_or(i64::MAX);
             tracing::warn!(event = %row.event_id, error = %e, "write-back will be retried");
             if let Err(se) = ctx.store.inbox_retry_at(row.seq, next, e.to_string()).await {

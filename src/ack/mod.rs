@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::kintone::client::KintoneClient;
 use crate::line::client::LineClient;
 use crate::metrics::Metrics;
-use crate::store::{now_ms, Store};
+use crate::store::Store;
 
 pub(crate) use handle::template_times;
 
@@ -63,6 +63,8 @@ pub struct AckContext {
     pub events: tokio::sync::broadcast::Sender<AckEvent>,
     /// The watchdog checks that this loop keeps going round.
     pub beats: Arc<crate::service::Heartbeats>,
+    /// Reply windows and retries run on its steady timeline.
+    pub clock: crate::clock::Clock,
 }
 
 /// Runs until `shutdown`; in-flight events finish (their progress is stored
@@ -79,7 +81,8 @@ pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: Cancellation
         crate::service::Heartbeats::tick(&ctx.beats.ack);
         work.reap();
         if let Some(room) = work.read_now() {
-            match ctx.store.inbox_due(now_ms(), room, work.seqs.clone()).await {
+            let now = ctx.clock.steady_ms();
+            match ctx.store.inbox_due(now, room, work.seqs.clone()).await {
                 Ok(rows) => {
                     work.read(rows.len(), room);
                     for event in handle::prepare(&ctx, rows).await {

@@ -14,7 +14,6 @@ use crate::domain::{LineUserId, PushTarget};
 use crate::line::error::LineError;
 use crate::line::message::Message;
 use crate::line::reply::{self, ReplyError, ReplyToken};
-use crate::store::now_ms;
 
 /// What happened to an answer, for the audit row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +55,7 @@ pub async fn answer(
         return Answer::Nothing;
     };
     if token
-        .remaining(now_ms(), ctx.config.line.reply_deadline)
+        .remaining(ctx.clock.steady_ms(), ctx.config.line.reply_deadline)
         .is_none()
     {
         return fallback(ctx, user, &messages, "reply deadline passed").await;
@@ -71,7 +70,7 @@ pub async fn answer(
         token,
         &messages,
         ctx.config.line.reply_deadline,
-        now_ms(),
+        ctx.clock.steady_ms(),
     )
     .await;
     match sent {

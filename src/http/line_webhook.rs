@@ -11,7 +11,6 @@ use hyper::{Request, StatusCode};
 
 use super::{body, Ingress, Reply};
 use crate::line::signature::{RawWebhook, SignatureError};
-use crate::store::now_ms;
 
 pub(super) async fn handle(ingress: &Ingress, req: Request<Incoming>) -> Reply {
     if let Err(r) = body::check_relay_token(ingress, req.headers()) {
@@ -23,7 +22,9 @@ pub(super) async fn handle(ingress: &Ingress, req: Request<Incoming>) -> Reply {
         .get("x-line-signature")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let received = now_ms();
+    // Steady time: the reply window counts from here, whatever the wall
+    // clock does meanwhile.
+    let received = ingress.clock.steady_ms();
     let body = match body::read(req, ingress.read_timeout).await {
         Ok(b) => b,
         Err(r) => return r,
@@ -46,6 +47,10 @@ pub(super) async fn handle(ingress: &Ingress, req: Request<Incoming>) -> Reply {
             return Reply::error(StatusCode::BAD_REQUEST, "malformed webhook body");
         }
     };
+    let first = batch.events.iter().filter(|e| !e.redelivery);
+    if let Some(gap) = first.map(|e| received.saturating_sub(e.timestamp_ms)).min() {
+        ingress.clock.observe_line(gap);
+    }
     if batch.events.is_empty() {
         // The console's "Verify" button.
         return Reply::json(

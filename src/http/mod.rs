@@ -54,6 +54,8 @@ pub struct Ingress {
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
     /// Slow clients are cut off after this long.
     pub read_timeout: Duration,
+    /// Receipt times for LINE events.
+    pub clock: crate::clock::Clock,
 }
 
 /// A response: status and a small JSON body.

@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::reply::ReplyToken;
+use super::reply::{Receipt, ReplyToken};
 use super::signature::VerifiedWebhook;
 use crate::domain::{LineGroupId, LineRoomId, LineUserId};
 
@@ -25,8 +25,10 @@ pub struct WebhookBatch {
 pub struct EventEnvelope {
     /// `webhookEventId`: the key LINE redeliveries share.
     pub id: String,
-    /// `timestamp`, ms since the epoch.
+    /// `timestamp`, ms since the epoch (LINE's clock).
     pub timestamp_ms: i64,
+    /// `deliveryContext.isRedelivery`.
+    pub redelivery: bool,
     pub kind: String,
     pub json: String,
 }
@@ -79,9 +81,14 @@ fn envelope(ev: &Value) -> Result<EventEnvelope, String> {
         .get("timestamp")
         .and_then(Value::as_i64)
         .ok_or("missing timestamp")?;
+    let redelivery = ev
+        .pointer("/deliveryContext/isRedelivery")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     Ok(EventEnvelope {
         id: id.to_owned(),
         timestamp_ms,
+        redelivery,
         kind: kind.to_owned(),
         json: ev.to_string(),
     })
@@ -149,27 +156,24 @@ pub struct InboundEvent {
     pub kind: EventKind,
 }
 
-/// Parses one event the inbox stored after verification. `received_at_ms` is
-/// when the gateway received it (the reply deadline counts from the earlier
-/// of that and the event's own timestamp).
+/// Parses one event the inbox stored after verification, received as
+/// `receipt` says (its reply window counts from there; see
+/// [`ReplyToken`]).
 ///
 /// # Errors
 /// [`Malformed`] when the JSON is not an event.
-pub fn parse_event(json: &str, received_at_ms: i64) -> Result<InboundEvent, Malformed> {
+pub fn parse_event(json: &str, receipt: Receipt) -> Result<InboundEvent, Malformed> {
     let ev: Value = serde_json::from_str(json).map_err(|e| Malformed(e.to_string()))?;
     let env = envelope(&ev).map_err(Malformed)?;
     let standby = ev.get("mode").and_then(Value::as_str) == Some("standby");
-    let redelivery = ev
-        .pointer("/deliveryContext/isRedelivery")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let redelivery = env.redelivery;
     // Standby events must never be answered: drop any token they carry.
     let reply = || -> Option<ReplyToken> {
         if standby {
             return None;
         }
         let token = ev.get("replyToken").and_then(Value::as_str)?;
-        ReplyToken::issue(token, env.timestamp_ms, received_at_ms)
+        ReplyToken::issue(token, env.timestamp_ms, redelivery, receipt)
     };
     let kind = match env.kind.as_str() {
         "postback" => EventKind::Postback {
@@ -229,6 +233,13 @@ mod tests {
 
     const USER: &str = "U4af4980629aaaaaaaaaaaaaaaaaaaaaa";
 
+    fn at(received_ms: i64) -> Receipt {
+        Receipt {
+            received_ms,
+            line_offset_ms: Some(0),
+        }
+    }
+
     fn verified(body: &str) -> VerifiedWebhook {
         let secret = ChannelSecret::new(Secret::new("s"));
         RawWebhook {
@@ -254,7 +265,7 @@ mod tests {
         let batch = verified(&body).into_batch().unwrap();
         assert_eq!(batch.events.len(), 2);
         assert_eq!(batch.events[1].kind, "brandNewThing");
-        let other = parse_event(&batch.events[1].json, 5).unwrap();
+        let other = parse_event(&batch.events[1].json, at(5)).unwrap();
         assert!(matches!(other.kind, EventKind::Other(ref t) if t == "brandNewThing"));
     }
 
@@ -277,15 +288,15 @@ mod tests {
 
     #[test]
     fn postback_carries_token_and_source() {
-        let ev = parse_event(&postback("active"), 1_700_000_000_500).unwrap();
+        let ev = parse_event(&postback("active"), at(1_700_000_000_500)).unwrap();
         assert!(ev.redelivery);
         assert_eq!(ev.source.user().map(LineUserId::as_str), Some(USER));
         match ev.kind {
             EventKind::Postback { data, reply } => {
                 assert_eq!(data, "ack:v1::1:2:x");
                 let token = reply.unwrap();
-                // Deadline counts from the earlier of event time and receipt.
-                assert_eq!(token.started_at_ms(), 1_700_000_000_000);
+                // A redelivery's window counts from its arrival.
+                assert_eq!(token.started_at_ms(), 1_700_000_000_500);
             }
             other => panic!("{other:?}"),
         }
@@ -293,7 +304,7 @@ mod tests {
 
     #[test]
     fn standby_events_have_no_reply_token() {
-        let ev = parse_event(&postback("standby"), 0).unwrap();
+        let ev = parse_event(&postback("standby"), at(0)).unwrap();
         assert!(ev.standby);
         assert!(matches!(ev.kind, EventKind::Postback { reply: None, .. }));
     }

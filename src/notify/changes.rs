@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::detect::{examine, Verdict};
 use super::{NotifyContext, NotifyEvent};
+use crate::clock::retry_due_before;
 use crate::domain::{AppId, RecordId};
 use crate::kintone::error::KintoneError;
 use crate::kintone::record::Record;
@@ -33,14 +34,18 @@ struct Pending {
 pub async fn run(ctx: Arc<NotifyContext>, shutdown: CancellationToken) {
     loop {
         crate::service::Heartbeats::tick(&ctx.beats.changes);
+        let now = ctx.clock.steady_ms();
         let due = ctx
             .store
-            .call(|c| {
+            .call(move |c| {
+                // Retry times are steady time; one further ahead than any
+                // backoff was stored before the clock went back: due now.
                 let mut st = c.prepare_cached(
                     "SELECT seq, app, record, payload, attempts FROM changes
-                     WHERE state = 'pending' AND next_attempt_ms <= ?1 ORDER BY seq LIMIT ?2",
+                     WHERE state = 'pending' AND (next_attempt_ms <= ?1 OR next_attempt_ms > ?3)
+                     ORDER BY seq LIMIT ?2",
                 )?;
-                let rows = st.query_map(params![now_ms(), BATCH], |r| {
+                let rows = st.query_map(params![now, BATCH, retry_due_before(now)], |r| {
                     Ok(Pending {
                         seq: r.get(0)?,
                         app: r.get(1)?,
@@ -181,7 +186,8 @@ async fn done(ctx: &NotifyContext, seq: i64, note: &str) {
 async fn retry(ctx: &NotifyContext, p: &Pending, why: &str) {
     ctx.metrics.retries.fetch_add(1, Ordering::Relaxed);
     let attempt = u32::try_from(p.attempts + 1).unwrap_or(u32::MAX);
-    let next = now_ms() + i64::try_from(default_backoff(attempt).as_millis()).unwrap_or(i64::MAX);
+    let next = ctx.clock.steady_ms()
+        + i64::try_from(default_backoff(attempt).as_millis()).unwrap_or(i64::MAX);
     let (seq, why) = (p.seq, why.to_owned());
     tracing::warn!(error = %why, "kintone change will be retried");
     let r = ctx

@@ -47,6 +47,8 @@ pub struct NotifyContext {
     pub events: tokio::sync::broadcast::Sender<NotifyEvent>,
     /// The watchdog checks that the loops keep going round.
     pub beats: Arc<crate::service::Heartbeats>,
+    /// Retries run on its steady timeline.
+    pub clock: crate::clock::Clock,
     urls: HashMap<AppId, String>,
 }
 
@@ -85,8 +87,16 @@ impl NotifyContext {
             outbox_wake: Arc::new(Notify::new()),
             events,
             beats,
+            clock: crate::clock::Clock::system(),
             urls,
         }
+    }
+
+    /// The same context on `clock` (tests and the demo simulate a wrong one).
+    #[must_use]
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> NotifyContext {
+        self.clock = clock;
+        self
     }
 
     /// Rules watching `app`.

@@ -187,6 +187,11 @@ impl FakeKintone {
         ));
     }
 
+    /// Forgets every fault not yet answered (the outage is over).
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
     /// Holds each comment answer back for `delay` after storing the comment.
     pub fn delay_comments(&self, delay: Duration) {
         self.lock().comment_delay = delay;

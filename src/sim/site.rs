@@ -30,6 +30,8 @@ pub struct Site {
     pub line: String,
     /// The channel secret the fake LINE signs with.
     pub channel_secret: String,
+    /// Lines added to `[line]` (e.g. `reply_deadline = "6s"`).
+    pub line_settings: String,
     /// Base URL of the (fake) kintone domain.
     pub kintone: String,
     /// Lines added to the `[[kintone.apps]]` table of app 1 (may open
@@ -53,6 +55,7 @@ impl Site {
             listen: None,
             line: line.server.base_url(),
             channel_secret: super::line::DEFAULT_SECRET.to_owned(),
+            line_settings: String::new(),
             kintone: kintone.server.base_url(),
             app: app.to_owned(),
             tail: tail.to_owned(),
@@ -89,6 +92,7 @@ api_base = "{line}"
 channel_secret = {{ file = "channel-secret" }}
 access_token = {{ file = "access-token" }}
 timeout = "2s"
+{line_settings}
 
 [kintone]
 base_url = "{kintone}"
@@ -108,6 +112,7 @@ title_field = "Title"
                 .map_or_else(|| "127.0.0.1:0".to_owned(), |a| a.to_string()),
             server = self.server,
             line = self.line,
+            line_settings = self.line_settings,
             kintone = self.kintone,
             app = self.app,
             tail = self.tail,

@@ -117,7 +117,8 @@ impl Store {
         .await
     }
 
-    /// Up to `limit` pending events whose next attempt is due, oldest event
+    /// Up to `limit` pending events whose next attempt is due at steady time
+    /// `now_ms` ([`crate::clock`]), oldest event
     /// first, leaving out the rows in `skip` (the ones being handled now).
     ///
     /// The walk reads only row numbers until it has found `limit` rows to
@@ -132,12 +133,16 @@ impl Store {
         limit: usize,
         skip: HashSet<i64>,
     ) -> Result<Vec<InboxRow>, StoreError> {
+        // A retry time further ahead than any backoff was stored before the
+        // clock went back: due now, not in an hour.
+        let ahead = crate::clock::retry_due_before(now_ms);
         self.read(move |c| {
             let mut walk = c.prepare_cached(
-                "SELECT seq FROM inbox WHERE state = 'pending' AND next_attempt_ms <= ?1
+                "SELECT seq FROM inbox WHERE state = 'pending'
+                   AND (next_attempt_ms <= ?1 OR next_attempt_ms > ?2)
                  ORDER BY event_ts_ms, seq",
             )?;
-            let mut seqs = walk.query([now_ms])?;
+            let mut seqs = walk.query([now_ms, ahead])?;
             let mut picked = Vec::new();
             while picked.len() < limit {
                 let Some(r) = seqs.next()? else { break };
@@ -284,6 +289,7 @@ mod tests {
         EventEnvelope {
             id: id.into(),
             timestamp_ms: 10,
+            redelivery: false,
             kind: "postback".into(),
             json: "{}".into(),
         }
@@ -359,6 +365,9 @@ mod tests {
             1,
             "`a` waits for its retry time; only the other row is due"
         );
+        // The clock went back an hour after `a` was scheduled: a retry time
+        // further ahead than any backoff is due now, not in an hour.
+        assert_eq!(due_at(5_000 - 3_600_000).await, 2);
         store
             .inbox_finish(a.seq, Finish::Done, None, None, 6_000)
             .await

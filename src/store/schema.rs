@@ -235,12 +235,14 @@ mod tests {
         migrate(&c).expect("a second run is a no-op");
         for (sql, index) in [
             (
-                "SELECT seq FROM inbox WHERE state = 'pending' AND next_attempt_ms <= 1
+                "SELECT seq FROM inbox WHERE state = 'pending'
+                   AND (next_attempt_ms <= 1 OR next_attempt_ms > 2)
                  ORDER BY event_ts_ms, seq",
                 "inbox_pending_order",
             ),
             (
-                "SELECT seq FROM changes WHERE state = 'pending' AND next_attempt_ms <= 1
+                "SELECT seq FROM changes WHERE state = 'pending'
+                   AND (next_attempt_ms <= 1 OR next_attempt_ms > 2)
                  ORDER BY seq LIMIT 10",
                 "changes_pending_order",
             ),

@@ -8,6 +8,7 @@
 //!   requests.
 //! - [`ack_loop`]: the acknowledgement loop end to end.
 //! - [`notify_loop`]: the notification loop end to end.
+//! - [`clock`]: a board clock that is wrong, or set back while running.
 //! - [`crash`]: the daemon binary killed with SIGKILL mid-flight and restarted.
 //! - [`relay`]: the Node relay in front of the gateway (ignored without
 //!   `relay/node_modules`; `.ci/run` runs it).
@@ -21,6 +22,7 @@
 
 mod ack_loop;
 mod cli;
+mod clock;
 mod crash;
 mod daemon;
 mod doctor;

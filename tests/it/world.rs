@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use kintone_line_gateway::clock::Clock;
 use kintone_line_gateway::daemon::Gateway;
 use kintone_line_gateway::setup::Setup;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
@@ -30,6 +31,8 @@ pub struct World {
     pub site: Site,
     /// Register the gateway's kintone webhook URL with the fake kintone.
     webhooks: bool,
+    /// The gateway's clocks, from the next [`World::boot`] on.
+    pub clock: Clock,
 }
 
 impl World {
@@ -61,6 +64,7 @@ impl World {
             gateway: None,
             webhooks: app.contains("webhook_token"),
             site,
+            clock: Clock::system(),
         };
         w.boot().await;
         w
@@ -69,7 +73,8 @@ impl World {
     /// Writes the config and starts the gateway on the same store.
     pub async fn boot(&mut self) {
         let path = self.config_path();
-        let setup = Setup::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let mut setup = Setup::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        setup.clock = self.clock.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

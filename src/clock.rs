@@ -1,0 +1,223 @@
+//! The gateway's two clocks, and what it knows of LINE's.
+//!
+//! A Raspberry Pi has no real-time clock: it boots with the time it saved at
+//! shutdown and jumps when NTP answers, forward or back, possibly while the
+//! gateway runs. So time has two uses here, kept apart:
+//! - [`Clock::now_ms`], the wall clock: stamps that people read (audit rows,
+//!   `{{time}}`), kintone's day, quiet hours. A wrong clock makes these wrong,
+//!   and nothing else.
+//! - [`Clock::steady_ms`], the steady timeline: wall time when this process
+//!   started plus monotonic time since. It never jumps while the process runs,
+//!   and it is what the gateway stores for deadlines and retries (receipt
+//!   times, next attempts). Across a restart the new timeline starts from the
+//!   wall clock again, so stored times stay roughly comparable; readers of
+//!   stored retry times treat one further ahead than any backoff as due
+//!   ([`retry_due_before`]), so a clock set back between runs cannot stall
+//!   them.
+//!
+//! LINE's event timestamps come from LINE's clock. How far the board's steady
+//! timeline is from LINE's is measured on first deliveries
+//! ([`Clock::observe_line`]): the gap between a receipt and its event's
+//! timestamp is the clocks' offset plus the time in transit, so the smallest
+//! recent gap is the best estimate of the offset ([`Clock::line_offset_ms`]).
+//! Without an estimate, an event's timestamp is not used at all.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
+
+/// The longest a retry is ever scheduled ahead: the backoff's cap (5 min)
+/// with its jitter (+20 %), and a margin.
+pub const MAX_RETRY_AHEAD: Duration = Duration::from_secs(7 * 60);
+
+/// An offset from LINE's clock larger than this is worth a warning: the
+/// board's clock is wrong (NTP not synced yet, or no network time at all).
+pub const LINE_AGREEMENT: Duration = Duration::from_secs(10);
+
+/// First deliveries (webhook requests) the offset estimate looks back over.
+const OFFSET_SAMPLES: usize = 32;
+
+/// A cheap handle on the gateway's clocks; clones share one state.
+#[derive(Clone)]
+pub struct Clock {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Added to the system's wall clock: zero, but for tests and the demo,
+    /// which simulate a board whose clock is wrong.
+    offset_ms: AtomicI64,
+    /// The wall clock (with the offset) when this clock was made.
+    start_wall_ms: i64,
+    start: Instant,
+    /// Steady receipt time minus LINE's timestamp, for the latest first
+    /// deliveries (the smallest gap of each webhook request).
+    line_gaps: Mutex<VecDeque<i64>>,
+}
+
+impl Clock {
+    /// The system's clocks.
+    pub fn system() -> Clock {
+        Clock::offset_by(0)
+    }
+
+    /// A clock whose wall time is `offset_ms` from the system's (negative:
+    /// behind), as on a board whose clock was never set. For tests and the
+    /// demo; the daemon uses [`Clock::system`].
+    pub fn offset_by(offset_ms: i64) -> Clock {
+        Clock {
+            inner: Arc::new(Inner {
+                offset_ms: AtomicI64::new(offset_ms),
+                start_wall_ms: system_ms().saturating_add(offset_ms),
+                start: Instant::now(),
+                line_gaps: Mutex::new(VecDeque::with_capacity(OFFSET_SAMPLES)),
+            }),
+        }
+    }
+
+    /// Steps the wall clock to `offset_ms` from the system's, as NTP does on a
+    /// running board. The steady timeline does not move.
+    pub fn step_to(&self, offset_ms: i64) {
+        self.inner.offset_ms.store(offset_ms, Ordering::Relaxed);
+    }
+
+    /// Wall-clock milliseconds since the epoch: for stamps people read.
+    pub fn now_ms(&self) -> i64 {
+        system_ms().saturating_add(self.inner.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Milliseconds on the steady timeline: for deadlines and retries.
+    pub fn steady_ms(&self) -> i64 {
+        let since = i64::try_from(self.inner.start.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.inner.start_wall_ms.saturating_add(since)
+    }
+
+    /// Records how far the steady timeline is from LINE's clock: `gap_ms` is
+    /// the smallest receipt time (steady) minus LINE's event timestamp among
+    /// a webhook request's first deliveries. Warns when the estimate moves
+    /// past [`LINE_AGREEMENT`].
+    pub fn observe_line(&self, gap_ms: i64) {
+        let (before, after) = {
+            let mut gaps = self
+                .inner
+                .line_gaps
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let before = gaps.iter().copied().min();
+            if gaps.len() == OFFSET_SAMPLES {
+                gaps.pop_front();
+            }
+            gaps.push_back(gap_ms);
+            (before, gaps.iter().copied().min())
+        };
+        if let Some(offset) = after.filter(|o| !agrees(*o)) {
+            if before.is_none_or(agrees) {
+                tracing::warn!(
+                    seconds = offset / 1000,
+                    "this board's clock differs from LINE's by about {} s: check NTP \
+                     (reply windows count from receipt, which does not depend on it)",
+                    offset / 1000
+                );
+            }
+        }
+    }
+
+    /// The estimated offset of the steady timeline from LINE's clock (add it
+    /// to a LINE timestamp to place it on the steady timeline); `None` before
+    /// the first delivery.
+    pub fn line_offset_ms(&self) -> Option<i64> {
+        self.inner
+            .line_gaps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .copied()
+            .min()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clock")
+            .field("offset_ms", &self.inner.offset_ms.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+fn agrees(offset_ms: i64) -> bool {
+    u128::from(offset_ms.unsigned_abs()) <= LINE_AGREEMENT.as_millis()
+}
+
+/// The system's wall clock, in milliseconds since the epoch.
+fn system_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The bound for "due" reads of a retry queue at steady time `now_ms`: a row
+/// is due when `next_attempt_ms <= now_ms` or `next_attempt_ms >` this (no
+/// retry is scheduled that far ahead, so the clock was set back since).
+pub fn retry_due_before(now_ms: i64) -> i64 {
+    now_ms.saturating_add(i64::try_from(MAX_RETRY_AHEAD.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: i64 = 3_600_000;
+
+    #[test]
+    fn a_step_moves_the_wall_clock_and_not_the_steady_timeline() {
+        let clock = Clock::system();
+        let (wall, steady) = (clock.now_ms(), clock.steady_ms());
+        clock.step_to(-HOUR);
+        assert!(clock.now_ms() <= wall - HOUR + 1_000);
+        assert!(clock.steady_ms() >= steady);
+        assert!(clock.steady_ms() < steady + 1_000);
+    }
+
+    #[test]
+    fn a_board_clock_an_hour_ahead_starts_its_timeline_there() {
+        let clock = Clock::offset_by(HOUR);
+        assert!(clock.steady_ms() >= system_ms() + HOUR - 1_000);
+    }
+
+    #[test]
+    fn the_offset_from_line_is_the_smallest_recent_gap() {
+        let clock = Clock::system();
+        assert_eq!(clock.line_offset_ms(), None);
+        // A clock an hour fast: every event arrives "an hour late".
+        clock.observe_line(HOUR + 900);
+        clock.observe_line(HOUR + 300);
+        assert_eq!(clock.line_offset_ms(), Some(HOUR + 300));
+        // A slow relay adds to one gap, never takes from it.
+        clock.observe_line(HOUR + 60_000);
+        assert_eq!(clock.line_offset_ms(), Some(HOUR + 300));
+        // Old samples age out: the estimate follows the latest requests.
+        for _ in 0..OFFSET_SAMPLES {
+            clock.observe_line(200);
+        }
+        assert_eq!(clock.line_offset_ms(), Some(200));
+    }
+
+    #[test]
+    fn retries_further_ahead_than_any_backoff_are_due() {
+        let now = 10 * HOUR;
+        let bound = retry_due_before(now);
+        // The longest backoff (5 min, +20 % jitter) stays below the bound...
+        assert!(now + 360_000 < bound);
+        // ...and a retry stored before the clock went back an hour is past it.
+        assert!(now + HOUR > bound);
+    }
+}

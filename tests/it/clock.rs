@@ -1,0 +1,187 @@
+//! A board without a real-time clock: the gateway on a clock an hour fast or
+//! slow, or one that NTP sets back while it runs or between runs. No real
+//! clock changes: the gateway's [`Clock`] is injected.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use kintone_line_gateway::clock::Clock;
+use kintone_line_gateway::store::audit::AckRecord;
+use kintone_line_gateway::store::now_ms;
+use serde_json::{json, Value};
+
+use crate::world::{eventually, World, COMMENT_ACK, USER};
+
+const HOUR: i64 = 3_600_000;
+const MINUTE: i64 = 60_000;
+
+/// Replies wait 6 s at most, so a failing write-back is scheduled for a
+/// retry (after a "kintone is busy" reply) instead of retried within the tap.
+const SHORT_DEADLINE: &str = "reply_deadline = \"6s\"";
+
+/// Records 5–8 in kintone, one open notification sent to Taro for each;
+/// `line` settings for the gateway's next boot.
+async fn world(line: &str) -> World {
+    let mut w = World::start_with(COMMENT_ACK, "", |k| {
+        for id in 5..=8 {
+            k.set_record(id, 3, "Needs approval");
+        }
+    })
+    .await;
+    for id in 5..=8 {
+        w.store()
+            .seed_notification(&format!("n{id}"), id, "Invoice", 0)
+            .await
+            .expect("notification");
+    }
+    w.site.line_settings = line.to_owned();
+    w
+}
+
+/// Taro taps the Acknowledge button of record `id`'s notification.
+fn tap(w: &World, id: i64) -> Value {
+    w.line
+        .postback_event(USER, &format!("ack:v1::1:{id}:n{id}"))
+}
+
+/// Restarts the gateway on `clock`, on the same store.
+async fn reboot(w: &mut World, clock: Clock) {
+    w.stop().await;
+    w.clock = clock;
+    w.boot().await;
+}
+
+async fn acks(w: &World, n: usize) -> Vec<AckRecord> {
+    let store = w.store();
+    for _ in 0..500 {
+        let acks = store.acks_since(0).await.expect("audit");
+        if acks.len() >= n {
+            return acks;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("fewer than {n} audit rows");
+}
+
+#[tokio::test]
+async fn a_board_clock_an_hour_ahead_or_behind_still_replies() {
+    for offset in [HOUR, -HOUR] {
+        let mut w = world("").await;
+        reboot(&mut w, Clock::offset_by(offset)).await;
+        assert_eq!(w.deliver(&[tap(&w, 5)]).await.0, 200);
+        let acks = acks(&w, 1).await;
+        assert_eq!(
+            (acks[0].outcome.as_str(), acks[0].reply.as_str()),
+            ("written", "replied"),
+            "clock {offset} ms off"
+        );
+        assert_eq!(w.line.replies().len(), 1);
+        assert_eq!(
+            w.line.replies()[0]["messages"][0]["text"],
+            "✓ Recorded — #5"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_redelivery_gets_its_reply_within_a_minute_of_arriving() {
+    let w = world("").await;
+    // Taro tapped five minutes ago, while the board was unplugged; LINE
+    // redelivers now. The token is good for a minute from this arrival.
+    let mut late = tap(&w, 5);
+    late["timestamp"] = json!(now_ms() - 5 * MINUTE);
+    late["deliveryContext"]["isRedelivery"] = json!(true);
+    assert_eq!(w.deliver(&[late]).await.0, 200);
+    assert_eq!(acks(&w, 1).await[0].reply, "replied");
+
+    // A first delivery shows the board's clock agrees with LINE's; then a
+    // redelivery of a tap 25 minutes old: LINE no longer takes its token.
+    assert_eq!(w.deliver(&[tap(&w, 6)]).await.0, 200);
+    assert_eq!(acks(&w, 2).await[1].reply, "replied");
+    let mut stale = tap(&w, 7);
+    stale["timestamp"] = json!(now_ms() - 25 * MINUTE);
+    stale["deliveryContext"]["isRedelivery"] = json!(true);
+    assert_eq!(w.deliver(&[stale]).await.0, 200);
+    let acks = acks(&w, 3).await;
+    assert_eq!(
+        (acks[2].outcome.as_str(), acks[2].reply.as_str()),
+        ("written", "fallback-none")
+    );
+    assert_eq!(
+        w.line.reply_calls(),
+        2,
+        "a token LINE no longer takes is not sent"
+    );
+    assert_eq!(w.kintone.comment_texts().len(), 3);
+}
+
+/// Taro's tap meets a kintone outage: the write-back is scheduled for a retry.
+async fn tap_into_an_outage(w: &World) {
+    for _ in 0..200 {
+        w.kintone.fault_at(
+            "POST",
+            "/k/v1/record/comment.json",
+            503,
+            "GAIA_TM12",
+            "Service temporarily unavailable",
+        );
+    }
+    assert_eq!(w.deliver(&[tap(w, 5)]).await.0, 200);
+    eventually(10, || {
+        w.line.replies().first().is_some_and(|r| {
+            r["messages"][0]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("kintone is busy"))
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_clock_set_back_an_hour_while_running_does_not_hold_up_retries() {
+    let mut w = world(SHORT_DEADLINE).await;
+    reboot(&mut w, Clock::system()).await;
+    tap_into_an_outage(&w).await;
+    // NTP sets the clock back an hour; then kintone is back.
+    w.clock.step_to(-HOUR);
+    w.kintone.clear_faults();
+    eventually(20, || w.kintone.comment_texts().len() == 1).await;
+    assert_eq!(acks(&w, 1).await[0].outcome, "written");
+}
+
+#[tokio::test]
+async fn a_clock_set_back_an_hour_across_a_restart_does_not_hold_up_retries() {
+    let mut w = world(SHORT_DEADLINE).await;
+    reboot(&mut w, Clock::system()).await;
+    tap_into_an_outage(&w).await;
+    w.stop().await;
+    // The board comes back with its clock an hour behind, and kintone is back.
+    w.kintone.clear_faults();
+    reboot(&mut w, Clock::offset_by(-HOUR)).await;
+    eventually(20, || w.kintone.comment_texts().len() == 1).await;
+    assert_eq!(acks(&w, 1).await[0].outcome, "written");
+}
+
+#[tokio::test]
+async fn a_kintone_change_retried_after_the_clock_is_set_back_is_not_held_up() {
+    let app = "webhook_token = { file = \"hook-token\" }\npoll = false";
+    let rule =
+        format!("[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n");
+    let w = World::start_with(app, &rule, |k| k.set_record(5, 1, "Draft")).await;
+    let reads = || w.kintone.calls("GET", "/k/v1/record.json");
+    w.kintone.user_sets_status(5, "Open");
+    eventually(10, || reads() >= 1).await;
+    // The next change arrives, but re-reading the record fails: a retry is
+    // scheduled a second or more ahead.
+    for _ in 0..200 {
+        w.kintone
+            .fault_at("GET", "/k/v1/record.json", 503, "GAIA_TM12", "unavailable");
+    }
+    let metrics = w.gateway().metrics.clone();
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(10, || metrics.retries.load(Ordering::Relaxed) >= 1).await;
+    // NTP sets the clock back an hour; then kintone is back.
+    w.clock.step_to(-HOUR);
+    w.kintone.clear_faults();
+    eventually(20, || w.line.pushes().len() == 1).await;
+}
