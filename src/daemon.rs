@@ -171,6 +171,7 @@ impl Gateway {
             events: acks.clone(),
             beats: beats.clone(),
             clock: clock.clone(),
+            replies: crate::line::reply::ReplyIssuer::new(),
         });
         tasks.spawn(service::watchdog(
             store.clone(),

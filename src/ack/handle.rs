@@ -11,7 +11,7 @@ use super::{onboarding, AckContext, AckEvent};
 use crate::config::AppConfig;
 use crate::domain::LineUserId;
 use crate::kintone::client::{AppAuth, BasicAuth};
-use crate::line::events::{parse_event, EventKind, InboundEvent, Malformed};
+use crate::line::events::{EventKind, InboundEvent, Malformed};
 use crate::line::reply::{Receipt, ReplyToken};
 use crate::retry::default_backoff;
 use crate::store::audit::AckRecord;
@@ -69,7 +69,7 @@ pub(super) async fn prepare(ctx: &AckContext, rows: Vec<InboxRow>) -> Vec<Prepar
                 received_ms: r.received_ms,
                 line_offset_ms,
             };
-            parse_event(&r.json, receipt)
+            ctx.replies.parse_event(&r.json, receipt)
         })
         .collect();
     let keys: Vec<_> = events

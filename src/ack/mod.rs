@@ -65,6 +65,8 @@ pub struct AckContext {
     pub beats: Arc<crate::service::Heartbeats>,
     /// Reply windows and retries run on its steady timeline.
     pub clock: crate::clock::Clock,
+    /// Reads stored events with their reply tokens: only this loop answers.
+    pub replies: crate::line::reply::ReplyIssuer,
 }
 
 /// Runs until `shutdown`; in-flight events finish (their progress is stored

@@ -1,7 +1,7 @@
 //! Webhook events, parsed from a verified body.
 //!
 //! Rules kept here: only a [`VerifiedWebhook`] (or an event the inbox stored
-//! after verifying it) is parsed; unknown event types become
+//! after verifying it, through [`super::reply::ReplyIssuer`]) is parsed; unknown event types become
 //! [`EventKind::Other`] and are ignored, never an error (LINE adds new ones);
 //! `mode: standby` events never carry a [`ReplyToken`], so they cannot be
 //! answered.
@@ -158,11 +158,15 @@ pub struct InboundEvent {
 
 /// Parses one event the inbox stored after verification, received as
 /// `receipt` says (its reply window counts from there; see
-/// [`ReplyToken`]).
+/// [`ReplyToken`]). Only [`super::reply::ReplyIssuer`] calls it: whoever
+/// parses an event holds its reply token.
 ///
 /// # Errors
 /// [`Malformed`] when the JSON is not an event.
-pub fn parse_event(json: &str, receipt: Receipt) -> Result<InboundEvent, Malformed> {
+pub(in crate::line) fn parse_event(
+    json: &str,
+    receipt: Receipt,
+) -> Result<InboundEvent, Malformed> {
     let ev: Value = serde_json::from_str(json).map_err(|e| Malformed(e.to_string()))?;
     let env = envelope(&ev).map_err(Malformed)?;
     let standby = ev.get("mode").and_then(Value::as_str) == Some("standby");

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::client::LineClient;
 use super::error::LineError;
+use super::events::{parse_event, InboundEvent, Malformed};
 use super::message::Message;
 
 /// LINE's Verify button and some test tools send these dummy tokens.
@@ -37,6 +38,37 @@ pub struct Receipt {
     /// ([`crate::clock::Clock::line_offset_ms`]); without it the event's own
     /// timestamp is not used.
     pub line_offset_ms: Option<i64>,
+}
+
+/// The capability to read stored events with their reply tokens: the daemon
+/// makes one and hands it to the inbox worker, the only code that answers
+/// people. Nothing else can get a [`ReplyToken`], so the notification loop can
+/// only push (`tests/it/architecture.rs` checks it never names this type).
+pub struct ReplyIssuer {
+    _made_by_the_daemon: (),
+}
+
+impl ReplyIssuer {
+    /// For the daemon (and the tests of the modules it wires up).
+    pub(crate) fn new() -> ReplyIssuer {
+        ReplyIssuer {
+            _made_by_the_daemon: (),
+        }
+    }
+
+    /// Parses one event the inbox stored after verifying its webhook.
+    ///
+    /// # Errors
+    /// [`Malformed`] when the JSON is not an event.
+    pub fn parse_event(&self, json: &str, receipt: Receipt) -> Result<InboundEvent, Malformed> {
+        parse_event(json, receipt)
+    }
+}
+
+impl fmt::Debug for ReplyIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReplyIssuer")
+    }
 }
 
 /// A single-use reply token from a verified event.

@@ -6,6 +6,7 @@
 //!   `tests/specs/`, shared by every suite that checks what crosses the wire.
 //! - [`flex_schema`]: Flex messages the gateway builds, checked as LINE push
 //!   requests.
+//! - [`architecture`]: which code may name the reply path.
 //! - [`ack_loop`]: the acknowledgement loop end to end.
 //! - [`notify_loop`]: the notification loop end to end.
 //! - [`clock`]: a board clock that is wrong, or set back while running.
@@ -21,6 +22,7 @@
 //! - [`cli`]: the binary's exit codes and messages.
 
 mod ack_loop;
+mod architecture;
 mod cli;
 mod clock;
 mod crash;

@@ -1,0 +1,7 @@
+// A reply token has no public constructor: only the `line` module issues one.
+use kintone_line_gateway::line::reply::{Receipt, ReplyToken};
+
+fn main() {
+    let receipt = Receipt { received_ms: 0, line_offset_ms: None };
+    let _ = ReplyToken::issue("x", 0, false, receipt);
+}
