@@ -9,6 +9,8 @@
 //! - [`ack_loop`]: the acknowledgement loop end to end.
 //! - [`notify_loop`]: the notification loop end to end.
 //! - [`crash`]: the daemon binary killed with SIGKILL mid-flight and restarted.
+//! - [`echo`]: the gateway's own write-backs never notify, whatever kintone
+//!   sends first and wherever the power goes.
 //! - [`relay`]: the Node relay in front of the gateway (ignored without
 //!   `relay/node_modules`; `.ci/run` runs it).
 //! - [`indicator`]: the office panel's long press end to end; `check-config`
@@ -24,6 +26,7 @@ mod cli;
 mod crash;
 mod daemon;
 mod doctor;
+mod echo;
 mod flex_schema;
 mod indicator;
 mod notify_loop;
