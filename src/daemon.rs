@@ -158,6 +158,7 @@ impl Gateway {
                 metrics: metrics.clone(),
                 acks: acks.clone(),
                 notifications: notifications.clone(),
+                clock: clock.clone(),
             },
             &tasks,
             &shutdown,

@@ -83,6 +83,10 @@ pub struct Metrics {
     pub line_duplicates: AtomicU64,
     pub kintone_webhooks: AtomicU64,
     pub kintone_polled: AtomicU64,
+    /// Changes found to be the gateway's own write-backs (nobody told).
+    pub kintone_echoes: AtomicU64,
+    /// Changes held while a write-back to their record was unanswered.
+    pub kintone_held: AtomicU64,
     pub acks: AtomicU64,
     pub ack_failures: AtomicU64,
     pub replies: AtomicU64,
@@ -139,6 +143,16 @@ impl Metrics {
             "kintone_polled_records",
             "records seen by polling",
             c(&self.kintone_polled),
+        );
+        counter(
+            "kintone_echoes",
+            "kintone changes that were the gateway's own write-backs",
+            c(&self.kintone_echoes),
+        );
+        counter(
+            "kintone_held_changes",
+            "kintone changes held until a write-back to their record was answered",
+            c(&self.kintone_held),
         );
         counter("acks", "acknowledgements written back", c(&self.acks));
         counter(

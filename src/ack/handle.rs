@@ -301,6 +301,7 @@ async fn write_with_deadline(
                 ack.record,
                 &app.ack.method,
                 vars,
+                &ctx.clock,
             );
             tokio::pin!(work);
             let left = token

@@ -10,15 +10,26 @@
 //! - **status**: the revision read before the action is stored; after a
 //!   crash, a record whose revision moved by the action's 2 steps counts as
 //!   done.
+//!
+//! Echoes: kintone fires a webhook for every single-record write, and may
+//! send it before it answers the write. So the status and field methods
+//! store the revision their write will produce *before* sending it (an
+//! intent, in the same transaction as the `writing` stage; see
+//! [`crate::store::intents`]), confirm it on the answer, drop it on a
+//! definite refusal, and leave it for the next attempt when the outcome is
+//! unknown. A comment does not move the record's revision, and its
+//! `ADD_RECORD_COMMENT` webhook changes no watched field: it needs none.
 
 use std::collections::HashMap;
 
+use crate::clock::Clock;
 use crate::config::AckMethod;
 use crate::domain::{RecordId, Revision};
 use crate::kintone::client::{AppAuth, KintoneClient};
 use crate::kintone::error::KintoneError;
 use crate::store::inbox::{InboxRow, Stage};
-use crate::store::{now_ms, Store, StoreError};
+use crate::store::intents::Intent;
+use crate::store::{Store, StoreError};
 
 /// How many newest comments are searched for a marker (3 pages of 10).
 const MARKER_SEARCH_PAGES: u32 = 3;
@@ -72,6 +83,7 @@ pub async fn write_back(
     record: RecordId,
     method: &AckMethod,
     vars: &HashMap<&'static str, String>,
+    clock: &Clock,
 ) -> Result<Written, WriteBackError> {
     let value = |k: &str| vars.get(k).cloned();
     match method {
@@ -87,6 +99,7 @@ pub async fn write_back(
             Ok(Written::Now(id.to_string()))
         }
         AckMethod::Fields(fields) => {
+            let mine = Mine::new(store, clock, row, auth, record);
             for _ in 0..CONFLICT_RETRIES {
                 let current = kintone.get_record(auth, record).await?;
                 let mut changes = serde_json::Map::new();
@@ -97,21 +110,30 @@ pub async fn write_back(
                     }
                 }
                 if changes.is_empty() {
+                    if row.stage == Stage::Writing {
+                        // An earlier attempt whose answer was lost wrote them.
+                        mine.landed(None).await?;
+                    }
                     return Ok(Written::Already);
                 }
-                store.inbox_set_stage(row.seq, Stage::Writing, None).await?;
+                mine.begin(None, current.revision.0 + 1).await?;
                 match kintone
                     .update_record(auth, record, Some(current.revision), changes)
                     .await
                 {
-                    Ok(rev) => return Ok(own(store, auth, record, rev).await?),
-                    Err(KintoneError::Conflict { .. }) => continue,
-                    Err(e) => return Err(e.into()),
+                    Ok(rev) => return mine.landed(Some(rev)).await,
+                    Err(e) => {
+                        mine.failed(&e).await?;
+                        if !matches!(e, KintoneError::Conflict { .. }) {
+                            return Err(e.into());
+                        }
+                    }
                 }
             }
             Err(conflict())
         }
         AckMethod::Status { action, assignee } => {
+            let mine = Mine::new(store, clock, row, auth, record);
             let current = kintone.get_record(auth, record).await?;
             if row.stage == Stage::Writing {
                 let before = row
@@ -119,21 +141,17 @@ pub async fn write_back(
                     .as_deref()
                     .and_then(|r| r.parse::<u64>().ok());
                 if before.is_some_and(|b| current.revision.0 >= b + 2) {
+                    mine.landed(None).await?;
                     return Ok(Written::Already);
                 }
             }
-            store
-                .inbox_set_stage(
-                    row.seq,
-                    Stage::Writing,
-                    Some(current.revision.0.to_string()),
-                )
+            mine.begin(Some(current.revision.0), current.revision.0 + 2)
                 .await?;
             let assignee = assignee
                 .as_ref()
                 .map(|t| t.render(value))
                 .filter(|a| !a.is_empty());
-            let rev = kintone
+            let written = kintone
                 .update_status(
                     auth,
                     record,
@@ -141,8 +159,14 @@ pub async fn write_back(
                     assignee.as_deref(),
                     Some(current.revision),
                 )
-                .await?;
-            Ok(own(store, auth, record, rev).await?)
+                .await;
+            match written {
+                Ok(rev) => mine.landed(Some(rev)).await,
+                Err(e) => {
+                    mine.failed(&e).await?;
+                    Err(e.into())
+                }
+            }
         }
     }
 }
@@ -154,23 +178,96 @@ fn conflict() -> WriteBackError {
     })
 }
 
-/// Remembers a revision we produced, so its webhook echo notifies no one.
-async fn own(
-    store: &Store,
-    auth: &AppAuth,
-    record: RecordId,
-    rev: Revision,
-) -> Result<Written, StoreError> {
-    let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    store
-        .own_write(
-            to_i64(auth.app.get()),
-            to_i64(record.get()),
-            to_i64(rev.0),
-            now_ms(),
-        )
-        .await?;
-    Ok(Written::Now(rev.0.to_string()))
+/// One write-back's own revisions on one record, as intents in the store.
+struct Mine<'a> {
+    store: &'a Store,
+    /// Intents are timed on its steady timeline, as the change queue is.
+    clock: &'a Clock,
+    seq: i64,
+    owner: &'a str,
+    app: i64,
+    record: i64,
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl<'a> Mine<'a> {
+    fn new(
+        store: &'a Store,
+        clock: &'a Clock,
+        row: &'a InboxRow,
+        auth: &AppAuth,
+        record: RecordId,
+    ) -> Self {
+        Mine {
+            store,
+            clock,
+            seq: row.seq,
+            owner: &row.event_id,
+            app: to_i64(auth.app.get()),
+            record: to_i64(record.get()),
+        }
+    }
+
+    /// Enters `writing` (keeping `base` for a resume) and records that the
+    /// write will produce `expected`, before it is sent.
+    async fn begin(&self, base: Option<u64>, expected: u64) -> Result<(), StoreError> {
+        let intent = Intent {
+            app: self.app,
+            record: self.record,
+            revision: to_i64(expected),
+        };
+        self.store
+            .begin_write(
+                self.seq,
+                self.owner,
+                base.map(|b| b.to_string()),
+                intent,
+                self.clock.steady_ms(),
+            )
+            .await
+    }
+
+    /// The write is in kintone: `rev` as answered, or (`None`: found done by
+    /// a resumed attempt) the revision the intent expected.
+    async fn landed(&self, rev: Option<Revision>) -> Result<Written, WriteBackError> {
+        self.store
+            .write_landed(
+                self.owner,
+                self.app,
+                self.record,
+                rev.map(|r| to_i64(r.0)),
+                self.clock.steady_ms(),
+            )
+            .await?;
+        Ok(rev.map_or(Written::Already, |r| Written::Now(r.0.to_string())))
+    }
+
+    /// The write failed: if kintone definitely did not apply it, the intent
+    /// goes; if the outcome is unknown, it stays for the next attempt.
+    async fn failed(&self, e: &KintoneError) -> Result<(), StoreError> {
+        if not_applied(e) {
+            self.store
+                .write_refused(self.seq, self.owner, self.app, self.record)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether kintone answered that it did not apply the write (a 4xx or 520
+/// answer). Timeouts, 5xx and unreadable answers leave it open.
+fn not_applied(e: &KintoneError) -> bool {
+    match e {
+        KintoneError::Conflict { .. }
+        | KintoneError::Unauthorized { .. }
+        | KintoneError::NotFound { .. }
+        | KintoneError::Rejected { .. } => true,
+        KintoneError::Retryable { status, .. } => *status == Some(429),
+        KintoneError::Protocol(_) => false,
+    }
 }
 
 async fn comment_exists(

@@ -128,6 +128,7 @@ pub struct Wiring {
     pub metrics: Arc<Metrics>,
     pub acks: tokio::sync::broadcast::Sender<crate::ack::AckEvent>,
     pub notifications: tokio::sync::broadcast::Sender<crate::notify::NotifyEvent>,
+    pub clock: crate::clock::Clock,
 }
 
 /// Starts the indicator task and its link on `tasks`; both stop (outputs
@@ -168,6 +169,7 @@ pub fn spawn(
             kintone: w.kintone,
             metrics: w.metrics,
             events: w.acks,
+            clock: w.clock,
         },
     };
     tasks.spawn(link.run(shutdown.clone()));

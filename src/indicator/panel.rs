@@ -37,6 +37,7 @@ pub struct Panel {
     pub kintone: KintoneClient,
     pub metrics: Arc<Metrics>,
     pub events: tokio::sync::broadcast::Sender<AckEvent>,
+    pub clock: crate::clock::Clock,
 }
 
 /// How a press went.
@@ -141,6 +142,7 @@ impl Panel {
             record,
             &app.ack.method,
             &vars,
+            &self.clock,
         )
         .await;
         let outcome = match &result {

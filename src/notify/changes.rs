@@ -1,7 +1,10 @@
 //! The change worker: each stored webhook hint becomes a fresh read of the
 //! record (unless the app trusts payloads), judged against stored state. A
 //! change leaves the queue in the same transaction that stores its verdict,
-//! so a crash can neither lose nor repeat it.
+//! so a crash can neither lose nor repeat it. A change held because a
+//! write-back to its record is in flight stays queued, not due, until the
+//! write-back resolves (which makes it due and wakes this worker) or its
+//! intent's life ends; it is then read afresh.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -17,7 +20,8 @@ use crate::domain::{AppId, RecordId};
 use crate::kintone::error::KintoneError;
 use crate::kintone::record::Record;
 use crate::retry::default_backoff;
-use crate::store::{now_ms, StoreError};
+use crate::store::intents::hold_change;
+use crate::store::StoreError;
 
 const BATCH: i64 = 32;
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -103,7 +107,8 @@ async fn one(ctx: &Arc<NotifyContext>, p: Pending) {
         .and_then(|v| v.get("recordTitle"))
         .and_then(|v| v.as_str())
         .map(str::to_owned);
-    let record = if app.webhook_reread {
+    // A change queued by the poller (held then) has no payload: read it.
+    let record = if app.webhook_reread || p.payload.is_none() {
         match ctx.kintone.get_record(&ctx.auth(app), record_id).await {
             Ok(r) => r,
             Err(KintoneError::NotFound { .. }) => return done(ctx, p.seq, "record deleted").await,
@@ -125,6 +130,8 @@ async fn one(ctx: &Arc<NotifyContext>, p: Pending) {
     let rules = ctx.rules_for(app_id);
     let ctx2 = ctx.clone();
     let seq = p.seq;
+    // Steady time: holds and retries share the change queue's timeline.
+    let now = ctx.clock.steady_ms();
     let verdict = ctx
         .store
         .call(move |c| {
@@ -133,9 +140,13 @@ async fn one(ctx: &Arc<NotifyContext>, p: Pending) {
                 .app(app_id)
                 .ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
             let judge = ctx2.judge(app, &rules, title_hint.as_deref());
-            let v = examine(c, &judge, &record, now_ms())?;
-            c.prepare_cached("UPDATE changes SET state = 'done' WHERE seq = ?1")?
-                .execute([seq])?;
+            let v = examine(c, &judge, &record, now)?;
+            if let Verdict::Held { until_ms } = v {
+                hold_change(c, seq, until_ms)?;
+            } else {
+                c.prepare_cached("UPDATE changes SET state = 'done' WHERE seq = ?1")?
+                    .execute([seq])?;
+            }
             Ok(v)
         })
         .await;
@@ -150,6 +161,15 @@ async fn one(ctx: &Arc<NotifyContext>, p: Pending) {
 
 /// Tells the outbox and the indicator about new notifications.
 pub(super) fn announce(ctx: &NotifyContext, v: &Verdict) {
+    match v {
+        Verdict::Echo => {
+            ctx.metrics.kintone_echoes.fetch_add(1, Ordering::Relaxed);
+        }
+        Verdict::Held { .. } => {
+            ctx.metrics.kintone_held.fetch_add(1, Ordering::Relaxed);
+        }
+        _ => {}
+    }
     if let Verdict::Notified(created) = v {
         if created.is_empty() {
             return;

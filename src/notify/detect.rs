@@ -9,6 +9,16 @@
 //! Rules kept: an app's first scan only sets a baseline (no flood on first
 //! start); a revision the gateway wrote itself is an echo and notifies no one;
 //! an older revision than the one stored changes nothing.
+//!
+//! A revision a write-back of the gateway is about to produce, or has sent
+//! without an answer yet, is neither judged nor called an echo: it is *held*
+//! ([`Verdict::Held`]) until the write-back resolves (see
+//! [`crate::store::intents`]). kintone may send the write's webhook before it
+//! answers the write, and a power cut may come between the two; only the
+//! answer (or the resumed attempt) tells whether that revision is ours or a
+//! person's who got there first. Other revisions are judged at once: one
+//! below the intent's cannot be the write's result, and one above it is
+//! judged the same whichever way the write-back resolves.
 
 use std::collections::BTreeSet;
 
@@ -19,6 +29,7 @@ use crate::ack::postback::{AckData, NotificationId};
 use crate::domain::{AppId, SiteKey};
 use crate::kintone::record::Record;
 use crate::line::flex::{self, NotificationCard};
+use crate::store::intents::held_until;
 use crate::store::StoreError;
 
 /// Everything needed to judge one record of one app.
@@ -42,6 +53,9 @@ pub enum Verdict {
     Stale,
     /// The gateway's own write; state updated, nobody told.
     Echo,
+    /// Maybe the gateway's own write, whose answer is outstanding: nothing
+    /// stored; look again when the write-back resolves, or at `until_ms`.
+    Held { until_ms: i64 },
     /// First sight during the baseline; state stored, nobody told.
     Baseline,
     /// Watched fields compared; these notifications were created.
@@ -92,6 +106,11 @@ pub fn examine(
         .query_row(params![app, rec, rev], |_| Ok(true))
         .optional()?
         .unwrap_or(false);
+    if !echo {
+        if let Some(until_ms) = held_until(c, app, rec, rev, now_ms)? {
+            return Ok(Verdict::Held { until_ms });
+        }
+    }
     let baseline: Option<i64> = c
         .prepare_cached("SELECT max_record FROM app_baseline WHERE app = ?1")?
         .query_row([app], |r| r.get(0))

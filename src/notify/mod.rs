@@ -77,13 +77,16 @@ impl NotifyContext {
                 )
             })
             .collect();
+        // Shared with the store: a resolved write-back releases the changes
+        // it held there and wakes the change worker.
+        let changes_wake = store.changes_wake();
         NotifyContext {
             config,
             rules,
             store,
             kintone,
             metrics,
-            changes_wake: Arc::new(Notify::new()),
+            changes_wake,
             outbox_wake: Arc::new(Notify::new()),
             events,
             beats,

@@ -19,6 +19,7 @@ use super::NotifyContext;
 use crate::domain::AppId;
 use crate::kintone::record::Record;
 use crate::retry::default_backoff;
+use crate::store::intents::queue_held;
 use crate::store::{now_ms, StoreError};
 
 /// kintone's page size limit.
@@ -208,8 +209,19 @@ async fn judge_page(
                 .app(app)
                 .ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
             let judge = ctx2.judge(cfg, &rules, None);
-            let now = now_ms();
-            page.iter().map(|r| examine(c, &judge, r, now)).collect()
+            let now = ctx2.clock.steady_ms();
+            let mut verdicts = Vec::with_capacity(page.len());
+            for r in &page {
+                let v = examine(c, &judge, r, now)?;
+                if let Verdict::Held { until_ms } = v {
+                    // Not judged yet: the change worker takes it over, so
+                    // the watermark can move on without losing it.
+                    let i = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+                    queue_held(c, i(app.get()), i(r.id.get()), until_ms, now)?;
+                }
+                verdicts.push(v);
+            }
+            Ok(verdicts)
         })
         .await
 }

@@ -10,6 +10,13 @@
 //! fires a webhook when one is registered, and more than 60 a minute are
 //! dropped. Faults (429, 5xx, 520, anything) can be queued for the next
 //! requests, and comment answers can be held back to stage a crash.
+//!
+//! kintone may send a write's webhook before it answers the write: with
+//! [`FakeKintone::echo_before_answer`], every single-record write is applied,
+//! its webhook delivered and answered by the gateway, and only then answered
+//! itself — when the test calls [`FakeKintone::release_writes`], or never
+//! (a process killed while waiting). With [`FakeKintone::hold_writes`], writes
+//! wait before they are applied (a person's change can get there first).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -77,6 +84,14 @@ pub struct KintoneState {
     pub too_many: u64,
     next_webhook: u64,
     pub requests: Vec<SimRequest>,
+    /// Send each write's webhook, and wait for its answer, before answering.
+    echo_first: bool,
+    /// Hold each write back before applying it.
+    hold_first: bool,
+    /// Writes being held back now (before applying, or before answering).
+    pub held_writes: usize,
+    /// The gateway's answers to webhooks: (webhook type, HTTP status).
+    pub webhook_answers: Vec<(&'static str, u16)>,
 }
 
 /// The fake kintone domain.
@@ -84,6 +99,8 @@ pub struct FakeKintone {
     pub server: SimServer,
     pub state: Arc<Mutex<KintoneState>>,
     http: reqwest::Client,
+    /// Open (`true`): held write answers may go.
+    gate: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// What a request does besides answering.
@@ -112,9 +129,10 @@ impl FakeKintone {
         let state: Arc<Mutex<KintoneState>> = Arc::default();
         let http =
             crate::outbound::client(Duration::from_secs(10)).map_err(std::io::Error::other)?;
-        let (s, h) = (state.clone(), http.clone());
+        let gate = Arc::new(tokio::sync::watch::Sender::new(true));
+        let (s, h, g) = (state.clone(), http.clone(), gate.clone());
         let handler: Handler = Arc::new(move |req: SimRequest| {
-            let (s, h) = (s.clone(), h.clone());
+            let (s, h, g) = (s.clone(), h.clone(), g.clone());
             Box::pin(async move {
                 // kintone takes 100 requests at once per domain; beyond, 429.
                 let over = {
@@ -133,9 +151,19 @@ impl FakeKintone {
                             "message": "Too many concurrent requests. Try again later."}),
                     )
                 } else {
+                    if req.method != "GET" && lock(&s).hold_first {
+                        hold(&s, &g).await;
+                    }
                     let outcome = handle(&mut lock(&s), token, req);
                     if let Some((kind, id)) = outcome.webhook {
-                        fire(&s, &h, kind, id);
+                        if lock(&s).echo_first {
+                            if let Some((url, body)) = webhook(&s, kind, id) {
+                                deliver(&s, &h, kind, &url, &body).await;
+                            }
+                            hold(&s, &g).await;
+                        } else {
+                            fire(&s, &h, kind, id);
+                        }
                     }
                     if !outcome.delay.is_zero() {
                         tokio::time::sleep(outcome.delay).await;
@@ -150,6 +178,7 @@ impl FakeKintone {
             server: SimServer::start(handler).await?,
             state,
             http,
+            gate,
         })
     }
 
@@ -190,6 +219,41 @@ impl FakeKintone {
     /// Forgets every fault not yet answered (the outage is over).
     pub fn clear_faults(&self) {
         self.lock().faults.clear();
+    }
+
+    /// From now on each single-record write is applied, its webhook sent
+    /// and answered by the gateway, and the write answered only once
+    /// [`FakeKintone::release_writes`] is called.
+    pub fn echo_before_answer(&self) {
+        self.lock().echo_first = true;
+        self.gate.send_replace(false);
+    }
+
+    /// From now on each write waits, not yet applied, until
+    /// [`FakeKintone::release_writes`] is called.
+    pub fn hold_writes(&self) {
+        self.lock().hold_first = true;
+        self.gate.send_replace(false);
+    }
+
+    /// Lets the writes held back go on, and later ones pass at once.
+    pub fn release_writes(&self) {
+        self.gate.send_replace(true);
+    }
+
+    /// Writes being held back now.
+    pub fn held_writes(&self) -> usize {
+        self.lock().held_writes
+    }
+
+    /// The gateway's HTTP statuses for webhooks of this type, in order.
+    pub fn webhook_answers(&self, kind: &str) -> Vec<u16> {
+        self.lock()
+            .webhook_answers
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, s)| *s)
+            .collect()
     }
 
     /// Holds each comment answer back for `delay` after storing the comment.
@@ -570,42 +634,77 @@ fn post_comment(st: &mut KintoneState, req: &SimRequest) -> Outcome {
 /// Sends a webhook for record `id` if one is registered, dropping it beyond
 /// 60 a minute as kintone does. Sent in the background; never retried.
 fn fire(state: &Arc<Mutex<KintoneState>>, http: &reqwest::Client, kind: &'static str, id: u64) {
-    let (url, body) = {
-        let mut st = lock(state);
-        let Some(url) = st.webhook.clone() else {
-            return;
-        };
-        let now = Instant::now();
-        while st
-            .webhook_times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-        {
-            st.webhook_times.pop_front();
-        }
-        if st.webhook_times.len() >= 60 {
-            st.webhooks_dropped += 1;
-            return;
-        }
-        st.webhook_times.push_back(now);
-        st.webhooks_sent += 1;
-        st.next_webhook += 1;
-        let record = st.records.get(&id).cloned().unwrap_or(Value::Null);
-        let title = record["Title"]["value"].clone();
-        let body = json!({
-            "id": format!("00000000-0000-4000-8000-{:012}", st.next_webhook),
-            "type": kind,
-            "app": {"id": APP.to_string(), "name": APP_NAME},
-            "record": record,
-            "recordTitle": title,
-            "url": format!("https://example.cybozu.com/k/{APP}/show#record={id}"),
-        });
-        (url, body)
+    let Some((url, body)) = webhook(state, kind, id) else {
+        return;
     };
-    let http = http.clone();
-    tokio::spawn(async move {
-        if let Err(e) = http.post(&url).json(&body).send().await {
-            tracing::debug!(error = %e, "simulated kintone: webhook not delivered");
-        }
+    let (state, http) = (state.clone(), http.clone());
+    tokio::spawn(async move { deliver(&state, &http, kind, &url, &body).await });
+}
+
+/// The webhook for record `id` as it stands (URL and body), or `None` if none
+/// is registered or kintone's 60 a minute are used up.
+fn webhook(
+    state: &Arc<Mutex<KintoneState>>,
+    kind: &'static str,
+    id: u64,
+) -> Option<(String, Value)> {
+    let mut st = lock(state);
+    let url = st.webhook.clone()?;
+    let now = Instant::now();
+    while st
+        .webhook_times
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+    {
+        st.webhook_times.pop_front();
+    }
+    if st.webhook_times.len() >= 60 {
+        st.webhooks_dropped += 1;
+        return None;
+    }
+    st.webhook_times.push_back(now);
+    st.webhooks_sent += 1;
+    st.next_webhook += 1;
+    let record = st.records.get(&id).cloned().unwrap_or(Value::Null);
+    let title = record["Title"]["value"].clone();
+    let body = json!({
+        "id": format!("00000000-0000-4000-8000-{:012}", st.next_webhook),
+        "type": kind,
+        "app": {"id": APP.to_string(), "name": APP_NAME},
+        "record": record,
+        "recordTitle": title,
+        "url": format!("https://example.cybozu.com/k/{APP}/show#record={id}"),
     });
+    Some((url, body))
+}
+
+/// Posts one webhook and notes the gateway's answer.
+async fn deliver(
+    state: &Mutex<KintoneState>,
+    http: &reqwest::Client,
+    kind: &'static str,
+    url: &str,
+    body: &Value,
+) {
+    match http.post(url).json(body).send().await {
+        Ok(r) => lock(state)
+            .webhook_answers
+            .push((kind, r.status().as_u16())),
+        Err(e) => tracing::debug!(error = %e, "simulated kintone: webhook not delivered"),
+    }
+}
+
+/// Waits until held writes may go on (counted in `held_writes` meanwhile;
+/// the count drops also if the client gives up and the request is dropped).
+async fn hold(state: &Arc<Mutex<KintoneState>>, gate: &tokio::sync::watch::Sender<bool>) {
+    struct Held<'a>(&'a Mutex<KintoneState>);
+    impl Drop for Held<'_> {
+        fn drop(&mut self) {
+            lock(self.0).held_writes -= 1;
+        }
+    }
+    lock(state).held_writes += 1;
+    let _held = Held(state);
+    let mut open = gate.subscribe();
+    let _ = open.wait_for(|open| *open).await;
 }

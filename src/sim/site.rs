@@ -39,6 +39,9 @@ pub struct Site {
     pub app: String,
     /// TOML appended at the end: `[[rules]]`, `[notify]`, `[indicator]`…
     pub tail: String,
+    /// `[kintone] timeout` in seconds (`None`: 2 s, so tests of a slow
+    /// kintone end quickly).
+    pub kintone_timeout: Option<u64>,
 }
 
 impl Site {
@@ -59,6 +62,7 @@ impl Site {
             kintone: kintone.server.base_url(),
             app: app.to_owned(),
             tail: tail.to_owned(),
+            kintone_timeout: None,
         }
     }
 
@@ -96,7 +100,7 @@ timeout = "2s"
 
 [kintone]
 base_url = "{kintone}"
-timeout = "2s"
+timeout = "{kintone_timeout}s"
 
 [[kintone.apps]]
 id = {APP}
@@ -114,6 +118,7 @@ title_field = "Title"
             line = self.line,
             line_settings = self.line_settings,
             kintone = self.kintone,
+            kintone_timeout = self.kintone_timeout.unwrap_or(2),
             app = self.app,
             tail = self.tail,
         );

@@ -41,6 +41,23 @@ impl Stage {
     }
 }
 
+/// [`Store::inbox_set_stage`] on connection `c` (so another write can share
+/// its transaction).
+pub(super) fn set_stage_in(
+    c: &rusqlite::Connection,
+    seq: i64,
+    stage: Stage,
+    writeback_ref: Option<&str>,
+) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "UPDATE inbox SET stage = ?2, writeback_ref = COALESCE(?3, writeback_ref),
+            attempts = attempts + (?2 = 'writing')
+         WHERE seq = ?1",
+    )?
+    .execute(params![seq, stage.as_str(), writeback_ref])?;
+    Ok(())
+}
+
 /// A stored event and its progress.
 #[derive(Debug, Clone)]
 pub struct InboxRow {
@@ -189,16 +206,8 @@ impl Store {
         stage: Stage,
         writeback_ref: Option<String>,
     ) -> Result<(), StoreError> {
-        self.call(move |c| {
-            c.prepare_cached(
-                "UPDATE inbox SET stage = ?2, writeback_ref = COALESCE(?3, writeback_ref),
-                    attempts = attempts + (?2 = 'writing')
-                 WHERE seq = ?1",
-            )?
-            .execute(params![seq, stage.as_str(), writeback_ref])?;
-            Ok(())
-        })
-        .await
+        self.call(move |c| set_stage_in(c, seq, stage, writeback_ref.as_deref()))
+            .await
     }
 
     /// Marks that the Reply API is about to be called: a crash after this never

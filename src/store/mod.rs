@@ -15,6 +15,7 @@ mod schema;
 
 pub mod audit;
 pub mod inbox;
+pub mod intents;
 pub mod notifications;
 pub mod report;
 pub mod staff;
@@ -79,6 +80,9 @@ pub struct Store {
     reads: mpsc::Sender<ReadJob>,
     health: Arc<StoreHealth>,
     path: Arc<PathBuf>,
+    /// Woken when a write-back resolves and the changes it held are due
+    /// (the change worker waits on it too; see [`intents`]).
+    changes_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -142,6 +146,7 @@ impl Store {
             reads,
             health,
             path: Arc::new(path),
+            changes_wake: Arc::default(),
         })
     }
 
@@ -207,6 +212,12 @@ impl Store {
     /// Health counters (commits, last commit time, failing flag).
     pub fn health(&self) -> &StoreHealth {
         &self.health
+    }
+
+    /// Notified when kintone changes became due outside the change worker
+    /// (a write-back resolved and released the changes it held).
+    pub fn changes_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.changes_wake.clone()
     }
 
     /// The database file.

@@ -181,6 +181,24 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX changes_pending;
     DROP INDEX outbox_pending;
     ",
+    // 3 (self-contained): write-back intents. Before a status or field
+    // write-back is sent, the revision it will produce is stored here, in
+    // the transaction that enters the `writing` stage; kintone may send the
+    // write's webhook before it answers, or the process may die before the
+    // answer. Changes of a record that reach exactly that revision are held
+    // (`changes.held`) until the write-back resolves (see `store::intents`).
+    r"
+    CREATE TABLE write_intents(
+        owner TEXT PRIMARY KEY,                     -- the inbox event id (or panel key)
+        app INTEGER NOT NULL,
+        record INTEGER NOT NULL,
+        revision INTEGER NOT NULL,                  -- the revision the write will produce
+        at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX write_intents_record ON write_intents(app, record, revision);
+    ALTER TABLE changes ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX changes_held ON changes(app, record) WHERE held = 1;
+    ",
 ];
 
 /// Applies the migrations this database has not seen yet.

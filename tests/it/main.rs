@@ -11,6 +11,8 @@
 //! - [`notify_loop`]: the notification loop end to end.
 //! - [`clock`]: a board clock that is wrong, or set back while running.
 //! - [`crash`]: the daemon binary killed with SIGKILL mid-flight and restarted.
+//! - [`echo`]: the gateway's own write-backs never notify, whatever kintone
+//!   sends first and wherever the power goes.
 //! - [`relay`]: the Node relay in front of the gateway (ignored without
 //!   `relay/node_modules`; `.ci/run` runs it).
 //! - [`indicator`]: the office panel's long press end to end; `check-config`
@@ -28,6 +30,7 @@ mod clock;
 mod crash;
 mod daemon;
 mod doctor;
+mod echo;
 mod flex_schema;
 mod indicator;
 mod notify_loop;
