@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::postback::{AckData, PostbackError};
 use super::respond::{answer, Answer};
-use super::writeback::{write_back, WriteBackError, Written};
+use super::writeback::{write_back, Services, WriteBackError, Written};
 use super::{onboarding, AckContext, AckEvent};
 use crate::config::AppConfig;
 use crate::domain::LineUserId;
@@ -293,16 +293,12 @@ async fn write_with_deadline(
         // The attempt is its own scope: it borrows `current`, which a retry
         // replaces.
         let result = {
-            let work = write_back(
-                &ctx.store,
-                &ctx.kintone,
-                &auth,
-                &current,
-                ack.record,
-                &app.ack.method,
-                vars,
-                &ctx.clock,
-            );
+            let services = Services {
+                store: &ctx.store,
+                kintone: &ctx.kintone,
+                clock: &ctx.clock,
+            };
+            let work = write_back(services, &auth, &current, ack.record, &app.ack.method, vars);
             tokio::pin!(work);
             let left = token
                 .as_ref()

@@ -71,20 +71,32 @@ pub fn comment_marker(event_id: &str) -> String {
     format!("[ref:{event_id}]")
 }
 
+/// What a write-back talks to.
+#[derive(Clone, Copy)]
+pub struct Services<'a> {
+    pub store: &'a Store,
+    pub kintone: &'a KintoneClient,
+    /// Intents are timed on its steady timeline.
+    pub clock: &'a Clock,
+}
+
 /// One write-back attempt for `row`, resuming from its stored stage.
 ///
 /// # Errors
 /// [`WriteBackError`]; check [`WriteBackError::is_retryable`].
 pub async fn write_back(
-    store: &Store,
-    kintone: &KintoneClient,
+    services: Services<'_>,
     auth: &AppAuth,
     row: &InboxRow,
     record: RecordId,
     method: &AckMethod,
     vars: &HashMap<&'static str, String>,
-    clock: &Clock,
 ) -> Result<Written, WriteBackError> {
+    let Services {
+        store,
+        kintone,
+        clock,
+    } = services;
     let value = |k: &str| vars.get(k).cloned();
     match method {
         AckMethod::Comment(t) => {

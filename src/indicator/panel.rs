@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::ack::writeback::{write_back, Written};
+use crate::ack::writeback::{write_back, Services, Written};
 use crate::ack::AckEvent;
 use crate::config::Config;
 use crate::domain::{AppId, RecordId};
@@ -134,17 +134,12 @@ impl Panel {
         };
         let vars = variables(n, &app.name, at);
         let auth = crate::ack::app_auth(app);
-        let result = write_back(
-            &self.store,
-            &self.kintone,
-            &auth,
-            &row,
-            record,
-            &app.ack.method,
-            &vars,
-            &self.clock,
-        )
-        .await;
+        let services = Services {
+            store: &self.store,
+            kintone: &self.kintone,
+            clock: &self.clock,
+        };
+        let result = write_back(services, &auth, &row, record, &app.ack.method, &vars).await;
         let outcome = match &result {
             Ok(Written::Now(_)) => "written".to_owned(),
             Ok(Written::Already) => "already-written".to_owned(),
