@@ -28,6 +28,8 @@ pub struct Site {
     pub server: String,
     /// Base URL of the (fake) LINE API.
     pub line: String,
+    /// Lines added to `[line]` (e.g. `reply_deadline = "6s"`).
+    pub line_settings: String,
     /// The channel secret the fake LINE signs with.
     pub channel_secret: String,
     /// Base URL of the (fake) kintone domain.
@@ -52,6 +54,7 @@ impl Site {
             server: String::new(),
             listen: None,
             line: line.server.base_url(),
+            line_settings: String::new(),
             channel_secret: super::line::DEFAULT_SECRET.to_owned(),
             kintone: kintone.server.base_url(),
             app: app.to_owned(),
@@ -89,6 +92,7 @@ api_base = "{line}"
 channel_secret = {{ file = "channel-secret" }}
 access_token = {{ file = "access-token" }}
 timeout = "2s"
+{line_settings}
 
 [kintone]
 base_url = "{kintone}"
@@ -108,6 +112,7 @@ title_field = "Title"
                 .map_or_else(|| "127.0.0.1:0".to_owned(), |a| a.to_string()),
             server = self.server,
             line = self.line,
+            line_settings = self.line_settings,
             kintone = self.kintone,
             app = self.app,
             tail = self.tail,

@@ -16,6 +16,7 @@ mod schema;
 pub mod audit;
 pub mod inbox;
 pub mod notifications;
+pub mod pushes;
 pub mod report;
 pub mod staff;
 

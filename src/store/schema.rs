@@ -181,6 +181,12 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX changes_pending;
     DROP INDEX outbox_pending;
     ",
+    // 3: an acknowledgement is accepted only from a notification's
+    // recipients, so each tap looks up the deliveries of one notification;
+    // without this index that is a scan of every delivery ever made.
+    r"
+    CREATE INDEX deliveries_notification ON deliveries(notification, recipient);
+    ",
 ];
 
 /// Applies the migrations this database has not seen yet.
@@ -248,6 +254,10 @@ mod tests {
                 "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_ms <= 1
                  ORDER BY id LIMIT 10",
                 "outbox_pending_order",
+            ),
+            (
+                "SELECT DISTINCT recipient FROM deliveries WHERE notification = 'n'",
+                "deliveries_notification",
             ),
         ] {
             let p = plan(&c, sql);

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, PushFault};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
+use kintone_line_gateway::store::{now_ms, Store};
 use serde_json::json;
 
 use crate::daemon::Daemon;
@@ -28,6 +29,12 @@ async fn killed_between_write_back_and_reply_resumes_without_a_double_comment() 
     kintone.set_record(5, 3, "Needs approval");
     let dir = tempfile::tempdir().unwrap();
     let site = site(&line, &kintone, COMMENT_ACK, "");
+    // The card was pushed to the person who taps it.
+    Store::open(&dir.path().join("state"))
+        .expect("store")
+        .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
+        .await
+        .expect("seeding the notification");
     let daemon = Daemon::start(&site, dir.path(), 1).await;
 
     // kintone stores the comment but its answer never reaches the gateway.

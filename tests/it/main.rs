@@ -20,6 +20,8 @@
 //! - [`cli`]: the binary's exit codes and messages.
 
 mod ack_loop;
+mod ack_outcome;
+mod ack_rights;
 mod cli;
 mod crash;
 mod daemon;
