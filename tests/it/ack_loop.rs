@@ -257,6 +257,10 @@ async fn validation_error_is_not_retried_and_the_reply_says_so() {
         !text.starts_with('✓') && text.contains("#5"),
         "the reply must say plainly that it was not recorded: {text}"
     );
+    assert!(
+        !text.contains("Missing or invalid input") && !text.contains("CB_VA01"),
+        "in plain words, not kintone's: {text}"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         w.kintone.calls("POST", "/k/v1/record/comment.json"),
