@@ -205,7 +205,10 @@ async fn ack_loop() {
     let daemon = Daemon::start(&site(&line, &kintone, app, ""), dir.path()).await;
     // Only a notification's recipients may acknowledge it: every tap below
     // answers a notification pushed to the tapping user.
-    seed_notifications(dir.path(), &[(WARM_UP, 0), (20_000, 1_000_000), (5000, 2_000_000)]);
+    seed_notifications(
+        dir.path(),
+        &[(WARM_UP, 0), (20_000, 1_000_000), (5000, 2_000_000)],
+    );
     let url = format!("http://{}/line/webhook", daemon.addr);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
@@ -324,7 +327,8 @@ fn record_of(i: usize) -> u64 {
 fn seed_notifications(dir: &Path, batches: &[(usize, usize)]) {
     use kintone_line_gateway::store::notifications::{seed_in, Seed};
     let mut c = rusqlite::Connection::open(dir.join("state").join("gateway.db")).expect("store");
-    c.busy_timeout(Duration::from_secs(10)).expect("busy timeout");
+    c.busy_timeout(Duration::from_secs(10))
+        .expect("busy timeout");
     let tx = c.transaction().expect("transaction");
     let now = kintone_line_gateway::store::now_ms();
     for &(n, salt) in batches {
