@@ -542,13 +542,14 @@ async fn refuse(
     token: Option<ReplyToken>,
 ) {
     ctx.metrics.ack_refused.fetch_add(1, Ordering::Relaxed);
-    tracing::warn!(
-        event = %row.event_id,
-        notification = %ack.notification,
-        user = user.map_or("", |u| u.as_str()),
-        reason = why.audit(),
-        "tap not written back"
-    );
+    let user_id = user.map_or("", |u| u.as_str());
+    if why == permit::Refusal::Unknown {
+        // Invented ids cost nothing to send: the metric counts them, and a
+        // flood of them must not flood the journal with warnings.
+        tracing::info!(event = %row.event_id, notification = %ack.notification, user = user_id, reason = why.audit(), "tap not written back");
+    } else {
+        tracing::warn!(event = %row.event_id, notification = %ack.notification, user = user_id, reason = why.audit(), "tap on a real card not written back");
+    }
     // No fallback push: a refusal is not worth a paid message.
     let answered = answer(ctx, row.seq, token, None, why.text().to_owned()).await;
     let audit = (why != permit::Refusal::Unknown).then(|| {
