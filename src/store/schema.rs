@@ -184,8 +184,14 @@ const MIGRATIONS: &[&str] = &[
     // 3: an acknowledgement is accepted only from a notification's
     // recipients, so each tap looks up the deliveries of one notification;
     // without this index that is a scan of every delivery ever made.
+    // The indicator's dead-letter count (up to 100 times a second during a
+    // burst of taps) likewise scanned every delivery: it now starts from the
+    // few dead push requests. With 25,000 notifications in the ack bench
+    // that scan was a third of the gateway's CPU per tap.
     r"
     CREATE INDEX deliveries_notification ON deliveries(notification, recipient);
+    CREATE INDEX deliveries_push ON deliveries(push_id);
+    CREATE INDEX outbox_dead ON outbox(id) WHERE state = 'dead';
     ",
 ];
 
@@ -266,5 +272,16 @@ mod tests {
                 "{sql}: {p}"
             );
         }
+    }
+
+    #[test]
+    fn the_dead_letter_count_starts_from_dead_requests_not_every_delivery() {
+        let c = Connection::open_in_memory().expect("db");
+        migrate(&c).expect("migrate");
+        let p = plan(&c, super::super::notifications::DEAD_LETTERS);
+        assert!(
+            p.contains("outbox_dead") && p.contains("deliveries_push") && !p.contains("SCAN d"),
+            "{p}"
+        );
     }
 }
