@@ -203,6 +203,12 @@ async fn ack_loop() {
     let dir = tempfile::tempdir().expect("temp dir");
     let app = "poll = false\n[kintone.apps.ack]\nmethod = \"comment\"\ncomment = \"Acknowledged by {{name}} at {{time}}\"\n";
     let daemon = Daemon::start(&site(&line, &kintone, app, ""), dir.path()).await;
+    // Only a notification's recipients may acknowledge it: every tap below
+    // answers a notification pushed to the tapping user.
+    seed_notifications(
+        dir.path(),
+        &[(WARM_UP, 0), (20_000, 1_000_000), (5000, 2_000_000)],
+    );
     let url = format!("http://{}/line/webhook", daemon.addr);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
@@ -308,11 +314,45 @@ async fn ack_loop() {
     );
 }
 
+/// The record tap `i` of a batch acknowledges.
+fn record_of(i: usize) -> u64 {
+    (i as u64 % RECORDS) + 1
+}
+
+/// Stores the notifications `bodies(_, n, salt)` answer, for each `(n,
+/// salt)`, as if each had been pushed to `USER`. Written straight into the
+/// running gateway's database, as another process would, in one
+/// transaction: the schema is the gateway's own, so the same bench can
+/// measure an older binary (`KLG_BENCH_BIN`) on the same work.
+fn seed_notifications(dir: &Path, batches: &[(usize, usize)]) {
+    use kintone_line_gateway::store::notifications::{seed_in, Seed};
+    let mut c = rusqlite::Connection::open(dir.join("state").join("gateway.db")).expect("store");
+    c.busy_timeout(Duration::from_secs(10))
+        .expect("busy timeout");
+    let tx = c.transaction().expect("transaction");
+    let now = kintone_line_gateway::store::now_ms();
+    for &(n, salt) in batches {
+        for i in 0..n {
+            let seed = Seed {
+                id: format!("b{}", salt + i),
+                app: 1,
+                record: i64::try_from(record_of(i)).expect("record id"),
+                rule: "r".into(),
+                title: String::new(),
+                created_ms: now,
+                recipients: vec![USER.into()],
+            };
+            seed_in(&tx, &seed).expect("seeding a notification");
+        }
+    }
+    tx.commit().expect("seeded");
+}
+
 /// `n` signed webhook bodies, one postback each, with fresh reply tokens.
 fn bodies(line: &FakeLine, n: usize, salt: usize) -> Vec<(String, String)> {
     (0..n)
         .map(|i| {
-            let record = (i as u64 % RECORDS) + 1;
+            let record = record_of(i);
             let data = format!("ack:v1::1:{record}:b{}", salt + i);
             let event = line.postback_event(USER, &data);
             line.webhook(&[event])

@@ -6,6 +6,7 @@
 //! accepting, lets in-flight work finish within the grace period, and
 //! returns; queued work stays in the store for the next start.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -173,6 +174,12 @@ impl Gateway {
             beats: beats.clone(),
             clock: clock.clone(),
             replies: crate::line::reply::ReplyIssuer::new(),
+            ack_by: notify_ctx.rules.iter().fold(HashMap::new(), |mut by, r| {
+                let e = by.entry(r.name.clone()).or_insert(r.ack_by);
+                *e = (*e).min(r.ack_by);
+                by
+            }),
+            outbox_wake: notify_ctx.outbox_wake.clone(),
         });
         tasks.spawn(service::watchdog(
             store.clone(),

@@ -89,6 +89,10 @@ pub struct Metrics {
     pub kintone_held: AtomicU64,
     pub acks: AtomicU64,
     pub ack_failures: AtomicU64,
+    /// Taps refused: unknown notification, or not sent to the person.
+    pub ack_refused: AtomicU64,
+    /// Outcomes told by push after an early Reply.
+    pub ack_late_pushes: AtomicU64,
     pub replies: AtomicU64,
     pub fallbacks: AtomicU64,
     pub notifications: AtomicU64,
@@ -159,6 +163,16 @@ impl Metrics {
             "ack_failures",
             "acknowledgements that could not be written back",
             c(&self.ack_failures),
+        );
+        counter(
+            "ack_refused",
+            "taps not written back: unknown notification, or one not sent to the person",
+            c(&self.ack_refused),
+        );
+        counter(
+            "ack_late_pushes",
+            "acknowledgement outcomes told by push after an early Reply",
+            c(&self.ack_late_pushes),
         );
         counter(
             "replies",

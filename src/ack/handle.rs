@@ -7,17 +7,18 @@ use std::time::Duration;
 use super::postback::{AckData, PostbackError};
 use super::respond::{answer, Answer};
 use super::writeback::{write_back, Services, WriteBackError, Written};
-use super::{onboarding, AckContext, AckEvent};
+use super::{onboarding, permit, tell, AckContext, AckEvent};
 use crate::config::AppConfig;
 use crate::domain::LineUserId;
 use crate::kintone::client::{AppAuth, BasicAuth};
-use crate::line::events::{EventKind, InboundEvent, Malformed};
+use crate::line::events::{EventKind, InboundEvent, Malformed, Source};
 use crate::line::reply::{Receipt, ReplyToken};
 use crate::retry::default_backoff;
-use crate::store::audit::AckRecord;
+use crate::store::audit::{AckLookups, AckRecord};
 use crate::store::inbox::{Finish, InboxRow};
 use crate::store::notifications::NotificationState;
 use crate::store::now_ms;
+use crate::store::pushes::QueuedPush;
 
 /// Replies go out early ("Received — recording…") when the write-back is
 /// still running this long before the deadline.
@@ -42,7 +43,26 @@ impl Prepared {
 struct Known {
     /// `None`: not in the directory and no fresh profile — ask LINE.
     name: Option<(String, Option<String>)>,
+    /// The tapping person is linked staff.
+    is_staff: bool,
     notification: Option<NotificationState>,
+    /// Whom the notification was sent to (LINE user and group ids).
+    recipients: Vec<String>,
+}
+
+impl Known {
+    /// What `found` holds for one event's user and notification.
+    fn from(found: &AckLookups, user: Option<String>, notification: Option<String>) -> Known {
+        Known {
+            name: user.as_ref().and_then(|u| found.names.get(u).cloned()),
+            is_staff: user.is_some_and(|u| found.staff.contains(&u)),
+            recipients: notification
+                .as_ref()
+                .and_then(|n| found.recipients.get(n).cloned())
+                .unwrap_or_default(),
+            notification: notification.and_then(|n| found.notifications.get(&n).cloned()),
+        }
+    }
 }
 
 /// The user and notification a postback event names, if it is one of ours.
@@ -104,10 +124,7 @@ pub(super) async fn prepare(ctx: &AckContext, rows: Vec<InboxRow>) -> Vec<Prepar
             let known = found
                 .as_ref()
                 .zip(keys)
-                .map(|(found, (user, notification))| Known {
-                    name: user.and_then(|u| found.names.get(&u).cloned()),
-                    notification: notification.and_then(|n| found.notifications.get(&n).cloned()),
-                });
+                .map(|(found, (user, notification))| Known::from(found, user, notification));
             Prepared { row, event, known }
         })
         .collect()
@@ -133,10 +150,13 @@ pub(super) async fn process(ctx: &AckContext, prepared: Prepared) {
     // A token whose use was already attempted (before a restart) is spent.
     let fresh = |t: Option<ReplyToken>| t.filter(|_| !row.reply_attempted);
     match kind {
-        EventKind::Postback { data, reply } => {
-            postback(ctx, row, source.user(), &data, fresh(reply), known).await;
-        }
+        // Another channel is answering this chat: whatever the event, it is
+        // only kept (deduplicated) — no write-back, no Reply, no push, no
+        // onboarding. Two channels on one chat must not acknowledge twice.
         _ if standby => finish(ctx, row, Finish::Done, None, None).await,
+        EventKind::Postback { data, reply } => {
+            postback(ctx, row, &source, &data, fresh(reply), known).await;
+        }
         EventKind::Message { text, reply } => {
             onboarding::message(ctx, row, source.user(), text.as_deref(), fresh(reply)).await;
             finish(ctx, row, Finish::Done, None, None).await;
@@ -166,12 +186,33 @@ async fn finish(
     err: Option<String>,
     audit: Option<AckRecord>,
 ) {
-    if let Err(e) = ctx
+    finish_telling(ctx, row, how, err, audit, None).await;
+}
+
+/// Finishes the event and, in the same transaction, queues the push that
+/// tells the person its outcome.
+async fn finish_telling(
+    ctx: &AckContext,
+    row: &InboxRow,
+    how: Finish,
+    err: Option<String>,
+    audit: Option<AckRecord>,
+    tell: Option<QueuedPush>,
+) {
+    let pushed = tell.is_some();
+    match ctx
         .store
-        .inbox_finish(row.seq, how, err, audit, now_ms())
+        .inbox_finish(row.seq, how, err, audit, tell, now_ms())
         .await
     {
-        tracing::error!(event = %row.event_id, error = %e, "could not record the event's end; it will be resumed");
+        Ok(()) if pushed => {
+            ctx.metrics.ack_late_pushes.fetch_add(1, Ordering::Relaxed);
+            ctx.outbox_wake.notify_one();
+        }
+        Ok(()) => {}
+        Err(e) => {
+            tracing::error!(event = %row.event_id, error = %e, "could not record the event's end; it will be resumed");
+        }
     }
 }
 
@@ -190,11 +231,12 @@ pub(crate) fn auth(app: &AppConfig) -> AppAuth {
 async fn postback(
     ctx: &AckContext,
     row: &InboxRow,
-    user: Option<&LineUserId>,
+    source: &Source,
     data: &str,
     token: Option<ReplyToken>,
-    mut known: Option<Known>,
+    known: Option<Known>,
 ) {
+    let user = source.user();
     let ack = match AckData::parse(data) {
         Ok(a) => a,
         Err(e) => {
@@ -232,21 +274,29 @@ async fn postback(
         )
         .await;
     };
-    let (name, kintone_user) = match known.as_mut().and_then(|k| k.name.take()) {
+    let mut known = match known {
+        Some(k) => k,
+        None => match read_known(ctx, user, &ack).await {
+            Ok(k) => k,
+            Err(e) => return retry_later(ctx, row, &e.to_string()).await,
+        },
+    };
+    let facts = permit::Facts {
+        notification: known.notification.as_ref(),
+        recipients: &known.recipients,
+        is_staff: known.is_staff,
+    };
+    let rule_ack_by = |rule: &str| ctx.ack_by.get(rule).copied().unwrap_or_default();
+    let notification = match permit::check(&ack, source, &facts, rule_ack_by) {
+        Ok(n) => n.clone(),
+        Err(why) => return refuse(ctx, row, user, app, &ack, known, why, token).await,
+    };
+    let (name, kintone_user) = match known.name.take() {
         Some(found) => found,
         None => onboarding::who(ctx, user).await,
     };
-    let notification = match known {
-        Some(k) => k.notification,
-        None => ctx
-            .store
-            .notification_get(ack.notification.to_string())
-            .await
-            .ok()
-            .flatten(),
-    };
-    if let Some(n) = notification.as_ref().filter(|n| n.acked_ms.is_some()) {
-        let by = n.acked_by.clone().unwrap_or_default();
+    if notification.acked_ms.is_some() {
+        let by = notification.acked_by.clone().unwrap_or_default();
         let text = format!("#{} was already acknowledged by {by}.", ack.record);
         let answered = answer(ctx, row.seq, token, user, text).await;
         let audit = audit_row(
@@ -256,12 +306,19 @@ async fn postback(
             app,
             &ack,
             "already-acknowledged",
-            &answered,
+            answered.audit(),
         );
         return finish(ctx, row, Finish::Done, None, Some(audit)).await;
     }
-    let title = notification.map(|n| n.title).unwrap_or_default();
-    let vars = variables(row, app, &ack, &name, kintone_user, user, title);
+    let vars = variables(
+        row,
+        app,
+        &ack,
+        &name,
+        kintone_user,
+        user,
+        notification.title,
+    );
     let outcome = write_with_deadline(ctx, row, app, &ack, &vars, token).await;
     settle(ctx, row, user, &name, app, &ack, &vars, outcome).await;
 }
@@ -371,17 +428,18 @@ async fn settle(
         token,
         early,
     } = outcome;
+    let interim = tell::interim_sent(&early, token.as_ref(), row);
     match result {
         Ok(written) => {
             let text = app.ack.reply.render(|k| vars.get(k).cloned());
-            let answered = final_answer(ctx, row, token, early, user, text).await;
+            let told = last_word(ctx, row, token, &early, interim, user, true, text).await;
             let what = match written {
                 Written::Now(_) => "written",
                 Written::Already => "already-written",
             };
             ctx.metrics.acks.fetch_add(1, Ordering::Relaxed);
-            let audit = audit_row(row, user, name, app, ack, what, &answered);
-            finish(ctx, row, Finish::Done, None, Some(audit)).await;
+            let audit = audit_row(row, user, name, app, ack, what, told.reply);
+            finish_telling(ctx, row, Finish::Done, None, Some(audit), told.push).await;
             let _ = ctx.events.send(AckEvent::Acknowledged {
                 notification: ack.notification.to_string(),
             });
@@ -391,70 +449,124 @@ async fn settle(
                 let text = "Received — kintone is busy, I'll record it shortly.";
                 answer(ctx, row.seq, token, None, text.into()).await;
             }
-            let next = ctx.clock.steady_ms()
-                + i64::try_from(default_backoff(row_attempts(row)).as_millis()).unwrap_or(i64::MAX);
-            tracing::warn!(event = %row.event_id, error = %e, "write-back will be retried");
-            if let Err(se) = ctx.store.inbox_retry_at(row.seq, next, e.to_string()).await {
-                tracing::error!(error = %se, "could not schedule the retry; it will be resumed on restart");
-            }
+            retry_later(ctx, row, &e.to_string()).await;
         }
         Err(e) => {
             tracing::error!(event = %row.event_id, error = %e, "write-back refused by kintone");
             ctx.metrics.ack_failures.fetch_add(1, Ordering::Relaxed);
-            let text = format!(
-                "Sorry — kintone refused the acknowledgement for #{}: {}",
-                ack.record,
-                plain(&e)
-            );
-            let answered = final_answer(ctx, row, token, early, user, text).await;
-            let audit = audit_row(
+            let text = tell::refused_text(ack.record, &e);
+            let told = last_word(ctx, row, token, &early, interim, user, false, text).await;
+            let outcome = format!("failed: {e}");
+            let audit = audit_row(row, user, name, app, ack, &outcome, told.reply);
+            finish_telling(
+                ctx,
                 row,
-                user,
-                name,
-                app,
-                ack,
-                &format!("failed: {e}"),
-                &answered,
-            );
-            finish(ctx, row, Finish::Failed, Some(e.to_string()), Some(audit)).await;
+                Finish::Failed,
+                Some(e.to_string()),
+                Some(audit),
+                told.push,
+            )
+            .await;
         }
     }
 }
 
-/// The last word to the person: a reply if the token is unspent; nothing more
-/// if an early reply or an attempt before a restart already used it.
-async fn final_answer(
+/// The last word to the person: a Reply while the token is unspent;
+/// after an interim Reply, a queued push (see [`tell`]).
+#[allow(clippy::too_many_arguments)]
+async fn last_word(
     ctx: &AckContext,
     row: &InboxRow,
     token: Option<ReplyToken>,
-    early: Answer,
+    early: &Answer,
+    interim: bool,
     user: Option<&LineUserId>,
+    success: bool,
     text: String,
-) -> Answer {
-    if early != Answer::Nothing {
-        return early;
+) -> tell::Told {
+    if interim {
+        return tell::late(ctx, early, user, success, text);
     }
-    if token.is_none() && row.reply_attempted {
-        return Answer::Nothing;
+    let answered = answer(ctx, row.seq, token, user, text).await;
+    tell::Told {
+        reply: answered.audit(),
+        push: None,
     }
-    answer(ctx, row.seq, token, user, text).await
+}
+
+/// Schedules the event's next attempt after the usual backoff.
+async fn retry_later(ctx: &AckContext, row: &InboxRow, why: &str) {
+    let next = ctx.clock.steady_ms()
+        + i64::try_from(default_backoff(row_attempts(row)).as_millis()).unwrap_or(i64::MAX);
+    tracing::warn!(event = %row.event_id, error = why, "the acknowledgement will be retried");
+    if let Err(se) = ctx
+        .store
+        .inbox_retry_at(row.seq, next, why.to_owned())
+        .await
+    {
+        tracing::error!(error = %se, "could not schedule the retry; it will be resumed on restart");
+    }
+}
+
+/// The batch read failed for this event: reads its user and notification
+/// on its own.
+async fn read_known(
+    ctx: &AckContext,
+    user: Option<&LineUserId>,
+    ack: &AckData,
+) -> Result<Known, crate::store::StoreError> {
+    let user = user.map(|u| u.as_str().to_owned());
+    let id = ack.notification.to_string();
+    let fresh_after = now_ms() - onboarding::PROFILE_TTL_MS;
+    let found = ctx
+        .store
+        .ack_lookups(
+            user.iter().cloned().collect(),
+            fresh_after,
+            vec![id.clone()],
+        )
+        .await?;
+    Ok(Known::from(&found, user, Some(id)))
+}
+
+/// Answers a tap that may not acknowledge, and writes nothing.
+///
+/// A refused tap on one of our notifications (a forwarded card, data typed
+/// by hand with a real id) gets an audit row: someone saw a real card. One
+/// naming no notification of ours gets a log line and the metric only:
+/// anyone can invent ids at will, and the audit trail stays a list of taps
+/// on real cards (the inbox row keeps the reason either way).
+#[allow(clippy::too_many_arguments)]
+async fn refuse(
+    ctx: &AckContext,
+    row: &InboxRow,
+    user: Option<&LineUserId>,
+    app: &AppConfig,
+    ack: &AckData,
+    known: Known,
+    why: permit::Refusal,
+    token: Option<ReplyToken>,
+) {
+    ctx.metrics.ack_refused.fetch_add(1, Ordering::Relaxed);
+    let user_id = user.map_or("", |u| u.as_str());
+    if why == permit::Refusal::Unknown {
+        // Invented ids cost nothing to send: the metric counts them, and a
+        // flood of them must not flood the journal with warnings.
+        tracing::info!(event = %row.event_id, notification = %ack.notification, user = user_id, reason = why.audit(), "tap not written back");
+    } else {
+        tracing::warn!(event = %row.event_id, notification = %ack.notification, user = user_id, reason = why.audit(), "tap on a real card not written back");
+    }
+    // No fallback push: a refusal is not worth a paid message.
+    let answered = answer(ctx, row.seq, token, None, why.text().to_owned()).await;
+    let audit = (why != permit::Refusal::Unknown).then(|| {
+        let name = known.name.map_or_else(String::new, |(n, _)| n);
+        audit_row(row, user, &name, app, ack, why.audit(), answered.audit())
+    });
+    finish(ctx, row, Finish::Done, Some(why.audit().to_owned()), audit).await;
 }
 
 fn row_attempts(row: &InboxRow) -> u32 {
     u32::try_from(row.attempts.max(1)).unwrap_or(u32::MAX)
-}
-
-/// A short reason a person can act on, without codes or internals.
-fn plain(e: &WriteBackError) -> String {
-    use crate::kintone::error::KintoneError as K;
-    match e {
-        WriteBackError::Kintone(K::Unauthorized { .. }) => {
-            "the gateway's kintone token was refused.".into()
-        }
-        WriteBackError::Kintone(K::NotFound { .. }) => "the record no longer exists.".into(),
-        WriteBackError::Kintone(K::Rejected { message, .. }) => format!("{message}."),
-        _ => "an unexpected error.".into(),
-    }
 }
 
 fn variables(
@@ -507,7 +619,7 @@ fn audit_row(
     app: &AppConfig,
     ack: &AckData,
     outcome: &str,
-    answered: &Answer,
+    reply: String,
 ) -> AckRecord {
     let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     AckRecord {
@@ -520,6 +632,6 @@ fn audit_row(
         notification: ack.notification.to_string(),
         method: app.ack.method.name().to_owned(),
         outcome: outcome.to_owned(),
-        reply: answered.audit(),
+        reply,
     }
 }

@@ -7,8 +7,10 @@
 
 mod handle;
 mod onboarding;
+mod permit;
 pub mod postback;
 pub mod respond;
+mod tell;
 pub mod writeback;
 
 use std::collections::{HashMap, HashSet};
@@ -23,6 +25,7 @@ use crate::config::Config;
 use crate::kintone::client::KintoneClient;
 use crate::line::client::LineClient;
 use crate::metrics::Metrics;
+use crate::notify::rules::AckBy;
 use crate::store::Store;
 
 pub(crate) use handle::template_times;
@@ -67,6 +70,11 @@ pub struct AckContext {
     pub clock: crate::clock::Clock,
     /// Reads stored events with their reply tokens: only this loop answers.
     pub replies: crate::line::reply::ReplyIssuer,
+    /// Who may acknowledge, by rule name (`notifications.rule`); a rule no
+    /// longer configured keeps the default.
+    pub ack_by: HashMap<String, AckBy>,
+    /// Woken when a push to tell someone an outcome was queued.
+    pub outbox_wake: Arc<Notify>,
 }
 
 /// Runs until `shutdown`; in-flight events finish (their progress is stored

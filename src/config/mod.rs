@@ -81,6 +81,9 @@ pub struct LineConfig {
     pub token: TokenConfig,
     pub reply_deadline: Duration,
     pub deadline_fallback: Fallback,
+    /// After an early "Received — recording…" Reply, also confirm a
+    /// success by a (paid) push. Refusals and failures are always told.
+    pub confirm_late_success: bool,
     pub timeout: Duration,
 }
 
@@ -305,6 +308,7 @@ fn read_line(r: &mut Reader, t: &Table) -> Option<LineConfig> {
             "channel_id",
             "reply_deadline",
             "deadline_fallback",
+            "confirm_late_success",
             "timeout",
         ],
     );
@@ -364,6 +368,7 @@ fn read_line(r: &mut Reader, t: &Table) -> Option<LineConfig> {
             Fallback::None
         }
     };
+    let confirm_late_success = r.opt_bool(t, p, "confirm_late_success").unwrap_or(false);
     let timeout = r
         .opt_duration(t, p, "timeout")
         .unwrap_or(Duration::from_secs(10));
@@ -373,6 +378,7 @@ fn read_line(r: &mut Reader, t: &Table) -> Option<LineConfig> {
         token: token?,
         reply_deadline,
         deadline_fallback,
+        confirm_late_success,
         timeout,
     })
 }

@@ -78,6 +78,7 @@ channel_secret = "inline-secret"
 access_token = { file = "open" }
 reply_deadline = "forever"
 deadline_fallback = "sms"
+confirm_late_success = "yes"
 [kintone]
 base_url = "ftp://x"
 [[kintone.apps]]
@@ -96,6 +97,7 @@ ack = { method = "comment", comment = "by {{nmae}}" }
         "line.access_token",
         "line.reply_deadline",
         "line.deadline_fallback",
+        "line.confirm_late_success",
         "kintone.base_url",
         "kintone.apps[0].id",
         "kintone.apps[0].api_token",
@@ -117,4 +119,36 @@ fn not_toml_is_one_clear_problem() {
     let p = f.parse("[line\n").unwrap_err();
     assert_eq!(p.len(), 1);
     assert!(p[0].message.contains("not valid TOML"));
+}
+
+#[test]
+fn late_success_is_silent_unless_asked_for() {
+    let f = Fixture::new();
+    assert!(!f.parse(GOOD).unwrap().line.confirm_late_success);
+    let asked = GOOD.replace(
+        "reply_deadline = \"20s\"",
+        "reply_deadline = \"20s\"\nconfirm_late_success = true",
+    );
+    assert!(f.parse(&asked).unwrap().line.confirm_late_success);
+}
+
+#[test]
+fn ack_by_is_read_per_rule_and_checked() {
+    use crate::notify::rules::{read_rules, AckBy};
+    let f = Fixture::new();
+    let rules = |tail: &str| {
+        let c = f.parse(&format!("{GOOD}{tail}")).unwrap();
+        read_rules(&c, f.dir.path())
+    };
+    let one = "[[rules]]\napp = 42\nrecipients = [\"Taro\"]\n";
+    let found = rules(&format!(
+        "{one}{one}ack_by = \"staff\"\n{one}ack_by = \"anyone\"\n"
+    ))
+    .unwrap();
+    let by: Vec<AckBy> = found.iter().map(|r| r.ack_by).collect();
+    assert_eq!(by, [AckBy::Recipients, AckBy::Staff, AckBy::Anyone]);
+    let problems = rules(&format!("{one}ack_by = \"everyone\"\n")).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].key, "rules[0].ack_by");
+    assert!(problems[0].message.contains("recipients"), "{problems:?}");
 }

@@ -202,6 +202,7 @@ mod tests {
             record: 5,
             title: "Fix the roof".into(),
             to_value: "Urgent".into(),
+            rule: "r".into(),
             acked_ms: None,
             acked_by: None,
         };

@@ -66,6 +66,38 @@ impl Recipient {
     }
 }
 
+/// Who may acknowledge a rule's notifications (`ack_by`), strictest first
+/// (two rules with one name: the stricter setting wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum AckBy {
+    /// The people it was sent to: a LINE user it was pushed to, or anyone in
+    /// a group it was pushed to.
+    #[default]
+    Recipients,
+    /// The recipients and any linked staff member (a card forwarded within
+    /// the team counts).
+    Staff,
+    /// Anyone who taps its button.
+    Anyone,
+}
+
+impl AckBy {
+    /// Parses `"recipients"`, `"staff"` or `"anyone"`.
+    ///
+    /// # Errors
+    /// Any other word, with the choices.
+    pub fn parse(s: &str) -> Result<AckBy, String> {
+        match s {
+            "recipients" => Ok(AckBy::Recipients),
+            "staff" => Ok(AckBy::Staff),
+            "anyone" => Ok(AckBy::Anyone),
+            other => Err(format!(
+                "{other:?}: use \"recipients\" (the people it was sent to), \"staff\" (any linked staff) or \"anyone\""
+            )),
+        }
+    }
+}
+
 /// One validated rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -80,6 +112,7 @@ pub struct Rule {
     pub show: Vec<String>,
     pub buzz: bool,
     pub template: Option<FlexTemplate>,
+    pub ack_by: AckBy,
 }
 
 impl Rule {
@@ -142,6 +175,7 @@ pub fn read_rules(
                 "show",
                 "buzz",
                 "template",
+                "ack_by",
             ],
         );
         let name = r
@@ -208,6 +242,14 @@ pub fn read_rules(
                 .map_err(|e| r.problem(join(&p, "template"), format!("{}: {e}", path.display())))
                 .ok()
         });
+        let ack_by = r
+            .opt_str(t, &p, "ack_by")
+            .and_then(|s| {
+                AckBy::parse(&s)
+                    .map_err(|e| r.problem(join(&p, "ack_by"), e))
+                    .ok()
+            })
+            .unwrap_or_default();
         if let Some(app) = app {
             rules.push(Rule {
                 name,
@@ -219,6 +261,7 @@ pub fn read_rules(
                 show,
                 buzz,
                 template,
+                ack_by,
             });
         }
     }
@@ -270,6 +313,7 @@ mod tests {
             show: vec![],
             buzz: false,
             template: None,
+            ack_by: AckBy::Recipients,
         }
     }
 

@@ -73,6 +73,9 @@ pub struct KintoneState {
     faults: VecDeque<Fault>,
     /// Answers to comment posts wait this long after the comment is stored.
     pub comment_delay: Duration,
+    /// Injected error answers wait this long (a slow kintone that then
+    /// refuses).
+    pub fault_delay: Duration,
     webhook: Option<String>,
     webhook_times: VecDeque<Instant>,
     pub webhooks_sent: u64,
@@ -256,6 +259,11 @@ impl FakeKintone {
             .collect()
     }
 
+    /// Holds each injected error answer back for `delay`.
+    pub fn delay_faults(&self, delay: Duration) {
+        self.lock().fault_delay = delay;
+    }
+
     /// Holds each comment answer back for `delay` after storing the comment.
     pub fn delay_comments(&self, delay: Duration) {
         self.lock().comment_delay = delay;
@@ -417,7 +425,11 @@ fn handle(st: &mut KintoneState, token: &str, req: SimRequest) -> Outcome {
             .is_none_or(|(m, p)| req.method.as_str() == m && req.path == *p)
     });
     if let Some((_, status, body)) = due.and_then(|i| st.faults.remove(i)) {
-        return SimResponse::json(status, &body).into();
+        return Outcome {
+            response: SimResponse::json(status, &body),
+            webhook: None,
+            delay: st.fault_delay,
+        };
     }
     let app = if req.method == "GET" {
         req.query_param("app").and_then(|a| a.parse::<u64>().ok())

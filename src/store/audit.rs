@@ -1,13 +1,13 @@
 //! The local audit trail: one row per acknowledgement — who, when, which
 //! record, how it was written back, and whether they got a Reply or a fallback.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
-use super::notifications::{notification_in, NotificationState};
-use super::staff::display_name_in;
+use super::notifications::{notification_in, recipients_in, NotificationState};
+use super::staff::{profile_name_in, staff_in};
 use super::{Store, StoreError};
 
 /// One acknowledgement, as recorded.
@@ -52,19 +52,26 @@ pub(super) fn insert(c: &Connection, a: &AckRecord) -> Result<(), StoreError> {
 }
 
 /// What the acknowledgement of a batch of postbacks reads before it starts:
-/// the tapping people's names and the notifications they answer.
+/// the tapping people's names, whether they are linked staff, and the
+/// notifications they answer with whom each was sent to.
 #[derive(Debug, Default)]
 pub struct AckLookups {
     /// LINE user → name and kintone user, for the users the directory or a
     /// fresh profile knows; the rest are missing.
     pub names: HashMap<String, (String, Option<String>)>,
+    /// The LINE users among them who are linked staff.
+    pub staff: HashSet<String>,
     /// Notification id → its state, for the ids that exist.
     pub notifications: HashMap<String, NotificationState>,
+    /// Notification id → the LINE user and group ids it was sent to, for
+    /// the ids that exist.
+    pub recipients: HashMap<String, Vec<String>>,
 }
 
 impl Store {
-    /// Names (directory first, then profiles fetched after `fresh_after_ms`)
-    /// and notifications for a batch of postbacks, in one read — one round
+    /// Names (directory first, then profiles fetched after `fresh_after_ms`),
+    /// staff links, and notifications with their recipients for a batch of
+    /// postbacks, in one read — one round
     /// trip to the reader thread for the batch instead of two per event.
     ///
     /// # Errors
@@ -81,7 +88,10 @@ impl Store {
                 if out.names.contains_key(&user) {
                     continue;
                 }
-                if let Some(found) = display_name_in(c, &user, fresh_after_ms)? {
+                if let Some(found) = staff_in(c, &user)? {
+                    out.staff.insert(user.clone());
+                    out.names.insert(user, found);
+                } else if let Some(found) = profile_name_in(c, &user, fresh_after_ms)? {
                     out.names.insert(user, found);
                 }
             }
@@ -90,6 +100,7 @@ impl Store {
                     continue;
                 }
                 if let Some(n) = notification_in(c, &id)? {
+                    out.recipients.insert(id.clone(), recipients_in(c, &id)?);
                     out.notifications.insert(id, n);
                 }
             }
@@ -195,8 +206,9 @@ mod tests {
             .profile_put(STALE.into(), "Old name".into(), 100)
             .await
             .unwrap();
+        let group = "C00000000000000000000000000000004";
         store
-            .seed_notification("n1", 7, "Invoice", 0)
+            .seed_notification_to("n1", 7, "Invoice", 0, &[FRESH, group])
             .await
             .unwrap();
 
@@ -224,5 +236,14 @@ mod tests {
             (7, "Invoice", None)
         );
         assert_eq!(found.notifications.len(), 1, "unknown ids are left out");
+        assert_eq!(
+            found.staff,
+            HashSet::from([STAFF.to_owned()]),
+            "linked staff only, not profile names"
+        );
+        let mut to = found.recipients["n1"].clone();
+        to.sort();
+        assert_eq!(to, [group, FRESH], "whom the notification was sent to");
+        assert_eq!(found.recipients.len(), 1);
     }
 }

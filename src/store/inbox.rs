@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::audit::AckRecord;
+use super::pushes::QueuedPush;
 use super::{Store, StoreError};
 use crate::line::events::EventEnvelope;
 
@@ -244,8 +245,8 @@ impl Store {
         .await
     }
 
-    /// Ends an event's processing, writing its audit row in the same
-    /// transaction.
+    /// Ends an event's processing, writing its audit row and the push that
+    /// tells the person the outcome (if any) in the same transaction.
     ///
     /// # Errors
     /// The write failed: the event stays pending and is resumed.
@@ -255,6 +256,7 @@ impl Store {
         how: Finish,
         error: Option<String>,
         audit: Option<AckRecord>,
+        tell: Option<QueuedPush>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         self.call(move |c| {
@@ -269,6 +271,9 @@ impl Store {
             .execute(params![seq, state, error, now_ms])?;
             if let Some(a) = audit {
                 super::audit::record(c, &a)?;
+            }
+            if let Some(p) = tell {
+                super::pushes::queue_in(c, &p, now_ms)?;
             }
             Ok(())
         })
@@ -378,7 +383,7 @@ mod tests {
         // further ahead than any backoff is due now, not in an hour.
         assert_eq!(due_at(5_000 - 3_600_000).await, 2);
         store
-            .inbox_finish(a.seq, Finish::Done, None, None, 6_000)
+            .inbox_finish(a.seq, Finish::Done, None, None, None, 6_000)
             .await
             .unwrap();
         assert_eq!(

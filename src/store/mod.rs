@@ -17,6 +17,7 @@ pub mod audit;
 pub mod inbox;
 pub mod intents;
 pub mod notifications;
+pub mod pushes;
 pub mod report;
 pub mod staff;
 

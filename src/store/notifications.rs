@@ -14,12 +14,14 @@ pub struct NotificationState {
     pub record: i64,
     pub title: String,
     pub to_value: String,
+    /// The rule that made it (its settings say who may acknowledge).
+    pub rule: String,
     pub acked_ms: Option<i64>,
     pub acked_by: Option<String>,
 }
 
-/// The columns, in order: `id, app, record, title, to_value, acked_ms, acked_by`.
-const NOTIFICATION_COLUMNS: &str = "id, app, record, title, to_value, acked_ms, acked_by";
+/// The columns, in order: `id, app, record, title, to_value, acked_ms, acked_by, rule`.
+const NOTIFICATION_COLUMNS: &str = "id, app, record, title, to_value, acked_ms, acked_by, rule";
 
 fn notification_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NotificationState> {
     Ok(NotificationState {
@@ -30,6 +32,7 @@ fn notification_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NotificationState
         to_value: r.get(4)?,
         acked_ms: r.get(5)?,
         acked_by: r.get(6)?,
+        rule: r.get(7)?,
     })
 }
 
@@ -43,6 +46,16 @@ pub(super) fn notification_in(
     ))?
     .query_row([id], notification_row)
     .optional()?)
+}
+
+/// Whom a notification was sent to (LINE user and group ids), on
+/// connection `c`: every delivery the gateway made for it, pushed or still
+/// owed — a tap can race the outbox recording that its push went out.
+pub(super) fn recipients_in(c: &rusqlite::Connection, id: &str) -> Result<Vec<String>, StoreError> {
+    let mut st =
+        c.prepare_cached("SELECT DISTINCT recipient FROM deliveries WHERE notification = ?1")?;
+    let rows = st.query_map([id], |r| r.get(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 fn pending_acks_in(c: &rusqlite::Connection) -> Result<i64, StoreError> {
@@ -92,6 +105,15 @@ impl Store {
     }
 }
 
+/// Dead-lettered push requests carrying a notification nobody has
+/// acknowledged. Read up to 100 times a second during a burst of taps, so
+/// it walks the few dead requests (`outbox_dead`, `deliveries_push`), never
+/// every delivery ever made.
+pub(super) const DEAD_LETTERS: &str = "SELECT COUNT(DISTINCT o.id) FROM outbox o
+     JOIN deliveries d ON d.push_id = o.id
+     JOIN notifications n ON n.id = d.notification
+     WHERE o.state = 'dead' AND n.acked_ms IS NULL";
+
 impl Store {
     /// Unacknowledged notifications, oldest first (the panel acknowledges them).
     ///
@@ -119,12 +141,7 @@ impl Store {
     pub async fn pending_and_dead_letters(&self) -> Result<(i64, i64), StoreError> {
         self.read(|c| {
             let dead = c
-                .prepare_cached(
-                    "SELECT COUNT(DISTINCT o.id) FROM outbox o
-                     JOIN deliveries d ON d.push_id = o.id
-                     JOIN notifications n ON n.id = d.notification
-                     WHERE o.state = 'dead' AND n.acked_ms IS NULL",
-                )?
+                .prepare_cached(DEAD_LETTERS)?
                 .query_row([], |r| r.get(0))?;
             Ok((pending_acks_in(c)?, dead))
         })
@@ -135,7 +152,8 @@ impl Store {
 #[cfg(any(test, feature = "sim"))]
 impl Store {
     /// Stores an unacknowledged notification directly, as if the
-    /// notification loop had sent it: a fixture for the tests.
+    /// notification loop had made it but sent it to nobody: a fixture for
+    /// the tests.
     ///
     /// # Errors
     /// The write failed (e.g. the id exists).
@@ -146,15 +164,94 @@ impl Store {
         title: &str,
         created_ms: i64,
     ) -> Result<(), StoreError> {
-        let (id, title) = (id.to_owned(), title.to_owned());
-        self.call(move |c| {
-            c.execute(
-                "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms, title)
-                 VALUES (?1, 1, ?2, 'r', 'Urgent', 3, ?3, ?4)",
-                params![id, record, created_ms, title],
-            )?;
-            Ok(())
-        })
-        .await
+        self.seed_notification_to(id, record, title, created_ms, &[])
+            .await
     }
+
+    /// Like [`Store::seed_notification`], and pushed to `recipients` (LINE
+    /// user or group ids): they may acknowledge it.
+    ///
+    /// # Errors
+    /// The write failed (e.g. the id exists).
+    pub async fn seed_notification_to(
+        &self,
+        id: &str,
+        record: i64,
+        title: &str,
+        created_ms: i64,
+        recipients: &[&str],
+    ) -> Result<(), StoreError> {
+        let seed = Seed {
+            id: id.to_owned(),
+            app: 1,
+            record,
+            rule: "r".to_owned(),
+            title: title.to_owned(),
+            created_ms,
+            recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+        };
+        self.call(move |c| seed_in(c, &seed)).await
+    }
+}
+
+/// A notification as a fixture stores it.
+#[cfg(any(test, feature = "sim"))]
+#[derive(Debug, Clone)]
+pub struct Seed {
+    pub id: String,
+    pub app: i64,
+    pub record: i64,
+    pub rule: String,
+    pub title: String,
+    pub created_ms: i64,
+    /// Whom it was pushed to (LINE user or group ids).
+    pub recipients: Vec<String>,
+}
+
+/// Stores `n` on `c` as the notification loop would have after pushing it:
+/// the notification, a sent push request, and a delivery per recipient.
+/// Plain SQL on a connection, so the benchmark can seed the store of a
+/// gateway binary running in another process.
+///
+/// # Errors
+/// The write failed (e.g. the id exists).
+#[cfg(any(test, feature = "sim"))]
+pub fn seed_in(c: &rusqlite::Connection, n: &Seed) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms, title)
+         VALUES (?1, ?2, ?3, ?4, 'Urgent', 3, ?5, ?6)",
+    )?
+    .execute(params![
+        n.id,
+        n.app,
+        n.record,
+        n.rule,
+        n.created_ms,
+        n.title
+    ])?;
+    if n.recipients.is_empty() {
+        return Ok(());
+    }
+    let to =
+        serde_json::to_string(&n.recipients).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    c.prepare_cached(
+        "INSERT INTO outbox(retry_key, recipients, messages, message_count, state, attempts,
+            created_ms, sent_ms)
+         VALUES (?1, ?2, '[]', ?3, 'sent', 1, ?4, ?4)",
+    )?
+    .execute(params![
+        format!("seed-{}", n.id),
+        to,
+        i64::try_from(n.recipients.len()).unwrap_or(i64::MAX),
+        n.created_ms
+    ])?;
+    let push_id = c.last_insert_rowid();
+    for r in &n.recipients {
+        c.prepare_cached(
+            "INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms, push_id)
+             VALUES (?1, ?2, '{}', '', ?3, ?4)",
+        )?
+        .execute(params![n.id, r, n.created_ms, push_id])?;
+    }
+    Ok(())
 }

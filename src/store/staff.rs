@@ -74,6 +74,18 @@ fn pretty(code: &str) -> String {
     format!("{}-{}", &code[..4], &code[4..])
 }
 
+/// A linked staff member's name and kintone user, on connection `c`.
+pub(super) fn staff_in(
+    c: &rusqlite::Connection,
+    line_user_id: &str,
+) -> Result<Option<(String, Option<String>)>, StoreError> {
+    Ok(
+        c.prepare_cached("SELECT display_name, kintone_user FROM staff WHERE line_user_id = ?1")?
+            .query_row([line_user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?,
+    )
+}
+
 /// A LINE user's name and kintone user, on connection `c`: the directory
 /// first, then the profile cache if fetched after `fresh_after_ms`.
 pub(super) fn display_name_in(
@@ -81,13 +93,19 @@ pub(super) fn display_name_in(
     line_user_id: &str,
     fresh_after_ms: i64,
 ) -> Result<Option<(String, Option<String>)>, StoreError> {
-    let staff: Option<(String, Option<String>)> = c
-        .prepare_cached("SELECT display_name, kintone_user FROM staff WHERE line_user_id = ?1")?
-        .query_row([line_user_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let staff = staff_in(c, line_user_id)?;
     if staff.is_some() {
         return Ok(staff);
     }
+    profile_name_in(c, line_user_id, fresh_after_ms)
+}
+
+/// A LINE user's cached profile name if fetched after `fresh_after_ms`.
+pub(super) fn profile_name_in(
+    c: &rusqlite::Connection,
+    line_user_id: &str,
+    fresh_after_ms: i64,
+) -> Result<Option<(String, Option<String>)>, StoreError> {
     Ok(c.prepare_cached(
         "SELECT display_name FROM profiles WHERE line_user_id = ?1 AND fetched_ms > ?2",
     )?

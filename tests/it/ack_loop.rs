@@ -14,7 +14,18 @@ use crate::world::{eventually, kintone_writes_match_the_spec, World, COMMENT_ACK
 const DATA: &str = "ack:v1::1:5:abc123";
 
 async fn world() -> World {
-    World::start_with(COMMENT_ACK, "", |k| k.set_record(5, 3, "Needs approval")).await
+    let w = World::start_with(COMMENT_ACK, "", |k| k.set_record(5, 3, "Needs approval")).await;
+    sent_to_user(&w).await;
+    w
+}
+
+/// The notification `DATA` answers, as if pushed to `USER`: only the people
+/// a card went to may acknowledge it.
+async fn sent_to_user(w: &World) {
+    w.store()
+        .seed_notification_to("abc123", 5, "Invoice", now_ms(), &[USER])
+        .await
+        .expect("seeding the notification");
 }
 
 fn tap(w: &World) -> Value {
@@ -77,10 +88,6 @@ async fn postback_is_written_back_once_and_replied() {
 #[tokio::test]
 async fn a_tap_on_an_acknowledged_notification_is_answered_not_written_again() {
     let w = world().await;
-    w.store()
-        .seed_notification("abc123", 5, "Invoice", 0)
-        .await
-        .unwrap();
     let (status, _) = w.deliver(&[tap(&w)]).await;
     assert_eq!(status, 200);
     eventually(5, || w.line.replies().len() == 1).await;
@@ -132,7 +139,9 @@ async fn bad_input_is_refused_and_nothing_is_stored() {
 }
 
 #[tokio::test]
-async fn standby_and_unknown_events_are_never_answered() {
+async fn standby_and_unknown_events_are_never_acted_on() {
+    // A standby tap on a real, open notification: another channel answers
+    // this chat, so the gateway keeps the event and does nothing with it.
     let w = world().await;
     let mut standby = tap(&w);
     standby["mode"] = json!("standby");
@@ -152,12 +161,31 @@ async fn standby_and_unknown_events_are_never_answered() {
     }
     assert_eq!(pending, 0, "both events were processed");
     let id = standby["webhookEventId"].as_str().unwrap().to_owned();
-    assert!(store.inbox_get(&id).await.unwrap().is_some());
-    assert_eq!(w.line.reply_calls(), 0);
-    // A standby tap is still a fact: it is recorded, only never answered.
-    eventually(5, || w.kintone.comment_texts().len() == 1).await;
-    let acks = acks_eventually(&w, 1).await;
-    assert_eq!(acks[0].reply, "none");
+    assert!(store.inbox_get(&id).await.unwrap().is_some(), "kept");
+    assert!(w.kintone.comment_texts().is_empty(), "no write-back");
+    assert!(
+        !w.kintone
+            .requests()
+            .iter()
+            .any(|r| r.path == "/k/v1/record/comment.json"),
+        "kintone not even asked"
+    );
+    assert!(
+        store.acks_since(0).await.unwrap().is_empty(),
+        "no audit row"
+    );
+    assert_eq!(w.line.reply_calls(), 0, "no Reply");
+    assert!(w.line.pushes().is_empty(), "no push");
+    let open = store.pending_notifications().await.unwrap();
+    assert!(
+        open.iter().any(|n| n.id == "abc123"),
+        "still open: {open:?}"
+    );
+
+    // The second channel's copy of the same event is stored once.
+    let (status, text) = w.deliver(&[standby]).await;
+    assert_eq!(status, 200);
+    assert!(text.contains("\"duplicates\":1"), "{text}");
 }
 
 #[tokio::test]
@@ -233,6 +261,10 @@ async fn validation_error_is_not_retried_and_the_reply_says_so() {
         !text.starts_with('✓') && text.contains("#5"),
         "the reply must say plainly that it was not recorded: {text}"
     );
+    assert!(
+        !text.contains("Missing or invalid input") && !text.contains("CB_VA01"),
+        "in plain words, not kintone's: {text}"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         w.kintone.calls("POST", "/k/v1/record/comment.json"),
@@ -253,6 +285,7 @@ fields = { Acknowledged_by = "{{name}}", Acknowledged_at = "{{datetime}}" }
 reply = "✓ Recorded — #{{record}}"
 "#;
     let w = World::start_with(app, "", |k| k.set_record(5, 3, "Needs approval")).await;
+    sent_to_user(&w).await;
     // Someone edits the record between the gateway's read and its write: the
     // first PUT carries a stale revision and gets 409 GAIA_CO02.
     w.kintone.fault_at(
@@ -293,6 +326,7 @@ action = "Acknowledge"
 reply = "✓ Recorded — #{{record}}"
 "#;
     let w = World::start_with(app, "", |k| k.set_record(5, 3, "Needs approval")).await;
+    sent_to_user(&w).await;
     assert_eq!(w.deliver(&[tap(&w)]).await.0, 200);
     eventually(10, || w.line.replies().len() == 1).await;
     let record = w.kintone.record(5).unwrap();
@@ -384,7 +418,11 @@ async fn staff_onboarding_links_a_line_user_by_invite_code() {
         .any(|s| s.line_user_id == intruder));
 
     // Their acknowledgement now carries their staff name, not the LINE profile's.
-    let tap = w.line.postback_event(newcomer, DATA);
+    store
+        .seed_notification_to("nhanako", 5, "", now_ms(), &[newcomer])
+        .await
+        .unwrap();
+    let tap = w.line.postback_event(newcomer, "ack:v1::1:5:nhanako");
     assert_eq!(w.deliver(&[tap]).await.0, 200);
     eventually(5, || w.kintone.comment_texts().len() == 1).await;
     assert!(w.kintone.comment_texts()[0].starts_with("Acknowledged by Hanako Sato"));
@@ -412,8 +450,17 @@ async fn stop_after_write_back_resumes_without_a_double_comment() {
 }
 
 /// One tap on each record in `ids` (app 1), each answering its own
-/// notification (`{tag}{id}`), delivered 50 events per webhook request.
+/// notification (`{tag}{id}`, sent to `USER`), delivered 50 events per
+/// webhook request.
 async fn tap_records(w: &World, ids: std::ops::Range<u64>, tag: &str) {
+    let store = w.store();
+    for id in ids.clone() {
+        let record = i64::try_from(id).unwrap();
+        store
+            .seed_notification_to(&format!("{tag}{id}"), record, "", now_ms(), &[USER])
+            .await
+            .unwrap();
+    }
     let events: Vec<Value> = ids
         .map(|id| {
             w.line

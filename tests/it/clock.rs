@@ -30,7 +30,7 @@ async fn world(line: &str) -> World {
     .await;
     for id in 5..=8 {
         w.store()
-            .seed_notification(&format!("n{id}"), id, "Invoice", 0)
+            .seed_notification_to(&format!("n{id}"), id, "Invoice", now_ms(), &[USER])
             .await
             .expect("notification");
     }

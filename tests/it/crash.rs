@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, PushFault};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
+use kintone_line_gateway::store::{now_ms, Store};
 use serde_json::json;
 
 use crate::daemon::Daemon;
@@ -28,6 +29,12 @@ async fn killed_between_write_back_and_reply_resumes_without_a_double_comment() 
     kintone.set_record(5, 3, "Needs approval");
     let dir = tempfile::tempdir().unwrap();
     let site = site(&line, &kintone, COMMENT_ACK, "");
+    // The card was pushed to the person who taps it.
+    Store::open(&dir.path().join("state"))
+        .expect("store")
+        .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
+        .await
+        .expect("seeding the notification");
     let daemon = Daemon::start(&site, dir.path(), 1).await;
 
     // kintone stores the comment but its answer never reaches the gateway.
@@ -105,4 +112,54 @@ async fn killed_with_notifications_in_flight_loses_none_and_sends_none_twice() {
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(line.pushes().len(), 2, "each change pushed exactly once");
     assert_eq!(line.usage(), 2);
+}
+
+#[tokio::test]
+async fn killed_before_the_outcome_push_goes_out_it_is_sent_after_restart_with_its_key() {
+    let (line, kintone) = fakes().await;
+    kintone.set_record(5, 3, "Needs approval");
+    let dir = tempfile::tempdir().unwrap();
+    // The early Reply goes out about a second after the tap (6 s deadline,
+    // 5 s margin); kintone refuses after 1.5 s.
+    let site = Site {
+        line_settings: "reply_deadline = \"6s\"".into(),
+        ..site(&line, &kintone, COMMENT_ACK, "")
+    };
+    Store::open(&dir.path().join("state"))
+        .expect("store")
+        .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
+        .await
+        .expect("seeding the notification");
+    let daemon = Daemon::start(&site, dir.path(), 1).await;
+    kintone.delay_faults(Duration::from_millis(1500));
+    kintone.fault_at(
+        "POST",
+        "/k/v1/record/comment.json",
+        520,
+        "CB_VA01",
+        "Missing or invalid input.",
+    );
+    // LINE fails the outcome push: the power goes while it waits to retry.
+    line.fail_pushes([PushFault::ServerError; 50]);
+    let url = format!("http://{}/line/webhook", daemon.addr);
+    let tap = line.postback_event(USER, "ack:v1::1:5:abc123");
+    assert_eq!(line.deliver(&url, &[tap]).await.unwrap().0, 200);
+    eventually(15, || !line.push_attempt_keys().is_empty()).await;
+    let key = line.push_attempt_keys()[0].clone();
+    daemon.kill();
+
+    line.clear_push_faults();
+    let _daemon = Daemon::start(&site, dir.path(), 2).await;
+    eventually(20, || line.pushes().len() == 1).await;
+    let sent = &line.accepted()[0];
+    assert_eq!(sent.retry_key, key, "the stored request, with its key");
+    assert_eq!(sent.body["to"], USER);
+    let text = sent.body["messages"][0]["text"].as_str().unwrap_or("");
+    assert!(text.contains("could not be recorded"), "{text}");
+    assert_eq!(line.reply_calls(), 1, "only the early Reply");
+    assert_eq!(
+        kintone.calls("POST", "/k/v1/record/comment.json"),
+        1,
+        "the refused event was finished, not redone"
+    );
 }

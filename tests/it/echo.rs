@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
+use kintone_line_gateway::store::{now_ms, Store};
 use serde_json::json;
 
 use crate::daemon::Daemon;
@@ -72,13 +73,23 @@ fn setup(k: &FakeKintone) {
 /// so a held answer reaches the write that waits for it.
 const PATIENT: Option<u64> = Some(60);
 
-/// A world whose gateway waits for kintone's answers [`PATIENT`]ly.
+/// A world whose gateway waits for kintone's answers [`PATIENT`]ly, with
+/// the notification Taro's tap ([`DATA`]) answers.
 async fn world(app: &str, tail: &str, setup: impl FnOnce(&FakeKintone)) -> World {
     let mut w = World::start_with(app, tail, setup).await;
     w.stop().await;
     w.site.kintone_timeout = PATIENT;
     w.boot().await;
+    seed(&w.store()).await;
     w
+}
+
+/// The notification Taro's tap ([`DATA`]) answers, sent to him.
+async fn seed(store: &Store) {
+    store
+        .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
+        .await
+        .expect("seeding the notification");
 }
 
 /// Waits until the app's baseline is set (so record 5's state is stored and
@@ -277,6 +288,7 @@ async fn killed_while_the_answer_is_outstanding(m: &Method) {
         kintone_timeout: PATIENT,
         ..Site::for_fakes(&line, &kintone, &app(m), &rules(m))
     };
+    seed(&Store::open(&dir.path().join("state")).expect("store")).await;
     let daemon = started(&site, dir.path(), 1, &kintone).await;
     eventually(10, || daemon.log().contains("baseline set")).await;
 

@@ -24,6 +24,8 @@
 //! - [`cli`]: the binary's exit codes and messages.
 
 mod ack_loop;
+mod ack_outcome;
+mod ack_rights;
 mod architecture;
 mod cli;
 mod clock;

@@ -412,7 +412,8 @@ async fn metrics_count_kintone_requests_per_app_as_kintone_sees_them() {
     baseline(&w).await;
     w.kintone.user_sets_status(5, "Needs approval");
     eventually(15, || w.line.pushes().len() == 1).await;
-    let tap = w.line.postback_event(USER, "ack:v1::1:5:n1");
+    let data = acknowledge_data(&w.line.pushes()[0]);
+    let tap = w.line.postback_event(USER, &data);
     assert_eq!(w.deliver(&[tap]).await.0, 200);
     eventually(15, || w.line.replies().len() == 1).await;
 

@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use kintone_line_gateway::sim::site::RELAY_TOKEN;
+use kintone_line_gateway::store::now_ms;
 use serde_json::json;
 
 use crate::world::{eventually, World, COMMENT_ACK, USER};
@@ -85,6 +86,10 @@ async fn a_postback_through_the_relay_is_written_back_and_replied() {
     let device = format!("http://{}", w.gateway().addr());
     let relay = start_relay(&device, Some(RELAY_TOKEN)).await;
     let line_url = format!("{}/line", relay.url);
+    w.store()
+        .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
+        .await
+        .unwrap();
 
     // The text carries emoji and escapes: any re-serialisation on the way
     // would break the signature.

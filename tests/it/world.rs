@@ -50,13 +50,22 @@ impl World {
         tail: &str,
         setup: impl FnOnce(&FakeKintone),
     ) -> World {
+        Self::start_tuned(|s| s.server = server, app, tail, setup).await
+    }
+
+    /// Like [`World::start_with`], with the site changed by `tune` first
+    /// (extra `[server]` or `[line]` lines).
+    pub async fn start_tuned(
+        tune: impl FnOnce(&mut Site),
+        app: &str,
+        tail: &str,
+        setup: impl FnOnce(&FakeKintone),
+    ) -> World {
         let line = FakeLine::start().await.expect("fake LINE");
         let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
         setup(&kintone);
-        let site = Site {
-            server,
-            ..Site::for_fakes(&line, &kintone, app, tail)
-        };
+        let mut site = Site::for_fakes(&line, &kintone, app, tail);
+        tune(&mut site);
         let mut w = World {
             line,
             kintone,

@@ -1,0 +1,105 @@
+//! Telling the person how their acknowledgement ended when the Reply was
+//! already spent on "Received — recording…" (kintone was slow, or busy and
+//! retried later).
+//!
+//! A refusal or a permanent failure is always told — by a paid push, since
+//! the single-use token is gone — in plain words without kintone's own
+//! message or codes. A success may stay silent (`[line]
+//! confirm_late_success`). The push is a row in the outbox written in the
+//! same transaction that finishes the event, so it is neither lost nor
+//! doubled by a crash; the outbox worker sends it with its retry key and
+//! counts it against the quota.
+
+use super::respond::Answer;
+use super::writeback::WriteBackError;
+use super::AckContext;
+use crate::domain::{LineUserId, RecordId};
+use crate::line::message::Message;
+use crate::line::reply::ReplyToken;
+use crate::store::inbox::InboxRow;
+use crate::store::pushes::QueuedPush;
+
+/// How the outcome reached (or did not reach) the person after an interim
+/// Reply: the audit row's `reply`, and the push to queue with the finish.
+pub(super) struct Told {
+    pub reply: String,
+    pub push: Option<QueuedPush>,
+}
+
+/// Whether the Reply was already spent on an interim answer: early in this
+/// attempt, or by an attempt before a retry or a restart. A final answer
+/// then cannot be a Reply.
+pub(super) fn interim_sent(early: &Answer, token: Option<&ReplyToken>, row: &InboxRow) -> bool {
+    *early != Answer::Nothing || (token.is_none() && row.reply_attempted)
+}
+
+/// Tells `user` the outcome `text` after an interim Reply, if it is worth
+/// a push: always for a refusal or failure, for a success only when
+/// configured.
+pub(super) fn late(
+    ctx: &AckContext,
+    early: &Answer,
+    user: Option<&LineUserId>,
+    success: bool,
+    text: String,
+) -> Told {
+    let first = match early {
+        // Spent before this attempt, or by this one's early Reply.
+        Answer::Nothing | Answer::Replied => "replied-early".to_owned(),
+        other => other.audit(),
+    };
+    if success && !ctx.config.line.confirm_late_success {
+        return Told {
+            reply: format!("{first}; outcome not pushed (confirm_late_success = false)"),
+            push: None,
+        };
+    }
+    let Some(user) = user else {
+        tracing::warn!("cannot tell the outcome: LINE did not say who tapped");
+        return Told {
+            reply: format!("{first}; outcome not pushed (no LINE user)"),
+            push: None,
+        };
+    };
+    let messages = match serde_json::to_string(&[Message::text(text)]) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the outcome push");
+            return Told {
+                reply: format!("{first}; outcome not pushed ({e})"),
+                push: None,
+            };
+        }
+    };
+    Told {
+        reply: format!("{first}; outcome pushed"),
+        push: Some(QueuedPush {
+            recipient: user.as_str().to_owned(),
+            messages,
+        }),
+    }
+}
+
+/// The person's answer when kintone refused the acknowledgement: the record
+/// and a reason they can act on — never kintone's own message or codes,
+/// which may name internals (the log and the audit row keep those).
+pub(super) fn refused_text(record: RecordId, e: &WriteBackError) -> String {
+    format!(
+        "Sorry — your acknowledgement of #{record} could not be recorded in kintone: {}",
+        reason(e)
+    )
+}
+
+fn reason(e: &WriteBackError) -> &'static str {
+    use crate::kintone::error::KintoneError as K;
+    match e {
+        WriteBackError::Kintone(K::Unauthorized { .. }) => {
+            "the gateway is not allowed to write to this app. Please tell the office."
+        }
+        WriteBackError::Kintone(K::NotFound { .. }) => "the record no longer exists.",
+        WriteBackError::Kintone(K::Rejected { .. }) => {
+            "kintone did not accept the change (the record may have moved on). Please check the record in kintone."
+        }
+        _ => "something unexpected went wrong. Please tell the office.",
+    }
+}
