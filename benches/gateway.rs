@@ -409,7 +409,7 @@ async fn notify_loop() {
     let dir = tempfile::tempdir().expect("temp dir");
     let app = "webhook_token = { file = \"hook-token\" }";
     let tail = format!(
-        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n\n[notify]\ncoalesce_window = \"0s\"\n"
+        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n\n[notify]\ndebounce = \"0s\"\n"
     );
     let daemon = Daemon::start(&site(&line, &kintone, app, &tail), dir.path()).await;
     wait_until(Duration::from_secs(10), || {

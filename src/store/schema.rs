@@ -181,6 +181,17 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX changes_pending;
     DROP INDEX outbox_pending;
     ",
+    // 3: the outbox paces each recipient by their requests of the last
+    // minute (notify::pacing), not by one last-push time. `last_push` is no
+    // longer read or written.
+    r"
+    CREATE TABLE push_history(
+        recipient TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        cards INTEGER NOT NULL
+    );
+    CREATE INDEX push_history_by_recipient ON push_history(recipient, at_ms);
+    ",
 ];
 
 /// Applies the migrations this database has not seen yet.

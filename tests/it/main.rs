@@ -8,6 +8,8 @@
 //!   requests.
 //! - [`ack_loop`]: the acknowledgement loop end to end.
 //! - [`notify_loop`]: the notification loop end to end.
+//! - [`pacing`]: when each person's pushes go: a debounce, full requests at
+//!   once, the per-minute ceiling and the max wait.
 //! - [`crash`]: the daemon binary killed with SIGKILL mid-flight and restarted.
 //! - [`relay`]: the Node relay in front of the gateway (ignored without
 //!   `relay/node_modules`; `.ci/run` runs it).
@@ -28,6 +30,7 @@ mod flex_schema;
 mod indicator;
 mod notify_loop;
 mod openapi;
+mod pacing;
 mod relay;
 mod service;
 mod world;
