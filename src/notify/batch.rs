@@ -2,7 +2,7 @@
 //! [`Pacing::plan`] says so. Recipients owed exactly the same cards share a
 //! multicast; a stored request is sent as it is (see `outbox`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection};
 use uuid::Uuid;
@@ -33,13 +33,13 @@ pub fn batch(
     if queues.is_empty() {
         return Ok((0, None));
     }
-    let partials = recent_partials(c, now)?;
+    forget_old(c, now)?;
     let mut next_due: Option<i64> = None;
     let mut owed: BTreeMap<String, Owed> = BTreeMap::new();
     for (recipient, queue) in queues {
         let arrivals: Vec<i64> = queue.iter().map(|&(_, at)| at).collect();
-        let history = partials.get(&recipient).map_or(&[][..], Vec::as_slice);
-        let plan = pacing.plan(&arrivals, history, now);
+        let history = recent_partials(c, &recipient, now)?;
+        let plan = pacing.plan(&arrivals, &history, now);
         if let Some(at) = plan.next_check {
             next_due = Some(next_due.map_or(at, |n| n.min(at)));
         }
@@ -70,19 +70,21 @@ fn waiting(c: &Connection) -> Result<BTreeMap<String, Vec<(i64, i64)>>, StoreErr
     Ok(queues)
 }
 
-/// When each recipient's part-filled requests of the last minute were made;
-/// older history is dropped.
-fn recent_partials(c: &Connection, now: i64) -> Result<HashMap<String, Vec<i64>>, StoreError> {
-    let since = now - MINUTE_MS;
+/// Drops pacing history older than the window it is counted in.
+fn forget_old(c: &Connection, now: i64) -> Result<(), StoreError> {
     c.prepare_cached("DELETE FROM push_history WHERE at_ms <= ?1")?
-        .execute([since])?;
-    let mut st = c.prepare_cached("SELECT recipient, at_ms FROM push_history WHERE cards < ?1")?;
-    let mut rows = st.query([i64::try_from(CARDS_PER_REQUEST).unwrap_or(i64::MAX)])?;
-    let mut by_recipient: HashMap<String, Vec<i64>> = HashMap::new();
-    while let Some(r) = rows.next()? {
-        by_recipient.entry(r.get(0)?).or_default().push(r.get(1)?);
-    }
-    Ok(by_recipient)
+        .execute([now - MINUTE_MS])?;
+    Ok(())
+}
+
+/// When `recipient`'s part-filled requests of the last minute were made.
+fn recent_partials(c: &Connection, recipient: &str, now: i64) -> Result<Vec<i64>, StoreError> {
+    let mut st = c.prepare_cached(
+        "SELECT at_ms FROM push_history WHERE recipient = ?1 AND at_ms > ?2 AND cards < ?3",
+    )?;
+    let full = i64::try_from(CARDS_PER_REQUEST).unwrap_or(i64::MAX);
+    let rows = st.query_map(params![recipient, now - MINUTE_MS, full], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn cards(c: &Connection, seqs: impl Iterator<Item = i64>) -> Result<Owed, StoreError> {
@@ -190,4 +192,75 @@ fn remember(
         st.execute(params![recipient, now, cards])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TARO: &str = "U1111111111111111111111111111aaaa";
+
+    /// A card for `who` arriving at `at` ms.
+    fn card(c: &Connection, who: &str, at: i64) {
+        let id = format!("n{at}");
+        c.execute(
+            "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
+             VALUES (?1, 1, ?2, 'r', 'Needs approval', 1, ?2)",
+            params![id, at],
+        )
+        .expect("notification");
+        let bubble = r#"{"type":"bubble","body":{"type":"box","layout":"vertical","contents":[{"type":"text","text":"Fix the roof"}]}}"#;
+        c.execute(
+            "INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms)
+             VALUES (?1, ?2, ?3, 'Needs approval', ?4)",
+            params![id, who, bubble, at],
+        )
+        .expect("delivery");
+    }
+
+    fn cards_per_request(c: &Connection) -> Vec<i64> {
+        let mut st = c
+            .prepare("SELECT COUNT(*) FROM deliveries WHERE push_id IS NOT NULL GROUP BY push_id ORDER BY push_id")
+            .expect("sql");
+        let rows = st.query_map([], |r| r.get(0)).expect("query");
+        rows.collect::<Result<_, _>>().expect("rows")
+    }
+
+    #[tokio::test]
+    async fn each_recipients_history_paces_their_next_request() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = crate::store::Store::open(dir.path()).expect("store");
+        store.call(|c| Ok(paced(c))).await.expect("store");
+    }
+
+    fn paced(c: &Connection) {
+        let p = Pacing::default();
+        for at in [0, 100, 200] {
+            card(c, TARO, at);
+        }
+        assert_eq!(batch(c, &p, 500).expect("batch"), (0, Some(1_200)));
+        assert_eq!(batch(c, &p, 1_200).expect("batch"), (1, None));
+        card(c, TARO, 5_000);
+        assert_eq!(batch(c, &p, 6_000).expect("batch"), (1, None));
+        // Two part-filled requests this minute: the third waits for the max
+        // wait (20 s after its card), not for the debounce.
+        card(c, TARO, 7_000);
+        assert_eq!(batch(c, &p, 8_000).expect("batch"), (0, Some(27_000)));
+        card(c, "U2222222222222222222222222222bbbb", 7_500);
+        assert_eq!(
+            batch(c, &p, 8_500).expect("batch"),
+            (1, Some(27_000)),
+            "another person is not held back"
+        );
+        assert_eq!(batch(c, &p, 27_000).expect("batch"), (1, None));
+        assert_eq!(cards_per_request(c), [3, 1, 1, 1]);
+        // A minute on, the old history is dropped: Taro's next card goes
+        // after the debounce, and only its request is remembered.
+        card(c, TARO, 89_000);
+        assert_eq!(batch(c, &p, 90_000).expect("batch"), (1, None));
+        let left: i64 = c
+            .query_row("SELECT COUNT(*) FROM push_history", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(left, 1);
+    }
 }

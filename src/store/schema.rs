@@ -191,6 +191,7 @@ const MIGRATIONS: &[&str] = &[
         cards INTEGER NOT NULL
     );
     CREATE INDEX push_history_by_recipient ON push_history(recipient, at_ms);
+    CREATE INDEX push_history_by_age ON push_history(at_ms);
     ",
 ];
 
