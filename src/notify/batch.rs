@@ -230,7 +230,13 @@ mod tests {
     async fn each_recipients_history_paces_their_next_request() {
         let dir = tempfile::tempdir().expect("dir");
         let store = crate::store::Store::open(dir.path()).expect("store");
-        store.call(|c| Ok(paced(c))).await.expect("store");
+        store
+            .call(|c| {
+                paced(c);
+                Ok(())
+            })
+            .await
+            .expect("store");
     }
 
     fn paced(c: &Connection) {
