@@ -1,4 +1,4 @@
-//! `cargo bench --bench gateway [-- ack|notify]`: the real daemon binary, as a
+//! `cargo bench --bench gateway [-- ack|notify|pacing]`: the real daemon binary, as a
 //! separate process, against the in-process LINE and kintone simulators.
 //! Prints figures; asserts nothing. Every byte goes over 127.0.0.1.
 //!
@@ -41,6 +41,10 @@ fn main() {
     }
     if run("notify") {
         rt.block_on(notify_loop());
+    } else if run("pacing") {
+        // The pacing figures alone; their configs set no `[notify]` keys, so
+        // an older daemon (KLG_BENCH_BIN) runs them at its own defaults.
+        rt.block_on(pacing());
     }
 }
 
@@ -442,14 +446,14 @@ async fn notify_loop() {
     println!("\n== Notification loop: kintone webhook → re-read → field state → rule → outbox → LINE Push");
     let records: u64 = 2000;
 
-    // 1. Latency with coalescing off: each change to its own recipient slot.
+    // 1. Pipeline latency with pacing off: no debounce, no ceiling.
     let line = FakeLine::start().await.expect("fake LINE");
     let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
     kintone.add_records(1, records, "Open");
     let dir = tempfile::tempdir().expect("temp dir");
     let app = "webhook_token = { file = \"hook-token\" }";
     let tail = format!(
-        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n\n[notify]\ncoalesce_window = \"0s\"\n"
+        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n\n[notify]\ndebounce = \"0s\"\nprompt_per_minute = 1000000\n"
     );
     let daemon = Daemon::start(&site(&line, &kintone, app, &tail), dir.path()).await;
     wait_until(Duration::from_secs(10), || {
@@ -491,7 +495,7 @@ async fn notify_loop() {
     }
     lat.sort();
     println!(
-        "  change → push request latency at {rate:.0} changes/s ({n} changes, coalescing off): p50 {} p99 {} ({} push requests)",
+        "  change → push request latency at {rate:.0} changes/s ({n} changes, pacing off): p50 {} p99 {} ({} push requests)",
         ms(percentile(&lat, 0.5)),
         ms(percentile(&lat, 0.99)),
         line.accepted().len()
@@ -502,59 +506,206 @@ async fn notify_loop() {
     );
     drop(daemon);
 
-    // 2. Cost with coalescing on (the default 60 s window): 1,000 changes
-    //    to one person within 10 s.
-    let line = FakeLine::start().await.expect("fake LINE");
-    let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
-    kintone.add_records(1, records, "Open");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tail =
-        format!("[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n");
-    let daemon = Daemon::start(&site(&line, &kintone, app, &tail), dir.path()).await;
-    wait_until(Duration::from_secs(10), || {
-        kintone.calls("GET", "/k/v1/records.json") >= 4
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let hook = format!("http://{}/kintone/webhook/{HOOK_TOKEN}", daemon.addr);
-    let n = 1000u64;
-    let start = tokio::time::Instant::now();
-    for id in 1..=n {
-        tokio::time::sleep_until(start + Duration::from_millis((id - 1) * 10)).await;
-        kintone.set_record(id, 2, "Needs approval");
-        let body = json!({"id": format!("burst-{id}"), "type": "UPDATE_STATUS",
-            "app": {"id": "1", "name": "Repairs"}, "record": kintone.record(id),
-            "recordTitle": "", "url": ""});
-        let (http, hook) = (http.clone(), hook.clone());
-        tokio::spawn(async move {
-            let _ = http.post(&hook).json(&body).send().await;
-        });
-    }
-    println!(
-        "  1,000 changes to one recipient sent over 10 s; waiting out the 60 s coalescing window…"
-    );
-    let n_usize = usize::try_from(n).unwrap_or(usize::MAX);
-    let mut counter = CardCounter::default();
-    let delivered = wait_until(Duration::from_secs(90), || counter.count(&line) >= n_usize).await;
-    let accepted = line.accepted();
-    println!(
-        "  pushes per 1,000 changes to one recipient (coalescing on, default window): {} push requests, {} messages counted{}",
-        accepted.len(),
-        line.usage(),
-        if delivered { "" } else { " (NOT ALL DELIVERED)" }
-    );
-    println!(
-        "  gateway peak RSS: {:.1} MiB",
-        daemon.peak_rss_kib() as f64 / 1024.0
-    );
-    drop(daemon);
+    pacing().await;
 
-    // 3. kintone's daily request budget at the default settings.
+    // 2. kintone's daily request budget at the default settings.
     let per_day = daily_requests(Duration::from_secs(60));
     println!(
         "  kintone API requests per app per day at the default 60 s poll: {per_day} ({}% of {DAILY_LIMIT}), plus one re-read per webhook and 1–3 per acknowledgement",
         per_day * 100 / DAILY_LIMIT
     );
+}
+
+/// A LINE user id for person `k`.
+fn person(k: usize) -> String {
+    format!("U{k:032x}")
+}
+
+/// One rule per person: a record moved to "Step k" notifies person k alone.
+fn rules_per_person(people: usize) -> String {
+    (0..people)
+        .map(|k| {
+            format!(
+                "[[rules]]\nname = \"step-{k}\"\napp = 1\nto = [\"Step {k}\"]\nrecipients = [\"{}\"]\n\n",
+                person(k)
+            )
+        })
+        .collect()
+}
+
+/// The fakes and a daemon whose baseline poll has run, with kintone's
+/// webhooks pointed at it.
+async fn paced_daemon(
+    records: u64,
+    tail: &str,
+) -> (FakeLine, FakeKintone, Daemon, tempfile::TempDir) {
+    let line = FakeLine::start().await.expect("fake LINE");
+    let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+    kintone.add_records(1, records, "Open");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"5s\"";
+    let daemon = Daemon::start(&site(&line, &kintone, app, tail), dir.path()).await;
+    let pages = usize::try_from(records.div_ceil(500)).unwrap_or(usize::MAX);
+    wait_until(Duration::from_secs(10), || {
+        kintone.calls("GET", "/k/v1/records.json") >= pages
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    kintone.set_webhook(Some(format!(
+        "http://{}/kintone/webhook/{HOOK_TOKEN}",
+        daemon.addr
+    )));
+    (line, kintone, daemon, dir)
+}
+
+/// When each record's card was accepted by LINE (its first card).
+fn accepted_at(line: &FakeLine) -> HashMap<u64, Instant> {
+    let mut at = HashMap::new();
+    for push in line.accepted() {
+        for id in card_records(&push.body) {
+            at.entry(id).or_insert(push.at);
+        }
+    }
+    at
+}
+
+fn latencies(changed: &HashMap<u64, Instant>, line: &FakeLine) -> Vec<Duration> {
+    let at = accepted_at(line);
+    let mut lat: Vec<Duration> = changed
+        .iter()
+        .filter_map(|(id, t)| Some(at.get(id)?.saturating_duration_since(*t)))
+        .collect();
+    lat.sort();
+    lat
+}
+
+fn dropped(kintone: &FakeKintone) -> u64 {
+    kintone.state.lock().map_or(0, |s| s.webhooks_dropped)
+}
+
+/// Isolated changes: each to a person who has had nothing for a while, one
+/// every 0.5 s (60 in 30 s: within kintone's 60 webhooks a minute).
+async fn isolated_changes() {
+    let n = 60;
+    let (line, kintone, daemon, _dir) = paced_daemon(n, &rules_per_person(60)).await;
+    let mut changed = HashMap::new();
+    for i in 0..n {
+        changed.insert(i + 1, Instant::now());
+        kintone.user_sets_status(i + 1, &format!("Step {i}"));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let total = usize::try_from(n).unwrap_or(usize::MAX);
+    wait_until(Duration::from_secs(30), || {
+        accepted_at(&line).len() >= total
+    })
+    .await;
+    let lat = latencies(&changed, &line);
+    println!(
+        "  isolated change → push accepted by LINE ({} changes, each to its own person, by kintone's webhook): p50 {} p99 {} max {}{}",
+        lat.len(),
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99)),
+        ms(*lat.last().unwrap_or(&Duration::ZERO)),
+        if dropped(&kintone) > 0 { " (WEBHOOKS DROPPED)" } else { "" }
+    );
+    drop(daemon);
+}
+
+/// A person gets a push; 10 s later a second change: measured is the
+/// second one. 20 people, staggered by 0.5 s.
+async fn second_change_after_a_push() {
+    let people = 20;
+    let (line, kintone, daemon, _dir) = paced_daemon(2 * people, &rules_per_person(20)).await;
+    for k in 0..people {
+        kintone.user_sets_status(k + 1, &format!("Step {k}"));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let firsts = usize::try_from(people).unwrap_or(usize::MAX);
+    wait_until(Duration::from_secs(30), || {
+        accepted_at(&line).len() >= firsts
+    })
+    .await;
+    let first_at = accepted_at(&line);
+    let mut changed = HashMap::new();
+    let mut order: Vec<(Instant, u64)> = (0..people)
+        .filter_map(|k| Some((*first_at.get(&(k + 1))? + Duration::from_secs(10), k)))
+        .collect();
+    order.sort();
+    for (due, k) in order {
+        tokio::time::sleep_until(due.into()).await;
+        let id = people + k + 1;
+        changed.insert(id, Instant::now());
+        kintone.user_sets_status(id, &format!("Step {k}"));
+    }
+    wait_until(Duration::from_secs(60), || {
+        accepted_at(&line).len() >= 2 * firsts
+    })
+    .await;
+    let lat = latencies(&changed, &line);
+    println!(
+        "  second change 10 s after a push to the same person → push accepted ({} people): p50 {} p99 {} max {}{}",
+        lat.len(),
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99)),
+        ms(*lat.last().unwrap_or(&Duration::ZERO)),
+        if dropped(&kintone) > 0 { " (WEBHOOKS DROPPED)" } else { "" }
+    );
+    drop(daemon);
+}
+
+/// `n` changes to one person, one every `gap`: kintone announces the
+/// first 60 by webhook, the 5 s poll finds the rest.
+async fn burst(n: u64, gap: Duration) {
+    let tail =
+        format!("[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n");
+    let (line, kintone, daemon, _dir) = paced_daemon(n, &tail).await;
+    let t0 = Instant::now();
+    for id in 1..=n {
+        kintone.user_sets_status(id, "Needs approval");
+        if !gap.is_zero() {
+            tokio::time::sleep(gap).await;
+        }
+    }
+    let spread = t0.elapsed();
+    let total = usize::try_from(n).unwrap_or(usize::MAX);
+    let mut counter = CardCounter::default();
+    let delivered = wait_until(Duration::from_secs(90), || counter.count(&line) >= total).await;
+    let last = line
+        .accepted()
+        .last()
+        .map(|p| p.at.saturating_duration_since(t0 + spread));
+    let sizes: Vec<String> = line
+        .accepted()
+        .iter()
+        .map(|p| card_records(&p.body).len().to_string())
+        .collect();
+    println!(
+        "  {n} changes to one person in {:.1} s ({} by webhook, the rest by the 5 s poll): {} push requests, {} messages counted, last card {:.1} s after the last change{}",
+        spread.as_secs_f64(),
+        kintone.state.lock().map_or(0, |s| s.webhooks_sent),
+        line.accepted().len(),
+        line.usage(),
+        last.unwrap_or_default().as_secs_f64(),
+        if delivered { "" } else { " (NOT ALL DELIVERED)" }
+    );
+    println!("    cards per request: {}", sizes.join(" "));
+    println!(
+        "  gateway peak RSS: {:.1} MiB",
+        daemon.peak_rss_kib() as f64 / 1024.0
+    );
+    drop(daemon);
+}
+
+/// Pacing at the defaults (debounce 1 s, max wait 20 s, two prompt
+/// part-filled requests per person per minute), with kintone's own webhooks
+/// (at most 60 a minute; the fake drops more, as kintone does) and the 5 s
+/// poll for the rest.
+async fn pacing() {
+    println!("\n== Pacing (when each person's pushes go), at the daemon's defaults");
+    isolated_changes().await;
+    second_change_after_a_push().await;
+    burst(1000, Duration::from_millis(50)).await;
+    burst(200, Duration::ZERO).await;
 }
 
 fn card_records(push: &Value) -> Vec<u64> {

@@ -187,6 +187,9 @@ async fn dispatch(cmd: Command) -> ExitCode {
                 for app in &c.config.kintone.apps {
                     println!("  {}", crate::notify::poll::budget_line(app));
                 }
+                for note in &c.outbox.deprecated {
+                    println!("  warning: {note}");
+                }
                 ExitCode::SUCCESS
             }
             Err(code) => code,

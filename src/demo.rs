@@ -78,7 +78,7 @@ recipients = ["{TARO}"]
 show = ["Assignee"]
 
 [notify]
-coalesce_window = "3s"
+debounce = "1s"
 
 # The office panel, drawn in the terminal: LED ●/○, buzzer 🔔.
 [indicator]

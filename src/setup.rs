@@ -47,7 +47,7 @@ impl Setup {
             Vec::new()
         });
         let mut r = Reader::new(base_dir, None);
-        let outbox = read_notify(&mut r, &config);
+        let outbox = read_notify(&mut r, &config.rest);
         let indicator = read_indicator(&mut r, &config.rest);
         problems.extend(r.problems);
         if problems.is_empty() {
@@ -64,19 +64,24 @@ impl Setup {
     }
 }
 
-fn read_notify(r: &mut Reader, config: &Config) -> OutboxSettings {
+fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings {
     let mut s = OutboxSettings::default();
-    let Some(t) = r.opt_table(&config.rest, "", "notify") else {
+    let Some(t) = r.opt_table(rest, "", "notify") else {
         return s;
     };
     r.unknown_keys(
         t,
         "notify",
-        &["coalesce_window", "quota_warn", "quota_check"],
+        &[
+            "debounce",
+            "max_wait",
+            "prompt_per_minute",
+            "coalesce_window",
+            "quota_warn",
+            "quota_check",
+        ],
     );
-    if let Some(d) = r.opt_duration(t, "notify", "coalesce_window") {
-        s.coalesce_window = d;
-    }
+    read_pacing(r, t, &mut s);
     if let Some(d) = r.opt_duration(t, "notify", "quota_check") {
         if d.as_secs() < 60 {
             r.problem("notify.quota_check", "must be at least 60s");
@@ -92,4 +97,82 @@ fn read_notify(r: &mut Reader, config: &Config) -> OutboxSettings {
         Some(_) => r.problem("notify.quota_warn", "must be a fraction between 0 and 1"),
     }
     s
+}
+
+/// Accepted for configs written before pacing: it held every push after the
+/// first for a whole window, which is what pacing replaces. Old files keep
+/// loading (a warning, not a problem) so an upgrade does not stop the daemon.
+const COALESCE_WINDOW_DEPRECATED: &str =
+    "notify.coalesce_window is no longer used and is ignored: \
+     pushes now wait for notify.debounce (and at most notify.max_wait); remove the key";
+
+fn read_pacing(r: &mut Reader, t: &toml::Table, s: &mut OutboxSettings) {
+    let p = &mut s.pacing;
+    if let Some(d) = r.opt_duration(t, "notify", "debounce") {
+        p.debounce = d;
+    }
+    if let Some(d) = r.opt_duration(t, "notify", "max_wait") {
+        p.max_wait = d;
+    }
+    if p.max_wait < p.debounce {
+        r.problem("notify.max_wait", "must be at least notify.debounce");
+    }
+    if let Some(n) = r.opt_int(t, "notify", "prompt_per_minute") {
+        match usize::try_from(n) {
+            Ok(n) => p.prompt_per_minute = n,
+            Err(_) => r.problem("notify.prompt_per_minute", "must be 0 or more"),
+        }
+    }
+    if t.contains_key("coalesce_window") {
+        let _ = r.opt_duration(t, "notify", "coalesce_window");
+        s.deprecated.push(COALESCE_WINDOW_DEPRECATED.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn notify(text: &str) -> (OutboxSettings, Vec<Problem>) {
+        let rest: toml::Table = toml::from_str(text).expect("toml");
+        let mut r = Reader::new(Path::new("."), None);
+        let s = read_notify(&mut r, &rest);
+        (s, r.problems)
+    }
+
+    #[test]
+    fn pacing_defaults_meet_the_latency_and_cost_goals() {
+        let (s, problems) = notify("");
+        assert!(problems.is_empty());
+        assert_eq!(s.pacing.debounce, Duration::from_secs(1));
+        assert_eq!(s.pacing.max_wait, Duration::from_secs(20));
+        assert_eq!(s.pacing.prompt_per_minute, 2);
+    }
+
+    #[test]
+    fn pacing_keys_are_read_and_checked() {
+        let (s, problems) =
+            notify("[notify]\ndebounce = \"2s\"\nmax_wait = \"45s\"\nprompt_per_minute = 4\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(s.pacing.debounce, Duration::from_secs(2));
+        assert_eq!(s.pacing.max_wait, Duration::from_secs(45));
+        assert_eq!(s.pacing.prompt_per_minute, 4);
+        let (_, problems) =
+            notify("[notify]\ndebounce = \"5s\"\nmax_wait = \"2s\"\nprompt_per_minute = -1\n");
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["notify.max_wait", "notify.prompt_per_minute"]);
+    }
+
+    #[test]
+    fn the_old_coalesce_window_still_loads_with_a_deprecation_warning() {
+        let (s, problems) = notify("[notify]\ncoalesce_window = \"60s\"\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(s.deprecated, [COALESCE_WINDOW_DEPRECATED]);
+        assert_eq!(s.pacing, crate::notify::pacing::Pacing::default());
+        let (s, problems) = notify("[notify]\ncoalesce_window = 60\n");
+        assert_eq!(problems.len(), 1, "a malformed value is still a problem");
+        assert_eq!(s.deprecated.len(), 1);
+    }
 }

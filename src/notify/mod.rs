@@ -3,13 +3,16 @@
 //!
 //! `intake` takes webhooks (a hint, stored before the answer); `poll` is the
 //! safety net that also sets each app's baseline; `changes` re-reads hinted
-//! records and judges them with `detect`; `outbox` batches deliveries into
-//! pushes and sends them with retry keys.
+//! records and judges them with `detect`; `pacing` decides when each
+//! recipient's cards go, `batch` stores them as push requests and `outbox`
+//! sends those with retry keys.
 
+pub mod batch;
 pub mod changes;
 pub mod detect;
 pub mod intake;
 pub mod outbox;
+pub mod pacing;
 pub mod poll;
 pub mod rules;
 

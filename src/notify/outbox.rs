@@ -1,11 +1,12 @@
 //! The outbox: deliveries become push requests, and push requests reach LINE
 //! exactly once.
 //!
-//! **Cost.** LINE counts one message per recipient per request, however many
-//! message objects and bubbles it holds. So the first notification to a
-//! recipient goes out at once, and further ones within `coalesce_window` wait
-//! and go together (bubbles packed into carousels, up to 60 per request).
-//! Recipients owed exactly the same cards share one multicast.
+//! **Cost and speed.** LINE counts one message per recipient per request,
+//! however many bubbles it holds. Each recipient's queue is sent when
+//! [`Pacing::plan`] says so (`notify::pacing`): within a short debounce when
+//! the recipient is quiet, packed into full requests during a burst;
+//! `notify::batch` stores the requests (multicast for users owed the same
+//! cards).
 //!
 //! **Exactly once.** A request's body and `X-Line-Retry-Key` are stored before
 //! the first attempt; retries (5xx, timeouts, rate-limit 429s) resend the same
@@ -13,42 +14,43 @@
 //! delivered. Other 4xx go to the dead letters. On the monthly-limit 429 all
 //! pushing pauses (nothing is dropped) until the quota returns.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::batch;
+use super::pacing::Pacing;
 use super::NotifyContext;
 use crate::domain::{LineGroupId, LineUserId, PushTarget};
 use crate::line::client::LineClient;
 use crate::line::error::LineError;
-use crate::line::flex;
 use crate::line::message::Message;
 use crate::retry::default_backoff;
 use crate::store::{now_ms, StoreError};
 
-/// LINE's multicast limit.
-const MULTICAST_MAX: usize = 500;
-
 /// `[notify]` settings.
 #[derive(Debug, Clone)]
 pub struct OutboxSettings {
-    pub coalesce_window: Duration,
+    pub pacing: Pacing,
     /// Warn when this fraction of the monthly quota is used.
     pub quota_warn: f64,
     pub quota_check: Duration,
+    /// Config keys that are read but no longer used, with what to do
+    /// instead; logged when the outbox starts.
+    pub deprecated: Vec<String>,
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
         OutboxSettings {
-            coalesce_window: Duration::from_secs(60),
+            pacing: Pacing::default(),
             quota_warn: 0.8,
             quota_check: Duration::from_secs(600),
+            deprecated: Vec::new(),
         }
     }
 }
@@ -70,6 +72,9 @@ pub async fn run(
     settings: OutboxSettings,
     shutdown: CancellationToken,
 ) {
+    for note in &settings.deprecated {
+        tracing::warn!("{note}");
+    }
     let mut quota = QuotaGuard::new(settings.clone());
     quota.check(&ctx, &line).await;
     loop {
@@ -77,7 +82,7 @@ pub async fn run(
         if quota.due() {
             quota.check(&ctx, &line).await;
         }
-        let next_flush = match flush(&ctx, settings.coalesce_window).await {
+        let next_flush = match flush(&ctx, settings.pacing).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::error!(error = %e, "could not batch deliveries");
@@ -102,144 +107,15 @@ pub async fn run(
 
 /// Turns due deliveries into stored push requests. Returns when the next
 /// waiting recipient becomes due.
-async fn flush(ctx: &NotifyContext, window: Duration) -> Result<Option<i64>, StoreError> {
-    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+async fn flush(ctx: &NotifyContext, pacing: Pacing) -> Result<Option<i64>, StoreError> {
     let created = ctx
         .store
-        .call(move |c| batch(c, window_ms, now_ms()))
+        .call(move |c| batch::batch(c, &pacing, now_ms()))
         .await?;
     if created.0 > 0 {
         tracing::debug!(requests = created.0, "push requests queued");
     }
     Ok(created.1)
-}
-
-fn batch(c: &Connection, window_ms: i64, now: i64) -> Result<(usize, Option<i64>), StoreError> {
-    // recipient -> (seq, notification, bubble, alt)
-    let mut owed: BTreeMap<String, Owed> = BTreeMap::new();
-    {
-        let mut st = c.prepare_cached(
-            "SELECT d.seq, d.recipient, d.notification, d.bubble, d.alt_text, COALESCE(l.at_ms, 0)
-             FROM deliveries d LEFT JOIN last_push l ON l.recipient = d.recipient
-             WHERE d.push_id IS NULL ORDER BY d.seq",
-        )?;
-        let mut rows = st.query([])?;
-        let mut next_due: Option<i64> = None;
-        while let Some(r) = rows.next()? {
-            let last: i64 = r.get(5)?;
-            let due_at = last.saturating_add(window_ms);
-            if due_at > now {
-                next_due = Some(next_due.map_or(due_at, |n: i64| n.min(due_at)));
-                continue;
-            }
-            owed.entry(r.get(1)?)
-                .or_default()
-                .push((r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?));
-        }
-        if owed.is_empty() {
-            return Ok((0, next_due));
-        }
-        let created = store_requests(c, owed, now)?;
-        Ok((created, next_due))
-    }
-}
-
-/// Cards per push request at most: five carousels of twelve bubbles.
-const CARDS_PER_REQUEST: usize = flex::MAX_MESSAGES_PER_REQUEST * flex::MAX_CAROUSEL_BUBBLES;
-
-/// One recipient's owed deliveries: (seq, notification, bubble, alt text).
-type Owed = Vec<(i64, String, String, String)>;
-/// Recipients owed the same cards, each with their delivery seqs in card order.
-type Members = Vec<(String, Vec<i64>)>;
-
-fn store_requests(
-    c: &Connection,
-    owed: BTreeMap<String, Owed>,
-    now: i64,
-) -> Result<usize, StoreError> {
-    // Users owed exactly the same cards share a multicast; groups push alone.
-    // (kind, notification ids) -> recipients with their delivery seqs, in card order.
-    let mut shared: BTreeMap<(bool, Vec<String>), Members> = BTreeMap::new();
-    let mut cards: BTreeMap<Vec<String>, Vec<(String, String)>> = BTreeMap::new();
-    for (recipient, items) in owed {
-        let key: Vec<String> = items.iter().map(|i| i.1.clone()).collect();
-        let seqs: Vec<i64> = items.iter().map(|i| i.0).collect();
-        if !cards.contains_key(&key) {
-            cards.insert(
-                key.clone(),
-                items.into_iter().map(|(_, _, b, alt)| (b, alt)).collect(),
-            );
-        }
-        let is_group = !recipient.starts_with('U');
-        let group = if is_group {
-            (
-                true,
-                std::iter::once(recipient.clone()).chain(key).collect(),
-            )
-        } else {
-            (false, key)
-        };
-        shared.entry(group).or_default().push((recipient, seqs));
-    }
-    let mut created = 0;
-    for ((is_group, key), members) in shared {
-        let notif_key = if is_group { &key[1..] } else { &key[..] };
-        let Some(items) = cards.get(notif_key) else {
-            continue;
-        };
-        // One request's worth of cards at a time: a burst of a thousand
-        // cards never sits in memory as JSON trees all at once.
-        for (part_no, part) in items.chunks(CARDS_PER_REQUEST).enumerate() {
-            let first = part_no * CARDS_PER_REQUEST;
-            let bubbles = part
-                .iter()
-                .map(|(b, alt)| {
-                    Ok((
-                        serde_json::from_str::<serde_json::Value>(b)
-                            .map_err(|e| StoreError::Invalid(e.to_string()))?,
-                        alt.clone(),
-                    ))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            let requests = flex::pack(bubbles)
-                .map_err(|e| StoreError::Invalid(format!("packing cards: {e}")))?;
-            for chunk in members.chunks(MULTICAST_MAX) {
-                let to: Vec<&str> = chunk.iter().map(|(r, _)| r.as_str()).collect();
-                let to =
-                    serde_json::to_string(&to).map_err(|e| StoreError::Invalid(e.to_string()))?;
-                for messages in &requests {
-                    let body = serde_json::to_string(messages)
-                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                    c.prepare_cached("INSERT INTO outbox(retry_key, recipients, messages, message_count, created_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
-                            Uuid::new_v4().to_string(),
-                            to,
-                            body,
-                            i64::try_from(chunk.len()).unwrap_or(i64::MAX),
-                            now
-                        ],
-                    )?;
-                    let push_id = c.last_insert_rowid();
-                    created += 1;
-                    // This part's deliveries belong to its (first) request.
-                    for (_, seqs) in chunk {
-                        for seq in seqs.iter().skip(first).take(part.len()) {
-                            c.prepare_cached("UPDATE deliveries SET push_id = ?2 WHERE seq = ?1 AND push_id IS NULL")?.execute(params![seq, push_id],
-                            )?;
-                        }
-                    }
-                }
-            }
-        }
-        for (r, _) in &members {
-            c.prepare_cached(
-                "INSERT INTO last_push(recipient, at_ms) VALUES (?1, ?2)
-                 ON CONFLICT(recipient) DO UPDATE SET at_ms = excluded.at_ms",
-            )?
-            .execute(params![r, now])?;
-        }
-    }
-    Ok(created)
 }
 
 async fn send_due(ctx: &NotifyContext, line: &LineClient, quota: &mut QuotaGuard) {

@@ -210,6 +210,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX deliveries_push ON deliveries(push_id);
     CREATE INDEX outbox_dead ON outbox(id) WHERE state = 'dead';
     ",
+    // 5: the outbox paces each recipient by their requests of the last
+    // minute (notify::pacing), not by one last-push time.
+    r"
+    CREATE TABLE push_history(
+        recipient TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        cards INTEGER NOT NULL
+    );
+    CREATE INDEX push_history_by_recipient ON push_history(recipient, at_ms);
+    CREATE INDEX push_history_by_age ON push_history(at_ms);
+    DROP TABLE last_push;
+    ",
 ];
 
 /// Applies the migrations this database has not seen yet.

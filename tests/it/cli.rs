@@ -79,3 +79,28 @@ fn check_config_reports_the_polling_budget_and_warns_past_a_third() {
         "{stdout}"
     );
 }
+
+#[test]
+fn check_config_accepts_the_old_coalesce_window_with_a_warning() {
+    use kintone_line_gateway::sim::site::Site;
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site {
+        line: "https://api.line.me".into(),
+        channel_secret: "a-channel-secret".into(),
+        kintone: "https://example.cybozu.com".into(),
+        tail: "[notify]\ncoalesce_window = \"60s\"\n".into(),
+        ..Site::default()
+    };
+    let path = site.write(dir.path()).unwrap();
+    let out = gateway()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("warning: notify.coalesce_window is no longer used"),
+        "{stdout}"
+    );
+}

@@ -63,7 +63,7 @@ async fn killed_with_notifications_in_flight_loses_none_and_sends_none_twice() {
     kintone.set_record(6, 1, "Open");
     let dir = tempfile::tempdir().unwrap();
     let tail = format!(
-        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n\n[notify]\ncoalesce_window = \"0s\"\n"
+        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n\n[notify]\ndebounce = \"0s\"\n"
     );
     let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"60s\"";
     let site = site(&line, &kintone, app, &tail);

@@ -10,6 +10,8 @@
 //! - [`ack_loop`]: the acknowledgement loop end to end.
 //! - [`notify_loop`]: the notification loop end to end.
 //! - [`clock`]: a board clock that is wrong, or set back while running.
+//! - [`pacing`]: when each person's pushes go: a debounce, full requests at
+//!   once, the per-minute ceiling and the max wait.
 //! - [`crash`]: the daemon binary killed with SIGKILL mid-flight and restarted.
 //! - [`echo`]: the gateway's own write-backs never notify, whatever kintone
 //!   sends first and wherever the power goes.
@@ -37,6 +39,7 @@ mod flex_schema;
 mod indicator;
 mod notify_loop;
 mod openapi;
+mod pacing;
 mod relay;
 mod service;
 mod world;
