@@ -19,7 +19,7 @@ type Owed = Vec<(i64, String, String, String)>;
 /// Recipients owed the same cards, each with their delivery seqs in card order.
 type Members = Vec<(String, Vec<i64>)>;
 
-/// Stores the push requests that are due at `now`. Returns how many were
+/// Stores the push requests that are due at steady time `now`. Returns how many were
 /// stored and when the next waiting recipient becomes due.
 ///
 /// # Errors
@@ -29,9 +29,12 @@ pub fn batch(
     pacing: &Pacing,
     now: i64,
 ) -> Result<(usize, Option<i64>), StoreError> {
-    let queues = waiting(c)?;
+    let mut queues = waiting(c)?;
     if queues.is_empty() {
         return Ok((0, None));
+    }
+    if queues.values().flatten().any(|&(_, at)| at > now) {
+        queues = settle_future(c, now)?;
     }
     forget_old(c, now)?;
     let mut next_due: Option<i64> = None;
@@ -75,6 +78,23 @@ fn forget_old(c: &Connection, now: i64) -> Result<(), StoreError> {
     c.prepare_cached("DELETE FROM push_history WHERE at_ms <= ?1")?
         .execute([now - MINUTE_MS])?;
     Ok(())
+}
+
+/// Times ahead of `now` were stored before the clock went back (between two
+/// runs: the steady timeline starts from the wall clock). They become `now`
+/// for good, so no card waits for a moment that is an hour away — and none
+/// waits forever, as it would if only this pass's copy were moved.
+fn settle_future(
+    c: &Connection,
+    now: i64,
+) -> Result<BTreeMap<String, Vec<(i64, i64)>>, StoreError> {
+    c.prepare_cached(
+        "UPDATE deliveries SET created_ms = ?1 WHERE push_id IS NULL AND created_ms > ?1",
+    )?
+    .execute([now])?;
+    c.prepare_cached("UPDATE push_history SET at_ms = ?1 WHERE at_ms > ?1")?
+        .execute([now])?;
+    waiting(c)
 }
 
 /// When `recipient`'s part-filled requests of the last minute were made.

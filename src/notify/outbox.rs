@@ -25,6 +25,7 @@ use uuid::Uuid;
 use super::batch;
 use super::pacing::Pacing;
 use super::NotifyContext;
+use crate::clock::retry_due_before;
 use crate::domain::{LineGroupId, LineUserId, PushTarget};
 use crate::line::client::LineClient;
 use crate::line::error::LineError;
@@ -94,7 +95,7 @@ pub async fn run(
         }
         refresh_gauges(&ctx).await;
         let wait = next_flush
-            .map(|at| Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)))
+            .map(|at| Duration::from_millis(u64::try_from(at - ctx.clock.steady_ms()).unwrap_or(0)))
             .unwrap_or(Duration::from_secs(1))
             .min(Duration::from_secs(1));
         tokio::select! {
@@ -108,9 +109,11 @@ pub async fn run(
 /// Turns due deliveries into stored push requests. Returns when the next
 /// waiting recipient becomes due.
 async fn flush(ctx: &NotifyContext, pacing: Pacing) -> Result<Option<i64>, StoreError> {
+    // Arrivals, pacing history and retries are steady time.
+    let now = ctx.clock.steady_ms();
     let created = ctx
         .store
-        .call(move |c| batch::batch(c, &pacing, now_ms()))
+        .call(move |c| batch::batch(c, &pacing, now))
         .await?;
     if created.0 > 0 {
         tracing::debug!(requests = created.0, "push requests queued");
@@ -121,14 +124,18 @@ async fn flush(ctx: &NotifyContext, pacing: Pacing) -> Result<Option<i64>, Store
 async fn send_due(ctx: &NotifyContext, line: &LineClient, quota: &mut QuotaGuard) {
     // Requests go out one after another, so only a few are read at a time:
     // each can hold five full carousels.
+    let now = ctx.clock.steady_ms();
     let due = ctx
         .store
-        .read(|c| {
+        .read(move |c| {
+            // A retry time further ahead than any backoff was stored before
+            // the clock went back: due now.
             let mut st = c.prepare_cached(
                 "SELECT id, retry_key, recipients, messages, attempts FROM outbox
-                 WHERE state = 'pending' AND next_attempt_ms <= ?1 ORDER BY id LIMIT 4",
+                 WHERE state = 'pending' AND (next_attempt_ms <= ?1 OR next_attempt_ms > ?2)
+                 ORDER BY id LIMIT 4",
             )?;
-            let rows = st.query_map([now_ms()], |r| {
+            let rows = st.query_map([now, retry_due_before(now)], |r| {
                 let recipients: String = r.get(2)?;
                 Ok(Request {
                     id: r.get(0)?,
@@ -203,8 +210,8 @@ async fn record(
             ctx.metrics.retries.fetch_add(1, Ordering::Relaxed);
             ctx.metrics.line_down.store(1, Ordering::Relaxed);
             let attempt = u32::try_from(req.attempts + 1).unwrap_or(u32::MAX);
-            let next =
-                now + i64::try_from(default_backoff(attempt).as_millis()).unwrap_or(i64::MAX);
+            let next = ctx.clock.steady_ms()
+                + i64::try_from(default_backoff(attempt).as_millis()).unwrap_or(i64::MAX);
             tracing::warn!(request = id, error = %e, "push failed; will retry with the same key");
             Some(("pending".to_owned(), next, e.to_string()))
         }

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use kintone_line_gateway::clock::Clock;
+use kintone_line_gateway::sim::fakes::PushFault;
 use kintone_line_gateway::store::audit::AckRecord;
 use kintone_line_gateway::store::now_ms;
 use serde_json::{json, Value};
@@ -183,5 +184,50 @@ async fn a_kintone_change_retried_after_the_clock_is_set_back_is_not_held_up() {
     // NTP sets the clock back an hour; then kintone is back.
     w.clock.step_to(-HOUR);
     w.kintone.clear_faults();
+    eventually(20, || w.line.pushes().len() == 1).await;
+}
+
+/// A kintone app whose status changes reach the gateway by webhook only,
+/// and a rule that tells Taro when a record needs approval; `notify` lines.
+async fn notify_world(notify: &str) -> World {
+    let app = "webhook_token = { file = \"hook-token\" }\npoll = false";
+    let rule = format!(
+        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n\n[notify]\n{notify}\n"
+    );
+    let w = World::start_with(app, &rule, |k| k.set_record(5, 1, "Draft")).await;
+    // The gateway's first sight of the record.
+    w.kintone.user_sets_status(5, "Open");
+    eventually(10, || w.kintone.calls("GET", "/k/v1/record.json") >= 1).await;
+    w
+}
+
+#[tokio::test]
+async fn a_push_retried_after_the_clock_is_set_back_is_not_held_up() {
+    let w = notify_world("").await;
+    w.line.fail_pushes([PushFault::ServerError; 50]);
+    let metrics = w.gateway().metrics.clone();
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(10, || metrics.retries.load(Ordering::Relaxed) >= 1).await;
+    // NTP sets the clock back an hour; then LINE is back.
+    w.clock.step_to(-HOUR);
+    w.line.clear_push_faults();
+    eventually(20, || w.line.pushes().len() == 1).await;
+}
+
+#[tokio::test]
+async fn a_card_queued_before_the_clock_was_set_back_is_not_held_up() {
+    // A long debounce keeps the card queued while the gateway stops.
+    let mut w = notify_world("debounce = \"30s\"\nmax_wait = \"60s\"").await;
+    let metrics = w.gateway().metrics.clone();
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(10, || metrics.notifications.load(Ordering::Relaxed) == 1).await;
+    w.stop().await;
+    assert!(w.line.pushes().is_empty(), "the card was still queued");
+    // Back with the clock an hour behind, and the default one-second debounce.
+    w.site.tail = w
+        .site
+        .tail
+        .replace("debounce = \"30s\"\nmax_wait = \"60s\"", "");
+    reboot(&mut w, Clock::offset_by(-HOUR)).await;
     eventually(20, || w.line.pushes().len() == 1).await;
 }
