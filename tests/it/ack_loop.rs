@@ -9,7 +9,9 @@ use kintone_line_gateway::sim::fakes::DEFAULT_SECRET;
 use kintone_line_gateway::store::now_ms;
 use serde_json::{json, Value};
 
-use crate::world::{eventually, kintone_writes_match_the_spec, World, COMMENT_ACK, USER};
+use crate::world::{
+    acks_eventually, eventually, kintone_writes_match_the_spec, World, COMMENT_ACK, USER,
+};
 
 const DATA: &str = "ack:v1::1:5:abc123";
 
@@ -30,21 +32,6 @@ async fn sent_to_user(w: &World) {
 
 fn tap(w: &World) -> Value {
     w.line.postback_event(USER, DATA)
-}
-
-async fn acks_eventually(
-    w: &World,
-    n: usize,
-) -> Vec<kintone_line_gateway::store::audit::AckRecord> {
-    let store = w.store();
-    for _ in 0..250 {
-        let acks = store.acks_since(0).await.expect("audit");
-        if acks.len() >= n {
-            return acks;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("fewer than {n} audit rows");
 }
 
 #[tokio::test]

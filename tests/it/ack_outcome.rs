@@ -8,7 +8,7 @@ use kintone_line_gateway::sim::site::Site;
 use kintone_line_gateway::store::audit::AckRecord;
 use kintone_line_gateway::store::now_ms;
 
-use crate::world::{eventually, World, COMMENT_ACK, USER};
+use crate::world::{acks_eventually, eventually, World, COMMENT_ACK, USER};
 
 const DATA: &str = "ack:v1::1:5:abc123";
 /// kintone answers after this; the gateway's kintone timeout is 2 s.
@@ -34,14 +34,8 @@ async fn world(line_settings: &str) -> World {
 }
 
 async fn audit_row(w: &World) -> AckRecord {
-    let store = w.store();
-    for _ in 0..500 {
-        if let Some(a) = store.acks_since(0).await.expect("audit").pop() {
-            return a;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("no audit row");
+    let mut acks = acks_eventually(w, 1).await;
+    acks.pop().expect("an audit row")
 }
 
 fn texts(messages: &[serde_json::Value]) -> Vec<String> {

@@ -3,15 +3,13 @@
 //! clock changes: the gateway's [`Clock`] is injected.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use kintone_line_gateway::clock::Clock;
 use kintone_line_gateway::sim::fakes::PushFault;
-use kintone_line_gateway::store::audit::AckRecord;
 use kintone_line_gateway::store::now_ms;
 use serde_json::{json, Value};
 
-use crate::world::{eventually, World, COMMENT_ACK, USER};
+use crate::world::{acks_eventually as acks, eventually, World, COMMENT_ACK, USER};
 
 const HOUR: i64 = 3_600_000;
 const MINUTE: i64 = 60_000;
@@ -50,18 +48,6 @@ async fn reboot(w: &mut World, clock: Clock) {
     w.stop().await;
     w.clock = clock;
     w.boot().await;
-}
-
-async fn acks(w: &World, n: usize) -> Vec<AckRecord> {
-    let store = w.store();
-    for _ in 0..500 {
-        let acks = store.acks_since(0).await.expect("audit");
-        if acks.len() >= n {
-            return acks;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("fewer than {n} audit rows");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use kintone_line_gateway::store::{now_ms, Store};
 use serde_json::json;
 
 use crate::daemon::Daemon;
-use crate::world::{eventually, World, USER};
+use crate::world::{baseline, eventually, World, USER};
 
 /// The tap on the card of record 5.
 const DATA: &str = "ack:v1::1:5:abc123";
@@ -90,23 +90,6 @@ async fn seed(store: &Store) {
         .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
         .await
         .expect("seeding the notification");
-}
-
-/// Waits until the app's baseline is set (so record 5's state is stored and
-/// a change of it is judged, not taken as first sight).
-async fn baseline(w: &World) {
-    let store = w.store();
-    for _ in 0..250 {
-        let done: i64 = store
-            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM app_baseline", [], |r| r.get(0))?))
-            .await
-            .expect("read");
-        if done > 0 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("no baseline");
 }
 
 /// kintone changes not judged yet.

@@ -11,7 +11,7 @@ use kintone_line_gateway::sim::site::HOOK_TOKEN;
 use kintone_line_gateway::store::now_ms;
 use serde_json::{json, Value};
 
-use crate::world::{eventually, World, USER};
+use crate::world::{baseline, eventually, World, USER};
 
 /// Webhooks on; the poller only sets the baseline (its next pass is a minute away).
 const WEBHOOK: &str = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"60s\"";
@@ -54,24 +54,6 @@ async fn post_kintone_webhook(w: &World, token: &str, body: &Value) -> u16 {
         .expect("gateway reachable")
         .status()
         .as_u16()
-}
-
-/// Waits until the baseline poll has run (the first records.json answer)
-/// and the app's baseline is stored.
-pub(crate) async fn baseline(w: &World) {
-    eventually(5, || w.kintone.calls("GET", "/k/v1/records.json") > 0).await;
-    let store = w.store();
-    for _ in 0..250 {
-        let done: i64 = store
-            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM app_baseline", [], |r| r.get(0))?))
-            .await
-            .expect("read");
-        if done > 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the baseline was not stored");
 }
 
 #[tokio::test]

@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use crate::notify_loop::{acknowledge_buttons, baseline, rule};
-use crate::world::{eventually, World};
+use crate::notify_loop::{acknowledge_buttons, rule};
+use crate::world::{baseline, eventually, World};
 
 const WEBHOOK: &str = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"60s\"";
 const NEEDS_APPROVAL: &str = "[\"Needs approval\"]";

@@ -9,6 +9,7 @@ use kintone_line_gateway::daemon::Gateway;
 use kintone_line_gateway::setup::Setup;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
+use kintone_line_gateway::store::audit::AckRecord;
 use kintone_line_gateway::store::Store;
 use serde_json::Value;
 
@@ -146,6 +147,39 @@ impl World {
             resp.text().await.unwrap_or_default(),
         )
     }
+}
+
+/// Waits until the baseline poll has run (the first records.json answer)
+/// and the app's baseline is stored: a change from now on is judged, not
+/// taken as a first sight.
+pub async fn baseline(w: &World) {
+    eventually(5, || w.kintone.calls("GET", "/k/v1/records.json") > 0).await;
+    let store = w.store();
+    for _ in 0..250 {
+        let done: i64 = store
+            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM app_baseline", [], |r| r.get(0))?))
+            .await
+            .expect("read");
+        if done > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the baseline was not stored");
+}
+
+/// Waits until the audit log holds at least `n` acknowledgements; returns
+/// them, oldest first.
+pub async fn acks_eventually(w: &World, n: usize) -> Vec<AckRecord> {
+    let store = w.store();
+    for _ in 0..250 {
+        let acks = store.acks_since(0).await.expect("audit");
+        if acks.len() >= n {
+            return acks;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("fewer than {n} audit rows");
 }
 
 /// Waits up to `secs` for `f` to hold; fails the test otherwise.
