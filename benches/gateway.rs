@@ -334,7 +334,7 @@ fn seed_notifications(dir: &Path, batches: &[(usize, usize)]) {
     c.busy_timeout(Duration::from_secs(10))
         .expect("busy timeout");
     let tx = c.transaction().expect("transaction");
-    let now = kintone_line_gateway::store::now_ms();
+    let now = kintone_line_gateway::clock::now_ms();
     for &(n, salt) in batches {
         for i in 0..n {
             let seed = Seed {

@@ -7,9 +7,10 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::clock::{format_ms, now_ms};
 use crate::config::{reader::parse_duration, ConfigErrors};
 use crate::setup::Setup;
-use crate::store::{now_ms, Store};
+use crate::store::Store;
 
 /// Exit code for a bad config or bad usage (`EX_USAGE`).
 pub const EXIT_CONFIG: u8 = 64;
@@ -417,18 +418,6 @@ fn parse_since(s: &str, now: i64) -> anyhow::Result<i64> {
         return Ok(zoned.timestamp().as_millisecond());
     }
     anyhow::bail!("--since {s:?}: use a span (24h, 7d), a date (2026-11-01) or a timestamp")
-}
-
-/// Local time, to the second, for people reading a terminal.
-pub fn format_ms(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map_or_else(
-        |_| ms.to_string(),
-        |t| {
-            t.to_zoned_datetime(jiff::tz::TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M:%S %Z")
-                .to_string()
-        },
-    )
 }
 
 #[cfg(test)]

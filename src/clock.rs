@@ -71,7 +71,7 @@ impl Clock {
         Clock {
             inner: Arc::new(Inner {
                 offset_ms: AtomicI64::new(offset_ms),
-                start_wall_ms: system_ms().saturating_add(offset_ms),
+                start_wall_ms: now_ms().saturating_add(offset_ms),
                 start: Instant::now(),
                 line_gaps: Mutex::new(VecDeque::with_capacity(OFFSET_SAMPLES)),
             }),
@@ -86,7 +86,7 @@ impl Clock {
 
     /// Wall-clock milliseconds since the epoch: for stamps people read.
     pub fn now_ms(&self) -> i64 {
-        system_ms().saturating_add(self.inner.offset_ms.load(Ordering::Relaxed))
+        now_ms().saturating_add(self.inner.offset_ms.load(Ordering::Relaxed))
     }
 
     /// Milliseconds on the steady timeline: for deadlines and retries.
@@ -157,11 +157,26 @@ fn agrees(offset_ms: i64) -> bool {
     u128::from(offset_ms.unsigned_abs()) <= LINE_AGREEMENT.as_millis()
 }
 
-/// The system's wall clock, in milliseconds since the epoch.
-fn system_ms() -> i64 {
+/// The system's wall clock, in milliseconds since the epoch: the one place
+/// the gateway reads it (`.clippy.toml` bans `SystemTime::now` elsewhere).
+#[allow(clippy::disallowed_methods)]
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// `ms` as a person reads it: local date and time, to the second, with the
+/// zone.
+pub fn format_ms(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).map_or_else(
+        |_| ms.to_string(),
+        |t| {
+            t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M:%S %Z")
+                .to_string()
+        },
+    )
 }
 
 /// The bound for "due" reads of a retry queue at steady time `now_ms`: a row
@@ -190,7 +205,7 @@ mod tests {
     #[test]
     fn a_board_clock_an_hour_ahead_starts_its_timeline_there() {
         let clock = Clock::offset_by(HOUR);
-        assert!(clock.steady_ms() >= system_ms() + HOUR - 1_000);
+        assert!(clock.steady_ms() >= now_ms() + HOUR - 1_000);
     }
 
     #[test]

@@ -80,7 +80,7 @@ impl Gateway {
     /// The store cannot be opened, TLS files are unusable, or a client cannot
     /// be built.
     pub async fn start(setup: Setup, listener: TcpListener) -> anyhow::Result<Gateway> {
-        install_crypto_provider();
+        crate::outbound::install_crypto_provider();
         let Setup {
             config,
             rules,
@@ -103,7 +103,7 @@ impl Gateway {
         if let Ok(Some(saved)) = store.kintone_usage().await {
             metrics
                 .kintone_usage
-                .restore(&saved, crate::store::now_ms());
+                .restore(&saved, crate::clock::now_ms());
         }
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
@@ -238,11 +238,6 @@ impl Gateway {
         service::save_final_status(&self.store, &self.metrics).await;
         tracing::info!("gateway stopped");
     }
-}
-
-/// rustls needs one process-wide crypto provider; ours is ring (see Cargo.toml).
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// Runs until SIGTERM or SIGINT, then stops gracefully.

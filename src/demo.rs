@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use serde_json::Value;
 
+use crate::clock::now_ms;
 use crate::daemon::Gateway;
 use crate::setup::Setup;
 use crate::sim::fakes::{FakeKintone, FakeLine};
 use crate::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
-use crate::store::now_ms;
 
 /// Taro's LINE user id in the simulated LINE.
 const TARO: &str = "U0123456789abcdef0123456789abcdef";

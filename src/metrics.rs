@@ -210,7 +210,7 @@ impl Metrics {
             "kintone REST requests made",
             self.kintone_usage.total(),
         );
-        let today = self.kintone_usage.today(crate::store::now_ms());
+        let today = self.kintone_usage.today(crate::clock::now_ms());
         let _ = writeln!(
             out,
             "# HELP klg_kintone_requests_today kintone REST requests per app since 00:00 UTC (09:00 JST, when kintone's daily count resets)\n# TYPE klg_kintone_requests_today gauge"
@@ -305,7 +305,7 @@ mod tests {
             BTreeMap::from([(42, 2)])
         );
         let m = Metrics::default();
-        m.kintone_usage.count(42, crate::store::now_ms());
+        m.kintone_usage.count(42, crate::clock::now_ms());
         assert!(m
             .render()
             .contains("klg_kintone_requests_today{app=\"42\"} 1\n"));

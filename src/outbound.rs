@@ -9,12 +9,17 @@ use std::time::Duration;
 /// `kintone-line-gateway/<version>`, sent with every outbound request.
 pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
+/// rustls needs one process-wide crypto provider; ours is ring (see Cargo.toml).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A client whose every request ends within `timeout`.
 ///
 /// # Errors
 /// The TLS backend could not be initialised.
 pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
-    crate::daemon::install_crypto_provider();
+    install_crypto_provider();
     reqwest::Client::builder()
         .timeout(timeout)
         .user_agent(USER_AGENT)

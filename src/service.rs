@@ -14,8 +14,9 @@ use std::time::Duration;
 use sd_notify::NotifyState;
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::now_ms;
 use crate::metrics::Metrics;
-use crate::store::{now_ms, Store};
+use crate::store::Store;
 
 /// When each worker loop last went round (ms since the epoch).
 #[derive(Debug, Default)]
@@ -63,7 +64,7 @@ pub fn status_line(m: &Metrics) -> String {
     let g = |a: &AtomicI64| a.load(Ordering::Relaxed);
     let last_push = match g(&m.last_push_ms) {
         0 => "never".to_owned(),
-        ms => crate::cli::format_ms(ms),
+        ms => crate::clock::format_ms(ms),
     };
     format!(
         "{} pending ack(s), {} push(es) queued, last push {last_push}, LINE {}, kintone {} ({} requests today), quota {}, indicator {}",

@@ -8,6 +8,7 @@ use super::postback::{AckData, PostbackError};
 use super::respond::{answer, Answer};
 use super::writeback::{write_back, Services, WriteBackError, Written};
 use super::{onboarding, permit, tell, AckContext, AckEvent};
+use crate::clock::now_ms;
 use crate::config::AppConfig;
 use crate::domain::LineUserId;
 use crate::kintone::client::{AppAuth, BasicAuth};
@@ -17,7 +18,6 @@ use crate::retry::default_backoff;
 use crate::store::audit::{AckLookups, AckRecord};
 use crate::store::inbox::{Finish, InboxRow};
 use crate::store::notifications::NotificationState;
-use crate::store::now_ms;
 use crate::store::pushes::QueuedPush;
 
 /// Replies go out early ("Received — recording…") when the write-back is

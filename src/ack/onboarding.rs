@@ -4,11 +4,11 @@
 
 use super::respond::answer;
 use super::AckContext;
+use crate::clock::now_ms;
 use crate::domain::LineUserId;
 use crate::line::events::Source;
 use crate::line::reply::ReplyToken;
 use crate::store::inbox::InboxRow;
-use crate::store::now_ms;
 use crate::store::staff::{normalise_code, Redeem};
 
 /// Profile names are re-fetched after a week.

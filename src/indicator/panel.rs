@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use crate::ack::writeback::{write_back, Services, Written};
 use crate::ack::AckEvent;
+use crate::clock::now_ms;
 use crate::config::Config;
 use crate::domain::{AppId, RecordId};
 use crate::kintone::client::KintoneClient;
@@ -25,7 +26,7 @@ use crate::metrics::Metrics;
 use crate::store::audit::AckRecord;
 use crate::store::inbox::{InboxRow, Stage};
 use crate::store::notifications::NotificationState;
-use crate::store::{now_ms, Store};
+use crate::store::Store;
 
 /// Who the write-back and the audit log name.
 pub const ACTOR: &str = "office panel";

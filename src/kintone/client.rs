@@ -113,7 +113,7 @@ impl KintoneClient {
         }
         // Held until the answer is read; the semaphore is never closed.
         let _permit = self.in_flight.acquire().await;
-        self.usage.count(auth.app.get(), crate::store::now_ms());
+        self.usage.count(auth.app.get(), crate::clock::now_ms());
         let resp = req.send().await.map_err(|e| KintoneError::Retryable {
             status: None,
             code: String::new(),

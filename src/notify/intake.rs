@@ -16,9 +16,9 @@ use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 use super::NotifyContext;
+use crate::clock::now_ms;
 use crate::domain::{AppId, RecordId};
 use crate::http::{KintoneWebhooks, Reply};
-use crate::store::now_ms;
 
 /// The kintone webhook endpoint.
 pub struct Intake {

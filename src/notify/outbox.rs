@@ -25,13 +25,14 @@ use uuid::Uuid;
 use super::batch;
 use super::pacing::Pacing;
 use super::NotifyContext;
+use crate::clock::now_ms;
 use crate::clock::retry_due_before;
 use crate::domain::{LineGroupId, LineUserId, PushTarget};
 use crate::line::client::LineClient;
 use crate::line::error::LineError;
 use crate::line::message::Message;
 use crate::retry::default_backoff;
-use crate::store::{now_ms, StoreError};
+use crate::store::StoreError;
 
 /// `[notify]` settings.
 #[derive(Debug, Clone)]

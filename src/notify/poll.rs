@@ -16,11 +16,12 @@ use tokio_util::sync::CancellationToken;
 use super::changes::announce;
 use super::detect::{baseline_done, examine, finish_baseline, Verdict};
 use super::NotifyContext;
+use crate::clock::now_ms;
 use crate::domain::AppId;
 use crate::kintone::record::Record;
 use crate::retry::default_backoff;
 use crate::store::intents::queue_held;
-use crate::store::{now_ms, StoreError};
+use crate::store::StoreError;
 
 /// kintone's page size limit.
 pub const PAGE: usize = 500;

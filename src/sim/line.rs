@@ -227,7 +227,7 @@ impl FakeLine {
         let id = self.event_id();
         json!({
             "type": "postback", "mode": "active",
-            "timestamp": crate::store::now_ms(),
+            "timestamp": crate::clock::now_ms(),
             "webhookEventId": id,
             "deliveryContext": {"isRedelivery": false},
             "source": {"type": "user", "userId": user},
@@ -242,7 +242,7 @@ impl FakeLine {
         let id = self.event_id();
         json!({
             "type": "message", "mode": "active",
-            "timestamp": crate::store::now_ms(),
+            "timestamp": crate::clock::now_ms(),
             "webhookEventId": id,
             "deliveryContext": {"isRedelivery": false},
             "source": {"type": "user", "userId": user},
@@ -257,7 +257,7 @@ impl FakeLine {
         let id = self.event_id();
         json!({
             "type": "follow", "mode": "active",
-            "timestamp": crate::store::now_ms(),
+            "timestamp": crate::clock::now_ms(),
             "webhookEventId": id,
             "deliveryContext": {"isRedelivery": false},
             "source": {"type": "user", "userId": user},

@@ -24,8 +24,8 @@ pub mod staff;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::clock::now_ms;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
@@ -301,13 +301,6 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> Vec<Completion> {
 /// Runs a parameterless statement, prepared once per connection.
 fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
     conn.prepare_cached(sql)?.execute([])
-}
-
-/// Wall-clock milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::line::signature::ChannelSecret;
 use kintone_line_gateway::secret::Secret;
 use kintone_line_gateway::sim::fakes::DEFAULT_SECRET;
-use kintone_line_gateway::store::now_ms;
 use serde_json::{json, Value};
 
 use crate::world::{

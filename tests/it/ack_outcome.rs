@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::site::Site;
 use kintone_line_gateway::store::audit::AckRecord;
-use kintone_line_gateway::store::now_ms;
 
 use crate::world::{acks_eventually, eventually, World, COMMENT_ACK, USER};
 

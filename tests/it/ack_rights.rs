@@ -2,8 +2,8 @@
 //! rule, any linked staff or anyone), and only a notification that exists.
 //! Everyone else gets a polite Reply and nothing is written.
 
+use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::store::audit::AckRecord;
-use kintone_line_gateway::store::now_ms;
 use kintone_line_gateway::store::staff::normalise_code;
 use serde_json::{json, Value};
 

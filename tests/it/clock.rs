@@ -4,9 +4,9 @@
 
 use std::sync::atomic::Ordering;
 
+use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::clock::Clock;
 use kintone_line_gateway::sim::fakes::PushFault;
-use kintone_line_gateway::store::now_ms;
 use serde_json::{json, Value};
 
 use crate::world::{acks_eventually as acks, eventually, World, COMMENT_ACK, USER};

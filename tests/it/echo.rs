@@ -7,9 +7,10 @@
 
 use std::sync::atomic::Ordering;
 
+use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
-use kintone_line_gateway::store::{now_ms, Store};
+use kintone_line_gateway::store::Store;
 use serde_json::json;
 
 use crate::daemon::Daemon;

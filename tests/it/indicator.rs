@@ -8,10 +8,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::daemon::Gateway;
 use kintone_line_gateway::setup::Setup;
 use kintone_line_gateway::sim::fakes::{Comment, FakeKintone, FakeLine};
-use kintone_line_gateway::store::now_ms;
 
 const APP_TOKEN: &str = "app-token-1";
 

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::fakes::PushFault;
 use kintone_line_gateway::sim::site::HOOK_TOKEN;
-use kintone_line_gateway::store::now_ms;
 use serde_json::{json, Value};
 
 use crate::world::{baseline, eventually, World, USER};

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::site::RELAY_TOKEN;
-use kintone_line_gateway::store::now_ms;
 use serde_json::json;
 
 use crate::world::{eventually, World, COMMENT_ACK, USER};
