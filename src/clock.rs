@@ -97,9 +97,13 @@ impl Clock {
 
     /// Records how far the steady timeline is from LINE's clock: `gap_ms` is
     /// the smallest receipt time (steady) minus LINE's event timestamp among
-    /// a webhook request's first deliveries. Warns when the estimate moves
-    /// past [`LINE_AGREEMENT`].
+    /// a webhook request's first deliveries. Warns when the wall clock (what
+    /// NTP sets) moves more than [`LINE_AGREEMENT`] from LINE's.
     pub fn observe_line(&self, gap_ms: i64) {
+        // The wall clock is this far from the steady timeline now (NTP may
+        // have set it since the gateway started).
+        let wall_minus_steady = self.now_ms().saturating_sub(self.steady_ms());
+        let wall = |steady_offset: i64| steady_offset.saturating_add(wall_minus_steady);
         let (before, after) = {
             let mut gaps = self
                 .inner
@@ -113,12 +117,12 @@ impl Clock {
             gaps.push_back(gap_ms);
             (before, gaps.iter().copied().min())
         };
-        if let Some(offset) = after.filter(|o| !agrees(*o)) {
-            if before.is_none_or(agrees) {
+        if let Some(offset) = after.map(wall).filter(|o| !agrees(*o)) {
+            if before.map(wall).is_none_or(agrees) {
                 tracing::warn!(
                     seconds = offset / 1000,
-                    "this board's clock differs from LINE's by about {} s: check NTP \
-                     (reply windows count from receipt, which does not depend on it)",
+                    "this board's clock differs from LINE's by about {} s: check that NTP \
+                     is running (replies are not affected: their deadline counts from receipt)",
                     offset / 1000
                 );
             }

@@ -71,6 +71,46 @@ pub fn comment_marker(event_id: &str) -> String {
     format!("[ref:{event_id}]")
 }
 
+/// kintone's field code for a record's process-management status.
+const STATUS_FIELD: &str = "STATUS";
+
+/// What a status write-back stored before its action: the record's revision
+/// and status then (`"7:Needs approval"`; older rows hold the revision only).
+/// After a crash, the action counts as done when the revision moved by its
+/// 2 steps *and* the status changed — a person's two edits that left the
+/// status as it was are not the gateway's action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StatusBase {
+    revision: u64,
+    status: Option<String>,
+}
+
+impl StatusBase {
+    fn parse(s: &str) -> Option<StatusBase> {
+        let (revision, status) = match s.split_once(':') {
+            Some((r, st)) => (r, Some(st.to_owned())),
+            None => (s, None),
+        };
+        Some(StatusBase {
+            revision: revision.parse().ok()?,
+            status,
+        })
+    }
+
+    fn done_by(&self, revision: u64, status: &str) -> bool {
+        revision >= self.revision + 2 && self.status.as_deref().is_none_or(|s| s != status)
+    }
+}
+
+impl std::fmt::Display for StatusBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.status {
+            Some(s) => write!(f, "{}:{s}", self.revision),
+            None => write!(f, "{}", self.revision),
+        }
+    }
+}
+
 /// What a write-back talks to.
 #[derive(Clone, Copy)]
 pub struct Services<'a> {
@@ -147,17 +187,22 @@ pub async fn write_back(
         AckMethod::Status { action, assignee } => {
             let mine = Mine::new(store, clock, row, auth, record);
             let current = kintone.get_record(auth, record).await?;
-            if row.stage == Stage::Writing {
-                let before = row
+            let status = current.text(STATUS_FIELD).unwrap_or_default();
+            if row.stage == Stage::Writing
+                && row
                     .writeback_ref
                     .as_deref()
-                    .and_then(|r| r.parse::<u64>().ok());
-                if before.is_some_and(|b| current.revision.0 >= b + 2) {
-                    mine.landed(None).await?;
-                    return Ok(Written::Already);
-                }
+                    .and_then(StatusBase::parse)
+                    .is_some_and(|b| b.done_by(current.revision.0, &status))
+            {
+                mine.landed(None).await?;
+                return Ok(Written::Already);
             }
-            mine.begin(Some(current.revision.0), current.revision.0 + 2)
+            let base = StatusBase {
+                revision: current.revision.0,
+                status: Some(status),
+            };
+            mine.begin(Some(base.to_string()), current.revision.0 + 2)
                 .await?;
             let assignee = assignee
                 .as_ref()
@@ -225,20 +270,14 @@ impl<'a> Mine<'a> {
 
     /// Enters `writing` (keeping `base` for a resume) and records that the
     /// write will produce `expected`, before it is sent.
-    async fn begin(&self, base: Option<u64>, expected: u64) -> Result<(), StoreError> {
+    async fn begin(&self, base: Option<String>, expected: u64) -> Result<(), StoreError> {
         let intent = Intent {
             app: self.app,
             record: self.record,
             revision: to_i64(expected),
         };
         self.store
-            .begin_write(
-                self.seq,
-                self.owner,
-                base.map(|b| b.to_string()),
-                intent,
-                self.clock.steady_ms(),
-            )
+            .begin_write(self.seq, self.owner, base, intent, self.clock.steady_ms())
             .await
     }
 
@@ -298,4 +337,122 @@ async fn comment_exists(
         }
     }
     Ok(false)
+}
+
+#[cfg(all(test, feature = "sim"))]
+mod tests {
+    use super::*;
+    use crate::domain::AppId;
+    use crate::line::events::EventEnvelope;
+    use crate::secret::Secret;
+    use crate::sim::fakes::FakeKintone;
+    use crate::sim::site::APP_TOKEN;
+
+    #[test]
+    fn a_status_base_keeps_the_status_and_reads_old_rows() {
+        let base = StatusBase::parse("7:Needs approval").expect("parses");
+        assert_eq!(base.to_string(), "7:Needs approval");
+        assert!(base.done_by(9, "Acknowledged"));
+        assert!(
+            !base.done_by(9, "Needs approval"),
+            "moved, but not by the action"
+        );
+        assert!(!base.done_by(8, "Acknowledged"));
+        let old = StatusBase::parse("7").expect("an older row");
+        assert!(
+            old.done_by(9, "Needs approval"),
+            "older rows: the revision alone"
+        );
+        assert_eq!(StatusBase::parse("x"), None);
+    }
+
+    /// A status write-back that stored its base (revision 3, "Needs
+    /// approval") and was cut off; the record now stands as `setup` leaves it.
+    /// Resumes it and returns what it did and the gateway's own revisions.
+    async fn resume_after(setup: impl FnOnce(&FakeKintone)) -> (Written, Vec<i64>, FakeKintone) {
+        let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+        kintone.set_record(5, 3, "Needs approval");
+        setup(&kintone);
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).expect("store");
+        let event = EventEnvelope {
+            id: "ev1".into(),
+            timestamp_ms: 10,
+            redelivery: false,
+            kind: "postback".into(),
+            json: "{}".into(),
+        };
+        store.inbox_insert(vec![event], 100).await.expect("insert");
+        let seq = store.inbox_get("ev1").await.expect("get").expect("row").seq;
+        let intent = crate::store::intents::Intent {
+            app: 1,
+            record: 5,
+            revision: 5,
+        };
+        store
+            .begin_write(seq, "ev1", Some("3:Needs approval".into()), intent, 0)
+            .await
+            .expect("stage");
+        let row = store.inbox_get("ev1").await.expect("get").expect("row");
+        let timeout = std::time::Duration::from_secs(5);
+        let client = KintoneClient::new(&kintone.server.base_url(), None, timeout).expect("client");
+        let auth = AppAuth {
+            app: AppId::new(1).expect("app"),
+            api_token: Secret::new(APP_TOKEN),
+            basic: None,
+        };
+        let method = AckMethod::Status {
+            action: "Acknowledge".into(),
+            assignee: None,
+        };
+        let clock = Clock::system();
+        let services = Services {
+            store: &store,
+            kintone: &client,
+            clock: &clock,
+        };
+        let record = RecordId::new(5).expect("record");
+        let written = write_back(services, &auth, &row, record, &method, &HashMap::new())
+            .await
+            .expect("written");
+        let own = store
+            .read(|c| {
+                let mut st = c.prepare("SELECT revision FROM own_writes ORDER BY revision")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+            })
+            .await
+            .expect("own writes");
+        (written, own, kintone)
+    }
+
+    #[tokio::test]
+    async fn a_persons_two_edits_are_not_taken_for_the_gateways_action() {
+        // The action never reached kintone; a person then edited twice.
+        let (written, own, kintone) = resume_after(|k| {
+            k.user_sets_field(5, "Title", serde_json::json!("Fix the roof, east side"));
+            k.user_sets_field(5, "Title", serde_json::json!("Fix the roof, both sides"));
+        })
+        .await;
+        assert!(matches!(written, Written::Now(_)), "{written:?}");
+        assert_eq!(
+            kintone.record(5).expect("record")["STATUS"]["value"],
+            "Acknowledged"
+        );
+        assert_eq!(
+            own,
+            vec![7],
+            "revision 5 was the person's, not the gateway's"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_action_that_landed_before_the_cut_is_not_run_again() {
+        let (written, own, _) = resume_after(|k| {
+            k.user_sets_status(5, "Acknowledged");
+        })
+        .await;
+        assert_eq!(written, Written::Already);
+        assert_eq!(own, vec![5]);
+    }
 }

@@ -259,25 +259,37 @@ impl Store {
         tell: Option<QueuedPush>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        self.call(move |c| {
-            let state = match how {
-                Finish::Done => "done",
-                Finish::Failed => "failed",
-            };
-            c.prepare_cached(
-                "UPDATE inbox SET state = ?2, last_error = COALESCE(?3, last_error),
-                    finished_ms = ?4 WHERE seq = ?1",
-            )?
-            .execute(params![seq, state, error, now_ms])?;
-            if let Some(a) = audit {
-                super::audit::record(c, &a)?;
-            }
-            if let Some(p) = tell {
-                super::pushes::queue_in(c, &p, now_ms)?;
-            }
-            Ok(())
-        })
-        .await
+        let released = self
+            .call(move |c| {
+                let state = match how {
+                    Finish::Done => "done",
+                    Finish::Failed => "failed",
+                };
+                let owner: Option<String> = c
+                    .prepare_cached(
+                        "UPDATE inbox SET state = ?2, last_error = COALESCE(?3, last_error),
+                            finished_ms = ?4 WHERE seq = ?1 RETURNING event_id",
+                    )?
+                    .query_row(params![seq, state, error, now_ms], |r| r.get(0))
+                    .optional()?;
+                if let Some(a) = audit {
+                    super::audit::record(c, &a)?;
+                }
+                if let Some(p) = tell {
+                    super::pushes::queue_in(c, &p, now_ms)?;
+                }
+                // An intent its write-back left unresolved (a permanent
+                // error with the outcome unknown) must not hold a change.
+                match owner {
+                    Some(owner) => super::intents::finish_owner(c, &owner),
+                    None => Ok(0),
+                }
+            })
+            .await?;
+        if released > 0 {
+            self.changes_wake.notify_one();
+        }
+        Ok(())
     }
 
     /// Events not yet finished.

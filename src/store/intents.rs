@@ -26,22 +26,26 @@
 
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::inbox::{set_stage_in, Stage};
 use super::{Store, StoreError};
 
-/// How long an unresolved intent holds its record's changes. Intents of a
-/// write-back that keeps failing are resolved by its next attempt, and the
-/// longest pause between two attempts is the retry backoff's cap (5 min,
-/// [`crate::retry::default_backoff`]); the extra minute covers the attempt's
-/// own requests. A write-back abandoned for good (a panel write cut off by a
-/// crash) thus holds a person's change at that revision for 6 minutes at
-/// most; after that the change is judged as anyone's.
-pub const INTENT_LIFE: Duration = Duration::from_secs(360);
+/// How long an intent whose owner is not a pending inbox event (an office
+/// panel write cut off by a crash) holds its record's changes; after that
+/// the change is judged as anyone's. An intent of a pending inbox event holds
+/// for as long as the event is pending: its next attempt, however far the
+/// backoff puts it, resolves the intent, and finishing the event drops it.
+pub const INTENT_LIFE: Duration = Duration::from_secs(600);
 
-fn life_ms() -> i64 {
-    i64::try_from(INTENT_LIFE.as_millis()).unwrap_or(i64::MAX)
+/// A held change is looked at again at least this often (resolving its
+/// intent makes it due at once). Kept well under
+/// [`crate::clock::MAX_RETRY_AHEAD`], beyond which a stored time reads as
+/// one from before the clock went back.
+pub const HOLD_RECHECK: Duration = Duration::from_secs(60);
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The revision a write-back is about to produce on a record.
@@ -52,8 +56,11 @@ pub struct Intent {
     pub revision: i64,
 }
 
-/// Until when a change of `record` at `revision` is held: `Some` while a
-/// live intent expects that revision.
+/// Until when a change of `record` at `revision` is held (steady time
+/// `now_ms`): `Some` while a live intent expects that revision — its owner
+/// is a pending inbox event, or it is younger than [`INTENT_LIFE`]. A time
+/// stored ahead of `now_ms` (before the clock went back) counts as `now_ms`.
+/// The hold ends by [`HOLD_RECHECK`] at the latest, to be looked at again.
 ///
 /// # Errors
 /// The read failed.
@@ -64,18 +71,43 @@ pub fn held_until(
     revision: i64,
     now_ms: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let at: Option<i64> = c
+    let (at, owner_pending): (Option<i64>, Option<bool>) = c
         .prepare_cached(
-            "SELECT MAX(at_ms) FROM write_intents
-             WHERE app = ?1 AND record = ?2 AND revision = ?3 AND at_ms > ?4",
+            "SELECT MAX(MIN(w.at_ms, ?4)),
+                    MAX(EXISTS (SELECT 1 FROM inbox i
+                                WHERE i.event_id = w.owner AND i.state = 'pending'))
+             FROM write_intents w WHERE w.app = ?1 AND w.record = ?2 AND w.revision = ?3",
         )?
-        .query_row(
-            params![app, record, revision, now_ms.saturating_sub(life_ms())],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten();
-    Ok(at.map(|a| a.saturating_add(life_ms())))
+        .query_row(params![app, record, revision, now_ms], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let Some(at) = at else {
+        return Ok(None);
+    };
+    let recheck = now_ms.saturating_add(ms(HOLD_RECHECK));
+    if owner_pending == Some(true) {
+        return Ok(Some(recheck));
+    }
+    let ends = at.saturating_add(ms(INTENT_LIFE));
+    Ok((ends > now_ms).then_some(ends.min(recheck)))
+}
+
+/// Drops the intent of inbox event `owner`, which has finished, and makes
+/// the changes it held due: whatever its write did, nothing will resolve it
+/// now. Returns how many changes were released.
+///
+/// # Errors
+/// The write failed.
+pub(super) fn finish_owner(c: &Connection, owner: &str) -> Result<usize, StoreError> {
+    let released = c
+        .prepare_cached(
+            "UPDATE changes SET held = 0, next_attempt_ms = 0
+             WHERE held = 1 AND state = 'pending'
+               AND (app, record) IN (SELECT app, record FROM write_intents WHERE owner = ?1)",
+        )?
+        .execute([owner])?;
+    drop_intent(c, owner)?;
+    Ok(released)
 }
 
 /// Holds change `seq` until `until_ms` (or until the write-back resolves).
@@ -260,29 +292,32 @@ mod tests {
             record: 5,
             revision: 7,
         };
+        // A panel write: no inbox event owns it, so its life bounds it.
         store
-            .begin_write(0, "ev1", None, intent, 1_000)
+            .begin_write(0, "panel:n1", None, intent, 1_000)
             .await
             .expect("begin");
-        let life = life_ms();
+        let (life, recheck) = (ms(INTENT_LIFE), ms(HOLD_RECHECK));
         let held = store
             .call(move |c| {
                 let exact = held_until(c, 1, 5, 7, 2_000)?;
                 let other = held_until(c, 1, 5, 6, 2_000)?;
+                let late = held_until(c, 1, 5, 7, 1_000 + life - 1_000)?;
                 let expired = held_until(c, 1, 5, 7, 1_000 + life)?;
-                queue_held(c, 1, 5, 1_000 + life, 2_000)?;
-                queue_held(c, 1, 5, 1_000 + life, 3_000)?;
-                Ok((exact, other, expired, changes(c)))
+                queue_held(c, 1, 5, 2_000 + recheck, 2_000)?;
+                queue_held(c, 1, 5, 3_000 + recheck, 3_000)?;
+                Ok((exact, other, late, expired, changes(c)))
             })
             .await
             .expect("read");
-        assert_eq!(held.0, Some(1_000 + life), "the expected revision is held");
+        assert_eq!(held.0, Some(2_000 + recheck), "held, looked at again soon");
         assert_eq!(held.1, None, "another revision cannot be this write's");
-        assert_eq!(held.2, None, "an intent's hold ends with its life");
-        assert_eq!(held.3, vec![(1, 1_000 + life)], "one held poll change");
+        assert_eq!(held.2, Some(1_000 + life), "the hold ends with the life");
+        assert_eq!(held.3, None, "an intent's hold ends with its life");
+        assert_eq!(held.4, vec![(1, 2_000 + recheck)], "one held poll change");
 
         store
-            .write_landed("ev1", 1, 5, None, 4_000)
+            .write_landed("panel:n1", 1, 5, None, 4_000)
             .await
             .expect("landed");
         let after = store
@@ -299,6 +334,65 @@ mod tests {
         assert_eq!(after.0, 7, "the intent's revision became the gateway's own");
         assert_eq!(after.1, None);
         assert_eq!(after.2, vec![(0, 0)], "the held change is due");
+    }
+
+    #[tokio::test]
+    async fn a_pending_events_intent_holds_until_the_event_ends() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).expect("store");
+        let event = crate::line::events::EventEnvelope {
+            id: "ev1".into(),
+            timestamp_ms: 10,
+            redelivery: false,
+            kind: "postback".into(),
+            json: "{}".into(),
+        };
+        store.inbox_insert(vec![event], 100).await.expect("insert");
+        let seq = store.inbox_get("ev1").await.expect("get").expect("row").seq;
+        let intent = Intent {
+            app: 1,
+            record: 5,
+            revision: 7,
+        };
+        store
+            .begin_write(seq, "ev1", None, intent, 1_000)
+            .await
+            .expect("begin");
+        let (life, recheck) = (ms(INTENT_LIFE), ms(HOLD_RECHECK));
+        // Long past its life (kintone out for an hour, the event retried
+        // meanwhile), and with a time stored before the clock went back.
+        let much_later = 1_000 + life + 3_600_000;
+        let held = store
+            .call(move |c| {
+                let late = held_until(c, 1, 5, 7, much_later)?;
+                let before = held_until(c, 1, 5, 7, 500)?;
+                queue_held(c, 1, 5, much_later + recheck, much_later)?;
+                Ok((late, before))
+            })
+            .await
+            .expect("read");
+        assert_eq!(held.0, Some(much_later + recheck), "the event is pending");
+        assert_eq!(held.1, Some(500 + recheck), "a time ahead counts as now");
+
+        // The event ends without its write resolved (a permanent error):
+        // nothing will resolve the intent now, so it goes and the change is due.
+        store
+            .inbox_finish(
+                seq,
+                crate::store::inbox::Finish::Failed,
+                None,
+                None,
+                None,
+                2_000,
+            )
+            .await
+            .expect("finish");
+        let after = store
+            .call(move |c| Ok((held_until(c, 1, 5, 7, much_later)?, changes(c))))
+            .await
+            .expect("read");
+        assert_eq!(after.0, None);
+        assert_eq!(after.1, vec![(0, 0)], "the held change is due");
     }
 
     #[tokio::test]
