@@ -61,7 +61,7 @@ fn app(m: &Method) -> String {
 
 fn rules(m: &Method) -> String {
     format!(
-        "[[rules]]\napp = 1\n{}\nrecipients = [\"{USER}\"]\n\n[notify]\ncoalesce_window = \"0s\"\n",
+        "[[rules]]\napp = 1\n{}\nrecipients = [\"{USER}\"]\n\n[notify]\ndebounce = \"0s\"\n",
         m.rule
     )
 }
