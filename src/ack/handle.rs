@@ -83,11 +83,15 @@ fn postback_keys(ev: &InboundEvent) -> Option<(Option<String>, Option<String>)> 
 /// round trip to the store, rather than two per event.
 pub(super) async fn prepare(ctx: &AckContext, rows: Vec<InboxRow>) -> Vec<Prepared> {
     let line_offset_ms = ctx.clock.line_offset_ms();
+    let now = ctx.clock.steady_ms();
     let events: Vec<_> = rows
         .iter()
         .map(|r| {
+            // A receipt time ahead of now was stored by a run whose steady
+            // timeline was ahead (the clock set back between runs): counting
+            // from it would keep a stale token "valid" past the deadline.
             let receipt = Receipt {
-                received_ms: r.received_ms,
+                received_ms: r.received_ms.min(now),
                 line_offset_ms,
             };
             ctx.replies.parse_event(&r.json, receipt)
