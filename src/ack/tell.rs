@@ -2,9 +2,9 @@
 //! already spent on "Received — recording…" (kintone was slow, or busy and
 //! retried later).
 //!
-//! A refusal or a permanent failure is always told — by a paid push, since
-//! the single-use token is gone — in plain words without kintone's own
-//! message or codes. A success may stay silent (`[line]
+//! A refusal, a permanent failure or "already acknowledged by …" is always
+//! told — by a paid push, since the single-use token is gone — in plain words
+//! without kintone's own message or codes. A success may stay silent (`[line]
 //! confirm_late_success`). The push is a row in the outbox written in the
 //! same transaction that finishes the event, so it is neither lost nor
 //! doubled by a crash; the outbox worker sends it with its retry key and
