@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use super::postback::{AckData, PostbackError};
 use super::respond::{answer, Answer};
+use super::tell::{self, Ending};
 use super::writeback::{write_back, Services, WriteBackError, Written};
-use super::{onboarding, permit, tell, AckContext, AckEvent};
+use super::{onboarding, permit, AckContext, AckEvent};
 use crate::clock::now_ms;
 use crate::config::AppConfig;
 use crate::domain::LineUserId;
@@ -82,11 +83,15 @@ fn postback_keys(ev: &InboundEvent) -> Option<(Option<String>, Option<String>)> 
 /// round trip to the store, rather than two per event.
 pub(super) async fn prepare(ctx: &AckContext, rows: Vec<InboxRow>) -> Vec<Prepared> {
     let line_offset_ms = ctx.clock.line_offset_ms();
+    let now = ctx.clock.steady_ms();
     let events: Vec<_> = rows
         .iter()
         .map(|r| {
+            // A receipt time ahead of now was stored by a run whose steady
+            // timeline was ahead (the clock set back between runs): counting
+            // from it would keep a stale token "valid" past the deadline.
             let receipt = Receipt {
-                received_ms: r.received_ms,
+                received_ms: r.received_ms.min(now),
                 line_offset_ms,
             };
             ctx.replies.parse_event(&r.json, receipt)
@@ -248,8 +253,9 @@ async fn postback(
                 }
             };
             tracing::warn!(event = %row.event_id, error = %e, "postback not ours");
-            answer(ctx, row.seq, token, None, text).await;
-            return finish(ctx, row, Finish::Done, Some(e.to_string()), None).await;
+            let told = first_word(ctx, row, token, user, Ending::Refusal, text).await;
+            let err = Some(e.to_string());
+            return finish_telling(ctx, row, Finish::Done, err, None, told.push).await;
         }
     };
     if ack.site != ctx.config.site {
@@ -257,22 +263,10 @@ async fn postback(
         return finish(ctx, row, Finish::Done, None, None).await;
     }
     let Some(app) = ctx.config.app(ack.app) else {
-        answer(
-            ctx,
-            row.seq,
-            token,
-            None,
-            format!("App {} is not connected to this gateway.", ack.app),
-        )
-        .await;
-        return finish(
-            ctx,
-            row,
-            Finish::Failed,
-            Some(format!("app {} not configured", ack.app)),
-            None,
-        )
-        .await;
+        let text = format!("App {} is not connected to this gateway.", ack.app);
+        let told = first_word(ctx, row, token, user, Ending::Refusal, text).await;
+        let err = Some(format!("app {} not configured", ack.app));
+        return finish_telling(ctx, row, Finish::Failed, err, None, told.push).await;
     };
     let mut known = match known {
         Some(k) => k,
@@ -298,17 +292,11 @@ async fn postback(
     if notification.acked_ms.is_some() {
         let by = notification.acked_by.clone().unwrap_or_default();
         let text = format!("#{} was already acknowledged by {by}.", ack.record);
-        let answered = answer(ctx, row.seq, token, user, text).await;
-        let audit = audit_row(
-            row,
-            user,
-            &name,
-            app,
-            &ack,
-            "already-acknowledged",
-            answered.audit(),
-        );
-        return finish(ctx, row, Finish::Done, None, Some(audit)).await;
+        // Not this person's success: told even after an interim Reply.
+        let told = first_word(ctx, row, token, user, Ending::Failure, text).await;
+        let outcome = "already-acknowledged";
+        let audit = audit_row(row, user, &name, app, &ack, outcome, told.reply);
+        return finish_telling(ctx, row, Finish::Done, None, Some(audit), told.push).await;
     }
     let vars = variables(
         row,
@@ -428,11 +416,10 @@ async fn settle(
         token,
         early,
     } = outcome;
-    let interim = tell::interim_sent(&early, token.as_ref(), row);
     match result {
         Ok(written) => {
             let text = app.ack.reply.render(|k| vars.get(k).cloned());
-            let told = last_word(ctx, row, token, &early, interim, user, true, text).await;
+            let told = last_word(ctx, row, token, &early, user, Ending::Success, text).await;
             let what = match written {
                 Written::Now(_) => "written",
                 Written::Already => "already-written",
@@ -455,7 +442,7 @@ async fn settle(
             tracing::error!(event = %row.event_id, error = %e, "write-back refused by kintone");
             ctx.metrics.ack_failures.fetch_add(1, Ordering::Relaxed);
             let text = tell::refused_text(ack.record, &e);
-            let told = last_word(ctx, row, token, &early, interim, user, false, text).await;
+            let told = last_word(ctx, row, token, &early, user, Ending::Failure, text).await;
             let outcome = format!("failed: {e}");
             let audit = audit_row(row, user, name, app, ack, &outcome, told.reply);
             finish_telling(
@@ -472,26 +459,40 @@ async fn settle(
 }
 
 /// The last word to the person: a Reply while the token is unspent;
-/// after an interim Reply, a queued push (see [`tell`]).
-#[allow(clippy::too_many_arguments)]
+/// after an interim Reply — early in this attempt (`early`), or by an
+/// attempt before a retry or a restart — a queued push (see [`tell`]).
+/// Every final answer goes through here, so none is lost to a spent token.
 async fn last_word(
     ctx: &AckContext,
     row: &InboxRow,
     token: Option<ReplyToken>,
     early: &Answer,
-    interim: bool,
     user: Option<&LineUserId>,
-    success: bool,
+    ending: Ending,
     text: String,
 ) -> tell::Told {
-    if interim {
-        return tell::late(ctx, early, user, success, text);
+    if tell::interim_sent(early, token.as_ref(), row) {
+        return tell::late(ctx, early, user, ending, text);
     }
-    let answered = answer(ctx, row.seq, token, user, text).await;
+    let fallback_to = user.filter(|_| ending != Ending::Refusal);
+    let answered = answer(ctx, row.seq, token, fallback_to, text).await;
     tell::Told {
         reply: answered.audit(),
         push: None,
     }
+}
+
+/// [`last_word`] for an answer given before any write-back in this
+/// attempt: only an earlier attempt can have spent the Reply.
+async fn first_word(
+    ctx: &AckContext,
+    row: &InboxRow,
+    token: Option<ReplyToken>,
+    user: Option<&LineUserId>,
+    ending: Ending,
+    text: String,
+) -> tell::Told {
+    last_word(ctx, row, token, &Answer::Nothing, user, ending, text).await
 }
 
 /// Schedules the event's next attempt after the usual backoff.
@@ -556,13 +557,14 @@ async fn refuse(
     } else {
         tracing::warn!(event = %row.event_id, notification = %ack.notification, user = user_id, reason = why.audit(), "tap on a real card not written back");
     }
-    // No fallback push: a refusal is not worth a paid message.
-    let answered = answer(ctx, row.seq, token, None, why.text().to_owned()).await;
+    let text = why.text().to_owned();
+    let told = first_word(ctx, row, token, user, Ending::Refusal, text).await;
     let audit = (why != permit::Refusal::Unknown).then(|| {
         let name = known.name.map_or_else(String::new, |(n, _)| n);
-        audit_row(row, user, &name, app, ack, why.audit(), answered.audit())
+        audit_row(row, user, &name, app, ack, why.audit(), told.reply)
     });
-    finish(ctx, row, Finish::Done, Some(why.audit().to_owned()), audit).await;
+    let err = Some(why.audit().to_owned());
+    finish_telling(ctx, row, Finish::Done, err, audit, told.push).await;
 }
 
 fn row_attempts(row: &InboxRow) -> u32 {

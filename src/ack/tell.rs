@@ -2,9 +2,9 @@
 //! already spent on "Received — recording…" (kintone was slow, or busy and
 //! retried later).
 //!
-//! A refusal or a permanent failure is always told — by a paid push, since
-//! the single-use token is gone — in plain words without kintone's own
-//! message or codes. A success may stay silent (`[line]
+//! A refusal, a permanent failure or "already acknowledged by …" is always
+//! told — by a paid push, since the single-use token is gone — in plain words
+//! without kintone's own message or codes. A success may stay silent (`[line]
 //! confirm_late_success`). The push is a row in the outbox written in the
 //! same transaction that finishes the event, so it is neither lost nor
 //! doubled by a crash; the outbox worker sends it with its retry key and
@@ -26,6 +26,21 @@ pub(super) struct Told {
     pub push: Option<QueuedPush>,
 }
 
+/// How an event ended, as far as telling the person goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ending {
+    /// Recorded: after an interim Reply, told only when configured.
+    Success,
+    /// Not recorded (kintone refused it, or someone else acknowledged
+    /// first): always told; past the reply deadline the configured fallback
+    /// may carry it.
+    Failure,
+    /// Not allowed (a refused tap, a button not ours): always told after an
+    /// interim Reply; otherwise never by a fallback push — a refusal is not
+    /// worth a paid message unless the person was already told "Received".
+    Refusal,
+}
+
 /// Whether the Reply was already spent on an interim answer: early in this
 /// attempt, or by an attempt before a retry or a restart. A final answer
 /// then cannot be a Reply.
@@ -40,7 +55,7 @@ pub(super) fn late(
     ctx: &AckContext,
     early: &Answer,
     user: Option<&LineUserId>,
-    success: bool,
+    ending: Ending,
     text: String,
 ) -> Told {
     let first = match early {
@@ -48,7 +63,7 @@ pub(super) fn late(
         Answer::Nothing | Answer::Replied => "replied-early".to_owned(),
         other => other.audit(),
     };
-    if success && !ctx.config.line.confirm_late_success {
+    if ending == Ending::Success && !ctx.config.line.confirm_late_success {
         return Told {
             reply: format!("{first}; outcome not pushed (confirm_late_success = false)"),
             push: None,

@@ -6,7 +6,9 @@ use std::sync::atomic::Ordering;
 
 use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::clock::Clock;
+use kintone_line_gateway::line::events::EventEnvelope;
 use kintone_line_gateway::sim::fakes::PushFault;
+use kintone_line_gateway::store::Store;
 use serde_json::{json, Value};
 
 use crate::world::{acks_eventually as acks, eventually, World, COMMENT_ACK, USER};
@@ -122,6 +124,45 @@ async fn tap_into_an_outage(w: &World) {
         })
     })
     .await;
+}
+
+/// A tap a previous run stored, at its steady time `received_ms`, but did
+/// not get to handle before it stopped.
+async fn stored_unhandled(w: &World, received_ms: i64) {
+    let ev = tap(w, 5);
+    let envelope = EventEnvelope {
+        id: ev["webhookEventId"].as_str().unwrap_or("").to_owned(),
+        timestamp_ms: ev["timestamp"].as_i64().unwrap_or(0),
+        redelivery: false,
+        kind: "postback".into(),
+        json: ev.to_string(),
+    };
+    let store = Store::open(&w.dir.path().join("state")).expect("store");
+    let stored = store.inbox_insert(vec![envelope], received_ms).await;
+    assert_eq!(stored.expect("inbox").new, 1);
+}
+
+#[tokio::test]
+async fn a_tap_received_before_the_clock_was_set_back_keeps_its_reply_deadline() {
+    // The previous run's steady timeline was an hour ahead of this one's:
+    // its receipt time is in this run's future. The reply window must not
+    // count from there (an hour of a token LINE no longer takes), but from
+    // now at the latest — so with kintone slow, the early Reply goes out
+    // as the 6 s deadline nears.
+    let mut w = world(SHORT_DEADLINE).await;
+    w.site.kintone_timeout = Some(60);
+    w.stop().await;
+    stored_unhandled(&w, w.clock.steady_ms()).await;
+    w.kintone.hold_writes();
+    reboot(&mut w, Clock::offset_by(-HOUR)).await;
+    eventually(15, || w.kintone.held_writes() == 1).await;
+    eventually(15, || w.line.replies().len() == 1).await;
+    assert_eq!(
+        w.line.replies()[0]["messages"][0]["text"],
+        "Received — recording…"
+    );
+    w.kintone.release_writes();
+    assert_eq!(acks(&w, 1).await[0].outcome, "written");
 }
 
 #[tokio::test]

@@ -121,9 +121,11 @@ async fn killed_before_the_outcome_push_goes_out_it_is_sent_after_restart_with_i
     kintone.set_record(5, 3, "Needs approval");
     let dir = tempfile::tempdir().unwrap();
     // The early Reply goes out about a second after the tap (6 s deadline,
-    // 5 s margin); kintone refuses after 1.5 s.
+    // 5 s margin) while kintone holds the write; then kintone refuses. The
+    // gateway waits for kintone longer than any hold.
     let site = Site {
         line_settings: "reply_deadline = \"6s\"".into(),
+        kintone_timeout: Some(60),
         ..site(&line, &kintone, COMMENT_ACK, "")
     };
     Store::open(&dir.path().join("state"))
@@ -132,7 +134,16 @@ async fn killed_before_the_outcome_push_goes_out_it_is_sent_after_restart_with_i
         .await
         .expect("seeding the notification");
     let daemon = Daemon::start(&site, dir.path(), 1).await;
-    kintone.delay_faults(Duration::from_millis(1500));
+    kintone.hold_writes();
+    // LINE fails the outcome push: the power goes while it waits to retry.
+    line.fail_pushes([PushFault::ServerError; 50]);
+    let url = format!("http://{}/line/webhook", daemon.addr);
+    let tap = line.postback_event(USER, "ack:v1::1:5:abc123");
+    assert_eq!(line.deliver(&url, &[tap]).await.unwrap().0, 200);
+    eventually(15, || {
+        kintone.held_writes() == 1 && line.replies().len() == 1
+    })
+    .await;
     kintone.fault_at(
         "POST",
         "/k/v1/record/comment.json",
@@ -140,11 +151,7 @@ async fn killed_before_the_outcome_push_goes_out_it_is_sent_after_restart_with_i
         "CB_VA01",
         "Missing or invalid input.",
     );
-    // LINE fails the outcome push: the power goes while it waits to retry.
-    line.fail_pushes([PushFault::ServerError; 50]);
-    let url = format!("http://{}/line/webhook", daemon.addr);
-    let tap = line.postback_event(USER, "ack:v1::1:5:abc123");
-    assert_eq!(line.deliver(&url, &[tap]).await.unwrap().0, 200);
+    kintone.release_writes();
     eventually(15, || !line.push_attempt_keys().is_empty()).await;
     let key = line.push_attempt_keys()[0].clone();
     daemon.kill();
