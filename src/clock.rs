@@ -89,9 +89,14 @@ impl Clock {
         now_ms().saturating_add(self.inner.offset_ms.load(Ordering::Relaxed))
     }
 
+    /// The steady time `d` from now: when a retry scheduled now is due.
+    pub fn steady_after(&self, d: Duration) -> i64 {
+        self.steady_ms().saturating_add(millis(d))
+    }
+
     /// Milliseconds on the steady timeline: for deadlines and retries.
     pub fn steady_ms(&self) -> i64 {
-        let since = i64::try_from(self.inner.start.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let since = millis(self.inner.start.elapsed());
         self.inner.start_wall_ms.saturating_add(since)
     }
 
@@ -187,7 +192,12 @@ pub fn format_ms(ms: i64) -> String {
 /// is due when `next_attempt_ms <= now_ms` or `next_attempt_ms >` this (no
 /// retry is scheduled that far ahead, so the clock was set back since).
 pub fn retry_due_before(now_ms: i64) -> i64 {
-    now_ms.saturating_add(i64::try_from(MAX_RETRY_AHEAD.as_millis()).unwrap_or(i64::MAX))
+    now_ms.saturating_add(millis(MAX_RETRY_AHEAD))
+}
+
+/// `d` in whole milliseconds, as times are stored (saturating).
+pub fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

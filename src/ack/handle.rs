@@ -497,8 +497,7 @@ async fn first_word(
 
 /// Schedules the event's next attempt after the usual backoff.
 async fn retry_later(ctx: &AckContext, row: &InboxRow, why: &str) {
-    let next = ctx.clock.steady_ms()
-        + i64::try_from(default_backoff(row_attempts(row)).as_millis()).unwrap_or(i64::MAX);
+    let next = ctx.clock.steady_after(default_backoff(row_attempts(row)));
     tracing::warn!(event = %row.event_id, error = why, "the acknowledgement will be retried");
     if let Err(se) = ctx
         .store

@@ -15,6 +15,7 @@ use super::client::LineClient;
 use super::error::LineError;
 use super::events::{parse_event, InboundEvent, Malformed};
 use super::message::Message;
+use crate::clock::millis;
 
 /// LINE's Verify button and some test tools send these dummy tokens.
 const DUMMY_TOKENS: [&str; 2] = [
@@ -144,10 +145,6 @@ impl ReplyToken {
         let end = self.started_at_ms.saturating_add(millis(window));
         self.ends_by_ms.map_or(end, |by| by.min(end))
     }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl fmt::Debug for ReplyToken {

@@ -206,8 +206,7 @@ async fn done(ctx: &NotifyContext, seq: i64, note: &str) {
 async fn retry(ctx: &NotifyContext, p: &Pending, why: &str) {
     ctx.metrics.retries.fetch_add(1, Ordering::Relaxed);
     let attempt = u32::try_from(p.attempts + 1).unwrap_or(u32::MAX);
-    let next = ctx.clock.steady_ms()
-        + i64::try_from(default_backoff(attempt).as_millis()).unwrap_or(i64::MAX);
+    let next = ctx.clock.steady_after(default_backoff(attempt));
     let (seq, why) = (p.seq, why.to_owned());
     tracing::warn!(error = %why, "kintone change will be retried");
     let r = ctx

@@ -44,9 +44,7 @@ pub const INTENT_LIFE: Duration = Duration::from_secs(600);
 /// one from before the clock went back.
 pub const HOLD_RECHECK: Duration = Duration::from_secs(60);
 
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
+use crate::clock::millis as ms;
 
 /// The revision a write-back is about to produce on a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
