@@ -30,6 +30,7 @@ use rusqlite::{params, Connection};
 
 use super::inbox::{set_stage_in, Stage};
 use super::{Store, StoreError};
+use crate::clock::millis as ms;
 
 /// How long an intent whose owner is not a pending inbox event (an office
 /// panel write cut off by a crash) holds its record's changes; after that
@@ -43,8 +44,6 @@ pub const INTENT_LIFE: Duration = Duration::from_secs(600);
 /// [`crate::clock::MAX_RETRY_AHEAD`], beyond which a stored time reads as
 /// one from before the clock went back.
 pub const HOLD_RECHECK: Duration = Duration::from_secs(60);
-
-use crate::clock::millis as ms;
 
 /// The revision a write-back is about to produce on a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
