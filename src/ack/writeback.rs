@@ -343,7 +343,6 @@ async fn comment_exists(
 mod tests {
     use super::*;
     use crate::domain::AppId;
-    use crate::line::events::EventEnvelope;
     use crate::secret::Secret;
     use crate::sim::fakes::FakeKintone;
     use crate::sim::site::APP_TOKEN;
@@ -375,15 +374,7 @@ mod tests {
         setup(&kintone);
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::open(dir.path()).expect("store");
-        let event = EventEnvelope {
-            id: "ev1".into(),
-            timestamp_ms: 10,
-            redelivery: false,
-            kind: "postback".into(),
-            json: "{}".into(),
-        };
-        store.inbox_insert(vec![event], 100).await.expect("insert");
-        let seq = store.inbox_get("ev1").await.expect("get").expect("row").seq;
+        let seq = store.seed_event("ev1").await.expect("event");
         let intent = crate::store::intents::Intent {
             app: 1,
             record: 5,

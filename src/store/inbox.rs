@@ -292,6 +292,26 @@ impl Store {
         Ok(())
     }
 
+    /// Stores a postback event `id` as if its webhook had just come in and
+    /// returns its row: a fixture for the tests.
+    ///
+    /// # Errors
+    /// The write failed.
+    #[cfg(test)]
+    pub(crate) async fn seed_event(&self, id: &str) -> Result<i64, StoreError> {
+        let event = EventEnvelope {
+            id: id.into(),
+            timestamp_ms: 10,
+            redelivery: false,
+            kind: "postback".into(),
+            json: "{}".into(),
+        };
+        self.inbox_insert(vec![event], 100).await?;
+        let row = self.inbox_get(id).await?;
+        row.map(|r| r.seq)
+            .ok_or_else(|| StoreError::Invalid(format!("event {id} not stored")))
+    }
+
     /// Events not yet finished.
     ///
     /// # Errors

@@ -270,6 +270,13 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// Record 5 of app 1, whose write-back will make revision 7.
+    const INTENT: Intent = Intent {
+        app: 1,
+        record: 5,
+        revision: 7,
+    };
+
     fn changes(c: &Connection) -> Vec<(i64, i64)> {
         let mut st = c
             .prepare("SELECT held, next_attempt_ms FROM changes ORDER BY seq")
@@ -284,11 +291,7 @@ mod tests {
     async fn an_intent_holds_its_revision_only_until_it_resolves_or_expires() {
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::open(dir.path()).expect("store");
-        let intent = Intent {
-            app: 1,
-            record: 5,
-            revision: 7,
-        };
+        let intent = INTENT;
         // A panel write: no inbox event owns it, so its life bounds it.
         store
             .begin_write(0, "panel:n1", None, intent, 1_000)
@@ -337,20 +340,8 @@ mod tests {
     async fn a_pending_events_intent_holds_until_the_event_ends() {
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::open(dir.path()).expect("store");
-        let event = crate::line::events::EventEnvelope {
-            id: "ev1".into(),
-            timestamp_ms: 10,
-            redelivery: false,
-            kind: "postback".into(),
-            json: "{}".into(),
-        };
-        store.inbox_insert(vec![event], 100).await.expect("insert");
-        let seq = store.inbox_get("ev1").await.expect("get").expect("row").seq;
-        let intent = Intent {
-            app: 1,
-            record: 5,
-            revision: 7,
-        };
+        let seq = store.seed_event("ev1").await.expect("event");
+        let intent = INTENT;
         store
             .begin_write(seq, "ev1", None, intent, 1_000)
             .await
@@ -396,11 +387,7 @@ mod tests {
     async fn a_refused_write_leaves_no_own_revision() {
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::open(dir.path()).expect("store");
-        let intent = Intent {
-            app: 1,
-            record: 5,
-            revision: 7,
-        };
+        let intent = INTENT;
         store
             .begin_write(0, "ev1", None, intent, 1_000)
             .await

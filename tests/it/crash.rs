@@ -24,6 +24,16 @@ fn site(line: &FakeLine, kintone: &FakeKintone, app: &str, tail: &str) -> Site {
     Site::for_fakes(line, kintone, app, tail)
 }
 
+/// The notification `ack:v1::1:5:abc123` answers, pushed to Taro, in the
+/// store the daemon will open in `dir`.
+async fn card_sent_to_taro(dir: &std::path::Path) {
+    Store::open(&dir.join("state"))
+        .expect("store")
+        .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
+        .await
+        .expect("seeding the notification");
+}
+
 #[tokio::test]
 async fn killed_between_write_back_and_reply_resumes_without_a_double_comment() {
     let (line, kintone) = fakes().await;
@@ -31,11 +41,7 @@ async fn killed_between_write_back_and_reply_resumes_without_a_double_comment() 
     let dir = tempfile::tempdir().unwrap();
     let site = site(&line, &kintone, COMMENT_ACK, "");
     // The card was pushed to the person who taps it.
-    Store::open(&dir.path().join("state"))
-        .expect("store")
-        .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
-        .await
-        .expect("seeding the notification");
+    card_sent_to_taro(dir.path()).await;
     let daemon = Daemon::start(&site, dir.path(), 1).await;
 
     // kintone stores the comment but its answer never reaches the gateway.
@@ -128,11 +134,7 @@ async fn killed_before_the_outcome_push_goes_out_it_is_sent_after_restart_with_i
         kintone_timeout: Some(60),
         ..site(&line, &kintone, COMMENT_ACK, "")
     };
-    Store::open(&dir.path().join("state"))
-        .expect("store")
-        .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
-        .await
-        .expect("seeding the notification");
+    card_sent_to_taro(dir.path()).await;
     let daemon = Daemon::start(&site, dir.path(), 1).await;
     kintone.hold_writes();
     // LINE fails the outcome push: the power goes while it waits to retry.
