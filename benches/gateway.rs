@@ -1,4 +1,4 @@
-//! `cargo bench --bench gateway [-- ack|notify|pacing]`: the real daemon binary, as a
+//! `cargo bench --bench gateway [-- ack|notify|pacing|burst]`: the real daemon binary, as a
 //! separate process, against the in-process LINE and kintone simulators.
 //! Prints figures; asserts nothing. Every byte goes over 127.0.0.1.
 //!
@@ -45,6 +45,10 @@ fn main() {
         // The pacing figures alone; their configs set no `[notify]` keys, so
         // an older daemon (KLG_BENCH_BIN) runs them at its own defaults.
         rt.block_on(pacing());
+    } else if run("burst") {
+        // The polled 1,000-change burst alone (its peak RSS; with
+        // KLG_BENCH_RSS_TRACE=file, a trace of it).
+        rt.block_on(burst(1000, Duration::from_millis(50)));
     }
 }
 
@@ -660,6 +664,7 @@ async fn burst(n: u64, gap: Duration) {
         format!("[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n");
     let (line, kintone, daemon, _dir) = paced_daemon(n, &tail).await;
     let t0 = Instant::now();
+    let trace = RssTrace::start(&daemon, &line, &kintone, t0);
     for id in 1..=n {
         kintone.user_sets_status(id, "Needs approval");
         if !gap.is_zero() {
@@ -689,6 +694,7 @@ async fn burst(n: u64, gap: Duration) {
         if delivered { "" } else { " (NOT ALL DELIVERED)" }
     );
     println!("    cards per request: {}", sizes.join(" "));
+    trace.finish().await;
     println!(
         "  gateway peak RSS: {:.1} MiB",
         daemon.peak_rss_kib() as f64 / 1024.0
@@ -734,5 +740,70 @@ impl CardCounter {
             .map(|p| card_records(&p.body).len())
             .sum::<usize>();
         self.cards
+    }
+}
+
+/// With `KLG_BENCH_RSS_TRACE=file`: the daemon's `VmRSS` every 10 ms during a
+/// burst, with the push requests LINE has seen and kintone's page reads so
+/// far, written to the file as `ms rss_kib pushes pages` lines.
+struct RssTrace {
+    task: Option<(
+        tokio::task::JoinHandle<Vec<String>>,
+        Arc<AtomicUsize>,
+        String,
+    )>,
+}
+
+impl RssTrace {
+    fn start(daemon: &Daemon, line: &FakeLine, kintone: &FakeKintone, t0: Instant) -> RssTrace {
+        let Some(path) = std::env::var_os("KLG_BENCH_RSS_TRACE") else {
+            return RssTrace { task: None };
+        };
+        let stop = Arc::new(AtomicUsize::new(0));
+        let (pid, line, kintone, stop2) = (
+            daemon.pid,
+            line.state.clone(),
+            kintone.state.clone(),
+            stop.clone(),
+        );
+        let task = tokio::spawn(async move {
+            let mut lines = Vec::new();
+            while stop2.load(Ordering::Relaxed) == 0 {
+                let status =
+                    std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                let rss = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.split_whitespace().next())
+                    .unwrap_or("0")
+                    .to_owned();
+                let pushes = line.lock().map_or(0, |s| s.pushes.len());
+                let pages = kintone.lock().map_or(0, |s| {
+                    s.requests
+                        .iter()
+                        .filter(|r| r.path == "/k/v1/records.json")
+                        .count()
+                });
+                lines.push(format!(
+                    "{} {rss} {pushes} {pages}",
+                    t0.elapsed().as_millis()
+                ));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            lines
+        });
+        RssTrace {
+            task: Some((task, stop, path.to_string_lossy().into_owned())),
+        }
+    }
+
+    async fn finish(self) {
+        let Some((task, stop, path)) = self.task else {
+            return;
+        };
+        stop.store(1, Ordering::Relaxed);
+        if let Ok(lines) = task.await {
+            let _ = std::fs::write(&path, lines.join("\n") + "\n");
+        }
     }
 }
