@@ -192,7 +192,9 @@ async fn polling_pages_past_500_records_and_rereads_the_overlap_without_duplicat
     for id in [3, 700, 1100] {
         w.kintone.user_sets_status(id, "Needs approval");
     }
-    eventually(15, || acknowledge_buttons(&w).len() == 3).await;
+    // Up to two 5 s passes (the changes may straddle one), each reading
+    // 1,200 records: seconds apiece when the suite runs under qemu.
+    eventually(30, || acknowledge_buttons(&w).len() == 3).await;
     let later: Vec<String> = w
         .kintone
         .requests()
