@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::store::pushes::insert_request;
 use rusqlite::{params, Connection};
-use uuid::Uuid;
 
 use super::pacing::{Pacing, CARDS_PER_REQUEST, MINUTE_MS};
 use crate::line::flex;
@@ -143,6 +143,8 @@ fn store_requests(
         };
         shared.entry(group).or_default().push((recipient, seqs));
     }
+    // Pacing runs on steady time (`now`); the request's stamp is for people.
+    let created_ms = crate::clock::now_ms();
     let mut created = 0;
     for ((is_group, key), members) in shared {
         let notif_key = if is_group { &key[1..] } else { &key[..] };
@@ -172,16 +174,8 @@ fn store_requests(
                 for messages in &requests {
                     let body = serde_json::to_string(messages)
                         .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                    c.prepare_cached("INSERT INTO outbox(retry_key, recipients, messages, message_count, created_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
-                            Uuid::new_v4().to_string(),
-                            to,
-                            body,
-                            i64::try_from(chunk.len()).unwrap_or(i64::MAX),
-                            now
-                        ],
-                    )?;
-                    let push_id = c.last_insert_rowid();
+                    let count = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+                    let push_id = insert_request(c, &to, &body, count, created_ms)?;
                     created += 1;
                     // This part's deliveries belong to its (first) request.
                     for (_, seqs) in chunk {

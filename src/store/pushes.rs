@@ -26,15 +26,33 @@ pub struct QueuedPush {
 pub(super) fn queue_in(c: &Connection, push: &QueuedPush, now_ms: i64) -> Result<i64, StoreError> {
     let to = serde_json::to_string(&[&push.recipient])
         .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    insert_request(c, &to, &push.messages, 1, now_ms)
+}
+
+/// Stores one pending push request with a fresh `X-Line-Retry-Key`, fixed
+/// from now on: `recipients` and `messages` are JSON arrays, `message_count`
+/// what LINE will count. `created_ms` is wall time (the `outbox` command
+/// prints it). Returns the request's id.
+///
+/// # Errors
+/// The write failed.
+pub fn insert_request(
+    c: &Connection,
+    recipients: &str,
+    messages: &str,
+    message_count: i64,
+    created_ms: i64,
+) -> Result<i64, StoreError> {
     c.prepare_cached(
         "INSERT INTO outbox(retry_key, recipients, messages, message_count, created_ms)
-         VALUES (?1, ?2, ?3, 1, ?4)",
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
         Uuid::new_v4().to_string(),
-        to,
-        push.messages,
-        now_ms
+        recipients,
+        messages,
+        message_count,
+        created_ms
     ])?;
     Ok(c.last_insert_rowid())
 }
