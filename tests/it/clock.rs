@@ -20,14 +20,20 @@ const MINUTE: i64 = 60_000;
 /// retry (after a "kintone is busy" reply) instead of retried within the tap.
 const SHORT_DEADLINE: &str = "reply_deadline = \"6s\"";
 
-/// Records 5–8 in kintone, one open notification sent to Taro for each;
-/// `line` settings for the gateway's next boot.
+/// Records 5–8 in kintone, one open notification sent to Taro for each,
+/// and a gateway with these `[line]` settings.
 async fn world(line: &str) -> World {
-    let mut w = World::start_with(COMMENT_ACK, "", |k| {
-        for id in 5..=8 {
-            k.set_record(id, 3, "Needs approval");
-        }
-    })
+    let line = line.to_owned();
+    let w = World::start_tuned(
+        |s| s.line_settings = line,
+        COMMENT_ACK,
+        "",
+        |k| {
+            for id in 5..=8 {
+                k.set_record(id, 3, "Needs approval");
+            }
+        },
+    )
     .await;
     for id in 5..=8 {
         w.store()
@@ -35,7 +41,6 @@ async fn world(line: &str) -> World {
             .await
             .expect("notification");
     }
-    w.site.line_settings = line.to_owned();
     w
 }
 
@@ -167,8 +172,7 @@ async fn a_tap_received_before_the_clock_was_set_back_keeps_its_reply_deadline()
 
 #[tokio::test]
 async fn a_clock_set_back_an_hour_while_running_does_not_hold_up_retries() {
-    let mut w = world(SHORT_DEADLINE).await;
-    reboot(&mut w, Clock::system()).await;
+    let w = world(SHORT_DEADLINE).await;
     tap_into_an_outage(&w).await;
     // NTP sets the clock back an hour; then kintone is back.
     w.clock.step_to(-HOUR);
@@ -180,7 +184,6 @@ async fn a_clock_set_back_an_hour_while_running_does_not_hold_up_retries() {
 #[tokio::test]
 async fn a_clock_set_back_an_hour_across_a_restart_does_not_hold_up_retries() {
     let mut w = world(SHORT_DEADLINE).await;
-    reboot(&mut w, Clock::system()).await;
     tap_into_an_outage(&w).await;
     w.stop().await;
     // The board comes back with its clock an hour behind, and kintone is back.
