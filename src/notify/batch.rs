@@ -8,11 +8,9 @@ use crate::store::pushes::insert_request;
 use rusqlite::{params, Connection};
 
 use super::pacing::{Pacing, CARDS_PER_REQUEST, MINUTE_MS};
+use crate::line::client::MULTICAST_MAX;
 use crate::line::flex;
 use crate::store::StoreError;
-
-/// LINE's multicast limit.
-const MULTICAST_MAX: usize = 500;
 
 /// One recipient's owed deliveries: (seq, notification, bubble, alt text).
 type Owed = Vec<(i64, String, String, String)>;

@@ -77,25 +77,6 @@ impl Store {
         self.read(move |c| notification_in(c, &id)).await
     }
 
-    /// Remembers a revision the gateway produced by its own write.
-    ///
-    /// # Errors
-    /// The write failed.
-    pub async fn own_write(
-        &self,
-        app: i64,
-        record: i64,
-        revision: i64,
-        now_ms: i64,
-    ) -> Result<(), StoreError> {
-        self.call(move |c| {
-            c.prepare_cached("INSERT OR IGNORE INTO own_writes(app, record, revision, at_ms) VALUES (?1, ?2, ?3, ?4)")?.execute(params![app, record, revision, now_ms],
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
     /// Unacknowledged notifications.
     ///
     /// # Errors
