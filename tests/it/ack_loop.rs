@@ -10,7 +10,7 @@ use kintone_line_gateway::sim::fakes::DEFAULT_SECRET;
 use serde_json::{json, Value};
 
 use crate::world::{
-    acks_eventually, eventually, kintone_writes_match_the_spec, World, COMMENT_ACK, USER,
+    acks_eventually, eventually, kintone_writes_match_the_spec, until, World, COMMENT_ACK, USER,
 };
 
 const DATA: &str = "ack:v1::1:5:abc123";
@@ -138,15 +138,11 @@ async fn standby_and_unknown_events_are_never_acted_on() {
         "source": {"type": "user", "userId": USER}});
     assert_eq!(w.deliver(&[standby.clone(), unknown]).await.0, 200);
     let store = w.store();
-    let mut pending = 1;
-    for _ in 0..250 {
-        pending = store.inbox_pending_count().await.unwrap();
-        if pending == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(pending, 0, "both events were processed");
+    let inbox = &store;
+    until(5, "both events were processed", move || async move {
+        inbox.inbox_pending_count().await.unwrap() == 0
+    })
+    .await;
     let id = standby["webhookEventId"].as_str().unwrap().to_owned();
     assert!(store.inbox_get(&id).await.unwrap().is_some(), "kept");
     assert!(w.kintone.comment_texts().is_empty(), "no write-back");

@@ -7,7 +7,7 @@ use kintone_line_gateway::store::audit::AckRecord;
 use kintone_line_gateway::store::staff::normalise_code;
 use serde_json::{json, Value};
 
-use crate::world::{eventually, World, COMMENT_ACK, USER};
+use crate::world::{eventually, until, World, COMMENT_ACK, USER};
 
 const DATA: &str = "ack:v1::1:5:abc123";
 /// Someone the card was not sent to.
@@ -45,12 +45,11 @@ async fn reply_to(w: &World, event: Value, n: usize) -> String {
 /// out before its event's end is stored).
 async fn audit(w: &World) -> Vec<AckRecord> {
     let store = w.store();
-    for _ in 0..250 {
-        if store.inbox_pending_count().await.expect("inbox") == 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let inbox = &store;
+    until(5, "events finished", move || async move {
+        inbox.inbox_pending_count().await.expect("inbox") == 0
+    })
+    .await;
     assert_eq!(
         store.inbox_pending_count().await.unwrap(),
         0,

@@ -14,7 +14,7 @@ use kintone_line_gateway::store::Store;
 use serde_json::json;
 
 use crate::daemon::Daemon;
-use crate::world::{baseline, eventually, World, USER};
+use crate::world::{baseline, eventually, until, World, USER};
 
 /// The tap on the card of record 5.
 const DATA: &str = "ack:v1::1:5:abc123";
@@ -209,12 +209,11 @@ async fn a_polled_echo_before_the_answer_is_held_not_lost_and_notifies_no_one() 
         count(&metrics.kintone_echoes) > 0 || count(&metrics.notifications) > 0
     })
     .await;
-    for _ in 0..500 {
-        if pending_changes(&w).await == 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let world = &w;
+    until(10, "every change judged", move || async move {
+        pending_changes(world).await == 0
+    })
+    .await;
     assert_eq!(pending_changes(&w).await, 0, "the held change was judged");
     assert_eq!(
         count(&metrics.notifications),
@@ -378,12 +377,11 @@ async fn a_persons_change_to_the_revision_a_refused_write_expected_notifies() {
     // The acknowledgement is answered (refused: the record moved on), and
     // every change is judged.
     eventually(10, || w.line.replies().len() == 1).await;
-    for _ in 0..500 {
-        if pending_changes(&w).await == 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let world = &w;
+    until(10, "every change judged", move || async move {
+        pending_changes(world).await == 0
+    })
+    .await;
     assert_eq!(pending_changes(&w).await, 0);
     assert_eq!(
         count(&metrics.notifications),

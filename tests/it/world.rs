@@ -182,6 +182,20 @@ pub async fn acks_eventually(w: &World, n: usize) -> Vec<AckRecord> {
     panic!("fewer than {n} audit rows");
 }
 
+/// Waits up to `secs` for the answer of `f` (a read of the store, the
+/// metrics…) to be true; fails the test naming `what` otherwise.
+pub async fn until<F, Fut>(secs: u64, what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let end = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !f().await {
+        assert!(tokio::time::Instant::now() < end, "{what}: not in {secs}s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Waits up to `secs` for `f` to hold; fails the test otherwise.
 pub async fn eventually(secs: u64, mut f: impl FnMut() -> bool) {
     let end = tokio::time::Instant::now() + Duration::from_secs(secs);
