@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::clock::{format_ms, now_ms};
+use crate::config::setup::Setup;
 use crate::config::{reader::parse_duration, ConfigErrors};
-use crate::setup::Setup;
 use crate::store::Store;
 
 /// Exit code for a bad config or bad usage (`EX_USAGE`).
@@ -167,7 +167,7 @@ async fn dispatch(cmd: Command) -> ExitCode {
         },
         Command::CheckConfig { config } => match load(&config) {
             Ok(c) => {
-                let hardware = check_hardware(&c);
+                let hardware = crate::indicator::check_hardware(&c.indicator);
                 if !hardware.is_empty() {
                     eprintln!(
                         "{}",
@@ -240,25 +240,6 @@ fn load(path: &Path) -> Result<Setup, ExitCode> {
         eprintln!("{e}");
         ExitCode::from(EXIT_CONFIG)
     })
-}
-
-/// The configured indicator lines must exist on this board.
-pub(crate) fn check_hardware(setup: &Setup) -> Vec<crate::config::reader::Problem> {
-    #[cfg(target_os = "linux")]
-    let lookup = crate::indicator::gpio::SystemLines;
-    #[cfg(not(target_os = "linux"))]
-    let lookup = NoLines;
-    crate::indicator::config::check_lines(&setup.indicator, &lookup)
-}
-
-#[cfg(not(target_os = "linux"))]
-struct NoLines;
-
-#[cfg(not(target_os = "linux"))]
-impl crate::indicator::config::LineLookup for NoLines {
-    fn find(&self, _: &crate::indicator::config::LineRef) -> Result<(), String> {
-        Err("GPIO lines need Linux".into())
-    }
 }
 
 /// Store-only commands need just the state directory, not the secrets (an

@@ -17,16 +17,19 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::ack::{self, AckContext, AckEvent};
+use crate::acknowledge::AckEvent;
+use crate::config::setup::Setup;
 use crate::config::{Config, TokenConfig};
 use crate::http::{self, Ingress};
+use crate::inbound::signature::ChannelSecret;
+use crate::inbound::webhook::LineIntake;
+use crate::inbox_worker::{self, AckContext};
 use crate::kintone::client::KintoneClient;
 use crate::line::client::LineClient;
 use crate::line::token::AccessTokenProvider;
 use crate::metrics::Metrics;
 use crate::notify::{self, NotifyContext, NotifyEvent};
 use crate::service::{self, Heartbeats};
-use crate::setup::Setup;
 use crate::store::Store;
 
 /// How long in-flight work may take to finish on stop. Shorter than the
@@ -57,7 +60,7 @@ pub fn line_client(config: &Config) -> anyhow::Result<LineClient> {
         TokenConfig::Stateless { channel_id } => AccessTokenProvider::stateless(
             &line.api_base,
             channel_id.clone(),
-            line.channel_secret.secret().clone(),
+            line.channel_secret.clone(),
             line.timeout,
         )?,
     };
@@ -173,7 +176,7 @@ impl Gateway {
             events: acks.clone(),
             beats: beats.clone(),
             clock: clock.clone(),
-            replies: crate::line::reply::ReplyIssuer::new(),
+            replies: crate::inbound::reply::ReplyIssuer::new(),
             ack_by: notify_ctx.rules.iter().fold(HashMap::new(), |mut by, r| {
                 let e = by.entry(r.name.clone()).or_insert(r.ack_by);
                 *e = (*e).min(r.ack_by);
@@ -187,14 +190,18 @@ impl Gateway {
             beats,
             shutdown.clone(),
         ));
-        tasks.spawn(ack::run(ack_ctx, wake.clone(), shutdown.clone()));
+        tasks.spawn(inbox_worker::run(ack_ctx, wake.clone(), shutdown.clone()));
 
         let m = metrics.clone();
         let ingress = Arc::new(Ingress {
             store: store.clone(),
-            channel_secret: config.line.channel_secret.clone(),
+            line: Arc::new(LineIntake {
+                store: store.clone(),
+                channel_secret: ChannelSecret::new(config.line.channel_secret.clone()),
+                ack_wake: wake,
+                clock: clock.clone(),
+            }),
             relay_token: config.server.relay_token.clone(),
-            ack_wake: wake,
             kintone: has_webhooks.then(|| {
                 Arc::new(notify::intake::Intake {
                     ctx: notify_ctx.clone(),

@@ -17,8 +17,8 @@ use anyhow::Context as _;
 use serde_json::Value;
 
 use crate::clock::now_ms;
+use crate::config::setup::Setup;
 use crate::daemon::Gateway;
-use crate::setup::Setup;
 use crate::sim::fakes::{FakeKintone, FakeLine};
 use crate::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 

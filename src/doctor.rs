@@ -20,9 +20,9 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::config::rules::{Recipient, Rule};
+use crate::config::setup::Setup;
 use crate::config::{AckMethod, AppConfig, Config};
-use crate::notify::rules::{Recipient, Rule};
-use crate::setup::Setup;
 
 /// Largest clock difference to LINE or kintone that still passes.
 pub const MAX_SKEW: Duration = Duration::from_secs(5);
@@ -164,7 +164,7 @@ async fn kintone(
             dates.push(("kintone", t));
         }
     }
-    let fields = match client.form_fields(&crate::ack::app_auth(app)).await {
+    let fields = match client.form_fields(&app.auth).await {
         Ok(f) => f,
         Err(e) => {
             return Check::fail(
@@ -230,7 +230,7 @@ fn named_fields(app: &AppConfig, rules: &[Rule]) -> Vec<(String, String)> {
 fn gpio(setup: &Setup) -> Check {
     let name = "GPIO";
     let ind = &setup.indicator;
-    if ind.backend != crate::indicator::config::BackendKind::Gpio {
+    if ind.backend != crate::config::indicator::BackendKind::Gpio {
         return Check::pass(
             name,
             format!(
@@ -239,7 +239,7 @@ fn gpio(setup: &Setup) -> Check {
             ),
         );
     }
-    let problems = crate::cli::check_hardware(setup);
+    let problems = crate::indicator::check_hardware(&setup.indicator);
     if problems.is_empty() {
         let lines: Vec<String> = [
             ("led", &ind.led),

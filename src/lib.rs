@@ -16,7 +16,7 @@
 
 #![forbid(unsafe_code)]
 
-pub mod ack;
+pub mod acknowledge;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -26,16 +26,18 @@ pub mod demo;
 pub mod doctor;
 pub mod domain;
 pub mod http;
+pub mod inbound;
+pub mod inbox_worker;
 pub mod indicator;
 pub mod kintone;
 pub mod line;
 pub mod metrics;
 pub mod notify;
 pub mod outbound;
+pub mod postback;
 pub mod retry;
 pub mod secret;
 pub mod service;
-pub mod setup;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod store;

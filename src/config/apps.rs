@@ -8,6 +8,7 @@ use toml::Table;
 use super::reader::{join, Reader};
 use super::template::Template;
 use crate::domain::AppId;
+use crate::kintone::client::{AppAuth, BasicAuth};
 use crate::secret::Secret;
 
 /// Placeholders available to write-back and reply templates.
@@ -26,18 +27,12 @@ pub const ACK_PLACEHOLDERS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone)]
-pub struct BasicAuthConfig {
-    pub user: String,
-    pub password: Secret,
-}
-
-#[derive(Debug, Clone)]
 pub struct AppConfig {
     pub id: AppId,
     /// Shown in messages; defaults to "App <id>".
     pub name: String,
-    pub api_token: Secret,
-    pub basic_auth: Option<BasicAuthConfig>,
+    /// The app's kintone credentials, built once when the config is read.
+    pub auth: AppAuth,
     /// The secret path segment of `POST /kintone/webhook/{token}`; `None`
     /// means webhooks are not accepted for this app.
     pub webhook_token: Option<Secret>,
@@ -122,7 +117,7 @@ pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> 
         r.unknown_keys(b, &bp, &["user", "password"]);
         let user = r.str(b, &bp, "user");
         let password = r.secret(b, &bp, "password", true);
-        Some(BasicAuthConfig {
+        Some(BasicAuth {
             user: user?,
             password: password?,
         })
@@ -157,8 +152,11 @@ pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> 
     Some(AppConfig {
         id,
         name: name.unwrap_or_else(|| format!("App {id}")),
-        api_token: api_token?,
-        basic_auth,
+        auth: AppAuth {
+            app: id,
+            api_token: api_token?,
+            basic: basic_auth,
+        },
         webhook_token,
         webhook_reread,
         poll,

@@ -6,7 +6,11 @@
 //! (read from `$CREDENTIALS_DIRECTORY`), loaded here and held as [`Secret`].
 
 mod apps;
+pub mod indicator;
+pub mod notify;
 pub mod reader;
+pub mod rules;
+pub mod setup;
 pub mod template;
 
 use std::net::SocketAddr;
@@ -15,11 +19,10 @@ use std::time::Duration;
 
 use toml::Table;
 
-pub use apps::{AckMethod, AckSettings, AppConfig, BasicAuthConfig, ACK_PLACEHOLDERS};
+pub use apps::{AckMethod, AckSettings, AppConfig, ACK_PLACEHOLDERS};
 use reader::{Problem, Reader};
 
 use crate::domain::SiteKey;
-use crate::line::signature::ChannelSecret;
 use crate::secret::Secret;
 
 /// Default for the LINE API.
@@ -77,7 +80,7 @@ pub enum Fallback {
 #[derive(Debug, Clone)]
 pub struct LineConfig {
     pub api_base: String,
-    pub channel_secret: ChannelSecret,
+    pub channel_secret: Secret,
     pub token: TokenConfig,
     pub reply_deadline: Duration,
     pub deadline_fallback: Fallback,
@@ -316,9 +319,7 @@ fn read_line(r: &mut Reader, t: &Table) -> Option<LineConfig> {
         .opt_str(t, p, "api_base")
         .unwrap_or_else(|| DEFAULT_LINE_API.into());
     check_base_url(r, "line.api_base", &api_base);
-    let channel_secret = r
-        .secret(t, p, "channel_secret", true)
-        .map(ChannelSecret::new);
+    let channel_secret = r.secret(t, p, "channel_secret", true);
     let token = match (
         t.contains_key("access_token"),
         r.opt_str(t, p, "channel_id"),

@@ -54,7 +54,7 @@ fn good_config_loads() {
     assert_eq!(c.site.as_str(), "tokyo");
     assert_eq!(c.line.api_base, DEFAULT_LINE_API);
     assert_eq!(c.line.reply_deadline, Duration::from_secs(20));
-    assert_eq!(c.line.channel_secret.secret().expose(), "chan-secret");
+    assert_eq!(c.line.channel_secret.expose(), "chan-secret");
     let app = &c.kintone.apps[0];
     assert_eq!(app.id.get(), 42);
     assert!(matches!(app.ack.method, AckMethod::Fields(ref f) if f.len() == 2));
@@ -134,7 +134,7 @@ fn late_success_is_silent_unless_asked_for() {
 
 #[test]
 fn ack_by_is_read_per_rule_and_checked() {
-    use crate::notify::rules::{read_rules, AckBy};
+    use crate::config::rules::{read_rules, AckBy};
     let f = Fixture::new();
     let rules = |tail: &str| {
         let c = f.parse(&format!("{GOOD}{tail}")).unwrap();

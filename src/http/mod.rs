@@ -7,7 +7,6 @@
 //! shutdown while in-flight requests finish.
 
 mod body;
-mod line_webhook;
 mod tls;
 
 use std::convert::Infallible;
@@ -24,7 +23,6 @@ use tokio_util::sync::CancellationToken;
 
 pub use tls::{load_tls, TlsError};
 
-use crate::line::signature::ChannelSecret;
 use crate::secret::Secret;
 use crate::store::Store;
 
@@ -41,14 +39,24 @@ pub trait KintoneWebhooks: Send + Sync {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
 }
 
+/// Takes in LINE webhooks; implemented by `inbound`.
+pub trait LineWebhooks: Send + Sync {
+    /// Handles `POST /line/webhook` with the body already read;
+    /// `received_ms` is the steady time the request arrived.
+    fn handle(
+        &self,
+        signature: Option<String>,
+        body: Bytes,
+        received_ms: i64,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + '_>>;
+}
+
 /// What the server needs to answer requests.
 pub struct Ingress {
     pub store: Store,
-    pub channel_secret: ChannelSecret,
+    pub line: Arc<dyn LineWebhooks>,
     /// When set, every webhook must carry `x-relay-token` with this value.
     pub relay_token: Option<Secret>,
-    /// Woken when new LINE events are in the inbox.
-    pub ack_wake: Arc<tokio::sync::Notify>,
     pub kintone: Option<Arc<dyn KintoneWebhooks>>,
     /// Renders `GET /metrics`.
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
@@ -154,7 +162,7 @@ async fn route(ingress: &Ingress, req: Request<Incoming>) -> Response<Full<Bytes
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let reply = match (&method, path.as_str()) {
-        (&Method::POST, "/line/webhook") => line_webhook::handle(ingress, req).await,
+        (&Method::POST, "/line/webhook") => line_webhook(ingress, req).await,
         (&Method::POST, p) if p.starts_with("/kintone/webhook/") => {
             kintone_webhook(ingress, req, &p["/kintone/webhook/".len()..]).await
         }
@@ -192,6 +200,26 @@ fn redact_path(path: &str) -> &str {
     } else {
         path
     }
+}
+
+async fn line_webhook(ingress: &Ingress, req: Request<Incoming>) -> Reply {
+    if let Err(r) = body::check_relay_token(ingress, req.headers()) {
+        return r;
+    }
+    // Header names are case-insensitive in `HeaderMap`.
+    let signature = req
+        .headers()
+        .get("x-line-signature")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // Steady time: the reply window counts from here, whatever the wall
+    // clock does meanwhile.
+    let received = ingress.clock.steady_ms();
+    let body = match body::read(req, ingress.read_timeout).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    ingress.line.handle(signature, body, received).await
 }
 
 async fn kintone_webhook(ingress: &Ingress, req: Request<Incoming>, token: &str) -> Reply {

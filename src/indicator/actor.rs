@@ -15,10 +15,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::backend::{Backend, HwEvent, Opening, Output};
-use super::config::IndicatorConfig;
 use super::light::{Health, Light};
 use super::program::Program;
 use super::{Clock, Command, PanelRequest, Snapshot};
+use crate::config::indicator::IndicatorConfig;
 use crate::metrics::Metrics;
 
 /// The trouble blink: fast and even, unlike the steady "pending" light.

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
-use super::config::{BackendKind, IndicatorConfig};
+use crate::config::indicator::{BackendKind, IndicatorConfig};
 
 /// An output the indicator drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

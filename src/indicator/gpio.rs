@@ -15,7 +15,7 @@ use gpiocdev::Request;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::backend::{Backend, HwError, HwEvent, Opening, Output};
-use super::config::{IndicatorConfig, LineLookup, LineRef, PinSpec};
+use crate::config::indicator::{IndicatorConfig, LineLookup, LineRef, PinSpec};
 
 /// How long the thread waits for a button edge before looking at its inbox.
 const POLL: Duration = Duration::from_millis(10);

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::panel::Panel;
 use super::{IndicatorHandle, PanelRequest, Snapshot};
-use crate::ack::AckEvent;
+use crate::acknowledge::AckEvent;
 use crate::metrics::Metrics;
 use crate::notify::NotifyEvent;
 use crate::store::notifications::NotificationState;

@@ -17,7 +17,6 @@
 
 pub mod actor;
 pub mod backend;
-pub mod config;
 #[cfg(target_os = "linux")]
 pub mod gpio;
 pub mod light;
@@ -33,8 +32,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::config::indicator::IndicatorConfig;
 pub use backend::{Backend, HwEvent, Output};
-pub use config::IndicatorConfig;
 
 use crate::metrics::Metrics;
 
@@ -126,7 +125,7 @@ pub struct Wiring {
     pub store: crate::store::Store,
     pub kintone: crate::kintone::client::KintoneClient,
     pub metrics: Arc<Metrics>,
-    pub acks: tokio::sync::broadcast::Sender<crate::ack::AckEvent>,
+    pub acks: tokio::sync::broadcast::Sender<crate::acknowledge::AckEvent>,
     pub notifications: tokio::sync::broadcast::Sender<crate::notify::NotifyEvent>,
     pub clock: crate::clock::Clock,
 }
@@ -174,6 +173,25 @@ pub fn spawn(
     };
     tasks.spawn(link.run(shutdown.clone()));
     handle
+}
+
+/// The configured indicator lines must exist on this board.
+pub fn check_hardware(config: &IndicatorConfig) -> Vec<crate::config::reader::Problem> {
+    #[cfg(target_os = "linux")]
+    let lookup = crate::indicator::gpio::SystemLines;
+    #[cfg(not(target_os = "linux"))]
+    let lookup = NoLines;
+    crate::config::indicator::check_lines(config, &lookup)
+}
+
+#[cfg(not(target_os = "linux"))]
+struct NoLines;
+
+#[cfg(not(target_os = "linux"))]
+impl crate::config::indicator::LineLookup for NoLines {
+    fn find(&self, _: &crate::config::indicator::LineRef) -> Result<(), String> {
+        Err("GPIO lines need Linux".into())
+    }
 }
 
 #[cfg(test)]

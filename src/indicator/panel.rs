@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::ack::writeback::{write_back, Services, Written};
-use crate::ack::AckEvent;
+use crate::acknowledge::writeback::{write_back, Services, Written};
+use crate::acknowledge::AckEvent;
 use crate::clock::now_ms;
 use crate::config::Config;
 use crate::domain::{AppId, RecordId};
@@ -134,13 +134,13 @@ impl Panel {
             attempts: 0,
         };
         let vars = variables(n, &app.name, at);
-        let auth = crate::ack::app_auth(app);
+        let auth = &app.auth;
         let services = Services {
             store: &self.store,
             kintone: &self.kintone,
             clock: &self.clock,
         };
-        let result = write_back(services, &auth, &row, record, &app.ack.method, &vars).await;
+        let result = write_back(services, auth, &row, record, &app.ack.method, &vars).await;
         let outcome = match &result {
             Ok(Written::Now(_)) => "written".to_owned(),
             Ok(Written::Already) => "already-written".to_owned(),
@@ -175,7 +175,7 @@ impl Panel {
 }
 
 fn variables(n: &NotificationState, app_name: &str, at_ms: i64) -> HashMap<&'static str, String> {
-    let (time, datetime) = crate::ack::template_times(at_ms);
+    let (time, datetime) = crate::acknowledge::vars::template_times(at_ms);
     HashMap::from([
         ("name", ACTOR.to_owned()),
         ("line_user", String::new()),

@@ -13,7 +13,7 @@ use rppal::gpio::{Gpio, InputPin, Level, OutputPin, Trigger};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::backend::{Backend, HwError, HwEvent, Opening, Output};
-use super::config::{bcm_number, IndicatorConfig, PinSpec};
+use crate::config::indicator::{bcm_number, IndicatorConfig, PinSpec};
 
 /// An output pin and its polarity.
 struct Out {
@@ -131,7 +131,7 @@ mod tests {
         {
             return; // On a Pi this would drive real pins.
         }
-        let (cfg, problems) = crate::indicator::config::tests::read(
+        let (cfg, problems) = crate::config::indicator::tests::read(
             "[indicator]\nbackend = \"rppal\"\nled = \"GPIO17\"",
         );
         assert!(problems.is_empty(), "{problems:?}");

@@ -10,8 +10,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::backend::{Recorded, Recording};
-use super::config::QuietHours;
 use super::*;
+use crate::config::indicator::QuietHours;
 use Output::{Buzzer, Led};
 
 struct Rig {

@@ -135,8 +135,9 @@ impl LineClient {
         h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     }
 
-    /// `POST /v2/bot/message/reply`. Only the reply module may call this.
-    pub(in crate::line) async fn reply_raw(
+    /// `POST /v2/bot/message/reply`. Only `inbound::reply` may call this
+    /// (crate-private; `tests/it/architecture.rs` checks who names it).
+    pub(crate) async fn reply_raw(
         &self,
         reply_token: &str,
         messages: &[Message],

@@ -4,9 +4,6 @@
 
 pub mod client;
 pub mod error;
-pub mod events;
 pub mod flex;
 pub mod message;
-pub mod reply;
-pub mod signature;
 pub mod token;

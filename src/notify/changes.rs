@@ -109,7 +109,7 @@ async fn one(ctx: &Arc<NotifyContext>, p: Pending) {
         .map(str::to_owned);
     // A change queued by the poller (held then) has no payload: read it.
     let record = if app.webhook_reread || p.payload.is_none() {
-        match ctx.kintone.get_record(&ctx.auth(app), record_id).await {
+        match ctx.kintone.get_record(&app.auth, record_id).await {
             Ok(r) => r,
             Err(KintoneError::NotFound { .. }) => return done(ctx, p.seq, "record deleted").await,
             Err(e) if e.is_retryable() => return retry(ctx, &p, &e.to_string()).await,

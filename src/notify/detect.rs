@@ -24,11 +24,11 @@ use std::collections::BTreeSet;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rules::{Recipient, Rule};
-use crate::ack::postback::{AckData, NotificationId};
+use crate::config::rules::{Recipient, Rule};
 use crate::domain::{AppId, SiteKey};
 use crate::kintone::record::Record;
 use crate::line::flex::{self, NotificationCard};
+use crate::postback::{AckData, NotificationId};
 use crate::store::intents::held_until;
 use crate::store::StoreError;
 

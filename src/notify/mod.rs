@@ -14,20 +14,19 @@ pub mod intake;
 pub mod outbox;
 pub mod pacing;
 pub mod poll;
-pub mod rules;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::config::rules::Rule;
 use crate::config::{AppConfig, Config};
 use crate::domain::AppId;
-use crate::kintone::client::{AppAuth, KintoneClient};
+use crate::kintone::client::KintoneClient;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use detect::Judge;
-use rules::Rule;
 
 /// What happened that the indicator and status care about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,10 +129,5 @@ impl NotifyContext {
             title_hint,
             rules,
         }
-    }
-
-    /// The app's credentials for the kintone client.
-    pub fn auth(&self, app: &AppConfig) -> AppAuth {
-        crate::ack::app_auth(app)
     }
 }

@@ -27,35 +27,13 @@ use super::pacing::Pacing;
 use super::NotifyContext;
 use crate::clock::now_ms;
 use crate::clock::retry_due_before;
+use crate::config::notify::OutboxSettings;
 use crate::domain::{LineGroupId, LineUserId, PushTarget};
 use crate::line::client::LineClient;
 use crate::line::error::LineError;
 use crate::line::message::Message;
 use crate::retry::default_backoff;
 use crate::store::StoreError;
-
-/// `[notify]` settings.
-#[derive(Debug, Clone)]
-pub struct OutboxSettings {
-    pub pacing: Pacing,
-    /// Warn when this fraction of the monthly quota is used.
-    pub quota_warn: f64,
-    pub quota_check: Duration,
-    /// Config keys that are read but no longer used, with what to do
-    /// instead; logged when the outbox starts.
-    pub deprecated: Vec<String>,
-}
-
-impl Default for OutboxSettings {
-    fn default() -> Self {
-        OutboxSettings {
-            pacing: Pacing::default(),
-            quota_warn: 0.8,
-            quota_check: Duration::from_secs(600),
-            deprecated: Vec::new(),
-        }
-    }
-}
 
 /// One push request as stored.
 #[derive(Debug, Clone)]

@@ -24,6 +24,7 @@
 
 use std::time::Duration;
 
+pub use crate::config::notify::Pacing;
 use crate::line::flex;
 
 /// Cards per push request at most: five carousels of twelve bubbles.
@@ -31,27 +32,6 @@ pub const CARDS_PER_REQUEST: usize = flex::MAX_MESSAGES_PER_REQUEST * flex::MAX_
 
 /// The window the ceiling counts in.
 pub const MINUTE_MS: i64 = 60_000;
-
-/// `[notify]` pacing knobs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pacing {
-    /// A part-filled request goes once this long passes with no new card.
-    pub debounce: Duration,
-    /// No card waits longer than this (from its arrival), burst or not.
-    pub max_wait: Duration,
-    /// Part-filled requests per recipient per minute that go at debounce speed.
-    pub prompt_per_minute: usize,
-}
-
-impl Default for Pacing {
-    fn default() -> Self {
-        Pacing {
-            debounce: Duration::from_secs(1),
-            max_wait: Duration::from_secs(20),
-            prompt_per_minute: 2,
-        }
-    }
-}
 
 /// What to do with one recipient's queue now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

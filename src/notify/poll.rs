@@ -126,7 +126,7 @@ async fn updated_field(ctx: &NotifyContext, app: AppId) -> anyhow::Result<String
         .config
         .app(app)
         .ok_or_else(|| anyhow::anyhow!("app not configured"))?;
-    let fields = ctx.kintone.form_fields(&ctx.auth(cfg)).await?;
+    let fields = ctx.kintone.form_fields(&cfg.auth).await?;
     fields
         .into_iter()
         .find(|f| f.field_type == "UPDATED_TIME")
@@ -149,14 +149,14 @@ async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Re
         .config
         .app(app)
         .ok_or_else(|| anyhow::anyhow!("app not configured"))?;
-    let auth = ctx.auth(cfg);
+    let auth = &cfg.auth;
     let (mut last_id, mut max_updated) = (0u64, watermark.clone());
     loop {
         let query = format!(
             "{}$id > {last_id} order by $id asc limit {PAGE}",
             filter.as_deref().unwrap_or("")
         );
-        let page = ctx.kintone.get_records(&auth, &query, None).await?;
+        let page = ctx.kintone.get_records(auth, &query, None).await?;
         let n = page.len();
         ctx.metrics
             .kintone_polled

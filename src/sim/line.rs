@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::http::{Handler, SimRequest, SimResponse, SimServer};
-use crate::line::signature::ChannelSecret;
+use crate::inbound::signature::ChannelSecret;
 use crate::secret::Secret;
 
 /// The channel secret [`FakeLine::start`] signs deliveries with.

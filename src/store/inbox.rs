@@ -11,7 +11,6 @@ use rusqlite::{params, OptionalExtension, Row};
 use super::audit::AckRecord;
 use super::pushes::QueuedPush;
 use super::{Store, StoreError};
-use crate::line::events::EventEnvelope;
 
 /// How far an acknowledgement has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +100,19 @@ fn row(r: &Row<'_>) -> rusqlite::Result<InboxRow> {
         reply_attempted: r.get(8)?,
         attempts: r.get(9)?,
     })
+}
+
+/// One event's identity and its JSON, as stored in the inbox.
+#[derive(Debug, Clone)]
+pub struct EventEnvelope {
+    /// `webhookEventId`: the key LINE redeliveries share.
+    pub id: String,
+    /// `timestamp`, ms since the epoch (LINE's clock).
+    pub timestamp_ms: i64,
+    /// `deliveryContext.isRedelivery`.
+    pub redelivery: bool,
+    pub kind: String,
+    pub json: String,
 }
 
 const COLUMNS: &str = "seq, event_id, kind, json, event_ts_ms, received_ms, stage, \

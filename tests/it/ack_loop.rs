@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use kintone_line_gateway::clock::now_ms;
-use kintone_line_gateway::line::signature::ChannelSecret;
+use kintone_line_gateway::inbound::signature::ChannelSecret;
 use kintone_line_gateway::secret::Secret;
 use kintone_line_gateway::sim::fakes::DEFAULT_SECRET;
 use serde_json::{json, Value};

@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 
 use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::clock::Clock;
-use kintone_line_gateway::line::events::EventEnvelope;
 use kintone_line_gateway::sim::fakes::PushFault;
+use kintone_line_gateway::store::inbox::EventEnvelope;
 use kintone_line_gateway::store::Store;
 use serde_json::{json, Value};
 

@@ -9,8 +9,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use kintone_line_gateway::clock::now_ms;
+use kintone_line_gateway::config::setup::Setup;
 use kintone_line_gateway::daemon::Gateway;
-use kintone_line_gateway::setup::Setup;
 use kintone_line_gateway::sim::fakes::{Comment, FakeKintone, FakeLine};
 
 const APP_TOKEN: &str = "app-token-1";

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use kintone_line_gateway::clock::Clock;
+use kintone_line_gateway::config::setup::Setup;
 use kintone_line_gateway::daemon::Gateway;
-use kintone_line_gateway::setup::Setup;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use kintone_line_gateway::store::audit::AckRecord;

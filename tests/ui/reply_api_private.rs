@@ -1,4 +1,4 @@
-// Code outside the `line` module (e.g. the notification loop) can push but
+// Code outside the crate can push but
 // never call the Reply API directly.
 use kintone_line_gateway::line::client::LineClient;
 

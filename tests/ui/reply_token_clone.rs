@@ -1,5 +1,5 @@
 // A reply token is single-use: it cannot be cloned.
-use kintone_line_gateway::line::reply::ReplyToken;
+use kintone_line_gateway::inbound::reply::ReplyToken;
 
 fn duplicate(t: ReplyToken) -> (ReplyToken, ReplyToken) {
     (t.clone(), t)

@@ -2,7 +2,7 @@
 use std::time::Duration;
 
 use kintone_line_gateway::line::client::LineClient;
-use kintone_line_gateway::line::reply::{self, ReplyToken};
+use kintone_line_gateway::inbound::reply::{self, ReplyToken};
 
 async fn reply_twice(client: &LineClient, token: ReplyToken) {
     let _ = reply::send(client, token, &[], Duration::from_secs(30), 0).await;

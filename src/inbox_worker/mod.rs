@@ -8,10 +8,8 @@
 mod handle;
 mod onboarding;
 mod permit;
-pub mod postback;
 pub mod respond;
 mod tell;
-pub mod writeback;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -21,19 +19,13 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::acknowledge::AckEvent;
+use crate::config::rules::AckBy;
 use crate::config::Config;
 use crate::kintone::client::KintoneClient;
 use crate::line::client::LineClient;
 use crate::metrics::Metrics;
-use crate::notify::rules::AckBy;
 use crate::store::Store;
-
-pub(crate) use handle::template_times;
-
-/// An app's credentials as the kintone client takes them.
-pub fn app_auth(app: &crate::config::AppConfig) -> crate::kintone::client::AppAuth {
-    handle::auth(app)
-}
 
 /// Events handled at once. Most of an event's time is spent waiting for the
 /// store's group commits, not for kintone; the kintone client itself keeps
@@ -47,13 +39,6 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 /// webhook requests a second, one read each would be thousands of round
 /// trips. An acknowledgement waits at most this long for its read.
 const READ_GAP: Duration = Duration::from_millis(2);
-
-/// Something the acknowledgement loop reports to the rest of the gateway.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AckEvent {
-    /// A notification was acknowledged (the indicator re-reads pending count).
-    Acknowledged { notification: String },
-}
 
 /// What the worker needs; shared by all its tasks.
 pub struct AckContext {
@@ -69,7 +54,7 @@ pub struct AckContext {
     /// Reply windows and retries run on its steady timeline.
     pub clock: crate::clock::Clock,
     /// Reads stored events with their reply tokens: only this loop answers.
-    pub replies: crate::line::reply::ReplyIssuer,
+    pub replies: crate::inbound::reply::ReplyIssuer,
     /// Who may acknowledge, by rule name (`notifications.rule`); a rule no
     /// longer configured keeps the default.
     pub ack_by: HashMap<String, AckBy>,

@@ -8,9 +8,9 @@
 //! Rooms are never pushed to (a rule names users and groups only), so a tap
 //! in a room counts only when the tapping user was a recipient themself.
 
-use super::postback::AckData;
-use crate::line::events::Source;
-use crate::notify::rules::AckBy;
+use crate::config::rules::AckBy;
+use crate::inbound::events::Source;
+use crate::postback::AckData;
 use crate::store::notifications::NotificationState;
 
 /// Why a tap is not written back. Every refusal gets a polite Reply that

@@ -11,11 +11,11 @@
 //! counts it against the quota.
 
 use super::respond::Answer;
-use super::writeback::WriteBackError;
 use super::AckContext;
+use crate::acknowledge::writeback::WriteBackError;
 use crate::domain::{LineUserId, RecordId};
+use crate::inbound::reply::ReplyToken;
 use crate::line::message::Message;
-use crate::line::reply::ReplyToken;
 use crate::store::inbox::InboxRow;
 use crate::store::pushes::QueuedPush;
 

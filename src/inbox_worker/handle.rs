@@ -4,17 +4,18 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::postback::{AckData, PostbackError};
 use super::respond::{answer, Answer};
 use super::tell::{self, Ending};
-use super::writeback::{write_back, Services, WriteBackError, Written};
-use super::{onboarding, permit, AckContext, AckEvent};
+use super::{onboarding, permit, AckContext};
+use crate::acknowledge::vars::template_times;
+use crate::acknowledge::writeback::{write_back, Services, WriteBackError, Written};
+use crate::acknowledge::AckEvent;
 use crate::clock::now_ms;
 use crate::config::AppConfig;
 use crate::domain::LineUserId;
-use crate::kintone::client::{AppAuth, BasicAuth};
-use crate::line::events::{EventKind, InboundEvent, Malformed, Source};
-use crate::line::reply::{Receipt, ReplyToken};
+use crate::inbound::events::{EventKind, InboundEvent, Malformed, Source};
+use crate::inbound::reply::{Receipt, ReplyToken};
+use crate::postback::{AckData, PostbackError};
 use crate::retry::default_backoff;
 use crate::store::audit::{AckLookups, AckRecord};
 use crate::store::inbox::{Finish, InboxRow};
@@ -222,17 +223,6 @@ async fn finish_telling(
 }
 
 /// The app's credentials as the kintone client takes them.
-pub(crate) fn auth(app: &AppConfig) -> AppAuth {
-    AppAuth {
-        app: app.id,
-        api_token: app.api_token.clone(),
-        basic: app.basic_auth.as_ref().map(|b| BasicAuth {
-            user: b.user.clone(),
-            password: b.password.clone(),
-        }),
-    }
-}
-
 async fn postback(
     ctx: &AckContext,
     row: &InboxRow,
@@ -326,7 +316,7 @@ async fn write_with_deadline(
     vars: &HashMap<&'static str, String>,
     mut token: Option<ReplyToken>,
 ) -> Outcome {
-    let auth = auth(app);
+    let auth = &app.auth;
     let mut early = Answer::Nothing;
     let mut attempt = 0u32;
     // The row as the store has it: an attempt that failed may have got as far
@@ -343,7 +333,7 @@ async fn write_with_deadline(
                 kintone: &ctx.kintone,
                 clock: &ctx.clock,
             };
-            let work = write_back(services, &auth, &current, ack.record, &app.ack.method, vars);
+            let work = write_back(services, auth, &current, ack.record, &app.ack.method, vars);
             tokio::pin!(work);
             let left = token
                 .as_ref()
@@ -597,20 +587,6 @@ fn variables(
         ("notification", ack.notification.to_string()),
         ("via", "LINE".to_owned()),
     ])
-}
-
-/// `{{time}}` (local, to the minute, for text) and `{{datetime}}` (the same
-/// instant as kintone's DATETIME fields take it: UTC, ISO 8601) for `at_ms`.
-pub(crate) fn template_times(at_ms: i64) -> (String, String) {
-    match jiff::Timestamp::from_millisecond(at_ms) {
-        Ok(t) => (
-            t.to_zoned_datetime(jiff::tz::TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string(),
-            t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        ),
-        Err(_) => (String::new(), String::new()),
-    }
 }
 
 fn audit_row(

@@ -11,11 +11,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::client::LineClient;
-use super::error::LineError;
 use super::events::{parse_event, InboundEvent, Malformed};
-use super::message::Message;
 use crate::clock::millis;
+use crate::line::client::LineClient;
+use crate::line::error::LineError;
+use crate::line::message::Message;
 
 /// LINE's Verify button and some test tools send these dummy tokens.
 const DUMMY_TOKENS: [&str; 2] = [
@@ -94,7 +94,7 @@ impl ReplyToken {
     /// token is good for one minute from its arrival. Before the
     /// offset is known, a token LINE no longer takes earns a free `400`,
     /// answered like any expired token.
-    pub(in crate::line) fn issue(
+    pub(in crate::inbound) fn issue(
         token: &str,
         event_timestamp_ms: i64,
         redelivery: bool,

@@ -11,9 +11,9 @@ use uuid::Uuid;
 use super::AckContext;
 use crate::config::Fallback;
 use crate::domain::{LineUserId, PushTarget};
+use crate::inbound::reply::{self, ReplyError, ReplyToken};
 use crate::line::error::LineError;
 use crate::line::message::Message;
-use crate::line::reply::{self, ReplyError, ReplyToken};
 
 /// What happened to an answer, for the audit row.
 #[derive(Debug, Clone, PartialEq, Eq)]

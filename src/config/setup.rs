@@ -5,11 +5,11 @@
 use std::path::Path;
 
 use crate::clock::Clock;
+use crate::config::indicator::{read_indicator, IndicatorConfig};
+use crate::config::notify::{read_notify, OutboxSettings};
 use crate::config::reader::{Problem, Reader};
+use crate::config::rules::{read_rules, Rule};
 use crate::config::{Config, ConfigErrors};
-use crate::indicator::config::{read_indicator, IndicatorConfig};
-use crate::notify::outbox::OutboxSettings;
-use crate::notify::rules::{read_rules, Rule};
 
 /// Everything the daemon runs from.
 #[derive(Debug, Clone)]
@@ -64,76 +64,12 @@ impl Setup {
     }
 }
 
-fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings {
-    let mut s = OutboxSettings::default();
-    let Some(t) = r.opt_table(rest, "", "notify") else {
-        return s;
-    };
-    r.unknown_keys(
-        t,
-        "notify",
-        &[
-            "debounce",
-            "max_wait",
-            "prompt_per_minute",
-            "coalesce_window",
-            "quota_warn",
-            "quota_check",
-        ],
-    );
-    read_pacing(r, t, &mut s);
-    if let Some(d) = r.opt_duration(t, "notify", "quota_check") {
-        if d.as_secs() < 60 {
-            r.problem("notify.quota_check", "must be at least 60s");
-        }
-        s.quota_check = d;
-    }
-    match t
-        .get("quota_warn")
-        .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
-    {
-        None => {}
-        Some(Some(f)) if (0.0..=1.0).contains(&f) => s.quota_warn = f,
-        Some(_) => r.problem("notify.quota_warn", "must be a fraction between 0 and 1"),
-    }
-    s
-}
-
-/// Accepted for configs written before pacing: it held every push after the
-/// first for a whole window, which is what pacing replaces. Old files keep
-/// loading (a warning, not a problem) so an upgrade does not stop the daemon.
-const COALESCE_WINDOW_DEPRECATED: &str =
-    "notify.coalesce_window is no longer used and is ignored: \
-     pushes now wait for notify.debounce (and at most notify.max_wait); remove the key";
-
-fn read_pacing(r: &mut Reader, t: &toml::Table, s: &mut OutboxSettings) {
-    let p = &mut s.pacing;
-    if let Some(d) = r.opt_duration(t, "notify", "debounce") {
-        p.debounce = d;
-    }
-    if let Some(d) = r.opt_duration(t, "notify", "max_wait") {
-        p.max_wait = d;
-    }
-    if p.max_wait < p.debounce {
-        r.problem("notify.max_wait", "must be at least notify.debounce");
-    }
-    if let Some(n) = r.opt_int(t, "notify", "prompt_per_minute") {
-        match usize::try_from(n) {
-            Ok(n) => p.prompt_per_minute = n,
-            Err(_) => r.problem("notify.prompt_per_minute", "must be 0 or more"),
-        }
-    }
-    if t.contains_key("coalesce_window") {
-        let _ = r.opt_duration(t, "notify", "coalesce_window");
-        s.deprecated.push(COALESCE_WINDOW_DEPRECATED.to_owned());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::config::notify::COALESCE_WINDOW_DEPRECATED;
 
     fn notify(text: &str) -> (OutboxSettings, Vec<Problem>) {
         let rest: toml::Table = toml::from_str(text).expect("toml");
@@ -170,7 +106,7 @@ mod tests {
         let (s, problems) = notify("[notify]\ncoalesce_window = \"60s\"\n");
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(s.deprecated, [COALESCE_WINDOW_DEPRECATED]);
-        assert_eq!(s.pacing, crate::notify::pacing::Pacing::default());
+        assert_eq!(s.pacing, crate::config::notify::Pacing::default());
         let (s, problems) = notify("[notify]\ncoalesce_window = 60\n");
         assert_eq!(problems.len(), 1, "a malformed value is still a problem");
         assert_eq!(s.deprecated.len(), 1);

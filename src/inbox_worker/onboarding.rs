@@ -6,8 +6,8 @@ use super::respond::answer;
 use super::AckContext;
 use crate::clock::now_ms;
 use crate::domain::LineUserId;
-use crate::line::events::Source;
-use crate::line::reply::ReplyToken;
+use crate::inbound::events::Source;
+use crate::inbound::reply::ReplyToken;
 use crate::store::inbox::InboxRow;
 use crate::store::staff::{normalise_code, Redeem};
 

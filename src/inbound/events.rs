@@ -12,25 +12,13 @@ use serde_json::Value;
 use super::reply::{Receipt, ReplyToken};
 use super::signature::VerifiedWebhook;
 use crate::domain::{LineGroupId, LineRoomId, LineUserId};
+use crate::store::inbox::EventEnvelope;
 
 /// A webhook body split into events, each kept as JSON for the inbox.
 #[derive(Debug)]
 pub struct WebhookBatch {
     pub destination: String,
     pub events: Vec<EventEnvelope>,
-}
-
-/// One event's identity and its JSON, as stored in the inbox.
-#[derive(Debug, Clone)]
-pub struct EventEnvelope {
-    /// `webhookEventId`: the key LINE redeliveries share.
-    pub id: String,
-    /// `timestamp`, ms since the epoch (LINE's clock).
-    pub timestamp_ms: i64,
-    /// `deliveryContext.isRedelivery`.
-    pub redelivery: bool,
-    pub kind: String,
-    pub json: String,
 }
 
 /// The body was signed but is not a webhook we can read.
@@ -163,7 +151,7 @@ pub struct InboundEvent {
 ///
 /// # Errors
 /// [`Malformed`] when the JSON is not an event.
-pub(in crate::line) fn parse_event(
+pub(in crate::inbound) fn parse_event(
     json: &str,
     receipt: Receipt,
 ) -> Result<InboundEvent, Malformed> {
@@ -232,7 +220,7 @@ fn parse_source(src: Option<&Value>) -> Source {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::line::signature::{ChannelSecret, RawWebhook};
+    use crate::inbound::signature::{ChannelSecret, RawWebhook};
     use crate::secret::Secret;
 
     const USER: &str = "U4af4980629aaaaaaaaaaaaaaaaaaaaaa";

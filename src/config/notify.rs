@@ -1,0 +1,114 @@
+//! `[notify]`: when pushes go (pacing) and the monthly quota guard.
+
+use std::time::Duration;
+
+use super::reader::Reader;
+
+/// `[notify]` settings.
+#[derive(Debug, Clone)]
+pub struct OutboxSettings {
+    pub pacing: Pacing,
+    /// Warn when this fraction of the monthly quota is used.
+    pub quota_warn: f64,
+    pub quota_check: Duration,
+    /// Config keys that are read but no longer used, with what to do
+    /// instead; logged when the outbox starts.
+    pub deprecated: Vec<String>,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        OutboxSettings {
+            pacing: Pacing::default(),
+            quota_warn: 0.8,
+            quota_check: Duration::from_secs(600),
+            deprecated: Vec::new(),
+        }
+    }
+}
+
+/// `[notify]` pacing knobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pacing {
+    /// A part-filled request goes once this long passes with no new card.
+    pub debounce: Duration,
+    /// No card waits longer than this (from its arrival), burst or not.
+    pub max_wait: Duration,
+    /// Part-filled requests per recipient per minute that go at debounce speed.
+    pub prompt_per_minute: usize,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            debounce: Duration::from_secs(1),
+            max_wait: Duration::from_secs(20),
+            prompt_per_minute: 2,
+        }
+    }
+}
+
+pub(super) fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings {
+    let mut s = OutboxSettings::default();
+    let Some(t) = r.opt_table(rest, "", "notify") else {
+        return s;
+    };
+    r.unknown_keys(
+        t,
+        "notify",
+        &[
+            "debounce",
+            "max_wait",
+            "prompt_per_minute",
+            "coalesce_window",
+            "quota_warn",
+            "quota_check",
+        ],
+    );
+    read_pacing(r, t, &mut s);
+    if let Some(d) = r.opt_duration(t, "notify", "quota_check") {
+        if d.as_secs() < 60 {
+            r.problem("notify.quota_check", "must be at least 60s");
+        }
+        s.quota_check = d;
+    }
+    match t
+        .get("quota_warn")
+        .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+    {
+        None => {}
+        Some(Some(f)) if (0.0..=1.0).contains(&f) => s.quota_warn = f,
+        Some(_) => r.problem("notify.quota_warn", "must be a fraction between 0 and 1"),
+    }
+    s
+}
+
+/// Accepted for configs written before pacing: it held every push after the
+/// first for a whole window, which is what pacing replaces. Old files keep
+/// loading (a warning, not a problem) so an upgrade does not stop the daemon.
+pub(super) const COALESCE_WINDOW_DEPRECATED: &str =
+    "notify.coalesce_window is no longer used and is ignored: \
+     pushes now wait for notify.debounce (and at most notify.max_wait); remove the key";
+
+fn read_pacing(r: &mut Reader, t: &toml::Table, s: &mut OutboxSettings) {
+    let p = &mut s.pacing;
+    if let Some(d) = r.opt_duration(t, "notify", "debounce") {
+        p.debounce = d;
+    }
+    if let Some(d) = r.opt_duration(t, "notify", "max_wait") {
+        p.max_wait = d;
+    }
+    if p.max_wait < p.debounce {
+        r.problem("notify.max_wait", "must be at least notify.debounce");
+    }
+    if let Some(n) = r.opt_int(t, "notify", "prompt_per_minute") {
+        match usize::try_from(n) {
+            Ok(n) => p.prompt_per_minute = n,
+            Err(_) => r.problem("notify.prompt_per_minute", "must be 0 or more"),
+        }
+    }
+    if t.contains_key("coalesce_window") {
+        let _ = r.opt_duration(t, "notify", "coalesce_window");
+        s.deprecated.push(COALESCE_WINDOW_DEPRECATED.to_owned());
+    }
+}
