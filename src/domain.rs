@@ -50,6 +50,24 @@ macro_rules! numeric_id {
             pub fn get(self) -> u64 {
                 self.0
             }
+
+            /// The id as SQLite stores it (an `INTEGER` is an i64; kintone
+            /// ids are far below `i64::MAX`).
+            pub fn stored(self) -> i64 {
+                i64::try_from(self.0).unwrap_or(i64::MAX)
+            }
+
+            /// An id read back from the store.
+            ///
+            /// # Errors
+            /// Zero or negative: the row was not written by this gateway.
+            pub fn from_stored(n: i64) -> Result<Self, IdError> {
+                let n = u64::try_from(n).map_err(|_| IdError {
+                    what: $what,
+                    reason: format!("{n} is negative"),
+                })?;
+                Self::new(n)
+            }
         }
 
         impl fmt::Display for $name {
