@@ -1,7 +1,7 @@
 //! The `kintone-line-gateway` binary: everything lives in the library.
 
 /// mimalloc, not the C library's malloc: a heap per thread instead of one
-/// arena whose lock every thread queued for (docs/BENCHMARKS.md).
+/// arena whose lock every thread would queue for (docs/BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -10,10 +10,10 @@ fn main() -> std::process::ExitCode {
     kintone_line_gateway::cli::main()
 }
 
-/// How long mimalloc keeps freed memory before giving it back to the OS. Its
-/// default, 1 s, let a startup poll's pages of records stay resident next to
-/// the memory that came after them (peak RSS 27 MiB against 17 MiB); giving
-/// memory back at once costs about a tenth more CPU per acknowledgement.
+/// How long mimalloc keeps freed memory before giving it back to the OS: its
+/// default (1 s) keeps a startup poll's pages of records resident next to
+/// what comes after them, and 0 makes every free that empties a page a
+/// system call (docs/BENCHMARKS.md).
 const PURGE_DELAY_MS: std::ffi::c_long = 10;
 /// `mi_option_purge_delay` in mimalloc.h (the same number in mimalloc 2 and
 /// 3); the Rust bindings do not name it.
