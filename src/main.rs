@@ -22,6 +22,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// Allocator settings, made on the main thread before any other thread is
 /// started. Each has an environment variable that still wins for anyone who
 /// wants to tune it.
+#[expect(unsafe_code, reason = "mimalloc's option setter is a C function")]
 fn tune_memory() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets one mimalloc option; no other thread exists yet.
@@ -39,6 +40,7 @@ fn tune_memory() {
 ///   `always`, a 2 MiB page would back any touched corner of the allocator's
 ///   reserved space. `no_thp` (Cargo.toml) only stops mimalloc asking for them.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[expect(unsafe_code, reason = "mallopt and prctl are C functions")]
 fn limit_c_heap() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
         // SAFETY: mallopt only sets an allocator parameter; called on the
