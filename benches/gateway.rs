@@ -7,6 +7,11 @@
 //! simulators'. Both share this machine's cores, so the figures are for the
 //! whole system on one box, as on a Pi that also runs its simulators.
 
+#![expect(
+    clippy::disallowed_methods,
+    reason = "the bench measures the daemon in real time"
+)]
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;

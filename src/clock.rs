@@ -167,8 +167,8 @@ fn agrees(offset_ms: i64) -> bool {
 }
 
 /// The system's wall clock, in milliseconds since the epoch: the one place
-/// the gateway reads it (`.clippy.toml` bans `SystemTime::now` elsewhere).
-#[allow(clippy::disallowed_methods)]
+/// the gateway reads it.
+#[expect(clippy::disallowed_methods, reason = "the one read of the wall clock")]
 pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -9,6 +9,11 @@
 //! arrives; then a redelivery, a forgery, and a burst that shows coalescing.
 //! `--interactive` then keeps everything up for a person to play with.
 
+#![expect(
+    clippy::disallowed_methods,
+    reason = "the narration times real steps for a person"
+)]
+
 use std::io::BufRead as _;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};

@@ -14,6 +14,7 @@
 //! edge) and, behind the `sim` feature, [`sim`] — the LINE and kintone
 //! simulators used by the tests and by `demo`.
 
+// Stronger than Cargo.toml's `deny`: no attribute in the library can allow unsafe code.
 #![forbid(unsafe_code)]
 
 pub mod acknowledge;

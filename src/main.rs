@@ -1,7 +1,7 @@
 //! The `kintone-line-gateway` binary: everything lives in the library.
 
 /// mimalloc, not the C library's malloc: a heap per thread instead of one
-/// arena whose lock every thread queued for (docs/BENCHMARKS.md).
+/// arena whose lock every thread would queue for (docs/BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -10,10 +10,10 @@ fn main() -> std::process::ExitCode {
     kintone_line_gateway::cli::main()
 }
 
-/// How long mimalloc keeps freed memory before giving it back to the OS. Its
-/// default, 1 s, let a startup poll's pages of records stay resident next to
-/// the memory that came after them (peak RSS 27 MiB against 17 MiB); giving
-/// memory back at once costs about a tenth more CPU per acknowledgement.
+/// How long mimalloc keeps freed memory before giving it back to the OS: its
+/// default (1 s) keeps a startup poll's pages of records resident next to
+/// what comes after them, and 0 makes every free that empties a page a
+/// system call (docs/BENCHMARKS.md).
 const PURGE_DELAY_MS: std::ffi::c_long = 10;
 /// `mi_option_purge_delay` in mimalloc.h (the same number in mimalloc 2 and
 /// 3); the Rust bindings do not name it.
@@ -22,6 +22,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// Allocator settings, made on the main thread before any other thread is
 /// started. Each has an environment variable that still wins for anyone who
 /// wants to tune it.
+#[expect(unsafe_code, reason = "mimalloc's option setter is a C function")]
 fn tune_memory() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets one mimalloc option; no other thread exists yet.
@@ -39,6 +40,7 @@ fn tune_memory() {
 ///   `always`, a 2 MiB page would back any touched corner of the allocator's
 ///   reserved space. `no_thp` (Cargo.toml) only stops mimalloc asking for them.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[expect(unsafe_code, reason = "mallopt and prctl are C functions")]
 fn limit_c_heap() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
         // SAFETY: mallopt only sets an allocator parameter; called on the

@@ -287,7 +287,6 @@ impl QuotaGuard {
             return self.exhausted(ctx);
         }
         self.resume(ctx);
-        #[allow(clippy::cast_precision_loss)]
         let used = q.used as f64 / limit.max(1) as f64;
         if used >= self.settings.quota_warn && !self.warned {
             tracing::warn!(

@@ -121,9 +121,9 @@ impl Store {
         })?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
         reader.execute_batch("PRAGMA cache_size=-1024;")?;
-        // Every statement the gateway runs is prepared once per connection
-        // (`prepare_cached`): parsing SQL per call was a sixth of the
-        // acknowledgement loop's CPU. Room for all of them, so none is evicted.
+        // Every statement is prepared once per connection (`prepare_cached`)
+        // so no call pays for parsing SQL; room for all of them, so none is
+        // evicted.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let (jobs, rx) = mpsc::channel::<Job>();

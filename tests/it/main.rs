@@ -25,6 +25,11 @@
 //! - [`doctor`]: `doctor` against good and bad sites.
 //! - [`cli`]: the binary's exit codes and messages.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on what it did not expect"
+)]
+
 mod ack_loop;
 mod ack_outcome;
 mod ack_rights;
