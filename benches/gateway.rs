@@ -351,7 +351,11 @@ async fn flood() {
         let (most, limit, refused) = if slow == "kintone" {
             let st = kintone.state.lock().expect("lock");
             let limit = kintone_line_gateway::kintone::client::MAX_IN_FLIGHT;
-            (st.max_in_flight, limit, format!("; {} refused with 429", st.too_many))
+            (
+                st.max_in_flight,
+                limit,
+                format!("; {} refused with 429", st.too_many),
+            )
         } else {
             let limit = kintone_line_gateway::line::client::MAX_IN_FLIGHT;
             (line.max_in_flight(), limit, String::new())

@@ -10,8 +10,8 @@ use kintone_line_gateway::sim::fakes::DEFAULT_SECRET;
 use serde_json::{json, Value};
 
 use crate::world::{
-    acks_eventually, eventually, inbox_drained, kintone_writes_match_the_spec, World,
-    COMMENT_ACK, USER,
+    acks_eventually, eventually, inbox_drained, kintone_writes_match_the_spec, World, COMMENT_ACK,
+    USER,
 };
 
 const DATA: &str = "ack:v1::1:5:abc123";
@@ -342,17 +342,17 @@ async fn foreign_or_damaged_buttons_get_a_friendly_reply() {
             .iter()
             .find(|r| r["replyToken"] == event["replyToken"])
             .unwrap_or_else(|| panic!("no reply to {event}"));
-        reply["messages"][0]["text"].as_str().unwrap_or("").to_owned()
+        reply["messages"][0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
     };
     assert_eq!(said(&events[0]), "Sorry, I don't know that button.");
     assert_eq!(
         said(&events[1]),
         "Sorry, that button's data is damaged; please use the newest notification."
     );
-    assert_eq!(
-        said(&events[2]),
-        "App 99 is not connected to this gateway."
-    );
+    assert_eq!(said(&events[2]), "App 99 is not connected to this gateway.");
 }
 
 #[tokio::test]

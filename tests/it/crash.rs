@@ -28,8 +28,9 @@ fn site(line: &FakeLine, kintone: &FakeKintone, app: &str, tail: &str) -> Site {
 /// (read-only, beside the daemon's own connections).
 fn rows(dir: &std::path::Path, sql: &str) -> i64 {
     let path = dir.join("state").join("gateway.db");
-    let c = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("the daemon's store");
+    let c =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("the daemon's store");
     c.query_row(sql, [], |r| r.get(0)).expect("read")
 }
 
