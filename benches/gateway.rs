@@ -1,4 +1,4 @@
-//! `cargo bench --bench gateway [-- ack|notify|pacing|burst]`: the real daemon binary, as a
+//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst]`: the real daemon binary, as a
 //! separate process, against the in-process LINE and kintone simulators.
 //! Prints figures; asserts nothing. Every byte goes over 127.0.0.1.
 //!
@@ -43,6 +43,9 @@ fn main() {
     );
     if run("ack") {
         rt.block_on(ack_loop());
+    }
+    if run("flood") {
+        rt.block_on(flood());
     }
     if run("notify") {
         rt.block_on(notify_loop());
@@ -325,6 +328,50 @@ async fn ack_loop() {
         "  gateway peak RSS: {:.1} MiB",
         daemon.peak_rss_kib() as f64 / 1024.0
     );
+}
+
+/// Taps while kintone or LINE answers slowly: how many requests the gateway
+/// keeps in flight at once (the tests check only the upper bound, the
+/// clients' own limits; how close to it the gateway gets is this figure).
+async fn flood() {
+    println!("\n== Flood: taps while kintone or LINE answers slowly (requests in flight at once)");
+    let app = "poll = false\n[kintone.apps.ack]\nmethod = \"comment\"\ncomment = \"Acknowledged by {{name}}\"\n";
+    for (slow, taps, delay) in [("kintone", 200, 300), ("LINE", 100, 200)] {
+        let line = FakeLine::start().await.expect("fake LINE");
+        let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+        kintone.add_records(1, RECORDS, "Needs approval");
+        let delay = Duration::from_millis(delay);
+        if slow == "kintone" {
+            kintone.delay_comments(delay);
+        } else {
+            line.delay_requests(delay);
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let daemon = Daemon::start(&site(&line, &kintone, app, ""), dir.path()).await;
+        seed_notifications(dir.path(), &[(taps, 3_000_000)]);
+        let url = format!("http://{}/line/webhook", daemon.addr);
+        let http = reqwest::Client::new();
+        send_all(&http, &url, bodies(&line, taps, 3_000_000), 16).await;
+        let done = wait_until(Duration::from_secs(60), || line.reply_count() >= taps).await;
+        let (most, limit, refused) = if slow == "kintone" {
+            let st = kintone.state.lock().expect("lock");
+            let limit = kintone_line_gateway::kintone::client::MAX_IN_FLIGHT;
+            (
+                st.max_in_flight,
+                limit,
+                format!("; {} refused with 429", st.too_many),
+            )
+        } else {
+            let limit = kintone_line_gateway::line::client::MAX_IN_FLIGHT;
+            (line.max_in_flight(), limit, String::new())
+        };
+        println!(
+            "  {slow} answering in {} ms, {taps} taps: at most {most} {slow} requests in flight \
+             (the client's limit {limit}{refused}){}",
+            delay.as_millis(),
+            if done { "" } else { ", TIMED OUT" }
+        );
+    }
 }
 
 /// The record tap `i` of a batch acknowledges.

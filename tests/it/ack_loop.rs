@@ -10,7 +10,8 @@ use kintone_line_gateway::sim::fakes::DEFAULT_SECRET;
 use serde_json::{json, Value};
 
 use crate::world::{
-    acks_eventually, eventually, kintone_writes_match_the_spec, until, World, COMMENT_ACK, USER,
+    acks_eventually, eventually, inbox_drained, kintone_writes_match_the_spec, World, COMMENT_ACK,
+    USER,
 };
 
 const DATA: &str = "ack:v1::1:5:abc123";
@@ -59,7 +60,8 @@ async fn postback_is_written_back_once_and_replied() {
     let (status, text) = w.deliver(&[again]).await;
     assert_eq!(status, 200);
     assert!(text.contains("\"duplicates\":1"), "{text}");
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Every stored event handled: a redelivery stored twice would be too.
+    inbox_drained(&w).await;
     assert_eq!(w.kintone.comment_texts().len(), 1);
     assert_eq!(w.line.reply_calls(), 1);
 
@@ -138,11 +140,7 @@ async fn standby_and_unknown_events_are_never_acted_on() {
         "source": {"type": "user", "userId": USER}});
     assert_eq!(w.deliver(&[standby.clone(), unknown]).await.0, 200);
     let store = w.store();
-    let inbox = &store;
-    until(5, "both events were processed", move || async move {
-        inbox.inbox_pending_count().await.unwrap() == 0
-    })
-    .await;
+    inbox_drained(&w).await;
     let id = standby["webhookEventId"].as_str().unwrap().to_owned();
     assert!(store.inbox_get(&id).await.unwrap().is_some(), "kept");
     assert!(w.kintone.comment_texts().is_empty(), "no write-back");
@@ -248,7 +246,8 @@ async fn validation_error_is_not_retried_and_the_reply_says_so() {
         !text.contains("Missing or invalid input") && !text.contains("CB_VA01"),
         "in plain words, not kintone's: {text}"
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The event is finished: a retry would have come before that.
+    inbox_drained(&w).await;
     assert_eq!(
         w.kintone.calls("POST", "/k/v1/record/comment.json"),
         1,
@@ -329,11 +328,31 @@ reply = "✓ Recorded — #{{record}}"
 #[tokio::test]
 async fn foreign_or_damaged_buttons_get_a_friendly_reply() {
     let w = world().await;
-    let damaged = w.line.postback_event(USER, "ack:v2:???");
+    let foreign = w.line.postback_event(USER, "ack:v2:???");
+    let damaged = w.line.postback_event(USER, "ack:v1:???");
     let other_app = w.line.postback_event(USER, "ack:v1::99:5:abc");
-    assert_eq!(w.deliver(&[damaged, other_app]).await.0, 200);
-    eventually(5, || w.line.replies().len() == 2).await;
+    let events = [foreign, damaged, other_app];
+    assert_eq!(w.deliver(&events).await.0, 200);
+    eventually(5, || w.line.replies().len() == 3).await;
     assert!(w.kintone.comment_texts().is_empty());
+    // Each tap gets its own answer, in the words of src/ack/handle.rs.
+    let said = |event: &Value| {
+        let replies = w.line.replies();
+        let reply = replies
+            .iter()
+            .find(|r| r["replyToken"] == event["replyToken"])
+            .unwrap_or_else(|| panic!("no reply to {event}"));
+        reply["messages"][0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert_eq!(said(&events[0]), "Sorry, I don't know that button.");
+    assert_eq!(
+        said(&events[1]),
+        "Sorry, that button's data is damaged; please use the newest notification."
+    );
+    assert_eq!(said(&events[2]), "App 99 is not connected to this gateway.");
 }
 
 #[tokio::test]
@@ -420,7 +439,8 @@ async fn stop_after_write_back_resumes_without_a_double_comment() {
     eventually(5, || w.kintone.comment_texts().len() == 1).await;
     w.stop().await;
     w.boot().await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The resumed event is finished (or was, before the stop).
+    inbox_drained(&w).await;
     assert_eq!(
         w.kintone.comment_texts().len(),
         1,
@@ -460,6 +480,7 @@ async fn a_flood_of_taps_stays_under_kintones_concurrent_request_limit() {
     // 200 taps at once while kintone is slow (each comment takes 300 ms):
     // kintone refuses a 101st concurrent request with 429, so the gateway
     // must never have more than its own limit in flight — and lose nothing.
+    // (How many run at once is a figure of the bench's `flood` scenario.)
     let w = World::start_with(COMMENT_ACK, "", |k| {
         k.add_records(1000, 200, "Needs approval");
         k.delay_comments(Duration::from_millis(300));
@@ -475,18 +496,14 @@ async fn a_flood_of_taps_stays_under_kintones_concurrent_request_limit() {
         "{} in flight",
         st.max_in_flight
     );
-    assert!(
-        st.max_in_flight > 8,
-        "taps are handled in parallel: {}",
-        st.max_in_flight
-    );
 }
 
 #[tokio::test]
 async fn a_flood_of_replies_uses_a_bounded_number_of_line_connections() {
     // 100 taps while LINE answers slowly (every request takes 200 ms): the
     // replies wait for the client's own limit instead of opening a
-    // connection each — and every tap is still answered.
+    // connection each — and every tap is still answered. (How many go at
+    // once is a figure of the bench's `flood` scenario.)
     let w = World::start_with(COMMENT_ACK, "", |k| {
         k.add_records(1000, 100, "Needs approval");
     })
@@ -499,7 +516,6 @@ async fn a_flood_of_replies_uses_a_bounded_number_of_line_connections() {
         most <= kintone_line_gateway::line::client::MAX_IN_FLIGHT,
         "{most} LINE requests in flight"
     );
-    assert!(most > 8, "replies go out in parallel: {most}");
     assert_eq!(
         w.kintone.comment_texts().len(),
         100,

@@ -24,6 +24,37 @@ fn site(line: &FakeLine, kintone: &FakeKintone, app: &str, tail: &str) -> Site {
     Site::for_fakes(line, kintone, app, tail)
 }
 
+/// The count a `SELECT COUNT(*) …` over the running daemon's store answers
+/// (read-only, beside the daemon's own connections).
+fn rows(dir: &std::path::Path, sql: &str) -> i64 {
+    let path = dir.join("state").join("gateway.db");
+    let c =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("the daemon's store");
+    c.query_row(sql, [], |r| r.get(0)).expect("read")
+}
+
+/// Waits until the daemon has stored the app's baseline: changes from now
+/// on are judged, not taken as first sights.
+async fn baseline_stored(dir: &std::path::Path) {
+    eventually(10, || rows(dir, "SELECT COUNT(*) FROM app_baseline") > 0).await;
+}
+
+/// Waits until the daemon is done with everything it was given: no LINE
+/// event, kintone change, unbatched card or push request left to handle.
+async fn all_handled(dir: &std::path::Path) {
+    eventually(20, || {
+        rows(
+            dir,
+            "SELECT (SELECT COUNT(*) FROM inbox WHERE state = 'pending')
+                  + (SELECT COUNT(*) FROM changes WHERE state = 'pending')
+                  + (SELECT COUNT(*) FROM deliveries WHERE push_id IS NULL)
+                  + (SELECT COUNT(*) FROM outbox WHERE state = 'pending')",
+        ) == 0
+    })
+    .await;
+}
+
 /// The notification `ack:v1::1:5:abc123` answers, pushed to Taro, in the
 /// store the daemon will open in `dir`.
 async fn card_sent_to_taro(dir: &std::path::Path) {
@@ -57,7 +88,7 @@ async fn killed_between_write_back_and_reply_resumes_without_a_double_comment() 
     // The restarted gateway finds its marker instead of commenting again,
     // and the token (still within its deadline) is spent exactly once.
     eventually(15, || line.replies().len() == 1).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    all_handled(dir.path()).await;
     assert_eq!(kintone.comment_texts().len(), 1, "no double comment");
     assert_eq!(line.reply_calls(), 1);
     assert_eq!(line.replies()[0]["messages"][0]["text"], "✓ Recorded — #5");
@@ -76,7 +107,7 @@ async fn killed_with_notifications_in_flight_loses_none_and_sends_none_twice() {
     let site = site(&line, &kintone, app, &tail);
     let daemon = Daemon::start(&site, dir.path(), 1).await;
     eventually(5, || kintone.calls("GET", "/k/v1/records.json") > 0).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    baseline_stored(dir.path()).await;
 
     // 1. LINE is failing: the push is attempted, then the power goes.
     line.fail_pushes([PushFault::ServerError; 50]);
@@ -116,7 +147,9 @@ async fn killed_with_notifications_in_flight_loses_none_and_sends_none_twice() {
     daemon.kill();
     let _daemon = Daemon::start(&site, dir.path(), 3).await;
     eventually(20, || line.pushes().len() == 2).await;
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    all_handled(dir.path()).await;
+    let made = rows(dir.path(), "SELECT COUNT(*) FROM notifications");
+    assert_eq!(made, 2, "each change notified once");
     assert_eq!(line.pushes().len(), 2, "each change pushed exactly once");
     assert_eq!(line.usage(), 2);
 }

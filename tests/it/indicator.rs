@@ -3,85 +3,23 @@
 //! LINE acknowledgement, audited, and no Reply. And `check-config` refuses a
 //! line that does not exist on this board.
 
-use crate::daemon::gateway;
-use std::os::unix::fs::PermissionsExt;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use kintone_line_gateway::clock::now_ms;
-use kintone_line_gateway::config::setup::Setup;
-use kintone_line_gateway::daemon::Gateway;
 use kintone_line_gateway::sim::fakes::{Comment, FakeKintone, FakeLine};
+use kintone_line_gateway::sim::site::{Site, APP_TOKEN};
 
-const APP_TOKEN: &str = "app-token-1";
+use crate::daemon::gateway;
+use crate::world::{until, World, COMMENT_ACK};
 
-fn write_secrets(dir: &std::path::Path) {
-    for (n, v) in [
-        ("secret", "0123456789abcdef0123456789abcdef"),
-        ("token", "access"),
-        ("app", APP_TOKEN),
-    ] {
-        let p = dir.join(n);
-        std::fs::write(&p, v).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-}
-
-fn config(dir: &std::path::Path, line: &str, kintone: &str, indicator: &str) -> String {
-    format!(
-        r#"state_dir = "{state}"
-[server]
-listen = "127.0.0.1:0"
-[line]
-api_base = "{line}"
-channel_secret = {{ file = "secret" }}
-access_token = {{ file = "token" }}
-timeout = "2s"
-[kintone]
-base_url = "{kintone}"
-timeout = "2s"
-[[kintone.apps]]
-id = 1
-name = "Repairs"
-api_token = {{ file = "app" }}
-poll = false
-[kintone.apps.ack]
-method = "comment"
-comment = "Acknowledged by {{{{name}}}}"
-{indicator}
-"#,
-        state = dir.join("state").display(),
-    )
-}
-
-async fn eventually(secs: u64, mut f: impl AsyncFnMut() -> bool) {
-    let end = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !f().await {
-        assert!(
-            tokio::time::Instant::now() < end,
-            "condition not met in {secs}s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+/// A panel without hardware, its button pressed through the gateway.
+const PANEL: &str = "[indicator]\nbackend = \"none\"\nlong_press = \"500ms\"\ndebounce = \"10ms\"";
 
 #[tokio::test]
 async fn long_press_acknowledges_everything_pending_at_the_board() {
-    let line = FakeLine::start().await.unwrap();
-    let kintone = FakeKintone::start(APP_TOKEN).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    write_secrets(dir.path());
-    let text = config(
-        dir.path(),
-        &line.server.base_url(),
-        &kintone.server.base_url(),
-        "[indicator]\nbackend = \"none\"\nlong_press = \"500ms\"\ndebounce = \"10ms\"",
-    );
-    let path = dir.path().join("config.toml");
-    std::fs::write(&path, text).unwrap();
-    let setup = Setup::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gw = Gateway::start(setup, listener).await.unwrap();
+    let mut w = World::start_with(COMMENT_ACK, PANEL, |_| {}).await;
+    let (gw, line, kintone) = (w.gateway(), &w.line, &w.kintone);
 
     // Three notifications wait; n3's write-back reached kintone before an
     // interruption (its marker is there), so it must not be written twice.
@@ -99,13 +37,16 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
         text: "Acknowledged by office panel\n[ref:panel:n3]".into(),
     });
     let state = || gw.metrics.indicator_state.load(Ordering::Relaxed);
-    eventually(5, async || state() == 1).await;
+    until(5, "the indicator is on", || async { state() == 1 }).await;
 
     gw.indicator.button(true).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     gw.indicator.button(false).await;
 
-    eventually(5, async || gw.store.pending_acks().await.unwrap() == 0).await;
+    until(5, "nothing pending", || async {
+        gw.store.pending_acks().await.unwrap() == 0
+    })
+    .await;
     let comments = kintone.comment_texts();
     assert_eq!(
         comments,
@@ -149,7 +90,7 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
         "a panel acknowledgement has no Reply"
     );
     assert!(line.pushes().is_empty());
-    eventually(5, async || state() == 0).await;
+    until(5, "the indicator is off", || async { state() == 0 }).await;
 
     // Nothing pending: a second long press writes nothing.
     gw.indicator.button(true).await;
@@ -169,7 +110,7 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
     gw.indicator.button(false).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     insert("n5", 9).await.unwrap();
-    eventually(15, async || {
+    until(15, "n4 acknowledged", || async {
         let n4 = gw.store.notification_get("n4".into()).await.unwrap();
         n4.unwrap().acked_ms.is_some()
     })
@@ -187,21 +128,19 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
         .unwrap();
     assert_eq!(n5.acked_ms, None, "arrived after the press");
     assert_eq!(line.reply_calls(), 0);
-    gw.stop().await;
+    w.stop().await;
 }
 
-#[test]
-fn check_config_reports_a_line_missing_on_this_board() {
+#[tokio::test]
+async fn check_config_reports_a_line_missing_on_this_board() {
+    // The site of the shared world, not started: the gateway would refuse it.
+    let line = FakeLine::start().await.expect("fake LINE");
+    let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
     let dir = tempfile::tempdir().unwrap();
-    write_secrets(dir.path());
-    let text = config(
-        dir.path(),
-        "http://127.0.0.1:9",
-        "http://127.0.0.1:9",
-        "[indicator]\nbackend = \"gpio\"\nled = \"KLG_NO_SUCH_LINE\"",
-    );
-    let path = dir.path().join("config.toml");
-    std::fs::write(&path, text).unwrap();
+    let gpio = "[indicator]\nbackend = \"gpio\"\nled = \"KLG_NO_SUCH_LINE\"";
+    let path = Site::for_fakes(&line, &kintone, COMMENT_ACK, gpio)
+        .write(dir.path())
+        .expect("writing the site");
     let out = gateway()
         .args(["check-config", "--config"])
         .arg(&path)

@@ -11,7 +11,7 @@ use kintone_line_gateway::sim::fakes::PushFault;
 use kintone_line_gateway::sim::site::HOOK_TOKEN;
 use serde_json::{json, Value};
 
-use crate::world::{baseline, eventually, World, USER};
+use crate::world::{baseline, changes_judged, eventually, rows, World, USER};
 
 /// Webhooks on; the poller only sets the baseline (its next pass is a minute away).
 const WEBHOOK: &str = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"60s\"";
@@ -40,6 +40,28 @@ pub(crate) fn acknowledge_buttons(w: &World) -> Vec<u64> {
         }
     }
     ids
+}
+
+/// Notifications the gateway has created (stored with the change's verdict).
+async fn notifications(w: &World) -> i64 {
+    rows(w, "SELECT COUNT(*) FROM notifications").await
+}
+
+/// Poll passes begun so far: each reads from the first record id on.
+fn passes(w: &World) -> usize {
+    w.kintone
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/k/v1/records.json")
+        .filter_map(|r| r.query_param("query"))
+        .filter(|q| q.contains("$id > 0 "))
+        .count()
+}
+
+/// Waits until a poll pass begun after `begun` passes has judged all it
+/// read: passes run one after another, so the one after it has begun.
+async fn a_whole_pass_since(w: &World, begun: usize) {
+    eventually(30, || passes(w) >= begun + 2).await;
 }
 
 async fn post_kintone_webhook(w: &World, token: &str, body: &Value) -> u16 {
@@ -93,7 +115,9 @@ async fn status_change_becomes_one_push_with_an_acknowledge_button() {
     let hint = json!({"id": "y", "type": "UPDATE_STATUS", "app": {"id": "1", "name": "Repairs"},
         "record": w.kintone.record(5).unwrap(), "recordTitle": "Fix the roof", "url": ""});
     assert_eq!(post_kintone_webhook(&w, HOOK_TOKEN, &hint).await, 200);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Both hints judged; a second notification would be stored with its verdict.
+    changes_judged(&w, 2).await;
+    assert_eq!(notifications(&w).await, 1, "the repeat notified");
     assert_eq!(w.line.pushes().len(), 1);
     assert_eq!(w.line.usage(), 1);
 }
@@ -158,9 +182,12 @@ async fn webhook_and_poll_together_notify_once() {
     w.kintone.user_sets_status(5, "Needs approval");
     eventually(5, || w.line.pushes().len() == 1).await;
     let polls = w.kintone.calls("GET", "/k/v1/records.json");
+    let begun = passes(&w);
     // The next poll sees the same revision: nothing new.
     eventually(10, || w.kintone.calls("GET", "/k/v1/records.json") > polls).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a_whole_pass_since(&w, begun).await;
+    changes_judged(&w, 1).await;
+    assert_eq!(notifications(&w).await, 1, "the poll notified again");
     assert_eq!(w.line.pushes().len(), 1);
 }
 
@@ -185,7 +212,9 @@ async fn polling_pages_past_500_records_and_rereads_the_overlap_without_duplicat
     );
     assert!(queries[1].contains("$id > 500 "), "{queries:?}");
     assert!(queries[2].contains("$id > 1000 "), "{queries:?}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The baseline is stored once the pass has judged every page.
+    baseline(&w).await;
+    assert_eq!(notifications(&w).await, 0, "the baseline notified");
     assert!(w.line.pushes().is_empty());
 
     // Three records on three pages change; no webhook announces them.
@@ -209,8 +238,10 @@ async fn polling_pages_past_500_records_and_rereads_the_overlap_without_duplicat
     );
     // The next pass re-reads the overlap window: the same revisions, no new pushes.
     let seen = w.kintone.calls("GET", "/k/v1/records.json");
+    let begun = passes(&w);
     eventually(10, || w.kintone.calls("GET", "/k/v1/records.json") > seen).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    a_whole_pass_since(&w, begun).await;
+    assert_eq!(notifications(&w).await, 3, "the overlap notified again");
     let ids: BTreeSet<u64> = acknowledge_buttons(&w).into_iter().collect();
     assert_eq!(ids, BTreeSet::from([3, 700, 1100]));
     assert_eq!(acknowledge_buttons(&w).len(), 3);
@@ -284,7 +315,9 @@ async fn a_rejected_push_goes_to_the_dead_letters_with_its_reason() {
         dead.last_error.as_deref().unwrap_or("").contains("400"),
         "{dead:?}"
     );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // A dead letter is final: nothing sends it again.
+    let m = w.gateway().metrics.clone();
+    eventually(5, || m.dead_letters.load(Ordering::Relaxed) >= 1).await;
     assert_eq!(
         w.line.push_attempt_keys().len(),
         1,
@@ -295,9 +328,12 @@ async fn a_rejected_push_goes_to_the_dead_letters_with_its_reason() {
 
 #[tokio::test]
 async fn the_monthly_limit_pauses_pushing_and_keeps_the_queue() {
-    let mut w = World::start_with(WEBHOOK, &rule("[\"Needs approval\"]", AT_ONCE), |k| {
+    // Three prompt requests a minute: each card its own request.
+    let notify = format!("{AT_ONCE}\nprompt_per_minute = 3");
+    let mut w = World::start_with(WEBHOOK, &rule("[\"Needs approval\"]", &notify), |k| {
         k.set_record(5, 1, "Open");
         k.set_record(6, 1, "Open");
+        k.set_record(7, 1, "Open");
     })
     .await;
     w.line.set_monthly_limit(Some(1));
@@ -310,7 +346,13 @@ async fn the_monthly_limit_pauses_pushing_and_keeps_the_queue() {
     })
     .await;
     let attempts = w.line.push_attempt_keys().len();
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // A third card while paused: once the outbox has gone round with both
+    // requests queued (its gauge says 2), it would have pushed them.
+    w.kintone.user_sets_status(7, "Needs approval");
+    eventually(10, || {
+        w.gateway().metrics.outbox_pending.load(Ordering::Relaxed) == 2
+    })
+    .await;
     assert_eq!(
         w.line.push_attempt_keys().len(),
         attempts,
@@ -326,12 +368,12 @@ async fn the_monthly_limit_pauses_pushing_and_keeps_the_queue() {
     w.line.set_monthly_limit(Some(1000));
     w.stop().await;
     w.boot().await;
-    eventually(10, || w.line.pushes().len() == 2).await;
+    eventually(10, || w.line.pushes().len() == 3).await;
     assert_eq!(
         w.gateway().metrics.quota_exhausted.load(Ordering::Relaxed),
         0
     );
-    assert_eq!(acknowledge_buttons(&w), vec![5, 6]);
+    assert_eq!(acknowledge_buttons(&w), vec![5, 6, 7]);
 }
 
 #[tokio::test]

@@ -196,6 +196,33 @@ where
     }
 }
 
+/// The count a `SELECT COUNT(*) …` over the gateway's store answers.
+pub async fn rows(w: &World, sql: &'static str) -> i64 {
+    w.store()
+        .read(move |c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+        .await
+        .expect("read")
+}
+
+/// Waits until no LINE event in the inbox is still to be handled: every
+/// event stored so far has been written back, answered or refused.
+pub async fn inbox_drained(w: &World) {
+    until(10, "every LINE event handled", move || async move {
+        rows(w, "SELECT COUNT(*) FROM inbox WHERE state = 'pending'").await == 0
+    })
+    .await;
+}
+
+/// Waits until at least `n` kintone changes were taken in and none is still
+/// to be judged (a judged change leaves the queue with its verdict stored).
+pub async fn changes_judged(w: &World, n: i64) {
+    until(10, "every kintone change judged", move || async move {
+        rows(w, "SELECT COUNT(*) FROM changes").await >= n
+            && rows(w, "SELECT COUNT(*) FROM changes WHERE state = 'pending'").await == 0
+    })
+    .await;
+}
+
 /// Waits up to `secs` for `f` to hold; fails the test otherwise.
 pub async fn eventually(secs: u64, mut f: impl FnMut() -> bool) {
     let end = tokio::time::Instant::now() + Duration::from_secs(secs);
