@@ -76,3 +76,290 @@ fn only_the_daemon_makes_the_reply_capability() {
     assert_eq!(makers.len(), 1, "{makers:#?}");
     assert!(makers[0].contains("daemon.rs"), "{makers:#?}");
 }
+
+/// The layers, lowest first: what each top-level module may import. The
+/// same table, with the reasons, is in docs/ARCHITECTURE.md; a change here
+/// is a change of design and belongs there too.
+const FOUNDATION: &[&str] = &[
+    "clock", "secret", "domain", "retry", "outbound", "metrics", "postback",
+];
+fn allowed(module: &str) -> Option<Vec<&'static str>> {
+    let with = |extra: &[&'static str]| {
+        let mut v = FOUNDATION.to_vec();
+        v.extend_from_slice(extra);
+        Some(v)
+    };
+    match module {
+        "clock" | "secret" | "domain" | "retry" | "outbound" => Some(vec![]),
+        "metrics" => Some(vec!["clock"]),
+        "postback" => Some(vec!["domain"]),
+        "line" | "kintone" | "store" => with(&[]),
+        "config" => with(&["line", "kintone"]),
+        "http" => with(&["config", "store"]),
+        "service" => with(&["store"]),
+        "inbound" => with(&["line", "store", "config", "http"]),
+        "acknowledge" => with(&["kintone", "store", "config"]),
+        "inbox_worker" => with(&[
+            "line",
+            "kintone",
+            "store",
+            "config",
+            "service",
+            "inbound",
+            "acknowledge",
+        ]),
+        "notify" => with(&["line", "kintone", "store", "config", "http", "service"]),
+        "indicator" => with(&[
+            "kintone",
+            "store",
+            "config",
+            "service",
+            "acknowledge",
+            "notify",
+        ]),
+        "sim" => with(&["line", "kintone", "inbound"]),
+        "daemon" => with(&[
+            "line",
+            "kintone",
+            "store",
+            "config",
+            "http",
+            "service",
+            "inbound",
+            "acknowledge",
+            "inbox_worker",
+            "notify",
+            "indicator",
+        ]),
+        "doctor" | "demo" => with(&[
+            "line",
+            "kintone",
+            "store",
+            "config",
+            "http",
+            "service",
+            "inbound",
+            "acknowledge",
+            "inbox_worker",
+            "notify",
+            "indicator",
+            "daemon",
+            "sim",
+        ]),
+        "cli" => with(&[
+            "line",
+            "kintone",
+            "store",
+            "config",
+            "http",
+            "service",
+            "inbound",
+            "acknowledge",
+            "inbox_worker",
+            "notify",
+            "indicator",
+            "daemon",
+            "sim",
+            "doctor",
+            "demo",
+        ]),
+        _ => None,
+    }
+}
+
+/// The source without comments and without its unit tests (a file's
+/// `#[cfg(test)] mod tests` comes last by convention, and tests may use the
+/// simulators).
+fn code_of(text: &str) -> String {
+    let cut = text.find("\nmod tests {").unwrap_or(text.len());
+    text[..cut]
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The top-level modules a piece of code names through `crate::…`,
+/// including grouped imports (`use crate::{a, b::c}`).
+fn crate_paths(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = code;
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let mut depth = 1;
+            let mut item = String::new();
+            for c in group.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 || (depth == 1 && c == ',') {
+                    out.push(item.trim().to_owned());
+                    item.clear();
+                    if depth == 0 {
+                        break;
+                    }
+                } else if depth >= 1 {
+                    item.push(c);
+                }
+            }
+        } else {
+            out.push(rest.to_owned());
+        }
+    }
+    out.into_iter()
+        .filter_map(|p| {
+            let name: String = p
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            (!name.is_empty() && name != "self").then_some(name)
+        })
+        .collect()
+}
+
+/// Each `(module, imported module, file)` edge between top-level modules.
+fn edges() -> Vec<(String, String, String)> {
+    let root = src();
+    let mut out = Vec::new();
+    for file in sources(&root) {
+        let rel = file.strip_prefix(&root).expect("under src");
+        let first = rel.components().next().expect("a path");
+        let module = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_owned();
+        if matches!(module.as_str(), "lib" | "main") || rel.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("readable source");
+        for target in crate_paths(&code_of(&text)) {
+            if target != module {
+                out.push((module.clone(), target, rel.display().to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn modules_import_only_the_layers_below_them() {
+    let edges = edges();
+    assert!(edges.len() > 50, "the import scan found almost nothing");
+    let mut wrong: Vec<String> = edges
+        .iter()
+        .filter_map(|(from, to, file)| match allowed(from) {
+            None => Some(format!("{file}: module `{from}` is not in the layer table")),
+            Some(ok) if !ok.contains(&to.as_str()) => {
+                Some(format!("{file}: `{from}` may not import `{to}`"))
+            }
+            Some(_) => None,
+        })
+        .collect();
+    wrong.sort();
+    wrong.dedup();
+    assert!(
+        wrong.is_empty(),
+        "layer rules broken:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn there_is_no_import_circle_between_top_level_modules() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (from, to, _) in edges() {
+        graph.entry(from).or_default().insert(to);
+    }
+    // Depth-first search; a module met again on the current path closes a circle.
+    fn visit(
+        m: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == m) {
+            let mut circle = path[i..].to_vec();
+            circle.push(m.to_owned());
+            return Some(circle);
+        }
+        if !done.insert(m.to_owned()) {
+            return None;
+        }
+        path.push(m.to_owned());
+        for next in graph.get(m).into_iter().flatten() {
+            if let Some(c) = visit(next, graph, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    for m in graph.keys() {
+        let circle = visit(m, &graph, &mut Vec::new(), &mut done);
+        assert!(
+            circle.is_none(),
+            "import circle: {}",
+            circle.unwrap_or_default().join(" -> ")
+        );
+    }
+}
+
+#[test]
+fn only_the_reply_module_calls_the_reply_api() {
+    let found: Vec<String> = mentions(&sources(&src()), &["reply_raw"])
+        .into_iter()
+        .filter(|m| !m.contains("src/inbound/reply.rs") && !m.contains("fn reply_raw"))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "the Reply API named outside inbound::reply:\n{}",
+        found.join("\n")
+    );
+}
+
+/// Whether `code` contains `name` as a whole word (`InvalidReplyToken`, a
+/// LINE error, is not `ReplyToken`).
+fn names_word(code: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    code.match_indices(name).any(|(i, _)| {
+        let before = code[..i].chars().next_back();
+        let after = code[i + name.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
+#[test]
+fn only_the_inbox_worker_and_the_daemon_name_the_reply_path() {
+    let root = src();
+    let mut found = Vec::new();
+    for file in sources(&root) {
+        let rel = file
+            .strip_prefix(&root)
+            .expect("under src")
+            .display()
+            .to_string();
+        if ["inbound/", "inbox_worker/", "daemon"]
+            .iter()
+            .any(|ok| rel.starts_with(ok))
+        {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(&file).expect("readable source"));
+        for name in ["inbound::reply", "ReplyToken", "ReplyIssuer"] {
+            if names_word(&code, name) {
+                found.push(format!("{rel}: {name}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the reply path named outside the inbox worker:\n{}",
+        found.join("\n")
+    );
+}
