@@ -27,7 +27,7 @@ use crate::config::AckMethod;
 use crate::domain::{RecordId, Revision};
 use crate::kintone::client::{AppAuth, KintoneClient};
 use crate::kintone::error::KintoneError;
-use crate::store::inbox::{InboxRow, Stage};
+use crate::store::inbox::Stage;
 use crate::store::intents::Intent;
 use crate::store::{Store, StoreError};
 
@@ -120,38 +120,65 @@ pub struct Services<'a> {
     pub clock: &'a Clock,
 }
 
-/// One write-back attempt for `row`, resuming from its stored stage.
+/// One write-back to do: built by the inbox worker from its row, by the
+/// panel from its notification.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteJob<'a> {
+    /// The inbox row that keeps the stage; `None` for the panel, which
+    /// keeps none (its stage is always [`Stage::Writing`]).
+    pub inbox: Option<i64>,
+    /// Names this write-back in kintone and in the store: the comment
+    /// marker and the intent's owner (a LINE event id, `panel:<notification>`).
+    pub key: &'a str,
+    /// How far an earlier attempt got.
+    pub stage: Stage,
+    /// What an earlier attempt stored to resume from (a status base).
+    pub writeback_ref: Option<&'a str>,
+    pub record: RecordId,
+    pub method: &'a AckMethod,
+    /// Template values, from [`crate::acknowledge::vars::AckFacts::render`].
+    pub vars: &'a HashMap<&'static str, String>,
+}
+
+/// One write-back attempt for `job`, resuming from its stored stage.
 ///
 /// # Errors
 /// [`WriteBackError`]; check [`WriteBackError::is_retryable`].
 pub async fn write_back(
     services: Services<'_>,
     auth: &AppAuth,
-    row: &InboxRow,
-    record: RecordId,
-    method: &AckMethod,
-    vars: &HashMap<&'static str, String>,
+    job: WriteJob<'_>,
 ) -> Result<Written, WriteBackError> {
     let Services {
         store,
         kintone,
         clock,
     } = services;
+    let WriteJob {
+        inbox,
+        key,
+        stage,
+        writeback_ref,
+        record,
+        method,
+        vars,
+    } = job;
     let value = |k: &str| vars.get(k).cloned();
     match method {
         AckMethod::Comment(t) => {
-            let marker = comment_marker(&row.event_id);
-            if row.stage == Stage::Writing && comment_exists(kintone, auth, record, &marker).await?
-            {
+            let marker = comment_marker(key);
+            if stage == Stage::Writing && comment_exists(kintone, auth, record, &marker).await? {
                 return Ok(Written::Already);
             }
-            store.inbox_set_stage(row.seq, Stage::Writing, None).await?;
+            if let Some(seq) = inbox {
+                store.inbox_set_stage(seq, Stage::Writing, None).await?;
+            }
             let text = format!("{}\n{marker}", t.render(value));
             let id = kintone.add_comment(auth, record, &text).await?;
             Ok(Written::Now(id.to_string()))
         }
         AckMethod::Fields(fields) => {
-            let mine = Mine::new(store, clock, row, auth, record);
+            let mine = Mine::new(store, clock, &job, auth);
             for _ in 0..CONFLICT_RETRIES {
                 let current = kintone.get_record(auth, record).await?;
                 let mut changes = serde_json::Map::new();
@@ -162,7 +189,7 @@ pub async fn write_back(
                     }
                 }
                 if changes.is_empty() {
-                    if row.stage == Stage::Writing {
+                    if stage == Stage::Writing {
                         // An earlier attempt whose answer was lost wrote them.
                         mine.landed(None).await?;
                     }
@@ -185,13 +212,11 @@ pub async fn write_back(
             Err(conflict())
         }
         AckMethod::Status { action, assignee } => {
-            let mine = Mine::new(store, clock, row, auth, record);
+            let mine = Mine::new(store, clock, &job, auth);
             let current = kintone.get_record(auth, record).await?;
             let status = current.text(STATUS_FIELD).unwrap_or_default();
-            if row.stage == Stage::Writing
-                && row
-                    .writeback_ref
-                    .as_deref()
+            if stage == Stage::Writing
+                && writeback_ref
                     .and_then(StatusBase::parse)
                     .is_some_and(|b| b.done_by(current.revision.0, &status))
             {
@@ -240,31 +265,26 @@ struct Mine<'a> {
     store: &'a Store,
     /// Intents are timed on its steady timeline, as the change queue is.
     clock: &'a Clock,
-    seq: i64,
+    inbox: Option<i64>,
     owner: &'a str,
     app: i64,
     record: i64,
 }
 
-fn to_i64(n: u64) -> i64 {
+/// A revision as the store keeps it (revisions stay far below `i64::MAX`).
+fn stored_revision(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl<'a> Mine<'a> {
-    fn new(
-        store: &'a Store,
-        clock: &'a Clock,
-        row: &'a InboxRow,
-        auth: &AppAuth,
-        record: RecordId,
-    ) -> Self {
+    fn new(store: &'a Store, clock: &'a Clock, job: &WriteJob<'a>, auth: &AppAuth) -> Self {
         Mine {
             store,
             clock,
-            seq: row.seq,
-            owner: &row.event_id,
-            app: to_i64(auth.app.get()),
-            record: to_i64(record.get()),
+            inbox: job.inbox,
+            owner: job.key,
+            app: auth.app.stored(),
+            record: job.record.stored(),
         }
     }
 
@@ -274,10 +294,10 @@ impl<'a> Mine<'a> {
         let intent = Intent {
             app: self.app,
             record: self.record,
-            revision: to_i64(expected),
+            revision: stored_revision(expected),
         };
         self.store
-            .begin_write(self.seq, self.owner, base, intent, self.clock.steady_ms())
+            .begin_write(self.inbox, self.owner, base, intent, self.clock.steady_ms())
             .await
     }
 
@@ -289,7 +309,7 @@ impl<'a> Mine<'a> {
                 self.owner,
                 self.app,
                 self.record,
-                rev.map(|r| to_i64(r.0)),
+                rev.map(|r| stored_revision(r.0)),
                 self.clock.steady_ms(),
             )
             .await?;
@@ -301,7 +321,7 @@ impl<'a> Mine<'a> {
     async fn failed(&self, e: &KintoneError) -> Result<(), StoreError> {
         if not_applied(e) {
             self.store
-                .write_refused(self.seq, self.owner, self.app, self.record)
+                .write_refused(self.inbox, self.owner, self.app, self.record)
                 .await?;
         }
         Ok(())
@@ -381,7 +401,7 @@ mod tests {
             revision: 5,
         };
         store
-            .begin_write(seq, "ev1", Some("3:Needs approval".into()), intent, 0)
+            .begin_write(Some(seq), "ev1", Some("3:Needs approval".into()), intent, 0)
             .await
             .expect("stage");
         let row = store.inbox_get("ev1").await.expect("get").expect("row");
@@ -403,9 +423,17 @@ mod tests {
             clock: &clock,
         };
         let record = RecordId::new(5).expect("record");
-        let written = write_back(services, &auth, &row, record, &method, &HashMap::new())
-            .await
-            .expect("written");
+        let vars = HashMap::new();
+        let job = WriteJob {
+            inbox: Some(row.seq),
+            key: &row.event_id,
+            stage: row.stage,
+            writeback_ref: row.writeback_ref.as_deref(),
+            record,
+            method: &method,
+            vars: &vars,
+        };
+        let written = write_back(services, &auth, job).await.expect("written");
         let own = store
             .read(|c| {
                 let mut st = c.prepare("SELECT revision FROM own_writes ORDER BY revision")?;
