@@ -2,6 +2,7 @@
 //! acknowledgement becomes a kintone comment, field update or status action,
 //! exactly once across crashes.
 
+pub mod outcome;
 pub mod vars;
 pub mod writeback;
 

@@ -1,4 +1,65 @@
-//! The values an acknowledgement's templates (`{{name}}`, `{{time}}`, …) take.
+//! The values an acknowledgement's templates (`{{name}}`, `{{time}}`, …)
+//! take — one map for LINE taps and the panel button.
+
+use std::collections::HashMap;
+
+use crate::domain::{AppId, RecordId};
+
+/// How an acknowledgement came in (`{{via}}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Line,
+    Panel,
+}
+
+impl Via {
+    fn text(self) -> &'static str {
+        match self {
+            Via::Line => "LINE",
+            Via::Panel => "the panel button",
+        }
+    }
+}
+
+/// What an acknowledgement's templates can name.
+#[derive(Debug, Clone)]
+pub struct AckFacts<'a> {
+    /// The name written back (staff name, LINE profile, "office panel").
+    pub who: &'a str,
+    /// The tapping LINE user's id; empty for the panel.
+    pub line_user: &'a str,
+    /// The linked kintone user's code; empty when none.
+    pub kintone_user: &'a str,
+    pub via: Via,
+    /// The acknowledgement's own time, so a retried write renders the same
+    /// values.
+    pub at_ms: i64,
+    pub app: AppId,
+    pub app_name: &'a str,
+    pub record: RecordId,
+    pub title: &'a str,
+    pub notification: &'a str,
+}
+
+impl AckFacts<'_> {
+    /// The map templates render from; every [`crate::config::ACK_PLACEHOLDERS`] is in it.
+    pub fn render(&self) -> HashMap<&'static str, String> {
+        let (time, datetime) = template_times(self.at_ms);
+        HashMap::from([
+            ("name", self.who.to_owned()),
+            ("line_user", self.line_user.to_owned()),
+            ("kintone_user", self.kintone_user.to_owned()),
+            ("time", time),
+            ("datetime", datetime),
+            ("record", self.record.to_string()),
+            ("app", self.app.to_string()),
+            ("app_name", self.app_name.to_owned()),
+            ("title", self.title.to_owned()),
+            ("notification", self.notification.to_owned()),
+            ("via", self.via.text().to_owned()),
+        ])
+    }
+}
 
 /// `{{time}}` (local, to the minute, for text) and `{{datetime}}` (the same
 /// instant as kintone's DATETIME fields take it: UTC, ISO 8601) for `at_ms`.
@@ -11,5 +72,37 @@ pub fn template_times(at_ms: i64) -> (String, String) {
             t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         ),
         Err(_) => (String::new(), String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both callers (the inbox worker's taps, the panel) render through
+    /// [`AckFacts::render`]: each `via` must offer every placeholder a
+    /// template may use.
+    #[test]
+    fn taps_and_the_panel_have_every_placeholder() {
+        for via in [Via::Line, Via::Panel] {
+            let facts = AckFacts {
+                who: "office panel",
+                line_user: "",
+                kintone_user: "",
+                via,
+                at_ms: 1_795_597_200_000,
+                app: AppId::new(1).expect("app"),
+                app_name: "Repairs",
+                record: RecordId::new(5).expect("record"),
+                title: "Fix the roof",
+                notification: "n1",
+            };
+            let vars = facts.render();
+            for p in crate::config::ACK_PLACEHOLDERS {
+                assert!(vars.contains_key(p), "{p} missing for {via:?}");
+            }
+            // kintone's DATETIME format, or a field write-back fails with 520.
+            assert_eq!(vars["datetime"], "2026-11-25T09:00:00Z");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Each method is made safe to repeat after a crash:
 //! - **comment** (not idempotent in kintone): the text carries a marker with
-//!   the LINE event id; before posting again after an interrupted attempt,
+//!   the job's key (LINE event id, `panel:<notification>`); before posting again after an interrupted attempt,
 //!   the newest comments are searched for that marker.
 //! - **fields**: values are rendered from the tap's own time, so a repeat
 //!   writes the same values; fields that already hold them are not written.
@@ -10,6 +10,9 @@
 //! - **status**: the revision read before the action is stored; after a
 //!   crash, a record whose revision moved by the action's 2 steps counts as
 //!   done.
+//!
+//! One file per method (`writeback/{comment,fields,status}.rs`); the
+//! intents they share in `writeback/mine.rs`.
 //!
 //! Echoes: kintone fires a webhook for every single-record write, and may
 //! send it before it answers the write. So the status and field methods
@@ -20,21 +23,22 @@
 //! unknown. A comment does not move the record's revision, and its
 //! `ADD_RECORD_COMMENT` webhook changes no watched field: it needs none.
 
+mod comment;
+mod fields;
+mod mine;
+mod status;
+
 use std::collections::HashMap;
 
 use crate::clock::Clock;
 use crate::config::AckMethod;
-use crate::domain::{RecordId, Revision};
+use crate::domain::RecordId;
 use crate::kintone::client::{AppAuth, KintoneClient};
 use crate::kintone::error::KintoneError;
-use crate::store::inbox::{InboxRow, Stage};
-use crate::store::intents::Intent;
+use crate::store::inbox::Stage;
 use crate::store::{Store, StoreError};
 
-/// How many newest comments are searched for a marker (3 pages of 10).
-const MARKER_SEARCH_PAGES: u32 = 3;
-/// In-call retries of a stale-revision conflict before giving up for now.
-const CONFLICT_RETRIES: usize = 3;
+pub use comment::comment_marker;
 
 /// Why a write-back did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -66,51 +70,6 @@ pub enum Written {
     Already,
 }
 
-/// The marker appended to a comment so a retry can find it.
-pub fn comment_marker(event_id: &str) -> String {
-    format!("[ref:{event_id}]")
-}
-
-/// kintone's field code for a record's process-management status.
-const STATUS_FIELD: &str = "STATUS";
-
-/// What a status write-back stored before its action: the record's revision
-/// and status then (`"7:Needs approval"`; older rows hold the revision only).
-/// After a crash, the action counts as done when the revision moved by its
-/// 2 steps *and* the status changed — a person's two edits that left the
-/// status as it was are not the gateway's action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct StatusBase {
-    revision: u64,
-    status: Option<String>,
-}
-
-impl StatusBase {
-    fn parse(s: &str) -> Option<StatusBase> {
-        let (revision, status) = match s.split_once(':') {
-            Some((r, st)) => (r, Some(st.to_owned())),
-            None => (s, None),
-        };
-        Some(StatusBase {
-            revision: revision.parse().ok()?,
-            status,
-        })
-    }
-
-    fn done_by(&self, revision: u64, status: &str) -> bool {
-        revision >= self.revision + 2 && self.status.as_deref().is_none_or(|s| s != status)
-    }
-}
-
-impl std::fmt::Display for StatusBase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.status {
-            Some(s) => write!(f, "{}:{s}", self.revision),
-            None => write!(f, "{}", self.revision),
-        }
-    }
-}
-
 /// What a write-back talks to.
 #[derive(Clone, Copy)]
 pub struct Services<'a> {
@@ -120,330 +79,45 @@ pub struct Services<'a> {
     pub clock: &'a Clock,
 }
 
-/// One write-back attempt for `row`, resuming from its stored stage.
+/// One write-back to do: built by the inbox worker from its row, by the
+/// panel from its notification.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteJob<'a> {
+    /// The inbox row that keeps the stage; `None` for the panel, which
+    /// keeps none (its stage is always [`Stage::Writing`]).
+    pub inbox: Option<i64>,
+    /// Names this write-back in kintone and in the store: the comment
+    /// marker and the intent's owner (a LINE event id, `panel:<notification>`).
+    pub key: &'a str,
+    /// How far an earlier attempt got.
+    pub stage: Stage,
+    /// What an earlier attempt stored to resume from (a status base).
+    pub writeback_ref: Option<&'a str>,
+    pub record: RecordId,
+    pub method: &'a AckMethod,
+    /// Template values, from [`crate::acknowledge::vars::AckFacts::render`].
+    pub vars: &'a HashMap<&'static str, String>,
+}
+
+/// One write-back attempt for `job`, resuming from its stored stage.
 ///
 /// # Errors
 /// [`WriteBackError`]; check [`WriteBackError::is_retryable`].
 pub async fn write_back(
     services: Services<'_>,
     auth: &AppAuth,
-    row: &InboxRow,
-    record: RecordId,
-    method: &AckMethod,
-    vars: &HashMap<&'static str, String>,
+    job: WriteJob<'_>,
 ) -> Result<Written, WriteBackError> {
-    let Services {
-        store,
-        kintone,
-        clock,
-    } = services;
-    let value = |k: &str| vars.get(k).cloned();
-    match method {
-        AckMethod::Comment(t) => {
-            let marker = comment_marker(&row.event_id);
-            if row.stage == Stage::Writing && comment_exists(kintone, auth, record, &marker).await?
-            {
-                return Ok(Written::Already);
-            }
-            store.inbox_set_stage(row.seq, Stage::Writing, None).await?;
-            let text = format!("{}\n{marker}", t.render(value));
-            let id = kintone.add_comment(auth, record, &text).await?;
-            Ok(Written::Now(id.to_string()))
-        }
-        AckMethod::Fields(fields) => {
-            let mine = Mine::new(store, clock, row, auth, record);
-            for _ in 0..CONFLICT_RETRIES {
-                let current = kintone.get_record(auth, record).await?;
-                let mut changes = serde_json::Map::new();
-                for (code, t) in fields {
-                    let v = t.render(value);
-                    if current.text(code).as_deref() != Some(v.as_str()) {
-                        changes.insert(code.clone(), serde_json::Value::String(v));
-                    }
-                }
-                if changes.is_empty() {
-                    if row.stage == Stage::Writing {
-                        // An earlier attempt whose answer was lost wrote them.
-                        mine.landed(None).await?;
-                    }
-                    return Ok(Written::Already);
-                }
-                mine.begin(None, current.revision.0 + 1).await?;
-                match kintone
-                    .update_record(auth, record, Some(current.revision), changes)
-                    .await
-                {
-                    Ok(rev) => return mine.landed(Some(rev)).await,
-                    Err(e) => {
-                        mine.failed(&e).await?;
-                        if !matches!(e, KintoneError::Conflict { .. }) {
-                            return Err(e.into());
-                        }
-                    }
-                }
-            }
-            Err(conflict())
-        }
+    let value = |k: &str| job.vars.get(k).cloned();
+    match job.method {
+        AckMethod::Comment(t) => comment::write(services, auth, &job, &t.render(value)).await,
+        AckMethod::Fields(fields) => fields::write(services, auth, &job, fields).await,
         AckMethod::Status { action, assignee } => {
-            let mine = Mine::new(store, clock, row, auth, record);
-            let current = kintone.get_record(auth, record).await?;
-            let status = current.text(STATUS_FIELD).unwrap_or_default();
-            if row.stage == Stage::Writing
-                && row
-                    .writeback_ref
-                    .as_deref()
-                    .and_then(StatusBase::parse)
-                    .is_some_and(|b| b.done_by(current.revision.0, &status))
-            {
-                mine.landed(None).await?;
-                return Ok(Written::Already);
-            }
-            let base = StatusBase {
-                revision: current.revision.0,
-                status: Some(status),
-            };
-            mine.begin(Some(base.to_string()), current.revision.0 + 2)
-                .await?;
             let assignee = assignee
                 .as_ref()
                 .map(|t| t.render(value))
                 .filter(|a| !a.is_empty());
-            let written = kintone
-                .update_status(
-                    auth,
-                    record,
-                    action,
-                    assignee.as_deref(),
-                    Some(current.revision),
-                )
-                .await;
-            match written {
-                Ok(rev) => mine.landed(Some(rev)).await,
-                Err(e) => {
-                    mine.failed(&e).await?;
-                    Err(e.into())
-                }
-            }
+            status::write(services, auth, &job, action, assignee.as_deref()).await
         }
-    }
-}
-
-fn conflict() -> WriteBackError {
-    WriteBackError::Kintone(KintoneError::Conflict {
-        code: "GAIA_CO02".into(),
-        message: "record kept changing while writing the acknowledgement".into(),
-    })
-}
-
-/// One write-back's own revisions on one record, as intents in the store.
-struct Mine<'a> {
-    store: &'a Store,
-    /// Intents are timed on its steady timeline, as the change queue is.
-    clock: &'a Clock,
-    seq: i64,
-    owner: &'a str,
-    app: i64,
-    record: i64,
-}
-
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-impl<'a> Mine<'a> {
-    fn new(
-        store: &'a Store,
-        clock: &'a Clock,
-        row: &'a InboxRow,
-        auth: &AppAuth,
-        record: RecordId,
-    ) -> Self {
-        Mine {
-            store,
-            clock,
-            seq: row.seq,
-            owner: &row.event_id,
-            app: to_i64(auth.app.get()),
-            record: to_i64(record.get()),
-        }
-    }
-
-    /// Enters `writing` (keeping `base` for a resume) and records that the
-    /// write will produce `expected`, before it is sent.
-    async fn begin(&self, base: Option<String>, expected: u64) -> Result<(), StoreError> {
-        let intent = Intent {
-            app: self.app,
-            record: self.record,
-            revision: to_i64(expected),
-        };
-        self.store
-            .begin_write(self.seq, self.owner, base, intent, self.clock.steady_ms())
-            .await
-    }
-
-    /// The write is in kintone: `rev` as answered, or (`None`: found done by
-    /// a resumed attempt) the revision the intent expected.
-    async fn landed(&self, rev: Option<Revision>) -> Result<Written, WriteBackError> {
-        self.store
-            .write_landed(
-                self.owner,
-                self.app,
-                self.record,
-                rev.map(|r| to_i64(r.0)),
-                self.clock.steady_ms(),
-            )
-            .await?;
-        Ok(rev.map_or(Written::Already, |r| Written::Now(r.0.to_string())))
-    }
-
-    /// The write failed: if kintone definitely did not apply it, the intent
-    /// goes; if the outcome is unknown, it stays for the next attempt.
-    async fn failed(&self, e: &KintoneError) -> Result<(), StoreError> {
-        if not_applied(e) {
-            self.store
-                .write_refused(self.seq, self.owner, self.app, self.record)
-                .await?;
-        }
-        Ok(())
-    }
-}
-
-/// Whether kintone answered that it did not apply the write (a 4xx or 520
-/// answer). Timeouts, 5xx and unreadable answers leave it open.
-fn not_applied(e: &KintoneError) -> bool {
-    match e {
-        KintoneError::Conflict { .. }
-        | KintoneError::Unauthorized { .. }
-        | KintoneError::NotFound { .. }
-        | KintoneError::Rejected { .. } => true,
-        KintoneError::Retryable { status, .. } => *status == Some(429),
-        KintoneError::Protocol(_) => false,
-    }
-}
-
-async fn comment_exists(
-    kintone: &KintoneClient,
-    auth: &AppAuth,
-    record: RecordId,
-    marker: &str,
-) -> Result<bool, KintoneError> {
-    for page in 0..MARKER_SEARCH_PAGES {
-        let comments = kintone.get_comments(auth, record, 10, page * 10).await?;
-        if comments.iter().any(|c| c.text.contains(marker)) {
-            return Ok(true);
-        }
-        if comments.len() < 10 {
-            break;
-        }
-    }
-    Ok(false)
-}
-
-#[cfg(all(test, feature = "sim"))]
-mod tests {
-    use super::*;
-    use crate::domain::AppId;
-    use crate::secret::Secret;
-    use crate::sim::fakes::FakeKintone;
-    use crate::sim::site::APP_TOKEN;
-
-    #[test]
-    fn a_status_base_keeps_the_status_and_reads_old_rows() {
-        let base = StatusBase::parse("7:Needs approval").expect("parses");
-        assert_eq!(base.to_string(), "7:Needs approval");
-        assert!(base.done_by(9, "Acknowledged"));
-        assert!(
-            !base.done_by(9, "Needs approval"),
-            "moved, but not by the action"
-        );
-        assert!(!base.done_by(8, "Acknowledged"));
-        let old = StatusBase::parse("7").expect("an older row");
-        assert!(
-            old.done_by(9, "Needs approval"),
-            "older rows: the revision alone"
-        );
-        assert_eq!(StatusBase::parse("x"), None);
-    }
-
-    /// A status write-back that stored its base (revision 3, "Needs
-    /// approval") and was cut off; the record now stands as `setup` leaves it.
-    /// Resumes it and returns what it did and the gateway's own revisions.
-    async fn resume_after(setup: impl FnOnce(&FakeKintone)) -> (Written, Vec<i64>, FakeKintone) {
-        let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
-        kintone.set_record(5, 3, "Needs approval");
-        setup(&kintone);
-        let dir = tempfile::tempdir().expect("dir");
-        let store = Store::open(dir.path()).expect("store");
-        let seq = store.seed_event("ev1").await.expect("event");
-        let intent = crate::store::intents::Intent {
-            app: 1,
-            record: 5,
-            revision: 5,
-        };
-        store
-            .begin_write(seq, "ev1", Some("3:Needs approval".into()), intent, 0)
-            .await
-            .expect("stage");
-        let row = store.inbox_get("ev1").await.expect("get").expect("row");
-        let timeout = std::time::Duration::from_secs(5);
-        let client = KintoneClient::new(&kintone.server.base_url(), None, timeout).expect("client");
-        let auth = AppAuth {
-            app: AppId::new(1).expect("app"),
-            api_token: Secret::new(APP_TOKEN),
-            basic: None,
-        };
-        let method = AckMethod::Status {
-            action: "Acknowledge".into(),
-            assignee: None,
-        };
-        let clock = Clock::system();
-        let services = Services {
-            store: &store,
-            kintone: &client,
-            clock: &clock,
-        };
-        let record = RecordId::new(5).expect("record");
-        let written = write_back(services, &auth, &row, record, &method, &HashMap::new())
-            .await
-            .expect("written");
-        let own = store
-            .read(|c| {
-                let mut st = c.prepare("SELECT revision FROM own_writes ORDER BY revision")?;
-                let rows = st.query_map([], |r| r.get(0))?;
-                Ok(rows.collect::<Result<Vec<i64>, _>>()?)
-            })
-            .await
-            .expect("own writes");
-        (written, own, kintone)
-    }
-
-    #[tokio::test]
-    async fn a_persons_two_edits_are_not_taken_for_the_gateways_action() {
-        // The action never reached kintone; a person then edited twice.
-        let (written, own, kintone) = resume_after(|k| {
-            k.user_sets_field(5, "Title", serde_json::json!("Fix the roof, east side"));
-            k.user_sets_field(5, "Title", serde_json::json!("Fix the roof, both sides"));
-        })
-        .await;
-        assert!(matches!(written, Written::Now(_)), "{written:?}");
-        assert_eq!(
-            kintone.record(5).expect("record")["STATUS"]["value"],
-            "Acknowledged"
-        );
-        assert_eq!(
-            own,
-            vec![7],
-            "revision 5 was the person's, not the gateway's"
-        );
-    }
-
-    #[tokio::test]
-    async fn an_action_that_landed_before_the_cut_is_not_run_again() {
-        let (written, own, _) = resume_after(|k| {
-            k.user_sets_status(5, "Acknowledged");
-        })
-        .await;
-        assert_eq!(written, Written::Already);
-        assert_eq!(own, vec![5]);
     }
 }

@@ -5,9 +5,12 @@
 //! at a time), and each event's progress is stored as it goes: a restart
 //! resumes where it stopped, never repeating a comment or a reply.
 
-mod handle;
+mod deadline;
+mod dispatch;
 mod onboarding;
 mod permit;
+mod postback;
+mod prepare;
 pub mod respond;
 mod tell;
 
@@ -80,10 +83,10 @@ pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: Cancellation
             match ctx.store.inbox_due(now, room, work.seqs.clone()).await {
                 Ok(rows) => {
                     work.read(rows.len(), room);
-                    for event in handle::prepare(&ctx, rows).await {
+                    for event in prepare::prepare(&ctx, rows).await {
                         let seq = event.seq();
                         let ctx = ctx.clone();
-                        work.start(seq, async move { handle::process(&ctx, event).await });
+                        work.start(seq, async move { dispatch::process(&ctx, event).await });
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "cannot read the inbox"),

@@ -76,8 +76,7 @@ pub(super) fn check<'a>(
     rule_ack_by: impl FnOnce(&str) -> AckBy,
 ) -> Result<&'a NotificationState, Refusal> {
     let n = facts.notification.ok_or(Refusal::Unknown)?;
-    let same = u64::try_from(n.app).is_ok_and(|a| a == ack.app.get())
-        && u64::try_from(n.record).is_ok_and(|r| r == ack.record.get());
+    let same = n.app == ack.app.stored() && n.record == ack.record.stored();
     if !same {
         return Err(Refusal::Mismatch);
     }

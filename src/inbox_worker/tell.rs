@@ -1,6 +1,6 @@
-//! Telling the person how their acknowledgement ended when the Reply was
-//! already spent on "Received — recording…" (kintone was slow, or busy and
-//! retried later).
+//! The final word to the person who tapped: a Reply while the token is
+//! unspent, else — the Reply already spent on "Received — recording…"
+//! (kintone was slow, or busy and retried later) — a push.
 //!
 //! A refusal, a permanent failure or "already acknowledged by …" is always
 //! told — by a paid push, since the single-use token is gone — in plain words
@@ -10,7 +10,7 @@
 //! doubled by a crash; the outbox worker sends it with its retry key and
 //! counts it against the quota.
 
-use super::respond::Answer;
+use super::respond::{answer, Answer};
 use super::AckContext;
 use crate::acknowledge::writeback::WriteBackError;
 use crate::domain::{LineUserId, RecordId};
@@ -44,14 +44,14 @@ pub(super) enum Ending {
 /// Whether the Reply was already spent on an interim answer: early in this
 /// attempt, or by an attempt before a retry or a restart. A final answer
 /// then cannot be a Reply.
-pub(super) fn interim_sent(early: &Answer, token: Option<&ReplyToken>, row: &InboxRow) -> bool {
+fn interim_sent(early: &Answer, token: Option<&ReplyToken>, row: &InboxRow) -> bool {
     *early != Answer::Nothing || (token.is_none() && row.reply_attempted)
 }
 
 /// Tells `user` the outcome `text` after an interim Reply, if it is worth
 /// a push: always for a refusal or failure, for a success only when
 /// configured.
-pub(super) fn late(
+fn late(
     ctx: &AckContext,
     early: &Answer,
     user: Option<&LineUserId>,
@@ -117,4 +117,41 @@ fn reason(e: &WriteBackError) -> &'static str {
         }
         _ => "something unexpected went wrong. Please tell the office.",
     }
+}
+
+/// The last word to the person: a Reply while the token is unspent;
+/// after an interim Reply — early in this attempt (`early`), or by an
+/// attempt before a retry or a restart — a queued push (see [`late`]).
+/// Every final answer goes through here, so none is lost to a spent token.
+pub(super) async fn last_word(
+    ctx: &AckContext,
+    row: &InboxRow,
+    token: Option<ReplyToken>,
+    early: &Answer,
+    user: Option<&LineUserId>,
+    ending: Ending,
+    text: String,
+) -> Told {
+    if interim_sent(early, token.as_ref(), row) {
+        return late(ctx, early, user, ending, text);
+    }
+    let fallback_to = user.filter(|_| ending != Ending::Refusal);
+    let answered = answer(ctx, row.seq, token, fallback_to, text).await;
+    Told {
+        reply: answered.audit(),
+        push: None,
+    }
+}
+
+/// [`last_word`] for an answer given before any write-back in this
+/// attempt: only an earlier attempt can have spent the Reply.
+pub(super) async fn first_word(
+    ctx: &AckContext,
+    row: &InboxRow,
+    token: Option<ReplyToken>,
+    user: Option<&LineUserId>,
+    ending: Ending,
+    text: String,
+) -> Told {
+    last_word(ctx, row, token, &Answer::Nothing, user, ending, text).await
 }

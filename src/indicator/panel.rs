@@ -12,11 +12,12 @@
 //! interrupted by a crash is finished by the next press without a second
 //! comment.
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::acknowledge::writeback::{write_back, Services, Written};
+use crate::acknowledge::outcome::AckOutcome;
+use crate::acknowledge::vars::{AckFacts, Via};
+use crate::acknowledge::writeback::{write_back, Services, WriteJob};
 use crate::acknowledge::AckEvent;
 use crate::clock::now_ms;
 use crate::config::Config;
@@ -24,7 +25,7 @@ use crate::domain::{AppId, RecordId};
 use crate::kintone::client::KintoneClient;
 use crate::metrics::Metrics;
 use crate::store::audit::AckRecord;
-use crate::store::inbox::{InboxRow, Stage};
+use crate::store::inbox::Stage;
 use crate::store::notifications::NotificationState;
 use crate::store::Store;
 
@@ -103,14 +104,9 @@ impl Panel {
     }
 
     async fn one(&self, n: &NotificationState) -> One {
-        let ids = u64::try_from(n.app)
+        let ids = AppId::from_stored(n.app)
             .ok()
-            .and_then(|a| AppId::new(a).ok())
-            .zip(
-                u64::try_from(n.record)
-                    .ok()
-                    .and_then(|r| RecordId::new(r).ok()),
-            );
+            .zip(RecordId::from_stored(n.record).ok());
         let Some((app_id, record)) = ids else {
             return One::Refused("bad app or record id".into());
         };
@@ -119,34 +115,40 @@ impl Panel {
         };
         let at = now_ms();
         let key = format!("panel:{}", n.id);
-        let row = InboxRow {
-            // No inbox row: stage updates for seq 0 touch nothing.
-            seq: 0,
-            event_id: key.clone(),
-            kind: "panel".into(),
-            json: String::new(),
-            event_ts_ms: at,
-            received_ms: at,
+        let vars = AckFacts {
+            who: ACTOR,
+            line_user: "",
+            kintone_user: "",
+            via: Via::Panel,
+            at_ms: at,
+            app: app_id,
+            app_name: &app.name,
+            record,
+            title: &n.title,
+            notification: &n.id,
+        }
+        .render();
+        let job = WriteJob {
+            inbox: None,
+            key: &key,
             // "Maybe written already": look for this key's marker first.
             stage: Stage::Writing,
             writeback_ref: None,
-            reply_attempted: true,
-            attempts: 0,
+            record,
+            method: &app.ack.method,
+            vars: &vars,
         };
-        let vars = variables(n, &app.name, at);
-        let auth = &app.auth;
         let services = Services {
             store: &self.store,
             kintone: &self.kintone,
             clock: &self.clock,
         };
-        let result = write_back(services, auth, &row, record, &app.ack.method, &vars).await;
+        let result = write_back(services, &app.auth, job).await;
         let outcome = match &result {
-            Ok(Written::Now(_)) => "written".to_owned(),
-            Ok(Written::Already) => "already-written".to_owned(),
+            Ok(written) => AckOutcome::of(written),
             // Nothing to record yet; the notification stays pending.
             Err(e) if e.is_retryable() => return One::Later(e.to_string()),
-            Err(e) => format!("failed: {e}"),
+            Err(e) => AckOutcome::Failed(e.to_string()),
         };
         let audit = AckRecord {
             at_ms: at,
@@ -157,7 +159,7 @@ impl Panel {
             record: n.record,
             notification: n.id.clone(),
             method: app.ack.method.name().to_owned(),
-            outcome,
+            outcome: outcome.as_str().into_owned(),
             reply: "none".to_owned(),
         };
         if let Err(e) = self.store.panel_ack(audit).await {
@@ -171,47 +173,5 @@ impl Panel {
             notification: n.id.clone(),
         });
         One::Done
-    }
-}
-
-fn variables(n: &NotificationState, app_name: &str, at_ms: i64) -> HashMap<&'static str, String> {
-    let (time, datetime) = crate::acknowledge::vars::template_times(at_ms);
-    HashMap::from([
-        ("name", ACTOR.to_owned()),
-        ("line_user", String::new()),
-        ("kintone_user", String::new()),
-        ("time", time),
-        ("datetime", datetime),
-        ("record", n.record.to_string()),
-        ("app", n.app.to_string()),
-        ("app_name", app_name.to_owned()),
-        ("title", n.title.clone()),
-        ("notification", n.id.clone()),
-        ("via", "the panel button".to_owned()),
-    ])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn panel_templates_have_every_placeholder_a_line_acknowledgement_has() {
-        let n = NotificationState {
-            id: "n1".into(),
-            app: 1,
-            record: 5,
-            title: "Fix the roof".into(),
-            to_value: "Urgent".into(),
-            rule: "r".into(),
-            acked_ms: None,
-            acked_by: None,
-        };
-        let vars = variables(&n, "Repairs", 1_795_597_200_000);
-        for p in crate::config::ACK_PLACEHOLDERS {
-            assert!(vars.contains_key(p), "{p} missing");
-        }
-        // kintone's DATETIME format, or a field write-back fails with 520.
-        assert_eq!(vars["datetime"], "2026-11-25T09:00:00Z");
     }
 }

@@ -159,7 +159,7 @@ fn drop_intent(c: &Connection, owner: &str) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Enters the `writing` stage of inbox row `seq` (as
+    /// Enters the `writing` stage of inbox row `seq`, if any (as
     /// [`Store::inbox_set_stage`]) and, in the same transaction, records
     /// what the write is about to produce (replacing `owner`'s earlier
     /// intent: an attempt that got this far again did not land before).
@@ -168,7 +168,7 @@ impl Store {
     /// The write failed: do not send the write.
     pub async fn begin_write(
         &self,
-        seq: i64,
+        seq: Option<i64>,
         owner: &str,
         writeback_ref: Option<String>,
         intent: Intent,
@@ -176,7 +176,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         let owner = owner.to_owned();
         self.call(move |c| {
-            set_stage_in(c, seq, Stage::Writing, writeback_ref.as_deref())?;
+            if let Some(seq) = seq {
+                set_stage_in(c, seq, Stage::Writing, writeback_ref.as_deref())?;
+            }
             c.prepare_cached(
                 "INSERT INTO write_intents(owner, app, record, revision, at_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5)
@@ -237,7 +239,7 @@ impl Store {
     }
 
     /// `owner`'s write definitely did not reach kintone: nothing of the
-    /// gateway's is out there. The intent goes, inbox row `seq` is back at
+    /// gateway's is out there. The intent goes, inbox row `seq` (if any) is back at
     /// `new` (a later attempt must not take a revision that moved meanwhile
     /// for its own), and the record's held changes are due.
     ///
@@ -245,7 +247,7 @@ impl Store {
     /// The write failed.
     pub async fn write_refused(
         &self,
-        seq: i64,
+        seq: Option<i64>,
         owner: &str,
         app: i64,
         record: i64,
@@ -254,8 +256,10 @@ impl Store {
         let released = self
             .call(move |c| {
                 drop_intent(c, &owner)?;
-                c.prepare_cached("UPDATE inbox SET stage = 'new' WHERE seq = ?1")?
-                    .execute([seq])?;
+                if let Some(seq) = seq {
+                    c.prepare_cached("UPDATE inbox SET stage = 'new' WHERE seq = ?1")?
+                        .execute([seq])?;
+                }
                 release(c, app, record)
             })
             .await?;
@@ -294,7 +298,7 @@ mod tests {
         let intent = INTENT;
         // A panel write: no inbox event owns it, so its life bounds it.
         store
-            .begin_write(0, "panel:n1", None, intent, 1_000)
+            .begin_write(None, "panel:n1", None, intent, 1_000)
             .await
             .expect("begin");
         let (life, recheck) = (ms(INTENT_LIFE), ms(HOLD_RECHECK));
@@ -343,7 +347,7 @@ mod tests {
         let seq = store.seed_event("ev1").await.expect("event");
         let intent = INTENT;
         store
-            .begin_write(seq, "ev1", None, intent, 1_000)
+            .begin_write(Some(seq), "ev1", None, intent, 1_000)
             .await
             .expect("begin");
         let (life, recheck) = (ms(INTENT_LIFE), ms(HOLD_RECHECK));
@@ -389,10 +393,13 @@ mod tests {
         let store = Store::open(dir.path()).expect("store");
         let intent = INTENT;
         store
-            .begin_write(0, "ev1", None, intent, 1_000)
+            .begin_write(None, "ev1", None, intent, 1_000)
             .await
             .expect("begin");
-        store.write_refused(0, "ev1", 1, 5).await.expect("refused");
+        store
+            .write_refused(None, "ev1", 1, 5)
+            .await
+            .expect("refused");
         let (own, held): (i64, Option<i64>) = store
             .call(|c| {
                 let own = c.query_row("SELECT COUNT(*) FROM own_writes", [], |r| r.get(0))?;

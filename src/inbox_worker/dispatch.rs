@@ -1,0 +1,111 @@
+//! One inbox event, by kind: a postback goes to [`super::postback`], the
+//! rest to [`super::onboarding`]; every event ends here, its row finished
+//! (with its audit row and outcome push, in one transaction) or scheduled
+//! for a retry.
+
+use std::sync::atomic::Ordering;
+
+use super::prepare::Prepared;
+use super::{onboarding, postback, AckContext};
+use crate::clock::now_ms;
+use crate::inbound::events::{EventKind, InboundEvent};
+use crate::inbound::reply::ReplyToken;
+use crate::retry::default_backoff;
+use crate::store::audit::AckRecord;
+use crate::store::inbox::{Finish, InboxRow};
+use crate::store::pushes::QueuedPush;
+
+pub(super) async fn process(ctx: &AckContext, prepared: Prepared) {
+    let Prepared { row, event, known } = prepared;
+    let row = &row;
+    let ev = match event {
+        Ok(ev) => ev,
+        Err(e) => {
+            tracing::warn!(event = %row.event_id, error = %e, "stored event does not parse; dropped");
+            finish(ctx, row, Finish::Failed, Some(e.to_string()), None).await;
+            return;
+        }
+    };
+    let InboundEvent {
+        kind,
+        source,
+        standby,
+        ..
+    } = ev;
+    // A token whose use was already attempted (before a restart) is spent.
+    let fresh = |t: Option<ReplyToken>| t.filter(|_| !row.reply_attempted);
+    match kind {
+        // Another channel is answering this chat: whatever the event, it is
+        // only kept (deduplicated) — no write-back, no Reply, no push, no
+        // onboarding. Two channels on one chat must not acknowledge twice.
+        _ if standby => {}
+        EventKind::Postback { data, reply } => {
+            // Finishes the row itself: its end carries an audit row.
+            return postback::postback(ctx, row, &source, &data, fresh(reply), known).await;
+        }
+        EventKind::Message { text, reply } => {
+            onboarding::message(ctx, row, source.user(), text.as_deref(), fresh(reply)).await;
+        }
+        EventKind::Follow { reply } => {
+            onboarding::follow(ctx, row, source.user(), fresh(reply)).await;
+        }
+        EventKind::Join { reply } => onboarding::join(ctx, row, &source, fresh(reply)).await,
+        EventKind::Leave => onboarding::leave(ctx, &source).await,
+        EventKind::Unfollow | EventKind::Other(_) => {}
+    }
+    finish(ctx, row, Finish::Done, None, None).await;
+}
+
+pub(super) async fn finish(
+    ctx: &AckContext,
+    row: &InboxRow,
+    how: Finish,
+    err: Option<String>,
+    audit: Option<AckRecord>,
+) {
+    finish_telling(ctx, row, how, err, audit, None).await;
+}
+
+/// Finishes the event and, in the same transaction, queues the push that
+/// tells the person its outcome.
+pub(super) async fn finish_telling(
+    ctx: &AckContext,
+    row: &InboxRow,
+    how: Finish,
+    err: Option<String>,
+    audit: Option<AckRecord>,
+    tell: Option<QueuedPush>,
+) {
+    let pushed = tell.is_some();
+    match ctx
+        .store
+        .inbox_finish(row.seq, how, err, audit, tell, now_ms())
+        .await
+    {
+        Ok(()) if pushed => {
+            ctx.metrics.ack_late_pushes.fetch_add(1, Ordering::Relaxed);
+            ctx.outbox_wake.notify_one();
+        }
+        Ok(()) => {}
+        Err(e) => {
+            tracing::error!(event = %row.event_id, error = %e, "could not record the event's end; it will be resumed");
+        }
+    }
+}
+
+/// Schedules the event's next attempt after the usual backoff.
+pub(super) async fn retry_later(ctx: &AckContext, row: &InboxRow, why: &str) {
+    let next = ctx.clock.steady_after(default_backoff(row_attempts(row)));
+    tracing::warn!(event = %row.event_id, error = why, "the acknowledgement will be retried");
+    if let Err(se) = ctx
+        .store
+        .inbox_retry_at(row.seq, next, why.to_owned())
+        .await
+    {
+        tracing::error!(error = %se, "could not schedule the retry; it will be resumed on restart");
+    }
+}
+
+fn row_attempts(row: &InboxRow) -> u32 {
+    u32::try_from(row.attempts.max(1)).unwrap_or(u32::MAX)
+}

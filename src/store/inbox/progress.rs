@@ -1,0 +1,125 @@
+//! An inbox event's steps and its end: the write-back stage, the Reply
+//! attempt, a scheduled retry, and the finish that writes the audit row and
+//! the outcome push in the same transaction.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Finish, Stage};
+use crate::store::audit::AckRecord;
+use crate::store::pushes::QueuedPush;
+use crate::store::{Store, StoreError};
+
+/// [`Store::inbox_set_stage`] on connection `c` (so another write can share
+/// its transaction).
+pub(in crate::store) fn set_stage_in(
+    c: &rusqlite::Connection,
+    seq: i64,
+    stage: Stage,
+    writeback_ref: Option<&str>,
+) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "UPDATE inbox SET stage = ?2, writeback_ref = COALESCE(?3, writeback_ref),
+            attempts = attempts + (?2 = 'writing')
+         WHERE seq = ?1",
+    )?
+    .execute(params![seq, stage.as_str(), writeback_ref])?;
+    Ok(())
+}
+
+impl Store {
+    /// Records the write-back stage (and what it produced), counting an attempt
+    /// when entering `Writing`.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn inbox_set_stage(
+        &self,
+        seq: i64,
+        stage: Stage,
+        writeback_ref: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.call(move |c| set_stage_in(c, seq, stage, writeback_ref.as_deref()))
+            .await
+    }
+
+    /// Marks that the Reply API is about to be called: a crash after this never
+    /// calls it again for this event (the token is single-use).
+    ///
+    /// # Errors
+    /// The write failed: do not call Reply.
+    pub async fn inbox_mark_reply_attempted(&self, seq: i64) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.prepare_cached("UPDATE inbox SET reply_attempted = 1 WHERE seq = ?1")?
+                .execute([seq])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Schedules another attempt.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn inbox_retry_at(
+        &self,
+        seq: i64,
+        next_attempt_ms: i64,
+        error: String,
+    ) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.prepare_cached(
+                "UPDATE inbox SET next_attempt_ms = ?2, last_error = ?3 WHERE seq = ?1",
+            )?
+            .execute(params![seq, next_attempt_ms, error])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Ends an event's processing, writing its audit row and the push that
+    /// tells the person the outcome (if any) in the same transaction.
+    ///
+    /// # Errors
+    /// The write failed: the event stays pending and is resumed.
+    pub async fn inbox_finish(
+        &self,
+        seq: i64,
+        how: Finish,
+        error: Option<String>,
+        audit: Option<AckRecord>,
+        tell: Option<QueuedPush>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let released = self
+            .call(move |c| {
+                let state = match how {
+                    Finish::Done => "done",
+                    Finish::Failed => "failed",
+                };
+                let owner: Option<String> = c
+                    .prepare_cached(
+                        "UPDATE inbox SET state = ?2, last_error = COALESCE(?3, last_error),
+                            finished_ms = ?4 WHERE seq = ?1 RETURNING event_id",
+                    )?
+                    .query_row(params![seq, state, error, now_ms], |r| r.get(0))
+                    .optional()?;
+                if let Some(a) = audit {
+                    crate::store::audit::record(c, &a)?;
+                }
+                if let Some(p) = tell {
+                    crate::store::pushes::queue_in(c, &p, now_ms)?;
+                }
+                // An intent its write-back left unresolved (a permanent
+                // error with the outcome unknown) must not hold a change.
+                match owner {
+                    Some(owner) => crate::store::intents::finish_owner(c, &owner),
+                    None => Ok(0),
+                }
+            })
+            .await?;
+        if released > 0 {
+            self.changes_wake.notify_one();
+        }
+        Ok(())
+    }
+}
