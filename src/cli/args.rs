@@ -92,4 +92,3 @@ pub(super) enum StaffAction {
     /// Unlink staff by LINE user id, name or kintone user.
     Remove { who: String },
 }
-

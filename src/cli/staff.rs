@@ -48,4 +48,3 @@ pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<
     }
     Ok(())
 }
-

@@ -41,7 +41,6 @@ impl Demo {
             "   cost: {} message counted against the monthly quota",
             self.line.usage()
         );
-
         Ok(push)
     }
 
@@ -79,7 +78,6 @@ impl Demo {
             t0.elapsed().as_millis(),
             reply["messages"][0]["text"].as_str().unwrap_or("")
         );
-
         Ok(tap)
     }
 
@@ -96,7 +94,6 @@ impl Demo {
             self.kintone.comment_texts().len(),
             self.line.reply_calls()
         );
-
         Ok(())
     }
 
@@ -110,7 +107,6 @@ impl Demo {
             .send()
             .await?;
         println!("   answered {} — nothing stored", resp.status());
-
         Ok(())
     }
 
