@@ -5,6 +5,7 @@
 //! Secrets are never inline: each is `{ file = "…" }` or `{ credential = "…" }`
 //! (read from `$CREDENTIALS_DIRECTORY`), loaded here and held as [`Secret`].
 
+mod ack;
 mod apps;
 pub mod indicator;
 mod kintone;
@@ -20,7 +21,8 @@ use std::path::{Path, PathBuf};
 
 use toml::Table;
 
-pub use apps::{AckMethod, AckSettings, AppConfig, ACK_PLACEHOLDERS};
+pub use ack::{AckMethod, AckSettings, ACK_PLACEHOLDERS};
+pub use apps::AppConfig;
 pub use kintone::KintoneConfig;
 pub use line::{Fallback, LineConfig, TokenConfig};
 use reader::{Problem, Reader};
