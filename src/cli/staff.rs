@@ -6,6 +6,7 @@ use super::args::StaffAction;
 use super::open_store;
 use crate::clock::{format_ms, now_ms};
 use crate::config::reader::parse_duration;
+use crate::store::Store;
 
 pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<()> {
     let store = open_store(config)?;
@@ -14,17 +15,7 @@ pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<
             name,
             kintone_user,
             valid,
-        } => {
-            let valid = parse_duration(&valid).map_err(anyhow::Error::msg)?;
-            let now = now_ms();
-            let valid_ms = i64::try_from(valid.as_millis()).unwrap_or(i64::MAX);
-            let inv = store
-                .invite_create(name, kintone_user, now, now.saturating_add(valid_ms))
-                .await?;
-            println!("Invite code for {}: {}", inv.display_name, inv.code);
-            println!("Valid until {}.", format_ms(inv.expires_ms));
-            println!("They add the bot as a friend in LINE and send this code in the chat.");
-        }
+        } => invite(&store, name, kintone_user, &valid).await?,
         StaffAction::List => {
             let staff = store.staff_list().await?;
             if staff.is_empty() {
@@ -46,5 +37,24 @@ pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<
             println!("Removed {n} staff member(s).");
         }
     }
+    Ok(())
+}
+
+/// Prints a one-time code valid for `valid` (a span such as `72h`).
+async fn invite(
+    store: &Store,
+    name: String,
+    kintone_user: Option<String>,
+    valid: &str,
+) -> anyhow::Result<()> {
+    let valid = parse_duration(valid).map_err(anyhow::Error::msg)?;
+    let now = now_ms();
+    let valid_ms = i64::try_from(valid.as_millis()).unwrap_or(i64::MAX);
+    let inv = store
+        .invite_create(name, kintone_user, now, now.saturating_add(valid_ms))
+        .await?;
+    println!("Invite code for {}: {}", inv.display_name, inv.code);
+    println!("Valid until {}.", format_ms(inv.expires_ms));
+    println!("They add the bot as a friend in LINE and send this code in the chat.");
     Ok(())
 }

@@ -131,9 +131,14 @@ pub fn state_dir_of(path: &Path) -> Result<PathBuf, ConfigErrors> {
     Ok(table
         .get("state_dir")
         .and_then(toml::Value::as_str)
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("STATE_DIRECTORY").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_STATE_DIR)))
+        .map_or_else(default_state_dir, PathBuf::from))
+}
+
+/// Where state goes when the config does not say: systemd's
+/// `$STATE_DIRECTORY`, else [`DEFAULT_STATE_DIR`].
+fn default_state_dir() -> PathBuf {
+    std::env::var_os("STATE_DIRECTORY")
+        .map_or_else(|| PathBuf::from(DEFAULT_STATE_DIR), PathBuf::from)
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -151,9 +156,7 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
     r.unknown_keys(t, "", TOP_KEYS);
     let state_dir = r
         .opt_str(t, "", "state_dir")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("STATE_DIRECTORY").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_STATE_DIR));
+        .map_or_else(default_state_dir, PathBuf::from);
     let site = r.opt_str(t, "", "site").unwrap_or_default();
     let site = SiteKey::parse(&site)
         .map_err(|e| r.problem("site", e.reason))

@@ -70,28 +70,7 @@ impl Demo {
         kintone.set_record(RECORD, 1, "Open");
         kintone.add_records(BURST_FIRST, BURST, "Open");
         let dir = private_dir()?;
-        let app = r#"webhook_token = { file = "hook-token" }
-poll_interval = "60s"
-[kintone.apps.ack]
-method = "comment"
-comment = "Acknowledged by {{name}} via {{via}} at {{time}}"
-reply = "✓ Recorded — #{{record}} {{title}}"
-"#;
-        let tail = format!(
-            r#"[[rules]]
-app = 1
-to = ["Needs approval"]
-recipients = ["{TARO}"]
-show = ["Assignee"]
-
-[notify]
-debounce = "1s"
-
-# The office panel, drawn in the terminal: LED ●/○, buzzer 🔔.
-[indicator]
-backend = "terminal"
-"#
-        );
+        let (app, tail) = site_config();
         let path = Site::for_fakes(&line, &kintone, app, &tail).write(&dir)?;
         let setup = Setup::load(&path)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -103,16 +82,7 @@ backend = "terminal"
             "http://{}/kintone/webhook/{HOOK_TOKEN}",
             gateway.addr()
         )));
-        println!("▶ simulated LINE platform at {}", line.server.base_url());
-        println!(
-            "▶ simulated kintone at {} — app 1 \"Repairs\", process management",
-            kintone.server.base_url()
-        );
-        println!(
-            "▶ gateway at http://{} (state in {})",
-            gateway.addr(),
-            dir.display()
-        );
+        narrate_addresses(&line, &kintone, &gateway, &dir);
         let demo = Demo {
             line,
             kintone,
@@ -135,6 +105,52 @@ backend = "terminal"
     fn webhook_url(&self) -> String {
         format!("http://{}/line/webhook", self.gateway.addr())
     }
+}
+
+/// The demo site's app section and the rest of its config: one rule that
+/// pushes to Taro, a short debounce, and the panel drawn in the terminal.
+fn site_config() -> (&'static str, String) {
+    let app = r#"webhook_token = { file = "hook-token" }
+poll_interval = "60s"
+[kintone.apps.ack]
+method = "comment"
+comment = "Acknowledged by {{name}} via {{via}} at {{time}}"
+reply = "✓ Recorded — #{{record}} {{title}}"
+"#;
+    let tail = format!(
+        r#"[[rules]]
+app = 1
+to = ["Needs approval"]
+recipients = ["{TARO}"]
+show = ["Assignee"]
+
+[notify]
+debounce = "1s"
+
+# The office panel, drawn in the terminal: LED ●/○, buzzer 🔔.
+[indicator]
+backend = "terminal"
+"#
+    );
+    (app, tail)
+}
+
+fn narrate_addresses(
+    line: &FakeLine,
+    kintone: &FakeKintone,
+    gateway: &Gateway,
+    dir: &std::path::Path,
+) {
+    println!("▶ simulated LINE platform at {}", line.server.base_url());
+    println!(
+        "▶ simulated kintone at {} — app 1 \"Repairs\", process management",
+        kintone.server.base_url()
+    );
+    println!(
+        "▶ gateway at http://{} (state in {})",
+        gateway.addr(),
+        dir.display()
+    );
 }
 
 fn private_dir() -> anyhow::Result<std::path::PathBuf> {

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use super::{server_date, Check};
 use crate::config::rules::{Recipient, Rule};
 use crate::config::{AckMethod, AppConfig, Config};
+use crate::kintone::client::FieldInfo;
 
 /// The app answers with its token, and every field code the config names is
 /// in its form.
@@ -37,6 +38,11 @@ pub(super) async fn kintone(
             )
         }
     };
+    fields_check(name, app, rules, &fields)
+}
+
+/// Passes when every field code the config names for `app` is in its form.
+fn fields_check(name: String, app: &AppConfig, rules: &[Rule], fields: &[FieldInfo]) -> Check {
     let have: BTreeSet<&str> = fields.iter().map(|f| f.code.as_str()).collect();
     let missing: Vec<String> = named_fields(app, rules)
         .into_iter()
