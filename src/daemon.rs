@@ -14,11 +14,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, Notify};
-use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 mod clients;
+mod serve;
 mod signal;
 
 use clients::Clients;
@@ -27,14 +27,14 @@ pub use signal::run_until_signal;
 
 use crate::acknowledge::AckEvent;
 use crate::clock::Clock;
+use crate::config::indicator::IndicatorConfig;
 use crate::config::notify::OutboxSettings;
 use crate::config::rules::{AckBy, Rule};
 use crate::config::setup::Setup;
 use crate::config::Config;
-use crate::http::{self, Ingress};
-use crate::inbound::signature::ChannelSecret;
-use crate::inbound::webhook::LineIntake;
+use crate::http;
 use crate::inbox_worker::{self, AckContext};
+use crate::indicator::IndicatorHandle;
 use crate::metrics::Metrics;
 use crate::notify::{self, NotifyContext, NotifyEvent};
 use crate::service::{self, Heartbeats};
@@ -54,7 +54,7 @@ pub struct Gateway {
     pub acks: tokio::sync::broadcast::Sender<AckEvent>,
     pub notifications: tokio::sync::broadcast::Sender<NotifyEvent>,
     /// The office panel (button edges can be sent through it too).
-    pub indicator: crate::indicator::IndicatorHandle,
+    pub indicator: IndicatorHandle,
 }
 
 /// What every loop shares: the config, the store, the counters, the clock,
@@ -104,23 +104,10 @@ impl Gateway {
         let (notifications, _) = tokio::sync::broadcast::channel(256);
         let beats = Arc::new(Heartbeats::default());
         let notify_ctx = spawn_notify(&core, rules, outbox, &clients, &notifications, &beats);
-        let indicator = crate::indicator::spawn(
-            indicator,
-            crate::indicator::Wiring {
-                config: core.config.clone(),
-                store: core.store.clone(),
-                kintone: clients.kintone.clone(),
-                metrics: core.metrics.clone(),
-                acks: acks.clone(),
-                notifications: notifications.clone(),
-                clock: core.clock.clone(),
-            },
-            &core.tasks,
-            &core.shutdown,
-        );
+        let indicator = spawn_indicator(&core, indicator, &clients, &acks, &notifications);
         let wake = Arc::new(Notify::new());
         spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats, &wake);
-        let addr = serve(&core, listener, tls, &notify_ctx, wake)?;
+        let addr = serve::serve(&core, listener, tls, &notify_ctx, wake)?;
         tracing::info!(%addr, state = %core.config.state_dir.display(), "gateway started");
         Ok(Gateway {
             addr,
@@ -206,6 +193,30 @@ fn spawn_notify(
     ctx
 }
 
+/// The office panel, fed by both loops' events.
+fn spawn_indicator(
+    core: &Core,
+    settings: IndicatorConfig,
+    clients: &Clients,
+    acks: &broadcast::Sender<AckEvent>,
+    notifications: &broadcast::Sender<NotifyEvent>,
+) -> IndicatorHandle {
+    crate::indicator::spawn(
+        settings,
+        crate::indicator::Wiring {
+            config: core.config.clone(),
+            store: core.store.clone(),
+            kintone: clients.kintone.clone(),
+            metrics: core.metrics.clone(),
+            acks: acks.clone(),
+            notifications: notifications.clone(),
+            clock: core.clock.clone(),
+        },
+        &core.tasks,
+        &core.shutdown,
+    )
+}
+
 /// The acknowledgement loop (the inbox worker) and the watchdog. This is
 /// the one place the reply capability is made.
 fn spawn_acknowledgements(
@@ -250,49 +261,4 @@ fn ack_by_rule(rules: &[Rule]) -> HashMap<String, AckBy> {
         *e = (*e).min(r.ack_by);
         by
     })
-}
-
-/// Serves LINE's and kintone's webhooks (kintone's only when an app has a
-/// webhook token) and the metrics page; returns the address.
-fn serve(
-    core: &Core,
-    listener: TcpListener,
-    tls: Option<TlsAcceptor>,
-    notify_ctx: &Arc<NotifyContext>,
-    ack_wake: Arc<Notify>,
-) -> anyhow::Result<SocketAddr> {
-    let config = &core.config;
-    let has_webhooks = config
-        .kintone
-        .apps
-        .iter()
-        .any(|a| a.webhook_token.is_some());
-    let m = core.metrics.clone();
-    let ingress = Arc::new(Ingress {
-        store: core.store.clone(),
-        line: Arc::new(LineIntake {
-            store: core.store.clone(),
-            channel_secret: ChannelSecret::new(config.line.channel_secret.clone()),
-            ack_wake,
-            clock: core.clock.clone(),
-        }),
-        relay_token: config.server.relay_token.clone(),
-        kintone: has_webhooks.then(|| {
-            Arc::new(notify::intake::Intake {
-                ctx: notify_ctx.clone(),
-            }) as Arc<dyn http::KintoneWebhooks>
-        }),
-        metrics: Some(Arc::new(move || m.render())),
-        read_timeout: config.server.read_timeout,
-        clock: core.clock.clone(),
-    });
-    let addr = listener.local_addr()?;
-    core.tasks.spawn(http::serve(
-        listener,
-        tls,
-        ingress,
-        core.shutdown.clone(),
-        GRACE,
-    ));
-    Ok(addr)
 }
