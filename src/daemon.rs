@@ -13,20 +13,28 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+mod clients;
+mod serve;
+mod signal;
+
+use clients::Clients;
+pub use clients::{kintone_client, line_client};
+pub use signal::run_until_signal;
+
 use crate::acknowledge::AckEvent;
+use crate::clock::Clock;
+use crate::config::indicator::IndicatorConfig;
+use crate::config::notify::OutboxSettings;
+use crate::config::rules::{AckBy, Rule};
 use crate::config::setup::Setup;
-use crate::config::{Config, TokenConfig};
-use crate::http::{self, Ingress};
-use crate::inbound::signature::ChannelSecret;
-use crate::inbound::webhook::LineIntake;
+use crate::config::Config;
+use crate::http;
 use crate::inbox_worker::{self, AckContext};
-use crate::kintone::client::KintoneClient;
-use crate::line::client::LineClient;
-use crate::line::token::AccessTokenProvider;
+use crate::indicator::IndicatorHandle;
 use crate::metrics::Metrics;
 use crate::notify::{self, NotifyContext, NotifyEvent};
 use crate::service::{self, Heartbeats};
@@ -46,34 +54,18 @@ pub struct Gateway {
     pub acks: tokio::sync::broadcast::Sender<AckEvent>,
     pub notifications: tokio::sync::broadcast::Sender<NotifyEvent>,
     /// The office panel (button edges can be sent through it too).
-    pub indicator: crate::indicator::IndicatorHandle,
+    pub indicator: IndicatorHandle,
 }
 
-/// Builds the LINE client the config describes.
-///
-/// # Errors
-/// The HTTP client could not be built.
-pub fn line_client(config: &Config) -> anyhow::Result<LineClient> {
-    let line = &config.line;
-    let token = match &line.token {
-        TokenConfig::LongLived(t) => AccessTokenProvider::long_lived(t.clone()),
-        TokenConfig::Stateless { channel_id } => AccessTokenProvider::stateless(
-            &line.api_base,
-            channel_id.clone(),
-            line.channel_secret.clone(),
-            line.timeout,
-        )?,
-    };
-    Ok(LineClient::new(&line.api_base, token, line.timeout)?)
-}
-
-/// Builds the kintone client the config describes.
-///
-/// # Errors
-/// The HTTP client could not be built.
-pub fn kintone_client(config: &Config) -> anyhow::Result<KintoneClient> {
-    let k = &config.kintone;
-    Ok(KintoneClient::new(&k.base_url, k.guest_space, k.timeout)?)
+/// What every loop shares: the config, the store, the counters, the clock,
+/// and the one shutdown signal and task set they all run under.
+struct Core {
+    config: Arc<Config>,
+    store: Store,
+    metrics: Arc<Metrics>,
+    clock: Clock,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
 }
 
 impl Gateway {
@@ -92,134 +84,37 @@ impl Gateway {
             clock,
         } = setup;
         let config = Arc::new(config);
-        let store = Store::open(&config.state_dir)
-            .with_context(|| format!("opening the store in {}", config.state_dir.display()))?;
-        store.probe().await.context("the store is not writable")?;
+        let store = open_store(&config).await?;
+        // TLS files are checked before anything runs, so a bad file stops the start.
         let tls = match &config.server.tls {
             Some(files) => Some(http::load_tls(files)?),
             None => None,
         };
         let metrics = Arc::new(Metrics::default());
-        let (acks, _) = tokio::sync::broadcast::channel(256);
-        let line = line_client(&config)?;
-        let kintone = kintone_client(&config)?.with_usage(metrics.kintone_usage.clone());
-        if let Ok(Some(saved)) = store.kintone_usage().await {
-            metrics
-                .kintone_usage
-                .restore(&saved, crate::clock::now_ms());
-        }
-        let shutdown = CancellationToken::new();
-        let tasks = TaskTracker::new();
-        let wake = Arc::new(Notify::new());
-
-        let beats = Arc::new(Heartbeats::default());
-        let (notifications, _) = tokio::sync::broadcast::channel(256);
-        let notify_ctx = Arc::new(
-            NotifyContext::new(
-                config.clone(),
-                rules,
-                store.clone(),
-                kintone.clone(),
-                metrics.clone(),
-                notifications.clone(),
-                beats.clone(),
-            )
-            .with_clock(clock.clone()),
-        );
-        notify::poll::log_budget(&notify_ctx);
-        tasks.spawn(notify::changes::run(notify_ctx.clone(), shutdown.clone()));
-        tasks.spawn(notify::outbox::run(
-            notify_ctx.clone(),
-            line.clone(),
-            outbox,
-            shutdown.clone(),
-        ));
-        for app in &config.kintone.apps {
-            // An app no rule watches has nothing to notify: it is only
-            // written to (acknowledgements), so it is never read in bulk.
-            if notify_ctx.rules_for(app.id).is_empty() {
-                tracing::info!(app = %app.id, "no rule watches this app: not polled");
-                continue;
-            }
-            tasks.spawn(notify::poll::run_app(
-                notify_ctx.clone(),
-                app.id,
-                shutdown.clone(),
-            ));
-        }
-        let has_webhooks = config
-            .kintone
-            .apps
-            .iter()
-            .any(|a| a.webhook_token.is_some());
-
-        let indicator = crate::indicator::spawn(
-            indicator,
-            crate::indicator::Wiring {
-                config: config.clone(),
-                store: store.clone(),
-                kintone: kintone.clone(),
-                metrics: metrics.clone(),
-                acks: acks.clone(),
-                notifications: notifications.clone(),
-                clock: clock.clone(),
-            },
-            &tasks,
-            &shutdown,
-        );
-        let ack_ctx = Arc::new(AckContext {
-            config: config.clone(),
-            store: store.clone(),
-            line,
-            kintone,
-            metrics: metrics.clone(),
-            events: acks.clone(),
-            beats: beats.clone(),
-            clock: clock.clone(),
-            replies: crate::inbound::reply::ReplyIssuer::new(),
-            ack_by: notify_ctx.rules.iter().fold(HashMap::new(), |mut by, r| {
-                let e = by.entry(r.name.clone()).or_insert(r.ack_by);
-                *e = (*e).min(r.ack_by);
-                by
-            }),
-            outbox_wake: notify_ctx.outbox_wake.clone(),
-        });
-        tasks.spawn(service::watchdog(
-            store.clone(),
-            metrics.clone(),
-            beats,
-            shutdown.clone(),
-        ));
-        tasks.spawn(inbox_worker::run(ack_ctx, wake.clone(), shutdown.clone()));
-
-        let m = metrics.clone();
-        let ingress = Arc::new(Ingress {
-            store: store.clone(),
-            line: Arc::new(LineIntake {
-                store: store.clone(),
-                channel_secret: ChannelSecret::new(config.line.channel_secret.clone()),
-                ack_wake: wake,
-                clock: clock.clone(),
-            }),
-            relay_token: config.server.relay_token.clone(),
-            kintone: has_webhooks.then(|| {
-                Arc::new(notify::intake::Intake {
-                    ctx: notify_ctx.clone(),
-                }) as Arc<dyn http::KintoneWebhooks>
-            }),
-            metrics: Some(Arc::new(move || m.render())),
-            read_timeout: config.server.read_timeout,
-            clock: clock.clone(),
-        });
-        let addr = listener.local_addr()?;
-        tasks.spawn(http::serve(listener, tls, ingress, shutdown.clone(), GRACE));
-        tracing::info!(%addr, state = %config.state_dir.display(), "gateway started");
-        Ok(Gateway {
-            addr,
-            shutdown,
-            tasks,
+        let clients = clients::build_clients(&config, &store, &metrics).await?;
+        let core = Core {
+            config,
             store,
             metrics,
+            clock,
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+        };
+        let (acks, _) = tokio::sync::broadcast::channel(256);
+        let (notifications, _) = tokio::sync::broadcast::channel(256);
+        let beats = Arc::new(Heartbeats::default());
+        let notify_ctx = spawn_notify(&core, rules, outbox, &clients, &notifications, &beats);
+        let indicator = spawn_indicator(&core, indicator, &clients, &acks, &notifications);
+        let wake = Arc::new(Notify::new());
+        spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats, &wake);
+        let addr = serve::serve(&core, listener, tls, &notify_ctx, wake)?;
+        tracing::info!(%addr, state = %core.config.state_dir.display(), "gateway started");
+        Ok(Gateway {
+            addr,
+            shutdown: core.shutdown,
+            tasks: core.tasks,
+            store: core.store,
+            metrics: core.metrics,
             acks,
             notifications,
             indicator,
@@ -247,32 +142,123 @@ impl Gateway {
     }
 }
 
-/// Runs until SIGTERM or SIGINT, then stops gracefully.
-///
-/// # Errors
-/// The listener cannot be bound or the gateway cannot start.
-pub async fn run_until_signal(setup: Setup) -> anyhow::Result<()> {
-    let listen = setup.config.server.listen;
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    let gateway = Gateway::start(setup, listener).await?;
-    // The listener is bound and the store open: now we are ready.
-    service::ready(&service::status_line(&gateway.metrics));
-    wait_for_signal().await?;
-    tracing::info!("stopping");
-    service::stopping();
-    gateway.stop().await;
-    Ok(())
+/// Opens the store and proves it writable before anything depends on it.
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::open(&config.state_dir)
+        .with_context(|| format!("opening the store in {}", config.state_dir.display()))?;
+    store.probe().await.context("the store is not writable")?;
+    Ok(store)
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+/// The notification loop: change intake, the outbox, and one poller per
+/// watched app.
+fn spawn_notify(
+    core: &Core,
+    rules: Vec<Rule>,
+    outbox: OutboxSettings,
+    clients: &Clients,
+    notifications: &broadcast::Sender<NotifyEvent>,
+    beats: &Arc<Heartbeats>,
+) -> Arc<NotifyContext> {
+    let ctx = Arc::new(
+        NotifyContext::new(
+            core.config.clone(),
+            rules,
+            core.store.clone(),
+            clients.kintone.clone(),
+            core.metrics.clone(),
+            notifications.clone(),
+            beats.clone(),
+        )
+        .with_clock(core.clock.clone()),
+    );
+    notify::poll::log_budget(&ctx);
+    let (tasks, shutdown) = (&core.tasks, &core.shutdown);
+    tasks.spawn(notify::changes::run(ctx.clone(), shutdown.clone()));
+    tasks.spawn(notify::outbox::run(
+        ctx.clone(),
+        clients.line.clone(),
+        outbox,
+        shutdown.clone(),
+    ));
+    for app in &core.config.kintone.apps {
+        // An app no rule watches has nothing to notify: it is only
+        // written to (acknowledgements), so it is never read in bulk.
+        if ctx.rules_for(app.id).is_empty() {
+            tracing::info!(app = %app.id, "no rule watches this app: not polled");
+            continue;
+        }
+        tasks.spawn(notify::poll::run_app(ctx.clone(), app.id, shutdown.clone()));
     }
-    Ok(())
+    ctx
+}
+
+/// The office panel, fed by both loops' events.
+fn spawn_indicator(
+    core: &Core,
+    settings: IndicatorConfig,
+    clients: &Clients,
+    acks: &broadcast::Sender<AckEvent>,
+    notifications: &broadcast::Sender<NotifyEvent>,
+) -> IndicatorHandle {
+    crate::indicator::spawn(
+        settings,
+        crate::indicator::Wiring {
+            config: core.config.clone(),
+            store: core.store.clone(),
+            kintone: clients.kintone.clone(),
+            metrics: core.metrics.clone(),
+            acks: acks.clone(),
+            notifications: notifications.clone(),
+            clock: core.clock.clone(),
+        },
+        &core.tasks,
+        &core.shutdown,
+    )
+}
+
+/// The acknowledgement loop (the inbox worker) and the watchdog. This is
+/// the one place the reply capability is made.
+fn spawn_acknowledgements(
+    core: &Core,
+    clients: Clients,
+    notify_ctx: &NotifyContext,
+    acks: &broadcast::Sender<AckEvent>,
+    beats: Arc<Heartbeats>,
+    wake: &Arc<Notify>,
+) {
+    let ack_ctx = Arc::new(AckContext {
+        config: core.config.clone(),
+        store: core.store.clone(),
+        line: clients.line,
+        kintone: clients.kintone,
+        metrics: core.metrics.clone(),
+        events: acks.clone(),
+        beats: beats.clone(),
+        clock: core.clock.clone(),
+        replies: crate::inbound::reply::ReplyIssuer::new(),
+        ack_by: ack_by_rule(&notify_ctx.rules),
+        outbox_wake: notify_ctx.outbox_wake.clone(),
+    });
+    core.tasks.spawn(service::watchdog(
+        core.store.clone(),
+        core.metrics.clone(),
+        beats,
+        core.shutdown.clone(),
+    ));
+    core.tasks.spawn(inbox_worker::run(
+        ack_ctx,
+        wake.clone(),
+        core.shutdown.clone(),
+    ));
+}
+
+/// Per rule name, who may acknowledge; two rules with one name: the
+/// stricter setting wins.
+fn ack_by_rule(rules: &[Rule]) -> HashMap<String, AckBy> {
+    rules.iter().fold(HashMap::new(), |mut by, r| {
+        let e = by.entry(r.name.clone()).or_insert(r.ack_by);
+        *e = (*e).min(r.ack_by);
+        by
+    })
 }

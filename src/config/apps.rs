@@ -5,26 +5,11 @@ use std::time::Duration;
 
 use toml::Table;
 
+use super::ack::{self, AckSettings};
 use super::reader::{join, Reader};
-use super::template::Template;
 use crate::domain::AppId;
 use crate::kintone::client::{AppAuth, BasicAuth};
 use crate::secret::Secret;
-
-/// Placeholders available to write-back and reply templates.
-pub const ACK_PLACEHOLDERS: &[&str] = &[
-    "name",
-    "line_user",
-    "kintone_user",
-    "time",
-    "datetime",
-    "record",
-    "app",
-    "app_name",
-    "title",
-    "notification",
-    "via",
-];
 
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -46,40 +31,6 @@ pub struct AppConfig {
     pub ack: AckSettings,
 }
 
-/// How an acknowledgement is written back.
-#[derive(Debug, Clone)]
-pub enum AckMethod {
-    /// A record comment (with a marker so a retry never doubles it).
-    Comment(Template),
-    /// Field updates, with revision check and conflict retry.
-    Fields(Vec<(String, Template)>),
-    /// A process-management action.
-    Status {
-        action: String,
-        assignee: Option<Template>,
-    },
-}
-
-impl AckMethod {
-    pub fn name(&self) -> &'static str {
-        match self {
-            AckMethod::Comment(_) => "comment",
-            AckMethod::Fields(_) => "fields",
-            AckMethod::Status { .. } => "status",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct AckSettings {
-    pub method: AckMethod,
-    /// The Reply text once the write-back is recorded.
-    pub reply: Template,
-}
-
-const DEFAULT_COMMENT: &str = "Acknowledged by {{name}} via {{via}} at {{time}}";
-const DEFAULT_REPLY: &str = "✓ Recorded — #{{record}} {{title}}";
-
 pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> {
     r.unknown_keys(
         t,
@@ -97,45 +48,11 @@ pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> 
             "ack",
         ],
     );
-    let id = match r.opt_int(t, p, "id") {
-        Some(n) => u64::try_from(n)
-            .ok()
-            .and_then(|n| AppId::new(n).ok())
-            .or_else(|| {
-                r.problem(join(p, "id"), "must be a positive app id");
-                None
-            }),
-        None => {
-            r.problem(join(p, "id"), "missing (required)");
-            None
-        }
-    };
+    let id = read_id(r, t, p);
     let name = r.opt_str(t, p, "name");
     let api_token = r.secret(t, p, "api_token", true);
-    let basic_auth = r.opt_table(t, p, "basic_auth").and_then(|b| {
-        let bp = join(p, "basic_auth");
-        r.unknown_keys(b, &bp, &["user", "password"]);
-        let user = r.str(b, &bp, "user");
-        let password = r.secret(b, &bp, "password", true);
-        Some(BasicAuth {
-            user: user?,
-            password: password?,
-        })
-    });
-    let webhook_token = r.secret(t, p, "webhook_token", false);
-    if let Some(w) = &webhook_token {
-        if w.expose().len() < 24
-            || !w
-                .expose()
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            r.problem(
-                join(p, "webhook_token"),
-                "must be at least 24 characters of A-Z a-z 0-9 - _ (it is the only lock on the webhook URL)",
-            );
-        }
-    }
+    let basic_auth = read_basic_auth(r, t, p);
+    let webhook_token = read_webhook_token(r, t, p);
     let webhook_reread = r.opt_bool(t, p, "webhook_reread").unwrap_or(true);
     let poll = r.opt_bool(t, p, "poll").unwrap_or(true);
     let poll_interval = r
@@ -147,7 +64,7 @@ pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> 
     let title_field = r.opt_str(t, p, "title_field");
     let empty = Table::new();
     let ack_table = r.opt_table(t, p, "ack").unwrap_or(&empty);
-    let ack = read_ack(r, ack_table, &join(p, "ack"));
+    let ack = ack::read_ack(r, ack_table, &join(p, "ack"));
     let id = id?;
     Some(AppConfig {
         id,
@@ -166,70 +83,42 @@ pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> 
     })
 }
 
-fn template(r: &mut Reader, key: String, text: &str) -> Option<Template> {
-    Template::parse(text, ACK_PLACEHOLDERS)
-        .map_err(|e| r.problem(key, e))
-        .ok()
+fn read_id(r: &mut Reader, t: &Table, p: &str) -> Option<AppId> {
+    let Some(n) = r.opt_int(t, p, "id") else {
+        r.problem(join(p, "id"), "missing (required)");
+        return None;
+    };
+    let id = u64::try_from(n).ok().and_then(|n| AppId::new(n).ok());
+    if id.is_none() {
+        r.problem(join(p, "id"), "must be a positive app id");
+    }
+    id
 }
 
-fn read_ack(r: &mut Reader, t: &Table, p: &str) -> Option<AckSettings> {
-    r.unknown_keys(
-        t,
-        p,
-        &["method", "comment", "fields", "action", "assignee", "reply"],
-    );
-    let method = r
-        .opt_str(t, p, "method")
-        .unwrap_or_else(|| "comment".into());
-    let method = match method.as_str() {
-        "comment" => {
-            let text = r
-                .opt_str(t, p, "comment")
-                .unwrap_or_else(|| DEFAULT_COMMENT.into());
-            template(r, join(p, "comment"), &text).map(AckMethod::Comment)
-        }
-        "fields" => {
-            let Some(fields) = r.opt_table(t, p, "fields") else {
-                r.problem(
-                    join(p, "fields"),
-                    "method = \"fields\" needs fields = { CODE = \"template\" }",
-                );
-                return None;
-            };
-            let mut out = Vec::new();
-            for (code, v) in fields {
-                let key = format!("{}.{code}", join(p, "fields"));
-                match v.as_str() {
-                    Some(s) => out.extend(template(r, key, s).map(|t| (code.clone(), t))),
-                    None => r.problem(key, "expected a string template"),
-                }
-            }
-            if out.is_empty() {
-                r.problem(join(p, "fields"), "name at least one field");
-            }
-            Some(AckMethod::Fields(out))
-        }
-        "status" => {
-            let action = r.str(t, p, "action");
-            let assignee = r
-                .opt_str(t, p, "assignee")
-                .and_then(|a| template(r, join(p, "assignee"), &a));
-            action.map(|action| AckMethod::Status { action, assignee })
-        }
-        other => {
-            r.problem(
-                join(p, "method"),
-                format!("{other:?}: use \"comment\", \"fields\" or \"status\""),
-            );
-            None
-        }
-    };
-    let reply = r
-        .opt_str(t, p, "reply")
-        .unwrap_or_else(|| DEFAULT_REPLY.into());
-    let reply = template(r, join(p, "reply"), &reply);
-    Some(AckSettings {
-        method: method?,
-        reply: reply?,
+fn read_basic_auth(r: &mut Reader, t: &Table, p: &str) -> Option<BasicAuth> {
+    let b = r.opt_table(t, p, "basic_auth")?;
+    let bp = join(p, "basic_auth");
+    r.unknown_keys(b, &bp, &["user", "password"]);
+    let user = r.str(b, &bp, "user");
+    let password = r.secret(b, &bp, "password", true);
+    Some(BasicAuth {
+        user: user?,
+        password: password?,
     })
+}
+
+/// The webhook URL's secret segment: long and URL-safe, as it is the only lock.
+fn read_webhook_token(r: &mut Reader, t: &Table, p: &str) -> Option<Secret> {
+    let token = r.secret(t, p, "webhook_token", false)?;
+    let text = token.expose();
+    let url_safe = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if text.len() < 24 || !url_safe {
+        r.problem(
+            join(p, "webhook_token"),
+            "must be at least 24 characters of A-Z a-z 0-9 - _ (it is the only lock on the webhook URL)",
+        );
+    }
+    Some(token)
 }

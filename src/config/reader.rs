@@ -171,27 +171,41 @@ impl Reader {
             }
             return None;
         };
-        let source = match v {
+        let source = self.secret_source(v, &full)?;
+        match source.load(self.credentials_dir.as_deref()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.problem(full, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Where a secret's `{ file }` or `{ credential }` table says to read it.
+    fn secret_source(&mut self, v: &Value, full: &str) -> Option<SecretSource> {
+        match v {
             Value::String(_) => {
                 self.problem(
                     full,
                     "secrets are never written inline; use { file = \"/path\" } or { credential = \"name\" } (systemd LoadCredential)",
                 );
-                return None;
+                None
             }
             Value::Table(tab) => {
-                self.unknown_keys(tab, &full, &["file", "credential"]);
+                self.unknown_keys(tab, full, &["file", "credential"]);
                 match (tab.get("file"), tab.get("credential")) {
-                    (Some(Value::String(f)), None) => SecretSource::File(self.base_dir.join(f)),
+                    (Some(Value::String(f)), None) => {
+                        Some(SecretSource::File(self.base_dir.join(f)))
+                    }
                     (None, Some(Value::String(c))) if !c.contains('/') && !c.is_empty() => {
-                        SecretSource::Credential(c.clone())
+                        Some(SecretSource::Credential(c.clone()))
                     }
                     _ => {
                         self.problem(
                             full,
                             "expected exactly one of file = \"/path\" or credential = \"name\"",
                         );
-                        return None;
+                        None
                     }
                 }
             }
@@ -203,13 +217,6 @@ impl Reader {
                         other.type_str()
                     ),
                 );
-                return None;
-            }
-        };
-        match source.load(self.credentials_dir.as_deref()) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                self.problem(full, e.to_string());
                 None
             }
         }

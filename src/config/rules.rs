@@ -9,94 +9,14 @@ use std::path::Path;
 
 use toml::Table;
 
-use crate::config::reader::{join, Reader};
+mod recipient;
+
+pub use recipient::{AckBy, Recipient};
+
+use crate::config::reader::{join, Problem, Reader};
 use crate::config::Config;
-use crate::domain::{AppId, LineGroupId, LineUserId};
+use crate::domain::AppId;
 use crate::line::flex::FlexTemplate;
-
-/// Who gets a notification. Resolved when the notification is made, so
-/// staff linked later are included.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Recipient {
-    /// A staff member by display name.
-    Staff(String),
-    /// A staff member by kintone user code.
-    KintoneUser(String),
-    /// The people in a record's user-selection / assignee field.
-    Field(String),
-    /// A LINE group by the name it was recorded under when the bot joined.
-    GroupName(String),
-    User(LineUserId),
-    Group(LineGroupId),
-}
-
-impl Recipient {
-    /// Parses `"Taro Yamada"`, `"kintone:taro"`, `"field:Assignee"`,
-    /// `"group:Office"`, `"U…"` or `"C…"`.
-    ///
-    /// # Errors
-    /// An empty name or a malformed LINE id.
-    pub fn parse(s: &str) -> Result<Recipient, String> {
-        let nonempty = |v: &str, what: &str| {
-            if v.trim().is_empty() {
-                Err(format!("{s:?}: {what} is empty"))
-            } else {
-                Ok(v.trim().to_owned())
-            }
-        };
-        if let Some(k) = s.strip_prefix("kintone:") {
-            return nonempty(k, "kintone user").map(Recipient::KintoneUser);
-        }
-        if let Some(f) = s.strip_prefix("field:") {
-            return nonempty(f, "field code").map(Recipient::Field);
-        }
-        if let Some(g) = s.strip_prefix("group:") {
-            return nonempty(g, "group name").map(Recipient::GroupName);
-        }
-        let looks_like_id = s.len() == 33 && (s.starts_with('U') || s.starts_with('C'));
-        if looks_like_id {
-            if let Ok(u) = LineUserId::parse(s) {
-                return Ok(Recipient::User(u));
-            }
-            if let Ok(g) = LineGroupId::parse(s) {
-                return Ok(Recipient::Group(g));
-            }
-        }
-        nonempty(s, "name").map(Recipient::Staff)
-    }
-}
-
-/// Who may acknowledge a rule's notifications (`ack_by`), strictest first
-/// (two rules with one name: the stricter setting wins).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub enum AckBy {
-    /// The people it was sent to: a LINE user it was pushed to, or anyone in
-    /// a group it was pushed to.
-    #[default]
-    Recipients,
-    /// The recipients and any linked staff member (a card forwarded within
-    /// the team counts).
-    Staff,
-    /// Anyone who taps its button.
-    Anyone,
-}
-
-impl AckBy {
-    /// Parses `"recipients"`, `"staff"` or `"anyone"`.
-    ///
-    /// # Errors
-    /// Any other word, with the choices.
-    pub fn parse(s: &str) -> Result<AckBy, String> {
-        match s {
-            "recipients" => Ok(AckBy::Recipients),
-            "staff" => Ok(AckBy::Staff),
-            "anyone" => Ok(AckBy::Anyone),
-            other => Err(format!(
-                "{other:?}: use \"recipients\" (the people it was sent to), \"staff\" (any linked staff) or \"anyone\""
-            )),
-        }
-    }
-}
 
 /// One validated rule.
 #[derive(Debug, Clone)]
@@ -150,119 +70,29 @@ fn value_set(r: &mut Reader, t: &Table, p: &str, key: &str) -> Option<Vec<String
     Some(set)
 }
 
+const RULE_KEYS: &[&str] = &[
+    "name",
+    "app",
+    "field",
+    "from",
+    "to",
+    "recipients",
+    "show",
+    "buzz",
+    "template",
+    "ack_by",
+];
+
 /// Reads `[[rules]]` from the config's extra sections.
 ///
 /// # Errors
 /// Every problem, with its key.
-pub fn read_rules(
-    config: &Config,
-    base_dir: &Path,
-) -> Result<Vec<Rule>, Vec<crate::config::reader::Problem>> {
+pub fn read_rules(config: &Config, base_dir: &Path) -> Result<Vec<Rule>, Vec<Problem>> {
     let mut r = Reader::new(base_dir, None);
     let mut rules = Vec::new();
     for (i, t) in r.tables(&config.rest, "", "rules").into_iter().enumerate() {
-        let p = format!("rules[{i}]");
-        r.unknown_keys(
-            t,
-            &p,
-            &[
-                "name",
-                "app",
-                "field",
-                "from",
-                "to",
-                "recipients",
-                "show",
-                "buzz",
-                "template",
-                "ack_by",
-            ],
-        );
-        let name = r
-            .opt_str(t, &p, "name")
-            .unwrap_or_else(|| format!("rule-{}", i + 1));
-        let app = match r.opt_int(t, &p, "app") {
-            Some(n) => {
-                let id = u64::try_from(n).ok().and_then(|n| AppId::new(n).ok());
-                match id {
-                    Some(id) if config.app(id).is_some() => Some(id),
-                    Some(id) => {
-                        r.problem(
-                            join(&p, "app"),
-                            format!("app {id} is not in [[kintone.apps]]"),
-                        );
-                        None
-                    }
-                    None => {
-                        r.problem(join(&p, "app"), "must be a positive app id");
-                        None
-                    }
-                }
-            }
-            None => {
-                r.problem(join(&p, "app"), "missing (required)");
-                None
-            }
-        };
-        let field = r.opt_str(t, &p, "field").unwrap_or_else(|| "STATUS".into());
-        let from = value_set(&mut r, t, &p, "from");
-        let to = value_set(&mut r, t, &p, "to");
-        let recipients: Vec<Recipient> = r
-            .opt_strings(t, &p, "recipients")
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-            .filter_map(|(j, s)| {
-                Recipient::parse(s)
-                    .map_err(|e| r.problem(format!("{}[{j}]", join(&p, "recipients")), e))
-                    .ok()
-            })
-            .collect();
-        if recipients.is_empty()
-            && !r
-                .problems
-                .iter()
-                .any(|x| x.key.starts_with(&join(&p, "recipients")))
-        {
-            r.problem(join(&p, "recipients"), "name at least one recipient (a staff name, kintone:USER, field:CODE, group:NAME, or a LINE id)");
-        }
-        let show = r.opt_strings(t, &p, "show").unwrap_or_default();
-        let buzz = r.opt_bool(t, &p, "buzz").unwrap_or(true);
-        let template = r.opt_str(t, &p, "template").and_then(|file| {
-            let path = base_dir.join(&file);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| {
-                    r.problem(
-                        join(&p, "template"),
-                        format!("cannot read {}: {e}", path.display()),
-                    )
-                })
-                .ok()?;
-            FlexTemplate::parse(&text)
-                .map_err(|e| r.problem(join(&p, "template"), format!("{}: {e}", path.display())))
-                .ok()
-        });
-        let ack_by = r
-            .opt_str(t, &p, "ack_by")
-            .and_then(|s| {
-                AckBy::parse(&s)
-                    .map_err(|e| r.problem(join(&p, "ack_by"), e))
-                    .ok()
-            })
-            .unwrap_or_default();
-        if let Some(app) = app {
-            rules.push(Rule {
-                name,
-                app,
-                field,
-                from,
-                to,
-                recipients,
-                show,
-                buzz,
-                template,
-                ack_by,
-            });
+        if let Some(rule) = read_rule(&mut r, config, base_dir, t, i) {
+            rules.push(rule);
         }
     }
     if r.problems.is_empty() {
@@ -272,34 +102,112 @@ pub fn read_rules(
     }
 }
 
+/// The `i`th rule; `None` (with a problem noted) when its app is unusable.
+fn read_rule(
+    r: &mut Reader,
+    config: &Config,
+    base_dir: &Path,
+    t: &Table,
+    i: usize,
+) -> Option<Rule> {
+    let p = format!("rules[{i}]");
+    r.unknown_keys(t, &p, RULE_KEYS);
+    let name = r
+        .opt_str(t, &p, "name")
+        .unwrap_or_else(|| format!("rule-{}", i + 1));
+    let app = read_app_id(r, config, t, &p);
+    let field = r.opt_str(t, &p, "field").unwrap_or_else(|| "STATUS".into());
+    let from = value_set(r, t, &p, "from");
+    let to = value_set(r, t, &p, "to");
+    let recipients = read_recipients(r, t, &p);
+    let show = r.opt_strings(t, &p, "show").unwrap_or_default();
+    let buzz = r.opt_bool(t, &p, "buzz").unwrap_or(true);
+    let template = read_template(r, base_dir, t, &p);
+    let ack_by = r
+        .opt_str(t, &p, "ack_by")
+        .and_then(|s| {
+            AckBy::parse(&s)
+                .map_err(|e| r.problem(join(&p, "ack_by"), e))
+                .ok()
+        })
+        .unwrap_or_default();
+    Some(Rule {
+        name,
+        app: app?,
+        field,
+        from,
+        to,
+        recipients,
+        show,
+        buzz,
+        template,
+        ack_by,
+    })
+}
+
+/// `app`: required, and one of `[[kintone.apps]]`.
+fn read_app_id(r: &mut Reader, config: &Config, t: &Table, p: &str) -> Option<AppId> {
+    let Some(n) = r.opt_int(t, p, "app") else {
+        r.problem(join(p, "app"), "missing (required)");
+        return None;
+    };
+    match u64::try_from(n).ok().and_then(|n| AppId::new(n).ok()) {
+        Some(id) if config.app(id).is_some() => Some(id),
+        Some(id) => {
+            r.problem(
+                join(p, "app"),
+                format!("app {id} is not in [[kintone.apps]]"),
+            );
+            None
+        }
+        None => {
+            r.problem(join(p, "app"), "must be a positive app id");
+            None
+        }
+    }
+}
+
+/// `recipients`: at least one, each well-formed.
+fn read_recipients(r: &mut Reader, t: &Table, p: &str) -> Vec<Recipient> {
+    let key = join(p, "recipients");
+    let recipients: Vec<Recipient> = r
+        .opt_strings(t, p, "recipients")
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter_map(|(j, s)| {
+            Recipient::parse(s)
+                .map_err(|e| r.problem(format!("{key}[{j}]"), e))
+                .ok()
+        })
+        .collect();
+    // A malformed entry was reported already; "name one" would only add noise.
+    if recipients.is_empty() && !r.problems.iter().any(|x| x.key.starts_with(&key)) {
+        r.problem(key, "name at least one recipient (a staff name, kintone:USER, field:CODE, group:NAME, or a LINE id)");
+    }
+    recipients
+}
+
+/// `template`: a Flex template file, relative to the config's folder.
+fn read_template(r: &mut Reader, base_dir: &Path, t: &Table, p: &str) -> Option<FlexTemplate> {
+    let file = r.opt_str(t, p, "template")?;
+    let path = base_dir.join(&file);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| {
+            r.problem(
+                join(p, "template"),
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })
+        .ok()?;
+    FlexTemplate::parse(&text)
+        .map_err(|e| r.problem(join(p, "template"), format!("{}: {e}", path.display())))
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recipients_parse() {
-        assert_eq!(
-            Recipient::parse("Taro Yamada"),
-            Ok(Recipient::Staff("Taro Yamada".into()))
-        );
-        assert_eq!(
-            Recipient::parse("kintone:taro"),
-            Ok(Recipient::KintoneUser("taro".into()))
-        );
-        assert_eq!(
-            Recipient::parse("field:Assignee"),
-            Ok(Recipient::Field("Assignee".into()))
-        );
-        assert_eq!(
-            Recipient::parse("group:Office"),
-            Ok(Recipient::GroupName("Office".into()))
-        );
-        assert!(matches!(
-            Recipient::parse("U8e742f61d673b39c7fff3cecb7536ef0"),
-            Ok(Recipient::User(_))
-        ));
-        assert!(Recipient::parse("kintone: ").is_err());
-    }
 
     fn rule(from: Option<Vec<&str>>, to: Option<Vec<&str>>) -> Rule {
         let set = |v: Option<Vec<&str>>| v.map(|v| v.into_iter().map(String::from).collect());

@@ -1,18 +1,15 @@
 //! Text templates with `{{name}}` placeholders, checked at config load against
 //! the names the caller will provide — a typo fails `check-config`, not a
-//! write-back at 3 a.m.
+//! write-back at 3 a.m. The syntax is the one of Flex templates
+//! ([`crate::line::flex::placeholder`]); this adds which names are allowed.
+
+use crate::line::flex::placeholder::Pattern;
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
-    parts: Vec<Part>,
+    pattern: Pattern,
     source: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
-    Text(String),
-    Var(String),
 }
 
 impl Template {
@@ -20,54 +17,37 @@ impl Template {
     /// form `field.CODE` is allowed when `allowed` contains `field.*`.
     ///
     /// # Errors
-    /// An unclosed `{{` or an unknown placeholder, with the list of valid ones.
+    /// Malformed placeholder syntax, or an unknown placeholder with the list
+    /// of valid ones.
     pub fn parse(s: &str, allowed: &[&str]) -> Result<Template, String> {
-        let mut parts = Vec::new();
-        let mut rest = s;
-        while let Some(open) = rest.find("{{") {
-            if open > 0 {
-                parts.push(Part::Text(rest[..open].to_owned()));
-            }
-            let after = &rest[open + 2..];
-            let close = after
-                .find("}}")
-                .ok_or_else(|| format!("unclosed {{{{ in {s:?}"))?;
-            let name = after[..close].trim();
-            let ok = allowed.contains(&name)
-                || (name.starts_with("field.") && name.len() > 6 && allowed.contains(&"field.*"));
-            if !ok {
-                return Err(format!(
-                    "unknown placeholder {{{{{name}}}}}; use one of {}",
-                    allowed.join(", ")
-                ));
-            }
-            parts.push(Part::Var(name.to_owned()));
-            rest = &after[close + 2..];
-        }
-        if !rest.is_empty() {
-            parts.push(Part::Text(rest.to_owned()));
+        let pattern = Pattern::parse(s)?;
+        if let Some(name) = pattern.names().find(|n| !is_allowed(n, allowed)) {
+            return Err(format!(
+                "unknown placeholder {{{{{name}}}}}; use one of {}",
+                allowed.join(", ")
+            ));
         }
         Ok(Template {
-            parts,
+            pattern,
             source: s.to_owned(),
         })
     }
 
     /// Fills the placeholders; a value the caller does not have renders empty.
     pub fn render(&self, value: impl Fn(&str) -> Option<String>) -> String {
-        let mut out = String::new();
-        for p in &self.parts {
-            match p {
-                Part::Text(t) => out.push_str(t),
-                Part::Var(v) => out.push_str(&value(v).unwrap_or_default()),
-            }
-        }
-        out
+        self.pattern.render(&value)
     }
 
     pub fn source(&self) -> &str {
         &self.source
     }
+}
+
+fn is_allowed(name: &str, allowed: &[&str]) -> bool {
+    allowed.contains(&name)
+        || (name.len() > "field.".len()
+            && name.starts_with("field.")
+            && allowed.contains(&"field.*"))
 }
 
 #[cfg(test)]
@@ -92,5 +72,18 @@ mod tests {
             .contains("nmae"));
         assert!(Template::parse("{{name", &["name"]).is_err());
         assert!(Template::parse("{{field.x}}", &["name"]).is_err());
+    }
+
+    /// Config templates follow the one placeholder syntax of Flex templates
+    /// (`line::flex::placeholder`): a stray `}}` or a name with a space is a
+    /// mistake to report at load, not text to send.
+    #[test]
+    fn syntax_is_the_flex_placeholder_syntax() {
+        let allowed = &["name", "field.*"];
+        assert!(Template::parse("done }} by {{name}}", allowed).is_err());
+        assert!(Template::parse("{{field.a b}}", allowed).is_err());
+        assert!(Template::parse("{{field.}}", allowed).is_err());
+        let t = Template::parse("{a} } { {{ name }}", allowed).unwrap();
+        assert_eq!(t.render(|_| Some("Taro".into())), "{a} } { Taro");
     }
 }

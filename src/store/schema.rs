@@ -222,6 +222,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX push_history_by_age ON push_history(at_ms);
     DROP TABLE last_push;
     ",
+    // 6 (self-contained): the `counters` table of migration 1 was never
+    // read or written; kintone's daily counts are in `meta` (kintone_usage).
+    r"
+    DROP TABLE IF EXISTS counters;
+    ",
 ];
 
 /// Applies the migrations this database has not seen yet.
@@ -314,5 +319,19 @@ mod tests {
             p.contains("outbox_dead") && p.contains("deliveries_push") && !p.contains("SCAN d"),
             "{p}"
         );
+    }
+
+    #[test]
+    fn no_table_is_left_that_nothing_reads() {
+        let c = Connection::open_in_memory().expect("db");
+        migrate(&c).expect("migrate");
+        let tables: i64 = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'counters'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("schema query");
+        assert_eq!(tables, 0, "the unused counters table is still there");
     }
 }

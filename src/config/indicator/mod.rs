@@ -6,19 +6,20 @@
 //! changed number between kernels, names did not. `{ chip, offset }` is there
 //! for boards whose lines have no names.
 
-use std::fmt;
+mod buzzer;
+mod lines;
+
 use std::time::Duration;
 
-use jiff::civil::Time;
 use jiff::tz::TimeZone;
-use toml::{Table, Value};
+use toml::Table;
 
-use crate::config::reader::{join, parse_duration, Reader};
+pub use buzzer::QuietHours;
+use buzzer::{pattern, quiet_hours};
+pub use lines::{bcm_number, check_lines, LineLookup, LineRef, PinSpec};
+use lines::{check_rppal_names, pin};
 
-/// Longest single step of a buzzer pattern, and of a whole pattern: the
-/// buzzer must never be stuck on.
-const MAX_STEP: Duration = Duration::from_secs(3);
-const MAX_PATTERN: Duration = Duration::from_secs(10);
+use crate::config::reader::{join, Reader};
 
 /// What drives the outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,40 +32,6 @@ pub enum BackendKind {
     Terminal,
     /// No hardware.
     None,
-}
-
-/// Where a line is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineRef {
-    /// By the name the board gives it, e.g. `GPIO17`.
-    Named(String),
-    /// By chip (`gpiochip0` or `/dev/gpiochip0`) and offset.
-    ChipOffset { chip: String, offset: u32 },
-}
-
-impl fmt::Display for LineRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LineRef::Named(n) => f.write_str(n),
-            LineRef::ChipOffset { chip, offset } => write!(f, "{chip} line {offset}"),
-        }
-    }
-}
-
-/// One configured line and its polarity.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PinSpec {
-    pub line: LineRef,
-    /// Active when the line is driven (or reads) low.
-    pub active_low: bool,
-}
-
-/// Hours when the buzzer stays silent, in the site's time zone. `from` may be
-/// later than `to`: the span then crosses midnight.
-#[derive(Debug, Clone)]
-pub struct QuietHours {
-    pub from: Time,
-    pub to: Time,
 }
 
 /// The validated `[indicator]` section.
@@ -205,182 +172,6 @@ pub fn read_indicator(r: &mut Reader, rest: &Table) -> IndicatorConfig {
         r.problem("indicator.debounce", "must be shorter than long_press");
     }
     c
-}
-
-/// `"GPIO17"`, `{ line = "GPIO17", active_low = true }` or
-/// `{ chip = "gpiochip0", offset = 17 }`.
-fn pin(r: &mut Reader, t: &Table, key: &str, default_low: bool) -> Option<PinSpec> {
-    let full = join("indicator", key);
-    let bad = |r: &mut Reader| {
-        r.problem(
-            full.clone(),
-            "write a line name like \"GPIO17\", or { chip = \"gpiochip0\", offset = 17 }",
-        );
-        None
-    };
-    match t.get(key)? {
-        Value::String(name) if !name.trim().is_empty() => Some(PinSpec {
-            line: LineRef::Named(name.clone()),
-            active_low: default_low,
-        }),
-        Value::Table(tab) => {
-            r.unknown_keys(tab, &full, &["line", "chip", "offset", "active_low"]);
-            let active_low = r.opt_bool(tab, &full, "active_low").unwrap_or(default_low);
-            let line = match (tab.get("line"), tab.get("chip"), tab.get("offset")) {
-                (Some(Value::String(n)), None, None) if !n.trim().is_empty() => {
-                    LineRef::Named(n.clone())
-                }
-                (None, Some(Value::String(chip)), Some(Value::Integer(o))) => {
-                    match u32::try_from(*o) {
-                        Ok(offset) if !chip.is_empty() => LineRef::ChipOffset {
-                            chip: chip.clone(),
-                            offset,
-                        },
-                        _ => return bad(r),
-                    }
-                }
-                _ => return bad(r),
-            };
-            Some(PinSpec { line, active_low })
-        }
-        _ => bad(r),
-    }
-}
-
-/// The BCM number rppal needs: from `GPIO17` or an offset on `gpiochip0`.
-pub fn bcm_number(line: &LineRef) -> Option<u8> {
-    match line {
-        LineRef::Named(n) => n.strip_prefix("GPIO")?.parse().ok(),
-        LineRef::ChipOffset { offset, .. } => u8::try_from(*offset).ok(),
-    }
-}
-
-fn check_rppal_names(r: &mut Reader, c: &IndicatorConfig) {
-    for (key, spec) in [
-        ("led", &c.led),
-        ("buzzer", &c.buzzer),
-        ("button", &c.button),
-    ] {
-        if let Some(s) = spec {
-            if bcm_number(&s.line).is_none_or(|n| n > 27) {
-                r.problem(
-                    join("indicator", key),
-                    format!(
-                        "{}: rppal needs a BCM line GPIO0…GPIO27 (names other than GPIOn need the gpio backend)",
-                        s.line
-                    ),
-                );
-            }
-        }
-    }
-}
-
-fn pattern(r: &mut Reader, t: &Table, key: &str) -> Option<Vec<Duration>> {
-    let full = join("indicator", key);
-    let items = r.opt_strings(t, "indicator", key)?;
-    let mut out = Vec::new();
-    for s in &items {
-        match parse_duration(s) {
-            Ok(d) if d.is_zero() || d > MAX_STEP => {
-                r.problem(
-                    full.clone(),
-                    format!("{s:?}: each step must be between 1ms and {MAX_STEP:?}"),
-                );
-                return None;
-            }
-            Ok(d) => out.push(d),
-            Err(e) => {
-                r.problem(full.clone(), e);
-                return None;
-            }
-        }
-    }
-    if out.is_empty() || out.len() % 2 == 0 {
-        r.problem(
-            full,
-            "list on, off, on … durations: an odd number, ending with on",
-        );
-        return None;
-    }
-    if out.iter().sum::<Duration>() > MAX_PATTERN {
-        r.problem(
-            full,
-            format!("the whole pattern must last at most {MAX_PATTERN:?}"),
-        );
-        return None;
-    }
-    Some(out)
-}
-
-fn quiet_hours(r: &mut Reader, t: &Table) -> Option<QuietHours> {
-    let full = "indicator.quiet_hours";
-    let q = r.opt_table(t, "indicator", "quiet_hours")?;
-    r.unknown_keys(q, full, &["from", "to"]);
-    let mut time = |key: &str| {
-        let s = r.str(q, full, key)?;
-        match s.parse::<Time>() {
-            Ok(t) => Some(t),
-            Err(_) => {
-                r.problem(
-                    join(full, key),
-                    format!("{s:?} is not a time like \"22:00\""),
-                );
-                None
-            }
-        }
-    };
-    let (from, to) = (time("from"), time("to"));
-    let (from, to) = (from?, to?);
-    if from == to {
-        r.problem(full, "from and to must differ");
-        return None;
-    }
-    Some(QuietHours { from, to })
-}
-
-impl QuietHours {
-    /// Whether `at` falls inside the quiet hours in `tz`.
-    pub fn contains(&self, at: jiff::Timestamp, tz: &TimeZone) -> bool {
-        let now = at.to_zoned_datetime(tz.clone()).time();
-        if self.from < self.to {
-            self.from <= now && now < self.to
-        } else {
-            now >= self.from || now < self.to
-        }
-    }
-}
-
-/// Finds lines on this board; injectable so the check is unit-tested.
-pub trait LineLookup {
-    /// `Ok` if the line exists.
-    ///
-    /// # Errors
-    /// Why it cannot be found (no GPIO chip, unknown name, offset out of range).
-    fn find(&self, line: &LineRef) -> Result<(), String>;
-}
-
-/// The hardware half of `check-config`: every configured line must exist on
-/// this board (gpio backend only; rppal is checked when it opens the pins).
-pub fn check_lines(
-    c: &IndicatorConfig,
-    lookup: &dyn LineLookup,
-) -> Vec<crate::config::reader::Problem> {
-    let mut r = Reader::new(std::path::Path::new("."), None);
-    if c.backend != BackendKind::Gpio {
-        return Vec::new();
-    }
-    for (key, spec) in [
-        ("led", &c.led),
-        ("buzzer", &c.buzzer),
-        ("button", &c.button),
-    ] {
-        if let Some(s) = spec {
-            if let Err(e) = lookup.find(&s.line) {
-                r.problem(join("indicator", key), format!("{}: {e}", s.line));
-            }
-        }
-    }
-    r.problems
 }
 
 #[cfg(test)]

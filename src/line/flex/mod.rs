@@ -21,7 +21,7 @@ mod check;
 pub mod color;
 pub mod component;
 pub mod pack;
-mod placeholder;
+pub(crate) mod placeholder;
 mod rules;
 pub mod template;
 pub mod text;

@@ -1,0 +1,94 @@
+//! The argument definitions: every command and its options, as clap parses them.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+const DEFAULT_CONFIG: &str = "/etc/kintone-line-gateway/config.toml";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kintone-line-gateway",
+    version,
+    about = "kintone ⇄ LINE gateway: push on record changes, acknowledge by postback, lights in the office"
+)]
+pub(super) struct Cli {
+    #[command(subcommand)]
+    pub(super) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum Command {
+    /// Run the whole system offline against built-in simulators of LINE and kintone.
+    #[cfg(feature = "sim")]
+    Demo {
+        /// After the scenario, keep everything running and take commands.
+        #[arg(long)]
+        interactive: bool,
+    },
+    /// Run the daemon.
+    Run {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Check the config (and secrets, and hardware lines); list every problem.
+    CheckConfig {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Link staff LINE accounts with one-time codes.
+    Staff {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+    /// List acknowledgements from the audit log.
+    Acks {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+        /// A date (2026-11-01), a timestamp, or a span back from now (24h, 7d).
+        #[arg(long, default_value = "24h")]
+        since: String,
+        /// Print JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show queued and dead-lettered push requests.
+    Outbox {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+        /// Include requests already sent.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Print the gateway's status summary from the store.
+    Status {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Check from this board that LINE, kintone, GPIO, the state directory
+    /// and the clock are all as the gateway needs them.
+    Doctor {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum StaffAction {
+    /// Print a one-time code for a staff member to send to the bot in LINE.
+    Invite {
+        /// The name shown in kintone write-backs.
+        name: String,
+        /// Their kintone login name, for rules that address record assignees.
+        #[arg(long)]
+        kintone_user: Option<String>,
+        /// How long the code stays valid.
+        #[arg(long, default_value = "72h")]
+        valid: String,
+    },
+    /// List linked staff.
+    List,
+    /// Unlink staff by LINE user id, name or kintone user.
+    Remove { who: String },
+}

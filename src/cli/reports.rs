@@ -1,0 +1,135 @@
+//! `acks`, `outbox` and `status`: reports read from the store alone.
+
+use std::path::Path;
+
+use super::open_store;
+use crate::clock::{format_ms, now_ms};
+use crate::config::reader::parse_duration;
+
+pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Result<()> {
+    let since_ms = parse_since(since, now_ms())?;
+    let store = open_store(config)?;
+    let rows = store.acks_since(since_ms).await?;
+    if json {
+        for r in &rows {
+            println!("{}", serde_json::to_string(r)?);
+        }
+        return Ok(());
+    }
+    println!(
+        "{} acknowledgement(s) since {}",
+        rows.len(),
+        format_ms(since_ms)
+    );
+    for a in rows {
+        println!(
+            "{}  app {} #{:<6} {:<20} {:<8} {:<16} {}",
+            format_ms(a.at_ms),
+            a.app,
+            a.record,
+            a.actor,
+            a.method,
+            a.outcome,
+            a.reply
+        );
+    }
+    Ok(())
+}
+
+pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
+    let store = open_store(config)?;
+    let rows = store.outbox_report(all).await?;
+    if rows.is_empty() {
+        println!("The outbox is empty: nothing queued, no dead letters.");
+    }
+    for r in rows {
+        println!(
+            "#{:<6} {:<8} {} message(s) to {}  attempts {}  created {}",
+            r.id,
+            r.state,
+            r.message_count,
+            r.recipients,
+            r.attempts,
+            format_ms(r.created_ms)
+        );
+        if r.state == "pending" && r.attempts > 0 {
+            println!("        next attempt {}", format_ms(r.next_attempt_ms));
+        }
+        if let Some(e) = r.last_error {
+            println!("        last error: {e}");
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
+    let store = open_store(config)?;
+    let s = store.summary().await?;
+    match &s.daemon_status {
+        Some((line, at)) => println!("daemon ({}): {line}", format_ms(*at)),
+        None => println!("daemon: no status recorded yet (has it run?)"),
+    }
+    println!(
+        "store: {} pending ack(s), {} push(es) queued, {} dead letter(s), {} LINE event(s) and {} kintone change(s) in progress, last push {}",
+        s.pending_acks,
+        s.outbox_pending,
+        s.dead_letters,
+        s.inbox_pending,
+        s.changes_pending,
+        s.last_push_ms.map_or_else(|| "never".to_owned(), format_ms)
+    );
+    // The daemon saves its counts every few seconds; an older day's are void.
+    let today = crate::metrics::KintoneUsage::default();
+    if let Some(saved) = store.kintone_usage().await? {
+        today.restore(&saved, now_ms());
+    }
+    let today = today.today(now_ms());
+    if today.per_app.is_empty() {
+        println!("kintone requests today (since 09:00 JST): none");
+    }
+    for (app, n) in &today.per_app {
+        println!(
+            "kintone requests today (since 09:00 JST), app {app}: {n} ({}% of the 10,000 a day)",
+            n * 100 / 10_000
+        );
+    }
+    Ok(())
+}
+
+/// `--since`: a span back from now (`24h`, `7d`), a date, or a timestamp.
+fn parse_since(s: &str, now: i64) -> anyhow::Result<i64> {
+    if let Some(days) = s.strip_suffix('d').and_then(|d| d.parse::<i64>().ok()) {
+        return Ok(now - days * 86_400_000);
+    }
+    if let Ok(d) = parse_duration(s) {
+        return Ok(now - i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    }
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Ok(ts.as_millisecond());
+    }
+    if let Ok(date) = s.parse::<jiff::civil::Date>() {
+        let zoned = date
+            .to_zoned_datetime(jiff::tz::TimeZone::system())
+            .map_err(|e| anyhow::anyhow!("--since {s:?}: {e}"))?;
+        return Ok(zoned.timestamp().as_millisecond());
+    }
+    anyhow::bail!("--since {s:?}: use a span (24h, 7d), a date (2026-11-01) or a timestamp")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_forms() {
+        let now = 10 * 86_400_000;
+        assert_eq!(parse_since("24h", now).unwrap(), now - 86_400_000);
+        assert_eq!(parse_since("7d", now).unwrap(), now - 7 * 86_400_000);
+        assert_eq!(
+            parse_since("2026-01-01T00:00:00Z", now).unwrap(),
+            1_767_225_600_000
+        );
+        assert!(parse_since("2026-01-01", now).is_ok());
+        assert!(parse_since("yesterday", now).is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! `staff`: invite, list and unlink staff LINE accounts.
+
+use std::path::Path;
+
+use super::args::StaffAction;
+use super::open_store;
+use crate::clock::{format_ms, now_ms};
+use crate::config::reader::parse_duration;
+use crate::store::Store;
+
+pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<()> {
+    let store = open_store(config)?;
+    match action {
+        StaffAction::Invite {
+            name,
+            kintone_user,
+            valid,
+        } => invite(&store, name, kintone_user, &valid).await?,
+        StaffAction::List => {
+            let staff = store.staff_list().await?;
+            if staff.is_empty() {
+                println!("No staff linked yet. Use `staff invite NAME`.");
+            }
+            for s in staff {
+                println!(
+                    "{:<24} {:<20} {}  linked {}",
+                    s.display_name,
+                    s.kintone_user.as_deref().unwrap_or("-"),
+                    s.line_user_id,
+                    format_ms(s.linked_ms)
+                );
+            }
+        }
+        StaffAction::Remove { who } => {
+            let n = store.staff_remove(who.clone()).await?;
+            anyhow::ensure!(n > 0, "no staff member matches {who:?}");
+            println!("Removed {n} staff member(s).");
+        }
+    }
+    Ok(())
+}
+
+/// Prints a one-time code valid for `valid` (a span such as `72h`).
+async fn invite(
+    store: &Store,
+    name: String,
+    kintone_user: Option<String>,
+    valid: &str,
+) -> anyhow::Result<()> {
+    let valid = parse_duration(valid).map_err(anyhow::Error::msg)?;
+    let now = now_ms();
+    let valid_ms = i64::try_from(valid.as_millis()).unwrap_or(i64::MAX);
+    let inv = store
+        .invite_create(name, kintone_user, now, now.saturating_add(valid_ms))
+        .await?;
+    println!("Invite code for {}: {}", inv.display_name, inv.code);
+    println!("Valid until {}.", format_ms(inv.expires_ms));
+    println!("They add the bot as a friend in LINE and send this code in the chat.");
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Whom a rule addresses: its recipients, and who may acknowledge what it sends.
+
+use crate::domain::{LineGroupId, LineUserId};
+
+/// Who gets a notification. Resolved when the notification is made, so
+/// staff linked later are included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// A staff member by display name.
+    Staff(String),
+    /// A staff member by kintone user code.
+    KintoneUser(String),
+    /// The people in a record's user-selection / assignee field.
+    Field(String),
+    /// A LINE group by the name it was recorded under when the bot joined.
+    GroupName(String),
+    User(LineUserId),
+    Group(LineGroupId),
+}
+
+impl Recipient {
+    /// Parses `"Taro Yamada"`, `"kintone:taro"`, `"field:Assignee"`,
+    /// `"group:Office"`, `"U…"` or `"C…"`.
+    ///
+    /// # Errors
+    /// An empty name or a malformed LINE id.
+    pub fn parse(s: &str) -> Result<Recipient, String> {
+        let nonempty = |v: &str, what: &str| {
+            if v.trim().is_empty() {
+                Err(format!("{s:?}: {what} is empty"))
+            } else {
+                Ok(v.trim().to_owned())
+            }
+        };
+        if let Some(k) = s.strip_prefix("kintone:") {
+            return nonempty(k, "kintone user").map(Recipient::KintoneUser);
+        }
+        if let Some(f) = s.strip_prefix("field:") {
+            return nonempty(f, "field code").map(Recipient::Field);
+        }
+        if let Some(g) = s.strip_prefix("group:") {
+            return nonempty(g, "group name").map(Recipient::GroupName);
+        }
+        let looks_like_id = s.len() == 33 && (s.starts_with('U') || s.starts_with('C'));
+        if looks_like_id {
+            if let Ok(u) = LineUserId::parse(s) {
+                return Ok(Recipient::User(u));
+            }
+            if let Ok(g) = LineGroupId::parse(s) {
+                return Ok(Recipient::Group(g));
+            }
+        }
+        nonempty(s, "name").map(Recipient::Staff)
+    }
+}
+
+/// Who may acknowledge a rule's notifications (`ack_by`), strictest first
+/// (two rules with one name: the stricter setting wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum AckBy {
+    /// The people it was sent to: a LINE user it was pushed to, or anyone in
+    /// a group it was pushed to.
+    #[default]
+    Recipients,
+    /// The recipients and any linked staff member (a card forwarded within
+    /// the team counts).
+    Staff,
+    /// Anyone who taps its button.
+    Anyone,
+}
+
+impl AckBy {
+    /// Parses `"recipients"`, `"staff"` or `"anyone"`.
+    ///
+    /// # Errors
+    /// Any other word, with the choices.
+    pub fn parse(s: &str) -> Result<AckBy, String> {
+        match s {
+            "recipients" => Ok(AckBy::Recipients),
+            "staff" => Ok(AckBy::Staff),
+            "anyone" => Ok(AckBy::Anyone),
+            other => Err(format!(
+                "{other:?}: use \"recipients\" (the people it was sent to), \"staff\" (any linked staff) or \"anyone\""
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients_parse() {
+        assert_eq!(
+            Recipient::parse("Taro Yamada"),
+            Ok(Recipient::Staff("Taro Yamada".into()))
+        );
+        assert_eq!(
+            Recipient::parse("kintone:taro"),
+            Ok(Recipient::KintoneUser("taro".into()))
+        );
+        assert_eq!(
+            Recipient::parse("field:Assignee"),
+            Ok(Recipient::Field("Assignee".into()))
+        );
+        assert_eq!(
+            Recipient::parse("group:Office"),
+            Ok(Recipient::GroupName("Office".into()))
+        );
+        assert!(matches!(
+            Recipient::parse("U8e742f61d673b39c7fff3cecb7536ef0"),
+            Ok(Recipient::User(_))
+        ));
+        assert!(Recipient::parse("kintone: ").is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! The `[server]` section: where the webhook listens, TLS files, the relay token.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use toml::Table;
+
+use super::reader::Reader;
+use crate::secret::Secret;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub tls: Option<TlsFiles>,
+    /// When set, requests must carry `x-relay-token` with this value.
+    pub relay_token: Option<Secret>,
+    /// Slow clients are cut off after this long reading a request.
+    pub read_timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+pub(super) fn read_server(r: &mut Reader, t: &Table) -> Option<ServerConfig> {
+    r.unknown_keys(
+        t,
+        "server",
+        &[
+            "listen",
+            "tls_cert",
+            "tls_key",
+            "relay_token",
+            "read_timeout",
+        ],
+    );
+    let listen = r
+        .opt_str(t, "server", "listen")
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listen = match listen.parse::<SocketAddr>() {
+        Ok(a) => Some(a),
+        Err(_) => {
+            r.problem(
+                "server.listen",
+                format!("{listen:?} is not an address like 0.0.0.0:8080"),
+            );
+            None
+        }
+    };
+    let tls = read_tls(r, t);
+    let relay_token = r.secret(t, "server", "relay_token", false);
+    let read_timeout = r
+        .opt_duration(t, "server", "read_timeout")
+        .unwrap_or(Duration::from_secs(10));
+    Some(ServerConfig {
+        listen: listen?,
+        tls,
+        relay_token,
+        read_timeout,
+    })
+}
+
+/// Both files or neither; each must exist.
+fn read_tls(r: &mut Reader, t: &Table) -> Option<TlsFiles> {
+    let cert = r
+        .opt_str(t, "server", "tls_cert")
+        .map(|p| r.base_dir.join(p));
+    let key = r
+        .opt_str(t, "server", "tls_key")
+        .map(|p| r.base_dir.join(p));
+    match (cert, key) {
+        (Some(cert), Some(key)) => {
+            for (k, p) in [("server.tls_cert", &cert), ("server.tls_key", &key)] {
+                if !p.is_file() {
+                    r.problem(k, format!("{} does not exist", p.display()));
+                }
+            }
+            Some(TlsFiles { cert, key })
+        }
+        (None, None) => None,
+        _ => {
+            r.problem("server", "set both tls_cert and tls_key, or neither");
+            None
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! `kintone-line-gateway demo`: the whole system on one machine, no accounts.
+//!
+//! A simulated kintone domain (an app with process management) and a
+//! simulated LINE platform run in-process — the same fakes the tests use —
+//! and the real gateway sits between them with its real HTTP paths,
+//! signatures, store, retries and batching. The scenario is narrated with
+//! timings: a record changes status, the push arrives (rendered), a staff
+//! member taps Acknowledge, the comment lands on the record, the reply
+//! arrives; then a redelivery, a forgery, and a burst that shows coalescing.
+//! `--interactive` then keeps everything up for a person to play with.
+
+#![expect(
+    clippy::disallowed_methods,
+    reason = "the narration times real steps for a person"
+)]
+
+mod interactive;
+mod render;
+mod script;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+use crate::clock::now_ms;
+use crate::config::setup::Setup;
+use crate::daemon::Gateway;
+use crate::sim::fakes::{FakeKintone, FakeLine};
+use crate::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
+
+/// Taro's LINE user id in the simulated LINE.
+const TARO: &str = "U0123456789abcdef0123456789abcdef";
+/// Records in the simulated app: #345 and a block for the burst.
+const RECORD: u64 = 345;
+const BURST_FIRST: u64 = 400;
+const BURST: u64 = 30;
+
+/// Everything the demo runs.
+struct Demo {
+    line: FakeLine,
+    kintone: FakeKintone,
+    gateway: Gateway,
+    dir: std::path::PathBuf,
+    started: Instant,
+}
+
+/// Runs the scenario to the end; with `interactive`, then keeps running.
+///
+/// # Errors
+/// A simulator or the gateway could not start, or a step did not complete in time.
+pub async fn run(interactive: bool) -> anyhow::Result<()> {
+    let demo = Demo::start().await?;
+    let result = demo.scenario().await;
+    if result.is_ok() && interactive {
+        demo.interactive().await?;
+    }
+    demo.gateway.stop().await;
+    let _ = std::fs::remove_dir_all(&demo.dir);
+    result?;
+    println!("\nDone in {:.1} s.", demo.started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+impl Demo {
+    async fn start() -> anyhow::Result<Demo> {
+        let started = Instant::now();
+        let line = FakeLine::start().await?;
+        let kintone = FakeKintone::start(APP_TOKEN).await?;
+        kintone.set_record(RECORD, 1, "Open");
+        kintone.add_records(BURST_FIRST, BURST, "Open");
+        let dir = private_dir()?;
+        let (app, tail) = site_config();
+        let path = Site::for_fakes(&line, &kintone, app, &tail).write(&dir)?;
+        let setup = Setup::load(&path)?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("▶ office panel (drawn here; on a board an LED and a buzzer): start-up self-test");
+        let gateway = Gateway::start(setup, listener).await?;
+        // Let the self-test (three flashes, one beep) finish before the story.
+        tokio::time::sleep(crate::indicator::actor::SELF_TEST_STEP * 7).await;
+        kintone.set_webhook(Some(format!(
+            "http://{}/kintone/webhook/{HOOK_TOKEN}",
+            gateway.addr()
+        )));
+        narrate_addresses(&line, &kintone, &gateway, &dir);
+        let demo = Demo {
+            line,
+            kintone,
+            gateway,
+            dir,
+            started,
+        };
+        // The first look at the app sets the baseline: nothing existing notifies.
+        wait(|| demo.kintone.calls("GET", "/k/v1/records.json") > 0)
+            .await
+            .context("the gateway never read the app")?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        println!(
+            "▶ baseline: {} existing records seen, none notified",
+            1 + BURST
+        );
+        Ok(demo)
+    }
+
+    fn webhook_url(&self) -> String {
+        format!("http://{}/line/webhook", self.gateway.addr())
+    }
+}
+
+/// The demo site's app section and the rest of its config: one rule that
+/// pushes to Taro, a short debounce, and the panel drawn in the terminal.
+fn site_config() -> (&'static str, String) {
+    let app = r#"webhook_token = { file = "hook-token" }
+poll_interval = "60s"
+[kintone.apps.ack]
+method = "comment"
+comment = "Acknowledged by {{name}} via {{via}} at {{time}}"
+reply = "✓ Recorded — #{{record}} {{title}}"
+"#;
+    let tail = format!(
+        r#"[[rules]]
+app = 1
+to = ["Needs approval"]
+recipients = ["{TARO}"]
+show = ["Assignee"]
+
+[notify]
+debounce = "1s"
+
+# The office panel, drawn in the terminal: LED ●/○, buzzer 🔔.
+[indicator]
+backend = "terminal"
+"#
+    );
+    (app, tail)
+}
+
+fn narrate_addresses(
+    line: &FakeLine,
+    kintone: &FakeKintone,
+    gateway: &Gateway,
+    dir: &std::path::Path,
+) {
+    println!("▶ simulated LINE platform at {}", line.server.base_url());
+    println!(
+        "▶ simulated kintone at {} — app 1 \"Repairs\", process management",
+        kintone.server.base_url()
+    );
+    println!(
+        "▶ gateway at http://{} (state in {})",
+        gateway.addr(),
+        dir.display()
+    );
+}
+
+fn private_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("klg-demo-{}-{}", std::process::id(), now_ms()));
+    std::fs::create_dir_all(&dir)?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    Ok(dir)
+}
+
+async fn wait(f: impl FnMut() -> bool) -> anyhow::Result<()> {
+    wait_for(Duration::from_secs(10), f).await
+}
+
+async fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> anyhow::Result<()> {
+    let end = Instant::now() + limit;
+    while !f() {
+        anyhow::ensure!(
+            Instant::now() < end,
+            "timed out after {} s",
+            limit.as_secs()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_scenario_runs_to_the_end() {
+        run(false).await.expect("demo scenario");
+    }
+}

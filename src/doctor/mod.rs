@@ -1,0 +1,101 @@
+//! `kintone-line-gateway doctor`: checks, from the board, everything the
+//! gateway needs from the world — each a pass/fail line that says what to do.
+//!
+//! - the config and its secrets load (files owner-only);
+//! - the state directory takes a durable write;
+//! - the LINE channel access token works (`GET /v2/bot/info`);
+//! - every kintone app answers with its token, and the field codes the config
+//!   names exist in its form;
+//! - the GPIO lines exist on this board;
+//! - the clock agrees with LINE's and kintone's (reply deadlines count from
+//!   LINE's timestamps).
+//!
+//! Run it the way the service runs (same user, same credentials):
+//! `sudo systemd-run --pty --wait --collect -p User=kintone-line-gateway
+//! -p SupplementaryGroups=gpio -p LoadCredential=klg:/etc/kintone-line-gateway/credentials
+//! kintone-line-gateway doctor`.
+
+mod board;
+mod kintone;
+mod line;
+
+use std::time::Duration;
+
+use crate::config::setup::Setup;
+use board::{clock, gpio, state_dir};
+use kintone::kintone;
+use line::line;
+
+/// Largest clock difference to LINE or kintone that still passes.
+pub const MAX_SKEW: Duration = Duration::from_secs(5);
+
+/// One check's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    /// What was found (pass) or what is wrong and what to do (fail).
+    pub detail: String,
+}
+
+impl Check {
+    fn pass(name: impl Into<String>, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            ok: true,
+            detail: detail.into(),
+        }
+    }
+    fn fail(name: impl Into<String>, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            ok: false,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mark = if self.ok { "ok  " } else { "FAIL" };
+        write!(f, "[{mark}] {}: {}", self.name, self.detail)
+    }
+}
+
+/// Runs every check on a loaded setup; the lines are printed as they come.
+pub async fn run(setup: &Setup, out: &mut dyn std::io::Write) -> Vec<Check> {
+    let c = &setup.config;
+    let mut checks = Vec::new();
+    let mut note = |check: Check, checks: &mut Vec<Check>| {
+        let _ = writeln!(out, "{check}");
+        checks.push(check);
+    };
+    note(
+        Check::pass(
+            "config",
+            format!(
+                "{} app(s), {} rule(s); every secret loaded from an owner-only file",
+                c.kintone.apps.len(),
+                setup.rules.len()
+            ),
+        ),
+        &mut checks,
+    );
+    note(state_dir(&c.state_dir), &mut checks);
+    let mut dates = Vec::new();
+    note(line(c, &mut dates).await, &mut checks);
+    for app in &c.kintone.apps {
+        note(kintone(c, app, &setup.rules, &mut dates).await, &mut checks);
+    }
+    note(gpio(setup), &mut checks);
+    note(clock(&dates, jiff::Timestamp::now()), &mut checks);
+    checks
+}
+
+/// The `Date` header of any answer from `base` (even an error page).
+pub(super) async fn server_date(base: &str, timeout: Duration) -> Option<jiff::Timestamp> {
+    let http = crate::outbound::client(timeout).ok()?;
+    let resp = http.head(base).send().await.ok()?;
+    let date = resp.headers().get("date")?.to_str().ok()?;
+    jiff::fmt::rfc2822::parse(date).ok().map(|z| z.timestamp())
+}
