@@ -8,8 +8,10 @@
 //! sends those with retry keys.
 
 pub mod batch;
+pub mod card;
 pub mod changes;
 pub mod detect;
+pub mod examine;
 pub mod intake;
 pub mod outbox;
 pub mod pacing;

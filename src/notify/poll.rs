@@ -10,17 +10,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{params, OptionalExtension};
 use tokio_util::sync::CancellationToken;
 
 use super::changes::announce;
-use super::detect::{baseline_done, examine, finish_baseline, Verdict};
+use super::examine::{examine, Item};
 use super::NotifyContext;
 use crate::clock::now_ms;
 use crate::domain::AppId;
-use crate::kintone::record::Record;
 use crate::retry::default_backoff;
-use crate::store::intents::queue_held;
+use crate::store::poll_state::{baseline_done, finish_baseline, save_watermark, watermark};
+use crate::store::verdicts::Source;
 use crate::store::StoreError;
 
 /// kintone's page size limit.
@@ -35,42 +34,88 @@ pub fn daily_requests(interval: Duration) -> u64 {
     86_400 / interval.as_secs().max(1)
 }
 
+/// What polling one app costs a day: computed once, told by the log at
+/// start and by `check-config`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// Polling is off: webhooks only.
+    Off,
+    /// Polling every `interval`.
+    Polling {
+        interval: Duration,
+        per_day: u64,
+        /// Per cent of [`DAILY_LIMIT`].
+        share: u64,
+        /// More than a third of the limit.
+        too_much: bool,
+    },
+}
+
+impl Budget {
+    /// The budget of `app`'s polling settings.
+    pub fn of(app: &crate::config::AppConfig) -> Budget {
+        if !app.poll {
+            return Budget::Off;
+        }
+        let per_day = daily_requests(app.poll_interval);
+        Budget::Polling {
+            interval: app.poll_interval,
+            per_day,
+            share: per_day * 100 / DAILY_LIMIT,
+            too_much: per_day > DAILY_LIMIT / 3,
+        }
+    }
+}
+
 /// One line on what polling `app` costs a day, for `check-config`.
 pub fn budget_line(app: &crate::config::AppConfig) -> String {
-    if !app.poll {
-        return format!(
-            "app {} ({}): polling off — webhooks only; a lost webhook is not recovered",
-            app.id, app.name
-        );
+    let (id, name) = (app.id, &app.name);
+    match Budget::of(app) {
+        Budget::Off => format!(
+            "app {id} ({name}): polling off — webhooks only; a lost webhook is not recovered"
+        ),
+        Budget::Polling {
+            interval,
+            per_day,
+            share,
+            too_much,
+        } => {
+            let warning = if too_much {
+                " — WARNING: more than a third of the limit; raise poll_interval"
+            } else {
+                ""
+            };
+            format!(
+                "app {id} ({name}): polling every {}s ≈ {per_day} requests/day, {share}% of kintone's {DAILY_LIMIT}{warning}",
+                interval.as_secs()
+            )
+        }
     }
-    let per_day = daily_requests(app.poll_interval);
-    let warning = if per_day > DAILY_LIMIT / 3 {
-        " — WARNING: more than a third of the limit; raise poll_interval"
-    } else {
-        ""
-    };
-    format!(
-        "app {} ({}): polling every {}s ≈ {per_day} requests/day, {}% of kintone's {DAILY_LIMIT}{warning}",
-        app.id,
-        app.name,
-        app.poll_interval.as_secs(),
-        per_day * 100 / DAILY_LIMIT
-    )
 }
 
 /// Logs the daily request budget polling will use; warns past a third of the limit.
 pub fn log_budget(ctx: &NotifyContext) {
     for app in &ctx.config.kintone.apps {
-        if !app.poll {
-            tracing::info!(app = %app.id, "polling off: webhooks only (a lost webhook is not recovered)");
-            continue;
-        }
-        let per_day = daily_requests(app.poll_interval);
-        let share = per_day * 100 / DAILY_LIMIT;
-        if per_day > DAILY_LIMIT / 3 {
-            tracing::warn!(app = %app.id, interval = ?app.poll_interval, per_day, "polling would use {share}% of kintone's {DAILY_LIMIT} requests/day; raise poll_interval");
-        } else {
-            tracing::info!(app = %app.id, interval = ?app.poll_interval, per_day, "polling budget: {share}% of kintone's {DAILY_LIMIT} requests/day");
+        match Budget::of(app) {
+            Budget::Off => {
+                tracing::info!(app = %app.id, "polling off: webhooks only (a lost webhook is not recovered)");
+            }
+            Budget::Polling {
+                interval,
+                per_day,
+                share,
+                too_much: true,
+            } => {
+                tracing::warn!(app = %app.id, ?interval, per_day, "polling would use {share}% of kintone's {DAILY_LIMIT} requests/day; raise poll_interval");
+            }
+            Budget::Polling {
+                interval,
+                per_day,
+                share,
+                too_much: false,
+            } => {
+                tracing::info!(app = %app.id, ?interval, per_day, "polling budget: {share}% of kintone's {DAILY_LIMIT} requests/day");
+            }
         }
     }
 }
@@ -136,9 +181,9 @@ async fn updated_field(ctx: &NotifyContext, app: AppId) -> anyhow::Result<String
 
 /// One pass: a full baseline scan the first time, then changes since the watermark.
 async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Result<()> {
-    let baseline = ctx.store.call(move |c| baseline_done(c, app)).await?;
+    let baseline = ctx.store.read(move |c| baseline_done(c, app)).await?;
     let watermark = if baseline {
-        watermark(ctx, app).await?
+        ctx.store.read(move |c| watermark(c, app)).await?
     } else {
         None
     };
@@ -169,72 +214,44 @@ async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Re
                 }
             }
         }
-        for v in judge_page(ctx, app, page).await? {
+        let items = page
+            .into_iter()
+            .map(|record| Item {
+                record,
+                source: Source::Poll,
+            })
+            .collect();
+        for v in examine(ctx, app, items, None).await? {
             announce(ctx, &v);
         }
         if n < PAGE {
             break;
         }
     }
-    let now = now_ms();
-    ctx.store
-        .call(move |c| {
-            if !baseline {
-                finish_baseline(c, app, last_id, now)?;
-                tracing::info!(app = %app, "baseline set: existing records will not notify");
-            }
-            if let Some(m) = max_updated {
-                c.prepare_cached(
-                    "INSERT INTO watermarks(app, updated) VALUES (?1, ?2)
-                     ON CONFLICT(app) DO UPDATE SET updated = excluded.updated",
-                )?
-                .execute(params![i64::try_from(app.get()).unwrap_or(i64::MAX), m])?;
-            }
-            Ok(())
-        })
+    finish_pass(ctx, app, (!baseline).then_some(last_id), max_updated)
         .await?;
     Ok(())
 }
 
-async fn judge_page(
-    ctx: &Arc<NotifyContext>,
+/// Stores what a full pass learnt: the baseline (`baseline_max`, on the
+/// first pass) and the new watermark.
+async fn finish_pass(
+    ctx: &NotifyContext,
     app: AppId,
-    page: Vec<Record>,
-) -> Result<Vec<Verdict>, StoreError> {
-    let ctx2 = ctx.clone();
-    let rules = ctx.rules_for(app);
+    baseline_max: Option<u64>,
+    max_updated: Option<String>,
+) -> Result<(), StoreError> {
+    let now = now_ms();
     ctx.store
         .call(move |c| {
-            let cfg = ctx2
-                .config
-                .app(app)
-                .ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
-            let judge = ctx2.judge(cfg, &rules, None);
-            let now = ctx2.clock.steady_ms();
-            let mut verdicts = Vec::with_capacity(page.len());
-            for r in &page {
-                let v = examine(c, &judge, r, now)?;
-                if let Verdict::Held { until_ms } = v {
-                    // Not judged yet: the change worker takes it over, so
-                    // the watermark can move on without losing it.
-                    let i = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-                    queue_held(c, i(app.get()), i(r.id.get()), until_ms, now)?;
-                }
-                verdicts.push(v);
+            if let Some(max) = baseline_max {
+                finish_baseline(c, app, i64::try_from(max).unwrap_or(i64::MAX), now)?;
+                tracing::info!(app = %app, "baseline set: existing records will not notify");
             }
-            Ok(verdicts)
-        })
-        .await
-}
-
-async fn watermark(ctx: &NotifyContext, app: AppId) -> Result<Option<String>, StoreError> {
-    ctx.store
-        .call(move |c| {
-            Ok(
-                c.prepare_cached("SELECT updated FROM watermarks WHERE app = ?1")?
-                    .query_row([i64::try_from(app.get()).unwrap_or(i64::MAX)], |r| r.get(0))
-                    .optional()?,
-            )
+            if let Some(m) = max_updated {
+                save_watermark(c, app, &m)?;
+            }
+            Ok(())
         })
         .await
 }

@@ -3,7 +3,8 @@
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::notifications::pending_acks_in;
+use super::{changes, outbox, Store, StoreError};
 
 /// A push request as `kintone-line-gateway outbox` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -67,11 +68,11 @@ impl Store {
         self.read(|c| {
             let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0));
             Ok(Summary {
-                pending_acks: count("SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL")?,
-                outbox_pending: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?,
-                dead_letters: count("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")?,
+                pending_acks: pending_acks_in(c)?,
+                outbox_pending: outbox::pending_count(c)?,
+                dead_letters: outbox::dead_count(c)?,
                 inbox_pending: count("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")?,
-                changes_pending: count("SELECT COUNT(*) FROM changes WHERE state = 'pending'")?,
+                changes_pending: count(changes::PENDING_COUNT)?,
                 last_push_ms: c.query_row("SELECT MAX(sent_ms) FROM outbox", [], |r| r.get(0))?,
                 daemon_status: c
                     .query_row(
