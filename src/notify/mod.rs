@@ -7,7 +7,6 @@
 //! recipient's cards go, `batch` stores them as push requests and `outbox`
 //! sends those with retry keys.
 
-pub mod batch;
 pub mod card;
 pub mod changes;
 pub mod detect;

@@ -5,10 +5,14 @@ use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection};
 
+use super::push_history;
 use super::StoreError;
 
 /// Unbatched deliveries per recipient: (seq, arrival ms), oldest first.
 pub type Queues = BTreeMap<String, Vec<(i64, i64)>>;
+
+/// The queues waiting, and each recipient's recent part-filled requests.
+pub type Waiting = (Queues, BTreeMap<String, Vec<i64>>);
 
 /// A card a recipient is owed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +61,43 @@ pub fn waiting(c: &Connection) -> Result<Queues, StoreError> {
             .push((r.get(0)?, r.get(2)?));
     }
     Ok(queues)
+}
+
+/// Unbatched deliveries per recipient, with when each recipient's requests
+/// of fewer than `full` cards in the last `window_ms` were made. Settles
+/// times from before the clock went back and drops older history.
+///
+/// # Errors
+/// A read or write failed.
+pub fn waiting_paced(
+    c: &Connection,
+    now: i64,
+    window_ms: i64,
+    full: i64,
+) -> Result<Waiting, StoreError> {
+    let mut queues = waiting(c)?;
+    if queues.is_empty() {
+        return Ok((queues, BTreeMap::new()));
+    }
+    if queues.values().flatten().any(|&(_, at)| at > now) {
+        // Times ahead of `now` were stored before the clock went back
+        // (between two runs: the steady timeline starts from the wall
+        // clock). They become `now` for good, so no card waits for a moment
+        // that is an hour away — and none waits forever, as it would if only
+        // this pass's copy were moved.
+        settle_future(c, now)?;
+        push_history::settle_future(c, now)?;
+        queues = waiting(c)?;
+    }
+    push_history::forget_old(c, now - window_ms)?;
+    let partials = queues
+        .keys()
+        .map(|who| {
+            let at = push_history::recent_partials(c, who, now - window_ms, full)?;
+            Ok((who.clone(), at))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok((queues, partials))
 }
 
 /// Arrival times ahead of `now` become `now`; returns how many moved.

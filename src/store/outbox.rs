@@ -52,6 +52,54 @@ pub enum Attempt {
     Dead { error: String },
 }
 
+/// One push request to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPush {
+    /// LINE ids, as a JSON array.
+    pub recipients: String,
+    /// Messages, as a JSON array.
+    pub messages: String,
+    /// What LINE will count: one per recipient.
+    pub message_count: i64,
+    /// The deliveries it carries (the first request of a part keeps them).
+    pub deliveries: Vec<i64>,
+}
+
+/// One request's worth of cards for some recipients: its requests, and
+/// what the pacing remembers about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub pushes: Vec<NewPush>,
+    pub recipients: Vec<String>,
+    pub cards: i64,
+}
+
+/// Stores one part's requests (wall time `created_ms`) and, in the pacing
+/// history, that its recipients got them at steady time `now`. Returns how
+/// many requests were stored.
+///
+/// # Errors
+/// The write failed.
+pub fn insert_part(
+    c: &Connection,
+    part: &Part,
+    now: i64,
+    created_ms: i64,
+) -> Result<usize, StoreError> {
+    for push in &part.pushes {
+        let id = insert_request(
+            c,
+            &push.recipients,
+            &push.messages,
+            push.message_count,
+            created_ms,
+        )?;
+        super::deliveries::assign(c, &push.deliveries, id)?;
+    }
+    super::push_history::remember(c, &part.recipients, part.cards, now)?;
+    Ok(part.pushes.len())
+}
+
 /// Stores one pending push request with a fresh `X-Line-Retry-Key`, fixed
 /// from now on: `recipients` and `messages` are JSON arrays, `message_count`
 /// what LINE will count. `created_ms` is wall time (the `outbox` command
