@@ -129,3 +129,128 @@ pub fn decide<'r>(rules: &'r [Rule], state: &RecordState, record: &Record) -> De
         firings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::rules::AckBy;
+
+    fn rule() -> Rule {
+        Rule {
+            name: "r".into(),
+            app: AppId::new(1).expect("app"),
+            field: "STATUS".into(),
+            from: None,
+            to: Some(vec!["Needs approval".into()]),
+            recipients: vec![],
+            show: vec![],
+            buzz: false,
+            template: None,
+            ack_by: AckBy::Recipients,
+        }
+    }
+
+    fn record(id: u64, revision: u64, status: &str) -> Record {
+        Record::from_json(serde_json::json!({
+            "$id": {"type": "__ID__", "value": id.to_string()},
+            "$revision": {"type": "__REVISION__", "value": revision.to_string()},
+            "STATUS": {"type": "STATUS", "value": status}
+        }))
+        .expect("record")
+    }
+
+    fn stored(revision: i64, status: &str) -> RecordState {
+        RecordState {
+            seen_revision: Some(revision),
+            baseline_max: Some(10),
+            values: [("STATUS".to_owned(), status.to_owned())].into(),
+            ..RecordState::default()
+        }
+    }
+
+    fn fired(d: &Decision<'_>) -> Vec<(Option<String>, String)> {
+        match d {
+            Decision::Update { firings, .. } => firings
+                .iter()
+                .map(|f| (f.from.clone(), f.to.clone()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_changed_field_fires_its_rule_and_the_new_value_is_stored() {
+        let rules = [rule()];
+        let d = decide(&rules, &stored(3, "Draft"), &record(5, 4, "Needs approval"));
+        assert_eq!(fired(&d), [(Some("Draft".into()), "Needs approval".into())]);
+        let Decision::Update { kind, values, .. } = d else {
+            panic!("not an update: {d:?}");
+        };
+        assert_eq!(kind, Seen::Compared);
+        assert_eq!(values, [("STATUS".into(), "Needs approval".into())]);
+    }
+
+    #[test]
+    fn older_revisions_echoes_holds_and_baselines_notify_no_one() {
+        let rules = [rule()];
+        let moved = record(5, 4, "Needs approval");
+        assert!(matches!(
+            decide(&rules, &stored(4, "Draft"), &moved),
+            Decision::Stale
+        ));
+        let echo = RecordState {
+            own_write: true,
+            held_until: Some(9),
+            ..stored(3, "Draft")
+        };
+        let d = decide(&rules, &echo, &moved);
+        assert!(
+            matches!(
+                d,
+                Decision::Update {
+                    kind: Seen::Echo,
+                    ..
+                }
+            ),
+            "{d:?}"
+        );
+        assert!(fired(&d).is_empty());
+        let held = RecordState {
+            held_until: Some(9),
+            ..stored(3, "Draft")
+        };
+        assert!(matches!(
+            decide(&rules, &held, &moved),
+            Decision::Held { until_ms: 9 }
+        ));
+        // Never seen, and within the baseline (id 5 <= 10): remembered only.
+        let d = decide(
+            &rules,
+            &RecordState {
+                baseline_max: Some(10),
+                ..RecordState::default()
+            },
+            &moved,
+        );
+        assert!(
+            matches!(
+                d,
+                Decision::Update {
+                    kind: Seen::Baseline,
+                    ..
+                }
+            ),
+            "{d:?}"
+        );
+        assert!(fired(&d).is_empty());
+        // Never seen, above the baseline: a new record, judged from nothing.
+        let new = RecordState {
+            baseline_max: Some(4),
+            ..RecordState::default()
+        };
+        assert_eq!(
+            fired(&decide(&rules, &new, &moved)),
+            [(None, "Needs approval".into())]
+        );
+    }
+}

@@ -86,7 +86,9 @@ pub async fn examine(
         .ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
     let judge = ctx.judge(cfg, &rules, title_hint.as_deref());
     while verdicts.iter().any(Option::is_none) {
-        let todo: Vec<usize> = (0..items.len()).filter(|&n| verdicts[n].is_none()).collect();
+        let todo: Vec<usize> = (0..items.len())
+            .filter(|&n| verdicts[n].is_none())
+            .collect();
         let mut batch = Vec::with_capacity(todo.len());
         for &n in &todo {
             let p = prepare(&judge, &fields, &items[n].record, states[n].clone())?;
@@ -207,7 +209,11 @@ fn recipient_keys(rule: &Rule, record: &Record) -> Vec<RecipientKey> {
 fn verdict(p: &Pending, resolved: &[Resolved], rules: &[Rule]) -> Verdict {
     let notifications = match &p.judged.outcome {
         Outcome::Nothing => return Verdict::Stale,
-        Outcome::Held { until_ms } => return Verdict::Held { until_ms: *until_ms },
+        Outcome::Held { until_ms } => {
+            return Verdict::Held {
+                until_ms: *until_ms,
+            }
+        }
         Outcome::Store { notifications, .. } => notifications,
     };
     match p.kind {

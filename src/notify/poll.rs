@@ -228,8 +228,7 @@ async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Re
             break;
         }
     }
-    finish_pass(ctx, app, (!baseline).then_some(last_id), max_updated)
-        .await?;
+    finish_pass(ctx, app, (!baseline).then_some(last_id), max_updated).await?;
     Ok(())
 }
 

@@ -105,11 +105,10 @@ pub fn waiting_paced(
 /// # Errors
 /// The write failed.
 pub fn settle_future(c: &Connection, now: i64) -> Result<usize, StoreError> {
-    Ok(c
-        .prepare_cached(
-            "UPDATE deliveries SET created_ms = ?1 WHERE push_id IS NULL AND created_ms > ?1",
-        )?
-        .execute([now])?)
+    Ok(c.prepare_cached(
+        "UPDATE deliveries SET created_ms = ?1 WHERE push_id IS NULL AND created_ms > ?1",
+    )?
+    .execute([now])?)
 }
 
 /// The cards of deliveries `seqs`, in that order.
@@ -139,9 +138,8 @@ pub fn cards(c: &Connection, seqs: &[i64]) -> Result<Vec<OwedCard>, StoreError> 
 /// # Errors
 /// The write failed.
 pub fn assign(c: &Connection, seqs: &[i64], push_id: i64) -> Result<(), StoreError> {
-    let mut st = c.prepare_cached(
-        "UPDATE deliveries SET push_id = ?2 WHERE seq = ?1 AND push_id IS NULL",
-    )?;
+    let mut st =
+        c.prepare_cached("UPDATE deliveries SET push_id = ?2 WHERE seq = ?1 AND push_id IS NULL")?;
     for seq in seqs {
         st.execute(params![seq, push_id])?;
     }

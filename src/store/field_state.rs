@@ -71,18 +71,20 @@ pub fn load(
 }
 
 fn value(c: &Connection, app: i64, rec: i64, field: &str) -> Result<Option<String>, StoreError> {
-    Ok(c
-        .prepare_cached("SELECT value FROM field_state WHERE app = ?1 AND record = ?2 AND field = ?3")?
-        .query_row(params![app, rec, field], |r| r.get(0))
-        .optional()?)
+    Ok(c.prepare_cached(
+        "SELECT value FROM field_state WHERE app = ?1 AND record = ?2 AND field = ?3",
+    )?
+    .query_row(params![app, rec, field], |r| r.get(0))
+    .optional()?)
 }
 
 fn own_write(c: &Connection, app: i64, rec: i64, rev: i64) -> Result<bool, StoreError> {
-    Ok(c
-        .prepare_cached("SELECT 1 FROM own_writes WHERE app = ?1 AND record = ?2 AND revision = ?3")?
-        .query_row(params![app, rec, rev], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(c.prepare_cached(
+        "SELECT 1 FROM own_writes WHERE app = ?1 AND record = ?2 AND revision = ?3",
+    )?
+    .query_row(params![app, rec, rev], |_| Ok(()))
+    .optional()?
+    .is_some())
 }
 
 /// Stores the record's watched values at `key.revision`.
@@ -99,7 +101,13 @@ pub fn store_values(
          ON CONFLICT(app, record, field) DO UPDATE SET value = excluded.value, revision = excluded.revision",
     )?;
     for (field, value) in values {
-        st.execute(params![key.app.stored(), key.record.stored(), field, value, key.revision])?;
+        st.execute(params![
+            key.app.stored(),
+            key.record.stored(),
+            field,
+            value,
+            key.revision
+        ])?;
     }
     Ok(())
 }

@@ -22,10 +22,11 @@ pub enum WebhookKind {
 /// # Errors
 /// The write failed.
 pub fn mark_seen(c: &Connection, id: &str, now: i64) -> Result<bool, StoreError> {
-    Ok(c
-        .prepare_cached("INSERT OR IGNORE INTO kintone_seen(id, at_ms) VALUES (?1, ?2)")?
-        .execute(params![id, now])?
-        == 1)
+    Ok(
+        c.prepare_cached("INSERT OR IGNORE INTO kintone_seen(id, at_ms) VALUES (?1, ?2)")?
+            .execute(params![id, now])?
+            == 1,
+    )
 }
 
 /// Takes in webhook `id` about `record` (its body `payload`), once: the

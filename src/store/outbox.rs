@@ -181,9 +181,10 @@ pub fn record_attempt(c: &Connection, id: i64, attempt: &Attempt) -> Result<(), 
 /// # Errors
 /// The read failed.
 pub fn pending_count(c: &Connection) -> Result<i64, StoreError> {
-    Ok(c
-        .prepare_cached("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?
-        .query_row([], |r| r.get(0))?)
+    Ok(
+        c.prepare_cached("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?
+            .query_row([], |r| r.get(0))?,
+    )
 }
 
 /// Requests LINE refused.
@@ -191,7 +192,8 @@ pub fn pending_count(c: &Connection) -> Result<i64, StoreError> {
 /// # Errors
 /// The read failed.
 pub fn dead_count(c: &Connection) -> Result<i64, StoreError> {
-    Ok(c
-        .prepare_cached("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")?
-        .query_row([], |r| r.get(0))?)
+    Ok(
+        c.prepare_cached("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")?
+            .query_row([], |r| r.get(0))?,
+    )
 }

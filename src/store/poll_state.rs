@@ -13,10 +13,11 @@ use crate::domain::AppId;
 /// # Errors
 /// The read failed.
 pub fn baseline_max(c: &Connection, app: AppId) -> Result<Option<i64>, StoreError> {
-    Ok(c
-        .prepare_cached("SELECT max_record FROM app_baseline WHERE app = ?1")?
-        .query_row([app.stored()], |r| r.get(0))
-        .optional()?)
+    Ok(
+        c.prepare_cached("SELECT max_record FROM app_baseline WHERE app = ?1")?
+            .query_row([app.stored()], |r| r.get(0))
+            .optional()?,
+    )
 }
 
 /// Whether an app's baseline is done.
@@ -49,10 +50,11 @@ pub fn finish_baseline(
 /// # Errors
 /// The read failed.
 pub fn watermark(c: &Connection, app: AppId) -> Result<Option<String>, StoreError> {
-    Ok(c
-        .prepare_cached("SELECT updated FROM watermarks WHERE app = ?1")?
-        .query_row([app.stored()], |r| r.get(0))
-        .optional()?)
+    Ok(
+        c.prepare_cached("SELECT updated FROM watermarks WHERE app = ?1")?
+            .query_row([app.stored()], |r| r.get(0))
+            .optional()?,
+    )
 }
 
 /// Moves the app's watermark to `updated`.

@@ -122,3 +122,65 @@ fn notify(c: &Connection, n: &NewNotification, now_ms: i64) -> Result<Resolved, 
     }
     Ok(resolved)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AppId, RecordId};
+    use crate::store::Store;
+
+    fn key() -> RevisionKey {
+        RevisionKey {
+            app: AppId::new(1).expect("app"),
+            record: RecordId::new(5).expect("record"),
+            revision: 4,
+        }
+    }
+
+    fn storing(value: &str, judged_on: RecordState) -> Judged {
+        Judged {
+            key: key(),
+            fields: vec!["STATUS".into()],
+            judged_on,
+            outcome: Outcome::Store {
+                values: vec![("STATUS".into(), value.into())],
+                notifications: Vec::new(),
+            },
+        }
+    }
+
+    /// A webhook and a poll bringing the same revision, both judged on the
+    /// state before either was stored: the second finds the state moved on
+    /// and writes nothing, so the revision is judged once.
+    #[tokio::test]
+    async fn a_decision_on_a_state_that_moved_on_is_not_stored() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).expect("store");
+        let before = store
+            .read(|c| load(c, key(), &["STATUS".into()], 0))
+            .await
+            .expect("load");
+        let (first, second) = (
+            storing("Approved", before.clone()),
+            storing("Other", before),
+        );
+        let stored = store
+            .call(move |c| {
+                Ok((
+                    store_judged(c, &first, Source::Poll, 0)?,
+                    store_judged(c, &second, Source::Poll, 0)?,
+                ))
+            })
+            .await
+            .expect("store");
+        assert_eq!(stored.0, Stored::Done(Vec::new()));
+        let Stored::Stale(fresh) = stored.1 else {
+            panic!("stored over a moved state: {:?}", stored.1);
+        };
+        assert_eq!(fresh.seen_revision, Some(4));
+        assert_eq!(
+            fresh.values.get("STATUS").map(String::as_str),
+            Some("Approved")
+        );
+    }
+}
