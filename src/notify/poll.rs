@@ -26,99 +26,7 @@ use crate::store::StoreError;
 pub const PAGE: usize = 500;
 /// How far back each pass re-reads (kintone writes times at minute precision).
 pub const OVERLAP: Duration = Duration::from_secs(120);
-/// Requests a kintone app may take per day on the Standard plan.
-pub const DAILY_LIMIT: u64 = 10_000;
-
-/// Requests a day that polling every `interval` costs (one page per pass).
-pub fn daily_requests(interval: Duration) -> u64 {
-    86_400 / interval.as_secs().max(1)
-}
-
-/// What polling one app costs a day: computed once, told by the log at
-/// start and by `check-config`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Budget {
-    /// Polling is off: webhooks only.
-    Off,
-    /// Polling every `interval`.
-    Polling {
-        interval: Duration,
-        per_day: u64,
-        /// Per cent of [`DAILY_LIMIT`].
-        share: u64,
-        /// More than a third of the limit.
-        too_much: bool,
-    },
-}
-
-impl Budget {
-    /// The budget of `app`'s polling settings.
-    pub fn of(app: &crate::config::AppConfig) -> Budget {
-        if !app.poll {
-            return Budget::Off;
-        }
-        let per_day = daily_requests(app.poll_interval);
-        Budget::Polling {
-            interval: app.poll_interval,
-            per_day,
-            share: per_day * 100 / DAILY_LIMIT,
-            too_much: per_day > DAILY_LIMIT / 3,
-        }
-    }
-}
-
-/// One line on what polling `app` costs a day, for `check-config`.
-pub fn budget_line(app: &crate::config::AppConfig) -> String {
-    let (id, name) = (app.id, &app.name);
-    match Budget::of(app) {
-        Budget::Off => format!(
-            "app {id} ({name}): polling off — webhooks only; a lost webhook is not recovered"
-        ),
-        Budget::Polling {
-            interval,
-            per_day,
-            share,
-            too_much,
-        } => {
-            let warning = if too_much {
-                " — WARNING: more than a third of the limit; raise poll_interval"
-            } else {
-                ""
-            };
-            format!(
-                "app {id} ({name}): polling every {}s ≈ {per_day} requests/day, {share}% of kintone's {DAILY_LIMIT}{warning}",
-                interval.as_secs()
-            )
-        }
-    }
-}
-
-/// Logs the daily request budget polling will use; warns past a third of the limit.
-pub fn log_budget(ctx: &NotifyContext) {
-    for app in &ctx.config.kintone.apps {
-        match Budget::of(app) {
-            Budget::Off => {
-                tracing::info!(app = %app.id, "polling off: webhooks only (a lost webhook is not recovered)");
-            }
-            Budget::Polling {
-                interval,
-                per_day,
-                share,
-                too_much: true,
-            } => {
-                tracing::warn!(app = %app.id, ?interval, per_day, "polling would use {share}% of kintone's {DAILY_LIMIT} requests/day; raise poll_interval");
-            }
-            Budget::Polling {
-                interval,
-                per_day,
-                share,
-                too_much: false,
-            } => {
-                tracing::info!(app = %app.id, ?interval, per_day, "polling budget: {share}% of kintone's {DAILY_LIMIT} requests/day");
-            }
-        }
-    }
-}
+pub use super::budget::{budget_line, daily_requests, log_budget, Budget, DAILY_LIMIT};
 
 /// Polls one app until `shutdown`.
 pub async fn run_app(ctx: Arc<NotifyContext>, app: AppId, shutdown: CancellationToken) {
@@ -275,13 +183,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn overlap_and_budget() {
+    fn overlap() {
         assert_eq!(
             minus_overlap("2026-11-25T09:01:00Z"),
             "2026-11-25T08:59:00Z"
         );
         assert_eq!(minus_overlap("junk"), "junk");
-        assert_eq!(daily_requests(Duration::from_secs(60)), 1440);
-        assert!(daily_requests(Duration::from_secs(60)) < DAILY_LIMIT / 3);
     }
 }

@@ -14,6 +14,11 @@ use crate::store::StoreError;
 
 /// Recipients owed the same cards, each with their delivery seqs in card order.
 type Members = Vec<(String, Vec<i64>)>;
+/// (is a group, the group id then the notification ids — or just the ids)
+/// -> the recipients owed exactly those cards.
+type Shared = BTreeMap<(bool, Vec<String>), Members>;
+/// The cards (bubble JSON, alt text) of each list of notification ids.
+type Cards = BTreeMap<Vec<String>, Vec<(String, String)>>;
 
 /// Builds the requests for the cards `owed` to each recipient.
 ///
@@ -40,18 +45,10 @@ pub fn build(owed: BTreeMap<String, Vec<OwedCard>>) -> Result<Vec<Part>, StoreEr
     Ok(parts)
 }
 
-/// Groups recipients owed exactly the same cards: (is a group, the group
-/// id then notification ids, or just the ids) -> members; and the cards of
-/// each list of notification ids.
-#[allow(clippy::type_complexity)]
-fn group(
-    owed: BTreeMap<String, Vec<OwedCard>>,
-) -> (
-    BTreeMap<(bool, Vec<String>), Members>,
-    BTreeMap<Vec<String>, Vec<(String, String)>>,
-) {
-    let mut shared: BTreeMap<(bool, Vec<String>), Members> = BTreeMap::new();
-    let mut cards: BTreeMap<Vec<String>, Vec<(String, String)>> = BTreeMap::new();
+/// Groups recipients owed exactly the same cards; groups push alone.
+fn group(owed: BTreeMap<String, Vec<OwedCard>>) -> (Shared, Cards) {
+    let mut shared = Shared::new();
+    let mut cards = Cards::new();
     for (recipient, items) in owed {
         let key: Vec<String> = items.iter().map(|i| i.notification.clone()).collect();
         let seqs: Vec<i64> = items.iter().map(|i| i.seq).collect();
