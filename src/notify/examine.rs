@@ -52,11 +52,10 @@ pub struct Item {
     pub source: Source,
 }
 
-/// A decision ready to store, with what the verdict will say.
-struct Pending {
-    judged: Judged,
-    kind: Option<Seen>,
-}
+/// Rounds of deciding again on a state that moved on before giving up
+/// (the change is retried later): each round needs another writer to have
+/// stored over the same record meanwhile.
+const MAX_ROUNDS: usize = 8;
 
 /// Judges `items` of `app`, storing their verdicts; one verdict per item,
 /// in order.
@@ -73,45 +72,74 @@ pub async fn examine(
     let fields = watched_fields(&rules);
     // Steady time: holds and retries share the change queue's timeline.
     let now = ctx.clock.steady_ms();
-    let keys: Vec<RevisionKey> = items.iter().map(|i| key(app, &i.record)).collect();
-    let f = fields.clone();
-    let mut states: Vec<RecordState> = ctx
-        .store
-        .read(move |c| keys.iter().map(|&k| load(c, k, &f, now)).collect())
-        .await?;
-    let mut verdicts: Vec<Option<Verdict>> = vec![None; items.len()];
+    let mut states = load_states(ctx, app, &items, &fields, now).await?;
     let cfg = ctx
         .config
         .app(app)
         .ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
     let judge = ctx.judge(cfg, &rules, title_hint.as_deref());
-    while verdicts.iter().any(Option::is_none) {
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; items.len()];
+    for _ in 0..MAX_ROUNDS {
         let todo: Vec<usize> = (0..items.len())
             .filter(|&n| verdicts[n].is_none())
             .collect();
-        let mut batch = Vec::with_capacity(todo.len());
-        for &n in &todo {
-            let p = prepare(&judge, &fields, &items[n].record, states[n].clone())?;
-            batch.push((p, items[n].source));
+        if todo.is_empty() {
+            return Ok(verdicts.into_iter().flatten().collect());
         }
-        let jobs: Vec<(Judged, Source)> =
-            batch.iter().map(|(p, s)| (p.judged.clone(), *s)).collect();
-        let stored = ctx
-            .store
-            .call(move |c| {
-                jobs.iter()
-                    .map(|(j, s)| store_judged(c, j, *s, now))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await?;
-        for ((n, (p, _)), s) in todo.into_iter().zip(batch).zip(stored) {
+        let mut kinds = Vec::with_capacity(todo.len());
+        let mut jobs = Vec::with_capacity(todo.len());
+        for &n in &todo {
+            let (judged, kind) = prepare(&judge, &fields, &items[n].record, states[n].clone())?;
+            kinds.push(kind);
+            jobs.push((judged, items[n].source));
+        }
+        let stored = store_round(ctx, jobs, now).await?;
+        for ((n, kind), (judged, s)) in todo.into_iter().zip(kinds).zip(stored) {
             match s {
-                Stored::Done(resolved) => verdicts[n] = Some(verdict(&p, &resolved, &rules)),
+                Stored::Done(resolved) => {
+                    verdicts[n] = Some(verdict(&judged.outcome, kind, &resolved, &rules));
+                }
                 Stored::Stale(fresh) => states[n] = fresh,
             }
         }
     }
-    Ok(verdicts.into_iter().flatten().collect())
+    Err(StoreError::Invalid(
+        "a record's stored state kept changing while it was judged".into(),
+    ))
+}
+
+/// The stored state of each item's revision, read off the writer.
+async fn load_states(
+    ctx: &NotifyContext,
+    app: AppId,
+    items: &[Item],
+    fields: &[String],
+    now: i64,
+) -> Result<Vec<RecordState>, StoreError> {
+    let keys: Vec<RevisionKey> = items.iter().map(|i| key(app, &i.record)).collect();
+    let fields = fields.to_vec();
+    ctx.store
+        .read(move |c| keys.iter().map(|&k| load(c, k, &fields, now)).collect())
+        .await
+}
+
+/// Stores each decision in one transaction; gives them back with what
+/// storing did.
+async fn store_round(
+    ctx: &NotifyContext,
+    jobs: Vec<(Judged, Source)>,
+    now: i64,
+) -> Result<Vec<(Judged, Stored)>, StoreError> {
+    ctx.store
+        .call(move |c| {
+            jobs.into_iter()
+                .map(|(j, source)| {
+                    let stored = store_judged(c, &j, source, now)?;
+                    Ok((j, stored))
+                })
+                .collect()
+        })
+        .await
 }
 
 fn key(app: AppId, record: &Record) -> RevisionKey {
@@ -128,7 +156,7 @@ fn prepare(
     fields: &[String],
     record: &Record,
     state: RecordState,
-) -> Result<Pending, StoreError> {
+) -> Result<(Judged, Option<Seen>), StoreError> {
     let (outcome, kind) = match decide(judge.rules, &state, record) {
         Decision::Stale => (Outcome::Nothing, None),
         Decision::Held { until_ms } => (Outcome::Held { until_ms }, None),
@@ -148,15 +176,13 @@ fn prepare(
             (outcome, Some(kind))
         }
     };
-    Ok(Pending {
-        judged: Judged {
-            key: key(judge.app, record),
-            fields: fields.to_vec(),
-            judged_on: state,
-            outcome,
-        },
-        kind,
-    })
+    let judged = Judged {
+        key: key(judge.app, record),
+        fields: fields.to_vec(),
+        judged_on: state,
+        outcome,
+    };
+    Ok((judged, kind))
 }
 
 fn new_notification(
@@ -206,8 +232,13 @@ fn recipient_keys(rule: &Rule, record: &Record) -> Vec<RecipientKey> {
 }
 
 /// The verdict of a stored decision, logging recipients nobody could reach.
-fn verdict(p: &Pending, resolved: &[Resolved], rules: &[Rule]) -> Verdict {
-    let notifications = match &p.judged.outcome {
+fn verdict(
+    outcome: &Outcome,
+    kind: Option<Seen>,
+    resolved: &[Resolved],
+    rules: &[Rule],
+) -> Verdict {
+    let notifications = match outcome {
         Outcome::Nothing => return Verdict::Stale,
         Outcome::Held { until_ms } => {
             return Verdict::Held {
@@ -216,7 +247,7 @@ fn verdict(p: &Pending, resolved: &[Resolved], rules: &[Rule]) -> Verdict {
         }
         Outcome::Store { notifications, .. } => notifications,
     };
-    match p.kind {
+    match kind {
         Some(Seen::Echo) => return Verdict::Echo,
         Some(Seen::Baseline) => return Verdict::Baseline,
         _ => {}

@@ -8,7 +8,8 @@ use super::StoreError;
 use crate::clock::retry_due_before;
 
 /// Where a push request is (`outbox.state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PushState {
     /// Not accepted yet: due at `next_attempt_ms`.
     Pending,
@@ -26,6 +27,37 @@ impl PushState {
             PushState::Sent => "sent",
             PushState::Dead => "dead",
         }
+    }
+}
+
+impl std::fmt::Display for PushState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Compares with the stored text (what the operator commands print).
+impl PartialEq<&str> for PushState {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl rusqlite::types::ToSql for PushState {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for PushState {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = v.as_str()?;
+        [PushState::Pending, PushState::Sent, PushState::Dead]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| {
+                rusqlite::types::FromSqlError::Other(format!("push state {text:?}").into())
+            })
     }
 }
 
@@ -175,7 +207,7 @@ pub fn record_attempt(c: &Connection, id: i64, attempt: &Attempt) -> Result<(), 
             last_error = CASE WHEN ?5 THEN last_error ELSE ?6 END
          WHERE id = ?1",
     )?
-    .execute(params![id, state.as_str(), next, sent_ms, sent, note])?;
+    .execute(params![id, state, next, sent_ms, sent, note])?;
     Ok(())
 }
 

@@ -4,13 +4,14 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use super::notifications::pending_acks_in;
+use super::outbox::PushState;
 use super::{changes, outbox, Store, StoreError};
 
 /// A push request as `kintone-line-gateway outbox` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxEntry {
     pub id: i64,
-    pub state: String,
+    pub state: PushState,
     pub recipients: String,
     pub message_count: i64,
     pub attempts: i64,
@@ -41,9 +42,9 @@ impl Store {
         self.read(move |c| {
             let mut st = c.prepare(
                 "SELECT id, state, recipients, message_count, attempts, created_ms, next_attempt_ms, last_error
-                 FROM outbox WHERE ?1 OR state != 'sent' ORDER BY id DESC LIMIT 200",
+                 FROM outbox WHERE ?1 OR state != ?2 ORDER BY id DESC LIMIT 200",
             )?;
-            let rows = st.query_map(params![include_sent], |r| {
+            let rows = st.query_map(params![include_sent, PushState::Sent], |r| {
                 Ok(OutboxEntry {
                     id: r.get(0)?,
                     state: r.get(1)?,
