@@ -69,26 +69,37 @@ pub fn render(
         ack_data: Some(ack.to_string()),
         open_url: Some(record_url(judge, record)),
     };
-    let bubble = match &rule.template {
+    let bubble = bubble(judge, rule, record, &card, &ack)?;
+    Ok(Rendered {
+        bubble: serde_json::to_string(&bubble)?,
+        alt_text: flex::alt_text(&card),
+        title: card.title,
+    })
+}
+
+/// The rule's template filled in, or the standard card.
+fn bubble(
+    judge: &Judge<'_>,
+    rule: &Rule,
+    record: &Record,
+    card: &NotificationCard,
+    ack: &AckData,
+) -> Result<serde_json::Value, CardError> {
+    match &rule.template {
         Some(t) => t
-            .render(&|name: &str| template_value(name, judge, record, &card, &ack))
+            .render(&|name: &str| template_value(name, judge, record, card, ack))
             .map_err(|e| CardError::Template {
                 rule: rule.name.clone(),
                 reason: e.to_string(),
-            })?,
+            }),
         None => card
             .to_bubble()
             .and_then(|b| b.to_json())
             .map_err(|e| CardError::Card {
                 rule: rule.name.clone(),
                 reason: e.to_string(),
-            })?,
-    };
-    Ok(Rendered {
-        bubble: serde_json::to_string(&bubble)?,
-        alt_text: flex::alt_text(&card),
-        title: card.title,
-    })
+            }),
+    }
 }
 
 fn title(judge: &Judge<'_>, record: &Record) -> String {

@@ -105,16 +105,7 @@ pub fn decide<'r>(rules: &'r [Rule], state: &RecordState, record: &Record) -> De
         let now_value = record.text(&field).unwrap_or_default();
         let before = state.values.get(&field).map(String::as_str);
         if !(echo || first_sight_is_baseline || before == Some(now_value.as_str())) {
-            firings.extend(
-                rules
-                    .iter()
-                    .filter(|r| r.field == field && r.matches(before, &now_value))
-                    .map(|rule| Firing {
-                        rule,
-                        from: before.map(str::to_owned),
-                        to: now_value.clone(),
-                    }),
-            );
+            firings.extend(fired(rules, &field, before, &now_value));
         }
         values.push((field, now_value));
     }
@@ -128,6 +119,19 @@ pub fn decide<'r>(rules: &'r [Rule], state: &RecordState, record: &Record) -> De
         values,
         firings,
     }
+}
+
+/// The rules on `field` that its change `before -> now` matches.
+fn fired<'r>(rules: &'r [Rule], field: &str, before: Option<&str>, now: &str) -> Vec<Firing<'r>> {
+    rules
+        .iter()
+        .filter(|r| r.field == field && r.matches(before, now))
+        .map(|rule| Firing {
+            rule,
+            from: before.map(str::to_owned),
+            to: now.to_owned(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

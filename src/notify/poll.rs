@@ -97,47 +97,66 @@ async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Re
     };
     let filter = watermark
         .as_deref()
-        .map(|w| format!("{updated} >= \"{}\" and ", minus_overlap(w)));
+        .map(|w| format!("{updated} >= \"{}\" and ", minus_overlap(w)))
+        .unwrap_or_default();
+    let mut seen = Progress {
+        last_id: 0,
+        max_updated: watermark,
+    };
+    while page(ctx, app, &filter, updated, &mut seen).await? >= PAGE {}
+    let baseline_max = (!baseline).then_some(seen.last_id);
+    finish_pass(ctx, app, baseline_max, seen.max_updated).await?;
+    Ok(())
+}
+
+/// How far a pass has read.
+struct Progress {
+    /// The highest `$id` read: the next page starts after it.
+    last_id: u64,
+    /// The newest `updated` time read.
+    max_updated: Option<String>,
+}
+
+/// Reads and judges the page after `seen.last_id`; returns its length.
+async fn page(
+    ctx: &Arc<NotifyContext>,
+    app: AppId,
+    filter: &str,
+    updated: &str,
+    seen: &mut Progress,
+) -> anyhow::Result<usize> {
     let cfg = ctx
         .config
         .app(app)
         .ok_or_else(|| anyhow::anyhow!("app not configured"))?;
-    let auth = &cfg.auth;
-    let (mut last_id, mut max_updated) = (0u64, watermark.clone());
-    loop {
-        let query = format!(
-            "{}$id > {last_id} order by $id asc limit {PAGE}",
-            filter.as_deref().unwrap_or("")
-        );
-        let page = ctx.kintone.get_records(auth, &query, None).await?;
-        let n = page.len();
-        ctx.metrics
-            .kintone_polled
-            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
-        for r in &page {
-            last_id = last_id.max(r.id.get());
-            if let Some(u) = r.text(updated) {
-                if max_updated.as_deref().is_none_or(|m| u.as_str() > m) {
-                    max_updated = Some(u);
-                }
+    let query = format!(
+        "{filter}$id > {} order by $id asc limit {PAGE}",
+        seen.last_id
+    );
+    let page = ctx.kintone.get_records(&cfg.auth, &query, None).await?;
+    let n = page.len();
+    ctx.metrics
+        .kintone_polled
+        .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    for r in &page {
+        seen.last_id = seen.last_id.max(r.id.get());
+        if let Some(u) = r.text(updated) {
+            if seen.max_updated.as_deref().is_none_or(|m| u.as_str() > m) {
+                seen.max_updated = Some(u);
             }
         }
-        let items = page
-            .into_iter()
-            .map(|record| Item {
-                record,
-                source: Source::Poll,
-            })
-            .collect();
-        for v in examine(ctx, app, items, None).await? {
-            announce(ctx, &v);
-        }
-        if n < PAGE {
-            break;
-        }
     }
-    finish_pass(ctx, app, (!baseline).then_some(last_id), max_updated).await?;
-    Ok(())
+    let items = page
+        .into_iter()
+        .map(|record| Item {
+            record,
+            source: Source::Poll,
+        })
+        .collect();
+    for v in examine(ctx, app, items, None).await? {
+        announce(ctx, &v);
+    }
+    Ok(n)
 }
 
 /// Stores what a full pass learnt: the baseline (`baseline_max`, on the
