@@ -117,3 +117,54 @@ fn part_for(
         cards: i64::try_from(cards).unwrap_or(i64::MAX),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TARO: &str = "U1111111111111111111111111111aaaa";
+    const HANA: &str = "U2222222222222222222222222222bbbb";
+    const GROUP: &str = "C3333333333333333333333333333cccc";
+
+    fn owed(seq: i64, notification: &str) -> OwedCard {
+        OwedCard {
+            seq,
+            notification: notification.into(),
+            bubble: r#"{"type":"bubble","body":{"type":"box","layout":"vertical","contents":[{"type":"text","text":"Fix the roof"}]}}"#.into(),
+            alt_text: "Needs approval".into(),
+        }
+    }
+
+    #[test]
+    fn users_owed_the_same_cards_share_a_multicast_and_groups_push_alone() {
+        let owed = BTreeMap::from([
+            (TARO.to_owned(), vec![owed(1, "n1")]),
+            (HANA.to_owned(), vec![owed(2, "n1")]),
+            (GROUP.to_owned(), vec![owed(3, "n1")]),
+        ]);
+        let parts = build(owed).expect("build");
+        let to: Vec<(&str, i64, &[i64])> = parts
+            .iter()
+            .flat_map(|p| &p.pushes)
+            .map(|p| {
+                (
+                    p.recipients.as_str(),
+                    p.message_count,
+                    p.deliveries.as_slice(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            to,
+            [
+                (
+                    r#"["U1111111111111111111111111111aaaa","U2222222222222222222222222222bbbb"]"#,
+                    2,
+                    &[1, 2][..]
+                ),
+                (r#"["C3333333333333333333333333333cccc"]"#, 1, &[3][..]),
+            ]
+        );
+        assert!(parts.iter().all(|p| p.cards == 1));
+    }
+}
