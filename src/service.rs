@@ -128,9 +128,7 @@ pub async fn watchdog(
 /// once every task has finished, with the counts read from the store.
 pub async fn save_final_status(store: &Store, metrics: &Metrics) {
     if let Ok(s) = store.summary().await {
-        metrics
-            .pending_acks
-            .store(s.pending_acks, Ordering::Relaxed);
+        crate::store::notifications::show_pending_acks(metrics, s.pending_acks);
         metrics
             .outbox_pending
             .store(s.outbox_pending, Ordering::Relaxed);

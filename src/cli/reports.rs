@@ -52,7 +52,7 @@ pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
             r.attempts,
             format_ms(r.created_ms)
         );
-        if r.state == "pending" && r.attempts > 0 {
+        if r.state == crate::store::outbox::PushState::Pending && r.attempts > 0 {
             println!("        next attempt {}", format_ms(r.next_attempt_ms));
         }
         if let Some(e) = r.last_error {

@@ -145,9 +145,7 @@ impl Link {
             }
             last = tokio::time::Instant::now();
             let s = snapshot(&self.store, &self.metrics).await;
-            self.metrics
-                .pending_acks
-                .store(s.pending, Ordering::Relaxed);
+            crate::store::notifications::show_pending_acks(&self.metrics, s.pending);
             self.indicator.snapshot(s).await;
         }
     }

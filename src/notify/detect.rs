@@ -1,10 +1,11 @@
-//! Deciding what a record's current state means, in one store transaction.
+//! Deciding what a record's current state means: a pure function of what
+//! the store knows ([`RecordState`]), the record and the rules.
 //!
 //! kintone never says what a field was before; the gateway knows only what it
 //! saw last. So for each watched field the stored value is compared with the
-//! record's, and in the same transaction the new value is stored and any
-//! notifications are created. Because of that, a webhook and a poll that
-//! bring the same revision produce one notification, not two.
+//! record's. The decision is stored in one transaction that first checks the
+//! state is still the one decided on (`store::verdicts`), so a webhook and a
+//! poll that bring the same revision produce one notification, not two.
 //!
 //! Rules kept: an app's first scan only sets a baseline (no flood on first
 //! start); a revision the gateway wrote itself is an echo and notifies no one;
@@ -12,7 +13,7 @@
 //!
 //! A revision a write-back of the gateway is about to produce, or has sent
 //! without an answer yet, is neither judged nor called an echo: it is *held*
-//! ([`Verdict::Held`]) until the write-back resolves (see
+//! ([`Decision::Held`]) until the write-back resolves (see
 //! [`crate::store::intents`]). kintone may send the write's webhook before it
 //! answers the write, and a power cut may come between the two; only the
 //! answer (or the resumed attempt) tells whether that revision is ours or a
@@ -22,15 +23,10 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{params, Connection, OptionalExtension};
-
-use crate::config::rules::{Recipient, Rule};
+use crate::config::rules::Rule;
 use crate::domain::{AppId, SiteKey};
 use crate::kintone::record::Record;
-use crate::line::flex::{self, NotificationCard};
-use crate::postback::{AckData, NotificationId};
-use crate::store::intents::held_until;
-use crate::store::StoreError;
+use crate::store::field_state::RecordState;
 
 /// Everything needed to judge one record of one app.
 #[derive(Debug, Clone)]
@@ -46,289 +42,219 @@ pub struct Judge<'a> {
     pub rules: &'a [Rule],
 }
 
-/// What examining a record did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+/// What a revision means.
+#[derive(Debug, Clone)]
+pub enum Decision<'r> {
     /// Older than (or the same as) what was already seen.
     Stale,
-    /// The gateway's own write; state updated, nobody told.
-    Echo,
-    /// Maybe the gateway's own write, whose answer is outstanding: nothing
-    /// stored; look again when the write-back resolves, or at `until_ms`.
+    /// Maybe the gateway's own write, whose answer is outstanding: store
+    /// nothing; look again when the write-back resolves, or at `until_ms`.
     Held { until_ms: i64 },
-    /// First sight during the baseline; state stored, nobody told.
-    Baseline,
-    /// Watched fields compared; these notifications were created.
-    Notified(Vec<Created>),
+    /// Store the watched values; `firings` are the notifications to create.
+    Update {
+        kind: Seen,
+        values: Vec<(String, String)>,
+        firings: Vec<Firing<'r>>,
+    },
 }
 
-/// A notification created by [`examine`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Created {
-    pub id: String,
-    pub rule: String,
+/// How a revision that updates the stored values was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// The gateway's own write: nobody told.
+    Echo,
+    /// First sight during the baseline: nobody told.
+    Baseline,
+    /// Compared with the stored values.
+    Compared,
+}
+
+/// A rule that matched a field's change.
+#[derive(Debug, Clone)]
+pub struct Firing<'r> {
+    pub rule: &'r Rule,
     pub from: Option<String>,
     pub to: String,
-    pub recipients: Vec<String>,
-    pub buzz: bool,
 }
 
-fn i(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+/// The fields `rules` watch, each once, in a fixed order.
+pub fn watched_fields(rules: &[Rule]) -> Vec<String> {
+    let set: BTreeSet<&str> = rules.iter().map(|r| r.field.as_str()).collect();
+    set.into_iter().map(str::to_owned).collect()
 }
 
-/// Judges `record` against stored state and `judge.rules`, storing the new
-/// state and creating notifications and their deliveries.
-///
-/// # Errors
-/// A store error (the caller's transaction is rolled back), or a card that
-/// cannot be built within LINE's limits.
-pub fn examine(
-    c: &Connection,
-    judge: &Judge<'_>,
-    record: &Record,
-    now_ms: i64,
-) -> Result<Verdict, StoreError> {
-    let (app, rec, rev) = (i(judge.app.get()), i(record.id.get()), i(record.revision.0));
-    let seen: Option<i64> = c
-        .prepare_cached("SELECT MAX(revision) FROM field_state WHERE app = ?1 AND record = ?2")?
-        .query_row(params![app, rec], |r| r.get(0))
-        .optional()?
-        .flatten();
-    if seen.is_some_and(|s| s >= rev) {
-        return Ok(Verdict::Stale);
+/// Decides what `record` means given the stored `state` and `rules`.
+pub fn decide<'r>(rules: &'r [Rule], state: &RecordState, record: &Record) -> Decision<'r> {
+    let rev = i64::try_from(record.revision.0).unwrap_or(i64::MAX);
+    if state.seen_revision.is_some_and(|s| s >= rev) {
+        return Decision::Stale;
     }
-    let fields: BTreeSet<&str> = judge.rules.iter().map(|r| r.field.as_str()).collect();
-    let echo: bool = c
-        .prepare_cached(
-            "SELECT 1 FROM own_writes WHERE app = ?1 AND record = ?2 AND revision = ?3",
-        )?
-        .query_row(params![app, rec, rev], |_| Ok(true))
-        .optional()?
-        .unwrap_or(false);
-    if !echo {
-        if let Some(until_ms) = held_until(c, app, rec, rev, now_ms)? {
-            return Ok(Verdict::Held { until_ms });
-        }
+    let echo = state.own_write;
+    if let (false, Some(until_ms)) = (echo, state.held_until) {
+        return Decision::Held { until_ms };
     }
-    let baseline: Option<i64> = c
-        .prepare_cached("SELECT max_record FROM app_baseline WHERE app = ?1")?
-        .query_row([app], |r| r.get(0))
-        .optional()?;
     // Before the app's baseline, or a record that existed then but was never
     // stored: remember, do not notify.
-    let first_sight_is_baseline = seen.is_none() && baseline.is_none_or(|max| rec <= max);
-    let mut created = Vec::new();
-    for field in fields {
-        let now_value = record.text(field).unwrap_or_default();
-        let before: Option<String> = c
-            .prepare_cached(
-                "SELECT value FROM field_state WHERE app = ?1 AND record = ?2 AND field = ?3",
-            )?
-            .query_row(params![app, rec, field], |r| r.get(0))
-            .optional()?;
-        c.prepare_cached("INSERT INTO field_state(app, record, field, value, revision) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(app, record, field) DO UPDATE SET value = excluded.value, revision = excluded.revision")?.execute(params![app, rec, field, now_value, rev],
-        )?;
-        if echo || first_sight_is_baseline || before.as_deref() == Some(now_value.as_str()) {
-            continue;
+    let first_sight_is_baseline = state.seen_revision.is_none()
+        && state
+            .baseline_max
+            .is_none_or(|max| record.id.stored() <= max);
+    let mut values = Vec::new();
+    let mut firings = Vec::new();
+    for field in watched_fields(rules) {
+        let now_value = record.text(&field).unwrap_or_default();
+        let before = state.values.get(&field).map(String::as_str);
+        if !(echo || first_sight_is_baseline || before == Some(now_value.as_str())) {
+            firings.extend(fired(rules, &field, before, &now_value));
         }
-        for rule in judge.rules.iter().filter(|r| r.field == field) {
-            if rule.matches(before.as_deref(), &now_value) {
-                created.push(create(
-                    c,
-                    judge,
-                    rule,
-                    record,
-                    before.clone(),
-                    &now_value,
-                    now_ms,
-                )?);
-            }
+        values.push((field, now_value));
+    }
+    let kind = match (echo, first_sight_is_baseline) {
+        (true, _) => Seen::Echo,
+        (false, true) => Seen::Baseline,
+        (false, false) => Seen::Compared,
+    };
+    Decision::Update {
+        kind,
+        values,
+        firings,
+    }
+}
+
+/// The rules on `field` that its change `before -> now` matches.
+fn fired<'r>(rules: &'r [Rule], field: &str, before: Option<&str>, now: &str) -> Vec<Firing<'r>> {
+    rules
+        .iter()
+        .filter(|r| r.field == field && r.matches(before, now))
+        .map(|rule| Firing {
+            rule,
+            from: before.map(str::to_owned),
+            to: now.to_owned(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::rules::AckBy;
+
+    fn rule() -> Rule {
+        Rule {
+            name: "r".into(),
+            app: AppId::new(1).expect("app"),
+            field: "STATUS".into(),
+            from: None,
+            to: Some(vec!["Needs approval".into()]),
+            recipients: vec![],
+            show: vec![],
+            buzz: false,
+            template: None,
+            ack_by: AckBy::Recipients,
         }
     }
-    if echo {
-        return Ok(Verdict::Echo);
-    }
-    if first_sight_is_baseline {
-        return Ok(Verdict::Baseline);
-    }
-    Ok(Verdict::Notified(created))
-}
 
-fn title(judge: &Judge<'_>, record: &Record) -> String {
-    judge
-        .title_field
-        .and_then(|f| record.text(f))
-        .or_else(|| judge.title_hint.map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn create(
-    c: &Connection,
-    judge: &Judge<'_>,
-    rule: &Rule,
-    record: &Record,
-    from: Option<String>,
-    to: &str,
-    now_ms: i64,
-) -> Result<Created, StoreError> {
-    let id = NotificationId::random();
-    let ack = AckData {
-        site: judge.site.clone(),
-        app: judge.app,
-        record: record.id,
-        notification: id.clone(),
-    };
-    let title = title(judge, record);
-    let card = NotificationCard {
-        app_name: judge.app_name.to_owned(),
-        status: to.to_owned(),
-        previous: from.clone(),
-        title: title.clone(),
-        record_id: record.id.get(),
-        fields: rule
-            .show
-            .iter()
-            .map(|code| (code.clone(), record.display(code).unwrap_or_default()))
-            .collect(),
-        ack_data: Some(ack.to_string()),
-        open_url: Some(format!("{}{}", judge.record_url, record.id)),
-    };
-    let alt = flex::alt_text(&card);
-    let bubble = match &rule.template {
-        Some(t) => t
-            .render(&|name: &str| template_value(name, judge, record, &card, &ack))
-            .map_err(|e| StoreError::Invalid(format!("rule {}: template: {e}", rule.name)))?,
-        None => card
-            .to_bubble()
-            .and_then(|b| b.to_json())
-            .map_err(|e| StoreError::Invalid(format!("rule {}: card: {e}", rule.name)))?,
-    };
-    let bubble = serde_json::to_string(&bubble).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    c.prepare_cached("INSERT INTO notifications(id, app, record, rule, from_value, to_value, revision, title, created_ms, buzz)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?.execute(params![
-            id.as_str(),
-            i(judge.app.get()),
-            i(record.id.get()),
-            rule.name,
-            from,
-            to,
-            i(record.revision.0),
-            title,
-            now_ms,
-            rule.buzz
-        ],
-    )?;
-    let recipients = resolve(c, rule, record)?;
-    for who in &recipients {
-        c.prepare_cached(
-            "INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![id.as_str(), who, bubble, alt, now_ms])?;
+    fn record(id: u64, revision: u64, status: &str) -> Record {
+        Record::from_json(serde_json::json!({
+            "$id": {"type": "__ID__", "value": id.to_string()},
+            "$revision": {"type": "__REVISION__", "value": revision.to_string()},
+            "STATUS": {"type": "STATUS", "value": status}
+        }))
+        .expect("record")
     }
-    if recipients.is_empty() {
-        tracing::warn!(rule = %rule.name, record = %record.id, "notification has no reachable recipient (link staff with `staff invite`)");
-    }
-    Ok(Created {
-        id: id.to_string(),
-        rule: rule.name.clone(),
-        from,
-        to: to.to_owned(),
-        recipients,
-        buzz: rule.buzz,
-    })
-}
 
-fn template_value(
-    name: &str,
-    judge: &Judge<'_>,
-    record: &Record,
-    card: &NotificationCard,
-    ack: &AckData,
-) -> Option<String> {
-    match name {
-        "app_name" => Some(card.app_name.clone()),
-        "status" => Some(card.status.clone()),
-        "previous" => card.previous.clone(),
-        "record_id" => Some(record.id.to_string()),
-        "title" => Some(card.title.clone()),
-        "url" => Some(format!("{}{}", judge.record_url, record.id)),
-        "ack_data" => Some(ack.to_string()),
-        code => record.display(code),
+    fn stored(revision: i64, status: &str) -> RecordState {
+        RecordState {
+            seen_revision: Some(revision),
+            baseline_max: Some(10),
+            values: [("STATUS".to_owned(), status.to_owned())].into(),
+            ..RecordState::default()
+        }
     }
-}
 
-/// LINE ids for a rule's recipients, each once.
-fn resolve(c: &Connection, rule: &Rule, record: &Record) -> Result<Vec<String>, StoreError> {
-    let mut out = BTreeSet::new();
-    let one = |sql: &str, key: &str| -> Result<Vec<String>, StoreError> {
-        let mut st = c.prepare_cached(sql)?;
-        let rows = st.query_map([key], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    };
-    for r in &rule.recipients {
-        let found = match r {
-            Recipient::Staff(name) => one(
-                "SELECT line_user_id FROM staff WHERE display_name = ?1",
-                name,
-            )?,
-            Recipient::KintoneUser(code) => one(
-                "SELECT line_user_id FROM staff WHERE kintone_user = ?1",
-                code,
-            )?,
-            Recipient::Field(field) => {
-                let mut ids = Vec::new();
-                for code in record.user_codes(field) {
-                    ids.extend(one(
-                        "SELECT line_user_id FROM staff WHERE kintone_user = ?1",
-                        &code,
-                    )?);
-                }
-                ids
-            }
-            Recipient::GroupName(name) => one(
-                "SELECT group_id FROM groups WHERE name = ?1 AND left_ms IS NULL",
-                name,
-            )?,
-            Recipient::User(u) => vec![u.as_str().to_owned()],
-            Recipient::Group(g) => vec![g.as_str().to_owned()],
+    fn fired(d: &Decision<'_>) -> Vec<(Option<String>, String)> {
+        match d {
+            Decision::Update { firings, .. } => firings
+                .iter()
+                .map(|f| (f.from.clone(), f.to.clone()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_changed_field_fires_its_rule_and_the_new_value_is_stored() {
+        let rules = [rule()];
+        let d = decide(&rules, &stored(3, "Draft"), &record(5, 4, "Needs approval"));
+        assert_eq!(fired(&d), [(Some("Draft".into()), "Needs approval".into())]);
+        let Decision::Update { kind, values, .. } = d else {
+            panic!("not an update: {d:?}");
         };
-        if found.is_empty() {
-            tracing::info!(rule = %rule.name, recipient = ?r, "recipient not linked yet; skipped");
-        }
-        out.extend(found);
+        assert_eq!(kind, Seen::Compared);
+        assert_eq!(values, [("STATUS".into(), "Needs approval".into())]);
     }
-    Ok(out.into_iter().collect())
-}
 
-/// Marks an app's baseline done: records above `max_record` are new.
-///
-/// # Errors
-/// The write failed.
-pub fn finish_baseline(
-    c: &Connection,
-    app: AppId,
-    max_record: u64,
-    now_ms: i64,
-) -> Result<(), StoreError> {
-    c.prepare_cached(
-        "INSERT OR IGNORE INTO app_baseline(app, done_ms, max_record) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![i(app.get()), now_ms, i(max_record)])?;
-    Ok(())
-}
-
-/// Whether an app's baseline is done.
-///
-/// # Errors
-/// The read failed.
-pub fn baseline_done(c: &Connection, app: AppId) -> Result<bool, StoreError> {
-    Ok(
-        c.prepare_cached("SELECT 1 FROM app_baseline WHERE app = ?1")?
-            .query_row([i(app.get())], |_| Ok(()))
-            .optional()?
-            .is_some(),
-    )
+    #[test]
+    fn older_revisions_echoes_holds_and_baselines_notify_no_one() {
+        let rules = [rule()];
+        let moved = record(5, 4, "Needs approval");
+        assert!(matches!(
+            decide(&rules, &stored(4, "Draft"), &moved),
+            Decision::Stale
+        ));
+        let echo = RecordState {
+            own_write: true,
+            held_until: Some(9),
+            ..stored(3, "Draft")
+        };
+        let d = decide(&rules, &echo, &moved);
+        assert!(
+            matches!(
+                d,
+                Decision::Update {
+                    kind: Seen::Echo,
+                    ..
+                }
+            ),
+            "{d:?}"
+        );
+        assert!(fired(&d).is_empty());
+        let held = RecordState {
+            held_until: Some(9),
+            ..stored(3, "Draft")
+        };
+        assert!(matches!(
+            decide(&rules, &held, &moved),
+            Decision::Held { until_ms: 9 }
+        ));
+        // Never seen, and within the baseline (id 5 <= 10): remembered only.
+        let d = decide(
+            &rules,
+            &RecordState {
+                baseline_max: Some(10),
+                ..RecordState::default()
+            },
+            &moved,
+        );
+        assert!(
+            matches!(
+                d,
+                Decision::Update {
+                    kind: Seen::Baseline,
+                    ..
+                }
+            ),
+            "{d:?}"
+        );
+        assert!(fired(&d).is_empty());
+        // Never seen, above the baseline: a new record, judged from nothing.
+        let new = RecordState {
+            baseline_max: Some(4),
+            ..RecordState::default()
+        };
+        assert_eq!(
+            fired(&decide(&rules, &new, &moved)),
+            [(None, "Needs approval".into())]
+        );
+    }
 }

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use hyper::StatusCode;
-use rusqlite::params;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
@@ -19,6 +18,7 @@ use super::NotifyContext;
 use crate::clock::now_ms;
 use crate::domain::{AppId, RecordId};
 use crate::http::{KintoneWebhooks, Reply};
+use crate::store::kintone_seen::{take_webhook, WebhookKind as Kind};
 
 /// The kintone webhook endpoint.
 pub struct Intake {
@@ -63,31 +63,11 @@ impl Intake {
             return Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ignored" }));
         };
         let (id, now) = (hint.id, now_ms());
-        let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        let (a, r) = (to_i64(app.get()), to_i64(record.get()));
         let text = String::from_utf8_lossy(&body).into_owned();
         let stored = self
             .ctx
             .store
-            .call(move |c| {
-                let fresh = c
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO kintone_seen(id, at_ms) VALUES (?1, ?2)",
-                    )?
-                    .execute(params![id, now])?
-                    == 1;
-                if fresh && kind == Kind::Delete {
-                    c.prepare_cached("DELETE FROM field_state WHERE app = ?1 AND record = ?2")?
-                        .execute(params![a, r])?;
-                } else if fresh {
-                    c.prepare_cached(
-                        "INSERT INTO changes(app, record, source, payload, received_ms)
-                         VALUES (?1, ?2, 'webhook', ?3, ?4)",
-                    )?
-                    .execute(params![a, r, text, now])?;
-                }
-                Ok(fresh)
-            })
+            .call(move |c| take_webhook(c, &id, app, record, kind, &text, now))
             .await;
         match stored {
             Ok(fresh) => {
@@ -115,12 +95,6 @@ impl KintoneWebhooks for Intake {
     ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
         Box::pin(self.take(token, body))
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Change,
-    Delete,
 }
 
 struct Hint {

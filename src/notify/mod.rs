@@ -2,14 +2,17 @@
 //! notifications, which become LINE pushes.
 //!
 //! `intake` takes webhooks (a hint, stored before the answer); `poll` is the
-//! safety net that also sets each app's baseline; `changes` re-reads hinted
-//! records and judges them with `detect`; `pacing` decides when each
-//! recipient's cards go, `batch` stores them as push requests and `outbox`
-//! sends those with retry keys.
+//! safety net that also sets each app's baseline (`budget`: what it costs);
+//! `changes` re-reads hinted records; `examine` judges them — `detect`
+//! decides on the stored state, `card` renders the cards, and the store
+//! keeps the verdict; `pacing` decides when each recipient's cards go, and
+//! `outbox` packs them into push requests and sends those with retry keys.
 
-pub mod batch;
+pub mod budget;
+pub mod card;
 pub mod changes;
 pub mod detect;
+pub mod examine;
 pub mod intake;
 pub mod outbox;
 pub mod pacing;

@@ -19,7 +19,7 @@
 //!   write-back's next attempt resolves it one way or the other.
 //!
 //! While an intent is live, a change of its record that reaches exactly its
-//! revision is *held*, not judged (`notify::detect::examine`): calling it an
+//! revision is *held*, not judged (`notify::detect::decide`): calling it an
 //! echo because an intent exists would swallow a person's change whenever our
 //! write did not land. Resolving an intent makes the record's held changes
 //! due at once and wakes the change worker. [`INTENT_LIFE`] bounds the hold.

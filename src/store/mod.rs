@@ -14,12 +14,21 @@
 mod schema;
 
 pub mod audit;
+pub mod changes;
+pub mod deliveries;
+pub mod field_state;
 pub mod inbox;
 pub mod intents;
+pub mod kintone_seen;
 pub mod notifications;
+pub mod outbox;
+pub mod poll_state;
+pub mod push_history;
 pub mod pushes;
+pub mod recipients;
 pub mod report;
 pub mod staff;
+pub mod verdicts;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

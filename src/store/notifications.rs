@@ -58,11 +58,24 @@ pub(super) fn recipients_in(c: &rusqlite::Connection, id: &str) -> Result<Vec<St
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-fn pending_acks_in(c: &rusqlite::Connection) -> Result<i64, StoreError> {
+/// Unacknowledged notifications: the one count behind the `pending_acks`
+/// gauge, the indicator and `status`.
+///
+/// # Errors
+/// The read failed.
+pub fn pending_acks_in(c: &rusqlite::Connection) -> Result<i64, StoreError> {
     Ok(
         c.prepare_cached("SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL")?
             .query_row([], |r| r.get(0))?,
     )
+}
+
+/// Sets the `pending_acks` gauge: the one place it is written, whichever
+/// loop read the count last.
+pub fn show_pending_acks(metrics: &crate::metrics::Metrics, count: i64) {
+    metrics
+        .pending_acks
+        .store(count, std::sync::atomic::Ordering::Relaxed);
 }
 
 impl Store {
@@ -234,5 +247,53 @@ pub fn seed_in(c: &rusqlite::Connection, n: &Seed) -> Result<(), StoreError> {
         )?
         .execute(params![n.id, r, n.created_ms, push_id])?;
     }
+    Ok(())
+}
+
+/// A notification to create: its card already rendered (the store thread
+/// renders nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    pub id: String,
+    pub app: crate::domain::AppId,
+    pub record: crate::domain::RecordId,
+    pub rule: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub revision: i64,
+    pub title: String,
+    pub buzz: bool,
+    /// Whom it goes to, resolved when it is stored.
+    pub recipients: Vec<super::recipients::RecipientKey>,
+    /// The Flex bubble, as JSON.
+    pub bubble: String,
+    pub alt_text: String,
+}
+
+/// Stores `n` (created at `now_ms`).
+///
+/// # Errors
+/// The write failed.
+pub(super) fn insert_notification(
+    c: &rusqlite::Connection,
+    n: &NewNotification,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO notifications(id, app, record, rule, from_value, to_value, revision, title, created_ms, buzz)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        n.id,
+        n.app.stored(),
+        n.record.stored(),
+        n.rule,
+        n.from,
+        n.to,
+        n.revision,
+        n.title,
+        now_ms,
+        n.buzz
+    ])?;
     Ok(())
 }

@@ -3,13 +3,15 @@
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::notifications::pending_acks_in;
+use super::outbox::PushState;
+use super::{changes, outbox, Store, StoreError};
 
 /// A push request as `kintone-line-gateway outbox` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxEntry {
     pub id: i64,
-    pub state: String,
+    pub state: PushState,
     pub recipients: String,
     pub message_count: i64,
     pub attempts: i64,
@@ -40,9 +42,9 @@ impl Store {
         self.read(move |c| {
             let mut st = c.prepare(
                 "SELECT id, state, recipients, message_count, attempts, created_ms, next_attempt_ms, last_error
-                 FROM outbox WHERE ?1 OR state != 'sent' ORDER BY id DESC LIMIT 200",
+                 FROM outbox WHERE ?1 OR state != ?2 ORDER BY id DESC LIMIT 200",
             )?;
-            let rows = st.query_map(params![include_sent], |r| {
+            let rows = st.query_map(params![include_sent, PushState::Sent], |r| {
                 Ok(OutboxEntry {
                     id: r.get(0)?,
                     state: r.get(1)?,
@@ -67,11 +69,11 @@ impl Store {
         self.read(|c| {
             let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0));
             Ok(Summary {
-                pending_acks: count("SELECT COUNT(*) FROM notifications WHERE acked_ms IS NULL")?,
-                outbox_pending: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?,
-                dead_letters: count("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")?,
+                pending_acks: pending_acks_in(c)?,
+                outbox_pending: outbox::pending_count(c)?,
+                dead_letters: outbox::dead_count(c)?,
                 inbox_pending: count("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")?,
-                changes_pending: count("SELECT COUNT(*) FROM changes WHERE state = 'pending'")?,
+                changes_pending: count(changes::PENDING_COUNT)?,
                 last_push_ms: c.query_row("SELECT MAX(sent_ms) FROM outbox", [], |r| r.get(0))?,
                 daemon_status: c
                     .query_row(

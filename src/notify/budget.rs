@@ -1,0 +1,148 @@
+//! What polling costs: kintone counts every request against an app's daily
+//! limit. Computed once per app ([`Budget`]) and told twice: in the log at
+//! start and by `check-config`.
+
+use std::time::Duration;
+
+use super::NotifyContext;
+
+/// Requests a kintone app may take per day on the Standard plan.
+pub const DAILY_LIMIT: u64 = 10_000;
+
+/// Requests a day that polling every `interval` costs (one page per pass).
+pub fn daily_requests(interval: Duration) -> u64 {
+    86_400 / interval.as_secs().max(1)
+}
+
+/// What polling one app costs a day: computed once, told by the log at
+/// start and by `check-config`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// Polling is off: webhooks only.
+    Off,
+    /// Polling every `interval`.
+    Polling {
+        interval: Duration,
+        per_day: u64,
+        /// Per cent of [`DAILY_LIMIT`].
+        share: u64,
+        /// More than a third of the limit.
+        too_much: bool,
+    },
+}
+
+impl Budget {
+    /// The budget of `app`'s polling settings.
+    pub fn of(app: &crate::config::AppConfig) -> Budget {
+        Budget::new(app.poll, app.poll_interval)
+    }
+
+    /// The budget of polling (if `poll`) every `interval`.
+    pub fn new(poll: bool, interval: Duration) -> Budget {
+        if !poll {
+            return Budget::Off;
+        }
+        let per_day = daily_requests(interval);
+        Budget::Polling {
+            interval,
+            per_day,
+            share: per_day * 100 / DAILY_LIMIT,
+            too_much: per_day > DAILY_LIMIT / 3,
+        }
+    }
+
+    /// What it costs, in a few words for `check-config`.
+    pub fn describe(&self) -> String {
+        match *self {
+            Budget::Off => "polling off — webhooks only; a lost webhook is not recovered".into(),
+            Budget::Polling {
+                interval,
+                per_day,
+                share,
+                too_much,
+            } => {
+                let warning = if too_much {
+                    " — WARNING: more than a third of the limit; raise poll_interval"
+                } else {
+                    ""
+                };
+                format!(
+                    "polling every {}s ≈ {per_day} requests/day, {share}% of kintone's {DAILY_LIMIT}{warning}",
+                    interval.as_secs()
+                )
+            }
+        }
+    }
+}
+
+/// One line on what polling `app` costs a day, for `check-config`.
+pub fn budget_line(app: &crate::config::AppConfig) -> String {
+    format!(
+        "app {} ({}): {}",
+        app.id,
+        app.name,
+        Budget::of(app).describe()
+    )
+}
+
+/// Logs the daily request budget polling will use; warns past a third of the limit.
+pub fn log_budget(ctx: &NotifyContext) {
+    for app in &ctx.config.kintone.apps {
+        match Budget::of(app) {
+            Budget::Off => {
+                tracing::info!(app = %app.id, "polling off: webhooks only (a lost webhook is not recovered)");
+            }
+            Budget::Polling {
+                interval,
+                per_day,
+                share,
+                too_much: true,
+            } => {
+                tracing::warn!(app = %app.id, ?interval, per_day, "polling would use {share}% of kintone's {DAILY_LIMIT} requests/day; raise poll_interval");
+            }
+            Budget::Polling {
+                interval,
+                per_day,
+                share,
+                too_much: false,
+            } => {
+                tracing::info!(app = %app.id, ?interval, per_day, "polling budget: {share}% of kintone's {DAILY_LIMIT} requests/day");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn daily_requests_of_an_interval() {
+        assert_eq!(daily_requests(Duration::from_secs(60)), 1440);
+        assert!(daily_requests(Duration::from_secs(60)) < DAILY_LIMIT / 3);
+    }
+
+    #[test]
+    fn the_budget_is_computed_once_and_told_the_same_way() {
+        let b = Budget::new(true, Duration::from_secs(10));
+        assert_eq!(
+            b,
+            Budget::Polling {
+                interval: Duration::from_secs(10),
+                per_day: 8_640,
+                share: 86,
+                too_much: true,
+            }
+        );
+        assert_eq!(
+            b.describe(),
+            "polling every 10s ≈ 8640 requests/day, 86% of kintone's 10000 — WARNING: more than a third of the limit; raise poll_interval"
+        );
+        let quiet = Budget::new(true, Duration::from_secs(60)).describe();
+        assert_eq!(
+            quiet,
+            "polling every 60s ≈ 1440 requests/day, 14% of kintone's 10000"
+        );
+        assert_eq!(Budget::new(false, Duration::from_secs(10)), Budget::Off);
+    }
+}

@@ -1,0 +1,99 @@
+//! The outbox: deliveries become push requests, and push requests reach LINE
+//! exactly once.
+//!
+//! **Cost and speed.** LINE counts one message per recipient per request,
+//! however many bubbles it holds. Each recipient's queue is sent when
+//! [`Pacing::plan`] says so (`notify::pacing`): within a short debounce when
+//! the recipient is quiet, packed into full requests during a burst;
+//! `coalesce` stores the requests (multicast for users owed the same
+//! cards).
+//!
+//! **Exactly once.** A request's body and `X-Line-Retry-Key` are stored before
+//! the first attempt; retries (5xx, timeouts, rate-limit 429s) resend the same
+//! body with the same key, and a 409 for an already-accepted key counts as
+//! delivered. Other 4xx go to the dead letters. On the monthly-limit 429 all
+//! pushing pauses (nothing is dropped) until the quota returns.
+
+mod coalesce;
+mod quota;
+mod request;
+mod send;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::pacing::Pacing;
+use super::NotifyContext;
+use crate::config::notify::OutboxSettings;
+use crate::line::client::LineClient;
+use crate::store::notifications::{pending_acks_in, show_pending_acks};
+use crate::store::outbox::pending_count;
+use crate::store::StoreError;
+use quota::QuotaGuard;
+use send::send_due;
+
+/// Runs until `shutdown`.
+pub async fn run(
+    ctx: Arc<NotifyContext>,
+    line: LineClient,
+    settings: OutboxSettings,
+    shutdown: CancellationToken,
+) {
+    for note in &settings.deprecated {
+        tracing::warn!("{note}");
+    }
+    let mut quota = QuotaGuard::new(settings.clone());
+    quota.check(&ctx, &line).await;
+    loop {
+        crate::service::Heartbeats::tick(&ctx.beats.outbox);
+        if quota.due() {
+            quota.check(&ctx, &line).await;
+        }
+        let next_flush = match flush(&ctx, settings.pacing).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "could not batch deliveries");
+                None
+            }
+        };
+        if !quota.paused {
+            send_due(&ctx, &line, &mut quota).await;
+        }
+        refresh_gauges(&ctx).await;
+        let wait = next_flush
+            .map(|at| Duration::from_millis(u64::try_from(at - ctx.clock.steady_ms()).unwrap_or(0)))
+            .unwrap_or(Duration::from_secs(1))
+            .min(Duration::from_secs(1));
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = ctx.outbox_wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Turns due deliveries into stored push requests. Returns when the next
+/// waiting recipient becomes due.
+async fn flush(ctx: &NotifyContext, pacing: Pacing) -> Result<Option<i64>, StoreError> {
+    // Arrivals, pacing history and retries are steady time.
+    let now = ctx.clock.steady_ms();
+    let created = coalesce::batch(&ctx.store, &pacing, now).await?;
+    if created.0 > 0 {
+        tracing::debug!(requests = created.0, "push requests queued");
+    }
+    Ok(created.1)
+}
+
+async fn refresh_gauges(ctx: &NotifyContext) {
+    let r = ctx
+        .store
+        .read(|c| Ok((pending_count(c)?, pending_acks_in(c)?)))
+        .await;
+    if let Ok((pending, acks)) = r {
+        ctx.metrics.outbox_pending.store(pending, Ordering::Relaxed);
+        show_pending_acks(&ctx.metrics, acks);
+    }
+}

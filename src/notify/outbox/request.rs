@@ -1,0 +1,170 @@
+//! Owed cards become push requests: recipients owed exactly the same cards
+//! share a multicast (groups push alone), and each request carries up to
+//! [`CARDS_PER_REQUEST`] cards packed into carousels. Pure: the requests are
+//! stored by `coalesce` as they are built here.
+
+use std::collections::BTreeMap;
+
+use crate::line::client::MULTICAST_MAX;
+use crate::line::flex;
+use crate::notify::pacing::CARDS_PER_REQUEST;
+use crate::store::deliveries::OwedCard;
+use crate::store::outbox::{NewPush, Part};
+use crate::store::StoreError;
+
+/// Recipients owed the same cards, each with their delivery seqs in card order.
+type Members = Vec<(String, Vec<i64>)>;
+/// (is a group, the group id then the notification ids — or just the ids)
+/// -> the recipients owed exactly those cards.
+type Shared = BTreeMap<(bool, Vec<String>), Members>;
+/// The cards (bubble JSON, alt text) of each list of notification ids.
+type Cards = BTreeMap<Vec<String>, Vec<(String, String)>>;
+
+/// Builds the requests for the cards `owed` to each recipient.
+///
+/// # Errors
+/// A stored card is unreadable or cannot be packed.
+pub fn build(owed: BTreeMap<String, Vec<OwedCard>>) -> Result<Vec<Part>, StoreError> {
+    let (shared, cards) = group(owed);
+    let mut parts = Vec::new();
+    for ((is_group, key), members) in shared {
+        let notif_key = if is_group { &key[1..] } else { &key[..] };
+        let Some(items) = cards.get(notif_key) else {
+            continue;
+        };
+        // One request's worth of cards at a time: a burst of a thousand
+        // cards never sits in memory as JSON trees all at once.
+        for (part_no, part) in items.chunks(CARDS_PER_REQUEST).enumerate() {
+            let first = part_no * CARDS_PER_REQUEST;
+            let requests = pack(part)?;
+            for chunk in members.chunks(MULTICAST_MAX) {
+                parts.push(part_for(chunk, &requests, first, part.len())?);
+            }
+        }
+    }
+    Ok(parts)
+}
+
+/// Groups recipients owed exactly the same cards; groups push alone.
+fn group(owed: BTreeMap<String, Vec<OwedCard>>) -> (Shared, Cards) {
+    let mut shared = Shared::new();
+    let mut cards = Cards::new();
+    for (recipient, items) in owed {
+        let key: Vec<String> = items.iter().map(|i| i.notification.clone()).collect();
+        let seqs: Vec<i64> = items.iter().map(|i| i.seq).collect();
+        cards
+            .entry(key.clone())
+            .or_insert_with(|| items.into_iter().map(|i| (i.bubble, i.alt_text)).collect());
+        let is_group = !recipient.starts_with('U');
+        let group = if is_group {
+            (
+                true,
+                std::iter::once(recipient.clone()).chain(key).collect(),
+            )
+        } else {
+            (false, key)
+        };
+        shared.entry(group).or_default().push((recipient, seqs));
+    }
+    (shared, cards)
+}
+
+/// The messages of one part's requests, each a JSON array.
+fn pack(part: &[(String, String)]) -> Result<Vec<String>, StoreError> {
+    let bubbles = part
+        .iter()
+        .map(|(b, alt)| {
+            Ok((
+                serde_json::from_str::<serde_json::Value>(b)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                alt.clone(),
+            ))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let requests =
+        flex::pack(bubbles).map_err(|e| StoreError::Invalid(format!("packing cards: {e}")))?;
+    requests
+        .iter()
+        .map(|m| serde_json::to_string(m).map_err(|e| StoreError::Invalid(e.to_string())))
+        .collect()
+}
+
+fn part_for(
+    chunk: &[(String, Vec<i64>)],
+    requests: &[String],
+    first: usize,
+    cards: usize,
+) -> Result<Part, StoreError> {
+    let to: Vec<&str> = chunk.iter().map(|(r, _)| r.as_str()).collect();
+    let to = serde_json::to_string(&to).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    // This part's deliveries belong to its (first) request.
+    let deliveries: Vec<i64> = chunk
+        .iter()
+        .flat_map(|(_, seqs)| seqs.iter().skip(first).take(cards).copied())
+        .collect();
+    let count = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+    Ok(Part {
+        pushes: requests
+            .iter()
+            .map(|messages| NewPush {
+                recipients: to.clone(),
+                messages: messages.clone(),
+                message_count: count,
+                deliveries: deliveries.clone(),
+            })
+            .collect(),
+        recipients: chunk.iter().map(|(r, _)| r.clone()).collect(),
+        cards: i64::try_from(cards).unwrap_or(i64::MAX),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TARO: &str = "U1111111111111111111111111111aaaa";
+    const HANA: &str = "U2222222222222222222222222222bbbb";
+    const GROUP: &str = "C3333333333333333333333333333cccc";
+
+    fn owed(seq: i64, notification: &str) -> OwedCard {
+        OwedCard {
+            seq,
+            notification: notification.into(),
+            bubble: r#"{"type":"bubble","body":{"type":"box","layout":"vertical","contents":[{"type":"text","text":"Fix the roof"}]}}"#.into(),
+            alt_text: "Needs approval".into(),
+        }
+    }
+
+    #[test]
+    fn users_owed_the_same_cards_share_a_multicast_and_groups_push_alone() {
+        let owed = BTreeMap::from([
+            (TARO.to_owned(), vec![owed(1, "n1")]),
+            (HANA.to_owned(), vec![owed(2, "n1")]),
+            (GROUP.to_owned(), vec![owed(3, "n1")]),
+        ]);
+        let parts = build(owed).expect("build");
+        let to: Vec<(&str, i64, &[i64])> = parts
+            .iter()
+            .flat_map(|p| &p.pushes)
+            .map(|p| {
+                (
+                    p.recipients.as_str(),
+                    p.message_count,
+                    p.deliveries.as_slice(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            to,
+            [
+                (
+                    r#"["U1111111111111111111111111111aaaa","U2222222222222222222222222222bbbb"]"#,
+                    2,
+                    &[1, 2][..]
+                ),
+                (r#"["C3333333333333333333333333333cccc"]"#, 1, &[3][..]),
+            ]
+        );
+        assert!(parts.iter().all(|p| p.cards == 1));
+    }
+}

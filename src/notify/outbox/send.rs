@@ -1,0 +1,124 @@
+//! Sending stored push requests: each as stored, with its fixed
+//! `X-Line-Retry-Key`, and its outcome recorded — sent (a 409 for an
+//! accepted key counts), retried with the same key, or dead-lettered.
+
+use std::sync::atomic::Ordering;
+
+use uuid::Uuid;
+
+use super::quota::QuotaGuard;
+use crate::clock::now_ms;
+use crate::domain::{LineGroupId, LineUserId, PushTarget};
+use crate::line::client::LineClient;
+use crate::line::error::LineError;
+use crate::line::message::Message;
+use crate::notify::NotifyContext;
+use crate::retry::default_backoff;
+use crate::store::outbox::{self, Attempt, PushRequest};
+
+/// Requests read at a time: they go out one after another, and each can
+/// hold five full carousels.
+const DUE_AT_ONCE: i64 = 4;
+
+/// Sends the requests due now, until the quota runs out.
+pub(super) async fn send_due(ctx: &NotifyContext, line: &LineClient, quota: &mut QuotaGuard) {
+    let now = ctx.clock.steady_ms();
+    let due = ctx
+        .store
+        .read(move |c| outbox::due(c, now, DUE_AT_ONCE))
+        .await;
+    let due = match due {
+        Ok(d) => d,
+        Err(e) => return tracing::error!(error = %e, "cannot read the outbox"),
+    };
+    for req in due {
+        if quota.paused {
+            return;
+        }
+        crate::service::Heartbeats::tick(&ctx.beats.outbox);
+        let result = send(line, &req).await;
+        let Some(attempt) = outcome(ctx, &req, result, quota) else {
+            continue;
+        };
+        let id = req.id;
+        let r = ctx
+            .store
+            .call(move |c| outbox::record_attempt(c, id, &attempt))
+            .await;
+        if let Err(e) = r {
+            tracing::error!(error = %e, "could not record a push outcome; it may be resent with the same key (LINE answers 409)");
+        }
+    }
+}
+
+async fn send(line: &LineClient, req: &PushRequest) -> Result<Option<String>, LineError> {
+    let messages: Vec<Message> = serde_json::from_str(&req.messages)
+        .map_err(|e| LineError::Protocol(format!("stored messages unreadable: {e}")))?;
+    let key = Uuid::parse_str(&req.retry_key).map_err(|e| LineError::Protocol(e.to_string()))?;
+    let delivery = match req.recipients.as_slice() {
+        [one] => {
+            let target = match (LineUserId::parse(one), LineGroupId::parse(one)) {
+                (Ok(u), _) => PushTarget::User(u),
+                (_, Ok(g)) => PushTarget::Group(g),
+                _ => return Err(LineError::Protocol(format!("{one:?} is not a LINE id"))),
+            };
+            line.push(&target, &messages, key).await?
+        }
+        many => {
+            let users = many
+                .iter()
+                .map(|u| LineUserId::parse(u).map_err(|e| LineError::Protocol(e.to_string())))
+                .collect::<Result<Vec<_>, _>>()?;
+            line.multicast(&users, &messages, key).await?
+        }
+    };
+    Ok(delivery.request_id())
+}
+
+/// What to record of an attempt, counting it in the metrics; `None` when
+/// the quota ran out (the request stays as it is).
+fn outcome(
+    ctx: &NotifyContext,
+    req: &PushRequest,
+    result: Result<Option<String>, LineError>,
+    quota: &mut QuotaGuard,
+) -> Option<Attempt> {
+    let m = &ctx.metrics;
+    match result {
+        Ok(request_id) => {
+            let now = now_ms();
+            m.pushes.fetch_add(1, Ordering::Relaxed);
+            m.quota_messages
+                .fetch_add(req.recipients.len() as u64, Ordering::Relaxed);
+            m.last_push_ms.store(now, Ordering::Relaxed);
+            m.line_down.store(0, Ordering::Relaxed);
+            Some(Attempt::Sent {
+                at_ms: now,
+                request_id: request_id.unwrap_or_default(),
+            })
+        }
+        Err(LineError::QuotaExhausted) => {
+            quota.exhausted(ctx);
+            None
+        }
+        Err(e) if e.is_retryable() => {
+            m.retries.fetch_add(1, Ordering::Relaxed);
+            m.line_down.store(1, Ordering::Relaxed);
+            let attempt = u32::try_from(req.attempts + 1).unwrap_or(u32::MAX);
+            let next_ms = ctx.clock.steady_ms()
+                + i64::try_from(default_backoff(attempt).as_millis()).unwrap_or(i64::MAX);
+            tracing::warn!(request = req.id, error = %e, "push failed; will retry with the same key");
+            Some(Attempt::Retry {
+                next_ms,
+                error: e.to_string(),
+            })
+        }
+        Err(e) => {
+            m.dead_letters.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(request = req.id, error = %e, "push refused by LINE; moved to dead letters (see `kintone-line-gateway outbox`)");
+            Some(Attempt::Dead {
+                error: e.to_string(),
+            })
+        }
+    }
+}

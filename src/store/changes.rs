@@ -1,0 +1,141 @@
+//! `changes`: the queue of kintone changes waiting to be judged — webhook
+//! hints and polled records that were held. A change leaves the queue in the
+//! transaction that stores its verdict (see [`crate::store::verdicts`]).
+
+use rusqlite::{params, Connection};
+
+use super::StoreError;
+use crate::clock::retry_due_before;
+use crate::domain::{AppId, RecordId};
+
+/// Where a change is in its life (`changes.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeState {
+    /// Waiting to be judged (maybe held, maybe retrying).
+    Pending,
+    /// Judged, or given up on (`last_error` says why).
+    Done,
+}
+
+/// [`ChangeState::Pending`] as stored, for the queries that must spell it
+/// out.
+const PENDING: &str = "pending";
+
+impl ChangeState {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeState::Pending => PENDING,
+            ChangeState::Done => "done",
+        }
+    }
+}
+
+/// A queued change as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingChange {
+    pub seq: i64,
+    pub app: i64,
+    pub record: i64,
+    /// The webhook body; `None` for a change the poller queued.
+    pub payload: Option<String>,
+    pub attempts: i64,
+}
+
+/// Due changes: `?1` now, `?2` how many, `?3` the time beyond which a retry
+/// time is from before the clock went back.
+const DUE: &str = "SELECT seq, app, record, payload, attempts FROM changes
+     WHERE state = 'pending' AND (next_attempt_ms <= ?1 OR next_attempt_ms > ?3)
+     ORDER BY seq LIMIT ?2";
+
+/// Up to `limit` changes due at steady time `now`, oldest first. A retry
+/// time further ahead than any backoff was stored before the clock went
+/// back: due now.
+///
+/// # Errors
+/// The read failed.
+pub fn due(c: &Connection, now: i64, limit: i64) -> Result<Vec<PendingChange>, StoreError> {
+    // `state = 'pending'` written out: only a literal lets SQLite use the
+    // partial index on pending changes (`PENDING` is the same text).
+    let mut st = c.prepare_cached(DUE)?;
+    let rows = st.query_map(params![now, limit, retry_due_before(now)], |r| {
+        Ok(PendingChange {
+            seq: r.get(0)?,
+            app: r.get(1)?,
+            record: r.get(2)?,
+            payload: r.get(3)?,
+            attempts: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Queues a webhook hint (its body as received) at wall time `now`.
+///
+/// # Errors
+/// The write failed.
+pub fn queue_webhook(
+    c: &Connection,
+    app: AppId,
+    record: RecordId,
+    payload: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO changes(app, record, source, payload, received_ms)
+         VALUES (?1, ?2, 'webhook', ?3, ?4)",
+    )?
+    .execute(params![app.stored(), record.stored(), payload, now])?;
+    Ok(())
+}
+
+/// Takes change `seq` off the queue; `note` says why, when it was not judged.
+///
+/// # Errors
+/// The write failed.
+pub fn close(c: &Connection, seq: i64, note: Option<&str>) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "UPDATE changes SET state = ?2, last_error = COALESCE(?3, last_error) WHERE seq = ?1",
+    )?
+    .execute(params![seq, ChangeState::Done.as_str(), note])?;
+    Ok(())
+}
+
+/// Schedules another attempt at change `seq` at steady time `next`.
+///
+/// # Errors
+/// The write failed.
+pub fn schedule_retry(c: &Connection, seq: i64, next: i64, why: &str) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "UPDATE changes SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3
+         WHERE seq = ?1",
+    )?
+    .execute(params![seq, next, why])?;
+    Ok(())
+}
+
+/// Changes still waiting (for `status`).
+pub(super) const PENDING_COUNT: &str = "SELECT COUNT(*) FROM changes WHERE state = 'pending'";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_queries_spell_the_pending_state_as_it_is_stored() {
+        assert!(super::PENDING_COUNT.contains(&format!("'{}'", super::PENDING)));
+    }
+    #[test]
+    fn due_reads_walk_the_partial_index_of_pending_rows() {
+        let dir = tempfile::tempdir().expect("dir");
+        drop(crate::store::Store::open(dir.path()).expect("store"));
+        let c = rusqlite::Connection::open(dir.path().join("gateway.db")).expect("db");
+        let mut st = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::DUE))
+            .expect("explain");
+        let plan: Vec<String> = st
+            .query_map([1, 2, 3], |r| r.get(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(plan.join(" ").contains("changes_pending_order"), "{plan:?}");
+    }
+}

@@ -1,0 +1,160 @@
+//! `deliveries`: what each recipient is owed, one rendered card per row,
+//! until the outbox packs it into a push request (`push_id`).
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection};
+
+use super::push_history;
+use super::StoreError;
+
+/// Unbatched deliveries per recipient: (seq, arrival ms), oldest first.
+pub type Queues = BTreeMap<String, Vec<(i64, i64)>>;
+
+/// The queues waiting, and each recipient's recent part-filled requests.
+pub type Waiting = (Queues, BTreeMap<String, Vec<i64>>);
+
+/// A card a recipient is owed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwedCard {
+    pub seq: i64,
+    pub notification: String,
+    /// The Flex bubble, as JSON.
+    pub bubble: String,
+    pub alt_text: String,
+}
+
+/// Stores a card owed to `recipient` (at steady time `now_ms`).
+///
+/// # Errors
+/// The write failed.
+pub fn insert_delivery(
+    c: &Connection,
+    notification: &str,
+    recipient: &str,
+    bubble: &str,
+    alt_text: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![notification, recipient, bubble, alt_text, now_ms])?;
+    Ok(())
+}
+
+/// Unbatched deliveries per recipient, oldest first.
+///
+/// # Errors
+/// The read failed.
+pub fn waiting(c: &Connection) -> Result<Queues, StoreError> {
+    let mut queues = Queues::new();
+    let mut st = c.prepare_cached(
+        "SELECT seq, recipient, created_ms FROM deliveries WHERE push_id IS NULL ORDER BY seq",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        queues
+            .entry(r.get(1)?)
+            .or_default()
+            .push((r.get(0)?, r.get(2)?));
+    }
+    Ok(queues)
+}
+
+/// Unbatched deliveries per recipient, with when each recipient's requests
+/// of fewer than `full` cards in the last `window_ms` were made. Settles
+/// times from before the clock went back and drops older history.
+///
+/// # Errors
+/// A read or write failed.
+pub fn waiting_paced(
+    c: &Connection,
+    now: i64,
+    window_ms: i64,
+    full: i64,
+) -> Result<Waiting, StoreError> {
+    let mut queues = waiting(c)?;
+    if queues.is_empty() {
+        return Ok((queues, BTreeMap::new()));
+    }
+    if queues.values().flatten().any(|&(_, at)| at > now) {
+        // Times ahead of `now` were stored before the clock went back
+        // (between two runs: the steady timeline starts from the wall
+        // clock). They become `now` for good, so no card waits for a moment
+        // that is an hour away — and none waits forever, as it would if only
+        // this pass's copy were moved.
+        settle_future(c, now)?;
+        push_history::settle_future(c, now)?;
+        queues = waiting(c)?;
+    }
+    push_history::forget_old(c, now - window_ms)?;
+    let partials = queues
+        .keys()
+        .map(|who| {
+            let at = push_history::recent_partials(c, who, now - window_ms, full)?;
+            Ok((who.clone(), at))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok((queues, partials))
+}
+
+/// Arrival times ahead of `now` become `now`; returns how many moved.
+///
+/// # Errors
+/// The write failed.
+pub fn settle_future(c: &Connection, now: i64) -> Result<usize, StoreError> {
+    Ok(c.prepare_cached(
+        "UPDATE deliveries SET created_ms = ?1 WHERE push_id IS NULL AND created_ms > ?1",
+    )?
+    .execute([now])?)
+}
+
+/// The cards of deliveries `seqs`, in that order.
+///
+/// # Errors
+/// The read failed.
+pub fn cards(c: &Connection, seqs: &[i64]) -> Result<Vec<OwedCard>, StoreError> {
+    let mut st =
+        c.prepare_cached("SELECT notification, bubble, alt_text FROM deliveries WHERE seq = ?1")?;
+    seqs.iter()
+        .map(|&seq| {
+            Ok(st.query_row([seq], |r| {
+                Ok(OwedCard {
+                    seq,
+                    notification: r.get(0)?,
+                    bubble: r.get(1)?,
+                    alt_text: r.get(2)?,
+                })
+            })?)
+        })
+        .collect()
+}
+
+/// Marks deliveries `seqs` as carried by push request `push_id` (the first
+/// request that carries them keeps them).
+///
+/// # Errors
+/// The write failed.
+pub fn assign(c: &Connection, seqs: &[i64], push_id: i64) -> Result<(), StoreError> {
+    let mut st =
+        c.prepare_cached("UPDATE deliveries SET push_id = ?2 WHERE seq = ?1 AND push_id IS NULL")?;
+    for seq in seqs {
+        st.execute(params![seq, push_id])?;
+    }
+    Ok(())
+}
+
+/// Cards per push request, in request order (tests look at the packing).
+///
+/// # Errors
+/// The read failed.
+#[cfg(any(test, feature = "sim"))]
+pub fn cards_per_request(c: &Connection) -> Result<Vec<i64>, StoreError> {
+    let mut st = c.prepare(
+        "SELECT COUNT(*) FROM deliveries WHERE push_id IS NOT NULL GROUP BY push_id ORDER BY push_id",
+    )?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

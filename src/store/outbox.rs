@@ -1,0 +1,253 @@
+//! `outbox`: push requests, their body and `X-Line-Retry-Key` fixed before
+//! the first attempt, sent as stored until LINE accepts or refuses them.
+
+use rusqlite::{params, Connection};
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::clock::retry_due_before;
+
+/// Where a push request is (`outbox.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PushState {
+    /// Not accepted yet: due at `next_attempt_ms`.
+    Pending,
+    /// LINE accepted it (or answered 409 for its key).
+    Sent,
+    /// LINE refused it: a dead letter.
+    Dead,
+}
+
+impl PushState {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushState::Pending => "pending",
+            PushState::Sent => "sent",
+            PushState::Dead => "dead",
+        }
+    }
+}
+
+impl std::fmt::Display for PushState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Compares with the stored text (what the operator commands print).
+impl PartialEq<&str> for PushState {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl rusqlite::types::ToSql for PushState {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for PushState {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = v.as_str()?;
+        [PushState::Pending, PushState::Sent, PushState::Dead]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| {
+                rusqlite::types::FromSqlError::Other(format!("push state {text:?}").into())
+            })
+    }
+}
+
+/// A push request as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushRequest {
+    pub id: i64,
+    pub retry_key: String,
+    /// LINE user or group ids.
+    pub recipients: Vec<String>,
+    /// A JSON array of message objects.
+    pub messages: String,
+    pub attempts: i64,
+}
+
+/// What an attempt at a push request came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// Accepted, at wall time `at_ms`, with LINE's request id.
+    Sent { at_ms: i64, request_id: String },
+    /// Try again at steady time `next_ms`.
+    Retry { next_ms: i64, error: String },
+    /// Refused for good.
+    Dead { error: String },
+}
+
+/// One push request to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPush {
+    /// LINE ids, as a JSON array.
+    pub recipients: String,
+    /// Messages, as a JSON array.
+    pub messages: String,
+    /// What LINE will count: one per recipient.
+    pub message_count: i64,
+    /// The deliveries it carries (the first request of a part keeps them).
+    pub deliveries: Vec<i64>,
+}
+
+/// One request's worth of cards for some recipients: its requests, and
+/// what the pacing remembers about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub pushes: Vec<NewPush>,
+    pub recipients: Vec<String>,
+    pub cards: i64,
+}
+
+/// Stores one part's requests (wall time `created_ms`) and, in the pacing
+/// history, that its recipients got them at steady time `now`. Returns how
+/// many requests were stored.
+///
+/// # Errors
+/// The write failed.
+pub fn insert_part(
+    c: &Connection,
+    part: &Part,
+    now: i64,
+    created_ms: i64,
+) -> Result<usize, StoreError> {
+    for push in &part.pushes {
+        let id = insert_request(
+            c,
+            &push.recipients,
+            &push.messages,
+            push.message_count,
+            created_ms,
+        )?;
+        super::deliveries::assign(c, &push.deliveries, id)?;
+    }
+    super::push_history::remember(c, &part.recipients, part.cards, now)?;
+    Ok(part.pushes.len())
+}
+
+/// Stores one pending push request with a fresh `X-Line-Retry-Key`, fixed
+/// from now on: `recipients` and `messages` are JSON arrays, `message_count`
+/// what LINE will count. `created_ms` is wall time (the `outbox` command
+/// prints it). Returns the request's id.
+///
+/// # Errors
+/// The write failed.
+pub fn insert_request(
+    c: &Connection,
+    recipients: &str,
+    messages: &str,
+    message_count: i64,
+    created_ms: i64,
+) -> Result<i64, StoreError> {
+    c.prepare_cached(
+        "INSERT INTO outbox(retry_key, recipients, messages, message_count, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        Uuid::new_v4().to_string(),
+        recipients,
+        messages,
+        message_count,
+        created_ms
+    ])?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Due requests: `?1` now, `?2` the time beyond which a retry time is from
+/// before the clock went back, `?3` how many.
+const DUE: &str = "SELECT id, retry_key, recipients, messages, attempts FROM outbox
+     WHERE state = 'pending' AND (next_attempt_ms <= ?1 OR next_attempt_ms > ?2)
+     ORDER BY id LIMIT ?3";
+
+/// Up to `limit` requests due at steady time `now`, oldest first. A retry
+/// time further ahead than any backoff was stored before the clock went
+/// back: due now.
+///
+/// # Errors
+/// The read failed.
+pub fn due(c: &Connection, now: i64, limit: i64) -> Result<Vec<PushRequest>, StoreError> {
+    // `state = 'pending'` written out: only a literal lets SQLite use the
+    // partial index on pending requests.
+    let mut st = c.prepare_cached(DUE)?;
+    let rows = st.query_map(params![now, retry_due_before(now), limit], |r| {
+        let recipients: String = r.get(2)?;
+        Ok(PushRequest {
+            id: r.get(0)?,
+            retry_key: r.get(1)?,
+            recipients: serde_json::from_str(&recipients).unwrap_or_default(),
+            messages: r.get(3)?,
+            attempts: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Records attempt `attempt` at request `id`.
+///
+/// # Errors
+/// The write failed.
+pub fn record_attempt(c: &Connection, id: i64, attempt: &Attempt) -> Result<(), StoreError> {
+    let (state, next, sent_ms, note) = match attempt {
+        Attempt::Sent { at_ms, request_id } => (PushState::Sent, 0, Some(*at_ms), request_id),
+        Attempt::Retry { next_ms, error } => (PushState::Pending, *next_ms, None, error),
+        Attempt::Dead { error } => (PushState::Dead, 0, None, error),
+    };
+    let sent = state == PushState::Sent;
+    c.prepare_cached(
+        "UPDATE outbox SET state = ?2, attempts = attempts + 1, next_attempt_ms = ?3,
+            sent_ms = ?4,
+            request_id = CASE WHEN ?5 THEN ?6 END,
+            last_error = CASE WHEN ?5 THEN last_error ELSE ?6 END
+         WHERE id = ?1",
+    )?
+    .execute(params![id, state, next, sent_ms, sent, note])?;
+    Ok(())
+}
+
+/// Requests not yet accepted.
+///
+/// # Errors
+/// The read failed.
+pub fn pending_count(c: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        c.prepare_cached("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?
+            .query_row([], |r| r.get(0))?,
+    )
+}
+
+/// Requests LINE refused.
+///
+/// # Errors
+/// The read failed.
+pub fn dead_count(c: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        c.prepare_cached("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")?
+            .query_row([], |r| r.get(0))?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn due_reads_walk_the_partial_index_of_pending_rows() {
+        let dir = tempfile::tempdir().expect("dir");
+        drop(crate::store::Store::open(dir.path()).expect("store"));
+        let c = rusqlite::Connection::open(dir.path().join("gateway.db")).expect("db");
+        let mut st = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::DUE))
+            .expect("explain");
+        let plan: Vec<String> = st
+            .query_map([1, 2, 3], |r| r.get(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(plan.join(" ").contains("outbox_pending_order"), "{plan:?}");
+    }
+}
