@@ -42,3 +42,4 @@ pub mod service;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod store;
+pub mod text;

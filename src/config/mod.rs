@@ -29,6 +29,7 @@ use reader::{Problem, Reader};
 pub use server::{ServerConfig, TlsFiles};
 
 use crate::domain::SiteKey;
+use crate::text::Language;
 
 /// Default for the LINE API.
 pub const DEFAULT_LINE_API: &str = "https://api.line.me";
@@ -41,6 +42,8 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// This office's key in postback data (the relay routes on it).
     pub site: SiteKey,
+    /// What staff read in LINE and kintone.
+    pub language: Language,
     pub server: ServerConfig,
     pub line: LineConfig,
     pub kintone: KintoneConfig,
@@ -144,6 +147,7 @@ fn default_state_dir() -> PathBuf {
 const TOP_KEYS: &[&str] = &[
     "state_dir",
     "site",
+    "language",
     "server",
     "line",
     "kintone",
@@ -160,6 +164,11 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
     let site = r.opt_str(t, "", "site").unwrap_or_default();
     let site = SiteKey::parse(&site)
         .map_err(|e| r.problem("site", e.reason))
+        .ok();
+    let language = r
+        .opt_str(t, "", "language")
+        .map_or(Ok(Language::default()), |s| Language::parse(&s))
+        .map_err(|e| r.problem("language", e))
         .ok();
     let empty = Table::new();
     let server_table = r.opt_table(t, "", "server").unwrap_or(&empty);
@@ -187,6 +196,7 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
     Some(Config {
         state_dir,
         site: site?,
+        language: language?,
         server: server?,
         line: line?,
         kintone: kintone?,

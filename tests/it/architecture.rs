@@ -81,7 +81,7 @@ fn only_the_daemon_makes_the_reply_capability() {
 /// same table, with the reasons, is in docs/ARCHITECTURE.md; a change here
 /// is a change of design and belongs there too.
 const FOUNDATION: &[&str] = &[
-    "clock", "secret", "domain", "retry", "outbound", "metrics", "postback",
+    "clock", "secret", "domain", "retry", "outbound", "metrics", "postback", "text",
 ];
 fn allowed(module: &str) -> Option<Vec<&'static str>> {
     let with = |extra: &[&'static str]| {
@@ -90,7 +90,7 @@ fn allowed(module: &str) -> Option<Vec<&'static str>> {
         Some(v)
     };
     match module {
-        "clock" | "secret" | "domain" | "retry" | "outbound" => Some(vec![]),
+        "clock" | "secret" | "domain" | "retry" | "outbound" | "text" => Some(vec![]),
         "metrics" => Some(vec!["clock"]),
         "postback" => Some(vec!["domain"]),
         "line" | "kintone" | "store" => with(&[]),
