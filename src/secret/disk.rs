@@ -105,7 +105,7 @@ fn user_name(uid: u32) -> String {
         .map_or_else(|| uid.to_string(), |f| f[0].to_owned())
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     use super::super::SecretSource;
     use super::*;
@@ -155,7 +155,10 @@ mod tests {
         let to_bad = dir.path().join("to-bad");
         std::os::unix::fs::symlink(&bad, &to_bad).unwrap();
         let msg = load(&to_bad).unwrap_err();
-        assert!(msg.contains("links to") && msg.contains("chmod 600"), "{msg}");
+        assert!(
+            msg.contains("links to") && msg.contains("chmod 600"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -168,7 +171,10 @@ mod tests {
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&target, &link).unwrap();
         let msg = load(&link).unwrap_err();
-        assert!(msg.contains(&format!("chmod go-w {}", open.display())), "{msg}");
+        assert!(
+            msg.contains(&format!("chmod go-w {}", open.display())),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -181,7 +187,10 @@ mod tests {
         let p = write(dir.path(), "tok", "abc", 0o600);
         std::os::unix::fs::chown(&p, Some(4242), None).unwrap();
         let msg = load(&p).unwrap_err();
-        assert!(msg.contains(&format!("chown root {}", p.display())), "{msg}");
+        assert!(
+            msg.contains(&format!("chown root {}", p.display())),
+            "{msg}"
+        );
         // The same file given back to root (as systemd's credentials are): fine.
         std::os::unix::fs::chown(&p, Some(0), None).unwrap();
         assert_eq!(load(&p).unwrap(), "abc");

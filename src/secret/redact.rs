@@ -155,8 +155,8 @@ fn redact_token_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        let mixed = run.chars().any(|c| c.is_ascii_digit())
-            && run.chars().any(|c| c.is_ascii_alphabetic());
+        let mixed =
+            run.chars().any(|c| c.is_ascii_digit()) && run.chars().any(|c| c.is_ascii_alphabetic());
         if run.len() >= TOKEN_LIKE_MIN && mixed {
             out.push_str(REDACTED);
         } else {
@@ -207,7 +207,10 @@ mod tests {
     fn removes_unknown_bearer_and_header_values() {
         let r = Redactor::new();
         let out = r.redact("authorization: Bearer short.tok; X-Cybozu-API-Token: abc");
-        assert_eq!(out, "authorization: Bearer [redacted]; X-Cybozu-API-Token: [redacted]");
+        assert_eq!(
+            out,
+            "authorization: Bearer [redacted]; X-Cybozu-API-Token: [redacted]"
+        );
         let json = r.redact(r#"{"access_token":"eyJ.abc","x":1}"#);
         assert_eq!(json, r#"{"access_token":"[redacted]","x":1}"#);
     }
