@@ -115,7 +115,9 @@ fn after_credential_words(text: &str) -> String {
             .find(|c: char| !is_token_char(c) && c != '.')
             .unwrap_or(text.len() - value_start);
         out.push_str(&text[at..value_start]);
-        if value_len > 0 && !text[value_start..].starts_with(REDACTED) {
+        if looks_like_value(key, &text[after_key..value_start], value_len)
+            && !text[value_start..].starts_with(REDACTED)
+        {
             out.push_str(REDACTED);
         } else {
             out.push_str(&text[value_start..value_start + value_len]);
@@ -124,6 +126,18 @@ fn after_credential_words(text: &str) -> String {
     }
     out.push_str(&text[at..]);
     out
+}
+
+/// Whether what follows a credential word is its value, not prose: a
+/// header or field name needs `:` or `=` before it ("the authorization
+/// header is invalid" keeps its words); a scheme (`Bearer`, `Basic`) needs a
+/// space and a value of credential length ("Bearer token required" stays).
+fn looks_like_value(key: &str, separator: &str, value_len: usize) -> bool {
+    if matches!(key, "bearer" | "basic") {
+        separator.starts_with(' ') && value_len >= 8
+    } else {
+        value_len > 0 && separator.contains([':', '='])
+    }
 }
 
 /// The first credential word at or after `from` that stands alone (not the
@@ -206,7 +220,7 @@ mod tests {
     #[test]
     fn removes_unknown_bearer_and_header_values() {
         let r = Redactor::new();
-        let out = r.redact("authorization: Bearer short.tok; X-Cybozu-API-Token: abc");
+        let out = r.redact("authorization: Bearer short.tok1; X-Cybozu-API-Token: abc");
         assert_eq!(
             out,
             "authorization: Bearer [redacted]; X-Cybozu-API-Token: [redacted]"
@@ -230,6 +244,8 @@ mod tests {
             "The value of the X-Line-Retry-Key header is invalid",
             "Missing or invalid input. basically fine",
             "non-JSON answer (512 bytes)",
+            "Authentication failed. Confirm that the access token in the authorization header is valid.",
+            "Bearer token required",
         ] {
             assert_eq!(r.redact(m), m);
         }
