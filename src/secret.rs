@@ -4,10 +4,18 @@
 //! The rule this module keeps: a secret's bytes leave this type only through
 //! [`Secret::expose`], which is called where a header or an HMAC key is built and
 //! nowhere else. `Debug` and `Display` print `[redacted]`, so a secret inside a
-//! config struct, an error or a panic message cannot leak.
+//! config struct, an error or a panic message cannot leak. Text that comes
+//! back from outside goes through a [`Redactor`] before the gateway keeps it
+//! (`redact.rs`); files are checked for who could have written them before
+//! they are read (`disk.rs`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+mod disk;
+mod redact;
+
+pub use redact::{Redactor, REDACTED};
 
 /// A secret string (token, channel secret, password).
 #[derive(Clone, PartialEq, Eq)]
@@ -59,6 +67,24 @@ pub enum SecretError {
     },
     #[error("secret file {path} is readable by group or others (mode {mode:o}); run `chmod 600 {path}`", path = .path.display())]
     TooOpen { path: PathBuf, mode: u32 },
+    #[error("secret file {path} is owned by uid {owner}, not by the service's user or root; run `chown {user} {path}`", path = .path.display())]
+    NotOwned {
+        path: PathBuf,
+        owner: u32,
+        user: String,
+    },
+    #[error("the folder {dir} of secret file {path} can be written by group or others (mode {mode:o}); run `chmod go-w {dir}`", path = .path.display(), dir = .dir.display())]
+    OpenFolder {
+        path: PathBuf,
+        dir: PathBuf,
+        mode: u32,
+    },
+    #[error("secret file {link} links to {target}, which is refused: {source}", link = .link.display(), target = .target.display())]
+    Link {
+        link: PathBuf,
+        target: PathBuf,
+        source: Box<SecretError>,
+    },
     #[error("secret file {path} is empty", path = .path.display())]
     Empty { path: PathBuf },
     #[error("credential {name:?} requested but $CREDENTIALS_DIRECTORY is not set: outside the service, run the command as the service does (sudo systemd-run --pty --wait --collect -p User=kintone-line-gateway -p LoadCredential=klg:/etc/kintone-line-gateway/credentials kintone-line-gateway …), or use file = \"…\"")]
@@ -77,14 +103,17 @@ impl SecretSource {
         }
     }
 
-    /// Reads the secret, refusing files that group or others can read.
-    /// Trailing newlines (as `echo` writes them) are trimmed.
+    /// Reads the secret, refusing files that anyone but the service (or
+    /// root) can read or could have written (see `disk.rs`). Trailing
+    /// newlines (as `echo` writes them) are trimmed; spaces are kept as part
+    /// of the secret, with a warning.
     ///
     /// # Errors
-    /// [`SecretError`] naming the file: unreadable, too open, or empty.
+    /// [`SecretError`] naming the file: unreadable, too open, owned by
+    /// someone else, in an open folder, a link to such a file, or empty.
     pub fn load(&self, credentials_dir: Option<&Path>) -> Result<Secret, SecretError> {
         let path = self.path(credentials_dir)?;
-        check_mode(&path)?;
+        disk::check(&path)?;
         let text = std::fs::read_to_string(&path).map_err(|source| SecretError::Read {
             path: path.clone(),
             source,
@@ -93,30 +122,14 @@ impl SecretSource {
         if trimmed.is_empty() {
             return Err(SecretError::Empty { path });
         }
+        if trimmed.trim() != trimmed {
+            tracing::warn!(
+                path = %path.display(),
+                "secret file has spaces or tabs around the secret; they are kept as part of it (only trailing newlines are trimmed)"
+            );
+        }
         Ok(Secret::new(trimmed))
     }
-}
-
-#[cfg(unix)]
-fn check_mode(path: &Path) -> Result<(), SecretError> {
-    use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path).map_err(|source| SecretError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(SecretError::TooOpen {
-            path: path.to_path_buf(),
-            mode,
-        });
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_mode(_path: &Path) -> Result<(), SecretError> {
-    Ok(())
 }
 
 #[cfg(test)]
@@ -167,5 +180,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "line-secret", "s3", 0o400);
         assert_eq!(src.load(Some(dir.path())).unwrap().expose(), "s3");
+    }
+
+    /// Log lines written while `f` runs on this thread.
+    fn logs_of(f: impl FnOnce()) -> String {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buf(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf::default();
+        let out = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || out.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let bytes = buf.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn keeps_surrounding_spaces_and_warns() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "tok", " abc \n", 0o600);
+        let mut loaded = None;
+        let logs = logs_of(|| loaded = Some(SecretSource::File(p.clone()).load(None).unwrap()));
+        assert_eq!(loaded.unwrap().expose(), " abc ");
+        assert!(logs.contains("WARN") && logs.contains("spaces"), "{logs}");
+        assert!(!logs.contains("abc"), "the warning names no secret: {logs}");
+
+        let clean = write(dir.path(), "clean", "abc\n", 0o600);
+        let logs = logs_of(|| drop(SecretSource::File(clean).load(None).unwrap()));
+        assert!(logs.is_empty(), "{logs}");
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use super::error::KintoneError;
 use super::record::Record;
 use crate::domain::{AppId, RecordId, Revision};
-use crate::secret::Secret;
+use crate::secret::{Redactor, Secret};
 
 /// Basic authentication for protected domains.
 #[derive(Debug, Clone)]
@@ -25,6 +25,18 @@ pub struct AppAuth {
     pub app: AppId,
     pub api_token: Secret,
     pub basic: Option<BasicAuth>,
+}
+
+impl AppAuth {
+    /// A redactor that knows every secret a request with these credentials
+    /// carries: the API token(s), the basic password and its header value.
+    pub fn redactor(&self) -> Redactor {
+        let r = Redactor::new().with(&self.api_token);
+        match &self.basic {
+            Some(b) => r.with_basic(&b.user, &b.password),
+            None => r,
+        }
+    }
 }
 
 /// A comment as kintone returns it.
@@ -117,16 +129,16 @@ impl KintoneClient {
         let resp = req.send().await.map_err(|e| KintoneError::Retryable {
             status: None,
             code: String::new(),
-            message: e.without_url().to_string(),
+            message: auth.redactor().redact(&e.without_url().to_string()),
         })?;
         let status = resp.status().as_u16();
         let text = resp.text().await.map_err(|e| KintoneError::Retryable {
             status: Some(status),
             code: String::new(),
-            message: e.without_url().to_string(),
+            message: auth.redactor().redact(&e.without_url().to_string()),
         })?;
         if status != 200 {
-            return Err(KintoneError::from_status(status, &text));
+            return Err(KintoneError::from_status(status, &text, &auth.redactor()));
         }
         serde_json::from_str(&text).map_err(|e| KintoneError::Protocol(e.to_string()))
     }

@@ -1,4 +1,13 @@
-//! kintone failures, phrased as what the caller must do. Never contains a token.
+//! kintone failures, phrased as what the caller must do. Never contains a
+//! token: kintone's (or a proxy's) message enters an error only through
+//! [`KintoneError::from_status`], which scrubs it with the client's
+//! [`Redactor`]. The `code` (`GAIA_…`, `CB_…`) stays whole: it is what an
+//! admin looks up.
+
+use crate::secret::Redactor;
+
+/// Upstream text kept in an error at most (characters).
+const MESSAGE_MAX: usize = 200;
 
 /// A failed kintone call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,7 +51,9 @@ impl KintoneError {
     }
 
     /// Classifies a non-2xx answer (JSON `{id, code, message}` or HTML).
-    pub fn from_status(status: u16, body: &str) -> KintoneError {
+    /// The message is scrubbed by `redactor` (the secrets the request
+    /// carried) and cut short; a non-JSON body is not kept at all.
+    pub fn from_status(status: u16, body: &str, redactor: &Redactor) -> KintoneError {
         let v: Option<serde_json::Value> = serde_json::from_str(body).ok();
         let field = |k: &str| {
             v.as_ref()
@@ -55,6 +66,12 @@ impl KintoneError {
         if v.is_none() {
             message = format!("non-JSON answer ({} bytes)", body.len());
         }
+        let code: String = redactor.redact(&code).chars().take(MESSAGE_MAX).collect();
+        let message: String = redactor
+            .redact(&message)
+            .chars()
+            .take(MESSAGE_MAX)
+            .collect();
         match status {
             409 => KintoneError::Conflict { code, message },
             _ if code.starts_with("GAIA_CO") => KintoneError::Conflict { code, message },
@@ -97,10 +114,11 @@ impl KintoneError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
 
     #[test]
     fn classifies_by_status_and_code() {
-        let e = |s, b: &str| KintoneError::from_status(s, b);
+        let e = |s, b: &str| KintoneError::from_status(s, b, &Redactor::new());
         assert!(matches!(
             e(409, r#"{"code":"GAIA_CO02","message":"m"}"#),
             KintoneError::Conflict { .. }
@@ -117,5 +135,18 @@ mod tests {
             e(401, r#"{"code":"GAIA_IA02"}"#),
             KintoneError::Unauthorized { .. }
         ));
+    }
+
+    #[test]
+    fn an_echoed_token_is_not_kept_and_the_code_is() {
+        let token = "Xk9pQ2vR7sT4uW1yZ3aB5cD8eF0gH6iJ2kL4mN7o";
+        let r = Redactor::new().with(&Secret::new(token));
+        let body = format!(
+            r#"{{"code":"GAIA_IA02","message":"token {token} refused; headers: X-Cybozu-API-Token: {token}"}}"#
+        );
+        let e = KintoneError::from_status(401, &body, &r);
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains(&token[..12]), "{text}");
+        assert!(text.contains("GAIA_IA02"), "{text}");
     }
 }

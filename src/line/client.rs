@@ -14,6 +14,7 @@ use super::error::LineError;
 use super::message::Message;
 use super::token::AccessTokenProvider;
 use crate::domain::{LineGroupId, LineUserId, PushTarget};
+use crate::secret::Redactor;
 
 /// LINE's multicast limit.
 pub const MULTICAST_MAX: usize = 500;
@@ -33,6 +34,22 @@ pub struct LineClient {
 /// request this is thousands a second, LINE's own limit for Reply and Push
 /// (2,000 requests/s per channel).
 pub const MAX_IN_FLIGHT: usize = 32;
+
+/// An answer as read, with the redactor that knows the secrets its request
+/// carried: an error is built from it only through [`Answered::error`].
+struct Answered {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+    redactor: Redactor,
+}
+
+impl Answered {
+    /// The classified error, with the secrets scrubbed from LINE's text.
+    fn error(&self) -> LineError {
+        LineError::from_status(self.status, &self.body, &self.redactor)
+    }
+}
 
 /// A push that LINE took (or had already taken under this retry key).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,9 +112,10 @@ impl LineClient {
         path: &str,
         body: Option<&serde_json::Value>,
         retry_key: Option<Uuid>,
-    ) -> Result<(u16, reqwest::header::HeaderMap, String), LineError> {
+    ) -> Result<Answered, LineError> {
         for attempt in 0..2 {
             let bearer = self.token.bearer().await?;
+            let redactor = self.token.redactor().with(&bearer);
             let mut req = self
                 .http
                 .request(method.clone(), format!("{}{path}", self.base))
@@ -112,7 +130,7 @@ impl LineClient {
             let _permit = self.in_flight.acquire().await;
             let resp = req.send().await.map_err(|e| LineError::Retryable {
                 status: None,
-                message: e.without_url().to_string(),
+                message: redactor.redact(&e.without_url().to_string()),
             })?;
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
@@ -124,7 +142,12 @@ impl LineClient {
                 self.token.invalidate().await;
                 continue;
             }
-            return Ok((status, headers, text));
+            return Ok(Answered {
+                status,
+                headers,
+                body: text,
+                redactor,
+            });
         }
         Err(LineError::Unauthorized {
             message: "token refused after refresh".into(),
@@ -144,7 +167,7 @@ impl LineClient {
         notification_disabled: bool,
     ) -> Result<(), LineError> {
         let body = json!({ "replyToken": reply_token, "messages": messages, "notificationDisabled": notification_disabled });
-        let (status, _, text) = self
+        let answer = self
             .call(
                 reqwest::Method::POST,
                 "/v2/bot/message/reply",
@@ -152,10 +175,10 @@ impl LineClient {
                 None,
             )
             .await?;
-        if status == 200 {
+        if answer.status == 200 {
             Ok(())
         } else {
-            Err(LineError::from_status(status, &text))
+            Err(answer.error())
         }
     }
 
@@ -165,19 +188,20 @@ impl LineClient {
         body: serde_json::Value,
         key: Uuid,
     ) -> Result<Delivery, LineError> {
-        let (status, headers, text) = self
+        let answer = self
             .call(reqwest::Method::POST, path, Some(&body), Some(key))
             .await?;
-        match status {
+        let headers = &answer.headers;
+        match answer.status {
             200 => Ok(Delivery::Accepted {
-                request_id: Self::header(&headers, "x-line-request-id"),
+                request_id: Self::header(headers, "x-line-request-id"),
             }),
             409 if headers.contains_key("x-line-accepted-request-id") => {
                 Ok(Delivery::AlreadyAccepted {
-                    accepted_request_id: Self::header(&headers, "x-line-accepted-request-id"),
+                    accepted_request_id: Self::header(headers, "x-line-accepted-request-id"),
                 })
             }
-            s => Err(LineError::from_status(s, &text)),
+            _ => Err(answer.error()),
         }
     }
 
@@ -228,11 +252,11 @@ impl LineClient {
     }
 
     async fn get<T: for<'de> Deserialize<'de>>(&self, path: &str) -> Result<T, LineError> {
-        let (status, _, text) = self.call(reqwest::Method::GET, path, None, None).await?;
-        if status != 200 {
-            return Err(LineError::from_status(status, &text));
+        let answer = self.call(reqwest::Method::GET, path, None, None).await?;
+        if answer.status != 200 {
+            return Err(answer.error());
         }
-        serde_json::from_str(&text).map_err(|e| LineError::Protocol(e.to_string()))
+        serde_json::from_str(&answer.body).map_err(|e| LineError::Protocol(e.to_string()))
     }
 
     /// `GET /v2/bot/profile/{userId}`.

@@ -8,7 +8,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::error::LineError;
-use crate::secret::Secret;
+use crate::secret::{Redactor, Secret};
 
 /// Refresh a stateless token this long before it expires.
 const REFRESH_MARGIN: Duration = Duration::from_secs(120);
@@ -88,12 +88,15 @@ impl AccessTokenProvider {
             .await
             .map_err(|e| LineError::Retryable {
                 status: None,
-                message: format!("token endpoint: {}", e.without_url()),
+                message: format!(
+                    "token endpoint: {}",
+                    self.redactor().redact(&e.without_url().to_string())
+                ),
             })?;
         let status = resp.status().as_u16();
         let body = resp.text().await.unwrap_or_default();
         if status != 200 {
-            return Err(LineError::from_status(status, &body));
+            return Err(LineError::from_status(status, &body, &self.redactor()));
         }
         let v: serde_json::Value =
             serde_json::from_str(&body).map_err(|e| LineError::Protocol(e.to_string()))?;
@@ -108,6 +111,17 @@ impl AccessTokenProvider {
         let token = Secret::new(token);
         *slot = Some((token.clone(), Instant::now() + Duration::from_secs(secs)));
         Ok(token)
+    }
+
+    /// A redactor for LINE's answers that knows this provider's secrets (the
+    /// channel secret for stateless tokens; the caller adds the bearer).
+    pub fn redactor(&self) -> Redactor {
+        match self {
+            AccessTokenProvider::LongLived(t) => Redactor::new().with(t),
+            AccessTokenProvider::Stateless { channel_secret, .. } => {
+                Redactor::new().with(channel_secret)
+            }
+        }
     }
 
     /// Forgets a cached stateless token (after a 401).

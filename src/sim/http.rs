@@ -33,6 +33,16 @@ impl SimRequest {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Every header as `name: value`, joined by `; ` — what a service or
+    /// proxy that echoes the request puts in its error pages.
+    pub fn headers_echo(&self) -> String {
+        self.headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The body parsed as JSON, or `None` if it is not JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()

@@ -17,6 +17,8 @@
 //! itself — when the test calls [`FakeKintone::release_writes`], or never
 //! (a process killed while waiting). With [`FakeKintone::hold_writes`], writes
 //! wait before they are applied (a person's change can get there first).
+//! With [`FakeKintone::echo_headers_in_errors`], error answers carry the
+//! request's headers (the API token among them).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -93,6 +95,8 @@ pub struct KintoneState {
     hold_first: bool,
     /// Writes being held back now (before applying, or before answering).
     pub held_writes: usize,
+    /// Put the request's headers into every error answer's message.
+    echo_headers: bool,
     /// The gateway's answers to webhooks: (webhook type, HTTP status).
     pub webhook_answers: Vec<(&'static str, u16)>,
 }
@@ -137,6 +141,7 @@ impl FakeKintone {
         let handler: Handler = Arc::new(move |req: SimRequest| {
             let (s, h, g) = (s.clone(), h.clone(), g.clone());
             Box::pin(async move {
+                let echo = req.headers_echo();
                 // kintone takes 100 requests at once per domain; beyond, 429.
                 let over = {
                     let mut st = lock(&s);
@@ -173,8 +178,13 @@ impl FakeKintone {
                     }
                     outcome.response
                 };
-                lock(&s).in_flight -= 1;
-                response
+                let mut st = lock(&s);
+                st.in_flight -= 1;
+                if st.echo_headers {
+                    with_headers(response, &echo)
+                } else {
+                    response
+                }
             })
         });
         Ok(FakeKintone {
@@ -257,6 +267,13 @@ impl FakeKintone {
             .filter(|(k, _)| *k == kind)
             .map(|(_, s)| *s)
             .collect()
+    }
+
+    /// From now on every error answer's message ends with the request's
+    /// headers, API token included — as a misconfigured proxy or a debug
+    /// page in front of kintone does. What the gateway keeps of it must not.
+    pub fn echo_headers_in_errors(&self) {
+        self.lock().echo_headers = true;
     }
 
     /// Holds each injected error answer back for `delay`.
@@ -387,6 +404,17 @@ fn is_datetime(v: &str) -> bool {
         || ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ"]
             .iter()
             .any(|f| jiff::civil::DateTime::strptime(f, v).is_ok())
+}
+
+/// `response` with `echo` appended to its message, if it is an error.
+fn with_headers(response: SimResponse, echo: &str) -> SimResponse {
+    if response.status.as_u16() < 400 {
+        return response;
+    }
+    let mut body: Value = serde_json::from_slice(&response.body).unwrap_or_else(|_| json!({}));
+    let message = body["message"].as_str().unwrap_or_default().to_owned();
+    body["message"] = json!(format!("{message} (request: {echo})"));
+    SimResponse::json(response.status.as_u16(), &body)
 }
 
 fn error(status: u16, code: &str, message: &str) -> SimResponse {

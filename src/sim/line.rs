@@ -8,7 +8,8 @@
 //! `x-line-accepted-request-id`; each recipient counts against a monthly
 //! quota, and an exhausted quota is `429 "You have reached your monthly
 //! limit."`; faults (5xx, rate-limit 429, 400) can be queued for the next
-//! pushes.
+//! pushes, and errors can echo the request's headers
+//! ([`FakeLine::echo_headers_in_errors`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -98,6 +99,9 @@ pub struct LineState {
     /// Requests being answered now, and the most seen at once.
     pub in_flight: usize,
     pub max_in_flight: usize,
+    /// Answer every error with a plain-text page that echoes the request's
+    /// headers.
+    echo_headers: bool,
 }
 
 impl Default for LineState {
@@ -117,6 +121,7 @@ impl Default for LineState {
             delay: Duration::ZERO,
             in_flight: 0,
             max_in_flight: 0,
+            echo_headers: false,
         }
     }
 }
@@ -159,7 +164,15 @@ impl FakeLine {
                 }
                 let mut st = lock(&s);
                 st.in_flight -= 1;
-                handle(&mut st, req)
+                let echo = st.echo_headers.then(|| req.headers_echo());
+                let response = handle(&mut st, req);
+                match echo {
+                    Some(headers) if response.status.as_u16() >= 400 => SimResponse::text(
+                        response.status.as_u16(),
+                        format!("Error {}. Your request: {headers}", response.status),
+                    ),
+                    _ => response,
+                }
             })
         });
         Ok(FakeLine {
@@ -217,6 +230,13 @@ impl FakeLine {
     /// answers any other with 401).
     pub fn require_token(&self, token: &str) {
         self.lock().access_token = Some(token.to_owned());
+    }
+
+    /// From now on every error is answered with a plain-text page that
+    /// echoes the request's headers, the channel access token among them —
+    /// as a proxy in front of LINE might.
+    pub fn echo_headers_in_errors(&self) {
+        self.lock().echo_headers = true;
     }
 
     /// Sets the monthly message limit (`None`: unlimited).

@@ -24,6 +24,8 @@
 //!   watchdog, SIGTERM).
 //! - [`doctor`]: `doctor` against good and bad sites.
 //! - [`cli`]: the binary's exit codes and messages.
+//! - [`upstream_text`]: LINE's and kintone's error text, echoing our tokens,
+//!   kept nowhere with them and never shown to a person.
 
 #![allow(
     clippy::unwrap_used,
@@ -47,4 +49,5 @@ mod openapi;
 mod pacing;
 mod relay;
 mod service;
+mod upstream_text;
 mod world;
