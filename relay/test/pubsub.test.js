@@ -13,6 +13,8 @@ const {emulator, stopEmulator, pullMessages, pullOnce, PROJECT} = require('../te
 const {startRelay, post, quietly} = require('../testing/server');
 
 test.after(stopEmulator);
+// A failure must end as a failure, not a hang (a publish may never answer).
+const LIMIT = {timeout: 30000};
 
 let n = 0;
 /** A fresh topic with one subscription (no filter: the emulator ignores them). */
@@ -28,7 +30,7 @@ async function freshTopic() {
 
 const ev = (data) => ({type: 'postback', postback: {data}});
 
-test('each LINE body arrives as data byte for byte, with its attributes', async () => {
+test('each LINE body arrives as data byte for byte, with its attributes', LIMIT, async () => {
   const {host, topic, subscription} = await freshTopic();
   const relay = await startRelay({RELAY_MODE: 'pubsub', RELAY_PUBSUB_TOPIC: topic, RELAY_SITES_KNOWN: 'main'});
   const bodies = [
@@ -65,7 +67,7 @@ test('each LINE body arrives as data byte for byte, with its attributes', async 
   await relay.close();
 });
 
-test('the 200 comes after Pub/Sub accepted: the message is there at once', async () => {
+test('the 200 comes after Pub/Sub accepted: the message is there at once', LIMIT, async () => {
   const {host, topic, subscription} = await freshTopic();
   const relay = await startRelay({RELAY_MODE: 'pubsub', RELAY_PUBSUB_TOPIC: topic});
   await quietly(async () => {
@@ -80,7 +82,7 @@ test('the 200 comes after Pub/Sub accepted: the message is there at once', async
   await relay.close();
 });
 
-test('postbacks carry the site they name; other events the default site; one message per site', async () => {
+test('postbacks carry the site they name; other events the default site; one message per site', LIMIT, async () => {
   const {host, topic, subscription} = await freshTopic();
   const relay = await startRelay({
     RELAY_MODE: 'pubsub',
@@ -117,7 +119,7 @@ test('postbacks carry the site they name; other events the default site; one mes
   await relay.close();
 });
 
-test('kintone webhooks carry their path token and site, never logged', async () => {
+test('kintone webhooks carry their path token and site, never logged', LIMIT, async () => {
   const {host, topic, subscription} = await freshTopic();
   const relay = await startRelay({RELAY_MODE: 'pubsub', RELAY_PUBSUB_TOPIC: topic, RELAY_DEFAULT_SITE: 'main'});
   const body = Buffer.from('{"type":"UPDATE_STATUS","record":{"Title":{"value":"屋根 😀"}}}');
@@ -143,7 +145,7 @@ test('kintone webhooks carry their path token and site, never logged', async () 
   await relay.close();
 });
 
-test('a topic that does not exist: 503, so LINE redelivers', async () => {
+test('a topic that does not exist: 503, so LINE redelivers', LIMIT, async () => {
   await emulator();
   const relay = await startRelay({RELAY_MODE: 'pubsub', RELAY_PUBSUB_TOPIC: `projects/${PROJECT}/topics/missing-${process.pid}`});
   await quietly(async (lines) => {
@@ -155,7 +157,7 @@ test('a topic that does not exist: 503, so LINE redelivers', async () => {
   await relay.close();
 });
 
-test('Pub/Sub that never answers: 503 at the relay deadline, not a 200', async () => {
+test('Pub/Sub that never answers: 503 at the relay deadline, not a 200', LIMIT, async () => {
   // A TCP listener that accepts and never speaks HTTP/2: the publish hangs.
   const sockets = [];
   const silent = net.createServer((s) => sockets.push(s));
