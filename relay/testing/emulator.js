@@ -14,6 +14,9 @@ const {promisify} = require('node:util');
 const SCRIPT = path.join(__dirname, '..', '..', '.ci', 'pubsub-emulator');
 const PROJECT = 'klg-test';
 let started = null;
+// No Google credentials here: without this the auth library probes the GCE
+// metadata server on every client and warns that it is absent.
+process.env.METADATA_SERVER_DETECTION ??= 'none';
 
 function run(cmd, dir) {
   return promisify(execFile)(SCRIPT, [cmd, dir], {timeout: 120000});
