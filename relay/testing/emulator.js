@@ -39,6 +39,7 @@ function emulator() {
         return {host: m[1], dir};
       },
       (e) => {
+        fs.rmSync(dir, {recursive: true, force: true});
         throw new Error(
           `these tests need the Pub/Sub emulator and it did not start (${SCRIPT} start): ` +
             `install google-cloud-cli-pubsub-emulator and Java, or set PUBSUB_EMULATOR_HOST.\n${e.stderr || e.message}`,
