@@ -8,9 +8,8 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
 const {spawnSync} = require('node:child_process');
-const functions = require('@google-cloud/functions-framework');
-const {getTestServer} = require('@google-cloud/functions-framework/testing');
-const {loadConfig, createRelay} = require('../relay');
+const {loadConfig} = require('../relay');
+const {startRelay, post, quietly} = require('../testing/server');
 
 /** A fake device recording each request's raw bytes and headers. */
 async function startDevice({status = 200, body = '{"status":"ok"}', delayMs = 0} = {}) {
@@ -32,36 +31,6 @@ async function startDevice({status = 200, body = '{"status":"ok"}', delayMs = 0}
     requests,
     close: () => new Promise((r) => server.close(r)),
   };
-}
-
-let n = 0;
-/** The relay under a fresh function name, listening on a loopback port. */
-async function startRelay(env) {
-  const name = `relay${n++}`;
-  functions.http(name, createRelay(loadConfig(env)));
-  const server = getTestServer(name);
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((r) => server.close(r)),
-  };
-}
-
-function post(url, body, headers = {}) {
-  return fetch(url, {
-    method: 'POST',
-    headers: {'content-type': 'application/json; charset=utf-8', ...headers},
-    body,
-  });
-}
-
-function quietly(fn) {
-  const log = console.log;
-  const lines = [];
-  console.log = (...a) => lines.push(a.join(' '));
-  return Promise.resolve(fn(lines)).finally(() => {
-    console.log = log;
-  });
 }
 
 test('LINE bodies reach the device byte for byte, with signature and content type', async () => {

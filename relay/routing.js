@@ -1,0 +1,63 @@
+'use strict';
+// Which site a webhook is for — the one place both modes ask. LINE: the site
+// named by each postback of ours, the default site otherwise; kintone: the
+// site in the path, the default site otherwise.
+
+// Our postback format, `ack:v1:<site>:<app>:<record>:<notification>`: the site
+// comes first so the relay can route without understanding the rest.
+const POSTBACK_SITE = /^ack:v1:([a-z0-9-]{0,32}):/;
+
+/**
+ * The sites a LINE webhook body is for: the site named by each postback of
+ * ours, the default site for every other event (and for a body that is not
+ * JSON — the device will refuse it with the right status).
+ */
+function sitesOf(rawBody, config) {
+  let events;
+  try {
+    events = JSON.parse(rawBody.toString('utf8')).events;
+  } catch {
+    return [config.defaultSite];
+  }
+  if (!Array.isArray(events) || events.length === 0) {
+    return [config.defaultSite];
+  }
+  const keys = new Set();
+  for (const ev of events) {
+    const data = ev && ev.postback && typeof ev.postback.data === 'string' ? ev.postback.data : '';
+    const m = POSTBACK_SITE.exec(data);
+    const key = m && m[1] !== '' ? m[1] : config.defaultSite;
+    keys.add(key);
+  }
+  return [...keys];
+}
+
+/**
+ * The route of a request path, or null for a path we do not serve:
+ *   /line                   → {source: 'line'}
+ *   /kintone/{token}        → {source: 'kintone', site: default, token}
+ *   /kintone/{site}/{token} → {source: 'kintone', site, token}
+ */
+function routeOf(reqPath, config) {
+  const path = reqPath.split('?')[0].replace(/\/+$/, '');
+  const parts = path.split('/').filter((p) => p !== '');
+  if (parts.length === 1 && parts[0] === 'line') {
+    return {source: 'line'};
+  }
+  if (parts[0] === 'kintone' && (parts.length === 2 || parts.length === 3)) {
+    const site = parts.length === 3 ? parts[1] : config.defaultSite;
+    return {source: 'kintone', site, token: parts[parts.length - 1]};
+  }
+  return null;
+}
+
+/** One target per site the webhook is for: `{site, path, token?}`. */
+function targetsOf(route, body, config) {
+  if (route.source === 'line') {
+    return sitesOf(body, config).map((site) => ({site, path: '/line/webhook'}));
+  }
+  const path = `/kintone/webhook/${encodeURIComponent(route.token)}`;
+  return [{site: route.site, path, token: route.token}];
+}
+
+module.exports = {sitesOf, routeOf, targetsOf};
