@@ -90,6 +90,7 @@ impl Gateway {
             outbox,
             indicator,
             clock,
+            ingress: ingress_config,
         } = setup;
         let config = Arc::new(config);
         let store = Store::open(&config.state_dir)
@@ -187,26 +188,46 @@ impl Gateway {
         tasks.spawn(service::watchdog(
             store.clone(),
             metrics.clone(),
-            beats,
+            beats.clone(),
             shutdown.clone(),
         ));
         tasks.spawn(inbox_worker::run(ack_ctx, wake.clone(), shutdown.clone()));
 
         let m = metrics.clone();
+        // One handler per source, shared by the HTTP server and the Pub/Sub pull.
+        let line_hooks: Arc<dyn http::LineWebhooks> = Arc::new(LineIntake {
+            store: store.clone(),
+            channel_secret: ChannelSecret::new(config.line.channel_secret.clone()),
+            ack_wake: wake,
+            clock: clock.clone(),
+        });
+        let kintone_hooks = has_webhooks.then(|| {
+            Arc::new(notify::intake::Intake {
+                ctx: notify_ctx.clone(),
+            }) as Arc<dyn http::KintoneWebhooks>
+        });
+        #[cfg(not(feature = "pubsub"))]
+        let _ = ingress_config; // refused by the config check: no `pubsub` feature
+        #[cfg(feature = "pubsub")]
+        if let Some(settings) = ingress_config.pubsub.clone() {
+            let b = beats.clone();
+            let pull = crate::pull::PullContext {
+                client: crate::pull::client(&settings, config.line.timeout)?,
+                settings,
+                site: config.site.as_str().to_owned(),
+                line: line_hooks.clone(),
+                kintone: kintone_hooks.clone(),
+                metrics: metrics.clone(),
+                clock: clock.clone(),
+                beat: Box::new(move || Heartbeats::tick(&b.pull)),
+            };
+            tasks.spawn(crate::pull::run(Arc::new(pull), shutdown.clone()));
+        }
         let ingress = Arc::new(Ingress {
             store: store.clone(),
-            line: Arc::new(LineIntake {
-                store: store.clone(),
-                channel_secret: ChannelSecret::new(config.line.channel_secret.clone()),
-                ack_wake: wake,
-                clock: clock.clone(),
-            }),
+            line: line_hooks,
             relay_token: config.server.relay_token.clone(),
-            kintone: has_webhooks.then(|| {
-                Arc::new(notify::intake::Intake {
-                    ctx: notify_ctx.clone(),
-                }) as Arc<dyn http::KintoneWebhooks>
-            }),
+            kintone: kintone_hooks,
             metrics: Some(Arc::new(move || m.render())),
             read_timeout: config.server.read_timeout,
             clock: clock.clone(),

@@ -7,6 +7,7 @@
 
 mod apps;
 pub mod indicator;
+pub mod ingress;
 pub mod notify;
 pub mod reader;
 pub mod rules;
@@ -195,6 +196,7 @@ const TOP_KEYS: &[&str] = &[
     "rules",
     "indicator",
     "notify",
+    "ingress",
 ];
 
 fn read(r: &mut Reader, t: &Table) -> Option<Config> {
@@ -226,7 +228,7 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
         }
     };
     let mut rest = Table::new();
-    for key in ["rules", "indicator", "notify"] {
+    for key in ["rules", "indicator", "notify", "ingress"] {
         if let Some(v) = t.get(key) {
             rest.insert(key.to_owned(), v.clone());
         }
