@@ -24,6 +24,8 @@
 //!   watchdog, SIGTERM).
 //! - [`doctor`]: `doctor` against good and bad sites.
 //! - [`cli`]: the binary's exit codes and messages.
+//! - `pubsub`: webhooks pulled from the real Pub/Sub emulator (started here
+//!   unless `PUBSUB_EMULATOR_HOST` names one), OAuth against a fake Google.
 
 #![allow(
     clippy::unwrap_used,
@@ -45,6 +47,8 @@ mod indicator;
 mod notify_loop;
 mod openapi;
 mod pacing;
+#[cfg(feature = "pubsub")]
+mod pubsub;
 mod relay;
 mod service;
 mod world;
