@@ -167,6 +167,24 @@ impl PubsubClient {
         list.iter().map(parse_received).collect()
     }
 
+    /// Counts the messages waiting (up to `max`) without taking them: they
+    /// are pulled at once and handed straight back. For `doctor`.
+    ///
+    /// # Errors
+    /// [`PubsubError`].
+    pub async fn peek(&self, max: u32) -> Result<usize, PubsubError> {
+        let body = json!({ "returnImmediately": true, "maxMessages": max });
+        let answer = self.post(":pull", &body, None).await?;
+        let list = answer.get("receivedMessages").and_then(Value::as_array);
+        let ids: Vec<String> = list
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["ackId"].as_str().map(str::to_owned))
+            .collect();
+        self.modify_ack_deadline(&ids, 0).await?;
+        Ok(ids.len())
+    }
+
     /// Acknowledges: Pub/Sub will not deliver these again.
     ///
     /// # Errors

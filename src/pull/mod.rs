@@ -53,6 +53,27 @@ pub fn client(s: &PubsubSettings, timeout: Duration) -> Result<PubsubClient, Pub
     )
 }
 
+/// `doctor`'s look: the subscription exists, the credentials may pull, and
+/// how many messages wait. The text says what was found or what to fix.
+///
+/// # Errors
+/// What is wrong, in words.
+pub async fn check(s: &PubsubSettings) -> Result<String, String> {
+    let c = client(s, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    let sub = c.subscription().await.map_err(|e| e.to_string())?;
+    let waiting = c.peek(1000).await.map_err(|e| e.to_string())?;
+    let more = if waiting == 1000 { " or more" } else { "" };
+    let filter = if sub.filter.is_empty() {
+        "no filter".to_owned()
+    } else {
+        format!("filter {}", sub.filter)
+    };
+    Ok(format!(
+        "{} on {} ({filter}, ack deadline {} s): {waiting}{more} message(s) waiting",
+        s.subscription, sub.topic, sub.ack_deadline_s
+    ))
+}
+
 /// Pulls and handles until `shutdown`; a batch in hand is finished first.
 pub async fn run(ctx: Arc<PullContext>, shutdown: CancellationToken) {
     tracing::info!(

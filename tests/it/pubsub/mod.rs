@@ -4,6 +4,7 @@
 
 mod auth;
 mod crash;
+mod doctor;
 mod emulator;
 
 use std::sync::atomic::Ordering;
