@@ -25,17 +25,24 @@ fn start() -> Result<String, String> {
     if let Ok(h) = std::env::var("PUBSUB_EMULATOR_HOST") {
         return Ok(h);
     }
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("gcloud").is_file()));
+    if !on_path {
+        return Err("PUBSUB_EMULATOR_HOST is not set and gcloud is not on PATH (install google-cloud-cli and google-cloud-cli-pubsub-emulator, and Java)".into());
+    }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
         .port();
     let host = format!("127.0.0.1:{port}");
-    // The shell leads a process group holding gcloud and its Java child, and
-    // ends the group once this test binary (its parent) is gone.
+    // The shell watches this test binary and, once it is gone, ends gcloud
+    // and its Java child: gcloud leads a process group of its own, so that
+    // group goes, and the shell's own in case it did not.
     let script = format!(
         "gcloud beta emulators pubsub start --host-port={host} --project={PROJECT} >/dev/null 2>&1 &\n\
+         G=$!\n\
          while kill -0 {parent} 2>/dev/null; do sleep 1; done\n\
-         kill -TERM -$$",
+         kill -TERM -$G 2>/dev/null; kill -TERM -$$",
         parent = std::process::id()
     );
     use std::os::unix::process::CommandExt as _;
