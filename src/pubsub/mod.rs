@@ -285,3 +285,35 @@ fn parse_received(v: &Value) -> Result<Received, PubsubError> {
         publish_time: m["publishTime"].as_str().unwrap_or_default().to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_say_what_the_caller_must_do() {
+        for s in [408, 429, 500, 503] {
+            assert!(PubsubError::from_status("Pub/Sub", s).is_retryable(), "{s}");
+        }
+        for s in [400, 401, 403, 404] {
+            assert!(
+                !PubsubError::from_status("Pub/Sub", s).is_retryable(),
+                "{s}"
+            );
+        }
+        assert!(PubsubError::from_status("Pub/Sub", 404)
+            .to_string()
+            .contains("[ingress.pubsub] project and subscription"));
+    }
+
+    #[test]
+    fn a_received_message_keeps_its_bytes_and_attributes() {
+        let v = json!({"ackId": "a1", "message": {"data": STANDARD.encode(b"{\"x\":1}\n"),
+            "attributes": {"source": "line"}, "messageId": "7", "publishTime": "2026-12-01T00:00:00Z"}});
+        let m = parse_received(&v).unwrap();
+        assert_eq!(&m.data[..], b"{\"x\":1}\n");
+        assert_eq!(m.attribute("source"), Some("line"));
+        assert_eq!(m.attribute("site"), None);
+        assert!(parse_received(&json!({"message": {}})).is_err());
+    }
+}

@@ -193,3 +193,33 @@ async fn finish(ctx: &PullContext, ack: Vec<String>, nack: Vec<String>) {
 fn warn_unacked(e: &PubsubError, n: usize) {
     tracing::warn!(error = %e, messages = n, "could not acknowledge; Pub/Sub will deliver them again (they are deduplicated)");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(publish_time: &str) -> Received {
+        Received {
+            ack_id: String::new(),
+            message_id: String::new(),
+            data: Bytes::new(),
+            attributes: serde_json::Map::new(),
+            publish_time: publish_time.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_oldest_message_sets_the_age() {
+        let now = "2026-12-01T00:10:00Z"
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_millisecond();
+        let batch = [
+            at("2026-12-01T00:09:00Z"),
+            at("2026-12-01T00:00:00.5Z"),
+            at("garbled"),
+        ];
+        assert_eq!(oldest_age_s(&batch, now), 599);
+        assert_eq!(oldest_age_s(&[at("garbled")], now), 0);
+    }
+}
