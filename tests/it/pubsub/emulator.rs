@@ -66,6 +66,9 @@ fn start() -> Result<String, String> {
     ))
 }
 
+/// A message to publish: its data bytes and attributes.
+pub type Message = (Vec<u8>, Vec<(&'static str, String)>);
+
 /// A topic and its subscription on the emulator, named for one test.
 pub struct Topic {
     pub host: String,
@@ -115,7 +118,7 @@ impl Topic {
     }
 
     /// Publishes one message per `(data, attributes)`, as the relay does.
-    pub async fn publish(&self, messages: &[(Vec<u8>, Vec<(&str, String)>)]) {
+    pub async fn publish(&self, messages: &[Message]) {
         let b64 = base64::engine::general_purpose::STANDARD;
         let list: Vec<Value> = messages
             .iter()

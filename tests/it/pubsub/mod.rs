@@ -16,11 +16,11 @@ use serde_json::{json, Value};
 use crate::world::{
     acks_eventually, baseline, eventually, inbox_drained, rows, until, World, COMMENT_ACK, USER,
 };
-use emulator::Topic;
+use emulator::{Message, Topic};
 
 /// A Pub/Sub message as the relay publishes a LINE webhook: the raw body,
 /// its signature, the source and the site.
-fn line_message(body: &str, signature: &str, site: &str) -> (Vec<u8>, Vec<(&'static str, String)>) {
+fn line_message(body: &str, signature: &str, site: &str) -> Message {
     (
         body.as_bytes().to_vec(),
         vec![
