@@ -212,7 +212,7 @@ impl Gateway {
         if let Some(settings) = ingress_config.pubsub.clone() {
             let b = beats.clone();
             let pull = crate::pull::PullContext {
-                client: crate::pull::client(&settings, config.line.timeout)?,
+                client: crate::pull::client(&settings, crate::pull::TIMEOUT)?,
                 settings,
                 site: config.site.as_str().to_owned(),
                 line: line_hooks.clone(),

@@ -57,7 +57,8 @@ pub(super) async fn handle(ctx: &PullContext, messages: Vec<Received>) {
             ack.push(m.ack_id.clone());
         }
     }
-    finish(ctx, ack, nack).await;
+    // Waiting on Pub/Sub's answer is not being stuck.
+    super::beating(&ctx.beat, finish(ctx, ack, nack)).await;
 }
 
 /// Seconds since the oldest message of the batch was published.

@@ -39,6 +39,9 @@ pub struct PullContext {
     pub beat: Box<dyn Fn() + Send + Sync>,
 }
 
+/// Every Pub/Sub call but the long poll ends within this.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Builds the client the settings describe.
 ///
 /// # Errors
@@ -59,7 +62,7 @@ pub fn client(s: &PubsubSettings, timeout: Duration) -> Result<PubsubClient, Pub
 /// # Errors
 /// What is wrong, in words.
 pub async fn check(s: &PubsubSettings) -> Result<String, String> {
-    let c = client(s, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    let c = client(s, TIMEOUT).map_err(|e| e.to_string())?;
     let sub = c.subscription().await.map_err(|e| e.to_string())?;
     let waiting = c.peek(1000).await.map_err(|e| e.to_string())?;
     let more = if waiting == 1000 { " or more" } else { "" };
