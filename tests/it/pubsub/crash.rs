@@ -20,23 +20,31 @@ use super::line_message;
 use crate::daemon::Daemon;
 use crate::world::{eventually, COMMENT_ACK, USER};
 
-struct Proxy {
-    server: SimServer,
-    hold_acks: Arc<AtomicBool>,
+pub(super) struct Proxy {
+    pub server: SimServer,
+    pub hold_acks: Arc<AtomicBool>,
     acks_seen: Arc<AtomicUsize>,
+    /// `:modifyAckDeadline` calls that extend (deadline above 0).
+    pub extensions: Arc<AtomicUsize>,
 }
 
 /// Forwards to the emulator at `upstream`; `:acknowledge` calls never get
 /// an answer while `hold_acks` is set.
-async fn proxy(upstream: String) -> Proxy {
+pub(super) async fn proxy(upstream: String) -> Proxy {
     let hold_acks = Arc::new(AtomicBool::new(true));
     let acks_seen = Arc::new(AtomicUsize::new(0));
-    let (hold, seen) = (hold_acks.clone(), acks_seen.clone());
+    let extensions = Arc::new(AtomicUsize::new(0));
+    let (hold, seen, ext) = (hold_acks.clone(), acks_seen.clone(), extensions.clone());
     let http = reqwest::Client::new();
     let server = SimServer::start(Arc::new(move |req| {
         let (hold, seen, http, upstream) =
             (hold.clone(), seen.clone(), http.clone(), upstream.clone());
+        let ext = ext.clone();
         Box::pin(async move {
+            let extends = req.json().and_then(|v| v["ackDeadlineSeconds"].as_u64()) > Some(0);
+            if req.path.ends_with(":modifyAckDeadline") && extends {
+                ext.fetch_add(1, Ordering::Relaxed);
+            }
             if req.path.ends_with(":acknowledge") {
                 seen.fetch_add(1, Ordering::Relaxed);
                 if hold.load(Ordering::Relaxed) {
@@ -65,6 +73,7 @@ async fn proxy(upstream: String) -> Proxy {
         server,
         hold_acks,
         acks_seen,
+        extensions,
     }
 }
 

@@ -136,6 +136,20 @@ impl Topic {
         }
     }
 
+    /// How many messages a second subscriber would be handed right now
+    /// (they are then left to expire).
+    pub async fn pull_now(&self) -> usize {
+        let path = format!("subscriptions/{}:pull", self.subscription);
+        let v = self
+            .call(
+                "POST",
+                &path,
+                json!({ "returnImmediately": true, "maxMessages": 10 }),
+            )
+            .await;
+        v["receivedMessages"].as_array().map_or(0, Vec::len)
+    }
+
     /// The `[ingress]` config lines that make a gateway pull this
     /// subscription at `api_base` (the emulator, or a proxy in front of it).
     pub fn ingress(&self, api_base: &str, ack_deadline: &str) -> String {

@@ -6,6 +6,7 @@ mod auth;
 mod crash;
 mod doctor;
 mod emulator;
+mod handlers;
 
 use std::sync::atomic::Ordering;
 
@@ -200,74 +201,4 @@ async fn postbacks_published_while_the_gateway_is_off_are_each_written_once() {
     assert_eq!(refs.len(), N as usize, "no comment twice");
     assert_eq!(acks_eventually(&w, N as usize).await.len(), N as usize);
     assert_eq!(rows(&w, "SELECT COUNT(*) FROM inbox").await, N as i64);
-}
-
-/// A LINE handler that fails (503, as when the store cannot commit) the
-/// first `fail` times, then takes the webhook.
-struct Flaky {
-    fail: usize,
-    calls: std::sync::atomic::AtomicUsize,
-}
-
-impl kintone_line_gateway::http::LineWebhooks for Flaky {
-    fn handle(
-        &self,
-        _signature: Option<String>,
-        _body: bytes::Bytes,
-        _received_ms: i64,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = kintone_line_gateway::http::Reply> + Send + '_>,
-    > {
-        let n = self.calls.fetch_add(1, Ordering::Relaxed);
-        let status = if n < self.fail { 503 } else { 200 };
-        Box::pin(async move {
-            kintone_line_gateway::http::Reply::error(
-                hyper::StatusCode::from_u16(status).unwrap(),
-                "test",
-            )
-        })
-    }
-}
-
-#[tokio::test]
-async fn a_message_the_handler_could_not_commit_is_handed_back_and_comes_again() {
-    use kintone_line_gateway::config::ingress::PubsubSettings;
-    use kintone_line_gateway::pull::{self, PullContext};
-
-    let topic = Topic::create("flaky", 10).await;
-    let settings = PubsubSettings {
-        project: emulator::PROJECT.to_owned(),
-        subscription: topic.subscription.clone(),
-        credentials: None,
-        api_base: topic.api_base(),
-        max_messages: 10,
-        ack_deadline: std::time::Duration::from_secs(10),
-    };
-    let flaky = std::sync::Arc::new(Flaky {
-        fail: 2,
-        calls: Default::default(),
-    });
-    let metrics = std::sync::Arc::new(kintone_line_gateway::metrics::Metrics::default());
-    let ctx = PullContext {
-        client: pull::client(&settings, std::time::Duration::from_secs(5)).unwrap(),
-        settings,
-        site: String::new(),
-        line: flaky.clone(),
-        kintone: None,
-        metrics: metrics.clone(),
-        clock: kintone_line_gateway::clock::Clock::system(),
-        beat: Box::new(|| {}),
-    };
-    let stop = tokio_util::sync::CancellationToken::new();
-    let task = tokio::spawn(pull::run(std::sync::Arc::new(ctx), stop.clone()));
-    topic.publish(&[line_message("{}", "sig", "")]).await;
-
-    // Handed back at once (deadline 0), not after the 10 s deadline: the
-    // third delivery is taken and acknowledged.
-    eventually(15, || metrics.pubsub.acked.load(Ordering::Relaxed) == 1).await;
-    assert_eq!(flaky.calls.load(Ordering::Relaxed), 3);
-    assert_eq!(metrics.pubsub.nacked.load(Ordering::Relaxed), 2);
-    assert_eq!(metrics.pubsub.pulled.load(Ordering::Relaxed), 3);
-    stop.cancel();
-    task.await.unwrap();
 }
