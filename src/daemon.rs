@@ -18,6 +18,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 mod clients;
+#[cfg(feature = "pubsub")]
+mod pull;
 mod serve;
 mod signal;
 
@@ -81,6 +83,7 @@ impl Gateway {
             rules,
             outbox,
             indicator,
+            ingress,
             clock,
         } = setup;
         let config = Arc::new(config);
@@ -106,8 +109,13 @@ impl Gateway {
         let notify_ctx = spawn_notify(&core, rules, outbox, &clients, &notifications, &beats);
         let indicator = spawn_indicator(&core, indicator, &clients, &acks, &notifications);
         let wake = Arc::new(Notify::new());
-        spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats, &wake);
-        let addr = serve::serve(&core, listener, tls, &notify_ctx, wake)?;
+        spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats.clone(), &wake);
+        let hooks = serve::Hooks::new(&core, &notify_ctx, wake);
+        #[cfg(feature = "pubsub")]
+        pull::spawn(&core, &ingress, &hooks, &beats)?;
+        #[cfg(not(feature = "pubsub"))]
+        let _ = ingress; // without the feature the config check refuses `[ingress.pubsub]`
+        let addr = serve::serve(&core, listener, tls, hooks)?;
         tracing::info!(%addr, state = %core.config.state_dir.display(), "gateway started");
         Ok(Gateway {
             addr,

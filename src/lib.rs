@@ -36,6 +36,10 @@ pub mod metrics;
 pub mod notify;
 pub mod outbound;
 pub mod postback;
+#[cfg(feature = "pubsub")]
+pub mod pubsub;
+#[cfg(feature = "pubsub")]
+pub mod pull;
 pub mod retry;
 pub mod secret;
 pub mod service;

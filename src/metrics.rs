@@ -115,6 +115,79 @@ pub struct Metrics {
     pub kintone_down: AtomicI64,
     /// 1 while the monthly quota is exhausted.
     pub quota_exhausted: AtomicI64,
+    /// The Pub/Sub pull transport.
+    pub pubsub: PubsubMetrics,
+}
+
+/// Counters of the Pub/Sub pull transport (rendered only once it pulled or
+/// failed, so an HTTP-only board's metrics stay as they were).
+#[derive(Debug, Default)]
+pub struct PubsubMetrics {
+    pub pulled: AtomicU64,
+    pub acked: AtomicU64,
+    /// Handed back for redelivery (the handler failed, 5xx).
+    pub nacked: AtomicU64,
+    /// Refused by the handler (4xx) and acknowledged.
+    pub refused: AtomicU64,
+    /// Another site's, acknowledged untouched.
+    pub foreign_site: AtomicU64,
+    /// Age of the oldest message in the last batch, 0 once none waits.
+    pub oldest_unacked_age_s: AtomicI64,
+    /// 1 while pulls keep failing.
+    pub down: AtomicI64,
+    /// 1 once the transport runs.
+    pub running: AtomicI64,
+}
+
+impl PubsubMetrics {
+    fn render(&self, out: &mut String) {
+        if self.running.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let c = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        for (name, help, v) in [
+            ("pulled", "messages pulled", c(&self.pulled)),
+            ("acked", "messages acknowledged", c(&self.acked)),
+            (
+                "nacked",
+                "messages handed back for redelivery",
+                c(&self.nacked),
+            ),
+            (
+                "refused",
+                "messages refused (4xx) and acknowledged",
+                c(&self.refused),
+            ),
+            (
+                "foreign_site",
+                "messages for another site, acknowledged untouched",
+                c(&self.foreign_site),
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP klg_pubsub_{name} Pub/Sub {help}\n# TYPE klg_pubsub_{name} counter\nklg_pubsub_{name}_total {v}"
+            );
+        }
+        let g = |a: &AtomicI64| a.load(Ordering::Relaxed);
+        for (name, help, v) in [
+            (
+                "oldest_unacked_age_seconds",
+                "age of the oldest message in the last pulled batch",
+                g(&self.oldest_unacked_age_s),
+            ),
+            (
+                "down",
+                "1 while pulling from Pub/Sub keeps failing",
+                g(&self.down),
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP klg_pubsub_{name} {help}\n# TYPE klg_pubsub_{name} gauge\nklg_pubsub_{name} {v}"
+            );
+        }
+    }
 }
 
 impl Metrics {
@@ -260,6 +333,7 @@ impl Metrics {
             "1 while the monthly message quota is used up",
             g(&self.quota_exhausted),
         );
+        self.pubsub.render(&mut out);
         out.push_str("# EOF\n");
         out
     }

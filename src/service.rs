@@ -24,6 +24,8 @@ pub struct Heartbeats {
     pub ack: AtomicI64,
     pub changes: AtomicI64,
     pub outbox: AtomicI64,
+    /// The Pub/Sub pull loop (0 when it does not run).
+    pub pull: AtomicI64,
 }
 
 impl Heartbeats {
@@ -39,6 +41,7 @@ impl Heartbeats {
             ("ack", &self.ack),
             ("changes", &self.changes),
             ("outbox", &self.outbox),
+            ("Pub/Sub pull", &self.pull),
         ]
         .into_iter()
         .find(|(_, b)| {

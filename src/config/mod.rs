@@ -8,6 +8,7 @@
 mod ack;
 mod apps;
 pub mod indicator;
+pub mod ingress;
 mod kintone;
 mod line;
 pub mod notify;
@@ -154,6 +155,7 @@ const TOP_KEYS: &[&str] = &[
     "rules",
     "indicator",
     "notify",
+    "ingress",
 ];
 
 fn read(r: &mut Reader, t: &Table) -> Option<Config> {
@@ -188,7 +190,7 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
         }
     };
     let mut rest = Table::new();
-    for key in ["rules", "indicator", "notify"] {
+    for key in ["rules", "indicator", "notify", "ingress"] {
         if let Some(v) = t.get(key) {
             rest.insert(key.to_owned(), v.clone());
         }

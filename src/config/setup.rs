@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::clock::Clock;
 use crate::config::indicator::{read_indicator, IndicatorConfig};
+use crate::config::ingress::{read_ingress, IngressConfig};
 use crate::config::notify::{read_notify, OutboxSettings};
 use crate::config::reader::{Problem, Reader};
 use crate::config::rules::{read_rules, Rule};
@@ -18,6 +19,8 @@ pub struct Setup {
     pub rules: Vec<Rule>,
     pub outbox: OutboxSettings,
     pub indicator: IndicatorConfig,
+    /// How webhooks reach the board (`[ingress]`).
+    pub ingress: IngressConfig,
     /// The system's clocks; tests and the demo put a wrong one here.
     pub clock: Clock,
 }
@@ -49,6 +52,7 @@ impl Setup {
         let mut r = Reader::new(base_dir, None);
         let outbox = read_notify(&mut r, &config.rest);
         let indicator = read_indicator(&mut r, &config.rest);
+        let ingress = read_ingress(&mut r, &config.rest);
         problems.extend(r.problems);
         if problems.is_empty() {
             Ok(Setup {
@@ -56,6 +60,7 @@ impl Setup {
                 rules,
                 outbox,
                 indicator,
+                ingress,
                 clock: Clock::system(),
             })
         } else {

@@ -87,6 +87,14 @@ pub async fn run(setup: &Setup, out: &mut dyn std::io::Write) -> Vec<Check> {
     for app in &c.kintone.apps {
         note(kintone(c, app, &setup.rules, &mut dates).await, &mut checks);
     }
+    #[cfg(feature = "pubsub")]
+    if let Some(p) = &setup.ingress.pubsub {
+        let check = match crate::pull::check(p).await {
+            Ok(found) => Check::pass("pubsub", found),
+            Err(why) => Check::fail("pubsub", why),
+        };
+        note(check, &mut checks);
+    }
     note(gpio(setup), &mut checks);
     note(clock(&dates, jiff::Timestamp::now()), &mut checks);
     checks

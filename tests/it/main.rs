@@ -26,6 +26,8 @@
 //! - [`cli`]: the binary's exit codes and messages.
 //! - [`upstream_text`]: LINE's and kintone's error text, echoing our tokens,
 //!   kept nowhere with them and never shown to a person.
+//! - `pubsub`: webhooks pulled from the real Pub/Sub emulator (started here
+//!   unless `PUBSUB_EMULATOR_HOST` names one), OAuth against a fake Google.
 
 #![allow(
     clippy::unwrap_used,
@@ -47,6 +49,8 @@ mod indicator;
 mod notify_loop;
 mod openapi;
 mod pacing;
+#[cfg(feature = "pubsub")]
+mod pubsub;
 mod relay;
 mod service;
 mod upstream_text;

@@ -1,0 +1,252 @@
+//! A Google Cloud Pub/Sub subscriber over the REST API: pull (long poll),
+//! acknowledge, modify the ack deadline, and read the subscription (for
+//! `doctor`).
+//!
+//! The same client talks to the emulator (`api_base` = its address, no
+//! credentials) and to the service (OAuth 2 with a service-account key, see
+//! [`auth`]). Failures say what the caller must do; no transport type
+//! escapes.
+
+pub mod auth;
+mod error;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use crate::secret::Secret;
+
+pub use auth::{ServiceAccount, TokenSource};
+pub use error::PubsubError;
+
+/// The service's address.
+pub const DEFAULT_API_BASE: &str = "https://pubsub.googleapis.com";
+/// How long a pull may wait for messages before it answers empty; the
+/// request's own timeout is this plus the client's.
+pub const PULL_WAIT: Duration = Duration::from_secs(30);
+
+/// One pulled message.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub ack_id: String,
+    pub message_id: String,
+    pub data: Bytes,
+    pub attributes: serde_json::Map<String, Value>,
+    /// When Pub/Sub accepted the publish (RFC 3339), for the backlog age.
+    pub publish_time: String,
+}
+
+impl Received {
+    /// An attribute's value, if it is set and a string.
+    pub fn attribute(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).and_then(Value::as_str)
+    }
+}
+
+/// What `doctor` shows of a subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionInfo {
+    pub topic: String,
+    pub ack_deadline_s: u64,
+    pub filter: String,
+}
+
+/// A subscriber for one subscription.
+#[derive(Clone)]
+pub struct PubsubClient {
+    http: reqwest::Client,
+    /// `{api_base}/v1/projects/{p}/subscriptions/{s}`.
+    url: String,
+    auth: Option<Arc<TokenSource>>,
+}
+
+impl PubsubClient {
+    /// A client for `projects/{project}/subscriptions/{subscription}` at
+    /// `api_base`; `credentials` (a service-account key JSON) is needed by
+    /// the service and left out for the emulator.
+    ///
+    /// # Errors
+    /// The key is unusable or the HTTP client could not be built.
+    pub fn new(
+        api_base: &str,
+        project: &str,
+        subscription: &str,
+        credentials: Option<&Secret>,
+        timeout: Duration,
+    ) -> Result<PubsubClient, PubsubError> {
+        let http = crate::outbound::client(timeout)
+            .map_err(|_| PubsubError::Protocol("the HTTP client could not be built".into()))?;
+        let auth = match credentials {
+            Some(key) => Some(Arc::new(TokenSource::new(
+                ServiceAccount::from_json(key)?,
+                http.clone(),
+            ))),
+            None => None,
+        };
+        Ok(PubsubClient {
+            http,
+            url: format!(
+                "{}/v1/projects/{project}/subscriptions/{subscription}",
+                api_base.trim_end_matches('/')
+            ),
+            auth,
+        })
+    }
+
+    /// Waits up to [`PULL_WAIT`] for at most `max` messages; an empty list
+    /// when none came.
+    ///
+    /// # Errors
+    /// [`PubsubError`]; retry those that are retryable.
+    pub async fn pull(&self, max: u32) -> Result<Vec<Received>, PubsubError> {
+        let body = json!({ "returnImmediately": false, "maxMessages": max });
+        let answer = match self.post(":pull", &body, Some(PULL_WAIT)).await {
+            Err(PubsubError::Unavailable { detail, .. }) if detail == "timed out" => {
+                return Ok(Vec::new())
+            }
+            other => other?,
+        };
+        let Some(list) = answer.get("receivedMessages").and_then(Value::as_array) else {
+            return Ok(Vec::new());
+        };
+        list.iter().map(parse_received).collect()
+    }
+
+    /// Counts the messages waiting (up to `max`) without taking them: they
+    /// are pulled at once and handed straight back. For `doctor`.
+    ///
+    /// # Errors
+    /// [`PubsubError`].
+    pub async fn peek(&self, max: u32) -> Result<usize, PubsubError> {
+        let body = json!({ "returnImmediately": true, "maxMessages": max });
+        let answer = self.post(":pull", &body, None).await?;
+        let list = answer.get("receivedMessages").and_then(Value::as_array);
+        let ids: Vec<String> = list
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["ackId"].as_str().map(str::to_owned))
+            .collect();
+        self.modify_ack_deadline(&ids, 0).await?;
+        Ok(ids.len())
+    }
+
+    /// Acknowledges: Pub/Sub will not deliver these again.
+    ///
+    /// # Errors
+    /// [`PubsubError`]; an unacknowledged message is delivered again.
+    pub async fn acknowledge(&self, ack_ids: &[String]) -> Result<(), PubsubError> {
+        if ack_ids.is_empty() {
+            return Ok(());
+        }
+        self.post(":acknowledge", &json!({ "ackIds": ack_ids }), None)
+            .await
+            .map(drop)
+    }
+
+    /// Sets the messages' ack deadline `seconds` from now; 0 hands them back
+    /// for redelivery at once.
+    ///
+    /// # Errors
+    /// [`PubsubError`].
+    pub async fn modify_ack_deadline(
+        &self,
+        ack_ids: &[String],
+        seconds: u32,
+    ) -> Result<(), PubsubError> {
+        if ack_ids.is_empty() {
+            return Ok(());
+        }
+        let body = json!({ "ackIds": ack_ids, "ackDeadlineSeconds": seconds });
+        self.post(":modifyAckDeadline", &body, None).await.map(drop)
+    }
+
+    /// Reads the subscription (it exists, and the credentials may see it).
+    ///
+    /// # Errors
+    /// [`PubsubError`].
+    pub async fn subscription(&self) -> Result<SubscriptionInfo, PubsubError> {
+        let req = self.http.get(&self.url);
+        let v = self.send(req).await?;
+        Ok(SubscriptionInfo {
+            topic: v["topic"].as_str().unwrap_or_default().to_owned(),
+            ack_deadline_s: v["ackDeadlineSeconds"].as_u64().unwrap_or(10),
+            filter: v["filter"].as_str().unwrap_or_default().to_owned(),
+        })
+    }
+
+    async fn post(
+        &self,
+        verb: &str,
+        body: &Value,
+        wait: Option<Duration>,
+    ) -> Result<Value, PubsubError> {
+        let mut req = self.http.post(format!("{}{verb}", self.url)).json(body);
+        if let Some(w) = wait {
+            // The long poll outlasts the client's usual timeout.
+            req = req.timeout(w + Duration::from_secs(10));
+        }
+        self.send(req).await
+    }
+
+    async fn send(&self, mut req: reqwest::RequestBuilder) -> Result<Value, PubsubError> {
+        if let Some(auth) = &self.auth {
+            req = req.bearer_auth(auth.token().await?.expose());
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| PubsubError::unreachable("Pub/Sub", e))?;
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            if let (401, Some(auth)) = (status, &self.auth) {
+                auth.forget().await;
+            }
+            return Err(PubsubError::from_status("Pub/Sub", status));
+        }
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| PubsubError::unreachable("Pub/Sub", e))?;
+        if text.trim().is_empty() {
+            return Ok(json!({}));
+        }
+        serde_json::from_str(&text).map_err(|_| PubsubError::Protocol("not JSON".into()))
+    }
+}
+
+fn parse_received(v: &Value) -> Result<Received, PubsubError> {
+    let bad = |what: &str| PubsubError::Protocol(format!("a received message without {what}"));
+    let ack_id = v["ackId"].as_str().ok_or_else(|| bad("ackId"))?.to_owned();
+    let m = &v["message"];
+    let data = match m["data"].as_str() {
+        Some(b64) => STANDARD.decode(b64).map_err(|_| bad("base64 data"))?,
+        None => Vec::new(),
+    };
+    Ok(Received {
+        ack_id,
+        message_id: m["messageId"].as_str().unwrap_or_default().to_owned(),
+        data: Bytes::from(data),
+        attributes: m["attributes"].as_object().cloned().unwrap_or_default(),
+        publish_time: m["publishTime"].as_str().unwrap_or_default().to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_received_message_keeps_its_bytes_and_attributes() {
+        let v = json!({"ackId": "a1", "message": {"data": STANDARD.encode(b"{\"x\":1}\n"),
+            "attributes": {"source": "line"}, "messageId": "7", "publishTime": "2026-12-01T00:00:00Z"}});
+        let m = parse_received(&v).unwrap();
+        assert_eq!(&m.data[..], b"{\"x\":1}\n");
+        assert_eq!(m.attribute("source"), Some("line"));
+        assert_eq!(m.attribute("site"), None);
+        assert!(parse_received(&json!({"message": {}})).is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! Webhooks pulled from Google Cloud Pub/Sub: the transport beside the HTTP
+//! server, for boards nothing can reach from outside.
+//!
+//! The relay publishes each webhook's exact bytes with attributes (`source`,
+//! `signature`, `kintone_token`, `site`); each message goes to the same
+//! handler the HTTP server calls, and its answer decides the message's fate:
+//! 2xx (committed) → acknowledge; 4xx (bad signature, malformed, unknown
+//! token) → acknowledge too, as poison is never worth redelivering; 5xx →
+//! hand it back so Pub/Sub delivers it again. A message for another site is
+//! acknowledged untouched (the emulator ignores subscription filters).
+
+mod batch;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::config::ingress::PubsubSettings;
+use crate::http::{KintoneWebhooks, LineWebhooks};
+use crate::metrics::Metrics;
+use crate::pubsub::{PubsubClient, PubsubError};
+
+/// What the pull loop needs.
+pub struct PullContext {
+    pub client: PubsubClient,
+    pub settings: PubsubSettings,
+    /// Our site key (`site` in the config); messages naming another are
+    /// not ours.
+    pub site: String,
+    pub line: Arc<dyn LineWebhooks>,
+    /// None when no app takes kintone webhooks: such messages are refused.
+    pub kintone: Option<Arc<dyn KintoneWebhooks>>,
+    pub metrics: Arc<Metrics>,
+    pub clock: Clock,
+    /// Tells the watchdog the loop went round.
+    pub beat: Box<dyn Fn() + Send + Sync>,
+}
+
+/// Every Pub/Sub call but the long poll ends within this.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds the client the settings describe.
+///
+/// # Errors
+/// The key is unusable.
+pub fn client(s: &PubsubSettings, timeout: Duration) -> Result<PubsubClient, PubsubError> {
+    PubsubClient::new(
+        &s.api_base,
+        &s.project,
+        &s.subscription,
+        s.credentials.as_ref(),
+        timeout,
+    )
+}
+
+/// `doctor`'s look: the subscription exists, the credentials may pull, and
+/// how many messages wait. The text says what was found or what to fix.
+///
+/// # Errors
+/// What is wrong, in words.
+pub async fn check(s: &PubsubSettings) -> Result<String, String> {
+    let c = client(s, TIMEOUT).map_err(|e| e.to_string())?;
+    let sub = c.subscription().await.map_err(|e| e.to_string())?;
+    let waiting = c.peek(1000).await.map_err(|e| e.to_string())?;
+    let more = if waiting == 1000 { " or more" } else { "" };
+    let filter = if sub.filter.is_empty() {
+        "no filter".to_owned()
+    } else {
+        format!("filter {}", sub.filter)
+    };
+    Ok(format!(
+        "{} on {} ({filter}, ack deadline {} s): {waiting}{more} message(s) waiting",
+        s.subscription, sub.topic, sub.ack_deadline_s
+    ))
+}
+
+/// Pulls and handles until `shutdown`; a batch in hand is finished first.
+pub async fn run(ctx: Arc<PullContext>, shutdown: CancellationToken) {
+    tracing::info!(
+        project = %ctx.settings.project,
+        subscription = %ctx.settings.subscription,
+        "pulling webhooks from Pub/Sub"
+    );
+    ctx.metrics.pubsub.running.store(1, Ordering::Relaxed);
+    let mut failures = 0u32;
+    loop {
+        (ctx.beat)();
+        let pulled = tokio::select! {
+            () = shutdown.cancelled() => return,
+            r = beating(&ctx.beat, ctx.client.pull(ctx.settings.max_messages)) => r,
+        };
+        match pulled {
+            Ok(messages) => {
+                if failures > 0 {
+                    tracing::info!("Pub/Sub reachable again");
+                }
+                failures = 0;
+                ctx.metrics.pubsub.down.store(0, Ordering::Relaxed);
+                batch::handle(&ctx, messages).await;
+            }
+            Err(e) => {
+                failures += 1;
+                ctx.metrics.pubsub.down.store(1, Ordering::Relaxed);
+                let wait = crate::retry::backoff(
+                    failures,
+                    Duration::from_secs(1),
+                    Duration::from_secs(60),
+                );
+                // The backoff grows, so this logs less and less often.
+                tracing::warn!(error = %e, retryable = e.is_retryable(), retry_in = ?wait, "pulling from Pub/Sub failed");
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    () = beating(&ctx.beat, tokio::time::sleep(wait)) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Runs `fut`, telling the watchdog every second that the loop is alive:
+/// a long poll or a backoff is waiting, not stuck.
+async fn beating<F: std::future::Future>(beat: &(dyn Fn() + Send + Sync), fut: F) -> F::Output {
+    tokio::pin!(fut);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            out = &mut fut => return out,
+            _ = tick.tick() => beat(),
+        }
+    }
+}

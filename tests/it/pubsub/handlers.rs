@@ -1,0 +1,152 @@
+//! The pull loop alone, in front of the real emulator, with stand-in
+//! handlers: a failed commit is handed back and comes again; a batch held
+//! past its ack deadline stays ours.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kintone_line_gateway::clock::Clock;
+use kintone_line_gateway::config::ingress::PubsubSettings;
+use kintone_line_gateway::http::{LineWebhooks, Reply};
+use kintone_line_gateway::metrics::Metrics;
+use kintone_line_gateway::pull::{self, PullContext};
+use tokio_util::sync::CancellationToken;
+
+use super::emulator::{self, Topic};
+use super::{crash, line_message};
+use crate::world::{eventually, until};
+
+/// A pull loop on `subscription` at `api_base` handing LINE messages to
+/// `line`; stop it with the token.
+fn pull_loop(
+    api_base: String,
+    subscription: &str,
+    line: Arc<dyn LineWebhooks>,
+) -> (Arc<Metrics>, CancellationToken, tokio::task::JoinHandle<()>) {
+    let settings = PubsubSettings {
+        project: emulator::PROJECT.to_owned(),
+        subscription: subscription.to_owned(),
+        credentials: None,
+        api_base,
+        max_messages: 10,
+        ack_deadline: Duration::from_secs(10),
+    };
+    let metrics = Arc::new(Metrics::default());
+    let ctx = PullContext {
+        client: pull::client(&settings, Duration::from_secs(5)).unwrap(),
+        settings,
+        site: String::new(),
+        line,
+        kintone: None,
+        metrics: metrics.clone(),
+        clock: Clock::system(),
+        beat: Box::new(|| {}),
+    };
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(pull::run(Arc::new(ctx), stop.clone()));
+    (metrics, stop, task)
+}
+
+type Answer = std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'static>>;
+
+fn answer(status: u16) -> Reply {
+    Reply::error(hyper::StatusCode::from_u16(status).unwrap(), "test")
+}
+
+/// A LINE handler that fails (503, as when the store cannot commit) the
+/// first `fail` times, then takes the webhook.
+struct Flaky {
+    fail: usize,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl LineWebhooks for Flaky {
+    fn handle(&self, _: Option<String>, _: bytes::Bytes, _: i64) -> Answer {
+        let n = self.calls.fetch_add(1, Ordering::Relaxed);
+        let status = if n < self.fail { 503 } else { 200 };
+        Box::pin(async move { answer(status) })
+    }
+}
+
+#[tokio::test]
+async fn a_message_the_handler_could_not_commit_is_handed_back_and_comes_again() {
+    let topic = Topic::create("flaky", 10).await;
+    let flaky = Arc::new(Flaky {
+        fail: 2,
+        calls: Default::default(),
+    });
+    let (metrics, stop, task) = pull_loop(topic.api_base(), &topic.subscription, flaky.clone());
+    topic.publish(&[line_message("{}", "sig", "")]).await;
+
+    // Handed back at once (deadline 0): two expiries of the 10 s deadline
+    // would take longer than this wait.
+    eventually(15, || metrics.pubsub.acked.load(Ordering::Relaxed) == 1).await;
+    assert_eq!(flaky.calls.load(Ordering::Relaxed), 3);
+    assert_eq!(metrics.pubsub.nacked.load(Ordering::Relaxed), 2);
+    assert_eq!(metrics.pubsub.pulled.load(Ordering::Relaxed), 3);
+    stop.cancel();
+    task.await.unwrap();
+}
+
+/// A LINE handler whose first call waits until released; later calls
+/// answer at once. Every call is counted.
+#[derive(Default)]
+struct Held {
+    release: Arc<tokio::sync::Notify>,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl LineWebhooks for Held {
+    fn handle(&self, _: Option<String>, _: bytes::Bytes, _: i64) -> Answer {
+        let first = self.calls.fetch_add(1, Ordering::Relaxed) == 0;
+        let wait = first.then(|| self.release_handle());
+        Box::pin(async move {
+            if let Some(w) = wait {
+                w.notified_owned().await;
+            }
+            answer(200)
+        })
+    }
+}
+
+impl Held {
+    fn release_handle(&self) -> Arc<tokio::sync::Notify> {
+        self.release.clone()
+    }
+}
+#[tokio::test]
+async fn a_batch_handled_past_its_deadline_is_kept_and_not_delivered_again() {
+    let topic = Topic::create("slow", 10).await;
+    let proxy = crash::proxy(topic.api_base()).await;
+    proxy.hold_acks.store(false, Ordering::Relaxed);
+    let held = Arc::new(Held::default());
+    let (metrics, stop, task) =
+        pull_loop(proxy.server.base_url(), &topic.subscription, held.clone());
+    topic.publish(&[line_message("{}", "slow", "")]).await;
+
+    // The scenario is "held past its deadline", which only Pub/Sub's own
+    // clock can make: the handler has the message, then 13 s pass (not an
+    // assertion on speed; Pub/Sub's 10 s deadline is the subject).
+    until(20, "the handler has the message", || async {
+        held.calls.load(Ordering::Relaxed) == 1
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(13)).await;
+    // Another subscriber (a second pull, or Pub/Sub's own redelivery) is
+    // handed nothing: the message is still leased to us.
+    assert_eq!(topic.pull_now().await, 0, "delivered again while in hand");
+    assert!(
+        proxy.extensions.load(Ordering::Relaxed) >= 2,
+        "extended at half the deadline"
+    );
+    held.release.notify_one();
+    eventually(10, || metrics.pubsub.acked.load(Ordering::Relaxed) == 1).await;
+    // A later message is taken; had the first expired, it would come with it.
+    topic.publish(&[line_message("{}", "later", "")]).await;
+    eventually(20, || metrics.pubsub.acked.load(Ordering::Relaxed) == 2).await;
+    assert_eq!(held.calls.load(Ordering::Relaxed), 2, "the slow one once");
+    assert_eq!(metrics.pubsub.pulled.load(Ordering::Relaxed), 2);
+    stop.cancel();
+    task.await.unwrap();
+}
