@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::backend::{Backend, HwEvent, Opening, Output};
+use super::backend::{Backend, HwEvent, Output};
 use super::light::{Health, Light};
 use super::program::Program;
 use super::{Clock, Command, PanelRequest, Snapshot};
@@ -29,6 +29,11 @@ pub const SELF_TEST_BEEP: Duration = Duration::from_millis(100);
 /// Reopening failed hardware: first after this, doubling up to a minute.
 pub const RETRY_FIRST: Duration = Duration::from_secs(2);
 const RETRY_MAX: Duration = Duration::from_secs(60);
+
+mod button;
+mod lines;
+
+use lines::idx;
 
 pub(super) struct Actor {
     cfg: IndicatorConfig,
@@ -53,13 +58,6 @@ pub(super) struct Actor {
     fault: Option<String>,
     retry_at: Option<Instant>,
     retry_delay: Duration,
-}
-
-fn idx(o: Output) -> usize {
-    match o {
-        Output::Led => 0,
-        Output::Buzzer => 1,
-    }
 }
 
 impl Actor {
@@ -261,94 +259,8 @@ impl Actor {
         match e {
             HwEvent::Fault(why) => self.fail(why),
             HwEvent::Opened => self.opened(),
-            HwEvent::Button(pressed) => {
-                if self
-                    .last_edge
-                    .is_some_and(|t| now.duration_since(t) < self.cfg.debounce)
-                {
-                    return;
-                }
-                self.last_edge = Some(now);
-                if pressed {
-                    self.pressed_at.get_or_insert(now);
-                } else if let Some(at) = self.pressed_at.take() {
-                    self.press(now.duration_since(at));
-                }
-            }
+            HwEvent::Button(pressed) => self.button(pressed, now),
         }
-    }
-
-    fn press(&mut self, held: Duration) {
-        if held < self.cfg.long_press {
-            tracing::info!("panel button: buzzer silenced until the next notification");
-            self.silenced = true;
-            self.stop_buzzer();
-            return;
-        }
-        tracing::info!("panel button held: acknowledging everything pending");
-        self.stop_buzzer();
-        let sent = self
-            .panel
-            .as_ref()
-            .is_some_and(|p| p.try_send(PanelRequest::AcknowledgeAll).is_ok());
-        if !sent {
-            tracing::warn!("panel acknowledgement is not available or already running");
-        }
-    }
-
-    /// Drives an output, skipping the hardware while it is failed (the wanted
-    /// state is applied when it comes back).
-    fn set(&mut self, o: Output, on: bool) {
-        self.want[idx(o)] = on;
-        if self.fault.is_some() || self.have[idx(o)] == Some(on) {
-            return;
-        }
-        match self.backend.set(o, on) {
-            Ok(()) => self.have[idx(o)] = Some(on),
-            Err(e) => self.fail(e.0),
-        }
-    }
-
-    fn open(&mut self) {
-        match self.backend.open(self.hw_tx.clone()) {
-            Ok(Opening::Done) => self.opened(),
-            // First open: writes queue behind the claim. A reopen waits for
-            // `Opened` (the fault stays until then, so backoff holds).
-            Ok(Opening::Reported) if self.fault.is_none() => self.reapply(),
-            Ok(Opening::Reported) => {}
-            Err(e) => self.fail(e.0),
-        }
-    }
-
-    fn opened(&mut self) {
-        self.retry_delay = RETRY_FIRST;
-        if self.fault.take().is_some() || self.have == [None; 2] {
-            tracing::info!("indicator hardware ready");
-            self.metrics.indicator_fault.store(0, Ordering::Relaxed);
-            self.reapply();
-        }
-    }
-
-    /// Freshly claimed lines are off; bring them to the wanted state.
-    fn reapply(&mut self) {
-        self.have = [Some(false); 2];
-        for o in [Output::Led, Output::Buzzer] {
-            self.set(o, self.want[idx(o)]);
-        }
-    }
-
-    fn fail(&mut self, why: String) {
-        if self.fault.is_none() {
-            tracing::error!(error = %why, "indicator hardware failed; will retry (the gateway keeps running)");
-        } else {
-            tracing::debug!(error = %why, "indicator hardware still failing");
-        }
-        self.metrics.indicator_fault.store(1, Ordering::Relaxed);
-        self.backend.close();
-        self.have = [None; 2];
-        self.fault = Some(why);
-        self.retry_at = Some(Instant::now() + self.retry_delay);
-        self.retry_delay = (self.retry_delay * 2).min(RETRY_MAX);
     }
 
     fn turn_off(&mut self) {

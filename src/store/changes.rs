@@ -1,6 +1,8 @@
 //! `changes`: the queue of kintone changes waiting to be judged — webhook
 //! hints and polled records that were held. A change leaves the queue in the
 //! transaction that stores its verdict (see [`crate::store::verdicts`]).
+//! A change a write-back intent expects is *held* until the intent resolves
+//! (see [`crate::store::intents`]); releasing it makes it due at once.
 
 use rusqlite::{params, Connection};
 
@@ -112,6 +114,69 @@ pub fn schedule_retry(c: &Connection, seq: i64, next: i64, why: &str) -> Result<
     )?
     .execute(params![seq, next, why])?;
     Ok(())
+}
+
+/// `last_error` of a held change: why it waits.
+const HELD_NOTE: &str = "held: a write-back to this record is in flight";
+
+/// Holds change `seq` until `until_ms` (or until the write-back resolves).
+///
+/// # Errors
+/// The write failed.
+pub fn hold_change(c: &Connection, seq: i64, until_ms: i64) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "UPDATE changes SET held = 1, next_attempt_ms = ?2, last_error = ?3 WHERE seq = ?1",
+    )?
+    .execute(params![seq, until_ms, HELD_NOTE])?;
+    Ok(())
+}
+
+/// Queues a polled record as a held change (once per record), so the poller
+/// loses nothing it may not judge yet. It is re-read when released.
+///
+/// # Errors
+/// The write failed.
+pub fn queue_held(
+    c: &Connection,
+    app: i64,
+    record: i64,
+    until_ms: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO changes(app, record, source, payload, received_ms, held, next_attempt_ms, last_error)
+         SELECT ?1, ?2, 'poll', NULL, ?4, 1, ?3, ?5
+         WHERE NOT EXISTS (SELECT 1 FROM changes
+                           WHERE app = ?1 AND record = ?2 AND held = 1 AND state = 'pending')",
+    )?
+    .execute(params![app, record, until_ms, now_ms, HELD_NOTE])?;
+    Ok(())
+}
+
+/// Makes the record's held changes due now. Returns how many.
+///
+/// # Errors
+/// The write failed.
+pub(super) fn release_held(c: &Connection, app: i64, record: i64) -> Result<usize, StoreError> {
+    Ok(c.prepare_cached(
+        "UPDATE changes SET held = 0, next_attempt_ms = 0
+         WHERE app = ?1 AND record = ?2 AND held = 1 AND state = 'pending'",
+    )?
+    .execute(params![app, record])?)
+}
+
+/// Makes due the held changes of every record inbox event `owner` has a
+/// write intent on. Returns how many.
+///
+/// # Errors
+/// The write failed.
+pub(super) fn release_held_by_owner(c: &Connection, owner: &str) -> Result<usize, StoreError> {
+    Ok(c.prepare_cached(
+        "UPDATE changes SET held = 0, next_attempt_ms = 0
+         WHERE held = 1 AND state = 'pending'
+           AND (app, record) IN (SELECT app, record FROM write_intents WHERE owner = ?1)",
+    )?
+    .execute([owner])?)
 }
 
 /// Changes still waiting (for `status`).

@@ -14,7 +14,6 @@ use rusqlite::Connection;
 use super::changes;
 use super::deliveries::insert_delivery;
 use super::field_state::{load, store_values, RecordState, RevisionKey};
-use super::intents::{hold_change, queue_held};
 use super::notifications::{insert_notification, NewNotification};
 use super::recipients::{resolve, Resolved};
 use super::StoreError;
@@ -106,10 +105,12 @@ fn hold(
     now_ms: i64,
 ) -> Result<(), StoreError> {
     match source {
-        Source::Change { seq } => hold_change(c, seq, until_ms),
+        Source::Change { seq } => changes::hold_change(c, seq, until_ms),
         // The change worker takes it over, so the watermark can move on
         // without losing it.
-        Source::Poll => queue_held(c, key.app.stored(), key.record.stored(), until_ms, now_ms),
+        Source::Poll => {
+            changes::queue_held(c, key.app.stored(), key.record.stored(), until_ms, now_ms)
+        }
     }
 }
 

@@ -1,0 +1,140 @@
+//! The store thread: the one connection that writes, and group commit.
+//!
+//! Every [`Store::call`] runs inside a savepoint of the current batch; the
+//! batch is committed (one fsync for all of it) before any caller hears
+//! back. A call that fails rolls back only its own savepoint.
+
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc, Arc};
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::{exec_cached, Store, StoreError, StoreHealth};
+use crate::clock::now_ms;
+
+/// How many queued calls one transaction takes at most.
+const MAX_BATCH: usize = 512;
+
+/// Told the batch's commit outcome; answers the caller.
+type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// A queued call: given the connection it runs and reports success; given
+/// `None` (no transaction could be opened) it only prepares its failure answer.
+pub(super) type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;
+
+/// Starts the store thread on `conn`; it runs until every sender is gone.
+///
+/// # Errors
+/// The thread could not be started.
+pub(super) fn spawn(
+    conn: Connection,
+    health: Arc<StoreHealth>,
+) -> Result<mpsc::Sender<Job>, StoreError> {
+    let (jobs, rx) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("store".into())
+        .spawn(move || run(conn, rx, &health))
+        .map_err(|e| StoreError::Invalid(format!("cannot start store thread: {e}")))?;
+    Ok(jobs)
+}
+
+impl Store {
+    /// Runs `f` on the store thread inside its own savepoint and returns once
+    /// the batch holding it is committed.
+    ///
+    /// # Errors
+    /// `f`'s own error (its changes rolled back), a failed commit, or a
+    /// stopped store thread.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<R, StoreError>>();
+        let job: Job = Box::new(move |conn| match conn.map(f) {
+            None => (
+                false,
+                Box::new(move |e| {
+                    let _ = tx.send(Err(StoreError::Invalid(e.err().unwrap_or_default())));
+                }),
+            ),
+            Some(Ok(v)) => (
+                true,
+                Box::new(move |commit| {
+                    let _ = tx.send(commit.map(|()| v).map_err(StoreError::Invalid));
+                }),
+            ),
+            Some(Err(e)) => (
+                false,
+                Box::new(move |_| {
+                    let _ = tx.send(Err(e));
+                }),
+            ),
+        });
+        self.jobs.send(job).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// Takes whatever is queued (up to [`MAX_BATCH`]) as one transaction,
+/// commits it, and only then answers every call in it.
+fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let completions = run_batch(&conn, batch);
+        let outcome = commit(&conn, health);
+        for done in completions {
+            done(outcome.clone());
+        }
+    }
+}
+
+/// Commits the batch (rolling it back if that fails) and records the
+/// outcome for the watchdog and `/healthz`.
+fn commit(conn: &Connection, health: &StoreHealth) -> Result<(), String> {
+    let outcome = exec_cached(conn, "COMMIT")
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    if outcome.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+        health.failing.store(1, Ordering::Relaxed);
+    } else {
+        health.failing.store(0, Ordering::Relaxed);
+        health.commits.fetch_add(1, Ordering::Relaxed);
+    }
+    health.last_commit_ms.store(now_ms(), Ordering::Relaxed);
+    outcome
+}
+
+/// Runs each job in its own savepoint of one transaction.
+fn run_batch(conn: &Connection, batch: Vec<Job>) -> Vec<Completion> {
+    if let Err(e) = exec_cached(conn, "BEGIN IMMEDIATE") {
+        let msg = e.to_string();
+        return batch
+            .into_iter()
+            .map(|job| {
+                let (_, done) = job(None);
+                let msg = msg.clone();
+                Box::new(move |_| done(Err(msg))) as Completion
+            })
+            .collect();
+    }
+    batch
+        .into_iter()
+        .map(|job| {
+            let _ = exec_cached(conn, "SAVEPOINT job");
+            let (ok, done) = job(Some(conn));
+            if !ok {
+                let _ = exec_cached(conn, "ROLLBACK TO job");
+            }
+            let _ = exec_cached(conn, "RELEASE job");
+            done
+        })
+        .collect()
+}
