@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jiff::tz::TimeZone;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -32,6 +33,8 @@ const RETRY_MAX: Duration = Duration::from_secs(60);
 
 pub(super) struct Actor {
     cfg: IndicatorConfig,
+    /// The site's zone (the top-level `time_zone`): quiet hours are read in it.
+    zone: TimeZone,
     backend: Box<dyn Backend>,
     clock: Clock,
     metrics: Arc<Metrics>,
@@ -65,6 +68,7 @@ fn idx(o: Output) -> usize {
 impl Actor {
     pub fn new(
         cfg: IndicatorConfig,
+        zone: TimeZone,
         backend: Box<dyn Backend>,
         clock: Clock,
         metrics: Arc<Metrics>,
@@ -73,6 +77,7 @@ impl Actor {
         let (hw_tx, hw_rx) = mpsc::unbounded_channel();
         Actor {
             cfg,
+            zone,
             backend,
             clock,
             metrics,
@@ -204,7 +209,7 @@ impl Actor {
         self.cfg
             .quiet_hours
             .as_ref()
-            .is_some_and(|q| q.contains((self.clock)(), &self.cfg.time_zone))
+            .is_some_and(|q| q.contains((self.clock)(), &self.zone))
     }
 
     fn play(&mut self, pattern: &[Duration], now: Instant, why: &str) {
