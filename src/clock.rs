@@ -213,9 +213,8 @@ pub fn local_text(at_ms: i64, zone: &TimeZone, language: Language) -> String {
 /// The name is not a zone this system knows, as a message for the config
 /// problem.
 pub fn zone_named(name: &str) -> Result<TimeZone, String> {
-    TimeZone::get(name).map_err(|e| {
-        format!("{name:?} is not a known IANA time zone (like \"Asia/Tokyo\"): {e}")
-    })
+    TimeZone::get(name)
+        .map_err(|e| format!("{name:?} is not a known IANA time zone (like \"Asia/Tokyo\"): {e}"))
 }
 
 /// Whether `zone` is what a board gets when nobody set one (Raspberry Pi OS
@@ -310,7 +309,10 @@ mod tests {
     #[test]
     fn local_text_is_the_site_zone_in_the_language_s_format() {
         let tokyo = zone_named("Asia/Tokyo").expect("tzdb");
-        assert_eq!(local_text(DEC_1, &tokyo, Language::Ja), "2026年12月1日 14:05");
+        assert_eq!(
+            local_text(DEC_1, &tokyo, Language::Ja),
+            "2026年12月1日 14:05"
+        );
         assert_eq!(local_text(DEC_1, &tokyo, Language::En), "2026-12-01 14:05");
         let london = zone_named("Europe/London").expect("tzdb");
         assert_eq!(local_text(DEC_1, &london, Language::En), "2026-12-01 05:05");

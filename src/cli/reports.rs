@@ -58,7 +58,10 @@ pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
             format_ms(r.created_ms, &zone)
         );
         if r.state == crate::store::outbox::PushState::Pending && r.attempts > 0 {
-            println!("        next attempt {}", format_ms(r.next_attempt_ms, &zone));
+            println!(
+                "        next attempt {}",
+                format_ms(r.next_attempt_ms, &zone)
+            );
         }
         if let Some(e) = r.last_error {
             println!("        last error: {e}");

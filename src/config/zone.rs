@@ -55,7 +55,10 @@ fn old_key(r: &mut Reader, t: &Table) -> Option<TimeZone> {
     match t.get("indicator")?.as_table()?.get("time_zone")? {
         Value::String(name) => named(r, "indicator.time_zone", name),
         _ => {
-            r.problem("indicator.time_zone", "must be a string (an IANA zone name)");
+            r.problem(
+                "indicator.time_zone",
+                "must be a string (an IANA zone name)",
+            );
             None
         }
     }

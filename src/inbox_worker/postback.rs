@@ -83,7 +83,13 @@ pub(super) async fn postback(
     if notification.acked_ms.is_some() {
         return already_acknowledged(ctx, &tap, &name, &notification, token).await;
     }
-    let vars = variables(&tap, &ctx.config, &name, kintone_user.as_deref(), &notification.title);
+    let vars = variables(
+        &tap,
+        &ctx.config,
+        &name,
+        kintone_user.as_deref(),
+        &notification.title,
+    );
     let outcome = write_with_deadline(ctx, &tap, &vars, token).await;
     settle(ctx, &tap, &name, &vars, outcome).await;
 }

@@ -171,6 +171,9 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(r.status().as_deref(), Some("承認待ち"));
-        assert_eq!(r.text("件名").as_deref(), Some("会議室のエアコンが動かない"));
+        assert_eq!(
+            r.text("件名").as_deref(),
+            Some("会議室のエアコンが動かない")
+        );
     }
 }
