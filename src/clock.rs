@@ -27,7 +27,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use jiff::tz::TimeZone;
 use tokio::time::Instant;
+
+use crate::text::Language;
 
 /// The longest a retry is ever scheduled ahead: the backoff's cap (5 min)
 /// with its jitter (+20 %), and a margin.
@@ -175,17 +178,77 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// `ms` as a person reads it: local date and time, to the second, with the
-/// zone.
-pub fn format_ms(ms: i64) -> String {
+/// `ms` as an admin reads it in a listing (`acks`, `staff`, `status`): date
+/// and time in the site's zone, to the second, with the zone's abbreviation.
+pub fn format_ms(ms: i64, zone: &TimeZone) -> String {
     jiff::Timestamp::from_millisecond(ms).map_or_else(
         |_| ms.to_string(),
         |t| {
-            t.to_zoned_datetime(jiff::tz::TimeZone::system())
+            t.to_zoned_datetime(zone.clone())
                 .strftime("%Y-%m-%d %H:%M:%S %Z")
                 .to_string()
         },
     )
+}
+
+/// `at_ms` as staff read it in LINE and kintone (`{{time}}`): the site's
+/// local date and time, to the minute, as people write it in `language`.
+/// The one place the per-language date format lives.
+pub fn local_text(at_ms: i64, zone: &TimeZone, language: Language) -> String {
+    let Ok(t) = jiff::Timestamp::from_millisecond(at_ms) else {
+        return String::new();
+    };
+    let local = t.to_zoned_datetime(zone.clone());
+    let format = match language {
+        // 2026年12月1日 14:05: no zero padding on month and day.
+        Language::Ja => "%Y年%-m月%-d日 %H:%M",
+        Language::En => "%Y-%m-%d %H:%M",
+    };
+    local.strftime(format).to_string()
+}
+
+/// The site's zone for a configured IANA name (`time_zone`).
+///
+/// # Errors
+/// The name is not a zone this system knows, as a message for the config
+/// problem.
+pub fn zone_named(name: &str) -> Result<TimeZone, String> {
+    TimeZone::get(name)
+        .map_err(|e| format!("{name:?} is not a known IANA time zone (like \"Asia/Tokyo\"): {e}"))
+}
+
+/// Whether `zone` is what a board gets when nobody set one (Raspberry Pi OS
+/// ships Europe/London; containers and cloud images UTC): a zone that shows
+/// staff in Japan times nine hours off.
+pub fn is_unset_default(zone: &TimeZone) -> bool {
+    const NAMES: &[&str] = &[
+        "UTC",
+        "Etc/UTC",
+        "Etc/UCT",
+        "UCT",
+        "Etc/Universal",
+        "Universal",
+        "Etc/Zulu",
+        "Zulu",
+        "GMT",
+        "Etc/GMT",
+        "Etc/GMT0",
+        "GMT0",
+        "Greenwich",
+        "Etc/Greenwich",
+        "Europe/London",
+        "GB",
+        "GB-Eire",
+    ];
+    match zone.iana_name() {
+        Some(name) => NAMES.contains(&name),
+        // An unnamed zone (a fixed offset, a bare TZ rule, /etc/localtime
+        // without a link): UTC when it is at offset zero in winter and summer.
+        None => [1_767_225_600, 1_782_864_000].iter().all(|&s| {
+            jiff::Timestamp::from_second(s)
+                .is_ok_and(|t| zone.to_offset(t) == jiff::tz::Offset::UTC)
+        }),
+    }
 }
 
 /// The bound for "due" reads of a retry queue at steady time `now_ms`: a row
@@ -238,6 +301,33 @@ mod tests {
             clock.observe_line(200);
         }
         assert_eq!(clock.line_offset_ms(), Some(200));
+    }
+
+    /// 2026-12-01 05:05 UTC is 14:05 in Tokyo.
+    const DEC_1: i64 = 1_796_101_500_000;
+
+    #[test]
+    fn local_text_is_the_site_zone_in_the_language_s_format() {
+        let tokyo = zone_named("Asia/Tokyo").expect("tzdb");
+        assert_eq!(
+            local_text(DEC_1, &tokyo, Language::Ja),
+            "2026年12月1日 14:05"
+        );
+        assert_eq!(local_text(DEC_1, &tokyo, Language::En), "2026-12-01 14:05");
+        let london = zone_named("Europe/London").expect("tzdb");
+        assert_eq!(local_text(DEC_1, &london, Language::En), "2026-12-01 05:05");
+        assert_eq!(format_ms(DEC_1, &tokyo), "2026-12-01 14:05:00 JST");
+    }
+
+    #[test]
+    fn utc_and_london_are_the_unset_defaults_tokyo_is_not() {
+        for name in ["UTC", "Etc/UTC", "Europe/London"] {
+            assert!(is_unset_default(&zone_named(name).expect("tzdb")), "{name}");
+        }
+        assert!(is_unset_default(&TimeZone::UTC));
+        assert!(!is_unset_default(&zone_named("Asia/Tokyo").expect("tzdb")));
+        assert!(!is_unset_default(&TimeZone::fixed(jiff::tz::offset(9))));
+        assert!(zone_named("Mars/Olympus").is_err());
     }
 
     #[test]

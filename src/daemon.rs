@@ -57,6 +57,8 @@ pub struct Gateway {
     pub notifications: tokio::sync::broadcast::Sender<NotifyEvent>,
     /// The office panel (button edges can be sent through it too).
     pub indicator: IndicatorHandle,
+    /// The site's zone, for the status line saved on stop.
+    time_zone: jiff::tz::TimeZone,
 }
 
 /// What every loop shares: the config, the store, the counters, the clock,
@@ -86,6 +88,9 @@ impl Gateway {
             ingress,
             clock,
         } = setup;
+        for warning in &config.warnings {
+            tracing::warn!("config: {warning}");
+        }
         let config = Arc::new(config);
         let store = open_store(&config).await?;
         // TLS files are checked before anything runs, so a bad file stops the start.
@@ -126,6 +131,7 @@ impl Gateway {
             acks,
             notifications,
             indicator,
+            time_zone: core.config.time_zone.clone(),
         })
     }
 
@@ -145,7 +151,7 @@ impl Gateway {
         {
             tracing::warn!("some work did not finish within the grace period; it stays queued");
         }
-        service::save_final_status(&self.store, &self.metrics).await;
+        service::save_final_status(&self.store, &self.metrics, &self.time_zone).await;
         tracing::info!("gateway stopped");
     }
 }
@@ -252,6 +258,7 @@ fn spawn_acknowledgements(
         core.store.clone(),
         core.metrics.clone(),
         beats,
+        core.config.time_zone.clone(),
         core.shutdown.clone(),
     ));
     core.tasks.spawn(inbox_worker::run(

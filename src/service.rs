@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use jiff::tz::TimeZone;
 use sd_notify::NotifyState;
 use tokio_util::sync::CancellationToken;
 
@@ -63,11 +64,11 @@ pub fn stopping() {
 }
 
 /// The one-line summary for `STATUS=` and `kintone-line-gateway status`.
-pub fn status_line(m: &Metrics) -> String {
+pub fn status_line(m: &Metrics, zone: &TimeZone) -> String {
     let g = |a: &AtomicI64| a.load(Ordering::Relaxed);
     let last_push = match g(&m.last_push_ms) {
         0 => "never".to_owned(),
-        ms => crate::clock::format_ms(ms),
+        ms => crate::clock::format_ms(ms, zone),
     };
     format!(
         "{} pending ack(s), {} push(es) queued, last push {last_push}, LINE {}, kintone {} ({} requests today), quota {}, indicator {}",
@@ -91,6 +92,7 @@ pub async fn watchdog(
     store: Store,
     metrics: Arc<Metrics>,
     beats: Arc<Heartbeats>,
+    zone: TimeZone,
     shutdown: CancellationToken,
 ) {
     let interval = sd_notify::watchdog_enabled();
@@ -102,7 +104,7 @@ pub async fn watchdog(
             () = shutdown.cancelled() => return,
             _ = ticker.tick() => {}
         }
-        let status = status_line(&metrics);
+        let status = status_line(&metrics, &zone);
         // Decide and tell systemd first: saving below waits on the store,
         // which is exactly what may be hanging.
         if let Some(interval) = interval {
@@ -129,14 +131,14 @@ pub async fn watchdog(
 
 /// The last word, for `kintone-line-gateway status` while stopped: saved
 /// once every task has finished, with the counts read from the store.
-pub async fn save_final_status(store: &Store, metrics: &Metrics) {
+pub async fn save_final_status(store: &Store, metrics: &Metrics, zone: &TimeZone) {
     if let Ok(s) = store.summary().await {
         crate::store::notifications::show_pending_acks(metrics, s.pending_acks);
         metrics
             .outbox_pending
             .store(s.outbox_pending, Ordering::Relaxed);
     }
-    let status = format!("stopped; {}", status_line(metrics));
+    let status = format!("stopped; {}", status_line(metrics, zone));
     let usage = metrics.kintone_usage.today(now_ms());
     if let Err(e) = store.save_report(status, usage, now_ms()).await {
         tracing::warn!(error = %e, "could not save the final status line");

@@ -3,7 +3,11 @@
 
 use std::collections::HashMap;
 
+use jiff::tz::TimeZone;
+
+use crate::clock::local_text;
 use crate::domain::{AppId, RecordId};
+use crate::text::Language;
 
 /// How an acknowledgement came in (`{{via}}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,12 +43,15 @@ pub struct AckFacts<'a> {
     pub record: RecordId,
     pub title: &'a str,
     pub notification: &'a str,
+    /// The site's zone and language, for `{{time}}`.
+    pub zone: &'a TimeZone,
+    pub language: Language,
 }
 
 impl AckFacts<'_> {
     /// The map templates render from; every [`crate::config::ACK_PLACEHOLDERS`] is in it.
     pub fn render(&self) -> HashMap<&'static str, String> {
-        let (time, datetime) = template_times(self.at_ms);
+        let (time, datetime) = template_times(self.at_ms, self.zone, self.language);
         HashMap::from([
             ("name", self.who.to_owned()),
             ("line_user", self.line_user.to_owned()),
@@ -61,14 +68,13 @@ impl AckFacts<'_> {
     }
 }
 
-/// `{{time}}` (local, to the minute, for text) and `{{datetime}}` (the same
-/// instant as kintone's DATETIME fields take it: UTC, ISO 8601) for `at_ms`.
-pub fn template_times(at_ms: i64) -> (String, String) {
+/// `{{time}}` (the site's local time, to the minute, as people write it in
+/// `language`) and `{{datetime}}` (the same instant as kintone's DATETIME
+/// fields take it: UTC, ISO 8601, whatever the site) for `at_ms`.
+pub fn template_times(at_ms: i64, zone: &TimeZone, language: Language) -> (String, String) {
     match jiff::Timestamp::from_millisecond(at_ms) {
         Ok(t) => (
-            t.to_zoned_datetime(jiff::tz::TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string(),
+            local_text(at_ms, zone, language),
             t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         ),
         Err(_) => (String::new(), String::new()),
@@ -84,6 +90,7 @@ mod tests {
     /// template may use.
     #[test]
     fn taps_and_the_panel_have_every_placeholder() {
+        let zone = TimeZone::UTC;
         for via in [Via::Line, Via::Panel] {
             let facts = AckFacts {
                 who: "office panel",
@@ -96,6 +103,8 @@ mod tests {
                 record: RecordId::new(5).expect("record"),
                 title: "Fix the roof",
                 notification: "n1",
+                zone: &zone,
+                language: Language::En,
             };
             let vars = facts.render();
             for p in crate::config::ACK_PLACEHOLDERS {
@@ -104,5 +113,19 @@ mod tests {
             // kintone's DATETIME format, or a field write-back fails with 520.
             assert_eq!(vars["datetime"], "2026-11-25T09:00:00Z");
         }
+    }
+
+    /// `{{time}}` is the site's zone (the config's, not the machine's) in the
+    /// site's language; `{{datetime}}` stays UTC for kintone.
+    #[test]
+    fn time_is_the_site_s_local_time_whatever_the_machine_s_zone() {
+        // 2026-12-01 05:05 UTC: 14:05 in Tokyo; 05:05 on a Pi left on London.
+        let at = 1_796_101_500_000;
+        let tokyo = TimeZone::get("Asia/Tokyo").expect("tzdb");
+        let (time, datetime) = template_times(at, &tokyo, Language::Ja);
+        assert_eq!(time, "2026年12月1日 14:05");
+        assert_eq!(datetime, "2026-12-01T05:05:00Z");
+        let (time, _) = template_times(at, &tokyo, Language::En);
+        assert_eq!(time, "2026-12-01 14:05");
     }
 }

@@ -24,6 +24,9 @@ pub(super) enum Command {
         /// After the scenario, keep everything running and take commands.
         #[arg(long)]
         interactive: bool,
+        /// The language staff read (the narration, the site's `language`): ja or en.
+        #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
+        lang: String,
     },
     /// Run the daemon.
     Run {

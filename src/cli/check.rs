@@ -33,7 +33,7 @@ pub(super) fn check_config(config: &Path) -> ExitCode {
     for app in &c.config.kintone.apps {
         println!("  {}", crate::notify::poll::budget_line(app));
     }
-    for note in &c.outbox.deprecated {
+    for note in c.config.warnings.iter().chain(&c.outbox.deprecated) {
         println!("  warning: {note}");
     }
     ExitCode::SUCCESS

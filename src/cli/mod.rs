@@ -73,7 +73,10 @@ fn init_logging(default: &str) {
 async fn dispatch(cmd: Command) -> ExitCode {
     match cmd {
         #[cfg(feature = "sim")]
-        Command::Demo { interactive } => exit(crate::demo::run(interactive).await),
+        Command::Demo { interactive, lang } => {
+            let language = crate::text::Language::parse(&lang).unwrap_or_default();
+            exit(crate::demo::run(interactive, language).await)
+        }
         Command::Run { config } => match load(&config) {
             Ok(c) => exit(crate::daemon::run_until_signal(c).await),
             Err(code) => code,

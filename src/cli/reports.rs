@@ -2,12 +2,16 @@
 
 use std::path::Path;
 
+use jiff::tz::TimeZone;
+
 use super::open_store;
 use crate::clock::{format_ms, now_ms};
 use crate::config::reader::parse_duration;
+use crate::config::time_zone_of;
 
 pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Result<()> {
-    let since_ms = parse_since(since, now_ms())?;
+    let zone = time_zone_of(config)?;
+    let since_ms = parse_since(since, now_ms(), &zone)?;
     let store = open_store(config)?;
     let rows = store.acks_since(since_ms).await?;
     if json {
@@ -19,12 +23,12 @@ pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Resu
     println!(
         "{} acknowledgement(s) since {}",
         rows.len(),
-        format_ms(since_ms)
+        format_ms(since_ms, &zone)
     );
     for a in rows {
         println!(
             "{}  app {} #{:<6} {:<20} {:<8} {:<16} {}",
-            format_ms(a.at_ms),
+            format_ms(a.at_ms, &zone),
             a.app,
             a.record,
             a.actor,
@@ -37,6 +41,7 @@ pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Resu
 }
 
 pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
+    let zone = time_zone_of(config)?;
     let store = open_store(config)?;
     let rows = store.outbox_report(all).await?;
     if rows.is_empty() {
@@ -50,10 +55,13 @@ pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
             r.message_count,
             r.recipients,
             r.attempts,
-            format_ms(r.created_ms)
+            format_ms(r.created_ms, &zone)
         );
         if r.state == crate::store::outbox::PushState::Pending && r.attempts > 0 {
-            println!("        next attempt {}", format_ms(r.next_attempt_ms));
+            println!(
+                "        next attempt {}",
+                format_ms(r.next_attempt_ms, &zone)
+            );
         }
         if let Some(e) = r.last_error {
             println!("        last error: {e}");
@@ -63,10 +71,11 @@ pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
 }
 
 pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
+    let zone = time_zone_of(config)?;
     let store = open_store(config)?;
     let s = store.summary().await?;
     match &s.daemon_status {
-        Some((line, at)) => println!("daemon ({}): {line}", format_ms(*at)),
+        Some((line, at)) => println!("daemon ({}): {line}", format_ms(*at, &zone)),
         None => println!("daemon: no status recorded yet (has it run?)"),
     }
     println!(
@@ -76,7 +85,8 @@ pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
         s.dead_letters,
         s.inbox_pending,
         s.changes_pending,
-        s.last_push_ms.map_or_else(|| "never".to_owned(), format_ms)
+        s.last_push_ms
+            .map_or_else(|| "never".to_owned(), |ms| format_ms(ms, &zone))
     );
     // The daemon saves its counts every few seconds; an older day's are void.
     let today = crate::metrics::KintoneUsage::default();
@@ -96,8 +106,9 @@ pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--since`: a span back from now (`24h`, `7d`), a date, or a timestamp.
-fn parse_since(s: &str, now: i64) -> anyhow::Result<i64> {
+/// `--since`: a span back from now (`24h`, `7d`), a date (midnight in the
+/// site's zone), or a timestamp.
+fn parse_since(s: &str, now: i64, zone: &TimeZone) -> anyhow::Result<i64> {
     if let Some(days) = s.strip_suffix('d').and_then(|d| d.parse::<i64>().ok()) {
         return Ok(now - days * 86_400_000);
     }
@@ -109,7 +120,7 @@ fn parse_since(s: &str, now: i64) -> anyhow::Result<i64> {
     }
     if let Ok(date) = s.parse::<jiff::civil::Date>() {
         let zoned = date
-            .to_zoned_datetime(jiff::tz::TimeZone::system())
+            .to_zoned_datetime(zone.clone())
             .map_err(|e| anyhow::anyhow!("--since {s:?}: {e}"))?;
         return Ok(zoned.timestamp().as_millisecond());
     }
@@ -123,13 +134,19 @@ mod tests {
     #[test]
     fn since_forms() {
         let now = 10 * 86_400_000;
-        assert_eq!(parse_since("24h", now).unwrap(), now - 86_400_000);
-        assert_eq!(parse_since("7d", now).unwrap(), now - 7 * 86_400_000);
+        let utc = TimeZone::UTC;
+        assert_eq!(parse_since("24h", now, &utc).unwrap(), now - 86_400_000);
+        assert_eq!(parse_since("7d", now, &utc).unwrap(), now - 7 * 86_400_000);
         assert_eq!(
-            parse_since("2026-01-01T00:00:00Z", now).unwrap(),
+            parse_since("2026-01-01T00:00:00Z", now, &utc).unwrap(),
             1_767_225_600_000
         );
-        assert!(parse_since("2026-01-01", now).is_ok());
-        assert!(parse_since("yesterday", now).is_err());
+        assert!(parse_since("yesterday", now, &utc).is_err());
+        // A date is midnight at the site, not on the machine.
+        let tokyo = TimeZone::get("Asia/Tokyo").unwrap();
+        assert_eq!(
+            parse_since("2026-01-01", now, &tokyo).unwrap(),
+            1_767_225_600_000 - 9 * 3_600_000
+        );
     }
 }

@@ -10,12 +10,13 @@ use crate::store::Store;
 
 pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<()> {
     let store = open_store(config)?;
+    let zone = crate::config::time_zone_of(config)?;
     match action {
         StaffAction::Invite {
             name,
             kintone_user,
             valid,
-        } => invite(&store, name, kintone_user, &valid).await?,
+        } => invite(&store, &zone, name, kintone_user, &valid).await?,
         StaffAction::List => {
             let staff = store.staff_list().await?;
             if staff.is_empty() {
@@ -27,7 +28,7 @@ pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<
                     s.display_name,
                     s.kintone_user.as_deref().unwrap_or("-"),
                     s.line_user_id,
-                    format_ms(s.linked_ms)
+                    format_ms(s.linked_ms, &zone)
                 );
             }
         }
@@ -43,6 +44,7 @@ pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<
 /// Prints a one-time code valid for `valid` (a span such as `72h`).
 async fn invite(
     store: &Store,
+    zone: &jiff::tz::TimeZone,
     name: String,
     kintone_user: Option<String>,
     valid: &str,
@@ -54,7 +56,7 @@ async fn invite(
         .invite_create(name, kintone_user, now, now.saturating_add(valid_ms))
         .await?;
     println!("Invite code for {}: {}", inv.display_name, inv.code);
-    println!("Valid until {}.", format_ms(inv.expires_ms));
+    println!("Valid until {}.", format_ms(inv.expires_ms, zone));
     println!("They add the bot as a friend in LINE and send this code in the chat.");
     Ok(())
 }

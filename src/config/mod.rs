@@ -17,9 +17,11 @@ pub mod rules;
 mod server;
 pub mod setup;
 pub mod template;
+mod zone;
 
 use std::path::{Path, PathBuf};
 
+use jiff::tz::TimeZone;
 use toml::Table;
 
 pub use ack::{AckMethod, AckSettings, ACK_PLACEHOLDERS};
@@ -28,6 +30,7 @@ pub use kintone::KintoneConfig;
 pub use line::{Fallback, LineConfig, TokenConfig};
 use reader::{Problem, Reader};
 pub use server::{ServerConfig, TlsFiles};
+pub use zone::INDICATOR_TIME_ZONE_DEPRECATED;
 
 use crate::domain::SiteKey;
 use crate::text::Language;
@@ -45,6 +48,12 @@ pub struct Config {
     pub site: SiteKey,
     /// What staff read in LINE and kintone.
     pub language: Language,
+    /// The site's zone (`time_zone`, default the system's): every local time
+    /// a person reads — templates, quiet hours, listings.
+    pub time_zone: TimeZone,
+    /// What `check-config` prints and the daemon logs at start: fine to run
+    /// with, worth a look.
+    pub warnings: Vec<String>,
     pub server: ServerConfig,
     pub line: LineConfig,
     pub kintone: KintoneConfig,
@@ -138,6 +147,37 @@ pub fn state_dir_of(path: &Path) -> Result<PathBuf, ConfigErrors> {
         .map_or_else(default_state_dir, PathBuf::from))
 }
 
+/// Reads only the site's zone (for the store-only listings, like
+/// [`state_dir_of`]); warnings are `check-config`'s business.
+///
+/// # Errors
+/// [`ConfigErrors`] when the file cannot be read, is not TOML, or names an
+/// unknown zone.
+pub fn time_zone_of(path: &Path) -> Result<TimeZone, ConfigErrors> {
+    let fail = |problems: Vec<Problem>| ConfigErrors {
+        path: path.to_owned(),
+        problems,
+    };
+    let one = |message: String| {
+        fail(vec![Problem {
+            key: String::new(),
+            message,
+        }])
+    };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| one(format!("cannot read config file: {e}")))?;
+    let table: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| one(format!("not valid TOML: {}", e.message())))?;
+    let mut r = Reader::new(Path::new("."), None);
+    let (zone, _) = zone::read_zone(&mut r, &table, Language::En);
+    if r.problems.is_empty() {
+        Ok(zone)
+    } else {
+        Err(fail(r.problems))
+    }
+}
+
 /// Where state goes when the config does not say: systemd's
 /// `$STATE_DIRECTORY`, else [`DEFAULT_STATE_DIR`].
 fn default_state_dir() -> PathBuf {
@@ -149,6 +189,7 @@ const TOP_KEYS: &[&str] = &[
     "state_dir",
     "site",
     "language",
+    "time_zone",
     "server",
     "line",
     "kintone",
@@ -172,6 +213,7 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
         .map_or(Ok(Language::default()), |s| Language::parse(&s))
         .map_err(|e| r.problem("language", e))
         .ok();
+    let (time_zone, warnings) = zone::read_zone(r, t, language.unwrap_or_default());
     let empty = Table::new();
     let server_table = r.opt_table(t, "", "server").unwrap_or(&empty);
     let server = server::read_server(r, server_table);
@@ -199,6 +241,8 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
         state_dir,
         site: site?,
         language: language?,
+        time_zone,
+        warnings,
         server: server?,
         line: line?,
         kintone: kintone?,

@@ -13,12 +13,13 @@ use crate::service;
 /// The listener cannot be bound or the gateway cannot start.
 pub async fn run_until_signal(setup: Setup) -> anyhow::Result<()> {
     let listen = setup.config.server.listen;
+    let zone = setup.config.time_zone.clone();
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let gateway = Gateway::start(setup, listener).await?;
     // The listener is bound and the store open: now we are ready.
-    service::ready(&service::status_line(&gateway.metrics));
+    service::ready(&service::status_line(&gateway.metrics, &zone));
     wait_for_signal().await?;
     tracing::info!("stopping");
     service::stopping();

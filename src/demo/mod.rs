@@ -17,6 +17,7 @@
 mod interactive;
 mod render;
 mod script;
+mod words;
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
@@ -28,6 +29,7 @@ use crate::config::setup::Setup;
 use crate::daemon::Gateway;
 use crate::sim::fakes::{FakeKintone, FakeLine};
 use crate::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
+use crate::text::Language;
 
 /// Taro's LINE user id in the simulated LINE.
 const TARO: &str = "U0123456789abcdef0123456789abcdef";
@@ -43,14 +45,16 @@ struct Demo {
     gateway: Gateway,
     dir: std::path::PathBuf,
     started: Instant,
+    /// What the narration and the site speak.
+    language: Language,
 }
 
 /// Runs the scenario to the end; with `interactive`, then keeps running.
 ///
 /// # Errors
 /// A simulator or the gateway could not start, or a step did not complete in time.
-pub async fn run(interactive: bool) -> anyhow::Result<()> {
-    let demo = Demo::start().await?;
+pub async fn run(interactive: bool, language: Language) -> anyhow::Result<()> {
+    let demo = Demo::start(language).await?;
     let result = demo.scenario().await;
     if result.is_ok() && interactive {
         demo.interactive().await?;
@@ -63,7 +67,7 @@ pub async fn run(interactive: bool) -> anyhow::Result<()> {
 }
 
 impl Demo {
-    async fn start() -> anyhow::Result<Demo> {
+    async fn start(language: Language) -> anyhow::Result<Demo> {
         let started = Instant::now();
         let line = FakeLine::start().await?;
         let kintone = FakeKintone::start(APP_TOKEN).await?;
@@ -71,7 +75,13 @@ impl Demo {
         kintone.add_records(BURST_FIRST, BURST, "Open");
         let dir = private_dir()?;
         let (app, tail) = site_config();
-        let path = Site::for_fakes(&line, &kintone, app, &tail).write(&dir)?;
+        let mut site = Site::for_fakes(&line, &kintone, app, &tail);
+        // The site speaks the demo's language, in Japan's zone.
+        site.top = format!(
+            "language = {:?}\ntime_zone = \"Asia/Tokyo\"\n",
+            language.code()
+        );
+        let path = site.write(&dir)?;
         let setup = Setup::load(&path)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         println!("▶ office panel (drawn here; on a board an LED and a buzzer): start-up self-test");
@@ -89,6 +99,7 @@ impl Demo {
             gateway,
             dir,
             started,
+            language,
         };
         // The first look at the app sets the baseline: nothing existing notifies.
         wait(|| demo.kintone.calls("GET", "/k/v1/records.json") > 0)
@@ -183,6 +194,6 @@ mod tests {
 
     #[tokio::test]
     async fn the_scenario_runs_to_the_end() {
-        run(false).await.expect("demo scenario");
+        run(false, Language::En).await.expect("demo scenario");
     }
 }

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use serde_json::Value;
 
 use super::render::{ack_data, cards, render_push};
+use super::words;
 use super::{wait, wait_for, Demo, BURST, BURST_FIRST, RECORD, TARO};
 
 impl Demo {
@@ -21,9 +22,8 @@ impl Demo {
 
     /// 1: a status change reaches LINE as a push; returns the push.
     async fn status_change_pushes(&self) -> anyhow::Result<Value> {
-        println!(
-            "\n1. A clerk moves record #{RECORD} “Fix the roof” to “Needs approval” in kintone."
-        );
+        println!("\n{}", words::STATUS_CHANGE.in_(self.language));
+        println!("   #{RECORD} “Fix the roof” → “Needs approval”");
         let t0 = Instant::now();
         self.kintone.user_sets_status(RECORD, "Needs approval");
         wait(|| !self.line.pushes().is_empty())
@@ -47,7 +47,7 @@ impl Demo {
     /// 2: Taro's tap writes a comment back and is answered by a free reply;
     /// returns the tap's event.
     async fn tap_acknowledges(&self, push: &Value) -> anyhow::Result<Value> {
-        println!("\n2. Taro taps “Acknowledge” in LINE.");
+        println!("\n{}", words::TAP.in_(self.language));
         let data = ack_data(push).context("the card has no Acknowledge button")?;
         let tap = self.line.postback_event(TARO, &data);
         let t0 = Instant::now();
@@ -83,7 +83,7 @@ impl Demo {
 
     /// 3: the same event again changes nothing.
     async fn redelivery_is_not_doubled(&self, tap: Value) -> anyhow::Result<()> {
-        println!("\n3. LINE redelivers the same event (same webhookEventId).");
+        println!("\n{}", words::REDELIVERY.in_(self.language));
         let mut again = tap;
         again["deliveryContext"]["isRedelivery"] = Value::Bool(true);
         let (status, body) = self.line.deliver(&self.webhook_url(), &[again]).await?;
@@ -99,7 +99,7 @@ impl Demo {
 
     /// 4: a webhook without the channel secret's signature is refused.
     async fn forgery_is_refused(&self) -> anyhow::Result<()> {
-        println!("\n4. Someone forges a webhook without the channel secret.");
+        println!("\n{}", words::FORGERY.in_(self.language));
         let resp = crate::outbound::client(Duration::from_secs(10))?
             .post(self.webhook_url())
             .header("x-line-signature", "Zm9yZ2VkIHNpZ25hdHVyZQ==")
@@ -112,9 +112,7 @@ impl Demo {
 
     /// 5: many changes at once go out as few push requests.
     async fn burst_is_batched(&self) -> anyhow::Result<()> {
-        println!(
-            "\n5. A burst: {BURST} records move to “Needs approval” within a second (all for Taro)."
-        );
+        println!("\n{} ({BURST})", words::BURST.in_(self.language));
         let before = (self.line.accepted().len(), self.line.usage());
         let t0 = Instant::now();
         for id in BURST_FIRST..BURST_FIRST + BURST {
@@ -146,7 +144,7 @@ impl Demo {
 
     async fn audit_log(&self) -> anyhow::Result<()> {
         let acks = self.gateway.store.acks_since(0).await?;
-        println!("\nAudit log: {} acknowledgement(s)", acks.len());
+        println!("\n{}: {}", words::AUDIT.in_(self.language), acks.len());
         for a in &acks {
             println!(
                 "   #{} by {} — {} / {}",

@@ -15,7 +15,7 @@ use crate::acknowledge::outcome::AckOutcome;
 use crate::acknowledge::vars::{AckFacts, Via};
 use crate::acknowledge::AckEvent;
 use crate::clock::now_ms;
-use crate::config::AppConfig;
+use crate::config::{AppConfig, Config};
 use crate::domain::LineUserId;
 use crate::inbound::events::Source;
 use crate::inbound::reply::ReplyToken;
@@ -83,7 +83,13 @@ pub(super) async fn postback(
     if notification.acked_ms.is_some() {
         return already_acknowledged(ctx, &tap, &name, &notification, token).await;
     }
-    let vars = variables(&tap, &name, kintone_user.as_deref(), &notification.title);
+    let vars = variables(
+        &tap,
+        &ctx.config,
+        &name,
+        kintone_user.as_deref(),
+        &notification.title,
+    );
     let outcome = write_with_deadline(ctx, &tap, &vars, token).await;
     settle(ctx, &tap, &name, &vars, outcome).await;
 }
@@ -222,6 +228,7 @@ async fn settle(
 /// The tap's template values.
 fn variables(
     tap: &Tap<'_>,
+    config: &Config,
     name: &str,
     kintone_user: Option<&str>,
     title: &str,
@@ -239,6 +246,8 @@ fn variables(
         record: tap.ack.record,
         title,
         notification: &notification,
+        zone: &config.time_zone,
+        language: config.language,
     }
     .render()
 }

@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jiff::tz::TimeZone;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -37,6 +38,8 @@ use lines::idx;
 
 pub(super) struct Actor {
     cfg: IndicatorConfig,
+    /// The site's zone (the top-level `time_zone`): quiet hours are read in it.
+    zone: TimeZone,
     backend: Box<dyn Backend>,
     clock: Clock,
     metrics: Arc<Metrics>,
@@ -63,6 +66,7 @@ pub(super) struct Actor {
 impl Actor {
     pub fn new(
         cfg: IndicatorConfig,
+        zone: TimeZone,
         backend: Box<dyn Backend>,
         clock: Clock,
         metrics: Arc<Metrics>,
@@ -71,6 +75,7 @@ impl Actor {
         let (hw_tx, hw_rx) = mpsc::unbounded_channel();
         Actor {
             cfg,
+            zone,
             backend,
             clock,
             metrics,
@@ -202,7 +207,7 @@ impl Actor {
         self.cfg
             .quiet_hours
             .as_ref()
-            .is_some_and(|q| q.contains((self.clock)(), &self.cfg.time_zone))
+            .is_some_and(|q| q.contains((self.clock)(), &self.zone))
     }
 
     fn play(&mut self, pattern: &[Duration], now: Instant, why: &str) {

@@ -108,6 +108,7 @@ impl IndicatorHandle {
 /// `panel` receives long-press requests (see [`link`]).
 pub fn start(
     cfg: IndicatorConfig,
+    zone: jiff::tz::TimeZone,
     backend: Box<dyn Backend>,
     clock: Clock,
     metrics: Arc<Metrics>,
@@ -115,7 +116,7 @@ pub fn start(
     shutdown: CancellationToken,
 ) -> (IndicatorHandle, impl Future<Output = ()> + Send) {
     let (tx, rx) = mpsc::channel(64);
-    let actor = actor::Actor::new(cfg, backend, clock, metrics, panel);
+    let actor = actor::Actor::new(cfg, zone, backend, clock, metrics, panel);
     (IndicatorHandle { tx }, actor.run(rx, shutdown))
 }
 
@@ -148,6 +149,7 @@ pub fn spawn(
     let (requests_tx, requests) = mpsc::channel(1);
     let (handle, actor) = start(
         cfg,
+        w.config.time_zone.clone(),
         backend,
         system_clock(),
         w.metrics.clone(),

@@ -126,6 +126,8 @@ impl Panel {
             record,
             title: &n.title,
             notification: &n.id,
+            zone: &self.config.time_zone,
+            language: self.config.language,
         }
         .render();
         let job = WriteJob {

@@ -27,7 +27,6 @@ struct Rig {
 fn cfg() -> IndicatorConfig {
     IndicatorConfig {
         trouble_after: Duration::from_secs(10),
-        time_zone: jiff::tz::TimeZone::UTC,
         ..IndicatorConfig::default()
     }
 }
@@ -35,6 +34,11 @@ fn cfg() -> IndicatorConfig {
 /// Starts the indicator; the wall clock reads `wall` at the start and moves
 /// with tokio time.
 fn rig_at(cfg: IndicatorConfig, rec: Recorded, wall: &str) -> Rig {
+    rig_in(cfg, jiff::tz::TimeZone::UTC, rec, wall)
+}
+
+/// [`rig_at`] at a site in `zone` (the top-level `time_zone`).
+fn rig_in(cfg: IndicatorConfig, zone: jiff::tz::TimeZone, rec: Recorded, wall: &str) -> Rig {
     let t0 = Instant::now();
     let base: jiff::Timestamp = wall.parse().unwrap();
     let clock: Clock = Arc::new(move || {
@@ -47,6 +51,7 @@ fn rig_at(cfg: IndicatorConfig, rec: Recorded, wall: &str) -> Rig {
     let shutdown = CancellationToken::new();
     let (handle, actor) = start(
         cfg,
+        zone,
         Box::new(Recording(rec.clone())),
         clock,
         metrics.clone(),
@@ -257,13 +262,13 @@ async fn new_notification_plays_the_pattern_and_silent_rules_do_not() {
 #[tokio::test(start_paused = true)]
 async fn quiet_hours_cross_midnight_in_the_site_time_zone() {
     let mut c = cfg();
-    c.time_zone = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
     c.quiet_hours = Some(QuietHours {
         from: "22:00".parse().unwrap(),
         to: "07:00".parse().unwrap(),
     });
     // 12:59 UTC is 21:59 in Tokyo.
-    let r = rig_at(c, Recorded::default(), "2026-11-25T12:59:00Z");
+    let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    let r = rig_in(c, tokyo, Recorded::default(), "2026-11-25T12:59:00Z");
     const MIN: u64 = 60_000;
     for at in [
         30_000,        // 21:59:30 — sounds

@@ -95,6 +95,17 @@ impl Record {
         }
     }
 
+    /// The process-management status, found by its field's type: its code
+    /// is `STATUS` in an English kintone but `ステータス` in a Japanese one.
+    pub fn status(&self) -> Option<String> {
+        let code = self
+            .fields
+            .iter()
+            .find(|(_, f)| f.get("type").and_then(Value::as_str) == Some("STATUS"))?
+            .0;
+        self.text(code)
+    }
+
     /// A field's type, e.g. `STATUS`.
     pub fn field_type(&self, code: &str) -> Option<&str> {
         self.fields.get(code)?.get("type")?.as_str()
@@ -145,6 +156,24 @@ mod tests {
         assert_eq!(r.user_codes("Approver"), vec!["taro"]);
         assert_eq!(r.user_codes("Creator"), vec!["hanako"]);
         assert_eq!(r.field_type("STATUS"), Some("STATUS"));
+        assert_eq!(r.status().as_deref(), Some("Needs approval"));
         assert!(Record::from_json(serde_json::json!({})).is_err());
+    }
+
+    /// A Japanese kintone names the status field ステータス.
+    #[test]
+    fn the_status_is_found_by_type_whatever_its_code() {
+        let r = Record::from_json(serde_json::json!({
+            "$id": {"type": "__ID__", "value": "7"},
+            "$revision": {"type": "__REVISION__", "value": "3"},
+            "ステータス": {"type": "STATUS", "value": "承認待ち"},
+            "件名": {"type": "SINGLE_LINE_TEXT", "value": "会議室のエアコンが動かない"}
+        }))
+        .unwrap();
+        assert_eq!(r.status().as_deref(), Some("承認待ち"));
+        assert_eq!(
+            r.text("件名").as_deref(),
+            Some("会議室のエアコンが動かない")
+        );
     }
 }

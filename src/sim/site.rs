@@ -22,6 +22,8 @@ pub const HOOK_TOKEN: &str = "fake-hook-token-abcdefghijklmnopqrstuvwxyz";
 /// What varies between sites.
 #[derive(Debug, Clone, Default)]
 pub struct Site {
+    /// Top-level lines (e.g. `language = "en"`, `time_zone = "Asia/Tokyo"`).
+    pub top: String,
     /// The gateway's listen address (`None`: port 0, for in-process use).
     pub listen: Option<std::net::SocketAddr>,
     /// Lines added to `[server]` (e.g. `relay_token = { file = "relay-token" }`).
@@ -54,6 +56,7 @@ impl Site {
         tail: &str,
     ) -> Site {
         Site {
+            top: String::new(),
             server: String::new(),
             listen: None,
             line: line.server.base_url(),
@@ -85,6 +88,7 @@ impl Site {
         }
         let config = format!(
             r#"state_dir = "{state}"
+{top}
 
 [server]
 listen = "{listen}"
@@ -111,6 +115,7 @@ title_field = "Title"
 {tail}
 "#,
             state = dir.join("state").display(),
+            top = self.top,
             listen = self
                 .listen
                 .map_or_else(|| "127.0.0.1:0".to_owned(), |a| a.to_string()),

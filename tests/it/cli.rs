@@ -104,3 +104,36 @@ fn check_config_accepts_the_old_coalesce_window_with_a_warning() {
         "{stdout}"
     );
 }
+
+/// A Japanese site whose zone is UTC (a container's default, or set by
+/// mistake) shows staff times nine hours off: `check-config` says so, and
+/// still passes the config; the deprecated `indicator.time_zone` likewise.
+#[test]
+fn check_config_warns_of_utc_with_japanese_and_of_the_old_zone_key() {
+    use kintone_line_gateway::sim::site::Site;
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site {
+        top: "language = \"ja\"\ntime_zone = \"UTC\"\n".into(),
+        line: "https://api.line.me".into(),
+        channel_secret: "a-channel-secret".into(),
+        kintone: "https://example.cybozu.com".into(),
+        tail: "[indicator]\ntime_zone = \"UTC\"\n".into(),
+        ..Site::default()
+    };
+    let path = site.write(dir.path()).unwrap();
+    let out = gateway()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("warning: time_zone is \"UTC\" while language = \"ja\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("warning: indicator.time_zone is deprecated"),
+        "{stdout}"
+    );
+}

@@ -7,9 +7,6 @@ use super::{Services, WriteBackError, WriteJob, Written};
 use crate::kintone::client::AppAuth;
 use crate::store::inbox::Stage;
 
-/// kintone's field code for a record's process-management status.
-const STATUS_FIELD: &str = "STATUS";
-
 /// What a status write-back stored before its action: the record's revision
 /// and status then (`"7:Needs approval"`; older rows hold the revision only).
 /// After a crash, the action counts as done when the revision moved by its
@@ -58,7 +55,7 @@ pub(super) async fn write(
     let record = job.record;
     let mine = Mine::new(services, job, auth);
     let current = kintone.get_record(auth, record).await?;
-    let status = current.text(STATUS_FIELD).unwrap_or_default();
+    let status = current.status().unwrap_or_default();
     if job.stage == Stage::Writing
         && job
             .writeback_ref

@@ -11,7 +11,6 @@ mod lines;
 
 use std::time::Duration;
 
-use jiff::tz::TimeZone;
 use toml::Table;
 
 pub use buzzer::QuietHours;
@@ -46,8 +45,8 @@ pub struct IndicatorConfig {
     /// Played while something stays unacknowledged, every `reminder`.
     pub reminder_pattern: Vec<Duration>,
     pub reminder: Option<Duration>,
+    /// In the site's zone (the top-level `time_zone`).
     pub quiet_hours: Option<QuietHours>,
-    pub time_zone: TimeZone,
     /// LINE or kintone must fail this long before the LED shows trouble.
     pub trouble_after: Duration,
     pub long_press: Duration,
@@ -65,7 +64,6 @@ impl Default for IndicatorConfig {
             reminder_pattern: ms(&[80]),
             reminder: None,
             quiet_hours: None,
-            time_zone: TimeZone::system(),
             trouble_after: Duration::from_secs(300),
             long_press: Duration::from_secs(2),
             debounce: Duration::from_millis(30),
@@ -87,6 +85,7 @@ const KEYS: &[&str] = &[
     "reminder_pattern",
     "reminder",
     "quiet_hours",
+    // Deprecated: read as an alias of the top-level key (config/zone.rs).
     "time_zone",
     "trouble_after",
     "long_press",
@@ -144,15 +143,6 @@ pub fn read_indicator(r: &mut Reader, rest: &Table) -> IndicatorConfig {
     c.reminder = r.opt_duration(t, p, "reminder");
     if c.reminder.is_some_and(|d| d < Duration::from_secs(60)) {
         r.problem("indicator.reminder", "must be at least 1m");
-    }
-    if let Some(name) = r.opt_str(t, p, "time_zone") {
-        match TimeZone::get(&name) {
-            Ok(tz) => c.time_zone = tz,
-            Err(e) => r.problem(
-                "indicator.time_zone",
-                format!("{name:?} is not a known IANA time zone (like \"Asia/Tokyo\"): {e}"),
-            ),
-        }
     }
     c.quiet_hours = quiet_hours(r, t);
     let durations = [

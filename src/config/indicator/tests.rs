@@ -27,7 +27,6 @@ active_low = false
 buzzer_pattern = ["100ms", "50ms", "100ms"]
 reminder = "30m"
 quiet_hours = { from = "22:00", to = "07:00" }
-time_zone = "Asia/Tokyo"
 trouble_after = "2m"
 long_press = "3s"
 "#,
@@ -53,7 +52,6 @@ long_press = "3s"
     assert_eq!(c.reminder, Some(Duration::from_secs(1800)));
     assert_eq!(c.trouble_after, Duration::from_secs(120));
     assert_eq!(c.long_press, Duration::from_secs(3));
-    assert_eq!(c.time_zone.iana_name(), Some("Asia/Tokyo"));
 }
 
 #[test]
@@ -67,7 +65,6 @@ buzzer_pattern = ["100ms", "50ms"]
 reminder_pattern = ["20s"]
 reminder = "5s"
 quiet_hours = { from = "25:00", to = "07:00" }
-time_zone = "Mars/Olympus_Mons"
 long_press = "100ms"
 colour = "red"
 "#,
@@ -84,7 +81,6 @@ colour = "red"
         "indicator.reminder_pattern",
         "indicator.reminder",
         "indicator.quiet_hours.from",
-        "indicator.time_zone",
         "indicator.long_press",
         "indicator.colour",
     ] {
@@ -159,7 +155,7 @@ fn check_lines_reports_lines_missing_on_this_board() {
 
 #[test]
 fn quiet_hours_cross_midnight() {
-    let tz = TimeZone::posix("JST-9").unwrap();
+    let tz = jiff::tz::TimeZone::posix("JST-9").unwrap();
     let q = QuietHours {
         from: "22:00".parse().unwrap(),
         to: "07:00".parse().unwrap(),
