@@ -200,6 +200,7 @@ impl Gateway {
                 channel_secret: ChannelSecret::new(config.line.channel_secret.clone()),
                 ack_wake: wake,
                 clock: clock.clone(),
+                metrics: metrics.clone(),
             }),
             relay_token: config.server.relay_token.clone(),
             kintone: has_webhooks.then(|| {
@@ -210,6 +211,9 @@ impl Gateway {
             metrics: Some(Arc::new(move || m.render())),
             read_timeout: config.server.read_timeout,
             clock: clock.clone(),
+            counters: metrics.clone(),
+            max_connections: config.server.max_connections,
+            max_body_reads: config.server.max_body_reads,
         });
         let addr = listener.local_addr()?;
         tasks.spawn(http::serve(listener, tls, ingress, shutdown.clone(), GRACE));
