@@ -298,7 +298,7 @@ fn read_server(r: &mut Reader, t: &Table) -> Option<ServerConfig> {
         .opt_duration(t, "server", "read_timeout")
         .unwrap_or(Duration::from_secs(10));
     let max_connections = cap(r, t, "max_connections", 256);
-    let max_body_reads = cap(r, t, "max_body_reads", 32);
+    let max_body_reads = cap(r, t, "max_body_reads", 16);
     Some(ServerConfig {
         listen: listen?,
         tls,

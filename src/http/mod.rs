@@ -41,6 +41,9 @@ use guard::{Guard, Refusal};
 /// Largest body accepted on any route (LINE and kintone webhooks).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// Largest read buffer per connection (headers must fit in it).
+const READ_BUFFER: usize = 64 * 1024;
+
 /// Takes in kintone webhooks; implemented by the notification loop.
 pub trait KintoneWebhooks: Send + Sync {
     /// Whether `token` is a configured path token (constant time). Asked
@@ -152,7 +155,11 @@ pub async fn serve(
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(10));
+            .header_read_timeout(Duration::from_secs(10))
+            // hyper's read buffer grows to ~400 KiB by default on a fast
+            // upload; body frames are copied out at once, so a small one
+            // serves as well and keeps each body read near its own size.
+            .max_buf_size(READ_BUFFER);
         match &tls {
             None => {
                 let conn = builder.serve_connection(TokioIo::new(stream), svc);
