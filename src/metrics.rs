@@ -133,6 +133,8 @@ pub struct Metrics {
     pub accept_errors: AtomicU64,
     /// Requests answered 503 because every body-read permit was taken.
     pub busy_refused: AtomicU64,
+    /// Request bodies being read or handled now (at most `max_body_reads`).
+    pub body_reads: AtomicI64,
     /// Store probes `GET /healthz` ran (shared between callers, one a second at most).
     pub health_probes: AtomicU64,
     /// Requests per app today (kintone allows 10,000 per app per day).
@@ -281,6 +283,11 @@ impl Metrics {
             );
         };
         let g = |a: &AtomicI64| a.load(Ordering::Relaxed);
+        gauge(
+            "body_reads",
+            "request bodies being read or handled now",
+            g(&self.body_reads),
+        );
         gauge(
             "pending_acks",
             "notifications not yet acknowledged",

@@ -16,7 +16,8 @@ use super::{Ingress, Reply, BODY_LIMIT};
 use crate::metrics::Metrics;
 
 /// How long a request waits for a body-read permit before a 503.
-pub(super) const PERMIT_WAIT: Duration = Duration::from_secs(2);
+/// LINE wants an answer within about 2 seconds: half of it at most.
+pub(super) const PERMIT_WAIT: Duration = Duration::from_secs(1);
 
 /// The body size a request declares, if it does.
 pub(super) fn declared_length(headers: &HeaderMap) -> Option<u64> {
@@ -38,10 +39,16 @@ pub(super) fn check_declared(headers: &HeaderMap) -> Result<(), Reply> {
 /// many large bodies cannot add up. Waits up to [`PERMIT_WAIT`], then 503.
 pub(super) async fn permit<'a>(
     bodies: &'a Semaphore,
-    metrics: &Metrics,
-) -> Result<SemaphorePermit<'a>, Reply> {
+    metrics: &'a Metrics,
+) -> Result<BodyPermit<'a>, Reply> {
     match tokio::time::timeout(PERMIT_WAIT, bodies.acquire()).await {
-        Ok(Ok(p)) => Ok(p),
+        Ok(Ok(permit)) => {
+            metrics.body_reads.fetch_add(1, Ordering::Relaxed);
+            Ok(BodyPermit {
+                _permit: permit,
+                metrics,
+            })
+        }
         _ => {
             metrics.busy_refused.fetch_add(1, Ordering::Relaxed);
             Err(Reply::error(
@@ -49,6 +56,18 @@ pub(super) async fn permit<'a>(
                 "too many requests at once; retry",
             ))
         }
+    }
+}
+
+/// Held while a body is in memory; counted in `klg_body_reads`.
+pub(super) struct BodyPermit<'a> {
+    _permit: SemaphorePermit<'a>,
+    metrics: &'a Metrics,
+}
+
+impl Drop for BodyPermit<'_> {
+    fn drop(&mut self) {
+        self.metrics.body_reads.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

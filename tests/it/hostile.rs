@@ -150,3 +150,109 @@ async fn eight_hundred_hostile_bodies_keep_memory_bounded_and_a_signed_webhook_a
     metric_reaches(daemon.addr, judged, 1).await;
     assert_eq!(metric(daemon.addr, "klg_line_events_total").await, Some(1));
 }
+
+#[tokio::test]
+async fn a_flood_of_forged_webhooks_is_counted_and_logged_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_line, _kintone, daemon) = daemon_with("", dir.path()).await;
+    let forged = line_post(Some("bm90IHRoZSBzaWduYXR1cmU="), 2);
+    for _ in 0..50 {
+        assert_eq!(raw(daemon.addr, &forged, b"{}").await, Some(401));
+        assert_eq!(
+            raw(daemon.addr, &kintone_post("guess", 2), b"{}").await,
+            Some(404)
+        );
+    }
+    // Every refusal has been answered, so whatever it logs is written.
+    let log = daemon.log();
+    let refusals: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("refused"))
+        .collect();
+    assert_eq!(refusals.len(), 2, "one line per kind:\n{log}");
+    assert!(refusals.iter().any(|l| l.contains("wrong signature")));
+    assert!(refusals.iter().any(|l| l.contains("unknown path token")));
+    assert!(
+        !log.contains(HOOK_TOKEN) && !log.contains("guess"),
+        "no token in the log"
+    );
+    let count = |reason: &str| format!("klg_auth_refused_total{{reason=\"{reason}\"}}");
+    assert_eq!(
+        metric(daemon.addr, &count("line_signature")).await,
+        Some(50)
+    );
+    assert_eq!(metric(daemon.addr, &count("kintone_token")).await, Some(50));
+}
+
+#[tokio::test]
+async fn healthz_probes_the_store_at_most_once_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_line, _kintone, daemon) = daemon_with("", dir.path()).await;
+    let probes = "klg_health_store_probes_total";
+    let before = metric(daemon.addr, probes).await.expect("probe counter");
+    assert!(before >= 1, "waiting for the start probed the store");
+    let start = tokio::time::Instant::now();
+    let http = reqwest::Client::new();
+    let url = format!("http://{}/healthz", daemon.addr);
+    for _ in 0..300 {
+        let r = http.get(&url).send().await.expect("healthz");
+        assert_eq!(r.status(), 200);
+    }
+    let seconds = start.elapsed().as_secs_f64().ceil() as u64;
+    let ran = metric(daemon.addr, probes).await.expect("probe counter") - before;
+    // Probes at least a second apart: within `seconds`, one more than that at most.
+    assert!(
+        ran <= seconds + 1,
+        "{ran} probes for 300 calls in {seconds} s"
+    );
+}
+
+#[tokio::test]
+async fn body_reads_past_the_cap_are_answered_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_line, _kintone, daemon) = daemon_with("max_body_reads = 1", dir.path()).await;
+    // One client starts a body and stalls: it holds the only read.
+    let mut stalled = TcpStream::connect(daemon.addr).await.expect("connect");
+    let head = format!("{}\r\nHost: gateway\r\n\r\n{{", line_post(Some("x"), 1000));
+    stalled.write_all(head.as_bytes()).await.expect("write");
+    metric_reaches(daemon.addr, "klg_body_reads", 1).await;
+    let forged = line_post(Some("bm90IHRoZSBzaWduYXR1cmU="), 2);
+    assert_eq!(raw(daemon.addr, &forged, b"{}").await, Some(503));
+    assert_eq!(metric(daemon.addr, "klg_busy_refused_total").await, Some(1));
+    drop(stalled);
+}
+
+#[tokio::test]
+async fn out_of_file_descriptors_the_server_backs_off_quietly_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_line, _kintone, daemon) = daemon_with("max_connections = 1000", dir.path()).await;
+    let pid = daemon.pid().to_string();
+    let limited = std::process::Command::new("prlimit")
+        .args(["--pid", &pid, "--nofile=64:64"])
+        .status();
+    if !limited.is_ok_and(|s| s.success()) {
+        eprintln!("prlimit not available: skipped");
+        return;
+    }
+    // More idle connections than descriptors left.
+    let mut idle = Vec::new();
+    for _ in 0..100 {
+        idle.push(TcpStream::connect(daemon.addr).await.expect("connect"));
+    }
+    for _ in 0..500 {
+        if daemon.log().contains("accept failed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Let it retry a while before freeing descriptors.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    drop(idle);
+    daemon.healthy().await;
+    let failures = metric(daemon.addr, "klg_accept_errors_total")
+        .await
+        .expect("counter");
+    assert!(failures >= 2, "accept failed {failures} times");
+    let lines = daemon.log().matches("accept failed").count();
+    assert_eq!(lines, 1, "{failures} failures, one line");
+}
