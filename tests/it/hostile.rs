@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::daemon::Daemon;
-use crate::world::{COMMENT_ACK, USER};
+use crate::world::{eventually, COMMENT_ACK, USER};
 
 const MIB: usize = 1024 * 1024;
 
@@ -149,6 +149,11 @@ async fn eight_hundred_hostile_bodies_keep_memory_bounded_and_a_signed_webhook_a
     let judged = "klg_auth_refused_total{reason=\"line_signature\"}";
     metric_reaches(daemon.addr, judged, 1).await;
     assert_eq!(metric(daemon.addr, "klg_line_events_total").await, Some(1));
+    // LINE redelivers it: stored once, counted as a duplicate.
+    let (status, _) = line.deliver(&url, &[tap]).await.expect("delivered");
+    assert_eq!(status, 200);
+    let duplicates = metric(daemon.addr, "klg_line_duplicate_events_total").await;
+    assert_eq!(duplicates, Some(1));
 }
 
 #[tokio::test]
@@ -255,4 +260,39 @@ async fn out_of_file_descriptors_the_server_backs_off_quietly_and_recovers() {
     assert!(failures >= 2, "accept failed {failures} times");
     let lines = daemon.log().matches("accept failed").count();
     assert_eq!(lines, 1, "{failures} failures, one line");
+}
+
+/// Connections waiting in the kernel's accept queue of the loopback
+/// listener on `port` (`rx_queue` of a LISTEN socket in /proc/net/tcp).
+fn accept_queue(port: u16) -> Option<u64> {
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    let local = format!("0100007F:{port:04X}");
+    table.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let listening = f.get(1) == Some(&local.as_str()) && f.get(3) == Some(&"0A");
+        let rx = f.get(4)?.split(':').nth(1)?;
+        listening.then(|| u64::from_str_radix(rx, 16).ok())?
+    })
+}
+
+#[tokio::test]
+async fn past_max_connections_new_ones_wait_in_the_kernel_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_line, _kintone, daemon) = daemon_with("max_connections = 2", dir.path()).await;
+    let port = daemon.addr.port();
+    if accept_queue(port).is_none() {
+        eprintln!("no /proc/net/tcp: skipped");
+        return;
+    }
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        idle.push(TcpStream::connect(daemon.addr).await.expect("connect"));
+    }
+    // Two are served (idle, holding the two permits); the rest wait unaccepted.
+    eventually(10, || accept_queue(port) == Some(18)).await;
+    // One served connection closes: one waiting one is taken in.
+    drop(idle.remove(0));
+    eventually(10, || accept_queue(port) == Some(17)).await;
+    drop(idle);
+    daemon.healthy().await;
 }
