@@ -128,7 +128,10 @@ async fn eight_hundred_hostile_bodies_keep_memory_bounded_and_a_signed_webhook_a
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let (status, _) = line.deliver(&url, &[tap.clone()]).await.expect("delivered");
+        let (status, _) = line
+            .deliver(&url, std::slice::from_ref(&tap))
+            .await
+            .expect("delivered");
         if status == 200 {
             break;
         }
