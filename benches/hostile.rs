@@ -210,8 +210,10 @@ async fn healthz(d: &Daemon) {
     println!(
         "healthz: {calls} calls in 5 s ({} /s); store probes {}; bytes written {}",
         calls / 5,
-        d.metric("klg_health_store_probes_total").await - probes,
-        d.proc("io", "write_bytes:") - written,
+        d.metric("klg_health_store_probes_total")
+            .await
+            .saturating_sub(probes),
+        d.proc("io", "write_bytes:").saturating_sub(written),
     );
 }
 
