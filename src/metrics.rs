@@ -76,6 +76,32 @@ fn roll(u: &mut Usage, now_ms: i64) {
     }
 }
 
+/// Refused requests, one counter per reason (`klg_auth_refused_total{reason=…}`).
+#[derive(Debug, Default)]
+pub struct AuthRefused {
+    /// LINE webhook without `x-line-signature`.
+    pub line_unsigned: AtomicU64,
+    /// LINE webhook whose signature does not match.
+    pub line_signature: AtomicU64,
+    /// kintone webhook with an unknown path token.
+    pub kintone_token: AtomicU64,
+    /// Missing or wrong `x-relay-token`.
+    pub relay_token: AtomicU64,
+}
+
+impl AuthRefused {
+    /// Each reason's label and count, in a fixed order.
+    pub fn by_reason(&self) -> [(&'static str, u64); 4] {
+        let c = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        [
+            ("line_unsigned", c(&self.line_unsigned)),
+            ("line_signature", c(&self.line_signature)),
+            ("kintone_token", c(&self.kintone_token)),
+            ("relay_token", c(&self.relay_token)),
+        ]
+    }
+}
+
 /// Every counter the gateway keeps. Gauges are `AtomicI64`.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -101,6 +127,16 @@ pub struct Metrics {
     pub quota_messages: AtomicU64,
     pub retries: AtomicU64,
     pub dead_letters: AtomicU64,
+    /// Requests refused before anyone was authenticated, by reason.
+    pub auth_refused: AuthRefused,
+    /// `accept()` failures (EMFILE and the like); the server backs off.
+    pub accept_errors: AtomicU64,
+    /// Requests answered 503 because every body-read permit was taken.
+    pub busy_refused: AtomicU64,
+    /// Request bodies being read or handled now (at most `max_body_reads`).
+    pub body_reads: AtomicI64,
+    /// Store probes `GET /healthz` ran (shared between callers, one a second at most).
+    pub health_probes: AtomicU64,
     /// Requests per app today (kintone allows 10,000 per app per day).
     pub kintone_usage: std::sync::Arc<KintoneUsage>,
     pub pending_acks: AtomicI64,
@@ -283,6 +319,28 @@ impl Metrics {
             "kintone REST requests made",
             self.kintone_usage.total(),
         );
+        counter(
+            "accept_errors",
+            "failed accepts (EMFILE and the like); the server backed off",
+            c(&self.accept_errors),
+        );
+        counter(
+            "busy_refused",
+            "requests answered 503 while every body-read permit was taken",
+            c(&self.busy_refused),
+        );
+        counter(
+            "health_store_probes",
+            "store probes run for GET /healthz",
+            c(&self.health_probes),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP klg_auth_refused requests refused before authentication, by reason\n# TYPE klg_auth_refused counter"
+        );
+        for (reason, n) in self.auth_refused.by_reason() {
+            let _ = writeln!(out, "klg_auth_refused_total{{reason=\"{reason}\"}} {n}");
+        }
         let today = self.kintone_usage.today(crate::clock::now_ms());
         let _ = writeln!(
             out,
@@ -298,6 +356,11 @@ impl Metrics {
             );
         };
         let g = |a: &AtomicI64| a.load(Ordering::Relaxed);
+        gauge(
+            "body_reads",
+            "request bodies being read or handled now",
+            g(&self.body_reads),
+        );
         gauge(
             "pending_acks",
             "notifications not yet acknowledged",

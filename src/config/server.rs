@@ -17,6 +17,10 @@ pub struct ServerConfig {
     pub relay_token: Option<Secret>,
     /// Slow clients are cut off after this long reading a request.
     pub read_timeout: Duration,
+    /// Connections served at once (`server.max_connections`); more wait in the kernel's queue.
+    pub max_connections: usize,
+    /// Request bodies read at once (`server.max_body_reads`); more wait briefly, then 503.
+    pub max_body_reads: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +39,8 @@ pub(super) fn read_server(r: &mut Reader, t: &Table) -> Option<ServerConfig> {
             "tls_key",
             "relay_token",
             "read_timeout",
+            "max_connections",
+            "max_body_reads",
         ],
     );
     let listen = r
@@ -55,12 +61,28 @@ pub(super) fn read_server(r: &mut Reader, t: &Table) -> Option<ServerConfig> {
     let read_timeout = r
         .opt_duration(t, "server", "read_timeout")
         .unwrap_or(Duration::from_secs(10));
+    let max_connections = cap(r, t, "max_connections", 256);
+    let max_body_reads = cap(r, t, "max_body_reads", 16);
     Some(ServerConfig {
         listen: listen?,
         tls,
         relay_token,
         read_timeout,
+        max_connections,
+        max_body_reads,
     })
+}
+
+/// A positive count under `[server]`, or its default.
+fn cap(r: &mut Reader, t: &Table, key: &str, default: usize) -> usize {
+    match r.opt_int(t, "server", key).map(usize::try_from) {
+        None => default,
+        Some(Ok(n)) if n > 0 => n,
+        Some(_) => {
+            r.problem(format!("server.{key}"), "must be a whole number above 0");
+            default
+        }
+    }
 }
 
 /// Both files or neither; each must exist.

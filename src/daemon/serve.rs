@@ -41,6 +41,7 @@ impl Hooks {
                 channel_secret: ChannelSecret::new(config.line.channel_secret.clone()),
                 ack_wake,
                 clock: core.clock.clone(),
+                metrics: core.metrics.clone(),
             }),
             kintone: has_webhooks.then(|| {
                 Arc::new(notify::intake::Intake {
@@ -68,6 +69,9 @@ pub(super) fn serve(
         metrics: Some(Arc::new(move || m.render())),
         read_timeout: config.server.read_timeout,
         clock: core.clock.clone(),
+        counters: core.metrics.clone(),
+        max_connections: config.server.max_connections,
+        max_body_reads: config.server.max_body_reads,
     });
     let addr = listener.local_addr()?;
     core.tasks.spawn(http::serve(

@@ -5,8 +5,18 @@
 //! disk; handlers never see transport errors. The server takes an
 //! already-bound listener so tests bind port 0, and stops accepting on
 //! shutdown while in-flight requests finish.
+//!
+//! Before anyone is authenticated, memory and sockets are bounded: requests
+//! that cannot be genuine (no LINE signature, an unknown kintone path token,
+//! a declared length past the limit) are refused before their body is read;
+//! connections and body reads at once are capped (`[server]`
+//! `max_connections`, `max_body_reads`); refusals are counted and logged
+//! once a minute at most (`guard.rs`).
 
+mod accept;
 mod body;
+mod guard;
+mod health;
 mod tls;
 
 use std::convert::Infallible;
@@ -23,14 +33,23 @@ use tokio_util::sync::CancellationToken;
 
 pub use tls::{load_tls, TlsError};
 
+use crate::metrics::Metrics;
 use crate::secret::Secret;
 use crate::store::Store;
+use guard::{Guard, Refusal};
 
 /// Largest body accepted on any route (LINE and kintone webhooks).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// Largest read buffer per connection (headers must fit in it).
+const READ_BUFFER: usize = 64 * 1024;
+
 /// Takes in kintone webhooks; implemented by the notification loop.
 pub trait KintoneWebhooks: Send + Sync {
+    /// Whether `token` is a configured path token (constant time). Asked
+    /// before the body is read: a guess costs no memory.
+    fn knows(&self, token: &str) -> bool;
+
     /// Handles `POST /kintone/webhook/{token}` with the body already read.
     fn handle<'a>(
         &'a self,
@@ -64,6 +83,20 @@ pub struct Ingress {
     pub read_timeout: Duration,
     /// Receipt times for LINE events.
     pub clock: crate::clock::Clock,
+    /// Where refusals, busy answers and health probes are counted.
+    pub counters: Arc<Metrics>,
+    /// Connections served at once; more wait in the kernel's listen queue.
+    pub max_connections: usize,
+    /// Request bodies held in memory at once; more wait briefly, then 503.
+    pub max_body_reads: usize,
+}
+
+/// The server's own state beside what it was given.
+struct Server {
+    ingress: Arc<Ingress>,
+    bodies: tokio::sync::Semaphore,
+    health: health::HealthProbe,
+    guard: Arc<Guard>,
 }
 
 /// A response: status and a small JSON body.
@@ -96,27 +129,37 @@ pub async fn serve(
     grace: Duration,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let guard = Arc::new(Guard::new(ingress.counters.clone()));
+    tokio::spawn(guard.clone().run_summaries(shutdown.clone()));
+    let mut gate = accept::Gate::new(ingress.max_connections, guard.clone());
+    let server = Arc::new(Server {
+        bodies: tokio::sync::Semaphore::new(ingress.max_body_reads),
+        health: health::HealthProbe::new(health::PROBE_REUSE),
+        guard,
+        ingress,
+    });
     loop {
-        let (stream, peer) = tokio::select! {
+        let accept::Accepted {
+            stream,
+            peer,
+            permit,
+        } = tokio::select! {
             () = shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+            accepted = gate.next(&listener) => accepted,
         };
-        let ingress = ingress.clone();
+        let server = server.clone();
         let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-            let ingress = ingress.clone();
-            async move { Ok::<_, Infallible>(route(&ingress, req).await) }
+            let server = server.clone();
+            async move { Ok::<_, Infallible>(route(&server, req).await) }
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(10));
+            .header_read_timeout(Duration::from_secs(10))
+            // hyper's read buffer grows to ~400 KiB by default on a fast
+            // upload; body frames are copied out at once, so a small one
+            // serves as well and keeps each body read near its own size.
+            .max_buf_size(READ_BUFFER);
         match &tls {
             None => {
                 let conn = builder.serve_connection(TokioIo::new(stream), svc);
@@ -125,12 +168,14 @@ pub async fn serve(
                     if let Err(e) = conn.await {
                         tracing::debug!(%peer, error = %e, "connection ended with error");
                     }
+                    drop(permit);
                 });
             }
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
+                    let _permit = permit;
                     let handshake =
                         tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
                     let stream = match handshake.await {
@@ -158,15 +203,18 @@ pub async fn serve(
     }
 }
 
-async fn route(ingress: &Ingress, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn route(server: &Server, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let ingress = &*server.ingress;
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let reply = match (&method, path.as_str()) {
-        (&Method::POST, "/line/webhook") => line_webhook(ingress, req).await,
+        (&Method::POST, "/line/webhook") => line_webhook(server, req).await.unwrap_or_else(|r| r),
         (&Method::POST, p) if p.starts_with("/kintone/webhook/") => {
-            kintone_webhook(ingress, req, &p["/kintone/webhook/".len()..]).await
+            kintone_webhook(server, req, &p["/kintone/webhook/".len()..])
+                .await
+                .unwrap_or_else(|r| r)
         }
-        (&Method::GET, "/healthz") => health(ingress).await,
+        (&Method::GET, "/healthz") => health(server).await,
         (&Method::GET, "/metrics") => match &ingress.metrics {
             Some(render) => Reply {
                 status: StatusCode::OK,
@@ -202,46 +250,64 @@ fn redact_path(path: &str) -> &str {
     }
 }
 
-async fn line_webhook(ingress: &Ingress, req: Request<Incoming>) -> Reply {
+async fn line_webhook(server: &Server, req: Request<Incoming>) -> Result<Reply, Reply> {
+    let ingress = &*server.ingress;
     if let Err(r) = body::check_relay_token(ingress, req.headers()) {
-        return r;
+        server.guard.refused(Refusal::RelayToken, None);
+        return Err(r);
     }
     // Header names are case-insensitive in `HeaderMap`.
-    let signature = req
+    let Some(signature) = req
         .headers()
         .get("x-line-signature")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .map(str::to_owned)
+    else {
+        server.guard.refused(Refusal::LineUnsigned, None);
+        return Err(Reply::error(
+            StatusCode::UNAUTHORIZED,
+            "missing x-line-signature",
+        ));
+    };
+    body::check_declared(req.headers())?;
     // Steady time: the reply window counts from here, whatever the wall
     // clock does meanwhile.
     let received = ingress.clock.steady_ms();
-    let body = match body::read(req, ingress.read_timeout).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    ingress.line.handle(signature, body, received).await
-}
-
-async fn kintone_webhook(ingress: &Ingress, req: Request<Incoming>, token: &str) -> Reply {
-    let Some(kintone) = &ingress.kintone else {
-        return Reply::error(StatusCode::NOT_FOUND, "not found");
-    };
-    if let Err(r) = body::check_relay_token(ingress, req.headers()) {
-        return r;
+    // Held until the handler is done with the body.
+    let _permit = body::permit(&server.bodies, &ingress.counters).await?;
+    let body = body::read(req, ingress.read_timeout).await?;
+    let reply = ingress.line.handle(Some(signature), body, received).await;
+    if reply.status == StatusCode::UNAUTHORIZED {
+        server.guard.refused(Refusal::LineSignature, None);
     }
-    let body = match body::read(req, ingress.read_timeout).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    kintone.handle(token, body).await
+    Ok(reply)
 }
 
-async fn health(ingress: &Ingress) -> Reply {
-    let probe = tokio::time::timeout(Duration::from_secs(2), ingress.store.probe()).await;
-    let (status, store) = match probe {
-        Ok(Ok(())) => (StatusCode::OK, "writable".to_owned()),
-        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not answering".to_owned()),
+async fn kintone_webhook(
+    server: &Server,
+    req: Request<Incoming>,
+    token: &str,
+) -> Result<Reply, Reply> {
+    let ingress = &*server.ingress;
+    if let Err(r) = body::check_relay_token(ingress, req.headers()) {
+        server.guard.refused(Refusal::RelayToken, None);
+        return Err(r);
+    }
+    let Some(kintone) = ingress.kintone.as_ref().filter(|k| k.knows(token)) else {
+        server.guard.refused(Refusal::KintoneToken, None);
+        return Err(Reply::error(StatusCode::NOT_FOUND, "not found"));
+    };
+    body::check_declared(req.headers())?;
+    let _permit = body::permit(&server.bodies, &ingress.counters).await?;
+    let body = body::read(req, ingress.read_timeout).await?;
+    Ok(kintone.handle(token, body).await)
+}
+
+async fn health(server: &Server) -> Reply {
+    let ingress = &*server.ingress;
+    let (status, store) = match server.health.check(&ingress.store, &ingress.counters).await {
+        Ok(()) => (StatusCode::OK, "writable".to_owned()),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e),
     };
     Reply::json(
         status,

@@ -17,6 +17,7 @@ use hyper::StatusCode;
 use super::signature::{ChannelSecret, RawWebhook, SignatureError};
 use crate::clock::Clock;
 use crate::http::{LineWebhooks, Reply};
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// The LINE webhook endpoint.
@@ -27,6 +28,8 @@ pub struct LineIntake {
     pub ack_wake: Arc<tokio::sync::Notify>,
     /// Estimates the board's offset from LINE's clock.
     pub clock: Clock,
+    /// `klg_line_events_total`, `klg_line_duplicate_events_total`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl LineWebhooks for LineIntake {
@@ -45,7 +48,8 @@ impl LineIntake {
         let verified = match raw.verify(&self.channel_secret) {
             Ok(v) => v,
             Err(e) => {
-                tracing::warn!(reason = %e, "LINE webhook refused");
+                // Counted and logged (rate-limited) by the server on the 401.
+                tracing::debug!(reason = %e, "LINE webhook refused");
                 let msg = match e {
                     SignatureError::Missing => "missing x-line-signature",
                     SignatureError::Mismatch => "signature does not match",
@@ -73,6 +77,11 @@ impl LineIntake {
         }
         match self.store.inbox_insert(batch.events, received).await {
             Ok(ins) => {
+                let count = |c: &std::sync::atomic::AtomicU64, n: usize| {
+                    c.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                };
+                count(&self.metrics.line_events, ins.new);
+                count(&self.metrics.line_duplicates, ins.duplicates);
                 if ins.new > 0 {
                     self.ack_wake.notify_one();
                 }

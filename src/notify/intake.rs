@@ -88,6 +88,10 @@ impl Intake {
 }
 
 impl KintoneWebhooks for Intake {
+    fn knows(&self, token: &str) -> bool {
+        self.app_for(token).is_some()
+    }
+
     fn handle<'a>(
         &'a self,
         token: &'a str,

@@ -89,6 +89,11 @@ impl Daemon {
         panic!("the daemon did not become healthy:\n{}", self.log());
     }
 
+    /// The daemon's process id (for `/proc/PID/status`, `prlimit`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// What the daemon logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -45,6 +45,7 @@ mod daemon;
 mod doctor;
 mod echo;
 mod flex_schema;
+mod hostile;
 mod indicator;
 mod notify_loop;
 mod openapi;
