@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::domain::{AppId, RecordId};
+use crate::text::Language;
 
 /// How an acknowledgement came in (`{{via}}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,10 +14,11 @@ pub enum Via {
 }
 
 impl Via {
-    fn text(self) -> &'static str {
+    fn text(self, language: Language) -> &'static str {
+        let texts = language.catalogue();
         match self {
-            Via::Line => "LINE",
-            Via::Panel => "the panel button",
+            Via::Line => texts.via_line,
+            Via::Panel => texts.via_panel,
         }
     }
 }
@@ -31,6 +33,8 @@ pub struct AckFacts<'a> {
     /// The linked kintone user's code; empty when none.
     pub kintone_user: &'a str,
     pub via: Via,
+    /// The language of `{{via}}`.
+    pub language: Language,
     /// The acknowledgement's own time, so a retried write renders the same
     /// values.
     pub at_ms: i64,
@@ -56,7 +60,7 @@ impl AckFacts<'_> {
             ("app_name", self.app_name.to_owned()),
             ("title", self.title.to_owned()),
             ("notification", self.notification.to_owned()),
-            ("via", self.via.text().to_owned()),
+            ("via", self.via.text(self.language).to_owned()),
         ])
     }
 }
@@ -90,6 +94,7 @@ mod tests {
                 line_user: "",
                 kintone_user: "",
                 via,
+                language: Language::En,
                 at_ms: 1_795_597_200_000,
                 app: AppId::new(1).expect("app"),
                 app_name: "Repairs",

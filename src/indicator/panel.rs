@@ -29,8 +29,6 @@ use crate::store::inbox::Stage;
 use crate::store::notifications::NotificationState;
 use crate::store::Store;
 
-/// Who the write-back and the audit log name.
-pub const ACTOR: &str = "office panel";
 
 /// What a panel acknowledgement needs.
 pub struct Panel {
@@ -115,11 +113,14 @@ impl Panel {
         };
         let at = now_ms();
         let key = format!("panel:{}", n.id);
+        // Who the write-back and the audit log name, in the site's language.
+        let actor = self.config.language.catalogue().panel_actor;
         let vars = AckFacts {
-            who: ACTOR,
+            who: actor,
             line_user: "",
             kintone_user: "",
             via: Via::Panel,
+            language: self.config.language,
             at_ms: at,
             app: app_id,
             app_name: &app.name,
@@ -137,6 +138,7 @@ impl Panel {
             record,
             method: &app.ack.method,
             vars: &vars,
+            language: self.config.language,
         };
         let services = Services {
             store: &self.store,
@@ -154,7 +156,7 @@ impl Panel {
             at_ms: at,
             event_id: key,
             line_user_id: None,
-            actor: ACTOR.to_owned(),
+            actor: actor.to_owned(),
             app: n.app,
             record: n.record,
             notification: n.id.clone(),
