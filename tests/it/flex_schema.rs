@@ -66,7 +66,7 @@ fn single_card_is_a_valid_push() {
     assert_eq!(body["messages"][0]["contents"]["type"], "bubble");
     assert_eq!(
         body["messages"][0]["altText"],
-        "[修繕依頼] #1 承認待ち: 屋根の修理"
+        "【修繕依頼】#1 承認待ち：屋根の修理"
     );
     assert_valid(&body);
 }
