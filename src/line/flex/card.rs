@@ -151,7 +151,8 @@ impl NotificationCard {
                 FlexText::new(&note)
                     .size(TextSize::Xs)
                     .color(MUTED)
-                    .margin(Spacing::Sm),
+                    .margin(Spacing::Sm)
+                    .wrap(2),
             );
         }
         body
