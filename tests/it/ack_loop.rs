@@ -9,7 +9,9 @@ use kintone_line_gateway::config::template::Template;
 use kintone_line_gateway::config::ACK_PLACEHOLDERS;
 use kintone_line_gateway::inbound::signature::ChannelSecret;
 use kintone_line_gateway::secret::Secret;
-use kintone_line_gateway::sim::fakes::DEFAULT_SECRET;
+use kintone_line_gateway::sim::fakes::{Comment, DEFAULT_SECRET};
+use kintone_line_gateway::store::inbox::{EventEnvelope, Stage};
+use kintone_line_gateway::store::Store;
 use kintone_line_gateway::text::{fill, Language};
 use serde_json::{json, Value};
 
@@ -516,6 +518,44 @@ async fn stop_after_write_back_resumes_without_a_double_comment() {
         w.line.reply_calls() <= 1,
         "the single-use token is never spent twice"
     );
+}
+
+/// A tap the release before this one stored and began writing back — its
+/// comment posted with the old `[ref:<event id>]` marker, the power gone
+/// before kintone answered: the upgraded gateway resumes it, finds the old
+/// marker, and posts no second comment.
+#[tokio::test]
+async fn a_write_back_interrupted_before_the_upgrade_is_found_by_its_old_marker() {
+    let mut w = world().await;
+    w.stop().await;
+    let event = tap(&w);
+    let id = event["webhookEventId"].as_str().unwrap().to_owned();
+    let envelope = EventEnvelope {
+        id: id.clone(),
+        timestamp_ms: event["timestamp"].as_i64().unwrap_or(0),
+        redelivery: false,
+        kind: "postback".into(),
+        json: event.to_string(),
+    };
+    let store = Store::open(&w.dir.path().join("state")).expect("store");
+    let stored = store.inbox_insert(vec![envelope], w.clock.steady_ms()).await;
+    assert_eq!(stored.expect("inbox").new, 1);
+    let row = store.inbox_get(&id).await.unwrap().expect("the stored tap");
+    store
+        .inbox_set_stage(row.seq, Stage::Writing, None)
+        .await
+        .unwrap();
+    let before_upgrade = format!("Acknowledged by Taro Yamada\n[ref:{id}]");
+    w.kintone.state.lock().unwrap().comments.push(Comment {
+        record: 5,
+        id: 1,
+        text: before_upgrade.clone(),
+    });
+    w.boot().await;
+    let acks = acks_eventually(&w, 1).await;
+    assert_eq!(acks[0].outcome, "already-written");
+    assert_eq!(w.kintone.calls("POST", "/k/v1/record/comment.json"), 0);
+    assert_eq!(w.kintone.comment_texts(), [before_upgrade]);
 }
 
 /// One tap on each record in `ids` (app 1), each answering its own
