@@ -499,6 +499,26 @@ async fn onboarding(language: Language) {
 }
 
 #[tokio::test]
+async fn a_group_and_a_stranger_chatting_are_answered_in_the_language() {
+    for language in Language::ALL {
+        let w = world_in(language).await;
+        let group = "C5555555555555555555555555555eeee";
+        let stranger = "U6666666666666666666666666666ffff";
+        let join = w.line.join_event(group);
+        let chat = w.line.text_event(stranger, "hello?");
+        assert_eq!(w.deliver(&[join.clone(), chat.clone()]).await.0, 200);
+        eventually(5, || w.line.replies().len() == 2).await;
+        let said = |event: &Value| {
+            let replies = w.line.replies();
+            let reply = replies.iter().find(|r| r["replyToken"] == event["replyToken"]);
+            reply.map(|r| r["messages"][0]["text"].clone())
+        };
+        assert_eq!(said(&join), Some(json!(w.texts().group_hello)));
+        assert_eq!(said(&chat), Some(json!(w.texts().link_hint)));
+    }
+}
+
+#[tokio::test]
 async fn stop_after_write_back_resumes_without_a_double_comment() {
     let mut w = world().await;
     // Stop the gateway the moment the comment lands, then restart on the
