@@ -36,8 +36,8 @@ use crate::domain::RecordId;
 use crate::kintone::client::{AppAuth, KintoneClient};
 use crate::kintone::error::KintoneError;
 use crate::store::inbox::Stage;
-use crate::text::Language;
 use crate::store::{Store, StoreError};
+use crate::text::Language;
 
 pub use comment::comment_marker;
 

@@ -161,7 +161,11 @@ fn ack_by_is_read_per_rule_and_checked() {
 fn the_template_defaults_follow_the_language() {
     let f = Fixture::new();
     let no_ack = GOOD.replace("ack = { method = \"fields\", fields = { Acked_by = \"{{name}}\", Acked_at = \"{{time}}\" } }\n", "");
-    for (line, language) in [("", Language::Ja), ("language = \"ja\"\n", Language::Ja), ("language = \"en\"\n", Language::En)] {
+    for (line, language) in [
+        ("", Language::Ja),
+        ("language = \"ja\"\n", Language::Ja),
+        ("language = \"en\"\n", Language::En),
+    ] {
         let c = f.parse(&format!("{line}{no_ack}")).unwrap();
         assert_eq!(c.language, language);
         let texts = language.catalogue();

@@ -18,7 +18,6 @@ use crate::store::inbox::InboxRow;
 /// still running this long before the deadline.
 const EARLY_REPLY_MARGIN: Duration = Duration::from_secs(5);
 
-
 /// The result of the write-back, and the token if it was not spent early.
 pub(super) struct Outcome {
     pub(super) result: Result<Written, WriteBackError>,

@@ -83,7 +83,13 @@ pub(super) async fn postback(
     if notification.acked_ms.is_some() {
         return already_acknowledged(ctx, &tap, &name, &notification, token).await;
     }
-    let vars = variables(ctx.config.language, &tap, &name, kintone_user.as_deref(), &notification.title);
+    let vars = variables(
+        ctx.config.language,
+        &tap,
+        &name,
+        kintone_user.as_deref(),
+        &notification.title,
+    );
     let outcome = write_with_deadline(ctx, &tap, &vars, token).await;
     settle(ctx, &tap, &name, &vars, outcome).await;
 }
@@ -134,7 +140,10 @@ async fn already_acknowledged(
     let by = notification.acked_by.as_deref().unwrap_or_default();
     let record = tap.ack.record.to_string();
     let texts = ctx.config.language.catalogue();
-    let text = fill(texts.already_acknowledged, &[("record", &record), ("by", by)]);
+    let text = fill(
+        texts.already_acknowledged,
+        &[("record", &record), ("by", by)],
+    );
     // Not this person's success: told even after an interim Reply.
     let told = first_word(ctx, tap.row, token, tap.user, Ending::Failure, text).await;
     let audit = audit_row(tap, name, &AckOutcome::AlreadyAcknowledged, told.reply);

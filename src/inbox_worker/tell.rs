@@ -103,7 +103,10 @@ pub(super) fn refused_text(language: Language, record: RecordId, e: &WriteBackEr
     let texts = language.catalogue();
     let record = record.to_string();
     let reason = reason(texts, e);
-    fill(texts.write_refused, &[("record", &record), ("reason", reason)])
+    fill(
+        texts.write_refused,
+        &[("record", &record), ("reason", reason)],
+    )
 }
 
 fn reason(texts: &Catalogue, e: &WriteBackError) -> &'static str {

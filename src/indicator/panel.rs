@@ -29,7 +29,6 @@ use crate::store::inbox::Stage;
 use crate::store::notifications::NotificationState;
 use crate::store::Store;
 
-
 /// What a panel acknowledgement needs.
 pub struct Panel {
     pub config: Arc<Config>,

@@ -27,7 +27,7 @@ pub static JA: Catalogue = Catalogue {
 
     recording: "受け付けました。記録しています…",
     busy: "受け付けました。kintone が混み合っているため、記録はまもなく行います。",
-    app_not_connected: "アプリ {app} はこのゲートウェイにつながっていません。",
+    app_not_connected: "アプリ {app} はこのゲートウェイに接続されていません。",
     already_acknowledged: "#{record} はすでに確認済みです（確認した人：{by}）。",
     button_foreign: "申し訳ありません。このボタンには対応していません。",
     button_damaged: "申し訳ありません。ボタンのデータが壊れています。最新の通知のボタンをお使いください。",

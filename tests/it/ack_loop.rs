@@ -95,7 +95,10 @@ async fn written_back_once_and_replied(language: Language) {
     assert_eq!(comments[0].lines().last(), Some(marker.as_str()));
     let reply = &w.line.replies()[0];
     assert_eq!(reply["replyToken"], event["replyToken"]);
-    assert_eq!(reply["messages"][0]["text"], w.recorded(5, "Invoice").as_str());
+    assert_eq!(
+        reply["messages"][0]["text"],
+        w.recorded(5, "Invoice").as_str()
+    );
 
     // LINE redelivers the same event: stored once, nothing done twice.
     let mut again = event.clone();
@@ -510,7 +513,9 @@ async fn a_group_and_a_stranger_chatting_are_answered_in_the_language() {
         eventually(5, || w.line.replies().len() == 2).await;
         let said = |event: &Value| {
             let replies = w.line.replies();
-            let reply = replies.iter().find(|r| r["replyToken"] == event["replyToken"]);
+            let reply = replies
+                .iter()
+                .find(|r| r["replyToken"] == event["replyToken"]);
             reply.map(|r| r["messages"][0]["text"].clone())
         };
         assert_eq!(said(&join), Some(json!(w.texts().group_hello)));
@@ -558,7 +563,9 @@ async fn a_write_back_interrupted_before_the_upgrade_is_found_by_its_old_marker(
         json: event.to_string(),
     };
     let store = Store::open(&w.dir.path().join("state")).expect("store");
-    let stored = store.inbox_insert(vec![envelope], w.clock.steady_ms()).await;
+    let stored = store
+        .inbox_insert(vec![envelope], w.clock.steady_ms())
+        .await;
     assert_eq!(stored.expect("inbox").new, 1);
     let row = store.inbox_get(&id).await.unwrap().expect("the stored tap");
     store

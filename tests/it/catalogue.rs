@@ -9,12 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
+use kintone_line_gateway::config::template::Template;
+use kintone_line_gateway::config::ACK_PLACEHOLDERS;
 use kintone_line_gateway::line::flex::{
     alt_text, NotificationCard, MAX_ALT_TEXT_CHARS, MAX_BUBBLE_BYTES, MAX_DISPLAY_TEXT_CHARS,
     MAX_LABEL_CHARS,
 };
-use kintone_line_gateway::config::template::Template;
-use kintone_line_gateway::config::ACK_PLACEHOLDERS;
 use kintone_line_gateway::line::message::Message;
 use kintone_line_gateway::text::{fill, Language};
 use serde_json::{json, Value};
@@ -62,8 +62,14 @@ fn every_catalogue_text_is_used_outside_the_catalogue() {
         .filter(|f| !f.starts_with(&text_dir))
         .map(|f| std::fs::read_to_string(f).expect("readable source"))
         .collect();
-    assert!(reads_field("x = texts.busy;", "busy"), "the check can see a use");
-    assert!(!reads_field("texts.busy_x", "busy"), "a longer name is not a use");
+    assert!(
+        reads_field("x = texts.busy;", "busy"),
+        "the check can see a use"
+    );
+    assert!(
+        !reads_field("texts.busy_x", "busy"),
+        "a longer name is not a use"
+    );
     let unused: Vec<&str> = Language::Ja
         .catalogue()
         .entries()
@@ -192,7 +198,9 @@ fn reads_like_english(lit: &str) -> bool {
         .collect();
     let sentence = words.len() >= 2 && bare.contains(' ');
     let capitalised = words.iter().any(|w| {
-        w.len() >= 4 && w.starts_with(|c: char| c.is_ascii_uppercase()) && w[1..].chars().all(|c| c.is_ascii_lowercase())
+        w.len() >= 4
+            && w.starts_with(|c: char| c.is_ascii_uppercase())
+            && w[1..].chars().all(|c| c.is_ascii_lowercase())
     });
     sentence || capitalised
 }
@@ -208,7 +216,13 @@ fn the_files_that_build_texts_hold_no_english_of_their_own() {
     ] {
         assert!(reads_like_english(caught), "{caught}");
     }
-    for passed in ["#{} {title}", "{previous} → {}", "LINE", "comment", "panel:{}"] {
+    for passed in [
+        "#{} {title}",
+        "{previous} → {}",
+        "LINE",
+        "comment",
+        "panel:{}",
+    ] {
         assert!(!reads_like_english(passed), "{passed}");
     }
     assert_eq!(
@@ -225,7 +239,10 @@ fn the_files_that_build_texts_hold_no_english_of_their_own() {
             files.push(path);
         }
     }
-    assert!(files.len() >= 10, "the files that build texts were not found");
+    assert!(
+        files.len() >= 10,
+        "the files that build texts were not found"
+    );
     let mut found = Vec::new();
     for file in &files {
         let code = std::fs::read_to_string(file).expect("readable source");
@@ -276,10 +293,12 @@ fn rendered(language: Language) -> Vec<(&'static str, String)> {
     texts
         .entries()
         .iter()
-        .map(|(name, text)| match Template::parse(text, ACK_PLACEHOLDERS) {
-            Ok(t) if text.contains("{{") => (*name, t.render(|k| long_value(&args, k))),
-            _ => (*name, fill(text, &args)),
-        })
+        .map(
+            |(name, text)| match Template::parse(text, ACK_PLACEHOLDERS) {
+                Ok(t) if text.contains("{{") => (*name, t.render(|k| long_value(&args, k))),
+                _ => (*name, fill(text, &args)),
+            },
+        )
         .collect()
 }
 
@@ -303,10 +322,12 @@ fn every_text_in_both_languages_fits_line_and_makes_a_valid_message() {
             // LINE's text message limit, with room: none is cut.
             assert!(text.chars().count() <= 500, "{language:?} {name}: {text}");
         }
-        // Button labels: LINE's limit is 40; 20 keeps them on one line.
+        // Button labels: LINE's limit for a Flex button is 40; the 20 LINE
+        // sets for quick replies and templates keeps them on one line.
+        let budget = MAX_LABEL_CHARS.min(20);
         for label in [texts.card_acknowledge, texts.card_open] {
             let n = label.chars().count();
-            assert!(n <= 20 && n <= MAX_LABEL_CHARS, "{language:?} label {label:?}");
+            assert!(n <= budget, "{language:?} label {label:?}: {n} characters");
         }
         let shown = fill(texts.card_acknowledge_shown, LONG_ARGS);
         assert!(shown.chars().count() <= MAX_DISPLAY_TEXT_CHARS, "{shown}");
@@ -315,7 +336,10 @@ fn every_text_in_both_languages_fits_line_and_makes_a_valid_message() {
         for chunk in messages.chunks(5) {
             let body = json!({"to": "U4af4980629a0bd3cd2ca7d1b1e1cd4f4", "messages": chunk});
             if let Err(e) = line_messaging_api().validate("PushMessageRequest", &body) {
-                panic!("{language:?}: LINE would refuse {body:#}:\n{}", e.join("\n"));
+                panic!(
+                    "{language:?}: LINE would refuse {body:#}:\n{}",
+                    e.join("\n")
+                );
             }
         }
     }
@@ -329,7 +353,10 @@ fn japanese_texts_use_full_width_punctuation_and_english_ones_do_not() {
         assert!(half.is_empty(), "ja {name}: {half:?} in {text:?}");
     }
     for (name, text) in Language::En.catalogue().entries() {
-        let full: Vec<char> = text.chars().filter(|c| "、。「」（）！？：【】".contains(*c)).collect();
+        let full: Vec<char> = text
+            .chars()
+            .filter(|c| "、。「」（）！？：【】".contains(*c))
+            .collect();
         assert!(full.is_empty(), "en {name}: {full:?} in {text:?}");
     }
 }
@@ -376,7 +403,10 @@ fn a_long_japanese_card_fits_wraps_and_cuts_at_a_character_in_both_languages() {
         let body = json!({"to": "U4af4980629a0bd3cd2ca7d1b1e1cd4f4",
             "messages": [{"type": "flex", "altText": alt, "contents": json}]});
         if let Err(e) = line_messaging_api().validate("PushMessageRequest", &body) {
-            panic!("{language:?}: LINE would refuse the card:\n{}", e.join("\n"));
+            panic!(
+                "{language:?}: LINE would refuse the card:\n{}",
+                e.join("\n")
+            );
         }
 
         // Every text wraps onto further lines rather than running off.

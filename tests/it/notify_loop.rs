@@ -93,7 +93,10 @@ fn assert_card_speaks(push: &Value, language: Language) {
     let message = &push["messages"][0];
     let alt = [
         fill(texts.alt_app, &[("app", APP_NAME)]),
-        fill(texts.alt_record, &[("record", "5"), ("status", "Needs approval")]),
+        fill(
+            texts.alt_record,
+            &[("record", "5"), ("status", "Needs approval")],
+        ),
         fill(texts.alt_title, &[("title", "Fix the roof")]),
     ]
     .concat();

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use kintone_line_gateway::clock::Clock;
 use kintone_line_gateway::config::setup::Setup;
+use kintone_line_gateway::config::template::Template;
+use kintone_line_gateway::config::ACK_PLACEHOLDERS;
 use kintone_line_gateway::daemon::Gateway;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
-use kintone_line_gateway::config::template::Template;
-use kintone_line_gateway::config::ACK_PLACEHOLDERS;
-use kintone_line_gateway::text::{Catalogue, Language};
 use kintone_line_gateway::store::audit::AckRecord;
 use kintone_line_gateway::store::Store;
+use kintone_line_gateway::text::{Catalogue, Language};
 use serde_json::Value;
 
 /// A staff member's LINE user id.

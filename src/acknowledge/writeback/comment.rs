@@ -86,7 +86,10 @@ async fn comment_exists(
 ) -> Result<bool, KintoneError> {
     for page in 0..MARKER_SEARCH_PAGES {
         let comments = kintone.get_comments(auth, record, 10, page * 10).await?;
-        if comments.iter().any(|c| markers.iter().any(|m| c.text.contains(m.as_str()))) {
+        if comments
+            .iter()
+            .any(|c| markers.iter().any(|m| c.text.contains(m.as_str())))
+        {
             return Ok(true);
         }
         if comments.len() < 10 {
@@ -113,7 +116,10 @@ mod tests {
     #[test]
     fn the_marker_reads_in_the_language_and_the_search_knows_the_old_form() {
         let code = marker_code("ev1");
-        assert_eq!(comment_marker("ev1", Language::Ja), format!("（受付 {code}）"));
+        assert_eq!(
+            comment_marker("ev1", Language::Ja),
+            format!("（受付 {code}）")
+        );
         assert_eq!(comment_marker("ev1", Language::En), format!("(ref {code})"));
         let all = markers("ev1");
         assert!(all.contains(&"[ref:ev1]".to_owned()), "{all:?}");
