@@ -17,10 +17,11 @@ pub enum Via {
 }
 
 impl Via {
-    fn text(self) -> &'static str {
+    fn text(self, language: Language) -> &'static str {
+        let texts = language.catalogue();
         match self {
-            Via::Line => "LINE",
-            Via::Panel => "the panel button",
+            Via::Line => texts.via_line,
+            Via::Panel => texts.via_panel,
         }
     }
 }
@@ -43,8 +44,9 @@ pub struct AckFacts<'a> {
     pub record: RecordId,
     pub title: &'a str,
     pub notification: &'a str,
-    /// The site's zone and language, for `{{time}}`.
+    /// The site's zone, for `{{time}}`.
     pub zone: &'a TimeZone,
+    /// The site's language, for `{{time}}` and `{{via}}`.
     pub language: Language,
 }
 
@@ -63,7 +65,7 @@ impl AckFacts<'_> {
             ("app_name", self.app_name.to_owned()),
             ("title", self.title.to_owned()),
             ("notification", self.notification.to_owned()),
-            ("via", self.via.text().to_owned()),
+            ("via", self.via.text(self.language).to_owned()),
         ])
     }
 }

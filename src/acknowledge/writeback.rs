@@ -37,6 +37,7 @@ use crate::kintone::client::{AppAuth, KintoneClient};
 use crate::kintone::error::KintoneError;
 use crate::store::inbox::Stage;
 use crate::store::{Store, StoreError};
+use crate::text::Language;
 
 pub use comment::comment_marker;
 
@@ -97,6 +98,8 @@ pub struct WriteJob<'a> {
     pub method: &'a AckMethod,
     /// Template values, from [`crate::acknowledge::vars::AckFacts::render`].
     pub vars: &'a HashMap<&'static str, String>,
+    /// The language of the comment's marker line.
+    pub language: Language,
 }
 
 /// One write-back attempt for `job`, resuming from its stored stage.

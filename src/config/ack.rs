@@ -1,5 +1,8 @@
 //! `[kintone.apps.ack]`: how an acknowledgement is written back to the app
 //! (comment, fields or status action) and the reply that confirms it.
+//!
+//! The comment and reply default to the `language`'s catalogue texts
+//! (`default_comment`, `default_reply`); a config text overrides either.
 
 use toml::Table;
 
@@ -52,9 +55,6 @@ pub struct AckSettings {
     pub reply: Template,
 }
 
-const DEFAULT_COMMENT: &str = "Acknowledged by {{name}} via {{via}} at {{time}}";
-const DEFAULT_REPLY: &str = "✓ Recorded — #{{record}} {{title}}";
-
 fn template(r: &mut Reader, key: String, text: &str) -> Option<Template> {
     Template::parse(text, ACK_PLACEHOLDERS)
         .map_err(|e| r.problem(key, e))
@@ -74,7 +74,7 @@ pub(super) fn read_ack(r: &mut Reader, t: &Table, p: &str) -> Option<AckSettings
         "comment" => {
             let text = r
                 .opt_str(t, p, "comment")
-                .unwrap_or_else(|| DEFAULT_COMMENT.into());
+                .unwrap_or_else(|| r.language.catalogue().default_comment.into());
             template(r, join(p, "comment"), &text).map(AckMethod::Comment)
         }
         "fields" => read_fields(r, t, p).map(AckMethod::Fields),
@@ -95,7 +95,7 @@ pub(super) fn read_ack(r: &mut Reader, t: &Table, p: &str) -> Option<AckSettings
     };
     let reply = r
         .opt_str(t, p, "reply")
-        .unwrap_or_else(|| DEFAULT_REPLY.into());
+        .unwrap_or_else(|| r.language.catalogue().default_reply.into());
     let reply = template(r, join(p, "reply"), &reply);
     Some(AckSettings {
         method: method?,

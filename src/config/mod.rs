@@ -213,6 +213,7 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
         .map_or(Ok(Language::default()), |s| Language::parse(&s))
         .map_err(|e| r.problem("language", e))
         .ok();
+    r.language = language.unwrap_or_default();
     let (time_zone, warnings) = zone::read_zone(r, t, language.unwrap_or_default());
     let empty = Table::new();
     let server_table = r.opt_table(t, "", "server").unwrap_or(&empty);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use toml::{Table, Value};
 
 use crate::secret::{Secret, SecretSource};
+use crate::text::Language;
 
 /// One thing wrong with the config, with the key it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,9 @@ pub struct Reader {
     /// Relative secret paths are resolved against this folder.
     pub base_dir: PathBuf,
     pub credentials_dir: Option<PathBuf>,
+    /// The config's `language`, once read: the defaults of texts (comment
+    /// and reply templates) come in it.
+    pub language: Language,
 }
 
 /// Joins a key path: `line` + `api_base` → `line.api_base`.
@@ -50,6 +54,7 @@ impl Reader {
             problems: Vec::new(),
             base_dir: base_dir.to_owned(),
             credentials_dir,
+            language: Language::default(),
         }
     }
 

@@ -153,3 +153,35 @@ fn ack_by_is_read_per_rule_and_checked() {
     assert_eq!(problems[0].key, "rules[0].ack_by");
     assert!(problems[0].message.contains("recipients"), "{problems:?}");
 }
+
+/// With no comment or reply of its own, an app gets the language's: the
+/// catalogue's defaults, `ja` unless `language` says otherwise; an app's
+/// own text still wins.
+#[test]
+fn the_template_defaults_follow_the_language() {
+    let f = Fixture::new();
+    let no_ack = GOOD.replace("ack = { method = \"fields\", fields = { Acked_by = \"{{name}}\", Acked_at = \"{{time}}\" } }\n", "");
+    for (line, language) in [
+        ("", Language::Ja),
+        ("language = \"ja\"\n", Language::Ja),
+        ("language = \"en\"\n", Language::En),
+    ] {
+        let c = f.parse(&format!("{line}{no_ack}")).unwrap();
+        assert_eq!(c.language, language);
+        let texts = language.catalogue();
+        let ack = &c.kintone.apps[0].ack;
+        assert_eq!(ack.reply.source(), texts.default_reply, "{line}");
+        let AckMethod::Comment(comment) = &ack.method else {
+            panic!("the default method is a comment");
+        };
+        assert_eq!(comment.source(), texts.default_comment, "{line}");
+    }
+    let own = no_ack.replace(
+        "webhook_token = { file = \"hook\" }",
+        "webhook_token = { file = \"hook\" }\nack = { comment = \"見ました {{name}}\", reply = \"OK\" }",
+    );
+    let c = f.parse(&format!("language = \"en\"\n{own}")).unwrap();
+    let ack = &c.kintone.apps[0].ack;
+    assert_eq!(ack.reply.source(), "OK");
+    assert!(matches!(&ack.method, AckMethod::Comment(t) if t.source() == "見ました {{name}}"));
+}

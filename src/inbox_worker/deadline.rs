@@ -18,9 +18,6 @@ use crate::store::inbox::InboxRow;
 /// still running this long before the deadline.
 const EARLY_REPLY_MARGIN: Duration = Duration::from_secs(5);
 
-/// The interim Reply to a tap whose write-back is slow.
-const RECORDING: &str = "Received — recording…";
-
 /// The result of the write-back, and the token if it was not spent early.
 pub(super) struct Outcome {
     pub(super) result: Result<Written, WriteBackError>,
@@ -100,6 +97,7 @@ async fn write_once(
         record: tap.ack.record,
         method: &tap.app.ack.method,
         vars,
+        language: ctx.config.language,
     };
     let work = write_back(services, &tap.app.auth, job);
     tokio::pin!(work);
@@ -110,7 +108,8 @@ async fn write_once(
         r = &mut work => r,
         () = tokio::time::sleep(wait.saturating_sub(EARLY_REPLY_MARGIN)) => {
             // Slow kintone: answer now, keep writing.
-            *early = answer(ctx, tap.row.seq, token.take(), None, RECORDING.into()).await;
+            let recording = ctx.config.language.catalogue().recording;
+            *early = answer(ctx, tap.row.seq, token.take(), None, recording.into()).await;
             work.await
         }
     }

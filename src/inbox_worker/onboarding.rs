@@ -10,6 +10,7 @@ use crate::inbound::events::Source;
 use crate::inbound::reply::ReplyToken;
 use crate::store::inbox::InboxRow;
 use crate::store::staff::{normalise_code, Redeem};
+use crate::text::fill;
 
 /// Profile names are re-fetched after a week.
 pub(super) const PROFILE_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
@@ -17,8 +18,9 @@ pub(super) const PROFILE_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 /// The name (and kintone user) to write back for a LINE user: the staff
 /// directory, else the cached LINE profile, else the profile API.
 pub(super) async fn who(ctx: &AckContext, user: Option<&LineUserId>) -> (String, Option<String>) {
+    let texts = ctx.config.language.catalogue();
     let Some(user) = user else {
-        return ("LINE user".into(), None);
+        return (texts.unknown_user.into(), None);
     };
     let fresh_after = now_ms() - PROFILE_TTL_MS;
     if let Ok(Some(found)) = ctx
@@ -38,7 +40,8 @@ pub(super) async fn who(ctx: &AckContext, user: Option<&LineUserId>) -> (String,
         }
         Err(e) => {
             tracing::info!(error = %e, "LINE profile unavailable; writing back the user id");
-            (format!("LINE user {}", &user.as_str()[..9]), None)
+            let id = &user.as_str()[..9];
+            (fill(texts.user_by_id, &[("id", id)]), None)
         }
     }
 }
@@ -58,9 +61,10 @@ pub(super) async fn follow(
             .flatten(),
         None => None,
     };
+    let texts = ctx.config.language.catalogue();
     let text = match linked {
-        Some((name, _)) => format!("Welcome back, {name}. You will get notifications here."),
-        None => "Hello! To get notifications, send me the 8-character code your administrator gave you (like ABCD-EFGH).".into(),
+        Some((name, _)) => fill(texts.welcome_back, &[("name", &name)]),
+        None => texts.welcome.into(),
     };
     if token.is_some() {
         answer(ctx, row.seq, token, None, text).await;
@@ -77,6 +81,7 @@ pub(super) async fn message(
     let (Some(user), Some(text)) = (user, text) else {
         return;
     };
+    let texts = ctx.config.language.catalogue();
     let Some(code) = normalise_code(text) else {
         // Chat that is not a code: only people not yet linked get a hint.
         let linked = ctx
@@ -84,9 +89,7 @@ pub(super) async fn message(
             .display_name(user.as_str().to_owned(), i64::MAX)
             .await;
         if matches!(linked, Ok(None)) && token.is_some() {
-            let hint =
-                "To link your account, send the 8-character code your administrator gave you.";
-            answer(ctx, row.seq, token, None, hint.into()).await;
+            answer(ctx, row.seq, token, None, texts.link_hint.into()).await;
         }
         return;
     };
@@ -97,24 +100,15 @@ pub(super) async fn message(
     let reply = match outcome {
         Ok(Redeem::Linked(m)) => {
             tracing::info!(name = %m.display_name, "staff member linked");
-            format!(
-                "✓ Linked as {}. You will get notifications here.",
-                m.display_name
-            )
+            fill(texts.linked, &[("name", &m.display_name)])
         }
-        Ok(Redeem::Unknown) => "That code is not valid. Check it and try again.".into(),
-        Ok(Redeem::Expired) => {
-            "That code has expired. Ask your administrator for a new one.".into()
-        }
-        Ok(Redeem::AlreadyUsed) => {
-            "That code was already used. Ask your administrator for a new one.".into()
-        }
-        Ok(Redeem::RateLimited) => {
-            "Too many wrong codes. Please wait an hour and try again.".into()
-        }
+        Ok(Redeem::Unknown) => texts.code_unknown.into(),
+        Ok(Redeem::Expired) => texts.code_expired.into(),
+        Ok(Redeem::AlreadyUsed) => texts.code_used.into(),
+        Ok(Redeem::RateLimited) => texts.code_rate_limited.into(),
         Err(e) => {
             tracing::error!(error = %e, "could not check an invite code");
-            "Sorry, I could not check the code just now. Please try again in a minute.".into()
+            texts.code_unchecked.into()
         }
     };
     if token.is_some() {
@@ -147,7 +141,7 @@ pub(super) async fn join(
     }
     tracing::info!(group = %group, name = name.as_deref().unwrap_or("?"), "added to a LINE group");
     if token.is_some() {
-        let text = "Hello! Rules can now send notifications to this group.";
+        let text = ctx.config.language.catalogue().group_hello;
         answer(ctx, row.seq, token, None, text.into()).await;
     }
 }

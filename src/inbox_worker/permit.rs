@@ -12,6 +12,7 @@ use crate::config::rules::AckBy;
 use crate::inbound::events::Source;
 use crate::postback::AckData;
 use crate::store::notifications::NotificationState;
+use crate::text::Catalogue;
 
 /// Why a tap is not written back. Every refusal gets a polite Reply that
 /// says why, and nothing else happens.
@@ -29,17 +30,11 @@ pub(super) enum Refusal {
 
 impl Refusal {
     /// The Reply, in plain words.
-    pub(super) fn text(self) -> &'static str {
+    pub(super) fn text(self, texts: &Catalogue) -> &'static str {
         match self {
-            Refusal::Unknown | Refusal::Mismatch => {
-                "Sorry, I can't find the notification behind that button, so nothing was recorded. Please use the newest notification."
-            }
-            Refusal::NotARecipient => {
-                "Sorry, this notification was not sent to you, so I can't record an acknowledgement from you. Please ask the person it was sent to."
-            }
-            Refusal::NotStaff => {
-                "Sorry, only linked staff can acknowledge notifications. Please ask the office for an invite code."
-            }
+            Refusal::Unknown | Refusal::Mismatch => texts.refused_unknown,
+            Refusal::NotARecipient => texts.refused_not_recipient,
+            Refusal::NotStaff => texts.refused_not_staff,
         }
     }
 

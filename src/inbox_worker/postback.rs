@@ -23,9 +23,7 @@ use crate::postback::{AckData, PostbackError};
 use crate::store::audit::AckRecord;
 use crate::store::inbox::{Finish, InboxRow};
 use crate::store::notifications::NotificationState;
-
-/// The Reply while kintone is busy and the write is left to a later retry.
-const BUSY: &str = "Received — kintone is busy, I'll record it shortly.";
+use crate::text::fill;
 
 /// A tap on one of our cards for a connected app, being handled.
 pub(super) struct Tap<'a> {
@@ -54,7 +52,9 @@ pub(super) async fn postback(
         return finish(ctx, row, Finish::Done, None, None).await;
     }
     let Some(app) = ctx.config.app(ack.app) else {
-        let text = format!("App {} is not connected to this gateway.", ack.app);
+        let app = ack.app.to_string();
+        let texts = ctx.config.language.catalogue();
+        let text = fill(texts.app_not_connected, &[("app", &app)]);
         let told = first_word(ctx, row, token, user, Ending::Refusal, text).await;
         let err = Some(format!("app {} not configured", ack.app));
         return finish_telling(ctx, row, Finish::Failed, err, None, told.push).await;
@@ -102,11 +102,10 @@ async fn not_ours(
     token: Option<ReplyToken>,
     e: PostbackError,
 ) {
+    let texts = ctx.config.language.catalogue();
     let text = match e {
-        PostbackError::Foreign => "Sorry, I don't know that button.",
-        PostbackError::Damaged(_) => {
-            "Sorry, that button's data is damaged; please use the newest notification."
-        }
+        PostbackError::Foreign => texts.button_foreign,
+        PostbackError::Damaged(_) => texts.button_damaged,
     };
     tracing::warn!(event = %row.event_id, error = %e, "postback not ours");
     let told = first_word(ctx, row, token, user, Ending::Refusal, text.to_owned()).await;
@@ -139,7 +138,12 @@ async fn already_acknowledged(
     token: Option<ReplyToken>,
 ) {
     let by = notification.acked_by.as_deref().unwrap_or_default();
-    let text = format!("#{} was already acknowledged by {by}.", tap.ack.record);
+    let record = tap.ack.record.to_string();
+    let texts = ctx.config.language.catalogue();
+    let text = fill(
+        texts.already_acknowledged,
+        &[("record", &record), ("by", by)],
+    );
     // Not this person's success: told even after an interim Reply.
     let told = first_word(ctx, tap.row, token, tap.user, Ending::Failure, text).await;
     let audit = audit_row(tap, name, &AckOutcome::AlreadyAcknowledged, told.reply);
@@ -170,7 +174,7 @@ async fn refuse(
     } else {
         tracing::warn!(event = %row.event_id, notification = %ack.notification, user = user_id, reason = why.audit(), "tap on a real card not written back");
     }
-    let text = why.text().to_owned();
+    let text = why.text(ctx.config.language.catalogue()).to_owned();
     let told = first_word(ctx, row, token, tap.user, Ending::Refusal, text).await;
     let audit = (why != permit::Refusal::Unknown).then(|| {
         let name = known.name.map_or_else(String::new, |(n, _)| n);
@@ -208,14 +212,15 @@ async fn settle(
         }
         Err(e) if e.is_retryable() => {
             if token.is_some() {
-                answer(ctx, row.seq, token, None, BUSY.into()).await;
+                let busy = ctx.config.language.catalogue().busy;
+                answer(ctx, row.seq, token, None, busy.into()).await;
             }
             retry_later(ctx, row, &e.to_string()).await;
         }
         Err(e) => {
             tracing::error!(event = %row.event_id, error = %e, "write-back refused by kintone");
             ctx.metrics.ack_failures.fetch_add(1, Ordering::Relaxed);
-            let text = tell::refused_text(tap.ack.record, &e);
+            let text = tell::refused_text(ctx.config.language, tap.ack.record, &e);
             let told = last_word(ctx, row, token, &early, tap.user, Ending::Failure, text).await;
             let outcome = AckOutcome::Failed(e.to_string());
             let audit = audit_row(tap, name, &outcome, told.reply);

@@ -18,6 +18,7 @@ use crate::inbound::reply::ReplyToken;
 use crate::line::message::Message;
 use crate::store::inbox::InboxRow;
 use crate::store::pushes::QueuedPush;
+use crate::text::{fill, Catalogue, Language};
 
 /// How the outcome reached (or did not reach) the person after an interim
 /// Reply: the audit row's `reply`, and the push to queue with the finish.
@@ -98,24 +99,23 @@ fn late(
 /// The person's answer when kintone refused the acknowledgement: the record
 /// and a reason they can act on — never kintone's own message or codes,
 /// which may name internals (the log and the audit row keep those).
-pub(super) fn refused_text(record: RecordId, e: &WriteBackError) -> String {
-    format!(
-        "Sorry — your acknowledgement of #{record} could not be recorded in kintone: {}",
-        reason(e)
+pub(super) fn refused_text(language: Language, record: RecordId, e: &WriteBackError) -> String {
+    let texts = language.catalogue();
+    let record = record.to_string();
+    let reason = reason(texts, e);
+    fill(
+        texts.write_refused,
+        &[("record", &record), ("reason", reason)],
     )
 }
 
-fn reason(e: &WriteBackError) -> &'static str {
+fn reason(texts: &Catalogue, e: &WriteBackError) -> &'static str {
     use crate::kintone::error::KintoneError as K;
     match e {
-        WriteBackError::Kintone(K::Unauthorized { .. }) => {
-            "the gateway is not allowed to write to this app. Please tell the office."
-        }
-        WriteBackError::Kintone(K::NotFound { .. }) => "the record no longer exists.",
-        WriteBackError::Kintone(K::Rejected { .. }) => {
-            "kintone did not accept the change (the record may have moved on). Please check the record in kintone."
-        }
-        _ => "something unexpected went wrong. Please tell the office.",
+        WriteBackError::Kintone(K::Unauthorized { .. }) => texts.reason_unauthorized,
+        WriteBackError::Kintone(K::NotFound { .. }) => texts.reason_not_found,
+        WriteBackError::Kintone(K::Rejected { .. }) => texts.reason_rejected,
+        _ => texts.reason_other,
     }
 }
 

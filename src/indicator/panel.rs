@@ -29,9 +29,6 @@ use crate::store::inbox::Stage;
 use crate::store::notifications::NotificationState;
 use crate::store::Store;
 
-/// Who the write-back and the audit log name.
-pub const ACTOR: &str = "office panel";
-
 /// What a panel acknowledgement needs.
 pub struct Panel {
     pub config: Arc<Config>,
@@ -115,8 +112,10 @@ impl Panel {
         };
         let at = now_ms();
         let key = format!("panel:{}", n.id);
+        // Who the write-back and the audit log name, in the site's language.
+        let actor = self.config.language.catalogue().panel_actor;
         let vars = AckFacts {
-            who: ACTOR,
+            who: actor,
             line_user: "",
             kintone_user: "",
             via: Via::Panel,
@@ -139,6 +138,7 @@ impl Panel {
             record,
             method: &app.ack.method,
             vars: &vars,
+            language: self.config.language,
         };
         let services = Services {
             store: &self.store,
@@ -156,7 +156,7 @@ impl Panel {
             at_ms: at,
             event_id: key,
             line_user_id: None,
-            actor: ACTOR.to_owned(),
+            actor: actor.to_owned(),
             app: n.app,
             record: n.record,
             notification: n.id.clone(),

@@ -68,6 +68,7 @@ pub fn render(
             .collect(),
         ack_data: Some(ack.to_string()),
         open_url: Some(record_url(judge, record)),
+        language: judge.language,
     };
     let bubble = bubble(judge, rule, record, &card, &ack)?;
     Ok(Rendered {

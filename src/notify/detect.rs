@@ -27,6 +27,7 @@ use crate::config::rules::Rule;
 use crate::domain::{AppId, SiteKey};
 use crate::kintone::record::Record;
 use crate::store::field_state::RecordState;
+use crate::text::Language;
 
 /// Everything needed to judge one record of one app.
 #[derive(Debug, Clone)]
@@ -40,6 +41,8 @@ pub struct Judge<'a> {
     /// The webhook's `recordTitle`, when the record came from one.
     pub title_hint: Option<&'a str>,
     pub rules: &'a [Rule],
+    /// The language of the card.
+    pub language: Language,
 }
 
 /// What a revision means.

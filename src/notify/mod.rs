@@ -131,6 +131,7 @@ impl NotifyContext {
             title_field: app.title_field.as_deref(),
             title_hint,
             rules,
+            language: self.config.language,
         }
     }
 }

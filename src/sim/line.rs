@@ -290,6 +290,20 @@ impl FakeLine {
         })
     }
 
+    /// A `join` event (the bot was added to `group`).
+    pub fn join_event(&self, group: &str) -> Value {
+        let token = self.reply_token();
+        let id = self.event_id();
+        json!({
+            "type": "join", "mode": "active",
+            "timestamp": crate::clock::now_ms(),
+            "webhookEventId": id,
+            "deliveryContext": {"isRedelivery": false},
+            "source": {"type": "group", "groupId": group},
+            "replyToken": token
+        })
+    }
+
     fn event_id(&self) -> String {
         let mut st = self.lock();
         st.next_event += 1;

@@ -8,6 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::kintone::{APP, APP_NAME};
+use crate::text::Language;
 
 /// The API token the fake kintone app is started with by sites built here.
 pub const APP_TOKEN: &str = "fake-kintone-app-token";
@@ -44,6 +45,8 @@ pub struct Site {
     /// `[kintone] timeout` in seconds (`None`: 2 s, so tests of a slow
     /// kintone end quickly).
     pub kintone_timeout: Option<u64>,
+    /// The top-level `language` (the gateway's default, `ja`, unless set).
+    pub language: Language,
 }
 
 impl Site {
@@ -66,6 +69,7 @@ impl Site {
             app: app.to_owned(),
             tail: tail.to_owned(),
             kintone_timeout: None,
+            language: Language::default(),
         }
     }
 
@@ -88,6 +92,7 @@ impl Site {
         }
         let config = format!(
             r#"state_dir = "{state}"
+language = "{language}"
 {top}
 
 [server]
@@ -124,6 +129,7 @@ title_field = "Title"
             line_settings = self.line_settings,
             kintone = self.kintone,
             kintone_timeout = self.kintone_timeout.unwrap_or(2),
+            language = self.language.code(),
             app = self.app,
             tail = self.tail,
         );

@@ -3,10 +3,16 @@
 
 use std::time::Duration;
 
+use kintone_line_gateway::acknowledge::writeback::comment_marker;
 use kintone_line_gateway::clock::now_ms;
+use kintone_line_gateway::config::template::Template;
+use kintone_line_gateway::config::ACK_PLACEHOLDERS;
 use kintone_line_gateway::inbound::signature::ChannelSecret;
 use kintone_line_gateway::secret::Secret;
-use kintone_line_gateway::sim::fakes::DEFAULT_SECRET;
+use kintone_line_gateway::sim::fakes::{Comment, DEFAULT_SECRET};
+use kintone_line_gateway::store::inbox::{EventEnvelope, Stage};
+use kintone_line_gateway::store::Store;
+use kintone_line_gateway::text::{fill, Language};
 use serde_json::{json, Value};
 
 use crate::world::{
@@ -20,6 +26,34 @@ async fn world() -> World {
     let w = World::start_with(COMMENT_ACK, "", |k| k.set_record(5, 3, "Needs approval")).await;
     sent_to_user(&w).await;
     w
+}
+
+/// The comment method with the language's default comment.
+const DEFAULT_COMMENT: &str = "poll = false\n[kintone.apps.ack]\nmethod = \"comment\"";
+
+async fn world_in(language: Language) -> World {
+    let w = World::start_in(language, DEFAULT_COMMENT, "", |k| {
+        k.set_record(5, 3, "Needs approval")
+    })
+    .await;
+    sent_to_user(&w).await;
+    w
+}
+
+/// The default comment as far as `{{time}}` (whose format is the clock's
+/// business), for Taro's tap from LINE.
+fn comment_start(language: Language) -> String {
+    let texts = language.catalogue();
+    let (start, _) = texts
+        .default_comment
+        .split_once("{{time}}")
+        .expect("the default comment names the time");
+    let start = Template::parse(start, ACK_PLACEHOLDERS).expect("template");
+    start.render(|k| match k {
+        "name" => Some("Taro Yamada".into()),
+        "via" => Some(texts.via_line.into()),
+        _ => None,
+    })
 }
 
 /// The notification `DATA` answers, as if pushed to `USER`: only the people
@@ -37,7 +71,15 @@ fn tap(w: &World) -> Value {
 
 #[tokio::test]
 async fn postback_is_written_back_once_and_replied() {
-    let w = world().await;
+    for language in Language::ALL {
+        written_back_once_and_replied(language).await;
+    }
+}
+
+/// The comment (the default, with its marker as the last line) and the
+/// Reply in `language`; a redelivery changes nothing.
+async fn written_back_once_and_replied(language: Language) {
+    let w = world_in(language).await;
     let event = tap(&w);
     let (status, text) = w.deliver(std::slice::from_ref(&event)).await;
     assert_eq!(status, 200, "{text}");
@@ -45,14 +87,18 @@ async fn postback_is_written_back_once_and_replied() {
     let comments = w.kintone.comment_texts();
     assert_eq!(comments.len(), 1);
     assert!(
-        comments[0].starts_with("Acknowledged by Taro Yamada"),
-        "{comments:?}"
+        comments[0].starts_with(&comment_start(language)),
+        "{language:?}: {comments:?}"
     );
     let id = event["webhookEventId"].as_str().unwrap();
-    assert!(comments[0].contains(&format!("[ref:{id}]")));
+    let marker = comment_marker(id, language);
+    assert_eq!(comments[0].lines().last(), Some(marker.as_str()));
     let reply = &w.line.replies()[0];
     assert_eq!(reply["replyToken"], event["replyToken"]);
-    assert_eq!(reply["messages"][0]["text"], "✓ Recorded — #5");
+    assert_eq!(
+        reply["messages"][0]["text"],
+        w.recorded(5, "Invoice").as_str()
+    );
 
     // LINE redelivers the same event: stored once, nothing done twice.
     let mut again = event.clone();
@@ -76,7 +122,13 @@ async fn postback_is_written_back_once_and_replied() {
 
 #[tokio::test]
 async fn a_tap_on_an_acknowledged_notification_is_answered_not_written_again() {
-    let w = world().await;
+    for language in Language::ALL {
+        answered_not_written_again(language).await;
+    }
+}
+
+async fn answered_not_written_again(language: Language) {
+    let w = world_in(language).await;
     let (status, _) = w.deliver(&[tap(&w)]).await;
     assert_eq!(status, 200);
     eventually(5, || w.line.replies().len() == 1).await;
@@ -87,10 +139,11 @@ async fn a_tap_on_an_acknowledged_notification_is_answered_not_written_again() {
     let (status, _) = w.deliver(&[tap(&w)]).await;
     assert_eq!(status, 200);
     eventually(5, || w.line.replies().len() == 2).await;
-    assert_eq!(
-        w.line.replies()[1]["messages"][0]["text"],
-        "#5 was already acknowledged by Taro Yamada."
+    let already = fill(
+        w.texts().already_acknowledged,
+        &[("record", "5"), ("by", "Taro Yamada")],
     );
+    assert_eq!(w.line.replies()[1]["messages"][0]["text"], already.as_str());
     assert_eq!(w.kintone.comment_texts().len(), 1, "no second comment");
     let acks = acks_eventually(&w, 2).await;
     assert_eq!(
@@ -327,7 +380,13 @@ reply = "✓ Recorded — #{{record}}"
 
 #[tokio::test]
 async fn foreign_or_damaged_buttons_get_a_friendly_reply() {
-    let w = world().await;
+    for language in Language::ALL {
+        friendly_replies(language).await;
+    }
+}
+
+async fn friendly_replies(language: Language) {
+    let w = world_in(language).await;
     let foreign = w.line.postback_event(USER, "ack:v2:???");
     let damaged = w.line.postback_event(USER, "ack:v1:???");
     let other_app = w.line.postback_event(USER, "ack:v1::99:5:abc");
@@ -335,7 +394,7 @@ async fn foreign_or_damaged_buttons_get_a_friendly_reply() {
     assert_eq!(w.deliver(&events).await.0, 200);
     eventually(5, || w.line.replies().len() == 3).await;
     assert!(w.kintone.comment_texts().is_empty());
-    // Each tap gets its own answer, in the words of src/ack/handle.rs.
+    // Each tap gets its own answer, in the catalogue's words.
     let said = |event: &Value| {
         let replies = w.line.replies();
         let reply = replies
@@ -347,17 +406,25 @@ async fn foreign_or_damaged_buttons_get_a_friendly_reply() {
             .unwrap_or("")
             .to_owned()
     };
-    assert_eq!(said(&events[0]), "Sorry, I don't know that button.");
-    assert_eq!(
-        said(&events[1]),
-        "Sorry, that button's data is damaged; please use the newest notification."
-    );
-    assert_eq!(said(&events[2]), "App 99 is not connected to this gateway.");
+    let texts = w.texts();
+    assert_eq!(said(&events[0]), texts.button_foreign);
+    assert_eq!(said(&events[1]), texts.button_damaged);
+    let not_connected = fill(texts.app_not_connected, &[("app", "99")]);
+    assert_eq!(said(&events[2]), not_connected);
 }
 
 #[tokio::test]
 async fn staff_onboarding_links_a_line_user_by_invite_code() {
-    let w = world().await;
+    for language in Language::ALL {
+        onboarding(language).await;
+    }
+}
+
+/// Follow, a wrong code, the right one, a used one: each answered in
+/// `language`; the linked name then signs the comment.
+async fn onboarding(language: Language) {
+    let w = world_in(language).await;
+    let texts = w.texts();
     let store = w.store();
     let invite = store
         .invite_create(
@@ -390,11 +457,12 @@ async fn staff_onboarding_links_a_line_user_by_invite_code() {
     );
     eventually(5, || w.line.replies().len() == 3).await;
     let replies = w.line.replies();
-    let texts: Vec<&str> = replies
+    let said: Vec<&str> = replies
         .iter()
         .map(|r| r["messages"][0]["text"].as_str().unwrap_or(""))
         .collect();
-    assert!(texts[2].contains("Hanako Sato"), "{texts:?}");
+    let linked = fill(texts.linked, &[("name", "Hanako Sato")]);
+    assert_eq!(said, [texts.welcome, texts.code_unknown, linked.as_str()]);
     let staff = store.staff_list().await.unwrap();
     assert!(
         staff
@@ -412,6 +480,7 @@ async fn staff_onboarding_links_a_line_user_by_invite_code() {
         200
     );
     eventually(5, || w.line.replies().len() == 4).await;
+    assert_eq!(w.line.replies()[3]["messages"][0]["text"], texts.code_used);
     assert!(!store
         .staff_list()
         .await
@@ -427,7 +496,31 @@ async fn staff_onboarding_links_a_line_user_by_invite_code() {
     let tap = w.line.postback_event(newcomer, "ack:v1::1:5:nhanako");
     assert_eq!(w.deliver(&[tap]).await.0, 200);
     eventually(5, || w.kintone.comment_texts().len() == 1).await;
-    assert!(w.kintone.comment_texts()[0].starts_with("Acknowledged by Hanako Sato"));
+    let comment = &w.kintone.comment_texts()[0];
+    let start = comment_start(language).replace("Taro Yamada", "Hanako Sato");
+    assert!(comment.starts_with(&start), "{comment}");
+}
+
+#[tokio::test]
+async fn a_group_and_a_stranger_chatting_are_answered_in_the_language() {
+    for language in Language::ALL {
+        let w = world_in(language).await;
+        let group = "C5555555555555555555555555555eeee";
+        let stranger = "U6666666666666666666666666666ffff";
+        let join = w.line.join_event(group);
+        let chat = w.line.text_event(stranger, "hello?");
+        assert_eq!(w.deliver(&[join.clone(), chat.clone()]).await.0, 200);
+        eventually(5, || w.line.replies().len() == 2).await;
+        let said = |event: &Value| {
+            let replies = w.line.replies();
+            let reply = replies
+                .iter()
+                .find(|r| r["replyToken"] == event["replyToken"]);
+            reply.map(|r| r["messages"][0]["text"].clone())
+        };
+        assert_eq!(said(&join), Some(json!(w.texts().group_hello)));
+        assert_eq!(said(&chat), Some(json!(w.texts().link_hint)));
+    }
 }
 
 #[tokio::test]
@@ -450,6 +543,46 @@ async fn stop_after_write_back_resumes_without_a_double_comment() {
         w.line.reply_calls() <= 1,
         "the single-use token is never spent twice"
     );
+}
+
+/// A tap the release before this one stored and began writing back — its
+/// comment posted with the old `[ref:<event id>]` marker, the power gone
+/// before kintone answered: the upgraded gateway resumes it, finds the old
+/// marker, and posts no second comment.
+#[tokio::test]
+async fn a_write_back_interrupted_before_the_upgrade_is_found_by_its_old_marker() {
+    let mut w = world().await;
+    w.stop().await;
+    let event = tap(&w);
+    let id = event["webhookEventId"].as_str().unwrap().to_owned();
+    let envelope = EventEnvelope {
+        id: id.clone(),
+        timestamp_ms: event["timestamp"].as_i64().unwrap_or(0),
+        redelivery: false,
+        kind: "postback".into(),
+        json: event.to_string(),
+    };
+    let store = Store::open(&w.dir.path().join("state")).expect("store");
+    let stored = store
+        .inbox_insert(vec![envelope], w.clock.steady_ms())
+        .await;
+    assert_eq!(stored.expect("inbox").new, 1);
+    let row = store.inbox_get(&id).await.unwrap().expect("the stored tap");
+    store
+        .inbox_set_stage(row.seq, Stage::Writing, None)
+        .await
+        .unwrap();
+    let before_upgrade = format!("Acknowledged by Taro Yamada\n[ref:{id}]");
+    w.kintone.state.lock().unwrap().comments.push(Comment {
+        record: 5,
+        id: 1,
+        text: before_upgrade.clone(),
+    });
+    w.boot().await;
+    let acks = acks_eventually(&w, 1).await;
+    assert_eq!(acks[0].outcome, "already-written");
+    assert_eq!(w.kintone.calls("POST", "/k/v1/record/comment.json"), 0);
+    assert_eq!(w.kintone.comment_texts(), [before_upgrade]);
 }
 
 /// One tap on each record in `ids` (app 1), each answering its own

@@ -11,11 +11,11 @@ use std::sync::atomic::Ordering;
 use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::site::Site;
 use kintone_line_gateway::store::audit::AckRecord;
+use kintone_line_gateway::text::fill;
 
 use crate::world::{acks_eventually, eventually, World, COMMENT_ACK, USER};
 
 const DATA: &str = "ack:v1::1:5:abc123";
-const EARLY: &str = "Received — recording…";
 const COMMENT: &str = "/k/v1/record/comment.json";
 
 /// The gateway's kintone timeout here, in seconds: longer than any hold.
@@ -61,7 +61,14 @@ async fn tap_slowly_as(w: &World, user: &str) {
         w.kintone.held_writes() == 1 && w.line.replies().len() == 1
     })
     .await;
-    assert_eq!(texts(&w.line.replies()), [EARLY]);
+    assert_eq!(texts(&w.line.replies()), [w.texts().recording]);
+}
+
+/// What Taro is told when kintone refuses the comment ([`refuse_next`]).
+fn refused(w: &World) -> String {
+    let texts = w.texts();
+    let args = [("record", "5"), ("reason", texts.reason_rejected)];
+    fill(texts.write_refused, &args)
 }
 
 fn refuse_next(w: &World) {
@@ -98,14 +105,11 @@ async fn a_refusal_after_the_early_reply_is_pushed_in_plain_words() {
     refuse_next(&w);
     w.kintone.release_writes();
     eventually(15, || w.line.pushes().len() == 1).await;
-    assert_eq!(texts(&w.line.replies()), [EARLY]);
+    assert_eq!(texts(&w.line.replies()), [w.texts().recording]);
     let push = &w.line.pushes()[0];
     assert_eq!(push["to"], USER);
     let told = &texts(std::slice::from_ref(push))[0];
-    assert!(
-        told.contains("#5") && told.contains("could not be recorded"),
-        "{told}"
-    );
+    assert_eq!(told, &refused(&w));
     for upstream in ["Missing or invalid input", "CB_VA01", "520"] {
         assert!(!told.contains(upstream), "kintone's own words: {told}");
     }
@@ -129,10 +133,10 @@ async fn a_refusal_on_a_later_attempt_is_pushed_too() {
     eventually(30, || w.line.pushes().len() == 1).await;
     assert_eq!(
         texts(&w.line.replies()),
-        [EARLY],
+        [w.texts().recording],
         "one Reply, the early one"
     );
-    assert!(texts(&w.line.pushes())[0].contains("could not be recorded"));
+    assert_eq!(texts(&w.line.pushes()), [refused(&w)]);
     assert_eq!(w.kintone.calls("POST", COMMENT), 2);
     assert_eq!(audit_row(&w).await.reply, "replied-early; outcome pushed");
 }
@@ -151,7 +155,7 @@ async fn a_success_after_the_early_reply_stays_silent_by_default() {
         "{}",
         a.reply
     );
-    assert_eq!(texts(&w.line.replies()), [EARLY]);
+    assert_eq!(texts(&w.line.replies()), [w.texts().recording]);
     assert_eq!(w.kintone.comment_texts().len(), 1);
     let url = format!("http://{}/metrics", w.gateway().addr());
     let metrics = reqwest::get(&url).await.unwrap().text().await.unwrap();
@@ -169,7 +173,7 @@ async fn a_success_after_the_early_reply_is_confirmed_when_asked() {
     w.kintone.release_writes();
     eventually(15, || w.line.pushes().len() == 1).await;
     assert_eq!(texts(&w.line.pushes()), ["✓ Recorded — #5"]);
-    assert_eq!(texts(&w.line.replies()), [EARLY]);
+    assert_eq!(texts(&w.line.replies()), [w.texts().recording]);
     assert_eq!(audit_row(&w).await.reply, "replied-early; outcome pushed");
 }
 
@@ -205,10 +209,13 @@ async fn already_acknowledged_on_a_later_attempt_is_pushed() {
     eventually(30, || w.line.pushes().len() == 1).await;
     assert_eq!(
         texts(&w.line.pushes()),
-        ["#5 was already acknowledged by Hanako Sato."]
+        [fill(
+            w.texts().already_acknowledged,
+            &[("record", "5"), ("by", "Hanako Sato")]
+        )]
     );
     assert_eq!(w.line.pushes()[0]["to"], USER);
-    assert_eq!(texts(&w.line.replies()), [EARLY]);
+    assert_eq!(texts(&w.line.replies()), [w.texts().recording]);
     let taro = acks_eventually(&w, 2).await.pop().expect("Taro's row");
     assert_eq!(
         (taro.outcome.as_str(), taro.reply.as_str()),
@@ -247,8 +254,8 @@ async fn a_refusal_after_a_config_change_is_pushed() {
     let push = &w.line.pushes()[0];
     assert_eq!(push["to"], OTHER);
     let told = &texts(std::slice::from_ref(push))[0];
-    assert!(told.contains("not sent to you"), "{told}");
-    assert_eq!(texts(&w.line.replies()), [EARLY]);
+    assert_eq!(told, w.texts().refused_not_recipient);
+    assert_eq!(texts(&w.line.replies()), [w.texts().recording]);
     let a = audit_row(&w).await;
     assert_eq!(
         (a.outcome.as_str(), a.reply.as_str()),

@@ -5,6 +5,7 @@
 use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::store::audit::AckRecord;
 use kintone_line_gateway::store::staff::normalise_code;
+use kintone_line_gateway::text::fill;
 use serde_json::{json, Value};
 
 use crate::world::{eventually, until, World, COMMENT_ACK, USER};
@@ -73,7 +74,7 @@ async fn a_tap_from_someone_the_card_was_not_sent_to_writes_nothing() {
     let w = world("", &[USER]).await;
     // A forwarded card: well-formed data for a real, open notification.
     let text = reply_to(&w, w.line.postback_event(OTHER, DATA), 1).await;
-    assert!(text.contains("not sent to you"), "{text}");
+    assert_eq!(text, w.texts().refused_not_recipient);
     assert!(w.kintone.comment_texts().is_empty(), "nothing written");
     let acks = audit(&w).await;
     assert_eq!(acks.len(), 1, "a tap on a real card is audited: {acks:?}");
@@ -95,11 +96,11 @@ async fn an_invented_or_mismatched_notification_writes_nothing() {
     let w = world("", &[USER]).await;
     let invented = w.line.postback_event(USER, "ack:v1::1:5:invented");
     let text = reply_to(&w, invented, 1).await;
-    assert!(text.contains("can't find the notification"), "{text}");
+    assert_eq!(text, w.texts().refused_unknown);
     // A real id on another record's button (data typed by hand).
     let moved = w.line.postback_event(USER, "ack:v1::1:6:abc123");
     let text = reply_to(&w, moved, 2).await;
-    assert!(text.contains("can't find the notification"), "{text}");
+    assert_eq!(text, w.texts().refused_unknown);
     assert!(w.kintone.comment_texts().is_empty(), "nothing written");
     assert_eq!(metric(&w, "ack_refused").await, 2);
     let acks = audit(&w).await;
@@ -117,7 +118,7 @@ async fn anyone_in_the_group_it_was_sent_to_may_acknowledge() {
     let w = world("", &[GROUP]).await;
     let elsewhere = in_group(&w, ANOTHER_GROUP, OTHER, DATA);
     let text = reply_to(&w, elsewhere, 1).await;
-    assert!(text.contains("not sent to you"), "{text}");
+    assert_eq!(text, w.texts().refused_not_recipient);
     assert!(w.kintone.comment_texts().is_empty());
 
     let member = in_group(&w, GROUP, OTHER, DATA);
@@ -137,7 +138,7 @@ async fn ack_by_staff_lets_any_linked_staff_member_acknowledge() {
     let w = world(&tail, &[USER]).await;
     let outsider = "U5555555555555555555555555555eeee";
     let text = reply_to(&w, w.line.postback_event(outsider, DATA), 1).await;
-    assert!(text.contains("only linked staff"), "{text}");
+    assert_eq!(text, w.texts().refused_not_staff);
     assert!(w.kintone.comment_texts().is_empty());
 
     let store = w.store();
@@ -158,5 +159,6 @@ async fn ack_by_staff_lets_any_linked_staff_member_acknowledge() {
 
     // The person it was sent to hears who was first, as before.
     let text = reply_to(&w, w.line.postback_event(USER, DATA), 3).await;
-    assert_eq!(text, "#5 was already acknowledged by Hanako Sato.");
+    let already = [("record", "5"), ("by", "Hanako Sato")];
+    assert_eq!(text, fill(w.texts().already_acknowledged, &already));
 }

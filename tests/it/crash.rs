@@ -8,6 +8,7 @@ use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine, PushFault};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use kintone_line_gateway::store::Store;
+use kintone_line_gateway::text::fill;
 use serde_json::json;
 
 use crate::daemon::Daemon;
@@ -198,7 +199,9 @@ async fn killed_before_the_outcome_push_goes_out_it_is_sent_after_restart_with_i
     assert_eq!(sent.retry_key, key, "the stored request, with its key");
     assert_eq!(sent.body["to"], USER);
     let text = sent.body["messages"][0]["text"].as_str().unwrap_or("");
-    assert!(text.contains("could not be recorded"), "{text}");
+    let texts = site.language.catalogue();
+    let refused = [("record", "5"), ("reason", texts.reason_rejected)];
+    assert_eq!(text, fill(texts.write_refused, &refused));
     assert_eq!(line.reply_calls(), 1, "only the early Reply");
     assert_eq!(
         kintone.calls("POST", "/k/v1/record/comment.json"),

@@ -7,6 +7,7 @@
 
 use kintone_line_gateway::line::flex::{alt_text, pack, FlexTemplate, NotificationCard};
 use kintone_line_gateway::line::message::Message;
+use kintone_line_gateway::text::Language;
 use serde_json::{json, Value};
 
 use crate::openapi::line_messaging_api;
@@ -27,6 +28,7 @@ fn card(record_id: u64) -> NotificationCard {
         open_url: Some(format!(
             "https://example.cybozu.com/k/7/show#record={record_id}"
         )),
+        language: Language::Ja,
     }
 }
 
@@ -64,7 +66,7 @@ fn single_card_is_a_valid_push() {
     assert_eq!(body["messages"][0]["contents"]["type"], "bubble");
     assert_eq!(
         body["messages"][0]["altText"],
-        "[修繕依頼] #1 承認待ち: 屋根の修理"
+        "【修繕依頼】#1 承認待ち：屋根の修理"
     );
     assert_valid(&body);
 }

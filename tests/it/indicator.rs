@@ -6,6 +6,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use kintone_line_gateway::acknowledge::writeback::comment_marker;
 use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::fakes::{Comment, FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN};
@@ -21,6 +22,11 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
     let mut w = World::start_with(COMMENT_ACK, PANEL, |_| {}).await;
     let (gw, line, kintone) = (w.gateway(), &w.line, &w.kintone);
 
+    let actor = w.texts().panel_actor;
+    let panel_comment = |key: &str| {
+        let marker = comment_marker(key, w.site.language);
+        format!("Acknowledged by {actor}\n{marker}")
+    };
     // Three notifications wait; n3's write-back reached kintone before an
     // interruption (its marker is there), so it must not be written twice.
     let created = now_ms();
@@ -31,10 +37,13 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
             .unwrap();
     }
     kintone.add_records(5, 5, "Urgent");
+    // It was written by the release before, with the old `[ref:…]` marker:
+    // the search still knows it.
+    let before_upgrade = "Acknowledged by office panel\n[ref:panel:n3]";
     kintone.state.lock().unwrap().comments.push(Comment {
         record: 7,
         id: 1,
-        text: "Acknowledged by office panel\n[ref:panel:n3]".into(),
+        text: before_upgrade.into(),
     });
     let state = || gw.metrics.indicator_state.load(Ordering::Relaxed);
     until(5, "the indicator is on", || async { state() == 1 }).await;
@@ -51,9 +60,9 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
     assert_eq!(
         comments,
         [
-            "Acknowledged by office panel\n[ref:panel:n3]",
-            "Acknowledged by office panel\n[ref:panel:n1]",
-            "Acknowledged by office panel\n[ref:panel:n2]",
+            before_upgrade.to_owned(),
+            panel_comment("panel:n1"),
+            panel_comment("panel:n2"),
         ]
     );
     let audit = gw.store.acks_since(0).await.unwrap();
@@ -72,9 +81,9 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
     assert_eq!(
         rows,
         [
-            ("n1", "office panel", "written", "none", true),
-            ("n2", "office panel", "written", "none", true),
-            ("n3", "office panel", "already-written", "none", true),
+            ("n1", actor, "written", "none", true),
+            ("n2", actor, "written", "none", true),
+            ("n3", actor, "already-written", "none", true),
         ]
     );
     let n1 = gw
@@ -83,7 +92,7 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(n1.acked_by.as_deref(), Some("office panel"));
+    assert_eq!(n1.acked_by.as_deref(), Some(actor));
     assert_eq!(
         line.reply_calls(),
         0,
@@ -116,8 +125,8 @@ async fn long_press_acknowledges_everything_pending_at_the_board() {
     })
     .await;
     assert_eq!(
-        kintone.comment_texts().last().map(String::as_str),
-        Some("Acknowledged by office panel\n[ref:panel:n4]")
+        kintone.comment_texts().last(),
+        Some(&panel_comment("panel:n4"))
     );
     assert_eq!(kintone.comment_texts().len(), 4);
     let n5 = gw

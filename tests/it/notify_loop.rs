@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::fakes::PushFault;
+use kintone_line_gateway::sim::kintone::APP_NAME;
 use kintone_line_gateway::sim::site::HOOK_TOKEN;
+use kintone_line_gateway::text::{fill, Language};
 use serde_json::{json, Value};
 
 use crate::world::{baseline, changes_judged, eventually, rows, World, USER};
@@ -80,9 +82,40 @@ async fn post_kintone_webhook(w: &World, token: &str, body: &Value) -> u16 {
 
 #[tokio::test]
 async fn status_change_becomes_one_push_with_an_acknowledge_button() {
-    let w = World::start_with(WEBHOOK, &rule("[\"Needs approval\"]", SHORT), |k| {
-        k.set_record(5, 1, "Open");
-    })
+    for language in Language::ALL {
+        one_push_with_an_acknowledge_button(language).await;
+    }
+}
+
+/// The card's buttons and altText, in `language`'s words.
+fn assert_card_speaks(push: &Value, language: Language) {
+    let texts = language.catalogue();
+    let message = &push["messages"][0];
+    let alt = [
+        fill(texts.alt_app, &[("app", APP_NAME)]),
+        fill(
+            texts.alt_record,
+            &[("record", "5"), ("status", "Needs approval")],
+        ),
+        fill(texts.alt_title, &[("title", "Fix the roof")]),
+    ]
+    .concat();
+    assert_eq!(message["altText"], alt.trim());
+    let buttons = &message["contents"]["footer"]["contents"];
+    let ack = &buttons[0]["action"];
+    assert_eq!(ack["label"], texts.card_acknowledge);
+    let shown = fill(texts.card_acknowledge_shown, &[("record", "5")]);
+    assert_eq!(ack["displayText"], shown.as_str());
+    assert_eq!(buttons[1]["action"]["label"], texts.card_open);
+}
+
+async fn one_push_with_an_acknowledge_button(language: Language) {
+    let w = World::start_in(
+        language,
+        WEBHOOK,
+        &rule("[\"Needs approval\"]", SHORT),
+        |k| k.set_record(5, 1, "Open"),
+    )
     .await;
     baseline(&w).await;
     assert!(w.line.pushes().is_empty(), "the baseline notifies no one");
@@ -106,6 +139,7 @@ async fn status_change_becomes_one_push_with_an_acknowledge_button() {
         text.contains("Needs approval") && text.contains("Fix the roof"),
         "{text}"
     );
+    assert_card_speaks(push, language);
     let spec = crate::openapi::line_messaging_api();
     if let Err(e) = spec.validate("PushMessageRequest", push) {
         panic!("push does not match the LINE spec: {e:#?}");

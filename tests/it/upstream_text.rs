@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::site::{ACCESS_TOKEN, APP_TOKEN};
+use kintone_line_gateway::text::fill;
 
 use crate::world::{acks_eventually, eventually, inbox_drained, World, COMMENT_ACK, USER};
 
@@ -19,9 +20,12 @@ const DATA: &str = "ack:v1::1:5:abc123";
 const COMMENT: &str = "/k/v1/record/comment.json";
 
 /// What the person is told when kintone refuses the change (the gateway's
-/// sentence in `inbox_worker/tell.rs`).
-const REFUSED: &str = "Sorry — your acknowledgement of #5 could not be recorded in kintone: \
-    kintone did not accept the change (the record may have moved on). Please check the record in kintone.";
+/// sentence in `inbox_worker/tell.rs`, in the catalogue).
+fn refused(w: &World) -> String {
+    let texts = w.texts();
+    let args = [("record", "5"), ("reason", texts.reason_rejected)];
+    fill(texts.write_refused, &args)
+}
 
 /// Every log line written on this thread while the guard lives. The tests
 /// run on tokio's current-thread runtime, so the gateway's tasks log here.
@@ -123,7 +127,7 @@ async fn a_kintone_refusal_that_echoes_the_api_token_keeps_no_token() {
     assert_no_token("the log", &logged);
     assert_no_token("the store", &store_text(&w).await);
     assert_no_token("the Reply", &format!("{:?}", w.line.replies()));
-    assert_eq!(reply_texts(&w), [REFUSED], "the gateway's own sentence");
+    assert_eq!(reply_texts(&w), [refused(&w)], "the gateway's own sentence");
     // The echo did reach the gateway, and was scrubbed; the code stays for
     // an admin.
     let outcome = &acks[0].outcome;

@@ -6,11 +6,14 @@ use std::time::Duration;
 
 use kintone_line_gateway::clock::Clock;
 use kintone_line_gateway::config::setup::Setup;
+use kintone_line_gateway::config::template::Template;
+use kintone_line_gateway::config::ACK_PLACEHOLDERS;
 use kintone_line_gateway::daemon::Gateway;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use kintone_line_gateway::store::audit::AckRecord;
 use kintone_line_gateway::store::Store;
+use kintone_line_gateway::text::{Catalogue, Language};
 use serde_json::Value;
 
 /// A staff member's LINE user id.
@@ -78,6 +81,28 @@ impl World {
         };
         w.boot().await;
         w
+    }
+
+    /// Like [`World::start_with`], the gateway speaking `language`.
+    pub async fn start_in(
+        language: Language,
+        app: &str,
+        tail: &str,
+        setup: impl FnOnce(&FakeKintone),
+    ) -> World {
+        Self::start_tuned(|s| s.language = language, app, tail, setup).await
+    }
+
+    /// The texts the gateway speaks in (the site's `language`).
+    pub fn texts(&self) -> &'static Catalogue {
+        self.site.language.catalogue()
+    }
+
+    /// The default Reply to a recorded acknowledgement of `record` titled
+    /// `title`, in the site's language (worlds with [`COMMENT_ACK`] set
+    /// their own).
+    pub fn recorded(&self, record: u64, title: &str) -> String {
+        recorded(self.site.language, record, title)
     }
 
     /// Writes the config and starts the gateway on the same store.
@@ -256,4 +281,18 @@ pub fn kintone_writes_match_the_spec(kintone: &FakeKintone) {
         checked += 1;
     }
     assert!(checked > 0, "no kintone write to check");
+}
+
+/// The default Reply to a recorded acknowledgement of `record` titled
+/// `title` in `language`: the catalogue's template, rendered as the gateway
+/// does.
+pub fn recorded(language: Language, record: u64, title: &str) -> String {
+    let reply = Template::parse(language.catalogue().default_reply, ACK_PLACEHOLDERS)
+        .expect("the default reply parses");
+    let text = reply.render(|k| match k {
+        "record" => Some(record.to_string()),
+        "title" => Some(title.to_owned()),
+        _ => Some(String::new()),
+    });
+    text.trim().to_owned()
 }

@@ -164,6 +164,7 @@ mod tests {
             record,
             method: &method,
             vars: &vars,
+            language: crate::text::Language::En,
         };
         let written = write_back(services, &auth, job).await.expect("written");
         let own = store

@@ -13,6 +13,7 @@ use super::text::FlexText;
 use super::tokens::{ButtonStyle, Spacing, TextSize};
 use super::{FlexError, MAX_ALT_TEXT_CHARS, MAX_BUBBLE_BYTES};
 use crate::line::message::truncate_chars;
+use crate::text::{fill, Language};
 
 /// Field labels longer than this are cut: the label column is narrow.
 const MAX_FIELD_LABEL_CHARS: usize = 60;
@@ -42,6 +43,8 @@ pub struct NotificationCard {
     pub ack_data: Option<String>,
     /// Target of the "Open in kintone" button; `None` leaves the button out.
     pub open_url: Option<String>,
+    /// The language of the buttons, notes and altText.
+    pub language: Language,
 }
 
 impl NotificationCard {
@@ -142,12 +145,14 @@ impl NotificationCard {
             body = body.push(table);
         }
         if hidden > 0 {
-            let note = format!("+{hidden} more in kintone");
+            let count = hidden.to_string();
+            let note = fill(self.language.catalogue().card_more, &[("count", &count)]);
             body = body.push(
                 FlexText::new(&note)
                     .size(TextSize::Xs)
                     .color(MUTED)
-                    .margin(Spacing::Sm),
+                    .margin(Spacing::Sm)
+                    .wrap(2),
             );
         }
         body
@@ -155,9 +160,11 @@ impl NotificationCard {
 
     fn footer(&self) -> Result<Option<FlexBox>, FlexError> {
         let mut buttons: Vec<Component> = Vec::new();
+        let texts = self.language.catalogue();
         if let Some(data) = &self.ack_data {
-            let shown = format!("Acknowledge #{}", self.record_id);
-            let action = Action::postback("Acknowledge", data, Some(&shown))?;
+            let record = self.record_id.to_string();
+            let shown = fill(texts.card_acknowledge_shown, &[("record", &record)]);
+            let action = Action::postback(texts.card_acknowledge, data, Some(&shown))?;
             buttons.push(
                 FlexButton::new(action)
                     .style(ButtonStyle::Primary)
@@ -166,7 +173,7 @@ impl NotificationCard {
             );
         }
         if let Some(url) = &self.open_url {
-            let action = Action::uri("Open in kintone", url)?;
+            let action = Action::uri(texts.card_open, url)?;
             buttons.push(FlexButton::new(action).style(ButtonStyle::Link).into());
         }
         Ok((!buttons.is_empty()).then(|| FlexBox::vertical(buttons).spacing(Spacing::Sm)))
@@ -198,16 +205,23 @@ fn field_row(label: &str, value: &str) -> Component {
 }
 
 /// The notification text for phones and watches that cannot show Flex:
-/// `[Approvals] #345 Needs approval: Fix roof`, whitespace collapsed, at most
-/// 1,500 characters.
+/// `[Approvals] #345 Needs approval: Fix roof` (`【承認】#345 承認待ち：屋根の修理`),
+/// whitespace collapsed, at most 1,500 characters.
 pub fn alt_text(card: &NotificationCard) -> String {
+    let texts = card.language.catalogue();
+    let (app, title) = (card.app_name.trim(), card.title.trim());
     let mut text = String::new();
-    if !card.app_name.trim().is_empty() {
-        text.push_str(&format!("[{}] ", card.app_name.trim()));
+    if !app.is_empty() {
+        text.push_str(&fill(texts.alt_app, &[("app", app)]));
     }
-    text.push_str(&format!("#{} {}", card.record_id, card.status.trim()));
-    if !card.title.trim().is_empty() {
-        text.push_str(&format!(": {}", card.title.trim()));
+    let record = card.record_id.to_string();
+    let status = card.status.trim();
+    text.push_str(&fill(
+        texts.alt_record,
+        &[("record", &record), ("status", status)],
+    ));
+    if !title.is_empty() {
+        text.push_str(&fill(texts.alt_title, &[("title", title)]));
     }
     truncate_chars(&collapse_whitespace(&text), MAX_ALT_TEXT_CHARS)
 }

@@ -1,6 +1,7 @@
 //! Unit tests of [`super`]: kept in their own file so the module stays readable.
 
 use super::*;
+use crate::text::Language;
 use serde_json::{json, Value};
 
 fn card() -> NotificationCard {
@@ -16,6 +17,7 @@ fn card() -> NotificationCard {
         ],
         ack_data: Some("ack:v1::7:345:01h".into()),
         open_url: Some("https://example.cybozu.com/k/7/show#record=345".into()),
+        language: Language::En,
     }
 }
 
