@@ -77,10 +77,8 @@ impl Demo {
         let (app, tail) = site_config();
         let mut site = Site::for_fakes(&line, &kintone, app, &tail);
         // The site speaks the demo's language, in Japan's zone.
-        site.top = format!(
-            "language = {:?}\ntime_zone = \"Asia/Tokyo\"\n",
-            language.code()
-        );
+        site.language = language;
+        site.top = "time_zone = \"Asia/Tokyo\"\n".to_owned();
         let path = site.write(&dir)?;
         let setup = Setup::load(&path)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
