@@ -7,7 +7,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::kintone::{APP, APP_NAME};
+use super::kintone::{APP, ENGLISH};
 
 /// The API token the fake kintone app is started with by sites built here.
 pub const APP_TOKEN: &str = "fake-kintone-app-token";
@@ -44,6 +44,10 @@ pub struct Site {
     /// `[kintone] timeout` in seconds (`None`: 2 s, so tests of a slow
     /// kintone end quickly).
     pub kintone_timeout: Option<u64>,
+    /// App 1's name and `title_field`, as the fake kintone's form has them
+    /// (`None`: the English app's).
+    pub app_name: Option<String>,
+    pub title_field: Option<String>,
 }
 
 impl Site {
@@ -66,6 +70,8 @@ impl Site {
             app: app.to_owned(),
             tail: tail.to_owned(),
             kintone_timeout: None,
+            app_name: Some(kintone.form().app_name.to_owned()),
+            title_field: Some(kintone.form().title.to_owned()),
         }
     }
 
@@ -108,9 +114,9 @@ timeout = "{kintone_timeout}s"
 
 [[kintone.apps]]
 id = {APP}
-name = "{APP_NAME}"
+name = "{app_name}"
 api_token = {{ file = "app-token" }}
-title_field = "Title"
+title_field = "{title_field}"
 {app}
 {tail}
 "#,
@@ -124,6 +130,8 @@ title_field = "Title"
             line_settings = self.line_settings,
             kintone = self.kintone,
             kintone_timeout = self.kintone_timeout.unwrap_or(2),
+            app_name = self.app_name.as_deref().unwrap_or(ENGLISH.app_name),
+            title_field = self.title_field.as_deref().unwrap_or(ENGLISH.title),
             app = self.app,
             tail = self.tail,
         );
