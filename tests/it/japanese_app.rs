@@ -166,3 +166,88 @@ async fn doctor_names_a_missing_japanese_field_code() {
         "{text}"
     );
 }
+
+/// A card template names Japanese field codes bare (`{{件名}}`); doctor
+/// flags a placeholder that is no field of the form (`{{field.件名}}`
+/// would render as `-`).
+const CARD: &str = r#"{"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": [
+  {"type": "text", "text": "{{status}}：{{件名}}", "wrap": true},
+  {"type": "text", "text": "担当：{{担当者}}"},
+  {"type": "button", "action": {"type": "postback", "label": "確認", "data": "{{ack_data}}"}}
+]}}"#;
+
+fn with_template(dir: &std::path::Path, card: &str) -> String {
+    std::fs::write(dir.join("card.json"), card).unwrap();
+    rules("[]").replace("show = []", "template = \"card.json\"")
+}
+
+#[tokio::test]
+async fn a_card_template_shows_japanese_fields() {
+    let files = tempfile::tempdir().unwrap();
+    let tail = with_template(files.path(), CARD).replace(
+        "template = \"card.json\"",
+        &format!(
+            "template = \"{}\"",
+            files.path().join("card.json").display()
+        ),
+    );
+    let w = World::start_with(&webhook_app(COMMENT), &tail, japanese).await;
+    baseline(&w).await;
+    w.kintone.user_sets_status(5, "承認待ち").expect("record 5");
+    eventually(10, || !w.line.pushes().is_empty()).await;
+    let texts = card_texts(&w.line.pushes()[0]);
+    assert!(texts.contains(&format!("承認待ち：{TITLE}")), "{texts:?}");
+    assert!(texts.contains(&"担当：山田 太郎".to_owned()), "{texts:?}");
+}
+
+#[tokio::test]
+async fn doctor_flags_a_template_placeholder_the_form_lacks() {
+    let line = kintone_line_gateway::sim::fakes::FakeLine::start()
+        .await
+        .unwrap();
+    let kintone = FakeKintone::start(kintone_line_gateway::sim::site::APP_TOKEN)
+        .await
+        .unwrap();
+    kintone.japanese_form();
+    let dir = tempfile::tempdir().unwrap();
+    let tail = with_template(dir.path(), &CARD.replace("{{件名}}", "{{field.件名}}"));
+    let config = Site::for_fakes(&line, &kintone, &webhook_app(COMMENT), &tail)
+        .write(dir.path())
+        .unwrap();
+    let (code, text) = tokio::task::spawn_blocking(move || doctor(&config))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the form has no field field.件名 (rule \"承認\" template)"),
+        "{text}"
+    );
+}
+
+/// `{{field.件名}}` in a write-back template: refused at load, naming the key
+/// and the placeholders that are allowed there.
+#[test]
+fn check_config_explains_a_field_code_in_an_ack_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site {
+        line: "https://api.line.me".into(),
+        kintone: "https://example.cybozu.com".into(),
+        app: "[kintone.apps.ack]\ncomment = \"{{name}}：{{field.件名}}\"".into(),
+        tail: rules("[]"),
+        ..Site::default()
+    };
+    let path = site.write(dir.path()).unwrap();
+    let out = crate::daemon::gateway()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{err}");
+    assert!(
+        err.contains(
+            "ack.comment: field values cannot be used here: {{field.件名}}; use one of name, "
+        ),
+        "{err}"
+    );
+}
