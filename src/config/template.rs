@@ -22,8 +22,14 @@ impl Template {
     pub fn parse(s: &str, allowed: &[&str]) -> Result<Template, String> {
         let pattern = Pattern::parse(s)?;
         if let Some(name) = pattern.names().find(|n| !is_allowed(n, allowed)) {
+            // A field code is the one mistake that looks right: say why.
+            let why = if name.starts_with("field.") {
+                "field values cannot be used here"
+            } else {
+                "unknown placeholder"
+            };
             return Err(format!(
-                "unknown placeholder {{{{{name}}}}}; use one of {}",
+                "{why}: {{{{{name}}}}}; use one of {}",
                 allowed.join(", ")
             ));
         }
@@ -72,6 +78,18 @@ mod tests {
             .contains("nmae"));
         assert!(Template::parse("{{name", &["name"]).is_err());
         assert!(Template::parse("{{field.x}}", &["name"]).is_err());
+    }
+
+    /// A Japanese field code where field values are not offered: the
+    /// message names the placeholder as written and lists what is allowed.
+    #[test]
+    fn a_field_code_where_fields_are_not_allowed_is_explained() {
+        let e = Template::parse("{{name}}：{{field.件名}}", &["name", "title"]).unwrap_err();
+        assert_eq!(
+            e,
+            "field values cannot be used here: {{field.件名}}; use one of name, title"
+        );
+        assert!(Template::parse("{{field.件名}}", &["field.*"]).is_ok());
     }
 
     /// Config templates follow the one placeholder syntax of Flex templates

@@ -7,6 +7,7 @@ use super::{server_date, Check};
 use crate::config::rules::{Recipient, Rule};
 use crate::config::{AckMethod, AppConfig, Config};
 use crate::kintone::client::FieldInfo;
+use crate::line::flex::template::BUILTIN_PLACEHOLDERS;
 
 /// The app answers with its token, and every field code the config names is
 /// in its form.
@@ -84,6 +85,13 @@ fn named_fields(app: &AppConfig, rules: &[Rule]) -> Vec<(String, String)> {
         named.push((r.field.clone(), format!("{rule} field")));
         for s in &r.show {
             named.push((s.clone(), format!("{rule} show")));
+        }
+        // A card template's other placeholders are field codes: one the form
+        // lacks (a typo, or `{{field.件名}}` for `{{件名}}`) would render as `-`.
+        for name in r.template.iter().flat_map(|t| t.placeholders()) {
+            if !BUILTIN_PLACEHOLDERS.contains(&name) {
+                named.push((name.to_owned(), format!("{rule} template")));
+            }
         }
         for rec in &r.recipients {
             if let Recipient::Field(f) = rec {

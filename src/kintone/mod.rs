@@ -2,4 +2,5 @@
 
 pub mod client;
 pub mod error;
+pub mod query;
 pub mod record;

@@ -17,6 +17,7 @@ use super::examine::{examine, Item};
 use super::NotifyContext;
 use crate::clock::now_ms;
 use crate::domain::AppId;
+use crate::kintone::query;
 use crate::retry::default_backoff;
 use crate::store::poll_state::{baseline_done, finish_baseline, save_watermark, watermark};
 use crate::store::verdicts::Source;
@@ -97,7 +98,7 @@ async fn pass(ctx: &Arc<NotifyContext>, app: AppId, updated: &str) -> anyhow::Re
     };
     let filter = watermark
         .as_deref()
-        .map(|w| format!("{updated} >= \"{}\" and ", minus_overlap(w)))
+        .map(|w| since(updated, w))
         .unwrap_or_default();
     let mut seen = Progress {
         last_id: 0,
@@ -182,6 +183,15 @@ async fn finish_pass(
         .await
 }
 
+/// The condition of a pass after the baseline: records updated since
+/// `watermark − OVERLAP`. `updated` is the form's code, bare (`更新日時`).
+fn since(updated: &str, watermark: &str) -> String {
+    format!(
+        "{updated} >= {} and ",
+        query::string(&minus_overlap(watermark))
+    )
+}
+
 /// `watermark − OVERLAP`, in kintone's query format; the watermark itself if
 /// it does not parse (safe: only less overlap).
 fn minus_overlap(w: &str) -> String {
@@ -208,5 +218,20 @@ mod tests {
             "2026-11-25T08:59:00Z"
         );
         assert_eq!(minus_overlap("junk"), "junk");
+    }
+
+    /// A Japanese updated-time code is written bare; the time is quoted,
+    /// and a watermark that is not a time (stored from a kintone answer)
+    /// cannot end the string early and change the query.
+    #[test]
+    fn since_filter_for_a_japanese_form() {
+        assert_eq!(
+            since("更新日時", "2026-11-25T09:01:00Z"),
+            "更新日時 >= \"2026-11-25T08:59:00Z\" and "
+        );
+        assert_eq!(
+            since("更新日時", "x\" or $id > \"0"),
+            "更新日時 >= \"x\\\" or $id > \\\"0\" and "
+        );
     }
 }

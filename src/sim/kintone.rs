@@ -4,8 +4,9 @@
 //! Where it matters it behaves like kintone (`../FACTS.md`): the API token is
 //! checked; `PUT record.json` with a stale revision is `409 GAIA_CO02`;
 //! writes raise `$revision` (a status action by 2) and set the updated time
-//! to the minute; `records.json` honours `$id >`, the updated-time filter,
-//! `order by $id asc` and `limit` (≤ 500); comments get ids and are listed
+//! to the minute; `records.json` reads its query as kintone does (bare
+//! field codes, quoted strings, `and`/`or`, `order by`, `limit` ≤ 500,
+//! `offset`) and refuses what kintone refuses; comments get ids and are listed
 //! newest first; every single-record write — the gateway's own included —
 //! fires a webhook when one is registered, and more than 60 a minute are
 //! dropped. Faults (429, 5xx, 520, anything) can be queued for the next
@@ -18,7 +19,15 @@
 //! (a process killed while waiting). With [`FakeKintone::hold_writes`], writes
 //! wait before they are applied (a person's change can get there first).
 //! With [`FakeKintone::echo_headers_in_errors`], error answers carry the
-//! request's headers (the API token among them).
+//! request's headers (the API token among them). With
+//! [`FakeKintone::japanese_form`], the app is the one a Japanese office
+//! builds (`form.rs`), and queries are read as kintone reads them
+//! (`query.rs`).
+
+mod form;
+mod query;
+
+pub use form::{Form, ENGLISH, JAPANESE};
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,32 +35,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use self::query::QueryError;
 use super::http::{Handler, SimRequest, SimResponse, SimServer};
 
-/// The one app's id and name.
+/// The one app's id and (English) name.
 pub const APP: u64 = 1;
-pub const APP_NAME: &str = "Repairs";
-
-/// Process-management actions: (name, from status, to status).
-const ACTIONS: &[(&str, &str, &str)] = &[
-    ("Submit", "Open", "Needs approval"),
-    ("Acknowledge", "Needs approval", "Acknowledged"),
-    ("Approve", "Needs approval", "Approved"),
-    ("Approve", "Acknowledged", "Approved"),
-    ("Reopen", "Approved", "Open"),
-];
-
-/// Field codes of the app's form and their types.
-const FORM: &[(&str, &str, &str)] = &[
-    ("$id", "__ID__", "Record number"),
-    ("$revision", "__REVISION__", "Revision"),
-    ("STATUS", "STATUS", "Status"),
-    ("Title", "SINGLE_LINE_TEXT", "Title"),
-    ("Assignee", "USER_SELECT", "Assignee"),
-    ("Acknowledged_by", "SINGLE_LINE_TEXT", "Acknowledged by"),
-    ("Acknowledged_at", "DATETIME", "Acknowledged at"),
-    ("Updated_datetime", "UPDATED_TIME", "Updated"),
-];
+pub const APP_NAME: &str = ENGLISH.app_name;
 
 /// Requests kintone answers at once per domain (429 beyond).
 pub const MAX_CONCURRENT: usize = 100;
@@ -99,6 +88,19 @@ pub struct KintoneState {
     echo_headers: bool,
     /// The gateway's answers to webhooks: (webhook type, HTTP status).
     pub webhook_answers: Vec<(&'static str, u16)>,
+    /// The app has the Japanese form, not the English one.
+    japanese: bool,
+}
+
+impl KintoneState {
+    /// The app's form.
+    pub fn form(&self) -> &'static Form {
+        if self.japanese {
+            &JAPANESE
+        } else {
+            &ENGLISH
+        }
+    }
 }
 
 /// The fake kintone domain.
@@ -286,17 +288,37 @@ impl FakeKintone {
         self.lock().comment_delay = delay;
     }
 
+    /// From now on the app is the Japanese one ([`JAPANESE`]): its form,
+    /// statuses and actions. Call before putting records in place.
+    pub fn japanese_form(&self) {
+        self.lock().japanese = true;
+    }
+
+    /// The app's form.
+    pub fn form(&self) -> &'static Form {
+        self.lock().form()
+    }
+
     /// Puts a record in place as it stands, without a webhook (test set-up).
     pub fn set_record(&self, id: u64, revision: u64, status: &str) {
-        let record = new_record(id, revision, status, "Fix the roof");
-        self.lock().records.insert(id, record);
+        self.set_titled_record(id, revision, status, "Fix the roof");
+    }
+
+    /// Like [`FakeKintone::set_record`], with the title field set to `title`.
+    pub fn set_titled_record(&self, id: u64, revision: u64, status: &str, title: &str) {
+        let mut st = self.lock();
+        let record = st
+            .form()
+            .record(id, revision, status, title, &updated_now());
+        st.records.insert(id, record);
     }
 
     /// Adds `n` records numbered from `first`, all in `status`, without webhooks.
     pub fn add_records(&self, first: u64, n: u64, status: &str) {
         let mut st = self.lock();
+        let form = st.form();
         for id in first..first + n {
-            let record = new_record(id, 1, status, &format!("Job {id}"));
+            let record = form.record(id, 1, status, &format!("Job {id}"), &updated_now());
             st.records.insert(id, record);
         }
     }
@@ -307,9 +329,10 @@ impl FakeKintone {
     pub fn user_sets_status(&self, id: u64, status: &str) -> Option<u64> {
         let revision = {
             let mut st = self.lock();
+            let form = st.form();
             let record = st.records.get_mut(&id)?;
-            record["STATUS"]["value"] = json!(status);
-            bump(record, 2)
+            record[form.status]["value"] = json!(status);
+            bump(form, record, 2)
         };
         fire(&self.state, &self.http, "UPDATE_STATUS", id);
         Some(revision)
@@ -319,9 +342,10 @@ impl FakeKintone {
     pub fn user_sets_field(&self, id: u64, code: &str, value: Value) -> Option<u64> {
         let revision = {
             let mut st = self.lock();
+            let form = st.form();
             let record = st.records.get_mut(&id)?;
             record[code]["value"] = value;
-            bump(record, 1)
+            bump(form, record, 1)
         };
         fire(&self.state, &self.http, "UPDATE_RECORD", id);
         Some(revision)
@@ -370,19 +394,6 @@ fn updated_now() -> String {
         .unwrap_or_default()
 }
 
-fn new_record(id: u64, revision: u64, status: &str, title: &str) -> Value {
-    json!({
-        "$id": {"type": "__ID__", "value": id.to_string()},
-        "$revision": {"type": "__REVISION__", "value": revision.to_string()},
-        "STATUS": {"type": "STATUS", "value": status},
-        "Title": {"type": "SINGLE_LINE_TEXT", "value": title},
-        "Assignee": {"type": "USER_SELECT", "value": [{"code": "taro", "name": "Taro Yamada"}]},
-        "Acknowledged_by": {"type": "SINGLE_LINE_TEXT", "value": ""},
-        "Acknowledged_at": {"type": "DATETIME", "value": ""},
-        "Updated_datetime": {"type": "UPDATED_TIME", "value": updated_now()}
-    })
-}
-
 fn revision_of(record: &Value) -> u64 {
     record["$revision"]["value"]
         .as_str()
@@ -391,10 +402,10 @@ fn revision_of(record: &Value) -> u64 {
 }
 
 /// Raises the revision by `by`, stamps the updated time, returns the revision.
-fn bump(record: &mut Value, by: u64) -> u64 {
+fn bump(form: &Form, record: &mut Value, by: u64) -> u64 {
     let revision = revision_of(record) + by;
     record["$revision"]["value"] = json!(revision.to_string());
-    record["Updated_datetime"]["value"] = json!(updated_now());
+    record[form.updated]["value"] = json!(updated_now());
     revision
 }
 
@@ -497,56 +508,37 @@ fn handle(st: &mut KintoneState, token: &str, req: SimRequest) -> Outcome {
             .into()
         }
         ("GET", "/k/v1/app/form/fields.json") => {
-            let properties: serde_json::Map<String, Value> = FORM
-                .iter()
-                .map(|(code, ty, label)| {
-                    (
-                        (*code).to_owned(),
-                        json!({"type": ty, "code": code, "label": label}),
-                    )
-                })
-                .collect();
+            let properties = st.form().properties();
             SimResponse::json(200, &json!({"properties": properties, "revision": "3"})).into()
         }
         _ => error(404, "GAIA_RE01", "The requested API is not found.").into(),
     }
 }
 
-/// `$id > N`, `Updated_datetime >= "…"`, `order by $id asc`, `limit N`.
+/// The records the query selects, in its order, within its offset and limit.
 fn records(st: &KintoneState, req: &SimRequest) -> SimResponse {
-    let query = req.query_param("query").unwrap_or_default();
-    let after: u64 = query
-        .split("$id > ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    let since: Option<String> = query
-        .split("Updated_datetime >= \"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .map(str::to_owned);
-    let limit: usize = query
-        .split("limit ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(100);
-    if limit > 500 {
-        return error(400, "GAIA_QU01", "limit must be 500 or less.");
-    }
-    let list: Vec<&Value> = st
-        .records
-        .range(after + 1..)
-        .map(|(_, r)| r)
-        .filter(|r| {
-            since.as_deref().is_none_or(|s| {
-                r["Updated_datetime"]["value"]
-                    .as_str()
-                    .is_some_and(|u| u >= s)
-            })
-        })
-        .take(limit)
+    let form = st.form();
+    let text = req.query_param("query").unwrap_or_default();
+    let query = match query::parse(&text, &|code| form.field_type(code).is_some()) {
+        Ok(q) => q,
+        Err(QueryError::Syntax(why)) => {
+            return error(400, "GAIA_IQ03", &format!("The query is invalid: {why}."))
+        }
+        Err(QueryError::UnknownField(code)) => {
+            return error(
+                400,
+                "GAIA_IQ11",
+                &format!("The specified field ({code}) not found."),
+            )
+        }
+        Err(QueryError::Limit(why)) => return error(400, "GAIA_QU01", &why),
+    };
+    let mut list: Vec<&Value> = st.records.values().filter(|r| query.matches(r)).collect();
+    query.sort(&mut list);
+    let list: Vec<&Value> = list
+        .into_iter()
+        .skip(query.offset)
+        .take(query.limit)
         .collect();
     SimResponse::json(200, &json!({ "records": list, "totalCount": null }))
 }
@@ -570,6 +562,7 @@ fn put_record(st: &mut KintoneState, req: &SimRequest) -> Outcome {
     let Some(id) = number(&body["id"]) else {
         return validation("id", "Required field.").into();
     };
+    let form = st.form();
     let Some(record) = st.records.get_mut(&id) else {
         return error(404, "GAIA_RE01", "The specified record is not found.").into();
     };
@@ -580,9 +573,9 @@ fn put_record(st: &mut KintoneState, req: &SimRequest) -> Outcome {
         return validation("record", "Required field.").into();
     };
     for (code, v) in fields {
-        let writable = FORM.iter().any(|(c, ty, _)| {
-            c == code && !matches!(*ty, "__ID__" | "__REVISION__" | "STATUS" | "UPDATED_TIME")
-        });
+        let writable = form
+            .field_type(code)
+            .is_some_and(|ty| !matches!(ty, "__ID__" | "__REVISION__" | "STATUS" | "UPDATED_TIME"));
         if !writable {
             return error(
                 400,
@@ -594,7 +587,7 @@ fn put_record(st: &mut KintoneState, req: &SimRequest) -> Outcome {
         if v.get("value").is_none() {
             return validation(&format!("record.{code}.value"), "Required field.").into();
         }
-        let datetime = FORM.iter().any(|(c, ty, _)| c == code && *ty == "DATETIME");
+        let datetime = form.field_type(code) == Some("DATETIME");
         if datetime && !v["value"].as_str().is_some_and(is_datetime) {
             return validation(
                 &format!("record.{code}.value"),
@@ -606,7 +599,7 @@ fn put_record(st: &mut KintoneState, req: &SimRequest) -> Outcome {
     for (code, v) in fields {
         record[code.as_str()]["value"] = v["value"].clone();
     }
-    let revision = bump(record, 1);
+    let revision = bump(form, record, 1);
     Outcome {
         response: SimResponse::json(200, &json!({"revision": revision.to_string()})),
         webhook: Some(("UPDATE_RECORD", id)),
@@ -619,6 +612,7 @@ fn put_status(st: &mut KintoneState, req: &SimRequest) -> Outcome {
     let Some(id) = number(&body["id"]) else {
         return validation("id", "Required field.").into();
     };
+    let form = st.form();
     let Some(record) = st.records.get_mut(&id) else {
         return error(404, "GAIA_RE01", "The specified record is not found.").into();
     };
@@ -626,8 +620,15 @@ fn put_status(st: &mut KintoneState, req: &SimRequest) -> Outcome {
         return r.into();
     }
     let action = body["action"].as_str().unwrap_or("");
-    let from = record["STATUS"]["value"].as_str().unwrap_or("").to_owned();
-    let Some((_, _, to)) = ACTIONS.iter().find(|(a, f, _)| *a == action && *f == from) else {
+    let from = record[form.status]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let Some((_, _, to)) = form
+        .actions
+        .iter()
+        .find(|(a, f, _)| *a == action && *f == from)
+    else {
         return error(
             400,
             "GAIA_NT01",
@@ -635,8 +636,8 @@ fn put_status(st: &mut KintoneState, req: &SimRequest) -> Outcome {
         )
         .into();
     };
-    record["STATUS"]["value"] = json!(to);
-    let revision = bump(record, 2);
+    record[form.status]["value"] = json!(to);
+    let revision = bump(form, record, 2);
     Outcome {
         response: SimResponse::json(200, &json!({"revision": revision.to_string()})),
         webhook: Some(("UPDATE_STATUS", id)),
@@ -707,11 +708,12 @@ fn webhook(
     st.webhooks_sent += 1;
     st.next_webhook += 1;
     let record = st.records.get(&id).cloned().unwrap_or(Value::Null);
-    let title = record["Title"]["value"].clone();
+    let form = st.form();
+    let title = record[form.title]["value"].clone();
     let body = json!({
         "id": format!("00000000-0000-4000-8000-{:012}", st.next_webhook),
         "type": kind,
-        "app": {"id": APP.to_string(), "name": APP_NAME},
+        "app": {"id": APP.to_string(), "name": form.app_name},
         "record": record,
         "recordTitle": title,
         "url": format!("https://example.cybozu.com/k/{APP}/show#record={id}"),

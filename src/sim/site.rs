@@ -7,7 +7,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::kintone::{APP, APP_NAME};
+use super::kintone::{APP, ENGLISH};
 use crate::text::Language;
 
 /// The API token the fake kintone app is started with by sites built here.
@@ -47,6 +47,10 @@ pub struct Site {
     pub kintone_timeout: Option<u64>,
     /// The top-level `language` (the gateway's default, `ja`, unless set).
     pub language: Language,
+    /// App 1's name and `title_field`, as the fake kintone's form has them
+    /// (`None`: the English app's).
+    pub app_name: Option<String>,
+    pub title_field: Option<String>,
 }
 
 impl Site {
@@ -70,6 +74,8 @@ impl Site {
             tail: tail.to_owned(),
             kintone_timeout: None,
             language: Language::default(),
+            app_name: Some(kintone.form().app_name.to_owned()),
+            title_field: Some(kintone.form().title.to_owned()),
         }
     }
 
@@ -113,9 +119,9 @@ timeout = "{kintone_timeout}s"
 
 [[kintone.apps]]
 id = {APP}
-name = "{APP_NAME}"
+name = "{app_name}"
 api_token = {{ file = "app-token" }}
-title_field = "Title"
+title_field = "{title_field}"
 {app}
 {tail}
 "#,
@@ -130,6 +136,8 @@ title_field = "Title"
             kintone = self.kintone,
             kintone_timeout = self.kintone_timeout.unwrap_or(2),
             language = self.language.code(),
+            app_name = self.app_name.as_deref().unwrap_or(ENGLISH.app_name),
+            title_field = self.title_field.as_deref().unwrap_or(ENGLISH.title),
             app = self.app,
             tail = self.tail,
         );

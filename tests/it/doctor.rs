@@ -21,7 +21,7 @@ fn rule(field: &str, show: &str) -> String {
 }
 
 /// Runs `doctor`; (exit code, stdout).
-fn doctor(config: &std::path::Path) -> (Option<i32>, String) {
+pub(crate) fn doctor(config: &std::path::Path) -> (Option<i32>, String) {
     let out = gateway()
         .args(["doctor", "--config"])
         .arg(config)

@@ -24,6 +24,8 @@
 //! - [`service`]: the daemon under a stand-in for systemd (`NOTIFY_SOCKET`,
 //!   watchdog, SIGTERM).
 //! - [`doctor`]: `doctor` against good and bad sites.
+//! - [`japanese_app`]: an app whose field codes, statuses and actions are
+//!   Japanese, from the card to the write-back, the poll and `doctor`.
 //! - [`cli`]: the binary's exit codes and messages.
 //! - [`upstream_text`]: LINE's and kintone's error text, echoing our tokens,
 //!   kept nowhere with them and never shown to a person.
@@ -49,6 +51,7 @@ mod echo;
 mod flex_schema;
 mod hostile;
 mod indicator;
+mod japanese_app;
 mod notify_loop;
 mod openapi;
 mod pacing;
