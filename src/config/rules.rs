@@ -116,7 +116,9 @@ fn read_rule(
         .opt_str(t, &p, "name")
         .unwrap_or_else(|| format!("rule-{}", i + 1));
     let app = read_app_id(r, config, t, &p);
-    let field = r.opt_str(t, &p, "field").unwrap_or_else(|| "STATUS".into());
+    let field = r
+        .opt_str(t, &p, "field")
+        .unwrap_or_else(|| crate::kintone::record::STATUS.into());
     let from = value_set(r, t, &p, "from");
     let to = value_set(r, t, &p, "to");
     let recipients = read_recipients(r, t, &p);

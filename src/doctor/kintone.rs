@@ -44,7 +44,11 @@ pub(super) async fn kintone(
 
 /// Passes when every field code the config names for `app` is in its form.
 fn fields_check(name: String, app: &AppConfig, rules: &[Rule], fields: &[FieldInfo]) -> Check {
-    let have: BTreeSet<&str> = fields.iter().map(|f| f.code.as_str()).collect();
+    let mut have: BTreeSet<&str> = fields.iter().map(|f| f.code.as_str()).collect();
+    // The default watched field names the status field whatever its code.
+    if fields.iter().any(|f| f.field_type == "STATUS") {
+        have.insert(crate::kintone::record::STATUS);
+    }
     let missing: Vec<String> = named_fields(app, rules)
         .into_iter()
         .filter(|(code, _)| !have.contains(code.as_str()))

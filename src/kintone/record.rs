@@ -6,6 +6,10 @@ use serde_json::{Map, Value};
 use super::error::KintoneError;
 use crate::domain::{RecordId, Revision};
 
+/// The field code a rule watches by default: the record's process-management
+/// status, whatever its code in this app.
+pub const STATUS: &str = "STATUS";
+
 /// One record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -49,8 +53,13 @@ impl Record {
     }
 
     /// A field's value as text, for scalar fields (text, drop-down, status,
-    /// number, date-time …).
+    /// number, date-time …). [`STATUS`] names the record's status field
+    /// whatever its code (a Japanese app calls it `ステータス`) unless a field
+    /// is literally called so.
     pub fn text(&self, code: &str) -> Option<String> {
+        if code == STATUS && !self.fields.contains_key(code) {
+            return self.status();
+        }
         match self.fields.get(code)?.get("value")? {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
@@ -171,6 +180,8 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(r.status().as_deref(), Some("承認待ち"));
+        // A rule's default field, `STATUS`, is that field in a Japanese app.
+        assert_eq!(r.text(STATUS).as_deref(), Some("承認待ち"));
         assert_eq!(
             r.text("件名").as_deref(),
             Some("会議室のエアコンが動かない")

@@ -113,7 +113,8 @@ fn check_config_warns_of_utc_with_japanese_and_of_the_old_zone_key() {
     use kintone_line_gateway::sim::site::Site;
     let dir = tempfile::tempdir().unwrap();
     let site = Site {
-        top: "language = \"ja\"\ntime_zone = \"UTC\"\n".into(),
+        language: kintone_line_gateway::text::Language::Ja,
+        top: "time_zone = \"UTC\"\n".into(),
         line: "https://api.line.me".into(),
         channel_secret: "a-channel-secret".into(),
         kintone: "https://example.cybozu.com".into(),

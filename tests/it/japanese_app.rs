@@ -30,9 +30,11 @@ fn webhook_app(ack: &str) -> String {
 const COMMENT: &str =
     "method = \"comment\"\ncomment = \"{{name}}さんが確認しました：{{title}}\"\nreply = \"記録しました：#{{record}}\"";
 
+/// The rule watches the default field, `STATUS`: the status field, which this
+/// app calls ステータス.
 fn rules(show: &str) -> String {
     format!(
-        "[[rules]]\nname = \"承認\"\napp = 1\nfield = \"ステータス\"\nto = [\"承認待ち\"]\n\
+        "[[rules]]\nname = \"承認\"\napp = 1\nto = [\"承認待ち\"]\n\
          recipients = [\"{USER}\"]\nshow = {show}\n\n[notify]\ndebounce = \"0s\"\n"
     )
 }
