@@ -57,6 +57,11 @@ pub struct Item {
 /// stored over the same record meanwhile.
 const MAX_ROUNDS: usize = 8;
 
+/// Records judged in one round trip: a poll's page is 500 records, and
+/// rendering every card of a page before storing any would hold them all in
+/// memory at once.
+const CHUNK: usize = 32;
+
 /// Judges `items` of `app`, storing their verdicts; one verdict per item,
 /// in order.
 ///
@@ -68,6 +73,21 @@ pub async fn examine(
     items: Vec<Item>,
     title_hint: Option<String>,
 ) -> Result<Vec<Verdict>, StoreError> {
+    let mut verdicts = Vec::with_capacity(items.len());
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let chunk: Vec<Item> = items.by_ref().take(CHUNK).collect();
+        verdicts.extend(examine_chunk(ctx, app, chunk, title_hint.as_deref()).await?);
+    }
+    Ok(verdicts)
+}
+
+async fn examine_chunk(
+    ctx: &Arc<NotifyContext>,
+    app: AppId,
+    items: Vec<Item>,
+    title_hint: Option<&str>,
+) -> Result<Vec<Verdict>, StoreError> {
     let rules = ctx.rules_for(app);
     let fields = watched_fields(&rules);
     // Steady time: holds and retries share the change queue's timeline.
@@ -77,7 +97,7 @@ pub async fn examine(
         .config
         .app(app)
         .ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
-    let judge = ctx.judge(cfg, &rules, title_hint.as_deref());
+    let judge = ctx.judge(cfg, &rules, title_hint);
     let mut verdicts: Vec<Option<Verdict>> = vec![None; items.len()];
     for _ in 0..MAX_ROUNDS {
         let todo: Vec<usize> = (0..items.len())
