@@ -71,10 +71,17 @@ impl Demo {
         let started = Instant::now();
         let line = FakeLine::start().await?;
         let kintone = FakeKintone::start(APP_TOKEN).await?;
-        kintone.set_record(RECORD, 1, "Open");
-        kintone.add_records(BURST_FIRST, BURST, "Open");
+        // The app as an office in this language builds it (修理依頼 in Japanese).
+        let words = words::app(language);
+        if language == Language::Ja {
+            kintone.japanese_form();
+        }
+        kintone.set_titled_record(RECORD, 1, words.open, words.title);
+        for id in BURST_FIRST..BURST_FIRST + BURST {
+            kintone.set_titled_record(id, 1, words.open, &format!("{} {id}", words.job));
+        }
         let dir = private_dir()?;
-        let (app, tail) = site_config();
+        let (app, tail) = site_config(words.waiting, kintone.form().assignee);
         let mut site = Site::for_fakes(&line, &kintone, app, &tail);
         // The site speaks the demo's language, in Japan's zone.
         site.language = language;
@@ -118,20 +125,19 @@ impl Demo {
 
 /// The demo site's app section and the rest of its config: one rule that
 /// pushes to Taro, a short debounce, and the panel drawn in the terminal.
-fn site_config() -> (&'static str, String) {
+/// The comment and the reply are the language's defaults.
+fn site_config(waiting: &str, assignee: &str) -> (&'static str, String) {
     let app = r#"webhook_token = { file = "hook-token" }
 poll_interval = "60s"
 [kintone.apps.ack]
 method = "comment"
-comment = "Acknowledged by {{name}} via {{via}} at {{time}}"
-reply = "✓ Recorded — #{{record}} {{title}}"
 "#;
     let tail = format!(
         r#"[[rules]]
 app = 1
-to = ["Needs approval"]
+to = ["{waiting}"]
 recipients = ["{TARO}"]
-show = ["Assignee"]
+show = ["{assignee}"]
 
 [notify]
 debounce = "1s"
@@ -152,8 +158,9 @@ fn narrate_addresses(
 ) {
     println!("▶ simulated LINE platform at {}", line.server.base_url());
     println!(
-        "▶ simulated kintone at {} — app 1 \"Repairs\", process management",
-        kintone.server.base_url()
+        "▶ simulated kintone at {} — app 1 \"{}\", process management",
+        kintone.server.base_url(),
+        kintone.form().app_name
     );
     println!(
         "▶ gateway at http://{} (state in {})",
@@ -193,5 +200,11 @@ mod tests {
     #[tokio::test]
     async fn the_scenario_runs_to_the_end() {
         run(false, Language::En).await.expect("demo scenario");
+    }
+
+    /// 修理依頼, its Japanese field codes and statuses, and the Japanese texts.
+    #[tokio::test]
+    async fn the_japanese_scenario_runs_to_the_end() {
+        run(false, Language::Ja).await.expect("demo scenario");
     }
 }

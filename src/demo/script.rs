@@ -23,9 +23,10 @@ impl Demo {
     /// 1: a status change reaches LINE as a push; returns the push.
     async fn status_change_pushes(&self) -> anyhow::Result<Value> {
         println!("\n{}", words::STATUS_CHANGE.in_(self.language));
-        println!("   #{RECORD} “Fix the roof” → “Needs approval”");
+        let app = words::app(self.language);
+        println!("   #{RECORD} “{}” → “{}”", app.title, app.waiting);
         let t0 = Instant::now();
-        self.kintone.user_sets_status(RECORD, "Needs approval");
+        self.kintone.user_sets_status(RECORD, app.waiting);
         wait(|| !self.line.pushes().is_empty())
             .await
             .context("no push reached LINE")?;
@@ -115,8 +116,9 @@ impl Demo {
         println!("\n{} ({BURST})", words::BURST.in_(self.language));
         let before = (self.line.accepted().len(), self.line.usage());
         let t0 = Instant::now();
+        let waiting = words::app(self.language).waiting;
         for id in BURST_FIRST..BURST_FIRST + BURST {
-            self.kintone.user_sets_status(id, "Needs approval");
+            self.kintone.user_sets_status(id, waiting);
         }
         wait_for(Duration::from_secs(20), || {
             cards(&self.line.pushes()) > usize::try_from(BURST).unwrap_or(usize::MAX)

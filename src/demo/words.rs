@@ -39,6 +39,34 @@ pub(super) const BURST: Said = Said {
     ja: "5. 一斉更新：多数のレコードが 1 秒のうちに進みます（すべて太郎さん宛て）。",
     en: "5. A burst: many records move within a second (all for Taro).",
 };
+/// The app the demo's fake kintone holds, as an office in each language
+/// builds it.
+pub(super) struct App {
+    /// Where records start, and the status the rule watches.
+    pub open: &'static str,
+    pub waiting: &'static str,
+    /// The record the story follows, and the burst's records.
+    pub title: &'static str,
+    pub job: &'static str,
+}
+
+pub(super) fn app(language: Language) -> App {
+    match language {
+        Language::Ja => App {
+            open: "処理中",
+            waiting: "承認待ち",
+            title: "会議室のエアコンが動かない",
+            job: "点検",
+        },
+        Language::En => App {
+            open: "Open",
+            waiting: "Needs approval",
+            title: "Fix the roof",
+            job: "Job",
+        },
+    }
+}
+
 pub(super) const AUDIT: Said = Said {
     ja: "確認の記録",
     en: "Audit log",
