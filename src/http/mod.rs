@@ -68,6 +68,17 @@ pub trait LineWebhooks: Send + Sync {
         body: Bytes,
         received_ms: i64,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + '_>>;
+
+    /// The same for a webhook that waited in a queue (Pub/Sub) before it
+    /// reached the board: its age says nothing about the board's clock.
+    fn handle_queued(
+        &self,
+        signature: Option<String>,
+        body: Bytes,
+        received_ms: i64,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + '_>> {
+        self.handle(signature, body, received_ms)
+    }
 }
 
 /// What the server needs to answer requests.

@@ -39,12 +39,23 @@ impl LineWebhooks for LineIntake {
         body: Bytes,
         received_ms: i64,
     ) -> Pin<Box<dyn Future<Output = Reply> + Send + '_>> {
-        Box::pin(self.take(RawWebhook { body, signature }, received_ms))
+        Box::pin(self.take(RawWebhook { body, signature }, received_ms, true))
+    }
+
+    fn handle_queued(
+        &self,
+        signature: Option<String>,
+        body: Bytes,
+        received_ms: i64,
+    ) -> Pin<Box<dyn Future<Output = Reply> + Send + '_>> {
+        Box::pin(self.take(RawWebhook { body, signature }, received_ms, false))
     }
 }
 
 impl LineIntake {
-    async fn take(&self, raw: RawWebhook, received: i64) -> Reply {
+    /// `live`: the webhook came straight from LINE (through the relay), so
+    /// its delay estimates the board's offset from LINE's clock.
+    async fn take(&self, raw: RawWebhook, received: i64, live: bool) -> Reply {
         let verified = match raw.verify(&self.channel_secret) {
             Ok(v) => v,
             Err(e) => {
@@ -64,7 +75,7 @@ impl LineIntake {
                 return Reply::error(StatusCode::BAD_REQUEST, "malformed webhook body");
             }
         };
-        let first = batch.events.iter().filter(|e| !e.redelivery);
+        let first = batch.events.iter().filter(|e| live && !e.redelivery);
         if let Some(gap) = first.map(|e| received.saturating_sub(e.timestamp_ms)).min() {
             self.clock.observe_line(gap);
         }

@@ -113,7 +113,7 @@ async fn dispatch(ctx: &PullContext, m: &Received) -> Reply {
         Some("line") => {
             let signature = m.attribute("signature").map(str::to_owned);
             ctx.line
-                .handle(signature, body, ctx.clock.steady_ms())
+                .handle_queued(signature, body, ctx.clock.steady_ms())
                 .await
         }
         Some("kintone") => match (&ctx.kintone, m.attribute("kintone_token")) {

@@ -75,6 +75,22 @@ async fn a_signed_postback_pulled_from_pubsub_is_written_back_replied_and_acked(
     assert!(text.contains("klg_pubsub_acked_total 1\n"), "{text}");
 }
 
+/// A tap that waited an hour in Pub/Sub (the board was off) is written back,
+/// but its age is not taken for the board's clock being an hour off LINE's.
+#[tokio::test]
+async fn a_postback_that_waited_in_pubsub_does_not_move_the_clock_estimate() {
+    let (w, topic) = world("waited").await;
+    let mut event = w.line.postback_event(USER, "ack:v1::1:5:abc123");
+    let hour_ago = kintone_line_gateway::clock::now_ms() - 3_600_000;
+    event["timestamp"] = serde_json::json!(hour_ago);
+    let (body, sig) = w.line.webhook(std::slice::from_ref(&event));
+    topic.publish(&[line_message(&body, &sig, "")]).await;
+
+    assert_eq!(acks_eventually(&w, 1).await.len(), 1);
+    assert_eq!(w.kintone.comment_texts().len(), 1);
+    assert_eq!(w.clock.line_offset_ms(), None);
+}
+
 #[tokio::test]
 async fn a_tampered_byte_is_refused_never_written_and_acked() {
     let (w, topic) = world("tampered").await;
