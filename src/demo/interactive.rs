@@ -5,21 +5,15 @@ use std::io::BufRead as _;
 use std::time::Duration;
 
 use super::render::all_ack_data;
+use super::words;
 use super::{wait, Demo, TARO};
 
 impl Demo {
     /// Keeps the simulators and gateway up for a person to play with.
     pub(super) async fn interactive(&self) -> anyhow::Result<()> {
-        println!(
-            "\nInteractive mode. Commands:\n  \
-             status <record> <status>   change a record's status in kintone (e.g. status 401 Open)\n  \
-             cards                      list the cards Taro has received\n  \
-             tap <n>                    Taro taps Acknowledge on card n\n  \
-             comments <record>          show a record's comments\n  \
-             press                      short press of the panel button (silences the buzzer)\n  \
-             hold                       long press: acknowledges everything pending as \"office panel\"\n  \
-             quit"
-        );
+        let example = words::app(self.language).waiting;
+        let help = words::HELP.fill(self.language, &[("example", example)]);
+        println!("\n{help}");
         let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(16);
         std::thread::spawn(move || {
             for line in std::io::stdin().lock().lines() {
@@ -53,7 +47,7 @@ impl Demo {
                 ["hold"] => self.press(Duration::from_millis(2_100)).await,
                 ["comments", id] => self.comments(id)?,
                 [] => {}
-                _ => println!("unknown command"),
+                _ => println!("{}", words::UNKNOWN_COMMAND.in_(self.language)),
             }
         }
     }
@@ -64,8 +58,12 @@ impl Demo {
             .ok()
             .and_then(|id| self.kintone.user_sets_status(id, status))
         {
-            Some(rev) => println!("record #{id} is now “{status}” (revision {rev})"),
-            None => println!("no record #{id}"),
+            Some(rev) => {
+                let rev = rev.to_string();
+                let set = [("id", id), ("status", status), ("rev", &rev)];
+                println!("{}", words::STATUS_SET.fill(self.language, &set));
+            }
+            None => println!("{}", words::NO_RECORD.fill(self.language, &[("id", id)])),
         }
     }
 
@@ -77,13 +75,15 @@ impl Demo {
             .ok()
             .and_then(|n| cards.get(n.wrapping_sub(1)))
         else {
-            println!("no card {n}; try `cards`");
+            println!("{}", words::NO_CARD.fill(self.language, &[("n", n)]));
             return Ok(());
         };
         let replies = self.line.replies().len();
         let tap = self.line.postback_event(TARO, data);
         let (status, _) = self.line.deliver(&self.webhook_url(), &[tap]).await?;
-        println!("LINE → gateway: {status}");
+        let status = status.to_string();
+        let answered = words::TAP_ANSWERED.fill(self.language, &[("status", &status)]);
+        println!("{answered}");
         if wait(|| self.line.replies().len() > replies).await.is_ok() {
             let r = self.line.replies().pop().unwrap_or_default();
             println!("💬 {}", r["messages"][0]["text"].as_str().unwrap_or(""));
@@ -96,7 +96,8 @@ impl Demo {
         self.gateway.indicator.button(true).await;
         tokio::time::sleep(held).await;
         self.gateway.indicator.button(false).await;
-        println!("button released after {} ms", held.as_millis());
+        let ms = held.as_millis().to_string();
+        println!("{}", words::RELEASED.fill(self.language, &[("ms", &ms)]));
     }
 
     fn comments(&self, id: &str) -> anyhow::Result<()> {

@@ -62,7 +62,8 @@ pub async fn run(interactive: bool, language: Language) -> anyhow::Result<()> {
     demo.gateway.stop().await;
     let _ = std::fs::remove_dir_all(&demo.dir);
     result?;
-    println!("\nDone in {:.1} s.", demo.started.elapsed().as_secs_f64());
+    let s = format!("{:.1}", demo.started.elapsed().as_secs_f64());
+    println!("\n{}", words::DONE.fill(language, &[("s", &s)]));
     Ok(())
 }
 
@@ -72,16 +73,16 @@ impl Demo {
         let line = FakeLine::start().await?;
         let kintone = FakeKintone::start(APP_TOKEN).await?;
         // The app as an office in this language builds it (修理依頼 in Japanese).
-        let words = words::app(language);
+        let app = words::app(language);
         if language == Language::Ja {
             kintone.japanese_form();
         }
-        kintone.set_titled_record(RECORD, 1, words.open, words.title);
+        kintone.set_titled_record(RECORD, 1, app.open, app.title);
         for id in BURST_FIRST..BURST_FIRST + BURST {
-            kintone.set_titled_record(id, 1, words.open, &format!("{} {id}", words.job));
+            kintone.set_titled_record(id, 1, app.open, &format!("{} {id}", app.job));
         }
         let dir = private_dir()?;
-        let (app, tail) = site_config(words.waiting, kintone.form().assignee);
+        let (app, tail) = site_config(app.waiting, kintone.form().assignee);
         let mut site = Site::for_fakes(&line, &kintone, app, &tail);
         // The site speaks the demo's language, in Japan's zone.
         site.language = language;
@@ -89,7 +90,7 @@ impl Demo {
         let path = site.write(&dir)?;
         let setup = Setup::load(&path)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        println!("▶ office panel (drawn here; on a board an LED and a buzzer): start-up self-test");
+        println!("{}", words::PANEL.in_(language));
         let gateway = Gateway::start(setup, listener).await?;
         // Let the self-test (three flashes, one beep) finish before the story.
         tokio::time::sleep(crate::indicator::actor::SELF_TEST_STEP * 7).await;
@@ -97,7 +98,7 @@ impl Demo {
             "http://{}/kintone/webhook/{HOOK_TOKEN}",
             gateway.addr()
         )));
-        narrate_addresses(&line, &kintone, &gateway, &dir);
+        narrate_addresses(language, &line, &kintone, &gateway, &dir);
         let demo = Demo {
             line,
             kintone,
@@ -111,10 +112,8 @@ impl Demo {
             .await
             .context("the gateway never read the app")?;
         tokio::time::sleep(Duration::from_millis(200)).await;
-        println!(
-            "▶ baseline: {} existing records seen, none notified",
-            1 + BURST
-        );
+        let seen = (1 + BURST).to_string();
+        println!("{}", words::BASELINE.fill(language, &[("n", &seen)]));
         Ok(demo)
     }
 
@@ -151,22 +150,21 @@ backend = "terminal"
 }
 
 fn narrate_addresses(
+    language: Language,
     line: &FakeLine,
     kintone: &FakeKintone,
     gateway: &Gateway,
     dir: &std::path::Path,
 ) {
-    println!("▶ simulated LINE platform at {}", line.server.base_url());
-    println!(
-        "▶ simulated kintone at {} — app 1 \"{}\", process management",
-        kintone.server.base_url(),
-        kintone.form().app_name
-    );
-    println!(
-        "▶ gateway at http://{} (state in {})",
-        gateway.addr(),
-        dir.display()
-    );
+    let url = line.server.base_url();
+    println!("{}", words::SIM_LINE.fill(language, &[("url", &url)]));
+    let url = kintone.server.base_url();
+    let app = kintone.form().app_name;
+    let said = words::SIM_KINTONE.fill(language, &[("url", &url), ("app", app)]);
+    println!("{said}");
+    let (addr, dir) = (gateway.addr().to_string(), dir.display().to_string());
+    let said = words::GATEWAY_AT.fill(language, &[("addr", &addr), ("dir", &dir)]);
+    println!("{said}");
 }
 
 fn private_dir() -> anyhow::Result<std::path::PathBuf> {

@@ -2,12 +2,18 @@
 
 use serde_json::Value;
 
-/// The texts of a push, card by card: header, body, and buttons.
-pub(super) fn render_push(push: &Value) -> Vec<String> {
-    let mut out = vec![format!("to {}", push["to"].as_str().unwrap_or("(several)"))];
+use super::words;
+use crate::text::Language;
+
+/// The texts of a push, card by card: header, body, and buttons; the
+/// demo's own words in `language`.
+pub(super) fn render_push(push: &Value, language: Language) -> Vec<String> {
+    let several = words::PUSH_TO_SEVERAL.in_(language);
+    let to = push["to"].as_str().unwrap_or(several);
+    let mut out = vec![words::PUSH_TO.fill(language, &[("to", to)])];
     for m in push["messages"].as_array().into_iter().flatten() {
         if let Some(alt) = m["altText"].as_str() {
-            out.push(format!("notification text: {alt}"));
+            out.push(words::ALT_TEXT.fill(language, &[("alt", alt)]));
         }
         let bubbles: Vec<&Value> = match m["contents"]["type"].as_str() {
             Some("carousel") => m["contents"]["contents"]

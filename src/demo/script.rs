@@ -24,24 +24,26 @@ impl Demo {
     async fn status_change_pushes(&self) -> anyhow::Result<Value> {
         println!("\n{}", words::STATUS_CHANGE.in_(self.language));
         let app = words::app(self.language);
-        println!("   #{RECORD} “{}” → “{}”", app.title, app.waiting);
+        let record = RECORD.to_string();
+        let moves = [
+            ("record", record.as_str()),
+            ("from", app.title),
+            ("to", app.waiting),
+        ];
+        println!("{}", words::RECORD_MOVES.fill(self.language, &moves));
         let t0 = Instant::now();
         self.kintone.user_sets_status(RECORD, app.waiting);
         wait(|| !self.line.pushes().is_empty())
             .await
             .context("no push reached LINE")?;
-        println!(
-            "   kintone → webhook → gateway (re-reads the record, compares with the last status it saw) → LINE Push after {} ms:",
-            t0.elapsed().as_millis()
-        );
+        let ms = t0.elapsed().as_millis().to_string();
+        println!("{}", words::PUSHED.fill(self.language, &[("ms", &ms)]));
         let push = self.line.pushes().remove(0);
-        for l in render_push(&push) {
+        for l in render_push(&push, self.language) {
             println!("      │ {l}");
         }
-        println!(
-            "   cost: {} message counted against the monthly quota",
-            self.line.usage()
-        );
+        let n = self.line.usage().to_string();
+        println!("{}", words::COST.fill(self.language, &[("n", &n)]));
         Ok(push)
     }
 
@@ -56,17 +58,15 @@ impl Demo {
             .line
             .deliver(&self.webhook_url(), std::slice::from_ref(&tap))
             .await?;
-        println!(
-            "   LINE → gateway: signed webhook answered {status} in {} ms (verified, stored durably first)",
-            t0.elapsed().as_millis()
-        );
+        let (status, ms) = (status.to_string(), t0.elapsed().as_millis().to_string());
+        let answered = [("status", status.as_str()), ("ms", &ms)];
+        println!("{}", words::WEBHOOK_ANSWERED.fill(self.language, &answered));
         wait(|| !self.kintone.comment_texts().is_empty())
             .await
             .context("no comment reached kintone")?;
-        println!(
-            "   gateway → kintone after {} ms — comment on #{RECORD}:",
-            t0.elapsed().as_millis()
-        );
+        let (ms, record) = (t0.elapsed().as_millis().to_string(), RECORD.to_string());
+        let commented = [("ms", ms.as_str()), ("record", &record)];
+        println!("{}", words::COMMENTED.fill(self.language, &commented));
         for l in self.kintone.comment_texts()[0].lines() {
             println!("      │ {l}");
         }
@@ -74,11 +74,10 @@ impl Demo {
             .await
             .context("no reply reached LINE")?;
         let reply = self.line.replies().remove(0);
-        println!(
-            "   gateway → LINE Reply (free, single-use token) after {} ms: 💬 {}",
-            t0.elapsed().as_millis(),
-            reply["messages"][0]["text"].as_str().unwrap_or("")
-        );
+        let ms = t0.elapsed().as_millis().to_string();
+        let text = reply["messages"][0]["text"].as_str().unwrap_or("");
+        let replied = [("ms", ms.as_str()), ("text", text)];
+        println!("{}", words::REPLIED.fill(self.language, &replied));
         Ok(tap)
     }
 
@@ -88,13 +87,18 @@ impl Demo {
         let mut again = tap;
         again["deliveryContext"]["isRedelivery"] = Value::Bool(true);
         let (status, body) = self.line.deliver(&self.webhook_url(), &[again]).await?;
-        println!("   answered {status}: {body}");
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        let status = status.to_string();
+        let answered = [("status", status.as_str()), ("body", &body)];
         println!(
-            "   comments on #{RECORD}: {} (not doubled); Reply calls: {}",
-            self.kintone.comment_texts().len(),
-            self.line.reply_calls()
+            "{}",
+            words::REDELIVERY_ANSWERED.fill(self.language, &answered)
         );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let record = RECORD.to_string();
+        let n = self.kintone.comment_texts().len().to_string();
+        let calls = self.line.reply_calls().to_string();
+        let counts = [("record", record.as_str()), ("n", &n), ("calls", &calls)];
+        println!("{}", words::NOT_DOUBLED.fill(self.language, &counts));
         Ok(())
     }
 
@@ -107,13 +111,18 @@ impl Demo {
             .body(r#"{"destination":"U","events":[]}"#)
             .send()
             .await?;
-        println!("   answered {} — nothing stored", resp.status());
+        let status = resp.status().to_string();
+        println!(
+            "{}",
+            words::REFUSED.fill(self.language, &[("status", &status)])
+        );
         Ok(())
     }
 
     /// 5: many changes at once go out as few push requests.
     async fn burst_is_batched(&self) -> anyhow::Result<()> {
-        println!("\n{} ({BURST})", words::BURST.in_(self.language));
+        let n = BURST.to_string();
+        println!("\n{}", words::BURST.fill(self.language, &[("n", &n)]));
         let before = (self.line.accepted().len(), self.line.usage());
         let t0 = Instant::now();
         let waiting = words::app(self.language).waiting;
@@ -127,31 +136,48 @@ impl Demo {
         .context("the burst was not delivered")?;
         let accepted = self.line.accepted();
         for (i, p) in accepted.iter().enumerate().skip(before.0) {
-            let n = cards(std::slice::from_ref(&p.body));
-            println!(
-                "   push request {}: {n} card(s) in {} message object(s), {} message counted",
-                i + 1 - before.0,
-                p.body["messages"].as_array().map_or(0, Vec::len),
-                p.counted
-            );
+            let i = (i + 1 - before.0).to_string();
+            let n = cards(std::slice::from_ref(&p.body)).to_string();
+            let objects = p.body["messages"]
+                .as_array()
+                .map_or(0, Vec::len)
+                .to_string();
+            let counted = p.counted.to_string();
+            let request = [
+                ("i", i.as_str()),
+                ("cards", &n),
+                ("objects", &objects),
+                ("counted", &counted),
+            ];
+            println!("{}", words::PUSH_REQUEST.fill(self.language, &request));
         }
-        println!(
-            "   {BURST} changes → {} push requests, {} messages counted (without batching: {BURST}) — in {:.1} s",
-            accepted.len() - before.0,
-            self.line.usage() - before.1,
-            t0.elapsed().as_secs_f64()
-        );
+        let burst = BURST.to_string();
+        let requests = (accepted.len() - before.0).to_string();
+        let counted = (self.line.usage() - before.1).to_string();
+        let s = format!("{:.1}", t0.elapsed().as_secs_f64());
+        let total = [
+            ("burst", burst.as_str()),
+            ("requests", &requests),
+            ("counted", &counted),
+            ("s", &s),
+        ];
+        println!("{}", words::BURST_TOTAL.fill(self.language, &total));
         Ok(())
     }
 
     async fn audit_log(&self) -> anyhow::Result<()> {
         let acks = self.gateway.store.acks_since(0).await?;
-        println!("\n{}: {}", words::AUDIT.in_(self.language), acks.len());
+        let n = acks.len().to_string();
+        println!("\n{}", words::AUDIT.fill(self.language, &[("n", &n)]));
         for a in &acks {
-            println!(
-                "   #{} by {} — {} / {}",
-                a.record, a.actor, a.outcome, a.reply
-            );
+            let (record, outcome) = (a.record.to_string(), a.outcome.to_string());
+            let row = [
+                ("record", record.as_str()),
+                ("actor", &a.actor),
+                ("outcome", &outcome),
+                ("reply", &a.reply),
+            ];
+            println!("{}", words::AUDIT_ROW.fill(self.language, &row));
         }
         Ok(())
     }

@@ -1,8 +1,9 @@
-//! The demo's narration in both languages, in one table: the step headings
-//! a person watching reads. The card, the comment and the reply come from the
-//! gateway itself, in the site's `language`.
+//! The demo's narration in both languages, in one table: every line a person
+//! watching reads. The card, the comment and the reply come from the gateway
+//! itself, in the site's `language`; the gateway's own log lines are not
+//! narration. Parameters are `{name}` placeholders, filled by [`Said::fill`].
 
-use crate::text::Language;
+use crate::text::{fill, Language};
 
 /// One narrated line, in Japanese and English.
 pub(super) struct Said {
@@ -17,28 +18,190 @@ impl Said {
             Language::En => self.en,
         }
     }
+
+    /// The line in `language` with its `{name}` placeholders filled.
+    pub(super) fn fill(&self, language: Language, args: &[(&str, &str)]) -> String {
+        fill(self.in_(language), args)
+    }
 }
 
-pub(super) const STATUS_CHANGE: Said = Said {
-    ja: "1. 事務の方が kintone でレコードのステータスを進めます。",
-    en: "1. A clerk moves a record to the next status in kintone.",
-};
-pub(super) const TAP: Said = Said {
-    ja: "2. 太郎さんが LINE でボタンを押します。",
-    en: "2. Taro taps the button in LINE.",
-};
-pub(super) const REDELIVERY: Said = Said {
-    ja: "3. LINE が同じイベントをもう一度送ります（同じ webhookEventId）。",
-    en: "3. LINE redelivers the same event (same webhookEventId).",
-};
-pub(super) const FORGERY: Said = Said {
-    ja: "4. チャネルシークレットを知らない誰かが Webhook を偽造します。",
-    en: "4. Someone forges a webhook without the channel secret.",
-};
-pub(super) const BURST: Said = Said {
-    ja: "5. 一斉更新：多数のレコードが 1 秒のうちに進みます（すべて太郎さん宛て）。",
-    en: "5. A burst: many records move within a second (all for Taro).",
-};
+/// Declares the table's lines, and (for the tests) the list of all of them.
+macro_rules! said {
+    ($($(#[$doc:meta])* $name:ident { ja: $ja:expr, en: $en:expr $(,)? })*) => {
+        $($(#[$doc])* pub(super) const $name: Said = Said { ja: $ja, en: $en };)*
+        #[cfg(test)]
+        const ALL: &[(&str, Said)] = &[$((stringify!($name), $name)),*];
+    };
+}
+
+said! {
+    // Start-up.
+    PANEL {
+        ja: "▶ 事務所のパネル（ここでは画面に表示。実機では LED とブザー）：起動時の自己診断",
+        en: "▶ office panel (drawn here; on a board an LED and a buzzer): start-up self-test",
+    }
+    SIM_LINE {
+        ja: "▶ 模擬 LINE プラットフォーム：{url}",
+        en: "▶ simulated LINE platform at {url}",
+    }
+    SIM_KINTONE {
+        ja: "▶ 模擬 kintone：{url} — アプリ 1「{app}」（プロセス管理あり）",
+        en: "▶ simulated kintone at {url} — app 1 \"{app}\", process management",
+    }
+    GATEWAY_AT {
+        ja: "▶ ゲートウェイ：http://{addr}（状態の保存先：{dir}）",
+        en: "▶ gateway at http://{addr} (state in {dir})",
+    }
+    BASELINE {
+        ja: "▶ 初回の読み込み：既存のレコード {n} 件を確認しました（これらは通知しません）",
+        en: "▶ baseline: {n} existing records seen, none notified",
+    }
+    DONE {
+        ja: "{s} 秒で完了しました。",
+        en: "Done in {s} s.",
+    }
+
+    // 1: a status change becomes a push.
+    STATUS_CHANGE {
+        ja: "1. 事務の方が kintone でレコードのステータスを進めます。",
+        en: "1. A clerk moves a record to the next status in kintone.",
+    }
+    RECORD_MOVES {
+        ja: "   #{record}「{from}」→「{to}」",
+        en: "   #{record} “{from}” → “{to}”",
+    }
+    PUSHED {
+        ja: "   kintone → Webhook → ゲートウェイ（レコードを読み直し、前回見たステータスと比べる）→ {ms} ms で LINE Push：",
+        en: "   kintone → webhook → gateway (re-reads the record, compares with the last status it saw) → LINE Push after {ms} ms:",
+    }
+    PUSH_TO {
+        ja: "宛先 {to}",
+        en: "to {to}",
+    }
+    PUSH_TO_SEVERAL {
+        ja: "（複数）",
+        en: "(several)",
+    }
+    ALT_TEXT {
+        ja: "通知に出る文：{alt}",
+        en: "notification text: {alt}",
+    }
+    COST {
+        ja: "   費用：月間メッセージ数に {n} 通を計上",
+        en: "   cost: {n} message counted against the monthly quota",
+    }
+
+    // 2: the tap, the write-back and the reply.
+    TAP {
+        ja: "2. 太郎さんが LINE でボタンを押します。",
+        en: "2. Taro taps the button in LINE.",
+    }
+    WEBHOOK_ANSWERED {
+        ja: "   LINE → ゲートウェイ：署名付き Webhook に {ms} ms で {status} を返答（署名を検証し、まず確実に保存）",
+        en: "   LINE → gateway: signed webhook answered {status} in {ms} ms (verified, stored durably first)",
+    }
+    COMMENTED {
+        ja: "   {ms} ms でゲートウェイ → kintone — #{record} へのコメント：",
+        en: "   gateway → kintone after {ms} ms — comment on #{record}:",
+    }
+    REPLIED {
+        ja: "   {ms} ms でゲートウェイ → LINE Reply（無料・一度だけ使えるトークン）：💬 {text}",
+        en: "   gateway → LINE Reply (free, single-use token) after {ms} ms: 💬 {text}",
+    }
+
+    // 3: a redelivery.
+    REDELIVERY {
+        ja: "3. LINE が同じイベントをもう一度送ります（同じ webhookEventId）。",
+        en: "3. LINE redelivers the same event (same webhookEventId).",
+    }
+    REDELIVERY_ANSWERED {
+        ja: "   {status} を返答：{body}",
+        en: "   answered {status}: {body}",
+    }
+    NOT_DOUBLED {
+        ja: "   #{record} のコメント：{n} 件（二重にはなりません）、Reply の呼び出し：{calls} 回",
+        en: "   comments on #{record}: {n} (not doubled); Reply calls: {calls}",
+    }
+
+    // 4: a forgery.
+    FORGERY {
+        ja: "4. チャネルシークレットを知らない誰かが Webhook を偽造します。",
+        en: "4. Someone forges a webhook without the channel secret.",
+    }
+    REFUSED {
+        ja: "   {status} を返答 — 何も保存しません",
+        en: "   answered {status} — nothing stored",
+    }
+
+    // 5: a burst.
+    BURST {
+        ja: "5. 一斉更新：{n} 件のレコードが 1 秒のうちに進みます（すべて太郎さん宛て）。",
+        en: "5. A burst: {n} records move within a second (all for Taro).",
+    }
+    PUSH_REQUEST {
+        ja: "   Push リクエスト {i}：カード {cards} 枚（メッセージオブジェクト {objects} 個）、{counted} 通を計上",
+        en: "   push request {i}: {cards} card(s) in {objects} message object(s), {counted} message counted",
+    }
+    BURST_TOTAL {
+        ja: "   {burst} 件の変更 → Push リクエスト {requests} 回、{counted} 通を計上（まとめなければ {burst} 通）— {s} 秒",
+        en: "   {burst} changes → {requests} push request(s), {counted} message(s) counted (without batching: {burst}) — in {s} s",
+    }
+
+    // The audit log.
+    AUDIT {
+        ja: "確認の記録：{n} 件",
+        en: "Audit log: {n}",
+    }
+    AUDIT_ROW {
+        ja: "   #{record}（{actor}）— {outcome} / {reply}",
+        en: "   #{record} by {actor} — {outcome} / {reply}",
+    }
+
+    // `--interactive`. The command words stay English in both languages.
+    HELP {
+        ja: "対話モードです。コマンド：\n  \
+             status <レコード> <ステータス>   kintone でレコードのステータスを変えます（例：status 401 {example}）\n  \
+             cards                            太郎さんが受け取ったカードの一覧\n  \
+             tap <n>                          太郎さんがカード n の確認ボタンを押します\n  \
+             comments <レコード>              レコードのコメントを表示します\n  \
+             press                            パネルのボタンを短く押します（ブザーが止まります）\n  \
+             hold                             長押し：未確認のものをすべて「事務所のパネル」として確認します\n  \
+             quit                             終了します",
+        en: "Interactive mode. Commands:\n  \
+             status <record> <status>   change a record's status in kintone (e.g. status 401 {example})\n  \
+             cards                      list the cards Taro has received\n  \
+             tap <n>                    Taro taps Acknowledge on card n\n  \
+             comments <record>          show a record's comments\n  \
+             press                      short press of the panel button (silences the buzzer)\n  \
+             hold                       long press: acknowledges everything pending as \"office panel\"\n  \
+             quit",
+    }
+    UNKNOWN_COMMAND {
+        ja: "そのコマンドはありません",
+        en: "unknown command",
+    }
+    STATUS_SET {
+        ja: "レコード #{id} は「{status}」になりました（リビジョン {rev}）",
+        en: "record #{id} is now “{status}” (revision {rev})",
+    }
+    NO_RECORD {
+        ja: "レコード #{id} はありません",
+        en: "no record #{id}",
+    }
+    NO_CARD {
+        ja: "カード {n} はありません。`cards` で一覧を表示できます",
+        en: "no card {n}; try `cards`",
+    }
+    TAP_ANSWERED {
+        ja: "LINE → ゲートウェイ：{status}",
+        en: "LINE → gateway: {status}",
+    }
+    RELEASED {
+        ja: "{ms} ms 押して、ボタンを離しました",
+        en: "button released after {ms} ms",
+    }
+}
+
 /// The app the demo's fake kintone holds, as an office in each language
 /// builds it.
 pub(super) struct App {
@@ -67,7 +230,46 @@ pub(super) fn app(language: Language) -> App {
     }
 }
 
-pub(super) const AUDIT: Said = Said {
-    ja: "確認の記録",
-    en: "Audit log",
-};
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `{name}`s in a line, sorted.
+    fn placeholders(text: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// A placeholder in one language only would print `{name}` raw, or drop a figure.
+    #[test]
+    fn both_languages_take_the_same_parameters() {
+        for (name, said) in ALL {
+            assert_eq!(placeholders(said.ja), placeholders(said.en), "{name}");
+        }
+    }
+
+    /// A Japanese line left in English (copied, not translated) is caught here.
+    #[test]
+    fn every_japanese_line_is_japanese() {
+        for (name, said) in ALL {
+            assert!(
+                said.ja.chars().any(|c| c > '\u{3000}'),
+                "{name}: {}",
+                said.ja
+            );
+            assert!(
+                !said
+                    .en
+                    .chars()
+                    .any(|c| ('\u{3040}'..='\u{9fff}').contains(&c)),
+                "{name}"
+            );
+        }
+    }
+}
