@@ -149,6 +149,22 @@ fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
     conn.prepare_cached(sql)?.execute([])
 }
 
+/// How SQLite would run `sql` on a new store, one line per step: for tests
+/// that a query uses the index it was written for.
+#[cfg(test)]
+pub(crate) fn query_plan(sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("dir");
+    drop(Store::open(dir.path()).expect("store"));
+    let c = rusqlite::Connection::open(dir.path().join("gateway.db")).expect("db");
+    let mut st = c
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .expect("explain");
+    st.query_map(params, |r| r.get(3))
+        .expect("plan")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

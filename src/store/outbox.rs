@@ -237,17 +237,7 @@ pub fn dead_count(c: &Connection) -> Result<i64, StoreError> {
 mod tests {
     #[test]
     fn due_reads_walk_the_partial_index_of_pending_rows() {
-        let dir = tempfile::tempdir().expect("dir");
-        drop(crate::store::Store::open(dir.path()).expect("store"));
-        let c = rusqlite::Connection::open(dir.path().join("gateway.db")).expect("db");
-        let mut st = c
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::DUE))
-            .expect("explain");
-        let plan: Vec<String> = st
-            .query_map([1, 2, 3], |r| r.get(3))
-            .expect("plan")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let plan = crate::store::query_plan(super::DUE, [1, 2, 3]);
         assert!(plan.join(" ").contains("outbox_pending_order"), "{plan:?}");
     }
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 /// Every `.rs` file under `dir`, recursively.
-fn sources(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn sources(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
@@ -24,7 +24,8 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn src() -> PathBuf {
+/// The crate's `src/`.
+pub(crate) fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
@@ -83,6 +84,22 @@ fn only_the_daemon_makes_the_reply_capability() {
 const FOUNDATION: &[&str] = &[
     "clock", "secret", "domain", "retry", "outbound", "metrics", "postback", "text",
 ];
+/// Everything below the daemon, which wires it all.
+const BELOW_DAEMON: &[&str] = &[
+    "line",
+    "kintone",
+    "pubsub",
+    "store",
+    "config",
+    "http",
+    "pull",
+    "service",
+    "inbound",
+    "acknowledge",
+    "inbox_worker",
+    "notify",
+    "indicator",
+];
 fn allowed(module: &str) -> Option<Vec<&'static str>> {
     let with = |extra: &[&'static str]| {
         let mut v = FOUNDATION.to_vec();
@@ -121,54 +138,9 @@ fn allowed(module: &str) -> Option<Vec<&'static str>> {
             "notify",
         ]),
         "sim" => with(&["line", "kintone", "inbound"]),
-        "daemon" => with(&[
-            "line",
-            "kintone",
-            "store",
-            "config",
-            "http",
-            "service",
-            "inbound",
-            "acknowledge",
-            "inbox_worker",
-            "notify",
-            "indicator",
-            "pull",
-        ]),
-        "doctor" | "demo" => with(&[
-            "line",
-            "kintone",
-            "store",
-            "config",
-            "http",
-            "service",
-            "inbound",
-            "acknowledge",
-            "inbox_worker",
-            "notify",
-            "indicator",
-            "pull",
-            "daemon",
-            "sim",
-        ]),
-        "cli" => with(&[
-            "line",
-            "kintone",
-            "store",
-            "config",
-            "http",
-            "service",
-            "inbound",
-            "acknowledge",
-            "inbox_worker",
-            "notify",
-            "indicator",
-            "pull",
-            "daemon",
-            "sim",
-            "doctor",
-            "demo",
-        ]),
+        "daemon" => with(BELOW_DAEMON),
+        "doctor" | "demo" => with(&[BELOW_DAEMON, &["daemon", "sim"]].concat()),
+        "cli" => with(&[BELOW_DAEMON, &["daemon", "sim", "doctor", "demo"]].concat()),
         _ => None,
     }
 }

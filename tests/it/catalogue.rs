@@ -19,28 +19,8 @@ use kintone_line_gateway::line::message::Message;
 use kintone_line_gateway::text::{fill, Language};
 use serde_json::{json, Value};
 
+use crate::architecture::{sources, src};
 use crate::openapi::line_messaging_api;
-
-fn src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
-}
-
-/// Every `.rs` file under `dir`, recursively.
-fn sources(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("source folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-    out
-}
 
 /// Whether `code` reads catalogue field `name` (`texts.name`,
 /// `….catalogue().name`), not a longer name that starts with it.
