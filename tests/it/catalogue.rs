@@ -7,7 +7,6 @@
 //! 30 KB with long Japanese titles and values, wraps its texts and cuts
 //! only at a character, with `…`.
 
-
 use kintone_line_gateway::config::template::Template;
 use kintone_line_gateway::config::ACK_PLACEHOLDERS;
 use kintone_line_gateway::line::flex::{
