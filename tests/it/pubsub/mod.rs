@@ -7,6 +7,7 @@ mod crash;
 mod doctor;
 mod emulator;
 mod handlers;
+mod only;
 
 use std::sync::atomic::Ordering;
 
