@@ -50,6 +50,10 @@ pub struct IndicatorConfig {
     pub time_zone: TimeZone,
     /// LINE or kintone must fail this long before the LED shows trouble.
     pub trouble_after: Duration,
+    /// Pub/Sub must fail this long before the LED shows trouble: not an
+    /// `[indicator]` key but `[ingress.pubsub] trouble_after`, copied here
+    /// when the setup is read.
+    pub pubsub_trouble_after: Duration,
     pub long_press: Duration,
     pub debounce: Duration,
 }
@@ -67,6 +71,7 @@ impl Default for IndicatorConfig {
             quiet_hours: None,
             time_zone: TimeZone::system(),
             trouble_after: Duration::from_secs(300),
+            pubsub_trouble_after: crate::config::ingress::PUBSUB_TROUBLE_AFTER,
             long_press: Duration::from_secs(2),
             debounce: Duration::from_millis(30),
         }

@@ -31,6 +31,7 @@ fn pull_loop(
         api_base,
         max_messages: 10,
         ack_deadline: Duration::from_secs(10),
+        trouble_after: Duration::from_secs(300),
     };
     let metrics = Arc::new(Metrics::default());
     let ctx = PullContext {

@@ -8,6 +8,7 @@ mod doctor;
 mod emulator;
 mod handlers;
 mod only;
+mod trouble;
 
 use std::sync::atomic::Ordering;
 
