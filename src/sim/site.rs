@@ -42,6 +42,8 @@ pub struct Site {
     /// `[kintone] timeout` in seconds (`None`: 2 s, so tests of a slow
     /// kintone end quickly).
     pub kintone_timeout: Option<u64>,
+    /// The gateway's `site` key (empty: the default site).
+    pub key: String,
 }
 
 impl Site {
@@ -63,6 +65,7 @@ impl Site {
             app: app.to_owned(),
             tail: tail.to_owned(),
             kintone_timeout: None,
+            key: String::new(),
         }
     }
 
@@ -84,7 +87,8 @@ impl Site {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
         }
         let config = format!(
-            r#"state_dir = "{state}"
+            r#"site = "{key}"
+state_dir = "{state}"
 
 [server]
 listen = "{listen}"
@@ -110,6 +114,7 @@ title_field = "Title"
 {app}
 {tail}
 "#,
+            key = self.key,
             state = dir.join("state").display(),
             listen = self
                 .listen

@@ -5,7 +5,7 @@
 mod auth;
 mod crash;
 mod doctor;
-mod emulator;
+pub mod emulator;
 mod handlers;
 mod only;
 mod trouble;
