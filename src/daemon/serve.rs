@@ -55,7 +55,7 @@ impl Hooks {
 
 /// `POST /line/webhook` when webhooks come only from Pub/Sub: the route is
 /// not there (404), as a kintone route without a token is not. A LINE event
-/// posted here would bypass the subscription, so nothing is read or stored.
+/// posted here would bypass the subscription: it is dropped, never stored.
 struct NoLineRoute;
 
 impl LineWebhooks for NoLineRoute {
@@ -83,6 +83,7 @@ pub(super) fn serve(
     let (line, kintone) = if webhooks {
         (hooks.line, hooks.kintone)
     } else {
+        tracing::info!("webhooks come only from Pub/Sub: the webhook routes answer 404");
         (Arc::new(NoLineRoute) as Arc<dyn LineWebhooks>, None)
     };
     let ingress = Arc::new(Ingress {
