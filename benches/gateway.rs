@@ -25,6 +25,7 @@ use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use serde_json::{json, Value};
 
+#[path = "gateway/pubsub.rs"]
 mod pubsub;
 
 const USER: &str = "U0123456789abcdef0123456789abcdef";
