@@ -152,8 +152,10 @@ async fn drain(emu: &Emulator, max_messages: u32) {
     );
     let dir = tempfile::tempdir().expect("temp dir");
     let site = site(&line, &kintone, app, &tail);
-    // Started once for its schema, then killed: the board is off.
-    drop(Daemon::start(&site, dir.path()).await);
+    // Started once for its schema (without pulling: a pull still open at
+    // the kill would lease messages to nobody until their ack deadline),
+    // then killed: the board is off.
+    drop(Daemon::start(&self::site(&line, &kintone, app, ""), dir.path()).await);
     let salt = 5_000_000 + max_messages as usize * 10_000;
     seed_notifications(dir.path(), &[(BACKLOG, salt)]);
     let t = Instant::now();
