@@ -1,4 +1,4 @@
-//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst]`: the real daemon binary, as a
+//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst|pubsub]`: the real daemon binary, as a
 //! separate process, against the in-process LINE and kintone simulators.
 //! Prints figures; asserts nothing. Every byte goes over 127.0.0.1.
 //!
@@ -25,6 +25,9 @@ use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use serde_json::{json, Value};
 
+#[path = "gateway/pubsub.rs"]
+mod pubsub;
+
 const USER: &str = "U0123456789abcdef0123456789abcdef";
 
 fn main() {
@@ -46,6 +49,9 @@ fn main() {
     }
     if run("flood") {
         rt.block_on(flood());
+    }
+    if run("pubsub") {
+        rt.block_on(pubsub::pubsub());
     }
     if run("notify") {
         rt.block_on(notify_loop());

@@ -118,9 +118,7 @@ impl Gateway {
         let hooks = serve::Hooks::new(&core, &notify_ctx, wake);
         #[cfg(feature = "pubsub")]
         pull::spawn(&core, &ingress, &hooks, &beats)?;
-        #[cfg(not(feature = "pubsub"))]
-        let _ = ingress; // without the feature the config check refuses `[ingress.pubsub]`
-        let addr = serve::serve(&core, listener, tls, hooks)?;
+        let addr = serve::serve(&core, listener, tls, hooks, ingress.http)?;
         tracing::info!(%addr, state = %core.config.state_dir.display(), "gateway started");
         Ok(Gateway {
             addr,

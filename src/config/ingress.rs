@@ -42,7 +42,13 @@ pub struct PubsubSettings {
     pub max_messages: u32,
     /// How long Pub/Sub waits for an acknowledgement before redelivering.
     pub ack_deadline: Duration,
+    /// Pub/Sub unreachable this long shows trouble on the indicator.
+    pub trouble_after: Duration,
 }
+
+/// The default `trouble_after`: a few failed pulls are normal (a router
+/// restarting), five minutes of them are not.
+pub const PUBSUB_TROUBLE_AFTER: Duration = Duration::from_secs(300);
 
 const MODES: &str = "expected \"http\", \"pubsub\" or [\"http\", \"pubsub\"]";
 
@@ -113,6 +119,7 @@ fn read_pubsub(r: &mut Reader, t: &Table) -> Option<PubsubSettings> {
             "api_base",
             "max_messages",
             "ack_deadline",
+            "trouble_after",
         ],
     );
     let id = |r: &mut Reader, key: &str| {
@@ -157,6 +164,9 @@ fn read_pubsub(r: &mut Reader, t: &Table) -> Option<PubsubSettings> {
             "expected whole seconds from 10s to 600s (Pub/Sub's limits)",
         );
     }
+    let trouble_after = r
+        .opt_duration(t, P, "trouble_after")
+        .unwrap_or(PUBSUB_TROUBLE_AFTER);
     Some(PubsubSettings {
         project: project?,
         subscription: subscription?,
@@ -164,6 +174,7 @@ fn read_pubsub(r: &mut Reader, t: &Table) -> Option<PubsubSettings> {
         api_base,
         max_messages,
         ack_deadline,
+        trouble_after,
     })
 }
 
@@ -196,8 +207,8 @@ mod tests {
         assert!(c.http);
         let s = c.pubsub.expect("pubsub");
         assert_eq!(
-            (s.max_messages, s.ack_deadline),
-            (100, Duration::from_secs(60))
+            (s.max_messages, s.ack_deadline, s.trouble_after),
+            (100, Duration::from_secs(60), Duration::from_secs(300))
         );
         assert!(s.credentials.is_none());
     }

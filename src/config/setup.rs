@@ -51,8 +51,11 @@ impl Setup {
         });
         let mut r = Reader::new(base_dir, None);
         let outbox = read_notify(&mut r, &config.rest);
-        let indicator = read_indicator(&mut r, &config.rest);
+        let mut indicator = read_indicator(&mut r, &config.rest);
         let ingress = read_ingress(&mut r, &config.rest);
+        if let Some(p) = &ingress.pubsub {
+            indicator.pubsub_trouble_after = p.trouble_after;
+        }
         problems.extend(r.problems);
         if problems.is_empty() {
             Ok(Setup {

@@ -5,12 +5,14 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use bytes::Bytes;
+use hyper::StatusCode;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_rustls::TlsAcceptor;
 
 use super::{Core, GRACE};
-use crate::http::{self, Ingress, KintoneWebhooks, LineWebhooks};
+use crate::http::{self, Ingress, KintoneWebhooks, LineWebhooks, Reply};
 use crate::inbound::signature::ChannelSecret;
 use crate::inbound::webhook::LineIntake;
 use crate::notify::{self, NotifyContext};
@@ -52,20 +54,45 @@ impl Hooks {
     }
 }
 
-/// Serves the webhooks and the metrics page; returns the address.
+/// `POST /line/webhook` when webhooks come only from Pub/Sub: the route is
+/// not there (404), as a kintone route without a token is not. A LINE event
+/// posted here would bypass the subscription: it is dropped, never stored.
+struct NoLineRoute;
+
+impl LineWebhooks for NoLineRoute {
+    fn handle(
+        &self,
+        _signature: Option<String>,
+        _body: Bytes,
+        _received_ms: i64,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + '_>> {
+        Box::pin(async { Reply::error(StatusCode::NOT_FOUND, "not found") })
+    }
+}
+
+/// Serves the metrics page and health, and the webhooks when `webhooks` is
+/// set (`[ingress] mode` includes "http"); returns the address.
 pub(super) fn serve(
     core: &Core,
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     hooks: Hooks,
+    webhooks: bool,
 ) -> anyhow::Result<SocketAddr> {
     let config = &core.config;
     let m = core.metrics.clone();
+    let (line, kintone) = if webhooks {
+        (hooks.line, hooks.kintone)
+    } else {
+        tracing::info!("webhooks come only from Pub/Sub: the webhook routes answer 404");
+        (Arc::new(NoLineRoute) as Arc<dyn LineWebhooks>, None)
+    };
     let ingress = Arc::new(Ingress {
         store: core.store.clone(),
-        line: hooks.line,
-        relay_token: config.server.relay_token.clone(),
-        kintone: hooks.kintone,
+        line,
+        // Without webhook routes the token guards nothing: every POST is 404.
+        relay_token: config.server.relay_token.clone().filter(|_| webhooks),
+        kintone,
         metrics: Some(Arc::new(move || m.render())),
         read_timeout: config.server.read_timeout,
         clock: core.clock.clone(),

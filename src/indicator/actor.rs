@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::backend::{Backend, HwEvent, Output};
-use super::light::{Health, Light};
+use super::light::{Health, Light, Thresholds};
 use super::program::Program;
 use super::{Clock, Command, PanelRequest, Snapshot};
 use crate::config::indicator::IndicatorConfig;
@@ -128,7 +128,7 @@ impl Actor {
             self.reminder_at,
             self.retry_at,
             self.health
-                .next_change(Instant::now(), self.cfg.trouble_after),
+                .next_change(Instant::now(), &Thresholds::of(&self.cfg)),
         ]
         .into_iter()
         .flatten()
@@ -165,7 +165,7 @@ impl Actor {
 
     /// Brings the LED in line with the wanted light (unless the self-test runs).
     fn show(&mut self, now: Instant) {
-        let (light, causes) = self.health.light(now, self.cfg.trouble_after);
+        let (light, causes) = self.health.light(now, &Thresholds::of(&self.cfg));
         if light == self.light {
             return;
         }

@@ -1,11 +1,13 @@
 //! What the LED shows, derived from the latest [`Snapshot`] and from how long
-//! LINE and kintone have been down. Pure: the actor passes the time in.
+//! LINE, kintone and Pub/Sub have been down. Pure: the actor passes the time
+//! in.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::Snapshot;
+use crate::config::indicator::IndicatorConfig;
 
 /// What the LED shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,12 +30,31 @@ impl Light {
     }
 }
 
+/// How long an outage lasts before it is trouble.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// LINE and kintone (`[indicator] trouble_after`).
+    pub services: Duration,
+    /// Pub/Sub (`[ingress.pubsub] trouble_after`).
+    pub pubsub: Duration,
+}
+
+impl Thresholds {
+    pub fn of(c: &IndicatorConfig) -> Thresholds {
+        Thresholds {
+            services: c.trouble_after,
+            pubsub: c.pubsub_trouble_after,
+        }
+    }
+}
+
 /// The latest snapshot and since when each service has been down.
 #[derive(Debug, Default)]
 pub struct Health {
     snapshot: Snapshot,
     line_down_since: Option<Instant>,
     kintone_down_since: Option<Instant>,
+    pubsub_down_since: Option<Instant>,
 }
 
 impl Health {
@@ -43,6 +64,7 @@ impl Health {
         let since = |down: bool, was: Option<Instant>| down.then(|| was.unwrap_or(now));
         self.line_down_since = since(s.line_down, self.line_down_since);
         self.kintone_down_since = since(s.kintone_down, self.kintone_down_since);
+        self.pubsub_down_since = since(s.pubsub_down, self.pubsub_down_since);
         self.snapshot = s;
     }
 
@@ -52,12 +74,23 @@ impl Health {
     }
 
     /// The light, and the causes of trouble. Trouble wins over pending.
-    pub fn light(&self, now: Instant, trouble_after: Duration) -> (Light, Vec<&'static str>) {
-        let long = |since: Option<Instant>| since.is_some_and(|s| now >= s + trouble_after);
+    pub fn light(&self, now: Instant, after: &Thresholds) -> (Light, Vec<&'static str>) {
+        let long =
+            |since: Option<Instant>, after: Duration| since.is_some_and(|s| now >= s + after);
         let s = &self.snapshot;
         let causes: Vec<&'static str> = [
-            (long(self.line_down_since), "LINE unreachable"),
-            (long(self.kintone_down_since), "kintone unreachable"),
+            (
+                long(self.line_down_since, after.services),
+                "LINE unreachable",
+            ),
+            (
+                long(self.kintone_down_since, after.services),
+                "kintone unreachable",
+            ),
+            (
+                long(self.pubsub_down_since, after.pubsub),
+                "Pub/Sub unreachable",
+            ),
             (s.quota_exhausted, "monthly quota exhausted"),
             (s.dead_letters > 0, "dead-lettered messages"),
             (s.store_error, "store errors"),
@@ -76,13 +109,16 @@ impl Health {
     }
 
     /// When an outage still under the threshold will cross it.
-    pub fn next_change(&self, now: Instant, trouble_after: Duration) -> Option<Instant> {
-        [self.line_down_since, self.kintone_down_since]
-            .into_iter()
-            .flatten()
-            .map(|s| s + trouble_after)
-            .filter(|t| *t > now)
-            .min()
+    pub fn next_change(&self, now: Instant, after: &Thresholds) -> Option<Instant> {
+        [
+            (self.line_down_since, after.services),
+            (self.kintone_down_since, after.services),
+            (self.pubsub_down_since, after.pubsub),
+        ]
+        .into_iter()
+        .filter_map(|(since, after)| since.map(|s| s + after))
+        .filter(|t| *t > now)
+        .min()
     }
 }
 
@@ -93,7 +129,10 @@ mod tests {
     #[test]
     fn trouble_wins_and_outages_count_from_their_start() {
         let t0 = Instant::now();
-        let after = Duration::from_secs(10);
+        let after = &Thresholds {
+            services: Duration::from_secs(10),
+            pubsub: Duration::from_secs(30),
+        };
         let at = |s: u64| t0 + Duration::from_secs(s);
         let mut h = Health::default();
         assert_eq!(h.light(t0, after), (Light::Off, vec![]));
@@ -130,5 +169,34 @@ mod tests {
         h.update(Snapshot::default(), at(12));
         assert_eq!(h.light(at(12), after), (Light::Off, vec![]));
         assert_eq!(h.pending(), 0);
+    }
+
+    #[test]
+    fn pubsub_has_its_own_threshold() {
+        let t0 = Instant::now();
+        let after = &Thresholds {
+            services: Duration::from_secs(10),
+            pubsub: Duration::from_secs(30),
+        };
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let mut h = Health::default();
+        let down = Snapshot {
+            pubsub_down: true,
+            ..Snapshot::default()
+        };
+        h.update(down.clone(), at(0));
+        h.update(down, at(20));
+        assert_eq!(
+            h.light(at(29), after),
+            (Light::Off, vec![]),
+            "LINE's 10 s do not apply"
+        );
+        assert_eq!(h.next_change(at(29), after), Some(at(30)));
+        assert_eq!(
+            h.light(at(30), after),
+            (Light::Trouble, vec!["Pub/Sub unreachable"])
+        );
+        h.update(Snapshot::default(), at(31));
+        assert_eq!(h.light(at(31), after), (Light::Off, vec![]));
     }
 }

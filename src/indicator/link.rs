@@ -53,6 +53,7 @@ pub async fn snapshot(store: &Store, metrics: &Metrics) -> Snapshot {
     let mut s = Snapshot {
         line_down: flag(&metrics.line_down),
         kintone_down: flag(&metrics.kintone_down),
+        pubsub_down: flag(&metrics.pubsub.down),
         quota_exhausted: flag(&metrics.quota_exhausted),
         ..Snapshot::default()
     };

@@ -2,7 +2,8 @@
 //!
 //! - LED off: nothing waits. On: notifications wait to be acknowledged.
 //!   Fast blink: trouble (LINE or kintone unreachable for longer than
-//!   `trouble_after`, quota exhausted, dead-lettered messages, store errors).
+//!   `trouble_after`, Pub/Sub for longer than `[ingress.pubsub]
+//!   trouble_after`, quota exhausted, dead-lettered messages, store errors).
 //!   Trouble wins over pending and clears when its cause does.
 //! - Buzzer: a pattern for each new notification whose rule has `buzz`, an
 //!   optional reminder, silent in quiet hours; every pattern ends.
@@ -52,6 +53,8 @@ pub struct Snapshot {
     pub pending: i64,
     pub line_down: bool,
     pub kintone_down: bool,
+    /// The last pull from Pub/Sub failed.
+    pub pubsub_down: bool,
     pub quota_exhausted: bool,
     /// Dead-lettered pushes whose notification is still unacknowledged.
     pub dead_letters: i64,

@@ -197,6 +197,37 @@ async fn unreachable_service_blinks_after_the_threshold_and_clears_itself() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn pubsub_unreachable_blinks_after_its_own_threshold() {
+    let r = rig(IndicatorConfig {
+        pubsub_trouble_after: Duration::from_secs(30),
+        ..cfg()
+    });
+    r.at(1_000).await;
+    let down = Snapshot {
+        pubsub_down: true,
+        ..Snapshot::default()
+    };
+    r.handle.snapshot(down.clone()).await;
+    r.at(20_000).await;
+    r.handle.snapshot(down).await;
+    assert_eq!(r.state(), 0, "LINE's 10 s threshold does not apply");
+    r.at(31_100).await;
+    assert_eq!(r.state(), 2);
+    r.pending(31_600, 0).await; // pulled again
+    r.at(32_000).await;
+    assert_eq!(r.state(), 0);
+    assert_eq!(
+        r.changes_from(1_000),
+        [
+            (31_000, Led, true),
+            (31_250, Led, false),
+            (31_500, Led, true),
+            (31_600, Led, false)
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn trouble_wins_over_pending_at_once_for_quota_dead_letters_and_store() {
     let r = rig(cfg());
     let causes = [

@@ -1,9 +1,10 @@
-//! One pulled batch: each message to its handler, then acknowledge what was
-//! committed or refused and hand back what failed. While the batch takes
+//! One pulled batch: every message to its handler at once, then acknowledge
+//! what was committed or refused and hand back what failed. While the batch takes
 //! longer than half its ack deadline, the deadline is extended so Pub/Sub
 //! does not deliver it to us a second time meanwhile.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,7 +26,7 @@ enum Fate {
     Foreign,
 }
 
-pub(super) async fn handle(ctx: &PullContext, messages: Vec<Received>) {
+pub(super) async fn handle(ctx: &Arc<PullContext>, messages: Vec<Received>) {
     let p = &ctx.metrics.pubsub;
     if messages.is_empty() {
         p.oldest_unacked_age_s.store(0, Ordering::Relaxed);
@@ -37,16 +38,8 @@ pub(super) async fn handle(ctx: &PullContext, messages: Vec<Received>) {
         Ordering::Relaxed,
     );
     let ids: Vec<String> = messages.iter().map(|m| m.ack_id.clone()).collect();
-    let work = async {
-        let mut fates = Vec::with_capacity(messages.len());
-        for m in &messages {
-            (ctx.beat)();
-            fates.push(handle_one(ctx, m).await);
-        }
-        fates
-    };
     let fates = tokio::select! {
-        fates = work => fates,
+        fates = handle_all(ctx, &messages) => fates,
         () = keep_alive(ctx, &ids) => Vec::new(),
     };
     let (mut ack, mut nack) = (Vec::new(), Vec::new());
@@ -59,6 +52,29 @@ pub(super) async fn handle(ctx: &PullContext, messages: Vec<Received>) {
     }
     // Waiting on Pub/Sub's answer is not being stuck.
     super::beating(&ctx.beat, finish(ctx, ack, nack)).await;
+}
+
+/// Every message of the batch at once, as concurrent posts would come, so
+/// their commits share the store's group commit (one at a time, each waited
+/// for its own fsync). The fates come back in the messages' order; a
+/// handler that panicked leaves its message to come again.
+async fn handle_all(ctx: &Arc<PullContext>, messages: &[Received]) -> Vec<Fate> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, m) in messages.iter().enumerate() {
+        let (ctx, m) = (ctx.clone(), m.clone());
+        set.spawn(async move { (i, handle_one(&ctx, &m).await) });
+    }
+    let mut fates = vec![Fate::Retry; messages.len()];
+    while let Some(joined) = set.join_next().await {
+        (ctx.beat)();
+        match joined {
+            Ok((i, fate)) => fates[i] = fate,
+            Err(e) => {
+                tracing::error!(error = %e, "a pulled message's handler failed; it comes again")
+            }
+        }
+    }
+    fates
 }
 
 /// Seconds since the oldest message of the batch was published.

@@ -201,6 +201,12 @@ impl FakeLine {
         token
     }
 
+    /// LINE no longer takes `token`, as if it had been issued longer ago
+    /// than the TTL (an event that waited while the board was off).
+    pub fn expire_reply_token(&self, token: &str) {
+        self.lock().issued.remove(token);
+    }
+
     /// How long issued reply tokens stay valid.
     pub fn set_reply_ttl(&self, ttl: Duration) {
         self.lock().reply_ttl = ttl;

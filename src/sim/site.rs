@@ -51,6 +51,8 @@ pub struct Site {
     /// (`None`: the English app's).
     pub app_name: Option<String>,
     pub title_field: Option<String>,
+    /// The gateway's `site` key (empty: the default site).
+    pub key: String,
 }
 
 impl Site {
@@ -76,6 +78,7 @@ impl Site {
             language: Language::default(),
             app_name: Some(kintone.form().app_name.to_owned()),
             title_field: Some(kintone.form().title.to_owned()),
+            key: String::new(),
         }
     }
 
@@ -97,7 +100,8 @@ impl Site {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
         }
         let config = format!(
-            r#"state_dir = "{state}"
+            r#"site = "{key}"
+state_dir = "{state}"
 language = "{language}"
 {top}
 
@@ -125,6 +129,7 @@ title_field = "{title_field}"
 {app}
 {tail}
 "#,
+            key = self.key,
             state = dir.join("state").display(),
             top = self.top,
             listen = self

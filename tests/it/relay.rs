@@ -4,6 +4,10 @@
 //! relay ends as a kintone comment and a Reply; one tampered byte ends as the
 //! device's 401 with nothing stored.
 //!
+//! In pubsub mode (`pubsub.rs`) the relay publishes to the real emulator and
+//! gateways pull it: the same outcomes, and two sites on one topic each act
+//! only on their own.
+//!
 //! These need Node and `relay/node_modules`, so plain `cargo test` skips them;
 //! `.ci/run` runs them after `npm ci`:
 //! `cargo test --all-features --test it relay:: -- --ignored`.
@@ -34,8 +38,22 @@ fn relay_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("relay")
 }
 
+mod pubsub;
+
 /// Starts `functions-framework --target=relay` in front of `device`.
 async fn start_relay(device: &str, token: Option<&str>) -> Relay {
+    let mut env = vec![
+        ("RELAY_SITES", format!("main={device}")),
+        ("RELAY_DEFAULT_SITE", "main".to_owned()),
+    ];
+    if let Some(t) = token {
+        env.push(("RELAY_DEVICE_TOKEN", t.to_owned()));
+    }
+    spawn_relay(&env).await
+}
+
+/// Starts `functions-framework --target=relay` with these settings.
+async fn spawn_relay(env: &[(&str, String)]) -> Relay {
     let bin = relay_dir().join("node_modules/.bin/functions-framework");
     assert!(
         bin.exists(),
@@ -49,13 +67,9 @@ async fn start_relay(device: &str, token: Option<&str>) -> Relay {
     let mut cmd = Command::new(bin);
     cmd.args(["--target=relay", &format!("--port={port}")])
         .current_dir(relay_dir())
-        .env("RELAY_SITES", format!("main={device}"))
-        .env("RELAY_DEFAULT_SITE", "main")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    if let Some(t) = token {
-        cmd.env("RELAY_DEVICE_TOKEN", t);
-    }
     let child = cmd.spawn().expect("the functions framework starts");
     let relay = Relay {
         child,

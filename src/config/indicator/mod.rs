@@ -49,6 +49,10 @@ pub struct IndicatorConfig {
     pub quiet_hours: Option<QuietHours>,
     /// LINE or kintone must fail this long before the LED shows trouble.
     pub trouble_after: Duration,
+    /// Pub/Sub must fail this long before the LED shows trouble: not an
+    /// `[indicator]` key but `[ingress.pubsub] trouble_after`, copied here
+    /// when the setup is read.
+    pub pubsub_trouble_after: Duration,
     pub long_press: Duration,
     pub debounce: Duration,
 }
@@ -65,6 +69,7 @@ impl Default for IndicatorConfig {
             reminder: None,
             quiet_hours: None,
             trouble_after: Duration::from_secs(300),
+            pubsub_trouble_after: crate::config::ingress::PUBSUB_TROUBLE_AFTER,
             long_press: Duration::from_secs(2),
             debounce: Duration::from_millis(30),
         }

@@ -101,6 +101,24 @@ impl Topic {
         t
     }
 
+    /// A second subscription `{name}-sub` on the same topic, as a second
+    /// site's board has (the emulator ignores filters, so none is set).
+    pub async fn subscribe_another(&self, name: &str) -> Topic {
+        let t = Topic {
+            subscription: format!("{}-{name}-sub", self.topic.trim_end_matches("-topic")),
+            topic: self.topic.clone(),
+            host: self.host.clone(),
+            http: self.http.clone(),
+        };
+        let sub = json!({
+            "topic": format!("projects/{PROJECT}/topics/{}", t.topic),
+            "ackDeadlineSeconds": 10,
+        });
+        t.call("PUT", &format!("subscriptions/{}", t.subscription), sub)
+            .await;
+        t
+    }
+
     async fn call(&self, method: &str, path: &str, body: Value) -> Value {
         let url = format!("http://{}/v1/projects/{PROJECT}/{path}", self.host);
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();

@@ -31,6 +31,7 @@ fn pull_loop(
         api_base,
         max_messages: 10,
         ack_deadline: Duration::from_secs(10),
+        trouble_after: Duration::from_secs(300),
     };
     let metrics = Arc::new(Metrics::default());
     let ctx = PullContext {
@@ -147,6 +148,54 @@ async fn a_batch_handled_past_its_deadline_is_kept_and_not_delivered_again() {
     eventually(20, || metrics.pubsub.acked.load(Ordering::Relaxed) == 2).await;
     assert_eq!(held.calls.load(Ordering::Relaxed), 2, "the slow one once");
     assert_eq!(metrics.pubsub.pulled.load(Ordering::Relaxed), 2);
+    stop.cancel();
+    task.await.unwrap();
+}
+
+/// A LINE handler that holds every call until the test adds permits.
+struct Gate {
+    open: Arc<tokio::sync::Semaphore>,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl LineWebhooks for Gate {
+    fn handle(&self, _: Option<String>, _: bytes::Bytes, _: i64) -> Answer {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let open = self.open.clone();
+        Box::pin(async move {
+            let _permit = open.acquire().await;
+            answer(200)
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_messages_of_a_batch_are_handled_at_once() {
+    let topic = Topic::create("together", 10).await;
+    let messages: Vec<_> = (0..3)
+        .map(|i| line_message("{}", &format!("m{i}"), ""))
+        .collect();
+    topic.publish(&messages).await;
+    let gate = Arc::new(Gate {
+        open: Arc::new(tokio::sync::Semaphore::new(0)),
+        calls: Default::default(),
+    });
+    let (metrics, stop, task) = pull_loop(topic.api_base(), &topic.subscription, gate.clone());
+
+    // One at a time, the first would hold the rest of its batch back (and
+    // each commit would wait for its own fsync); together they share one.
+    until(
+        20,
+        "the whole first batch in the handler at once",
+        || async {
+            let pulled = metrics.pubsub.pulled.load(Ordering::Relaxed);
+            pulled >= 2 && gate.calls.load(Ordering::Relaxed) as u64 == pulled
+        },
+    )
+    .await;
+    gate.open.add_permits(100);
+    eventually(20, || metrics.pubsub.acked.load(Ordering::Relaxed) == 3).await;
+    assert_eq!(gate.calls.load(Ordering::Relaxed), 3);
     stop.cancel();
     task.await.unwrap();
 }

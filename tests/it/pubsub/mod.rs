@@ -5,8 +5,10 @@
 mod auth;
 mod crash;
 mod doctor;
-mod emulator;
+pub mod emulator;
 mod handlers;
+mod only;
+mod trouble;
 
 use std::sync::atomic::Ordering;
 
@@ -178,13 +180,56 @@ async fn a_kintone_webhook_message_becomes_a_push() {
     );
 }
 
+/// A kintone webhook message as the relay publishes it.
+fn kintone_message(w: &World, record: u64) -> Message {
+    let hint = json!({"id": format!("hint-{record}"), "type": "UPDATE_STATUS",
+        "app": {"id": "1", "name": "Repairs"}, "record": w.kintone.record(record).unwrap(),
+        "recordTitle": "Fix the roof", "url": ""});
+    (
+        hint.to_string().into_bytes(),
+        vec![
+            ("source", "kintone".to_owned()),
+            ("kintone_token", HOOK_TOKEN.to_owned()),
+            ("site", String::new()),
+        ],
+    )
+}
+
+/// The board off while staff tap and kintone changes: 200 postbacks (150
+/// fresh, 50 whose reply window ran out while they waited) and 50 status
+/// changes wait in the subscription; started, it handles each exactly once.
 #[tokio::test]
 async fn postbacks_published_while_the_gateway_is_off_are_each_written_once() {
-    const N: u64 = 50;
-    let (mut w, topic) = world("offline").await;
+    const FRESH: u64 = 150;
+    const OLD: u64 = 50;
+    const TAPS: u64 = FRESH + OLD;
+    const CHANGES: u64 = 50;
+    let topic = Topic::create("offline", 10).await;
+    let app = COMMENT_ACK.replace(
+        "poll = false",
+        "webhook_token = { file = \"hook-token\" }\npoll_interval = \"60s\"",
+    );
+    let tail = format!(
+        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\"]\n\n[notify]\ndebounce = \"0s\"\n{}",
+        topic.ingress(&topic.api_base(), "10s")
+    );
+    let mut w = World::start_tuned(
+        |s| s.line_settings = "deadline_fallback = \"push\"".into(),
+        &app,
+        &tail,
+        |k| {
+            for id in 1..=TAPS {
+                k.set_record(100 + id, 3, "Needs approval");
+            }
+            for id in 1..=CHANGES {
+                k.set_record(400 + id, 1, "Open");
+            }
+        },
+    )
+    .await;
+    baseline(&w).await;
     let store = w.store();
-    for id in 1..=N {
-        w.kintone.set_record(100 + id, 3, "Needs approval");
+    for id in 1..=TAPS {
         let record = i64::try_from(100 + id).unwrap();
         store
             .seed_notification_to(&format!("off{id}"), record, "", now_ms(), &[USER])
@@ -192,29 +237,88 @@ async fn postbacks_published_while_the_gateway_is_off_are_each_written_once() {
             .unwrap();
     }
     w.stop().await;
+    w.kintone.set_webhook(None); // kintone's webhooks go to the relay
     let mut messages = Vec::new();
-    for id in 1..=N {
-        let tap = w
+    for id in 1..=TAPS {
+        let mut tap = w
             .line
             .postback_event(USER, &format!("ack:v1::1:{}:off{id}", 100 + id));
+        if id > FRESH {
+            // Tapped ten minutes ago: LINE no longer takes its token.
+            tap["timestamp"] = json!(now_ms() - 600_000);
+            w.line
+                .expire_reply_token(tap["replyToken"].as_str().unwrap_or_default());
+        }
         let (body, sig) = w.line.webhook(&[tap]);
         messages.push(line_message(&body, &sig, ""));
+    }
+    for id in 1..=CHANGES {
+        w.kintone.set_record(400 + id, 3, "Needs approval");
+        messages.push(kintone_message(&w, 400 + id));
     }
     topic.publish(&messages).await;
 
     w.boot().await;
     until(60, "every message acknowledged", || async {
-        acked(&w) >= N
+        acked(&w) >= TAPS + CHANGES
     })
     .await;
     inbox_drained(&w).await;
-    eventually(30, || w.line.reply_calls() == N as usize).await;
-    let comments = w.kintone.comment_texts();
-    assert_eq!(comments.len(), N as usize, "each written once");
-    let mut refs: Vec<&String> = comments.iter().collect();
-    refs.sort();
-    refs.dedup();
-    assert_eq!(refs.len(), N as usize, "no comment twice");
-    assert_eq!(acks_eventually(&w, N as usize).await.len(), N as usize);
-    assert_eq!(rows(&w, "SELECT COUNT(*) FROM inbox").await, N as i64);
+    let acks = acks_eventually(&w, TAPS as usize).await;
+    assert_eq!(acks.len(), TAPS as usize, "one audit row each");
+    for a in &acks {
+        let n: u64 = a.notification.trim_start_matches("off").parse().unwrap();
+        let want = if n > FRESH {
+            "fallback-push"
+        } else {
+            "replied"
+        };
+        assert_eq!(
+            (a.outcome.as_str(), a.reply.as_str()),
+            ("written", want),
+            "{a:?}"
+        );
+    }
+    let mut comments = w.kintone.comment_texts();
+    assert_eq!(comments.len(), TAPS as usize, "each written once");
+    comments.sort();
+    comments.dedup();
+    assert_eq!(comments.len(), TAPS as usize, "no comment twice");
+    // A late tap may still be tried (LINE answers a spent token with a free
+    // 400) before its answer is pushed; only the fresh ones are taken.
+    assert_eq!(
+        w.line.replies().len(),
+        FRESH as usize,
+        "a Reply for each fresh tap"
+    );
+    assert!(
+        w.line.reply_calls() <= TAPS as usize,
+        "no token tried twice"
+    );
+    assert_eq!(rows(&w, "SELECT COUNT(*) FROM inbox").await, TAPS as i64);
+
+    // Every change's card pushed once; the late taps' answers pushed once each.
+    until(30, "every card and late answer pushed", || async {
+        rows(&w, "SELECT COUNT(*) FROM deliveries WHERE push_id IS NULL").await == 0
+            && rows(&w, "SELECT COUNT(*) FROM notifications").await == (TAPS + CHANGES) as i64
+    })
+    .await;
+    eventually(30, || {
+        let all = w
+            .line
+            .pushes()
+            .iter()
+            .map(Value::to_string)
+            .collect::<String>();
+        (1..=CHANGES).all(|id| all.contains(&format!("ack:v1::1:{}:", 400 + id)))
+    })
+    .await;
+    let pushes: Vec<String> = w.line.pushes().iter().map(Value::to_string).collect();
+    for id in 1..=CHANGES {
+        let card = format!("ack:v1::1:{}:", 400 + id);
+        let times: usize = pushes.iter().map(|p| p.matches(&card).count()).sum();
+        assert_eq!(times, 1, "record {} carded {times} times", 400 + id);
+    }
+    let late = pushes.iter().filter(|p| !p.contains("ack:v1:")).count();
+    assert_eq!(late, OLD as usize, "one paid answer per late tap");
 }
