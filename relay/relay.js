@@ -11,6 +11,11 @@ const {loadConfig, SITE_KEY, DEFAULT_TIMEOUT_MS} = require('./config');
 const {sitesOf, routeOf, targetsOf} = require('./routing');
 const {createPublisher} = require('./pubsub');
 
+// LINE's and kintone's webhooks are far smaller; a bigger body is not theirs,
+// and refusing it here spares the device (and Pub/Sub) from carrying it.
+const MAX_BODY_BYTES = 1024 * 1024;
+const TOO_LARGE = {error: 'the body is larger than 1 MiB'};
+
 /** Forwards `body` to one device; resolves to {status, body, contentType}. */
 async function forward(url, body, headers, config) {
   const h = {...headers};
@@ -64,6 +69,11 @@ function isKnown(config, site) {
   return config.knownSites ? config.knownSites.has(site) : SITE_KEY.test(site);
 }
 
+function refuseTooLarge(res, kind) {
+  log({kind, status: 413, ms: 0, error: 'body over 1 MiB'});
+  res.status(413).json(TOO_LARGE);
+}
+
 /**
  * The HTTP function. Routes (both modes):
  *   POST /line                     → <site>/line/webhook
@@ -76,7 +86,9 @@ function createRelay(config) {
   const publisher = config.mode === 'pubsub' ? createPublisher(config, log) : null;
   const deliver = publisher ? publisher.publishAll : createForwarder(config);
   async function relay(req, res) {
-    const route = routeOf(req.path || req.url || '', config);
+    // The raw target as received: Express's parsed forms are not the
+    // bytes the client sent, and routeOf must judge those.
+    const route = routeOf(req.originalUrl || req.url || '', config);
     if (!route) {
       res.status(404).json({error: 'not found'});
       return;
@@ -85,9 +97,20 @@ function createRelay(config) {
       res.set('allow', 'POST').status(405).json({error: 'use POST'});
       return;
     }
+    // The declared length first, where there is one: a runtime that streams
+    // the body would not have read it yet.
+    const declared = Number(req.get('content-length'));
+    if (declared > MAX_BODY_BYTES) {
+      refuseTooLarge(res, route.source);
+      return;
+    }
     const body = req.rawBody;
     if (!Buffer.isBuffer(body)) {
       res.status(400).json({error: 'no body'});
+      return;
+    }
+    if (body.length > MAX_BODY_BYTES) {
+      refuseTooLarge(res, route.source);
       return;
     }
     const started = Date.now();
@@ -114,4 +137,4 @@ function createRelay(config) {
   return relay;
 }
 
-module.exports = {loadConfig, createRelay, sitesOf, DEFAULT_TIMEOUT_MS};
+module.exports = {loadConfig, createRelay, sitesOf, DEFAULT_TIMEOUT_MS, MAX_BODY_BYTES};

@@ -32,23 +32,37 @@ function sitesOf(rawBody, config) {
   return [...keys];
 }
 
+// The gateway's rule for a kintone webhook token (`webhook_token` in its
+// config): at least 24 of A-Z a-z 0-9 - _. Anything else (`..`, `%2e`, `%2f`,
+// `\`) is not a token of ours, and checking here, before a URL exists, keeps
+// the URL parser from resolving it into another path on the device.
+const KINTONE_TOKEN = /^[A-Za-z0-9_-]{24,}$/;
+const SITE_IN_PATH = /^[a-z0-9-]{1,32}$/;
+
 /**
- * The route of a request path, or null for a path we do not serve:
+ * The route of a raw request path (as received, nothing decoded or
+ * resolved), or null for a path we do not serve:
  *   /line                   → {source: 'line'}
  *   /kintone/{token}        → {source: 'kintone', site: default, token}
  *   /kintone/{site}/{token} → {source: 'kintone', site, token}
+ * The site and token of a kintone route are checked here, so every later
+ * use (a device URL, a Pub/Sub attribute) holds only checked characters.
  */
-function routeOf(reqPath, config) {
-  const path = reqPath.split('?')[0].replace(/\/+$/, '');
+function routeOf(rawPath, config) {
+  const path = rawPath.split('?')[0].replace(/\/+$/, '');
   const parts = path.split('/').filter((p) => p !== '');
   if (parts.length === 1 && parts[0] === 'line') {
     return {source: 'line'};
   }
-  if (parts[0] === 'kintone' && (parts.length === 2 || parts.length === 3)) {
-    const site = parts.length === 3 ? parts[1] : config.defaultSite;
-    return {source: 'kintone', site, token: parts[parts.length - 1]};
+  if (parts[0] !== 'kintone' || (parts.length !== 2 && parts.length !== 3)) {
+    return null;
   }
-  return null;
+  const site = parts.length === 3 ? parts[1] : config.defaultSite;
+  const token = parts[parts.length - 1];
+  if ((parts.length === 3 && !SITE_IN_PATH.test(site)) || !KINTONE_TOKEN.test(token)) {
+    return null;
+  }
+  return {source: 'kintone', site, token};
 }
 
 /** One target per site the webhook is for: `{site, path, token?}`. */
@@ -56,7 +70,8 @@ function targetsOf(route, body, config) {
   if (route.source === 'line') {
     return sitesOf(body, config).map((site) => ({site, path: '/line/webhook'}));
   }
-  const path = `/kintone/webhook/${encodeURIComponent(route.token)}`;
+  // route.token is checked (routeOf): URL-safe as it is.
+  const path = `/kintone/webhook/${route.token}`;
   return [{site: route.site, path, token: route.token}];
 }
 

@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const net = require('node:net');
 const {PubSub} = require('@google-cloud/pubsub');
 const {emulator, stopEmulator, pullMessages, pullOnce, PROJECT} = require('../testing/emulator');
-const {startRelay, post, quietly} = require('../testing/server');
+const {startRelay, post, postRaw, quietly, TOKEN, BAD_KINTONE_PATHS, bodyOfSize} = require('../testing/server');
 
 test.after(stopEmulator);
 // A failure must end as a failure, not a hang (a publish may never answer).
@@ -37,7 +37,7 @@ test('each LINE body arrives as data byte for byte, with its attributes', LIMIT,
     Buffer.from('{"destination":"U1","events":[{"type":"message","message":{"text":"😀 ✓ 確認しました"}}]}'),
     Buffer.from('{"destination":"U1","events":[{"type":"message","message":{"text":"\\ud83d\\ude00 \\u78ba"}}]}'),
     Buffer.from('{ "destination" :\t"U1" ,\r\n  "events" : [ ]\n}\n\n'),
-    Buffer.from(`{"destination":"U1","events":[],"pad":"${'x'.repeat(1024 * 1024)}"}`),
+    bodyOfSize(1024 * 1024),
   ];
   await quietly(async () => {
     for (const body of bodies) {
@@ -124,7 +124,7 @@ test('kintone webhooks carry their path token and site, never logged', LIMIT, as
   const relay = await startRelay({RELAY_MODE: 'pubsub', RELAY_PUBSUB_TOPIC: topic, RELAY_DEFAULT_SITE: 'main'});
   const body = Buffer.from('{"type":"UPDATE_STATUS","record":{"Title":{"value":"屋根 😀"}}}');
   await quietly(async (lines) => {
-    assert.equal((await post(`${relay.url}/kintone/tok-abcdefghijklmnopqrstuvwxyz`, body)).status, 200);
+    assert.equal((await post(`${relay.url}/kintone/${TOKEN}`, body)).status, 200);
     const [first] = await pullMessages(host, subscription, 1);
     assert.ok(first.data.equals(body));
     const {received_ms: _, ...rest} = first.attributes;
@@ -132,16 +132,49 @@ test('kintone webhooks carry their path token and site, never logged', LIMIT, as
       content_type: 'application/json; charset=utf-8',
       source: 'kintone',
       site: 'main',
-      kintone_token: 'tok-abcdefghijklmnopqrstuvwxyz',
+      kintone_token: TOKEN,
     });
-    assert.equal((await post(`${relay.url}/kintone/osaka/tok-2`, body, {'x-line-signature': 'not-line'})).status, 200);
+    assert.equal((await post(`${relay.url}/kintone/osaka/tok-2-${TOKEN}`, body, {'x-line-signature': 'not-line'})).status, 200);
     const [second] = await pullMessages(host, subscription, 1);
     assert.equal(second.attributes.site, 'osaka');
-    assert.equal(second.attributes.kintone_token, 'tok-2');
+    assert.equal(second.attributes.kintone_token, `tok-2-${TOKEN}`);
     assert.equal(second.attributes.signature, undefined, 'a LINE header on a kintone webhook is not passed on');
     assert.equal(lines.length, 2, 'one log line per message');
     assert.ok(!lines.join('\n').includes('tok-'), 'path tokens are secrets: never logged');
   });
+  await relay.close();
+});
+
+test('kintone paths with dot segments, encoded slashes or odd characters are 404, nothing published', LIMIT, async () => {
+  const {host, topic, subscription} = await freshTopic();
+  // No RELAY_SITES_KNOWN: every well-formed site key would be published.
+  const relay = await startRelay({RELAY_MODE: 'pubsub', RELAY_PUBSUB_TOPIC: topic, RELAY_DEFAULT_SITE: 'main'});
+  await quietly(async () => {
+    for (const path of BAD_KINTONE_PATHS) {
+      assert.equal(await postRaw(relay.url, path), 404, path);
+    }
+    // Every message is stored before the 200: after a good webhook, it is
+    // the only message there.
+    assert.equal(await postRaw(relay.url, `/kintone/osaka/${TOKEN}`), 200);
+  });
+  const msgs = await pullOnce(host, subscription);
+  assert.deepEqual(msgs.map((m) => [m.attributes.site, m.attributes.kintone_token]), [['osaka', TOKEN]]);
+  await relay.close();
+});
+
+test('a body of 1 MiB + 1 byte is 413 and not published; 1 MiB is', LIMIT, async () => {
+  const {host, topic, subscription} = await freshTopic();
+  const relay = await startRelay({RELAY_MODE: 'pubsub', RELAY_PUBSUB_TOPIC: topic, RELAY_DEFAULT_SITE: 'main'});
+  const over = bodyOfSize(1024 * 1024 + 1);
+  const edge = bodyOfSize(1024 * 1024);
+  await quietly(async () => {
+    assert.equal((await post(`${relay.url}/line`, over)).status, 413);
+    assert.equal((await post(`${relay.url}/kintone/${TOKEN}`, over)).status, 413);
+    assert.equal((await post(`${relay.url}/kintone/${TOKEN}`, edge)).status, 200);
+  });
+  const msgs = await pullOnce(host, subscription);
+  assert.equal(msgs.length, 1, 'only the body of exactly 1 MiB was published');
+  assert.ok(msgs[0].data.equals(edge));
   await relay.close();
 });
 

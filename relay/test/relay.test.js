@@ -5,33 +5,11 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const http = require('node:http');
 const path = require('node:path');
 const {spawnSync} = require('node:child_process');
 const {loadConfig} = require('../relay');
-const {startRelay, post, quietly} = require('../testing/server');
-
-/** A fake device recording each request's raw bytes and headers. */
-async function startDevice({status = 200, body = '{"status":"ok"}', delayMs = 0} = {}) {
-  const requests = [];
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({url: req.url, headers: req.headers, body: Buffer.concat(chunks)});
-      setTimeout(() => {
-        res.writeHead(status, {'content-type': 'application/json'});
-        res.end(body);
-      }, delayMs);
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    requests,
-    close: () => new Promise((r) => server.close(r)),
-  };
-}
+const {startRelay, post, quietly, TOKEN, bodyOfSize} = require('../testing/server');
+const {startDevice} = require('../testing/device');
 
 test('LINE bodies reach the device byte for byte, with signature and content type', async () => {
   const device = await startDevice({status: 200, body: '{"new":1}'});
@@ -40,7 +18,7 @@ test('LINE bodies reach the device byte for byte, with signature and content typ
     Buffer.from('{"destination":"U1","events":[{"type":"message","message":{"text":"😀 ✓ 確認"}}]}'),
     Buffer.from('{"destination":"U1","events":[{"type":"message","message":{"text":"\\ud83d\\ude00"}}]}'),
     Buffer.from('{ "destination" :\t"U1" ,\r\n  "events" : [ ]\n}\n\n'),
-    Buffer.from(`{"destination":"U1","events":[],"pad":"${'x'.repeat(1024 * 1024)}"}`),
+    bodyOfSize(1024 * 1024),
   ];
   await quietly(async () => {
     for (const body of bodies) {
@@ -135,11 +113,11 @@ test('kintone webhooks go to the device path with their token, unchanged', async
   const relay = await startRelay({RELAY_SITES: `main=${main.url},osaka=${osaka.url}`, RELAY_DEFAULT_SITE: 'main'});
   const body = Buffer.from('{"type":"UPDATE_STATUS","record":{"Title":{"value":"屋根 😀"}}}');
   await quietly(async (lines) => {
-    assert.equal((await post(`${relay.url}/kintone/tok-abcdefghijklmnopqrstuvwxyz`, body)).status, 200);
-    assert.equal(main.requests[0].url, '/kintone/webhook/tok-abcdefghijklmnopqrstuvwxyz');
+    assert.equal((await post(`${relay.url}/kintone/${TOKEN}`, body)).status, 200);
+    assert.equal(main.requests[0].url, `/kintone/webhook/${TOKEN}`);
     assert.ok(main.requests[0].body.equals(body));
-    assert.equal((await post(`${relay.url}/kintone/osaka/tok-2`, body)).status, 200);
-    assert.equal(osaka.requests[0].url, '/kintone/webhook/tok-2');
+    assert.equal((await post(`${relay.url}/kintone/osaka/tok-2-${TOKEN}`, body)).status, 200);
+    assert.equal(osaka.requests[0].url, `/kintone/webhook/tok-2-${TOKEN}`);
     assert.ok(!lines.join('\n').includes('tok-'), 'path tokens are secrets: never logged');
   });
   await relay.close();
