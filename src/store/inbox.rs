@@ -234,7 +234,11 @@ impl Store {
 ///
 /// # Errors
 /// The write failed.
-pub(super) fn prune_bodies(c: &rusqlite::Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
+pub(super) fn prune_bodies(
+    c: &rusqlite::Connection,
+    before: i64,
+    limit: i64,
+) -> Result<usize, StoreError> {
     super::retention::delete_oldest(
         c,
         "UPDATE inbox SET json = '' WHERE seq IN (
@@ -246,20 +250,25 @@ pub(super) fn prune_bodies(c: &rusqlite::Connection, before: i64, limit: i64) ->
     )
 }
 
-/// Deletes up to `limit` finished events received (steady) before `before`:
-/// their keys are past the dedup window, so the intake refuses them anyway.
+/// Deletes up to `limit` finished events received (steady) before `before`
+/// whose timestamps (LINE's clock) are before `line_before`: their keys are
+/// past the dedup window, so the intake refuses them anyway.
 ///
 /// # Errors
 /// The write failed.
-pub(super) fn prune_events(c: &rusqlite::Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
-    super::retention::delete_oldest(
-        c,
+pub(super) fn prune_events(
+    c: &rusqlite::Connection,
+    before: i64,
+    line_before: i64,
+    limit: i64,
+) -> Result<usize, StoreError> {
+    Ok(c.prepare_cached(
         "DELETE FROM inbox WHERE seq IN (
              SELECT seq FROM inbox WHERE state != 'pending' AND received_ms < ?1
-             ORDER BY received_ms LIMIT ?2)",
-        before,
-        limit,
-    )
+               AND event_ts_ms < ?2
+             ORDER BY received_ms LIMIT ?3)",
+    )?
+    .execute(params![before, line_before, limit])?)
 }
 
 #[cfg(test)]

@@ -224,7 +224,11 @@ impl Store {
 ///
 /// # Errors
 /// The write failed.
-pub(super) fn prune_own_writes(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
+pub(super) fn prune_own_writes(
+    c: &Connection,
+    before: i64,
+    limit: i64,
+) -> Result<usize, StoreError> {
     super::retention::delete_oldest(
         c,
         "DELETE FROM own_writes WHERE rowid IN (

@@ -6,8 +6,9 @@
 //! Every table, and what a pass does with it (the SQL is in its file):
 //! - `inbox`: pending rows kept; a finished event's body (up to 1 MiB of
 //!   JSON) is blanked after `line_events`; the row (its `webhookEventId`,
-//!   the dedup key) is deleted after the dedup window plus [`KEY_MARGIN`],
-//!   when the intake refuses the event as too old anyway.
+//!   the dedup key) is deleted once both its receipt (steady time) and its
+//!   timestamp (on LINE's clock, as the intake judges it) are older than the
+//!   dedup window plus [`KEY_MARGIN`]: the intake refuses it as too old then.
 //! - `acks` (audit): deleted after `audit` (a year by default).
 //! - `changes`: pending kept; judged ones (with the kintone webhook body)
 //!   deleted after `line_events`: nothing reads a judged change.
@@ -102,7 +103,9 @@ impl Pruned {
     fn step(self, c: &Connection, h: &Horizons, limit: i64) -> Result<usize, StoreError> {
         match self {
             Pruned::InboxBodies => super::inbox::prune_bodies(c, h.bodies_before, limit),
-            Pruned::InboxEvents => super::inbox::prune_events(c, h.keys_before, limit),
+            Pruned::InboxEvents => {
+                super::inbox::prune_events(c, h.keys_before, h.keys_line_before, limit)
+            }
             Pruned::Audit => super::audit::prune(c, h.audit_before, limit),
             Pruned::Changes => super::changes::prune(c, h.judged_before, limit),
             Pruned::KintoneSeen => super::kintone_seen::prune(c, h.kintone_ids_before, limit),
@@ -131,6 +134,8 @@ pub struct Spans {
 pub struct Horizons {
     pub bodies_before: i64,
     pub keys_before: i64,
+    /// On LINE's clock: event timestamps before this are past the window.
+    pub keys_line_before: i64,
     pub audit_before: i64,
     pub judged_before: i64,
     pub kintone_ids_before: i64,
@@ -140,12 +145,14 @@ pub struct Horizons {
 }
 
 impl Horizons {
-    /// The cut-offs at steady time `steady_ms` and wall time `wall_ms`.
-    pub fn at(steady_ms: i64, wall_ms: i64, s: Spans) -> Horizons {
+    /// The cut-offs at steady time `steady_ms`, wall time `wall_ms` and
+    /// LINE's time `line_ms` ([`crate::clock::Clock::line_time_at`]).
+    pub fn at(steady_ms: i64, wall_ms: i64, line_ms: i64, s: Spans) -> Horizons {
         let keys = millis(s.line_dedup).saturating_add(millis(KEY_MARGIN));
         Horizons {
             bodies_before: steady_ms.saturating_sub(millis(s.line_events)),
             keys_before: steady_ms.saturating_sub(keys),
+            keys_line_before: line_ms.saturating_sub(keys),
             audit_before: wall_ms.saturating_sub(millis(s.audit)),
             judged_before: wall_ms.saturating_sub(millis(s.line_events)),
             kintone_ids_before: wall_ms.saturating_sub(keys),

@@ -40,6 +40,16 @@ fn seed(c: &Connection) {
     events(c, "inside", 1_000, 3 * DAY, "done");
     events(c, "fresh", 200, DAY / 2, "done");
     events(c, "waiting", 50, 30 * DAY, "pending");
+    // Received a month ago by a board whose clock was set back, but
+    // stamped yesterday by LINE: still inside the window the intake judges.
+    for i in 0..10 {
+        c.execute(
+            "INSERT INTO inbox(event_id, kind, json, event_ts_ms, received_ms, state)
+             VALUES (?1, 'postback', '{}', ?2, ?3, 'done')",
+            params![format!("late-{i}"), NOW - DAY, NOW - 30 * DAY],
+        )
+        .expect("late event");
+    }
     for (i, age) in (0..1_000).map(|i| (i, if i < 600 { 400 * DAY } else { 200 * DAY })) {
         c.execute(
             "INSERT INTO acks(at_ms, event_id, actor, app, record, notification, method, outcome, reply)
@@ -133,14 +143,14 @@ async fn a_pass_removes_what_is_done_and_old_and_keeps_what_is_still_needed() {
         .expect("seed");
     let mut steps = Vec::new();
     let counts = store
-        .prune_pass(Horizons::at(NOW, NOW, spans()), |kind, n| {
+        .prune_pass(Horizons::at(NOW, NOW, NOW, spans()), |kind, n| {
             steps.push((kind, n));
         })
         .await
         .expect("pass");
 
     assert_eq!(counts.of(Pruned::InboxEvents), 2_100, "old finished events");
-    assert_eq!(counts.of(Pruned::InboxBodies), 1_000, "bodies past a day");
+    assert_eq!(counts.of(Pruned::InboxBodies), 1_010, "bodies past a day");
     assert_eq!(counts.of(Pruned::Audit), 600);
     assert_eq!(counts.of(Pruned::Outbox), 300, "sent requests only");
     assert_eq!(counts.of(Pruned::Notifications), 200);
@@ -184,7 +194,10 @@ async fn a_pass_removes_what_is_done_and_old_and_keeps_what_is_still_needed() {
             .expect("read"),
         200
     );
-    assert_eq!(read("SELECT COUNT(*) FROM inbox").await.expect("read"), 1_250);
+    assert_eq!(
+        read("SELECT COUNT(*) FROM inbox").await.expect("read"),
+        1_250
+    );
     assert_eq!(read("SELECT COUNT(*) FROM acks").await.expect("read"), 400);
     assert_eq!(
         read("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")
@@ -215,7 +228,9 @@ async fn a_pass_removes_what_is_done_and_old_and_keeps_what_is_still_needed() {
         50
     );
     assert_eq!(
-        read("SELECT COUNT(*) FROM kintone_seen").await.expect("read"),
+        read("SELECT COUNT(*) FROM kintone_seen")
+            .await
+            .expect("read"),
         1
     );
     // A new store hands the pages back to the file system.
@@ -228,10 +243,14 @@ async fn a_pass_removes_what_is_done_and_old_and_keeps_what_is_still_needed() {
         })
         .await
         .expect("pragmas");
-    assert_eq!((mode, free), (2, 0), "incremental auto-vacuum, nothing left");
+    assert_eq!(
+        (mode, free),
+        (2, 0),
+        "incremental auto-vacuum, nothing left"
+    );
 
     let again = store
-        .prune_pass(Horizons::at(NOW, NOW, spans()), |_, _| {})
+        .prune_pass(Horizons::at(NOW, NOW, NOW, spans()), |_, _| {})
         .await
         .expect("second pass");
     assert_eq!(again.total(), 0, "a second pass finds nothing");

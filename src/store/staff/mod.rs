@@ -8,8 +8,8 @@ mod invites;
 mod profiles;
 
 pub use groups::GroupEntry;
-pub use invites::{normalise_code, Invite, Redeem};
 pub(super) use invites::prune_failures;
+pub use invites::{normalise_code, Invite, Redeem};
 pub(super) use profiles::profile_name_in;
 
 use rusqlite::{params, Connection, OptionalExtension};
