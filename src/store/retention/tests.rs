@@ -195,8 +195,15 @@ async fn a_pass_removes_what_is_done_and_old_and_keeps_what_is_still_needed() {
         200
     );
     assert_eq!(
+        read("SELECT COUNT(*) FROM inbox WHERE event_id LIKE 'late-%'")
+            .await
+            .expect("read"),
+        10,
+        "a key goes only when LINE's timestamp is past the window too"
+    );
+    assert_eq!(
         read("SELECT COUNT(*) FROM inbox").await.expect("read"),
-        1_250
+        1_260
     );
     assert_eq!(read("SELECT COUNT(*) FROM acks").await.expect("read"), 400);
     assert_eq!(
