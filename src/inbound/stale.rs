@@ -108,11 +108,12 @@ mod tests {
 
     #[test]
     fn age_is_judged_on_line_s_clock_not_the_board_s() {
-        // A board a day fast: its receipts are a day "late" on its clock.
-        let clock = Clock::offset_by(24 * HOUR);
+        // A board eight days fast: on its own clock every event is more
+        // than a week old, on LINE's (the measured offset) it is not.
+        let clock = Clock::offset_by(8 * 24 * HOUR);
         let received = clock.steady_ms();
-        let line_now = received - 24 * HOUR;
-        clock.observe_line(24 * HOUR + 150);
+        let line_now = received - 8 * 24 * HOUR;
+        clock.observe_line(8 * 24 * HOUR + 150);
         let metrics = Metrics::default();
         let filter = StaleEvents::new(Duration::from_secs(7 * 24 * 3600));
         let kept = filter.keep_fresh(
