@@ -56,12 +56,12 @@ async fn events_older_than_the_dedup_window_are_answered_200_and_not_stored() {
     let w = world("").await;
     let fresh = tap(&w, 5, now_ms(), false);
     let old = tap(&w, 6, now_ms() - 8 * DAY, false);
-    let (status, body) = w.deliver(&[fresh, old.clone()]).await;
+    let (status, body) = w.deliver(&[fresh, old]).await;
     assert_eq!(status, 200, "LINE must not send it again");
     assert_eq!(answer(&body)["stale"], 1, "{body}");
     // A redelivery after a long outage is as old as its event.
     let redelivered = tap(&w, 6, now_ms() - 8 * DAY, true);
-    let (status, body) = w.deliver(&[redelivered.clone()]).await;
+    let (status, body) = w.deliver(&[redelivered]).await;
     assert_eq!((status, answer(&body)["new"].clone()), (200, 0.into()));
 
     let done = acks(&w, 1).await;
