@@ -1,4 +1,4 @@
-//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst|pubsub]`: the real daemon binary, as a
+//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst|pubsub|retain]`: the real daemon binary, as a
 //! separate process, against the in-process LINE and kintone simulators.
 //! Prints figures; asserts nothing. Every byte goes over 127.0.0.1.
 //!
@@ -27,6 +27,8 @@ use serde_json::{json, Value};
 
 #[path = "gateway/pubsub.rs"]
 mod pubsub;
+#[path = "gateway/retain.rs"]
+mod retain;
 
 const USER: &str = "U0123456789abcdef0123456789abcdef";
 
@@ -52,6 +54,9 @@ fn main() {
     }
     if run("pubsub") {
         rt.block_on(pubsub::pubsub());
+    }
+    if run("retain") {
+        rt.block_on(retain::retain());
     }
     if run("notify") {
         rt.block_on(notify_loop());

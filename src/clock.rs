@@ -151,6 +151,18 @@ impl Clock {
     }
 }
 
+impl Clock {
+    /// LINE's clock at steady time `steady_ms` (a receipt time): placed by
+    /// the measured offset ([`Clock::line_offset_ms`]), or before any
+    /// measurement by the board's wall clock, which NTP sets as LINE's is.
+    pub fn line_time_at(&self, steady_ms: i64) -> i64 {
+        match self.line_offset_ms() {
+            Some(offset) => steady_ms.saturating_sub(offset),
+            None => steady_ms.saturating_add(self.now_ms().saturating_sub(self.steady_ms())),
+        }
+    }
+}
+
 impl Default for Clock {
     fn default() -> Self {
         Clock::system()
@@ -301,6 +313,21 @@ mod tests {
             clock.observe_line(200);
         }
         assert_eq!(clock.line_offset_ms(), Some(200));
+    }
+
+    #[test]
+    fn line_time_follows_the_measured_offset_else_the_wall_clock() {
+        // A board an hour fast whose wall clock NTP has since set right.
+        let clock = Clock::offset_by(HOUR);
+        clock.step_to(0);
+        let received = clock.steady_ms();
+        let by_wall = clock.line_time_at(received);
+        assert!(
+            (by_wall - now_ms()).abs() < 1_000,
+            "wall clock before a measurement"
+        );
+        clock.observe_line(HOUR + 200);
+        assert_eq!(clock.line_time_at(received), received - HOUR - 200);
     }
 
     /// 2026-12-01 05:05 UTC is 14:05 in Tokyo.

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 mod clients;
+mod prune;
 #[cfg(feature = "pubsub")]
 mod pull;
 mod serve;
@@ -115,6 +116,7 @@ impl Gateway {
         let indicator = spawn_indicator(&core, indicator, &clients, &acks, &notifications);
         let wake = Arc::new(Notify::new());
         spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats.clone(), &wake);
+        prune::spawn(&core);
         let hooks = serve::Hooks::new(&core, &notify_ctx, wake);
         #[cfg(feature = "pubsub")]
         pull::spawn(&core, &ingress, &hooks, &beats)?;

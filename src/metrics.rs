@@ -102,11 +102,41 @@ impl AuthRefused {
     }
 }
 
+/// Rows removed by the retention pruner, per table label
+/// (`klg_pruned_rows_total{table=…}`; a table appears once it lost rows).
+#[derive(Debug, Default)]
+pub struct Pruned {
+    by_table: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl Pruned {
+    /// Counts `n` rows removed from `table`.
+    pub fn add(&self, table: &'static str, n: u64) {
+        let mut t = self
+            .by_table
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *t.entry(table).or_default() += n;
+    }
+
+    /// Each table's count so far.
+    pub fn by_table(&self) -> BTreeMap<&'static str, u64> {
+        self.by_table
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
 /// Every counter the gateway keeps. Gauges are `AtomicI64`.
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub line_events: AtomicU64,
     pub line_duplicates: AtomicU64,
+    /// LINE events older than the dedup window, answered 200 and dropped.
+    pub line_stale_events: AtomicU64,
+    /// Rows the retention pruner removed, by table.
+    pub pruned: Pruned,
     pub kintone_webhooks: AtomicU64,
     pub kintone_polled: AtomicU64,
     /// Changes found to be the gateway's own write-backs (nobody told).
@@ -248,6 +278,11 @@ impl Metrics {
             c(&self.line_duplicates),
         );
         counter(
+            "line_stale_events",
+            "LINE events older than the deduplication window, answered and dropped",
+            c(&self.line_stale_events),
+        );
+        counter(
             "kintone_webhooks",
             "kintone webhooks taken in",
             c(&self.kintone_webhooks),
@@ -340,6 +375,13 @@ impl Metrics {
         );
         for (reason, n) in self.auth_refused.by_reason() {
             let _ = writeln!(out, "klg_auth_refused_total{{reason=\"{reason}\"}} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP klg_pruned_rows rows removed by the retention pruner, by table\n# TYPE klg_pruned_rows counter"
+        );
+        for (table, n) in self.pruned.by_table() {
+            let _ = writeln!(out, "klg_pruned_rows_total{{table=\"{table}\"}} {n}");
         }
         let today = self.kintone_usage.today(crate::clock::now_ms());
         let _ = writeln!(

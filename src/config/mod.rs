@@ -13,6 +13,7 @@ mod kintone;
 mod line;
 pub mod notify;
 pub mod reader;
+pub mod retention;
 pub mod rules;
 mod server;
 pub mod setup;
@@ -57,6 +58,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub line: LineConfig,
     pub kintone: KintoneConfig,
+    /// `[retention]`: what the store keeps, and how old a LINE event may be.
+    pub retention: retention::RetentionSettings,
     /// Sections owned by other modules, validated by them (`rules`, `indicator`, `notify`).
     pub rest: Table,
 }
@@ -197,6 +200,7 @@ const TOP_KEYS: &[&str] = &[
     "indicator",
     "notify",
     "ingress",
+    "retention",
 ];
 
 fn read(r: &mut Reader, t: &Table) -> Option<Config> {
@@ -232,6 +236,7 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
             None
         }
     };
+    let retention = retention::read_retention(r, t);
     let mut rest = Table::new();
     for key in ["rules", "indicator", "notify", "ingress"] {
         if let Some(v) = t.get(key) {
@@ -247,6 +252,7 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
         server: server?,
         line: line?,
         kintone: kintone?,
+        retention,
         rest,
     })
 }

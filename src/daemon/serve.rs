@@ -14,6 +14,7 @@ use tokio_rustls::TlsAcceptor;
 use super::{Core, GRACE};
 use crate::http::{self, Ingress, KintoneWebhooks, LineWebhooks, Reply};
 use crate::inbound::signature::ChannelSecret;
+use crate::inbound::stale::StaleEvents;
 use crate::inbound::webhook::LineIntake;
 use crate::notify::{self, NotifyContext};
 
@@ -44,6 +45,7 @@ impl Hooks {
                 ack_wake,
                 clock: core.clock.clone(),
                 metrics: core.metrics.clone(),
+                stale: StaleEvents::new(config.retention.line_dedup),
             }),
             kintone: has_webhooks.then(|| {
                 Arc::new(notify::intake::Intake {

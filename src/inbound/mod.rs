@@ -6,4 +6,5 @@
 pub mod events;
 pub mod reply;
 pub mod signature;
+pub mod stale;
 pub mod webhook;

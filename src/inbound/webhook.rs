@@ -15,6 +15,7 @@ use bytes::Bytes;
 use hyper::StatusCode;
 
 use super::signature::{ChannelSecret, RawWebhook, SignatureError};
+use super::stale::StaleEvents;
 use crate::clock::Clock;
 use crate::http::{LineWebhooks, Reply};
 use crate::metrics::Metrics;
@@ -30,6 +31,8 @@ pub struct LineIntake {
     pub clock: Clock,
     /// `klg_line_events_total`, `klg_line_duplicate_events_total`.
     pub metrics: Arc<Metrics>,
+    /// Drops events older than the dedup window (their keys may be pruned).
+    pub stale: StaleEvents,
 }
 
 impl LineWebhooks for LineIntake {
@@ -75,18 +78,25 @@ impl LineIntake {
                 return Reply::error(StatusCode::BAD_REQUEST, "malformed webhook body");
             }
         };
-        let first = batch.events.iter().filter(|e| live && !e.redelivery);
+        let sent = batch.events.len();
+        // Judged before the offset learns from them: a replayed old body
+        // must not teach the clock that LINE's events arrive days late.
+        let events = self
+            .stale
+            .keep_fresh(batch.events, received, &self.clock, &self.metrics);
+        let first = events.iter().filter(|e| live && !e.redelivery);
         if let Some(gap) = first.map(|e| received.saturating_sub(e.timestamp_ms)).min() {
             self.clock.observe_line(gap);
         }
-        if batch.events.is_empty() {
-            // The console's "Verify" button.
+        if events.is_empty() {
+            // The console's "Verify" button, or only events too old to take.
             return Reply::json(
                 StatusCode::OK,
-                &serde_json::json!({ "status": "ok", "new": 0 }),
+                &serde_json::json!({ "status": "ok", "new": 0, "stale": sent }),
             );
         }
-        match self.store.inbox_insert(batch.events, received).await {
+        let stale = sent - events.len();
+        match self.store.inbox_insert(events, received).await {
             Ok(ins) => {
                 let count = |c: &std::sync::atomic::AtomicU64, n: usize| {
                     c.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
@@ -103,7 +113,9 @@ impl LineIntake {
                 );
                 Reply::json(
                     StatusCode::OK,
-                    &serde_json::json!({ "status": "ok", "new": ins.new, "duplicates": ins.duplicates }),
+                    &serde_json::json!({
+                        "status": "ok", "new": ins.new, "duplicates": ins.duplicates, "stale": stale
+                    }),
                 )
             }
             Err(e) => {

@@ -174,6 +174,20 @@ pub(super) fn record(c: &Connection, a: &AckRecord) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Deletes up to `limit` audit rows stamped before `before`, oldest first.
+///
+/// # Errors
+/// The write failed.
+pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
+    super::retention::delete_oldest(
+        c,
+        "DELETE FROM acks WHERE id IN (
+             SELECT id FROM acks WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)",
+        before,
+        limit,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -179,6 +179,22 @@ pub(super) fn release_held_by_owner(c: &Connection, owner: &str) -> Result<usize
     .execute([owner])?)
 }
 
+/// Deletes up to `limit` judged changes received before `before`, oldest
+/// first (with the webhook bodies they kept).
+///
+/// # Errors
+/// The write failed.
+pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
+    super::retention::delete_oldest(
+        c,
+        "DELETE FROM changes WHERE seq IN (
+             SELECT seq FROM changes WHERE state != 'pending' AND received_ms < ?1
+             ORDER BY received_ms LIMIT ?2)",
+        before,
+        limit,
+    )
+}
+
 /// Changes still waiting (for `status`).
 pub(super) const PENDING_COUNT: &str = "SELECT COUNT(*) FROM changes WHERE state = 'pending'";
 

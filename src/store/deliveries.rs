@@ -146,6 +146,31 @@ pub fn assign(c: &Connection, seqs: &[i64], push_id: i64) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Deletes up to `limit` notifications acknowledged and created before
+/// `before`, oldest first, with their deliveries; one with a card still
+/// owed (not yet in a push request) is kept.
+///
+/// # Errors
+/// The write failed.
+pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
+    let ids: Vec<String> = c
+        .prepare_cached(
+            "SELECT id FROM notifications n WHERE acked_ms IS NOT NULL AND created_ms < ?1
+               AND NOT EXISTS (SELECT 1 FROM deliveries d
+                               WHERE d.notification = n.id AND d.push_id IS NULL)
+             ORDER BY created_ms LIMIT ?2",
+        )?
+        .query_map([before, limit], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut cards = c.prepare_cached("DELETE FROM deliveries WHERE notification = ?1")?;
+    let mut one = c.prepare_cached("DELETE FROM notifications WHERE id = ?1")?;
+    for id in &ids {
+        cards.execute([id])?;
+        one.execute([id])?;
+    }
+    Ok(ids.len())
+}
+
 /// Cards per push request, in request order (tests look at the packing).
 ///
 /// # Errors

@@ -219,5 +219,24 @@ impl Store {
     }
 }
 
+/// Deletes up to `limit` of the gateway's own revisions recorded before
+/// `before`, oldest first: their echoes were judged long ago.
+///
+/// # Errors
+/// The write failed.
+pub(super) fn prune_own_writes(
+    c: &Connection,
+    before: i64,
+    limit: i64,
+) -> Result<usize, StoreError> {
+    super::retention::delete_oldest(
+        c,
+        "DELETE FROM own_writes WHERE rowid IN (
+             SELECT rowid FROM own_writes WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)",
+        before,
+        limit,
+    )
+}
+
 #[cfg(test)]
 mod tests;

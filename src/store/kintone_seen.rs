@@ -51,3 +51,17 @@ pub fn take_webhook(
     }
     Ok(fresh)
 }
+
+/// Deletes up to `limit` webhook ids taken in before `before`, oldest first.
+///
+/// # Errors
+/// The write failed.
+pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
+    super::retention::delete_oldest(
+        c,
+        "DELETE FROM kintone_seen WHERE rowid IN (
+             SELECT rowid FROM kintone_seen WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)",
+        before,
+        limit,
+    )
+}

@@ -34,6 +34,7 @@ pub mod push_history;
 pub mod pushes;
 pub mod recipients;
 pub mod report;
+pub mod retention;
 pub mod staff;
 pub mod verdicts;
 

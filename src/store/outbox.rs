@@ -233,6 +233,22 @@ pub fn dead_count(c: &Connection) -> Result<i64, StoreError> {
     )
 }
 
+/// Deletes up to `limit` sent requests created before `before`, oldest
+/// first. Pending and dead requests are never pruned.
+///
+/// # Errors
+/// The write failed.
+pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
+    super::retention::delete_oldest(
+        c,
+        "DELETE FROM outbox WHERE id IN (
+             SELECT id FROM outbox WHERE state = 'sent' AND created_ms < ?1
+             ORDER BY created_ms LIMIT ?2)",
+        before,
+        limit,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -61,6 +61,20 @@ pub fn remember(
     Ok(())
 }
 
+/// Deletes up to `limit` history rows made (steady) before `before`.
+///
+/// # Errors
+/// The write failed.
+pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
+    super::retention::delete_oldest(
+        c,
+        "DELETE FROM push_history WHERE rowid IN (
+             SELECT rowid FROM push_history WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)",
+        before,
+        limit,
+    )
+}
+
 /// Rows kept (tests check the window).
 ///
 /// # Errors

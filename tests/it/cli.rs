@@ -9,7 +9,8 @@ fn check_config_lists_problems_and_exits_64() {
     let path = dir.path().join("config.toml");
     std::fs::write(
         &path,
-        "typo = 1\n[line]\nchannel_secret = \"inline\"\n[kintone]\nbase_url = \"ftp://x\"\n",
+        "typo = 1\n[line]\nchannel_secret = \"inline\"\n[kintone]\nbase_url = \"ftp://x\"\n\
+         [retention]\naudit = \"a year\"\n",
     )
     .unwrap();
     let out = gateway()
@@ -25,6 +26,7 @@ fn check_config_lists_problems_and_exits_64() {
         "line.access_token",
         "kintone.base_url",
         "kintone.apps",
+        "retention.audit",
     ] {
         assert!(
             err.contains(&format!("{key}:")),

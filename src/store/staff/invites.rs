@@ -186,6 +186,25 @@ impl Store {
     }
 }
 
+/// Deletes up to `limit` wrong-code records made before `before` (the limit
+/// counts an hour back), oldest first.
+///
+/// # Errors
+/// The write failed.
+pub(in crate::store) fn prune_failures(
+    c: &Connection,
+    before: i64,
+    limit: i64,
+) -> Result<usize, StoreError> {
+    crate::store::retention::delete_oldest(
+        c,
+        "DELETE FROM invite_failures WHERE rowid IN (
+             SELECT rowid FROM invite_failures WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)",
+        before,
+        limit,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

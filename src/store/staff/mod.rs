@@ -8,6 +8,7 @@ mod invites;
 mod profiles;
 
 pub use groups::GroupEntry;
+pub(super) use invites::prune_failures;
 pub use invites::{normalise_code, Invite, Redeem};
 pub(super) use profiles::profile_name_in;
 
