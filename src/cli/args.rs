@@ -76,8 +76,6 @@ pub(super) enum Command {
     },
     /// Look after the store (the SQLite database in the state directory).
     Store {
-        #[arg(long, default_value = DEFAULT_CONFIG)]
-        config: PathBuf,
         #[command(subcommand)]
         action: StoreAction,
     },
@@ -94,7 +92,10 @@ pub(super) enum StoreAction {
     /// After the gateway refused a damaged store (exit 65), with the service
     /// stopped: move the damaged file aside (kept), copy what can still be
     /// read into a new store, and list per table what was kept and lost.
-    Rescue,
+    Rescue {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -82,7 +82,7 @@ async fn dispatch(cmd: Command) -> ExitCode {
             Ok(c) => exit(store::run(c, new_store).await),
             Err(code) => code,
         },
-        Command::Store { config, action } => exit(store::store(&config, &action)),
+        Command::Store { action } => exit(store::store(&action)),
         Command::CheckConfig { config } => check::check_config(&config),
         Command::Staff { config, action } => exit(staff::staff(&config, action).await),
         Command::Acks {

@@ -1,8 +1,6 @@
 //! `run --new-store` and `store rescue`: the operator's two ways out when
 //! the store is gone (exit 66) or damaged (exit 65).
 
-use std::path::Path;
-
 use super::args::StoreAction;
 use crate::config::setup::Setup;
 use crate::store::rescue::{rescue, Rescued};
@@ -18,10 +16,10 @@ pub(super) async fn run(setup: Setup, new_store: bool) -> anyhow::Result<()> {
 }
 
 /// `store …` commands.
-pub(super) fn store(config: &Path, action: &StoreAction) -> anyhow::Result<()> {
-    let dir = crate::config::state_dir_of(config)?;
+pub(super) fn store(action: &StoreAction) -> anyhow::Result<()> {
     match action {
-        StoreAction::Rescue => {
+        StoreAction::Rescue { config } => {
+            let dir = crate::config::state_dir_of(config)?;
             let rescued = rescue(&dir)?;
             print!("{}", report(&rescued));
             Ok(())

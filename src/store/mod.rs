@@ -296,7 +296,8 @@ mod tests {
         assert!(rb.is_err());
         let keys: Vec<String> = store
             .call(|c| {
-                let mut st = c.prepare("SELECT key FROM meta WHERE key IN ('a', 'b') ORDER BY key")?;
+                let mut st =
+                    c.prepare("SELECT key FROM meta WHERE key IN ('a', 'b') ORDER BY key")?;
                 let rows = st.query_map([], |r| r.get(0))?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })
@@ -305,7 +306,8 @@ mod tests {
         assert_eq!(keys, vec!["a".to_string()]);
         let read: Vec<String> = store
             .read(|c| {
-                let mut st = c.prepare("SELECT key FROM meta WHERE key IN ('a', 'b') ORDER BY key")?;
+                let mut st =
+                    c.prepare("SELECT key FROM meta WHERE key IN ('a', 'b') ORDER BY key")?;
                 let rows = st.query_map([], |r| r.get(0))?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })

@@ -1,17 +1,21 @@
 //! `store rescue`: the damaged database moved aside (kept, with its `-wal`),
 //! a new store created and migrated, and every table copied from the old
-//! file as far as SQLite can still read it — the whole table in one
-//! statement when it reads cleanly, else row by row: forwards until a
-//! damaged page, past it by growing jumps, and backwards from the end, so
-//! that one bad page costs only the rows on it.
+//! file as far as SQLite can still read it, row by row: forwards from the
+//! first row, past a damaged page by growing jumps, then backwards from the
+//! last row, so that one bad page costs about the rows on it. The old file
+//! is read on its own read-only connection: its damage never touches the
+//! new store's transaction.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension as _};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Statement};
 
 use super::file::{self, companions};
 use super::open::{self, Creation};
+#[cfg(test)]
+use super::Store;
 use super::StoreError;
 
 /// What one table kept.
@@ -79,150 +83,270 @@ fn move_aside(db: &Path) -> Result<PathBuf, StoreError> {
     Ok(aside)
 }
 
-/// Attaches the old file read-only and copies every table of the new schema
-/// it has, in one transaction.
+/// Opens the old file read-only beside the new store and copies every table
+/// of the new schema it has, in one transaction of the new store.
 fn copy_all(conn: &Connection, old: &Path) -> Result<Vec<TableRescue>, StoreError> {
     // Rows come back in any order and some may be gone: no constraint
     // between tables may refuse what survived.
     conn.execute_batch("PRAGMA foreign_keys=OFF")?;
-    let path = old.display().to_string();
-    let path = path
-        .replace('%', "%25")
-        .replace('?', "%3f")
-        .replace('#', "%23");
-    let uri = format!("file:{path}?mode=ro");
-    let tables = table_names(conn, "main")?;
-    let attached = conn.execute("ATTACH DATABASE ?1 AS old", [&uri]);
-    let old_tables = match attached {
-        Ok(_) => table_names(conn, "old").unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
+    let old = Connection::open_with_flags(old, OpenFlags::SQLITE_OPEN_READ_ONLY).ok();
+    let old_tables = old
+        .as_ref()
+        .and_then(|o| table_names(o).ok())
+        .unwrap_or_default();
     let tx = conn.unchecked_transaction()?;
     let mut out = Vec::new();
-    for table in tables {
-        out.push(if old_tables.contains(&table) {
-            copy_table(&tx, &table)?
-        } else {
-            TableRescue {
+    for table in table_names(&tx)? {
+        out.push(match &old {
+            Some(old) if old_tables.contains(&table) => copy_table(&tx, old, &table)?,
+            _ => TableRescue {
                 table,
                 kept: 0,
                 before: None,
                 damaged: true,
-            }
+            },
         });
     }
     tx.commit()?;
-    if attached.is_ok() {
-        conn.execute_batch("DETACH DATABASE old")?;
-    }
     conn.execute_batch("PRAGMA foreign_keys=ON")?;
     Ok(out)
 }
 
-fn table_names(conn: &Connection, schema: &str) -> rusqlite::Result<Vec<String>> {
-    let sql = format!(
-        "SELECT name FROM {schema}.sqlite_master WHERE type = 'table'
-         AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
-    );
-    let mut st = conn.prepare(&sql)?;
+fn table_names(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut st = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table'
+         AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
+    )?;
     let names = st.query_map([], |r| r.get(0))?.collect();
     names
 }
 
-/// The columns both versions of `table` have, quoted, comma-separated.
-fn shared_columns(conn: &Connection, table: &str) -> rusqlite::Result<String> {
-    let columns = |schema: &str| -> rusqlite::Result<Vec<String>> {
-        let mut st = conn.prepare(&format!("PRAGMA {schema}.table_info(\"{table}\")"))?;
+/// The columns both versions of `table` have.
+fn shared_columns(
+    new: &Connection,
+    old: &Connection,
+    table: &str,
+) -> rusqlite::Result<Vec<String>> {
+    let columns = |c: &Connection| -> rusqlite::Result<Vec<String>> {
+        let mut st = c.prepare(&format!("PRAGMA table_info(\"{table}\")"))?;
         let names = st.query_map([], |r| r.get::<_, String>(1))?.collect();
         names
     };
-    let old = columns("old")?;
-    Ok(columns("main")?
+    let old = columns(old)?;
+    Ok(columns(new)?
         .into_iter()
         .filter(|c| old.contains(c))
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", "))
+        .collect())
 }
 
-/// One table: all at once if it reads cleanly, else row by row. The new
-/// store's own `meta` rows (its id) win over the old ones.
-fn copy_table(conn: &Connection, table: &str) -> Result<TableRescue, StoreError> {
-    let before = conn
-        .query_row(&format!("SELECT count(*) FROM old.\"{table}\""), [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .ok()
-        .map(|n| u64::try_from(n).unwrap_or(0));
-    let Ok(cols) = shared_columns(conn, table) else {
-        return Ok(TableRescue {
-            table: table.to_owned(),
-            kept: 0,
-            before,
-            damaged: true,
-        });
-    };
-    let insert = format!(
-        "INSERT OR IGNORE INTO main.\"{table}\"({cols}) SELECT {cols} FROM old.\"{table}\""
-    );
-    conn.execute_batch("SAVEPOINT whole")?;
-    if let Ok(n) = conn.execute(&insert, []) {
-        conn.execute_batch("RELEASE whole")?;
-        return Ok(TableRescue {
-            table: table.to_owned(),
-            kept: n as u64,
-            before,
-            damaged: false,
-        });
-    }
-    conn.execute_batch("ROLLBACK TO whole; RELEASE whole")?;
-    let kept = copy_rows(conn, table, &format!("{insert} WHERE rowid = ?1"))?;
-    Ok(TableRescue {
+/// One table, row by row. The new store's own `meta` rows (its id) win
+/// over the old ones.
+fn copy_table(new: &Connection, old: &Connection, table: &str) -> Result<TableRescue, StoreError> {
+    let before = count(old, table);
+    let lost = |before| TableRescue {
         table: table.to_owned(),
-        kept,
+        kept: 0,
         before,
         damaged: true,
+    };
+    let Ok(cols) = shared_columns(new, old, table) else {
+        return Ok(lost(before));
+    };
+    let list = cols
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let marks = vec!["?"; cols.len()].join(", ");
+    let mut insert = new.prepare(&format!(
+        "INSERT OR IGNORE INTO \"{table}\"({list}) VALUES ({marks})"
+    ))?;
+    let from = |dir: &str| {
+        let (cmp, order) = if dir == "up" {
+            (">", "")
+        } else {
+            ("<", " DESC")
+        };
+        format!("SELECT rowid, {list} FROM \"{table}\" WHERE rowid {cmp} ?1 ORDER BY rowid{order} LIMIT 1")
+    };
+    let (up, down) = (from("up"), from("down"));
+    let mut rows = Rows {
+        old,
+        width: cols.len(),
+        taken: HashSet::new(),
+        kept: 0,
+        damaged: false,
+    };
+    rows.forwards(&up, &mut insert);
+    rows.backwards(&down, &mut insert);
+    Ok(TableRescue {
+        table: table.to_owned(),
+        kept: rows.kept,
+        before,
+        damaged: rows.damaged || before.is_none(),
     })
 }
 
-/// Row by row: forwards with jumps past damage, then backwards from the end
-/// until it meets a row already taken.
-fn copy_rows(conn: &Connection, table: &str, insert_one: &str) -> Result<u64, StoreError> {
-    let up = format!("SELECT rowid FROM old.\"{table}\" WHERE rowid > ?1 ORDER BY rowid LIMIT 1");
-    let down =
-        format!("SELECT rowid FROM old.\"{table}\" WHERE rowid < ?1 ORDER BY rowid DESC LIMIT 1");
-    let next = |sql: &str, from: i64| -> rusqlite::Result<Option<i64>> {
-        conn.query_row(sql, [from], |r| r.get(0)).optional()
+/// How many rows `table` has: from the table itself, or, when that is
+/// damaged, from an index over every row (a separate b-tree, read alone
+/// when the query needs only its first column).
+fn count(old: &Connection, table: &str) -> Option<u64> {
+    let count = |sql: &str| {
+        old.query_row(sql, [], |r| r.get::<_, i64>(0))
+            .ok()
+            .map(|n| u64::try_from(n).unwrap_or(0))
     };
-    let mut taken = HashSet::new();
-    let mut kept = 0;
-    let mut take = |rowid: i64, taken: &mut HashSet<i64>| {
-        taken.insert(rowid);
-        if conn.execute(insert_one, [rowid]).is_ok_and(|n| n == 1) {
-            kept += 1;
+    count(&format!("SELECT count(*) FROM \"{table}\"")).or_else(|| {
+        let mut st = old.prepare(&format!("PRAGMA index_list(\"{table}\")")).ok()?;
+        // (name, partial): a partial index does not hold every row.
+        let indexes: Vec<(String, bool)> = st
+            .query_map([], |r| Ok((r.get(1)?, r.get(4)?)))
+            .ok()?
+            .filter_map(Result::ok)
+            .collect();
+        indexes.iter().filter(|(_, partial)| !partial).find_map(|(index, _)| {
+            let column: String = old
+                .query_row(&format!("PRAGMA index_info(\"{index}\")"), [], |r| r.get(2))
+                .ok()?;
+            count(&format!(
+                "SELECT (SELECT count(*) FROM \"{table}\" INDEXED BY \"{index}\" WHERE \"{column}\" IS NOT NULL)
+                      + (SELECT count(*) FROM \"{table}\" INDEXED BY \"{index}\" WHERE \"{column}\" IS NULL)"
+            ))
+        })
+    })
+}
+
+/// The row-by-row walk over one old table.
+struct Rows<'a> {
+    old: &'a Connection,
+    width: usize,
+    taken: HashSet<i64>,
+    kept: u64,
+    damaged: bool,
+}
+
+impl Rows<'_> {
+    /// The next row `sql` finds from rowid `from`: its rowid and values.
+    fn next(&self, sql: &str, from: i64) -> rusqlite::Result<Option<(i64, Vec<Value>)>> {
+        self.old
+            .query_row(sql, [from], |r| {
+                let values: rusqlite::Result<Vec<Value>> =
+                    (1..=self.width).map(|i| r.get(i)).collect();
+                Ok((r.get(0)?, values?))
+            })
+            .optional()
+    }
+
+    fn take(&mut self, insert: &mut Statement<'_>, rowid: i64, values: Vec<Value>) {
+        self.taken.insert(rowid);
+        if insert
+            .execute(rusqlite::params_from_iter(values))
+            .is_ok_and(|n| n == 1)
+        {
+            self.kept += 1;
         }
-    };
-    let (mut after, mut jump) = (0_i64, 0_u32);
-    while jump < 63 {
-        match next(&up, after) {
-            Ok(Some(rowid)) => {
-                take(rowid, &mut taken);
-                (after, jump) = (rowid, 0);
-            }
-            Ok(None) => break,
-            Err(_) => {
-                after = after.saturating_add(1 << jump);
-                jump += 1;
+    }
+
+    /// From the first row up; past damage by growing jumps.
+    fn forwards(&mut self, up: &str, insert: &mut Statement<'_>) {
+        let (mut after, mut jump) = (i64::MIN, 0_u32);
+        while jump < 64 {
+            match self.next(up, after) {
+                Ok(Some((rowid, values))) => {
+                    self.take(insert, rowid, values);
+                    (after, jump) = (rowid, 0);
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    self.damaged = true;
+                    after = after.saturating_add(1_i64.checked_shl(jump).unwrap_or(i64::MAX));
+                    jump += 1;
+                }
             }
         }
     }
-    let mut below = i64::MAX;
-    while let Ok(Some(rowid)) = next(&down, below) {
-        if taken.contains(&rowid) {
-            break;
+
+    /// From the last row down, until damage or a row already taken.
+    fn backwards(&mut self, down: &str, insert: &mut Statement<'_>) {
+        let mut below = i64::MAX;
+        loop {
+            match self.next(down, below) {
+                Ok(Some((rowid, _))) if self.taken.contains(&rowid) => break,
+                Ok(Some((rowid, values))) => {
+                    self.take(insert, rowid, values);
+                    below = rowid;
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    self.damaged = true;
+                    break;
+                }
+            }
         }
-        take(rowid, &mut taken);
-        below = rowid;
     }
-    Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A closed store whose `invite_failures` spans many pages, with the
+    /// first leaf page of that table overwritten with garbage.
+    fn damaged_store(dir: &Path, rows: i64) {
+        let (path, conn) = open::open_writer(dir, Creation::FirstOnly).unwrap();
+        conn.execute_batch("BEGIN").unwrap();
+        for i in 0..rows {
+            conn.execute(
+                "INSERT INTO invite_failures(line_user_id, at_ms) VALUES (?1, ?2)",
+                rusqlite::params![format!("U{i:0>60}"), i],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("COMMIT").unwrap();
+        let page: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        let root: i64 = conn
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'invite_failures'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        drop(conn);
+        let (page, root) = (page as usize, root as usize);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let interior = (root - 1) * page;
+        assert_eq!(bytes[interior], 0x05);
+        let cell = usize::from(u16::from_be_bytes([
+            bytes[interior + 12],
+            bytes[interior + 13],
+        ]));
+        let at = interior + cell;
+        let leaf = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let leaf = (leaf - 1) * page;
+        bytes[leaf..leaf + page].fill(0xa5);
+        std::fs::write(&path, bytes).unwrap();
+    }
+
+    #[test]
+    fn one_bad_page_costs_only_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        damaged_store(dir.path(), 3000);
+        let r = rescue(dir.path()).unwrap();
+        assert!(r.damaged_file.exists());
+        let t = r
+            .tables
+            .iter()
+            .find(|t| t.table == "invite_failures")
+            .unwrap();
+        assert!(t.damaged, "{t:?}");
+        assert_eq!(t.before, Some(3000), "{t:?}");
+        // A 4 KiB leaf holds about 50 of these rows.
+        assert!(t.kept >= 2900 && t.kept < 3000, "{t:?}");
+        let inbox = r.tables.iter().find(|t| t.table == "inbox").unwrap();
+        assert!(!inbox.damaged, "{inbox:?}");
+        // The new store opens cleanly.
+        drop(Store::open(dir.path()).unwrap());
+    }
 }

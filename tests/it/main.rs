@@ -27,6 +27,8 @@
 //! - [`japanese_app`]: an app whose field codes, statuses and actions are
 //!   Japanese, from the card to the write-back, the poll and `doctor`.
 //! - [`cli`]: the binary's exit codes and messages.
+//! - [`store_loss`]: a store deleted, damaged or full under the daemon, the
+//!   refusals, `store rescue`, owner-only files.
 //! - [`upstream_text`]: LINE's and kintone's error text, echoing our tokens,
 //!   kept nowhere with them and never shown to a person.
 //! - `pubsub`: webhooks pulled from the real Pub/Sub emulator (started here
@@ -59,5 +61,6 @@ mod pacing;
 mod pubsub;
 mod relay;
 mod service;
+mod store_loss;
 mod upstream_text;
 mod world;
