@@ -326,6 +326,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_call_the_disk_refused_marks_the_store_failing_until_a_clean_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let full = || {
+            StoreError::Sql(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                Some("database or disk is full".into()),
+            ))
+        };
+        let refused = store.call(move |_| Err::<(), _>(full())).await;
+        assert!(refused.is_err());
+        let why = store.health().write_failure().expect("failing at once");
+        assert!(why.contains("full"), "{why}");
+        // The caller's own mistakes are not the disk's.
+        let mine = store
+            .call(|_| Err::<(), _>(StoreError::Invalid("bad".into())))
+            .await;
+        assert!(mine.is_err());
+        assert_eq!(
+            store.health().write_failure(),
+            None,
+            "a clean commit clears it"
+        );
+    }
+
+    #[tokio::test]
     async fn data_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
         {
