@@ -12,16 +12,20 @@
 //! waiting for the next group commit (or for a writer that is stuck).
 //!
 //! By job: `open` opens, checks and migrates, `file` keeps the files
-//! owner-only and watches the database file's identity, `rescue` copies
+//! owner-only and keeps the marker, `health` the counters `/healthz` and
+//! the watchdog read, `watch` checks the database file's
+//! identity while running, `rescue` copies
 //! what a damaged store still holds into a new one, `writer` is the store
 //! thread (group commit), `reader` the read-only thread; the other modules
 //! are one table (or one query) each.
 
 mod file;
+mod health;
 mod open;
 mod reader;
 pub mod rescue;
 mod schema;
+mod watch;
 mod writer;
 
 pub mod audit;
@@ -42,13 +46,14 @@ pub mod staff;
 pub mod verdicts;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc};
 
 use crate::clock::now_ms;
 use rusqlite::Connection;
 
 pub use file::MARKER;
+use health::is_disk_failure;
+pub use health::StoreHealth;
 pub use open::{integrity, Creation, Integrity};
 
 /// Why a store call failed.
@@ -92,59 +97,6 @@ pub enum StoreError {
     Invalid(String),
 }
 
-/// Progress counters the watchdog and `/healthz` read.
-#[derive(Debug, Default)]
-pub struct StoreHealth {
-    /// Batches committed since start.
-    pub commits: AtomicU64,
-    /// Wall-clock ms of the last commit attempt's end.
-    pub last_commit_ms: AtomicI64,
-    /// Non-zero while the last write failed (disk full, read-only…): set
-    /// by the failing statement or commit at once, cleared by the next
-    /// batch that commits without such a failure.
-    pub failing: AtomicU64,
-    /// SQLite's words for the last such failure.
-    last_failure: Mutex<String>,
-}
-
-impl StoreHealth {
-    /// Why writes fail, while they do.
-    pub fn write_failure(&self) -> Option<String> {
-        (self.failing.load(Ordering::Relaxed) != 0).then(|| {
-            self.last_failure
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone()
-        })
-    }
-
-    fn set_failure(&self, why: Option<String>) {
-        if let Some(why) = why {
-            *self
-                .last_failure
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = why;
-            self.failing.store(1, Ordering::Relaxed);
-        } else {
-            self.failing.store(0, Ordering::Relaxed);
-        }
-    }
-}
-
-/// Whether `e` says the disk (not the caller's data) failed the write.
-fn is_disk_failure(e: &StoreError) -> bool {
-    use rusqlite::ErrorCode as C;
-    match e {
-        StoreError::Sql(e) => matches!(
-            e.sqlite_error_code(),
-            Some(
-                C::DiskFull | C::SystemIoFailure | C::ReadOnly | C::CannotOpen | C::DatabaseCorrupt
-            )
-        ),
-        _ => false,
-    }
-}
-
 /// A cheap, cloneable handle to the store thread.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -152,7 +104,7 @@ pub struct Store {
     reads: mpsc::Sender<reader::ReadJob>,
     health: Arc<StoreHealth>,
     path: Arc<PathBuf>,
-    file: Arc<file::FileWatch>,
+    file: Arc<watch::FileWatch>,
     /// Woken when a write-back resolves and the changes it held are due
     /// (the change worker waits on it too; see [`intents`]).
     changes_wake: Arc<tokio::sync::Notify>,

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _};
 
-use super::file::{self, FileWatch, Marker};
+use super::file::{self, Marker};
+use super::watch::FileWatch;
 use super::{schema, StoreError};
 
 /// Prepared statements kept per connection (the gateway has about 60).
