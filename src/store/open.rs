@@ -233,3 +233,34 @@ pub fn integrity(state_dir: &Path) -> Result<Integrity, StoreError> {
         Err(e) => Integrity::Damaged(e.to_string()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marker_id(dir: &Path) -> String {
+        Marker::read(dir).unwrap().expect("a marker").id
+    }
+
+    #[test]
+    fn a_store_without_a_marker_is_adopted_and_a_lost_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path(), Creation::FirstOnly).unwrap());
+        let first = marker_id(dir.path());
+        // A store from before markers (an upgraded board) starts as before.
+        std::fs::remove_file(dir.path().join(file::MARKER)).unwrap();
+        drop(open(dir.path(), Creation::FirstOnly).unwrap());
+        assert_eq!(marker_id(dir.path()), first, "the store keeps its id");
+        for f in ["gateway.db", "gateway.db-wal", "gateway.db-shm"] {
+            let _ = std::fs::remove_file(dir.path().join(f));
+        }
+        let refused = open(dir.path(), Creation::FirstOnly).err();
+        assert!(
+            matches!(refused, Some(StoreError::Missing { .. })),
+            "{refused:?}"
+        );
+        assert!(!dir.path().join("gateway.db").exists());
+        drop(open(dir.path(), Creation::Anew).unwrap());
+        assert_ne!(marker_id(dir.path()), first, "a new store, a new id");
+    }
+}
