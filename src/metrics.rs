@@ -181,6 +181,8 @@ pub struct Metrics {
     pub kintone_down: AtomicI64,
     /// 1 while the monthly quota is exhausted.
     pub quota_exhausted: AtomicI64,
+    /// 1 while the store's file is gone or replaced, or writes to it fail.
+    pub store_down: AtomicI64,
     /// The Pub/Sub pull transport.
     pub pubsub: PubsubMetrics,
 }
@@ -437,6 +439,11 @@ impl Metrics {
             "quota_exhausted",
             "1 while the monthly message quota is used up",
             g(&self.quota_exhausted),
+        );
+        gauge(
+            "store_down",
+            "1 while the store's file is gone or replaced, or writes to it fail",
+            g(&self.store_down),
         );
         self.pubsub.render(&mut out);
         out.push_str("# EOF\n");

@@ -71,7 +71,8 @@ pub fn status_line(m: &Metrics, zone: &TimeZone) -> String {
         ms => crate::clock::format_ms(ms, zone),
     };
     format!(
-        "{} pending ack(s), {} push(es) queued, last push {last_push}, LINE {}, kintone {} ({} requests today), quota {}, indicator {}",
+        "{}{} pending ack(s), {} push(es) queued, last push {last_push}, LINE {}, kintone {} ({} requests today), quota {}, indicator {}",
+        if g(&m.store_down) == 0 { "" } else { "STORE FAILING (see /healthz); " },
         g(&m.pending_acks),
         g(&m.outbox_pending),
         if g(&m.line_down) == 0 { "ok" } else { "failing" },
@@ -104,6 +105,13 @@ pub async fn watchdog(
             () = shutdown.cancelled() => return,
             _ = ticker.tick() => {}
         }
+        let store_trouble = store
+            .file_check()
+            .err()
+            .or_else(|| store.health().write_failure());
+        metrics
+            .store_down
+            .store(i64::from(store_trouble.is_some()), Ordering::Relaxed);
         let status = status_line(&metrics, &zone);
         // Decide and tell systemd first: saving below waits on the store,
         // which is exactly what may be hanging.
@@ -146,6 +154,8 @@ pub async fn save_final_status(store: &Store, metrics: &Metrics, zone: &TimeZone
 }
 
 async fn healthy(store: &Store, beats: &Heartbeats, interval: Duration) -> Result<(), String> {
+    // A probe would commit into a deleted file: it proves nothing then.
+    store.file_check()?;
     match tokio::time::timeout(interval / 4, store.probe()).await {
         Err(_) => return Err("store did not commit in time".into()),
         Ok(Err(e)) => return Err(format!("store: {e}")),

@@ -32,6 +32,11 @@ pub(super) enum Command {
     Run {
         #[arg(long, default_value = DEFAULT_CONFIG)]
         config: PathBuf,
+        /// Start with a new, empty store where the old one is gone (the
+        /// state directory's marker says it had one). Everything the old
+        /// store held is given up. Without it such a start is refused.
+        #[arg(long)]
+        new_store: bool,
     },
     /// Check the config (and secrets, and hardware lines); list every problem.
     CheckConfig {
@@ -69,9 +74,25 @@ pub(super) enum Command {
         #[arg(long, default_value = DEFAULT_CONFIG)]
         config: PathBuf,
     },
+    /// Look after the store (the SQLite database in the state directory).
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
     /// Check from this board that LINE, kintone, GPIO, the state directory
     /// and the clock are all as the gateway needs them.
     Doctor {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum StoreAction {
+    /// After the gateway refused a damaged store (exit 65), with the service
+    /// stopped: move the damaged file aside (kept), copy what can still be
+    /// read into a new store, and list per table what was kept and lost.
+    Rescue {
         #[arg(long, default_value = DEFAULT_CONFIG)]
         config: PathBuf,
     },

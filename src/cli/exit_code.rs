@@ -1,15 +1,22 @@
-//! Exit codes, following sysexits: 64 for a bad config or bad arguments
-//! (systemd's `RestartPreventExitStatus=64` then stops a crash loop), 1 for a
-//! failure while running.
+//! Exit codes, following sysexits: 64 for a bad config or bad arguments,
+//! 65 for a damaged store, 66 for a store that is gone (systemd's
+//! `RestartPreventExitStatus=64 65 66` then stops a crash loop: a restart
+//! cannot fix any of them), 1 for a failure while running.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use crate::config::setup::Setup;
 use crate::config::ConfigErrors;
+use crate::store::StoreError;
 
 /// Exit code for a bad config or bad usage (`EX_USAGE`).
 pub const EXIT_CONFIG: u8 = 64;
+/// Exit code for a damaged store (`EX_DATAERR`): `store rescue` recovers.
+pub const EXIT_STORE_DAMAGED: u8 = 65;
+/// Exit code for a state directory whose store is gone (`EX_NOINPUT`):
+/// restore it, or `run --new-store`.
+pub const EXIT_STORE_MISSING: u8 = 66;
 
 /// A command's result as the process's exit code; a config problem is 64.
 pub(super) fn exit(r: anyhow::Result<()>) -> ExitCode {
@@ -20,7 +27,15 @@ pub(super) fn exit(r: anyhow::Result<()>) -> ExitCode {
                 eprintln!("{e}");
                 return ExitCode::from(EXIT_CONFIG);
             }
+            let code = match e.downcast_ref::<StoreError>() {
+                Some(StoreError::Corrupt { .. }) => EXIT_STORE_DAMAGED,
+                Some(StoreError::Missing { .. }) => EXIT_STORE_MISSING,
+                _ => 1,
+            };
             eprintln!("error: {e:#}");
+            if code != 1 {
+                return ExitCode::from(code);
+            }
             ExitCode::FAILURE
         }
     }

@@ -7,6 +7,7 @@ mod check;
 mod exit_code;
 mod reports;
 mod staff;
+mod store;
 
 use clap::Parser;
 use std::path::Path;
@@ -14,8 +15,8 @@ use std::process::ExitCode;
 
 use crate::store::Store;
 use args::{Cli, Command};
-pub use exit_code::EXIT_CONFIG;
 use exit_code::{exit, load};
+pub use exit_code::{EXIT_CONFIG, EXIT_STORE_DAMAGED, EXIT_STORE_MISSING};
 
 /// Entry point for the binary.
 pub fn main() -> ExitCode {
@@ -77,10 +78,11 @@ async fn dispatch(cmd: Command) -> ExitCode {
             let language = crate::text::Language::parse(&lang).unwrap_or_default();
             exit(crate::demo::run(interactive, language).await)
         }
-        Command::Run { config } => match load(&config) {
-            Ok(c) => exit(crate::daemon::run_until_signal(c).await),
+        Command::Run { config, new_store } => match load(&config) {
+            Ok(c) => exit(store::run(c, new_store).await),
             Err(code) => code,
         },
+        Command::Store { action } => exit(store::store(&action)),
         Command::CheckConfig { config } => check::check_config(&config),
         Command::Staff { config, action } => exit(staff::staff(&config, action).await),
         Command::Acks {

@@ -30,6 +30,7 @@ pub(super) fn spawn(
         kintone: hooks.kintone.clone(),
         metrics: core.metrics.clone(),
         clock: core.clock.clone(),
+        store: core.store.clone(),
         beat: Box::new(move || Heartbeats::tick(&b.pull)),
     };
     core.tasks

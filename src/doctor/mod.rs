@@ -3,6 +3,7 @@
 //!
 //! - the config and its secrets load (files owner-only);
 //! - the state directory takes a durable write;
+//! - the store reads back whole (`PRAGMA integrity_check`, read-only);
 //! - the LINE channel access token works (`GET /v2/bot/info`);
 //! - every kintone app answers with its token, and the field codes the config
 //!   names exist in its form;
@@ -22,7 +23,7 @@ mod line;
 use std::time::Duration;
 
 use crate::config::setup::Setup;
-use board::{clock, gpio, state_dir};
+use board::{clock, gpio, state_dir, store};
 use kintone::kintone;
 use line::line;
 
@@ -82,6 +83,7 @@ pub async fn run(setup: &Setup, out: &mut dyn std::io::Write) -> Vec<Check> {
         &mut checks,
     );
     note(state_dir(&c.state_dir), &mut checks);
+    note(store(&c.state_dir), &mut checks);
     let mut dates = Vec::new();
     note(line(c, &mut dates).await, &mut checks);
     for app in &c.kintone.apps {

@@ -2,6 +2,12 @@
 //! commits a row, so it runs at most once a [`PROBE_REUSE`]; callers in
 //! between get the last answer, and callers during a probe wait for it and
 //! share it.
+//!
+//! What the store already knows is never hidden by that reuse: a deleted or
+//! replaced database file, or a write the disk refused a moment ago, makes
+//! the very next answer unhealthy. While writes fail, the probe is one that
+//! needs new pages ([`Store::probe_room`]), so it passes only once there is
+//! room again.
 
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
@@ -38,30 +44,52 @@ impl HealthProbe {
         }
     }
 
-    fn recent(&self) -> Option<Health> {
+    /// The last answer while it is recent, unless it was healthy and the
+    /// store has since seen a write fail.
+    fn recent(&self, failing: bool) -> Option<Health> {
         let last = self
             .last
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match &*last {
-            Some((at, h)) if at.elapsed() < self.reuse => Some(h.clone()),
+            Some((at, h)) if at.elapsed() < self.reuse && (h.is_err() || !failing) => {
+                Some(h.clone())
+            }
             _ => None,
         }
     }
 
     /// The store's health, probing only when the last probe is too old.
     pub(super) async fn check(&self, store: &Store, metrics: &Metrics) -> Health {
-        if let Some(h) = self.recent() {
+        let health = self.check_store(store, metrics).await;
+        metrics
+            .store_down
+            .store(i64::from(health.is_err()), Ordering::Relaxed);
+        health
+    }
+
+    async fn check_store(&self, store: &Store, metrics: &Metrics) -> Health {
+        store.file_check()?;
+        let failing = store.health().write_failure().is_some();
+        if let Some(h) = self.recent(failing) {
             return h;
         }
         let _running = self.running.lock().await;
-        if let Some(h) = self.recent() {
+        let failing = store.health().write_failure().is_some();
+        if let Some(h) = self.recent(failing) {
             return h;
         }
         metrics.health_probes.fetch_add(1, Ordering::Relaxed);
-        let health = match tokio::time::timeout(PROBE_TIMEOUT, store.probe()).await {
+        let probe = async {
+            if failing {
+                store.probe_room().await
+            } else {
+                store.probe().await
+            }
+        };
+        let health = match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Err(e)) => Err(format!("writes fail: {e}")),
             Err(_) => Err("not answering".to_owned()),
         };
         *self

@@ -12,6 +12,10 @@
 //! connections and body reads at once are capped (`[server]`
 //! `max_connections`, `max_body_reads`); refusals are counted and logged
 //! once a minute at most (`guard.rs`).
+//!
+//! A webhook is answered 503 (LINE and kintone send it again) while the
+//! store's database file is gone or replaced (`Store::file_check`, one
+//! `stat` at most once a second): a 200 would promise what no restart finds.
 
 mod accept;
 mod body;
@@ -281,6 +285,7 @@ async fn line_webhook(server: &Server, req: Request<Incoming>) -> Result<Reply, 
         ));
     };
     body::check_declared(req.headers())?;
+    store_present(ingress)?;
     // Steady time: the reply window counts from here, whatever the wall
     // clock does meanwhile.
     let received = ingress.clock.steady_ms();
@@ -290,6 +295,26 @@ async fn line_webhook(server: &Server, req: Request<Incoming>) -> Result<Reply, 
     let reply = ingress.line.handle(Some(signature), body, received).await;
     if reply.status == StatusCode::UNAUTHORIZED {
         server.guard.refused(Refusal::LineSignature, None);
+    }
+    stored_for_good(ingress, reply)
+}
+
+/// 503 while the store's file is gone: nothing may be promised into it.
+fn store_present(ingress: &Ingress) -> Result<(), Reply> {
+    ingress.store.file_check().map_err(|_| {
+        ingress
+            .counters
+            .store_down
+            .store(1, std::sync::atomic::Ordering::Relaxed);
+        Reply::error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+    })
+}
+
+/// A 2xx only if the file it was stored in is still the store (it may have
+/// gone while the body was read).
+fn stored_for_good(ingress: &Ingress, reply: Reply) -> Result<Reply, Reply> {
+    if reply.status.is_success() {
+        store_present(ingress)?;
     }
     Ok(reply)
 }
@@ -309,9 +334,10 @@ async fn kintone_webhook(
         return Err(Reply::error(StatusCode::NOT_FOUND, "not found"));
     };
     body::check_declared(req.headers())?;
+    store_present(ingress)?;
     let _permit = body::permit(&server.bodies, &ingress.counters).await?;
     let body = body::read(req, ingress.read_timeout).await?;
-    Ok(kintone.handle(token, body).await)
+    stored_for_good(ingress, kintone.handle(token, body).await)
 }
 
 async fn health(server: &Server) -> Reply {

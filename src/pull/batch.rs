@@ -110,8 +110,14 @@ async fn handle_one(ctx: &PullContext, m: &Received) -> Fate {
             return Fate::Foreign;
         }
     }
+    // As the HTTP server answers 503: the store's file is gone, and an
+    // acknowledged message would be lost with it.
+    if ctx.store.file_check().is_err() {
+        return Fate::Retry;
+    }
     let reply = dispatch(ctx, m).await;
     match reply.status.as_u16() {
+        200..=299 if ctx.store.file_check().is_err() => Fate::Retry,
         200..=299 => Fate::Done,
         400..=499 => {
             ctx.metrics.pubsub.refused.fetch_add(1, Ordering::Relaxed);

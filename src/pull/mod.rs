@@ -22,6 +22,7 @@ use crate::config::ingress::PubsubSettings;
 use crate::http::{KintoneWebhooks, LineWebhooks};
 use crate::metrics::Metrics;
 use crate::pubsub::{PubsubClient, PubsubError};
+use crate::store::Store;
 
 /// What the pull loop needs.
 pub struct PullContext {
@@ -35,6 +36,9 @@ pub struct PullContext {
     pub kintone: Option<Arc<dyn KintoneWebhooks>>,
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
+    /// Asked before and after each message: while its file is gone nothing
+    /// is acknowledged (Pub/Sub delivers it again).
+    pub store: Store,
     /// Tells the watchdog the loop went round.
     pub beat: Box<dyn Fn() + Send + Sync>,
 }

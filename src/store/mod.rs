@@ -11,13 +11,21 @@
 //! own read-only connection: WAL lets them see every committed batch without
 //! waiting for the next group commit (or for a writer that is stuck).
 //!
-//! By job: `open` opens and migrates, `writer` is the store
+//! By job: `open` opens, checks and migrates, `file` keeps the files
+//! owner-only and keeps the marker, `health` the counters `/healthz` and
+//! the watchdog read, `watch` checks the database file's
+//! identity while running, `rescue` copies
+//! what a damaged store still holds into a new one, `writer` is the store
 //! thread (group commit), `reader` the read-only thread; the other modules
 //! are one table (or one query) each.
 
+mod file;
+mod health;
 mod open;
 mod reader;
+pub mod rescue;
 mod schema;
+mod watch;
 mod writer;
 
 pub mod audit;
@@ -39,11 +47,15 @@ pub mod staff;
 pub mod verdicts;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, AtomicU64};
 use std::sync::{mpsc, Arc};
 
 use crate::clock::now_ms;
 use rusqlite::Connection;
+
+pub use file::MARKER;
+use health::is_disk_failure;
+pub use health::StoreHealth;
+pub use open::{integrity, Creation, Integrity};
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
@@ -60,21 +72,30 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("store: {path}: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The state directory had a store (its marker says so) and has none.
+    #[error(
+        "store: the store in {dir} (created {created}) is gone: gateway.db is missing. \
+         Restore gateway.db (with its -wal file, if the backup has one) into {dir}, or, to \
+         start again with an empty store on purpose (every queued event and the staff links \
+         are lost), run once with `run --new-store`"
+    )]
+    Missing { dir: PathBuf, created: String },
+    /// SQLite found damaged pages.
+    #[error(
+        "store: {path} is damaged ({detail}). Stop the service and run \
+         `kintone-line-gateway store rescue --config <config>`: it moves the damaged file \
+         aside (kept), copies what can still be read into a new store and lists what was lost"
+    )]
+    Corrupt { path: PathBuf, detail: String },
     #[error("store thread has stopped")]
     Closed,
     #[error("store: {0}")]
     Invalid(String),
-}
-
-/// Progress counters the watchdog and `/healthz` read.
-#[derive(Debug, Default)]
-pub struct StoreHealth {
-    /// Batches committed since start.
-    pub commits: AtomicU64,
-    /// Wall-clock ms of the last commit attempt's end.
-    pub last_commit_ms: AtomicI64,
-    /// Non-zero while the last commit failed (disk full, read-only…).
-    pub failing: AtomicU64,
 }
 
 /// A cheap, cloneable handle to the store thread.
@@ -84,20 +105,32 @@ pub struct Store {
     reads: mpsc::Sender<reader::ReadJob>,
     health: Arc<StoreHealth>,
     path: Arc<PathBuf>,
+    file: Arc<watch::FileWatch>,
     /// Woken when a write-back resolves and the changes it held are due
     /// (the change worker waits on it too; see [`intents`]).
     changes_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
-    /// Opens (creating if needed) `state_dir/gateway.db`, applies migrations
-    /// and starts the store thread.
+    /// Opens `state_dir/gateway.db` (creating it only in a directory that
+    /// never had one), checks it, applies migrations and starts the store
+    /// thread.
     ///
     /// # Errors
-    /// The folder cannot be created, or the database cannot be opened or
-    /// migrated.
+    /// The folder cannot be created; the store is missing where one was
+    /// ([`StoreError::Missing`]) or damaged ([`StoreError::Corrupt`]); or
+    /// it cannot be opened or migrated.
     pub fn open(state_dir: &Path) -> Result<Store, StoreError> {
-        let opened = open::open(state_dir)?;
+        Store::open_with(state_dir, Creation::FirstOnly)
+    }
+
+    /// [`Store::open`], saying whether a lost store may be replaced by a
+    /// new one.
+    ///
+    /// # Errors
+    /// As [`Store::open`].
+    pub fn open_with(state_dir: &Path, creation: Creation) -> Result<Store, StoreError> {
+        let opened = open::open(state_dir, creation)?;
         let health = Arc::new(StoreHealth::default());
         let jobs = writer::spawn(opened.writer, health.clone())?;
         let reads = reader::spawn(opened.reader)?;
@@ -106,8 +139,16 @@ impl Store {
             reads,
             health,
             path: Arc::new(opened.path),
+            file: Arc::new(opened.watch),
             changes_wake: Arc::default(),
         })
+    }
+
+    /// `Err` with a plain reason once the database file was deleted or
+    /// replaced under the running store (it would write into a file no one
+    /// will open again). One `stat` at most once a second.
+    pub fn file_check(&self) -> Result<(), String> {
+        self.file.check()
     }
 
     /// Health counters (commits, last commit time, failing flag).
@@ -139,6 +180,26 @@ impl Store {
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             )?
             .execute([now.to_string()])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Like [`Store::probe`], but the write needs new pages (and is taken
+    /// back in the same call): asked while writes fail, it fails until
+    /// there is room again, where a probe rewriting its one row may not.
+    ///
+    /// # Errors
+    /// The write or commit failed.
+    pub async fn probe_room(&self) -> Result<(), StoreError> {
+        self.call(|c| {
+            c.prepare_cached(
+                "INSERT INTO meta(key, value) VALUES ('probe_room', zeroblob(65536))
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([])?;
+            c.prepare_cached("DELETE FROM meta WHERE key = 'probe_room'")?
+                .execute([])?;
             Ok(())
         })
         .await
@@ -188,7 +249,8 @@ mod tests {
         assert!(rb.is_err());
         let keys: Vec<String> = store
             .call(|c| {
-                let mut st = c.prepare("SELECT key FROM meta ORDER BY key")?;
+                let mut st =
+                    c.prepare("SELECT key FROM meta WHERE key IN ('a', 'b') ORDER BY key")?;
                 let rows = st.query_map([], |r| r.get(0))?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })
@@ -197,7 +259,8 @@ mod tests {
         assert_eq!(keys, vec!["a".to_string()]);
         let read: Vec<String> = store
             .read(|c| {
-                let mut st = c.prepare("SELECT key FROM meta ORDER BY key")?;
+                let mut st =
+                    c.prepare("SELECT key FROM meta WHERE key IN ('a', 'b') ORDER BY key")?;
                 let rows = st.query_map([], |r| r.get(0))?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })
@@ -213,6 +276,32 @@ mod tests {
         assert!(write.is_err(), "the reader cannot write");
         store.probe().await.unwrap();
         assert!(store.health().commits.load(Ordering::Relaxed) >= 2);
+    }
+
+    #[tokio::test]
+    async fn a_call_the_disk_refused_marks_the_store_failing_until_a_clean_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let full = || {
+            StoreError::Sql(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                Some("database or disk is full".into()),
+            ))
+        };
+        let refused = store.call(move |_| Err::<(), _>(full())).await;
+        assert!(refused.is_err());
+        let why = store.health().write_failure().expect("failing at once");
+        assert!(why.contains("full"), "{why}");
+        // The caller's own mistakes are not the disk's.
+        let mine = store
+            .call(|_| Err::<(), _>(StoreError::Invalid("bad".into())))
+            .await;
+        assert!(mine.is_err());
+        assert_eq!(
+            store.health().write_failure(),
+            None,
+            "a clean commit clears it"
+        );
     }
 
     #[tokio::test]

@@ -2,7 +2,10 @@
 //!
 //! Every [`Store::call`] runs inside a savepoint of the current batch; the
 //! batch is committed (one fsync for all of it) before any caller hears
-//! back. A call that fails rolls back only its own savepoint.
+//! back. A call that fails rolls back only its own savepoint. A call or a
+//! commit that the disk refused (full, read-only, I/O error) marks the
+//! store failing at once, for `/healthz`; the next batch that commits
+//! without one clears it.
 
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
@@ -10,7 +13,7 @@ use std::sync::{mpsc, Arc};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::{exec_cached, Store, StoreError, StoreHealth};
+use super::{exec_cached, is_disk_failure, Store, StoreError, StoreHealth};
 use crate::clock::now_ms;
 
 /// How many queued calls one transaction takes at most.
@@ -18,9 +21,18 @@ const MAX_BATCH: usize = 512;
 
 /// Told the batch's commit outcome; answers the caller.
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
-/// A queued call: given the connection it runs and reports success; given
+/// How a call ran inside the batch.
+pub(super) enum Ran {
+    Done,
+    /// Its own error: only its savepoint is rolled back.
+    Failed,
+    /// The disk refused its write (SQLite's words).
+    DiskFailed(String),
+}
+
+/// A queued call: given the connection it runs and reports how; given
 /// `None` (no transaction could be opened) it only prepares its failure answer.
-pub(super) type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;
+pub(super) type Job = Box<dyn FnOnce(Option<&Connection>) -> (Ran, Completion) + Send>;
 
 /// Starts the store thread on `conn`; it runs until every sender is gone.
 ///
@@ -53,19 +65,23 @@ impl Store {
         let (tx, rx) = oneshot::channel::<Result<R, StoreError>>();
         let job: Job = Box::new(move |conn| match conn.map(f) {
             None => (
-                false,
+                Ran::Failed,
                 Box::new(move |e| {
                     let _ = tx.send(Err(StoreError::Invalid(e.err().unwrap_or_default())));
                 }),
             ),
             Some(Ok(v)) => (
-                true,
+                Ran::Done,
                 Box::new(move |commit| {
                     let _ = tx.send(commit.map(|()| v).map_err(StoreError::Invalid));
                 }),
             ),
             Some(Err(e)) => (
-                false,
+                if is_disk_failure(&e) {
+                    Ran::DiskFailed(e.to_string())
+                } else {
+                    Ran::Failed
+                },
                 Box::new(move |_| {
                     let _ = tx.send(Err(e));
                 }),
@@ -87,8 +103,8 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
                 Err(_) => break,
             }
         }
-        let completions = run_batch(&conn, batch);
-        let outcome = commit(&conn, health);
+        let (completions, disk_failure) = run_batch(&conn, batch);
+        let outcome = commit(&conn, health, disk_failure);
         for done in completions {
             done(outcome.clone());
         }
@@ -96,27 +112,35 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
 }
 
 /// Commits the batch (rolling it back if that fails) and records the
-/// outcome for the watchdog and `/healthz`.
-fn commit(conn: &Connection, health: &StoreHealth) -> Result<(), String> {
+/// outcome, and any call's disk failure, for the watchdog and `/healthz`.
+fn commit(
+    conn: &Connection,
+    health: &StoreHealth,
+    disk_failure: Option<String>,
+) -> Result<(), String> {
     let outcome = exec_cached(conn, "COMMIT")
         .map(|_| ())
         .map_err(|e| e.to_string());
-    if outcome.is_err() {
-        let _ = conn.execute_batch("ROLLBACK");
-        health.failing.store(1, Ordering::Relaxed);
-    } else {
-        health.failing.store(0, Ordering::Relaxed);
-        health.commits.fetch_add(1, Ordering::Relaxed);
+    match &outcome {
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            health.set_failure(Some(e.clone()));
+        }
+        Ok(()) => {
+            health.set_failure(disk_failure);
+            health.commits.fetch_add(1, Ordering::Relaxed);
+        }
     }
     health.last_commit_ms.store(now_ms(), Ordering::Relaxed);
     outcome
 }
 
-/// Runs each job in its own savepoint of one transaction.
-fn run_batch(conn: &Connection, batch: Vec<Job>) -> Vec<Completion> {
+/// Runs each job in its own savepoint of one transaction; also says why the
+/// disk refused a job's write, if it did.
+fn run_batch(conn: &Connection, batch: Vec<Job>) -> (Vec<Completion>, Option<String>) {
     if let Err(e) = exec_cached(conn, "BEGIN IMMEDIATE") {
         let msg = e.to_string();
-        return batch
+        let completions = batch
             .into_iter()
             .map(|job| {
                 let (_, done) = job(None);
@@ -124,17 +148,27 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> Vec<Completion> {
                 Box::new(move |_| done(Err(msg))) as Completion
             })
             .collect();
+        return (completions, None);
     }
-    batch
+    let mut disk_failure = None;
+    let completions = batch
         .into_iter()
         .map(|job| {
             let _ = exec_cached(conn, "SAVEPOINT job");
-            let (ok, done) = job(Some(conn));
-            if !ok {
-                let _ = exec_cached(conn, "ROLLBACK TO job");
+            let (ran, done) = job(Some(conn));
+            match ran {
+                Ran::Done => {}
+                Ran::Failed => {
+                    let _ = exec_cached(conn, "ROLLBACK TO job");
+                }
+                Ran::DiskFailed(why) => {
+                    let _ = exec_cached(conn, "ROLLBACK TO job");
+                    disk_failure = Some(why);
+                }
             }
             let _ = exec_cached(conn, "RELEASE job");
             done
         })
-        .collect()
+        .collect();
+    (completions, disk_failure)
 }

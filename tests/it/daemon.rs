@@ -50,14 +50,27 @@ impl Daemon {
     /// Starts `kintone-line-gateway run` with extra environment variables
     /// (`NOTIFY_SOCKET` is removed unless given) and returns at once.
     pub fn spawn(site: &Site, dir: &Path, run: u32, env: &[(&str, String)]) -> Daemon {
+        Daemon::spawn_with(site, dir, run, env, &[], gateway())
+    }
+
+    /// Like [`Daemon::spawn`], with extra `run` arguments, the binary
+    /// started by `cmd` (e.g. through `sh -c 'umask 0; exec "$@"'`).
+    pub fn spawn_with(
+        site: &Site,
+        dir: &Path,
+        run: u32,
+        env: &[(&str, String)],
+        args: &[&str],
+        mut cmd: Command,
+    ) -> Daemon {
         let mut site = site.clone();
         let addr = free_port();
         site.listen = Some(addr);
         let config = site.write(dir).expect("site");
         let log = dir.join(format!("daemon-{run}.log"));
-        let mut cmd = gateway();
         cmd.args(["run", "--config"])
             .arg(&config)
+            .args(args)
             .env("RUST_LOG", "info")
             .env_remove("NOTIFY_SOCKET")
             .env_remove("WATCHDOG_USEC")
@@ -97,6 +110,19 @@ impl Daemon {
     /// What the daemon logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The exit status once the process has exited by itself (`None`:
+    /// still running after `limit`).
+    pub async fn exited(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let end = tokio::time::Instant::now() + limit;
+        while tokio::time::Instant::now() < end {
+            if let Some(s) = self.child.try_wait().expect("try_wait") {
+                return Some(s);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
     }
 
     /// SIGKILL: no shutdown code runs.

@@ -50,11 +50,12 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
     for line in [
         "[ok  ] config: 1 app(s), 1 rule(s)",
         "[ok  ] state directory: ",
+        "[ok  ] store: no store yet",
         "[ok  ] LINE: token accepted",
         "[ok  ] kintone app 1 \"Repairs\": token accepted; ",
         "[ok  ] GPIO: not used",
         "[ok  ] clock: ",
-        "All 6 checks passed.",
+        "All 7 checks passed.",
     ] {
         assert!(text.contains(line), "{line:?} missing:\n{text}");
     }
@@ -79,7 +80,7 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         text.contains("[FAIL] kintone app 1 \"Repairs\": ") && text.contains("API token"),
         "{text}"
     );
-    assert!(text.contains("2 of 6 checks failed."), "{text}");
+    assert!(text.contains("2 of 7 checks failed."), "{text}");
 
     let misspelt = site(&line, &kintone, &rule("Stauts", "Asignee"))
         .write(dir.path())
@@ -95,7 +96,7 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         ),
         "{text}"
     );
-    assert!(text.contains("1 of 6 checks failed."), "{text}");
+    assert!(text.contains("1 of 7 checks failed."), "{text}");
 }
 
 #[tokio::test]

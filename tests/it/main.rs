@@ -29,6 +29,8 @@
 //! - [`cli`]: the binary's exit codes and messages.
 //! - [`retention`]: events older than the dedup window dropped, pruned keys
 //!   still refused, the pruner running on its own.
+//! - [`store_loss`]: a store deleted, damaged or full under the daemon, the
+//!   refusals, `store rescue`, owner-only files.
 //! - [`upstream_text`]: LINE's and kintone's error text, echoing our tokens,
 //!   kept nowhere with them and never shown to a person.
 //! - `pubsub`: webhooks pulled from the real Pub/Sub emulator (started here
@@ -62,5 +64,6 @@ mod pubsub;
 mod relay;
 mod retention;
 mod service;
+mod store_loss;
 mod upstream_text;
 mod world;

@@ -142,3 +142,43 @@ async fn systemd_hears_ready_status_a_real_watchdog_and_stopping() {
     let status = status.unwrap_or_else(|| panic!("still running:\n{}", daemon.log()));
     assert!(status.success(), "{status:?}\n{}", daemon.log());
 }
+
+/// The store's file deleted under the running daemon: a probe would still
+/// commit (into the unlinked file), but the pings stop and STATUS says why,
+/// so systemd restarts it into the refusal of a lost store (exit 66).
+#[tokio::test]
+async fn a_deleted_store_stops_the_watchdog_and_says_so_in_status() {
+    let line = FakeLine::start().await.expect("fake LINE");
+    let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::for_fakes(&line, &kintone, COMMENT_ACK, "");
+    let socket = dir.path().join("notify.sock");
+    let mut manager = Manager::bind(&socket);
+    let _daemon = Daemon::spawn(
+        &site,
+        dir.path(),
+        1,
+        &[
+            ("NOTIFY_SOCKET", socket.display().to_string()),
+            ("WATCHDOG_USEC", "2000000".to_owned()),
+        ],
+    );
+    manager.expect("READY=1", Duration::from_secs(15)).await;
+    manager.expect("WATCHDOG=1", Duration::from_secs(5)).await;
+
+    for f in ["gateway.db", "gateway.db-wal", "gateway.db-shm"] {
+        std::fs::remove_file(dir.path().join("state").join(f)).unwrap();
+    }
+    let stalled = manager
+        .expect("STATUS=STALLED", Duration::from_secs(10))
+        .await;
+    assert!(
+        stalled.contains("gateway.db was deleted") && stalled.contains("STORE FAILING"),
+        "{stalled:?}"
+    );
+    let after = manager.during(Duration::from_millis(3_000)).await;
+    assert!(
+        !after.iter().any(|m| has(m, "WATCHDOG=1")),
+        "no watchdog ping into a deleted store: {after:#?}"
+    );
+}

@@ -42,6 +42,9 @@ fn pull_loop(
         kintone: None,
         metrics: metrics.clone(),
         clock: Clock::system(),
+        // Kept (not removed at the end): the store outlives this function.
+        store: kintone_line_gateway::store::Store::open(&tempfile::tempdir().unwrap().keep())
+            .unwrap(),
         beat: Box::new(|| {}),
     };
     let stop = CancellationToken::new();

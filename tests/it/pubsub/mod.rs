@@ -322,3 +322,26 @@ async fn postbacks_published_while_the_gateway_is_off_are_each_written_once() {
     let late = pushes.iter().filter(|p| !p.contains("ack:v1:")).count();
     assert_eq!(late, OLD as usize, "one paid answer per late tap");
 }
+
+/// The store's file deleted under the running gateway: a pulled webhook is
+/// handed back to Pub/Sub (it comes again), never acknowledged into the
+/// deleted file.
+#[tokio::test]
+async fn while_the_stores_file_is_gone_nothing_pulled_is_acknowledged() {
+    let (w, topic) = world("store-gone").await;
+    for f in ["gateway.db", "gateway.db-wal", "gateway.db-shm"] {
+        std::fs::remove_file(w.dir.path().join("state").join(f)).unwrap();
+    }
+    let health = format!("http://{}/healthz", w.gateway().addr());
+    until(10, "the gateway has seen the store gone", || async {
+        reqwest::get(&health).await.is_ok_and(|r| r.status() == 503)
+    })
+    .await;
+    let event = w.line.postback_event(USER, "ack:v1::1:5:abc123");
+    let (body, sig) = w.line.webhook(std::slice::from_ref(&event));
+    topic.publish(&[line_message(&body, &sig, "")]).await;
+    let m = &w.gateway().metrics.pubsub;
+    eventually(20, || m.nacked.load(Ordering::Relaxed) >= 1).await;
+    assert_eq!(acked(&w), 0, "nothing acknowledged into a deleted file");
+    assert!(w.kintone.comment_texts().is_empty());
+}

@@ -1,0 +1,310 @@
+//! The store cannot disappear or rot unnoticed (issue 15 §2), against the
+//! daemon binary: a store deleted while running turns webhooks and
+//! `/healthz` to 503 and the next start is refused (66) until the operator
+//! says `--new-store`; a damaged page stops the start (65) and `store
+//! rescue` keeps what can be read, pending work included; a write the disk
+//! refuses shows on the very next `/healthz`; the files are owner-only
+//! whatever the umask.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use kintone_line_gateway::clock::now_ms;
+use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
+use kintone_line_gateway::sim::site::{Site, APP_TOKEN};
+use kintone_line_gateway::store::inbox::EventEnvelope;
+use kintone_line_gateway::store::{Store, MARKER};
+use serde_json::Value;
+
+use crate::daemon::{gateway, Daemon};
+use crate::world::{eventually, until, World, COMMENT_ACK, USER};
+
+async fn fakes() -> (FakeLine, FakeKintone) {
+    (
+        FakeLine::start().await.expect("fake LINE"),
+        FakeKintone::start(APP_TOKEN).await.expect("fake kintone"),
+    )
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let resp = reqwest::get(url).await.expect("reachable");
+    (
+        resp.status().as_u16(),
+        resp.text().await.unwrap_or_default(),
+    )
+}
+
+/// Starts `run` (with `args`) and waits for it to exit by itself: (exit
+/// code, what it logged).
+async fn run_refused(site: &Site, dir: &Path, run: u32, args: &[&str]) -> (Option<i32>, String) {
+    let mut d = Daemon::spawn_with(site, dir, run, &[], args, gateway());
+    let status = d.exited(Duration::from_secs(30)).await;
+    let log = d.log();
+    let status = status.unwrap_or_else(|| panic!("the daemon kept running:\n{log}"));
+    (status.code(), log)
+}
+
+#[tokio::test]
+async fn a_store_deleted_while_running_is_refused_at_once_and_at_the_next_start() {
+    let (line, kintone) = fakes().await;
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::for_fakes(&line, &kintone, COMMENT_ACK, "");
+    let mut daemon = Daemon::start(&site, dir.path(), 1).await;
+    let state = dir.path().join("state");
+    let webhook = format!("http://{}/line/webhook", daemon.addr);
+    let health = format!("http://{}/healthz", daemon.addr);
+    let tap = || line.postback_event(USER, "ack:v1::1:5:abc123");
+    assert_eq!(line.deliver(&webhook, &[tap()]).await.unwrap().0, 200);
+
+    for f in ["gateway.db", "gateway.db-wal", "gateway.db-shm"] {
+        std::fs::remove_file(state.join(f)).unwrap();
+    }
+    // Within a second of the last look the answer may still be 200 (and
+    // stored in the deleted file); from then on never again.
+    until(10, "a signed webhook is answered 503", || async {
+        line.deliver(&webhook, &[tap()]).await.unwrap().0 == 503
+    })
+    .await;
+    let (status, body) = get(&health).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("gateway.db was deleted"), "{body}");
+    for _ in 0..5 {
+        assert_eq!(line.deliver(&webhook, &[tap()]).await.unwrap().0, 503);
+        assert_eq!(get(&health).await.0, 503);
+    }
+    let metrics = get(&format!("http://{}/metrics", daemon.addr)).await.1;
+    assert!(metrics.contains("klg_store_down 1"), "{metrics}");
+    let log = daemon.log();
+    assert_eq!(
+        log.matches("the store's file is no longer there").count(),
+        1,
+        "one clear error line, not a flood:\n{log}"
+    );
+    daemon.terminate(Duration::from_secs(30)).await;
+
+    // The marker says there was a store: no silent empty one.
+    let (code, log) = run_refused(&site, dir.path(), 2, &[]).await;
+    assert_eq!(code, Some(66), "{log}");
+    assert!(
+        log.contains("gateway.db is missing") && log.contains("--new-store"),
+        "{log}"
+    );
+    assert!(!state.join("gateway.db").exists(), "nothing was created");
+    let unit = std::fs::read_to_string("systemd/kintone-line-gateway.service").unwrap();
+    assert!(unit.contains("RestartPreventExitStatus=64 65 66"), "{unit}");
+
+    let marker = std::fs::read_to_string(state.join(MARKER)).unwrap();
+    let d = Daemon::spawn_with(&site, dir.path(), 3, &[], &["--new-store"], gateway());
+    d.healthy().await;
+    assert_ne!(
+        std::fs::read_to_string(state.join(MARKER)).unwrap(),
+        marker,
+        "the new store has a new marker"
+    );
+}
+
+/// Overwrites the first leaf page of `table` with garbage (not page 1, the
+/// header): what a bad SD card sector does. The store must be closed.
+fn corrupt_a_leaf_of(db: &Path, table: &str) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let size = |sql: &str| -> usize {
+        let n: i64 = c.query_row(sql, [], |r| r.get(0)).unwrap();
+        usize::try_from(n).unwrap()
+    };
+    let page = size("PRAGMA page_size");
+    let root = size(&format!(
+        "SELECT rootpage FROM sqlite_master WHERE name = '{table}'"
+    ));
+    // The last connection to close folds the WAL into the file.
+    drop(c);
+    let wal = db.with_file_name("gateway.db-wal");
+    assert!(!wal.exists(), "everything is in the database file");
+    let mut bytes = std::fs::read(db).unwrap();
+    let interior = (root - 1) * page;
+    assert_eq!(bytes[interior], 0x05, "the table spans several pages");
+    let cell = usize::from(u16::from_be_bytes([
+        bytes[interior + 12],
+        bytes[interior + 13],
+    ]));
+    let at = interior + cell;
+    let leaf = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    let leaf = (leaf - 1) * page;
+    assert_eq!(bytes[leaf], 0x0d, "a table leaf");
+    bytes[leaf..leaf + page].fill(0xa5);
+    std::fs::write(db, bytes).unwrap();
+}
+
+/// A postback tap already in the inbox, not yet handled.
+fn pending_tap(line: &FakeLine) -> EventEnvelope {
+    let ev: Value = line.postback_event(USER, "ack:v1::1:5:abc123");
+    EventEnvelope {
+        id: ev["webhookEventId"].as_str().unwrap().to_owned(),
+        timestamp_ms: ev["timestamp"].as_i64().unwrap(),
+        redelivery: false,
+        kind: "postback".to_owned(),
+        json: ev.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn a_damaged_store_stops_the_start_and_rescue_keeps_the_pending_work() {
+    let (line, kintone) = fakes().await;
+    kintone.set_record(5, 3, "Needs approval");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let site = Site::for_fakes(&line, &kintone, COMMENT_ACK, "");
+    {
+        let store = Store::open(&state).unwrap();
+        store
+            .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
+            .await
+            .unwrap();
+        store
+            .inbox_insert(vec![pending_tap(&line)], now_ms())
+            .await
+            .unwrap();
+        // Many pages of one table, for one of them to go bad.
+        store
+            .call(|c| {
+                for i in 0..3000 {
+                    c.execute(
+                        "INSERT INTO invite_failures(line_user_id, at_ms) VALUES (?1, ?2)",
+                        rusqlite::params![format!("U{i:0>60}"), i],
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+    eventually(10, || {
+        let c = rusqlite::Connection::open(state.join("gateway.db")).unwrap();
+        let r: (i64, i64, i64) = c
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        r.0 == 0
+    })
+    .await;
+    corrupt_a_leaf_of(&state.join("gateway.db"), "invite_failures");
+
+    let (code, log) = run_refused(&site, dir.path(), 1, &[]).await;
+    assert_eq!(code, Some(65), "{log}");
+    assert!(
+        log.contains("is damaged") && log.contains("store rescue"),
+        "{log}"
+    );
+    let (code, doctor) = crate::doctor::doctor(&site.write(dir.path()).unwrap());
+    assert_eq!(code, Some(1), "{doctor}");
+    assert!(
+        doctor.contains("[FAIL] store: gateway.db is damaged"),
+        "{doctor}"
+    );
+
+    let out = gateway()
+        .args(["store", "rescue", "--config"])
+        .arg(site.write(dir.path()).unwrap())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.contains("moved aside and kept"), "{report}");
+    let line_of = |table: &str| {
+        report
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(table))
+            .unwrap_or_else(|| panic!("no line for {table}:\n{report}"))
+            .to_owned()
+    };
+    assert!(line_of("inbox").ends_with("kept 1"), "{report}");
+    assert!(line_of("notifications").ends_with("kept 1"), "{report}");
+    let failures = line_of("invite_failures");
+    let kept: u64 = failures
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_end_matches(',')
+        .parse()
+        .unwrap();
+    assert!(
+        failures.contains("(damaged)") && (2000..3000).contains(&kept),
+        "{report}"
+    );
+    let aside: Vec<_> = std::fs::read_dir(&state)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| {
+            n.starts_with("gateway.db.damaged-") && !n.ends_with("-wal") && !n.ends_with("-shm")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "the damaged file is kept: {aside:?}");
+
+    // The rescued store starts, and the tap that waited is written back.
+    let _daemon = Daemon::start(&site, dir.path(), 2).await;
+    eventually(15, || kintone.comment_texts().len() == 1).await;
+}
+
+#[tokio::test]
+async fn a_write_the_disk_refuses_shows_on_the_very_next_healthz() {
+    let w = World::start_with(COMMENT_ACK, "", |_| {}).await;
+    let health = format!("http://{}/healthz", w.gateway().addr());
+    // A healthy answer is cached for a second from here.
+    assert_eq!(get(&health).await.0, 200);
+    // The file may not grow: what a full disk does to every new page.
+    w.store()
+        .call(|c| {
+            let pages: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            c.pragma_update(None, "max_page_count", pages)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let taps: Vec<Value> = (0..200)
+        .map(|_| w.line.postback_event(USER, "ack:v1::1:5:abc123"))
+        .collect();
+    assert_eq!(w.deliver(&taps).await.0, 503, "nothing was stored");
+    let (status, body) = get(&health).await;
+    assert_eq!(status, 503, "the cached answer does not hide it: {body}");
+    assert!(body.contains("full"), "{body}");
+
+    w.store()
+        .call(|c| {
+            c.pragma_update(None, "max_page_count", 1_000_000)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    until(10, "healthy again once there is room", || async {
+        get(&health).await.0 == 200
+    })
+    .await;
+    assert_eq!(w.deliver(&taps).await.0, 200);
+}
+
+#[tokio::test]
+async fn state_directory_and_store_files_are_owner_only_whatever_the_umask() {
+    let (line, kintone) = fakes().await;
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::for_fakes(&line, &kintone, COMMENT_ACK, "");
+    let inner = gateway();
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "umask 000; exec \"$@\"", "sh"])
+        .arg(inner.get_program())
+        .args(inner.get_args());
+    let d = Daemon::spawn_with(&site, dir.path(), 1, &[], &[], cmd);
+    d.healthy().await;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let state = dir.path().join("state");
+    assert_eq!(mode(&state), 0o700, "the state directory");
+    for f in ["gateway.db", "gateway.db-wal", "gateway.db-shm", MARKER] {
+        assert_eq!(mode(&state.join(f)), 0o600, "{f}");
+    }
+}
