@@ -3,6 +3,10 @@
 //! Plain atomics rendered by hand: the set is small and fixed, and this keeps
 //! a metrics library out of the board's binary.
 
+mod chains;
+
+pub use chains::ChainMetrics;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -153,6 +157,8 @@ pub struct Metrics {
     pub quota_exhausted: AtomicI64,
     /// The Pub/Sub pull transport.
     pub pubsub: PubsubMetrics,
+    /// Reminders and escalations.
+    pub chains: ChainMetrics,
 }
 
 /// Counters of the Pub/Sub pull transport (rendered only once it pulled or
@@ -397,6 +403,7 @@ impl Metrics {
             g(&self.quota_exhausted),
         );
         self.pubsub.render(&mut out);
+        self.chains.render(&mut out);
         out.push_str("# EOF\n");
         out
     }

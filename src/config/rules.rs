@@ -9,8 +9,10 @@ use std::path::Path;
 
 use toml::Table;
 
+mod chain;
 mod recipient;
 
+pub use chain::{ChainRule, Escalation, DEFAULT_GIVE_UP, DEFAULT_REMIND_MAX};
 pub use recipient::{AckBy, Recipient};
 
 use crate::config::reader::{join, Problem, Reader};
@@ -33,6 +35,8 @@ pub struct Rule {
     pub buzz: bool,
     pub template: Option<FlexTemplate>,
     pub ack_by: AckBy,
+    /// Reminders and escalations while nobody acknowledges.
+    pub chain: ChainRule,
 }
 
 impl Rule {
@@ -81,6 +85,10 @@ const RULE_KEYS: &[&str] = &[
     "buzz",
     "template",
     "ack_by",
+    "remind",
+    "remind_max",
+    "escalate",
+    "give_up",
 ];
 
 /// Reads `[[rules]]` from the config's extra sections.
@@ -133,6 +141,7 @@ fn read_rule(
                 .ok()
         })
         .unwrap_or_default();
+    let chain = chain::read_chain(r, t, &p);
     Some(Rule {
         name,
         app: app?,
@@ -144,6 +153,7 @@ fn read_rule(
         buzz,
         template,
         ack_by,
+        chain,
     })
 }
 
@@ -224,6 +234,7 @@ mod tests {
             buzz: false,
             template: None,
             ack_by: AckBy::Recipients,
+            chain: ChainRule::default(),
         }
     }
 

@@ -154,6 +154,7 @@ mod tests {
             buzz: false,
             template: None,
             ack_by: AckBy::Recipients,
+            chain: crate::config::rules::ChainRule::default(),
         }
     }
 

@@ -170,6 +170,12 @@ pub(super) fn record(c: &Connection, a: &AckRecord) -> Result<(), StoreError> {
              WHERE id = ?1 AND acked_ms IS NULL",
         )?
         .execute(params![a.notification, a.at_ms, a.actor])?;
+        super::chains::stop(
+            c,
+            &a.notification,
+            super::chains::StopReason::Acknowledged,
+            a.at_ms,
+        )?;
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ mod schema;
 mod writer;
 
 pub mod audit;
+pub mod chains;
 pub mod changes;
 pub mod deliveries;
 pub mod field_state;

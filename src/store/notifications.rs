@@ -268,6 +268,8 @@ pub struct NewNotification {
     /// The Flex bubble, as JSON.
     pub bubble: String,
     pub alt_text: String,
+    /// Its reminders and escalations, if its rule has any.
+    pub chain: Option<super::chains::NewChain>,
 }
 
 /// Stores `n` (created at `now_ms`).

@@ -227,6 +227,30 @@ const MIGRATIONS: &[&str] = &[
     r"
     DROP TABLE IF EXISTS counters;
     ",
+    // 7 (self-contained): reminders and escalations (issue #19). One row per
+    // notification whose rule has follow-ups, made in the transaction that
+    // stores the notification: the next step of its schedule and when it is
+    // due (steady ms). Advancing it and storing that step's deliveries is one
+    // transaction, so a step goes out once. A stopped chain keeps its row:
+    // when and why it stopped.
+    r"
+    CREATE TABLE chains(
+        notification TEXT PRIMARY KEY REFERENCES notifications(id),
+        app INTEGER NOT NULL,
+        record INTEGER NOT NULL,
+        field TEXT NOT NULL,                        -- the rule's watched field
+        to_value TEXT NOT NULL,                     -- the value it notified on
+        base_ms INTEGER NOT NULL,                   -- the schedule counts from here
+        next_step INTEGER NOT NULL DEFAULT 0,       -- index into the rule's schedule
+        due_ms INTEGER NOT NULL,
+        give_up_ms INTEGER NOT NULL,
+        stage TEXT NOT NULL DEFAULT 'first',        -- the last step sent
+        stopped_ms INTEGER,
+        stop_reason TEXT                            -- acknowledged | moved_on | gave_up | done
+    );
+    CREATE INDEX chains_due ON chains(due_ms) WHERE stopped_ms IS NULL;
+    CREATE INDEX chains_record ON chains(app, record) WHERE stopped_ms IS NULL;
+    ",
 ];
 
 /// Applies the migrations this database has not seen yet.

@@ -42,6 +42,7 @@ mod ack_outcome;
 mod ack_rights;
 mod architecture;
 mod catalogue;
+mod chain;
 mod cli;
 mod clock;
 mod crash;

@@ -105,6 +105,7 @@ mod tests {
             recipients: vec![crate::store::recipients::RecipientKey::LineId(who.into())],
             bubble: r#"{"type":"bubble","body":{"type":"box","layout":"vertical","contents":[{"type":"text","text":"Fix the roof"}]}}"#.into(),
             alt_text: "Needs approval".into(),
+            chain: None,
         };
         let judged = Judged {
             key: crate::store::field_state::RevisionKey {

@@ -14,10 +14,10 @@ use crate::store::StoreError;
 
 /// Recipients owed the same cards, each with their delivery seqs in card order.
 type Members = Vec<(String, Vec<i64>)>;
-/// (is a group, the group id then the notification ids — or just the ids)
+/// (is a group, the group id then the card keys — or just the keys)
 /// -> the recipients owed exactly those cards.
 type Shared = BTreeMap<(bool, Vec<String>), Members>;
-/// The cards (bubble JSON, alt text) of each list of notification ids.
+/// The cards (bubble JSON, alt text) of each list of card keys.
 type Cards = BTreeMap<Vec<String>, Vec<(String, String)>>;
 
 /// Builds the requests for the cards `owed` to each recipient.
@@ -50,7 +50,7 @@ fn group(owed: BTreeMap<String, Vec<OwedCard>>) -> (Shared, Cards) {
     let mut shared = Shared::new();
     let mut cards = Cards::new();
     for (recipient, items) in owed {
-        let key: Vec<String> = items.iter().map(|i| i.notification.clone()).collect();
+        let key: Vec<String> = items.iter().map(card_key).collect();
         let seqs: Vec<i64> = items.iter().map(|i| i.seq).collect();
         cards
             .entry(key.clone())
@@ -67,6 +67,17 @@ fn group(owed: BTreeMap<String, Vec<OwedCard>>) -> (Shared, Cards) {
         shared.entry(group).or_default().push((recipient, seqs));
     }
     (shared, cards)
+}
+
+/// Which card a delivery is: its notification, and which of that
+/// notification's cards (the first, a reminder, an escalation: the same
+/// notification, different bubbles), so only people owed the very same
+/// card share a multicast.
+fn card_key(item: &OwedCard) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&item.bubble, &item.alt_text).hash(&mut h);
+    format!("{}:{:016x}", item.notification, h.finish())
 }
 
 /// The messages of one part's requests, each a JSON array.
@@ -166,5 +177,30 @@ mod tests {
             ]
         );
         assert!(parts.iter().all(|p| p.cards == 1));
+    }
+
+    /// A reminder and an escalation of one notification are different
+    /// cards: the people owed each get their own, not one multicast.
+    #[test]
+    fn different_cards_of_one_notification_do_not_share_a_multicast() {
+        let mut escalation = owed(2, "n1");
+        escalation.bubble = escalation.bubble.replace("Fix the roof", "Escalation");
+        let owed = BTreeMap::from([
+            (TARO.to_owned(), vec![owed(1, "n1")]),
+            (HANA.to_owned(), vec![escalation]),
+        ]);
+        let parts = build(owed).expect("build");
+        let pushes: Vec<(&str, bool)> = parts
+            .iter()
+            .flat_map(|p| &p.pushes)
+            .map(|p| (p.recipients.as_str(), p.messages.contains("Escalation")))
+            .collect();
+        assert_eq!(
+            pushes,
+            [
+                (r#"["U1111111111111111111111111111aaaa"]"#, false),
+                (r#"["U2222222222222222222222222222bbbb"]"#, true),
+            ]
+        );
     }
 }

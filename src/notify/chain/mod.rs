@@ -1,0 +1,118 @@
+//! Reminders and escalations: the task that wakes when the earliest open
+//! chain is due (`store::chains`), never on a fixed tick, and turns each due
+//! step into deliveries — so a step goes through the outbox like every card
+//! (retry key, batching with that person's other cards, the quota guard).
+//!
+//! `plan` is the rule's timeline and the catch-up rule; `step` builds one
+//! chain's step off the store thread; the store moves the chain and stores
+//! the step's deliveries in one transaction, so a step is pushed once.
+//! Acknowledgements and the record moving on stop chains where they are
+//! recorded (`store::audit`, `store::verdicts`); `give_up` stops them here.
+
+pub mod plan;
+mod step;
+
+use std::pin::pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::NotifyContext;
+use crate::store::chains::{self, ChainStage};
+use crate::store::StoreError;
+use step::Action;
+
+/// The longest the task sleeps without looking: a safety net only, every
+/// due time is slept to exactly.
+const MAX_SLEEP: Duration = Duration::from_secs(600);
+
+/// Chains handled per store round trip.
+const BATCH: usize = 64;
+
+/// Runs until `shutdown`.
+pub async fn run(ctx: Arc<NotifyContext>, shutdown: CancellationToken) {
+    loop {
+        let mut jumped = pin!(ctx.clock.jumped());
+        jumped.as_mut().enable();
+        let wait = match pass(&ctx).await {
+            Ok(next) => next.map_or(MAX_SLEEP, |due| until(&ctx, due)),
+            Err(e) => {
+                tracing::error!(error = %e, "could not advance reminders; trying again");
+                Duration::from_secs(30)
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(wait) => {}
+            () = ctx.chain_wake.notified() => {}
+            () = jumped => {}
+        }
+    }
+}
+
+fn until(ctx: &NotifyContext, due_ms: i64) -> Duration {
+    let ms = due_ms.saturating_sub(ctx.clock.steady_ms()).max(0);
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(MAX_SLEEP)
+}
+
+/// Handles every chain due now; returns when the next one is due.
+async fn pass(ctx: &NotifyContext) -> Result<Option<i64>, StoreError> {
+    loop {
+        let now = ctx.clock.steady_ms();
+        let due = ctx
+            .store
+            .read(move |c| chains::due_chains(c, now, BATCH))
+            .await?;
+        let full = due.len() == BATCH;
+        let actions: Vec<Action> = due.iter().map(|h| step::action(ctx, h, now)).collect();
+        let done = ctx
+            .store
+            .call(move |c| {
+                actions
+                    .iter()
+                    .map(|a| a.apply(c, now))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        let (mut reminders, mut escalations) = (0, 0);
+        for (h, outcome) in due.iter().zip(&done) {
+            outcome.log(&h.notification);
+            reminders += outcome.cards.0;
+            escalations += outcome.cards.1;
+        }
+        if reminders + escalations > 0 {
+            let m = &ctx.metrics.chains;
+            m.reminders.fetch_add(reminders as u64, Ordering::Relaxed);
+            m.escalations
+                .fetch_add(escalations as u64, Ordering::Relaxed);
+            ctx.outbox_wake.notify_one();
+        }
+        if !full {
+            break;
+        }
+    }
+    let (next, open) = ctx
+        .store
+        .read(|c| Ok((chains::next_due(c)?, chains::open_chains(c)?)))
+        .await?;
+    show_open(ctx, &open);
+    Ok(next)
+}
+
+/// The open-chains gauges.
+fn show_open(ctx: &NotifyContext, open: &[chains::OpenChain]) {
+    let count = |f: fn(ChainStage) -> bool| open.iter().filter(|o| f(o.stage)).count() as i64;
+    let m = &ctx.metrics.chains;
+    m.open_first
+        .store(count(|s| s == ChainStage::First), Ordering::Relaxed);
+    m.open_reminded.store(
+        count(|s| matches!(s, ChainStage::Reminder(_))),
+        Ordering::Relaxed,
+    );
+    m.open_escalated.store(
+        count(|s| matches!(s, ChainStage::Escalation(_))),
+        Ordering::Relaxed,
+    );
+}
