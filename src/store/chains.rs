@@ -296,3 +296,13 @@ pub fn stop_reason(c: &Connection, id: &str) -> Result<Option<String>, StoreErro
             .flatten(),
     )
 }
+
+impl super::Store {
+    /// Open chains, oldest first (`status`).
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn open_chains(&self) -> Result<Vec<OpenChain>, StoreError> {
+        self.read(open_chains).await
+    }
+}

@@ -212,6 +212,19 @@ async fn steps_missed_while_the_board_was_off_go_out_once_and_never_twice() {
     let caught = &cards(&w, USER, 5)[1];
     let reminder = fill(w.texts().chain_reminder, &[("n", "3")]);
     assert!(caught.contains(&reminder), "{caught}");
+    // `status` runs on the real clock: the notification is minutes old there.
+    let out = crate::daemon::gateway()
+        .args(["status", "--config"])
+        .arg(w.config_path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "reminders: 1 open chain(s)\n  #5 Fix the roof — reminder 3, 0 min old, next step "
+        ),
+        "{text}"
+    );
 
     // Restarted again: the chain is where it was; nothing goes out twice.
     w.stop().await;
@@ -227,4 +240,23 @@ async fn steps_missed_while_the_board_was_off_go_out_once_and_never_twice() {
     .await;
     assert_eq!(cards(&w, USER, 5).len(), 2, "a step went out twice");
     assert_eq!(cards(&w, BOSS, 5).len(), 1, "the escalation went out twice");
+}
+
+#[tokio::test]
+async fn a_board_back_after_give_up_sends_no_stale_reminder() {
+    let mut w = world().await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(5, || cards(&w, USER, 5).len() == 1).await;
+    let id = only_notification_of(&w, 5).await;
+    w.stop().await;
+
+    // Off overnight: past the default give_up of 8 hours.
+    w.clock = Clock::offset_by(9 * 3_600_000);
+    w.boot().await;
+    until(5, "the chain gave up", || async {
+        stop_reason(&w, &id).await.as_deref() == Some("gave_up")
+    })
+    .await;
+    assert_eq!(cards(&w, USER, 5).len(), 1, "a stale reminder went out");
+    assert!(cards(&w, BOSS, 5).is_empty(), "a stale escalation went out");
 }
