@@ -17,7 +17,7 @@ pub use recipient::{AckBy, Recipient};
 
 use crate::config::reader::{join, Problem, Reader};
 use crate::config::Config;
-use crate::domain::AppId;
+use crate::domain::{AppId, AtNight};
 use crate::line::flex::FlexTemplate;
 
 /// One validated rule.
@@ -37,6 +37,8 @@ pub struct Rule {
     pub ack_by: AckBy,
     /// Reminders and escalations while nobody acknowledges.
     pub chain: ChainRule,
+    /// What its cards do in `[notify] quiet_hours` (`urgent` = `Send`).
+    pub at_night: AtNight,
 }
 
 impl Rule {
@@ -89,6 +91,8 @@ const RULE_KEYS: &[&str] = &[
     "remind_max",
     "escalate",
     "give_up",
+    "at_night",
+    "urgent",
 ];
 
 /// Reads `[[rules]]` from the config's extra sections.
@@ -142,6 +146,7 @@ fn read_rule(
         })
         .unwrap_or_default();
     let chain = chain::read_chain(r, t, &p);
+    let at_night = read_at_night(r, t, &p);
     Some(Rule {
         name,
         app: app?,
@@ -154,7 +159,30 @@ fn read_rule(
         template,
         ack_by,
         chain,
+        at_night,
     })
+}
+
+/// `at_night` (default `hold`), and `urgent = true`, which always sends.
+fn read_at_night(r: &mut Reader, t: &Table, p: &str) -> AtNight {
+    let mode = r
+        .opt_str(t, p, "at_night")
+        .and_then(|s| {
+            AtNight::parse(&s)
+                .map_err(|e| r.problem(join(p, "at_night"), e))
+                .ok()
+        })
+        .unwrap_or_default();
+    if r.opt_bool(t, p, "urgent").unwrap_or(false) {
+        if t.contains_key("at_night") && mode != AtNight::Send {
+            r.problem(
+                join(p, "urgent"),
+                "an urgent rule always sends; remove at_night",
+            );
+        }
+        return AtNight::Send;
+    }
+    mode
 }
 
 /// `app`: required, and one of `[[kintone.apps]]`.
@@ -235,6 +263,7 @@ mod tests {
             template: None,
             ack_by: AckBy::Recipients,
             chain: ChainRule::default(),
+            at_night: AtNight::Hold,
         }
     }
 

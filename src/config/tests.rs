@@ -233,3 +233,30 @@ fn chain_keys_are_read_per_rule_and_checked() {
         "{problems:?}"
     );
 }
+
+/// `at_night` and `urgent` are read and checked, each mistake named by its
+/// key (`[notify] quiet_hours`: `config::setup`'s tests).
+#[test]
+fn at_night_and_urgent_are_read_and_checked() {
+    use crate::config::rules::read_rules;
+    use crate::domain::AtNight;
+    let f = Fixture::new();
+    let one = "[[rules]]\napp = 42\nrecipients = [\"Taro\"]\n";
+    let text = format!("{GOOD}{one}{one}at_night = \"silent\"\n{one}urgent = true\n");
+    let c = f.parse(&text).unwrap();
+    let nights: Vec<AtNight> = read_rules(&c, f.dir.path())
+        .unwrap()
+        .iter()
+        .map(|r| r.at_night)
+        .collect();
+    assert_eq!(nights, [AtNight::Hold, AtNight::Silent, AtNight::Send]);
+
+    let bad = format!("{GOOD}{one}at_night = \"mute\"\n{one}urgent = true\nat_night = \"hold\"\n");
+    let c = f.parse(&bad).unwrap();
+    let keys: Vec<String> = read_rules(&c, f.dir.path())
+        .unwrap_err()
+        .into_iter()
+        .map(|p| p.key)
+        .collect();
+    assert_eq!(keys, ["rules[0].at_night", "rules[1].urgent"]);
+}

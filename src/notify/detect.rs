@@ -155,6 +155,7 @@ mod tests {
             template: None,
             ack_by: AckBy::Recipients,
             chain: crate::config::rules::ChainRule::default(),
+            at_night: crate::domain::AtNight::Hold,
         }
     }
 

@@ -234,6 +234,7 @@ fn new_notification(
         bubble: card.bubble,
         alt_text: card.alt_text,
         chain: super::chain::plan::new_chain(&rule.chain, &rule.field),
+        night: rule.at_night,
     })
 }
 

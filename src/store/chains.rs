@@ -14,7 +14,7 @@ mod stage;
 
 pub use stage::{ChainStage, StopReason};
 
-use super::deliveries::insert_delivery;
+use super::deliveries::{insert_delivery, NewDelivery};
 use super::recipients::{resolve, RecipientKey};
 use super::StoreError;
 
@@ -147,6 +147,8 @@ pub struct Advance {
     pub remind: Option<(Vec<String>, StepCard)>,
     /// An escalation card for these recipients (resolved here).
     pub escalate: Option<(Vec<RecipientKey>, StepCard)>,
+    /// What the step's cards do in the quiet hours (the rule's).
+    pub night: crate::domain::AtNight,
 }
 
 /// What an advance stored: how many reminder and escalation cards; `None`
@@ -184,31 +186,27 @@ pub fn advance(c: &Connection, a: &Advance, now_ms: i64) -> Result<Advanced, Sto
     let mut counts = (0, 0);
     if let Some((to, card)) = &a.remind {
         for who in to.iter().filter(|w| !escalated.contains(w)) {
-            insert_delivery(
-                c,
-                &a.notification,
-                who,
-                &card.bubble,
-                &card.alt_text,
-                now_ms,
-            )?;
+            insert_delivery(c, card_for(a, who, card), now_ms)?;
             counts.0 += 1;
         }
     }
     if let Some((_, card)) = &a.escalate {
         for who in &escalated {
-            insert_delivery(
-                c,
-                &a.notification,
-                who,
-                &card.bubble,
-                &card.alt_text,
-                now_ms,
-            )?;
+            insert_delivery(c, card_for(a, who, card), now_ms)?;
             counts.1 += 1;
         }
     }
     Ok(Some(counts))
+}
+
+fn card_for<'a>(a: &'a Advance, who: &'a str, card: &'a StepCard) -> NewDelivery<'a> {
+    NewDelivery {
+        notification: &a.notification,
+        recipient: who,
+        bubble: &card.bubble,
+        alt_text: &card.alt_text,
+        night: a.night,
+    }
 }
 
 /// Stops notification `id`'s open chain, if it has one.

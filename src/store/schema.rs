@@ -233,7 +233,12 @@ const MIGRATIONS: &[&str] = &[
     // due (steady ms). Advancing it and storing that step's deliveries is one
     // transaction, so a step goes out once. A stopped chain keeps its row:
     // when and why it stopped.
+    // Quiet hours for pushes: each delivery says what it does in them
+    // (hold | silent | send; rows from before send as they did), and a push
+    // request whether it goes with notificationDisabled.
     r"
+    ALTER TABLE deliveries ADD COLUMN night TEXT NOT NULL DEFAULT 'send';
+    ALTER TABLE outbox ADD COLUMN silent INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE chains(
         notification TEXT PRIMARY KEY REFERENCES notifications(id),
         app INTEGER NOT NULL,

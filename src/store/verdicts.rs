@@ -13,7 +13,7 @@ use rusqlite::Connection;
 
 use super::chains::{insert_chain, stop_moved_on};
 use super::changes;
-use super::deliveries::insert_delivery;
+use super::deliveries::{insert_delivery, NewDelivery};
 use super::field_state::{load, store_values, RecordState, RevisionKey};
 use super::notifications::{insert_notification, NewNotification};
 use super::recipients::{resolve, Resolved};
@@ -126,7 +126,14 @@ fn notify(c: &Connection, n: &NewNotification, now_ms: i64) -> Result<Resolved, 
     }
     let resolved = resolve(c, &n.recipients)?;
     for who in &resolved.ids {
-        insert_delivery(c, &n.id, who, &n.bubble, &n.alt_text, now_ms)?;
+        let d = NewDelivery {
+            notification: &n.id,
+            recipient: who,
+            bubble: &n.bubble,
+            alt_text: &n.alt_text,
+            night: n.night,
+        };
+        insert_delivery(c, d, now_ms)?;
     }
     Ok(resolved)
 }

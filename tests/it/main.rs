@@ -58,6 +58,7 @@ mod openapi;
 mod pacing;
 #[cfg(feature = "pubsub")]
 mod pubsub;
+mod quiet;
 mod relay;
 mod service;
 mod upstream_text;

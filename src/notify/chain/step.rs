@@ -92,6 +92,7 @@ pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64) -> Action {
                 stage: crate::store::chains::ChainStage::First,
                 remind: None,
                 escalate: None,
+                night: rule.at_night,
             }),
             None => stop_it(StopReason::Done),
         };
@@ -151,6 +152,7 @@ fn build(
         stage: d.stage,
         remind,
         escalate,
+        night: rule.at_night,
     })
 }
 
