@@ -187,7 +187,8 @@ fn spawn_notify(
     notify::poll::log_budget(&ctx);
     let (tasks, shutdown) = (&core.tasks, &core.shutdown);
     tasks.spawn(notify::changes::run(ctx.clone(), shutdown.clone()));
-    tasks.spawn(notify::chain::run(ctx.clone(), shutdown.clone()));
+    let quiet = outbox.quiet_hours.clone();
+    tasks.spawn(notify::chain::run(ctx.clone(), quiet, shutdown.clone()));
     tasks.spawn(notify::outbox::run(
         ctx.clone(),
         clients.line.clone(),

@@ -12,8 +12,8 @@ pub struct OutboxSettings {
     pub quota_warn: f64,
     pub quota_check: Duration,
     /// When pushes are held or silent (each rule's `at_night` says which),
-    /// in the site's zone. Reminder and escalation clocks keep running: a
-    /// step due in these hours is held or silent like any card.
+    /// in the site's zone. Reminder and escalation clocks keep running; a
+    /// `hold` rule's steps due in these hours go once when they end.
     pub quiet_hours: Option<super::quiet::QuietHours>,
     /// Config keys that are read but no longer used, with what to do
     /// instead; logged when the outbox starts.

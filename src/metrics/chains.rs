@@ -15,6 +15,8 @@ pub struct ChainMetrics {
     pub open_first: AtomicI64,
     pub open_reminded: AtomicI64,
     pub open_escalated: AtomicI64,
+    /// Due chains waiting for the quiet hours to end.
+    pub waiting_quiet: AtomicI64,
 }
 
 impl ChainMetrics {
@@ -45,5 +47,10 @@ impl ChainMetrics {
         ] {
             let _ = writeln!(out, "klg_chains_open{{stage=\"{stage}\"}} {v}");
         }
+        let _ = writeln!(
+            out,
+            "# HELP klg_chains_waiting_quiet_hours due reminder chains waiting for the quiet hours to end\n# TYPE klg_chains_waiting_quiet_hours gauge\nklg_chains_waiting_quiet_hours {}",
+            g(&self.waiting_quiet)
+        );
     }
 }

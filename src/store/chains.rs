@@ -115,14 +115,16 @@ fn with_card(c: &Connection, mut h: DueChain) -> Result<DueChain, StoreError> {
     Ok(h)
 }
 
-/// When the earliest open chain is due (steady ms).
+/// When the earliest open chain due after `after_ms` is due (steady ms).
 ///
 /// # Errors
 /// The read failed.
-pub fn next_due(c: &Connection) -> Result<Option<i64>, StoreError> {
+pub fn next_due(c: &Connection, after_ms: i64) -> Result<Option<i64>, StoreError> {
     Ok(
-        c.prepare_cached("SELECT MIN(due_ms) FROM chains WHERE stopped_ms IS NULL")?
-            .query_row([], |r| r.get(0))?,
+        c.prepare_cached(
+            "SELECT MIN(due_ms) FROM chains WHERE stopped_ms IS NULL AND due_ms > ?1",
+        )?
+        .query_row([after_ms], |r| r.get(0))?,
     )
 }
 

@@ -3,6 +3,7 @@
 //! (`notificationDisabled`); urgent rules ring as usual. The window is set
 //! around the real time and left with `Clock::skip`.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use kintone_line_gateway::clock::now_ms;
@@ -93,4 +94,59 @@ async fn silent_cards_go_with_notification_disabled_only_in_the_quiet_hours() {
     w.kintone.user_sets_status(6, "Needs approval");
     eventually(5, || w.line.pushes().len() == 2).await;
     assert!(w.line.pushes()[1].get("notificationDisabled").is_none());
+}
+
+/// A reminder due in the quiet hours of a rule that holds its cards waits:
+/// when the hours end, the card and one reminder go in one message, not a
+/// reminder per interval of the night.
+#[tokio::test]
+async fn a_held_rules_reminders_wait_out_the_quiet_hours_and_go_once() {
+    let w = at_night(&rule("Needs approval", "remind = \"10m\"\nremind_max = 3")).await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    until(10, "the notification", || async {
+        rows(&w, "SELECT COUNT(*) FROM chains").await == 1
+    })
+    .await;
+    // Ten minutes on, still night: the first reminder is due, and waits.
+    w.clock.skip(Duration::from_secs(11 * 60));
+    until(5, "the chain waits", || async {
+        w.gateway()
+            .metrics
+            .chains
+            .waiting_quiet
+            .load(Ordering::Relaxed)
+            == 1
+    })
+    .await;
+    assert_eq!(
+        rows(&w, "SELECT COUNT(*) FROM deliveries").await,
+        1,
+        "a reminder was queued at night"
+    );
+    // Morning, 32 minutes in: reminders 1–3 were all due; one goes.
+    w.clock.skip(Duration::from_secs(21 * 60));
+    until(5, "the chain moved on and everything went", || async {
+        rows(&w, "SELECT COUNT(*) FROM chains WHERE stage = 'reminder 3'").await == 1
+            && rows(&w, "SELECT COUNT(*) FROM deliveries WHERE push_id IS NULL").await == 0
+            && rows(&w, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'").await == 0
+    })
+    .await;
+    let texts = w.texts();
+    let pushes = w.line.pushes();
+    let all: String = pushes.iter().map(Value::to_string).collect();
+    assert_eq!(acknowledge_buttons(&w), [5, 5], "{all}");
+    assert_eq!(
+        // Banner lines on cards (the altText repeats them).
+        all.matches(&format!(
+            "\"text\":\"{}",
+            texts.chain_reminder.split('{').next().unwrap_or("?")
+        ))
+        .count(),
+        1,
+        "{all}"
+    );
+    assert!(all.contains(&kintone_line_gateway::text::fill(
+        texts.chain_reminder,
+        &[("n", "3")]
+    )));
 }

@@ -8,6 +8,10 @@
 //! the step's deliveries in one transaction, so a step is pushed once.
 //! Acknowledgements and the record moving on stop chains where they are
 //! recorded (`store::audit`, `store::verdicts`); `give_up` stops them here.
+//!
+//! In the quiet hours a chain whose rule holds its cards (`at_night =
+//! "hold"`) waits: its steps due then go out once when the hours end (the
+//! catch-up rule), not as a pile of reminders in the morning's batch.
 
 pub mod plan;
 mod step;
@@ -20,23 +24,32 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::NotifyContext;
+use crate::config::quiet::QuietHours;
 use crate::store::chains::{self, ChainStage};
 use crate::store::StoreError;
 use step::Action;
 
-/// The longest the task sleeps without looking: a safety net only, every
-/// due time is slept to exactly.
-const MAX_SLEEP: Duration = Duration::from_secs(600);
+/// The longest the task sleeps without looking: every due time is slept to
+/// exactly; this bounds how stale the open-chain gauges get after an
+/// acknowledgement, and how late a chain waiting out the quiet hours goes.
+const MAX_SLEEP: Duration = Duration::from_secs(60);
 
 /// Chains handled per store round trip.
 const BATCH: usize = 64;
 
 /// Runs until `shutdown`.
-pub async fn run(ctx: Arc<NotifyContext>, shutdown: CancellationToken) {
+pub async fn run(
+    ctx: Arc<NotifyContext>,
+    quiet_hours: Option<QuietHours>,
+    shutdown: CancellationToken,
+) {
     loop {
         let mut jumped = pin!(ctx.clock.jumped());
         jumped.as_mut().enable();
-        let wait = match pass(&ctx).await {
+        let quiet = quiet_hours
+            .as_ref()
+            .is_some_and(|q| q.contains_ms(ctx.clock.now_ms(), &ctx.config.time_zone));
+        let wait = match pass(&ctx, quiet).await {
             Ok(next) => next.map_or(MAX_SLEEP, |due| until(&ctx, due)),
             Err(e) => {
                 tracing::error!(error = %e, "could not advance reminders; trying again");
@@ -57,16 +70,24 @@ fn until(ctx: &NotifyContext, due_ms: i64) -> Duration {
     Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(MAX_SLEEP)
 }
 
-/// Handles every chain due now; returns when the next one is due.
-async fn pass(ctx: &NotifyContext) -> Result<Option<i64>, StoreError> {
+/// Handles every chain due now (`quiet`: in the quiet hours); returns when
+/// the next one is due, not counting those waiting for the hours to end.
+async fn pass(ctx: &NotifyContext, quiet: bool) -> Result<Option<i64>, StoreError> {
+    let mut waiting = 0;
     loop {
         let now = ctx.clock.steady_ms();
         let due = ctx
             .store
             .read(move |c| chains::due_chains(c, now, BATCH))
             .await?;
-        let full = due.len() == BATCH;
-        let actions: Vec<Action> = due.iter().map(|h| step::action(ctx, h, now)).collect();
+        let actions: Vec<Action> = due
+            .iter()
+            .map(|h| step::action(ctx, h, now, quiet))
+            .collect();
+        let waits = actions.iter().filter(|a| matches!(a, Action::Wait)).count();
+        waiting += waits;
+        // A full batch of chains that all wait would be read again and again.
+        let full = due.len() == BATCH && waits < BATCH;
         let done = ctx
             .store
             .call(move |c| {
@@ -93,9 +114,17 @@ async fn pass(ctx: &NotifyContext) -> Result<Option<i64>, StoreError> {
             break;
         }
     }
+    // Chains waiting out the quiet hours are due already: look past them.
+    let m = &ctx.metrics.chains;
+    m.waiting_quiet.store(waiting as i64, Ordering::Relaxed);
+    let after = if waiting > 0 {
+        ctx.clock.steady_ms()
+    } else {
+        i64::MIN
+    };
     let (next, open) = ctx
         .store
-        .read(|c| Ok((chains::next_due(c)?, chains::open_chains(c)?)))
+        .read(move |c| Ok((chains::next_due(c, after)?, chains::open_chains(c)?)))
         .await?;
     show_open(ctx, &open);
     Ok(next)

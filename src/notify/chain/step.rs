@@ -7,6 +7,7 @@ use rusqlite::Connection;
 use super::plan::{due, schedule, Due};
 use super::NotifyContext;
 use crate::config::rules::{Recipient, Rule};
+use crate::domain::AtNight;
 use crate::notify::card::with_banner;
 use crate::store::chains::{advance, stop, Advance, DueChain, StepCard, StopReason};
 use crate::store::recipients::RecipientKey;
@@ -18,6 +19,8 @@ use crate::text::fill;
 pub(super) enum Action {
     Stop(String, StopReason),
     Advance(Advance),
+    /// Due in the quiet hours, and the rule holds its cards: later.
+    Wait,
 }
 
 /// What applying an action did, for the log and the counters.
@@ -40,6 +43,7 @@ impl Action {
                     ..Applied::default()
                 }
             }
+            Action::Wait => Applied::default(),
             Action::Advance(a) => match advance(c, a, now_ms)? {
                 None => Applied::default(),
                 Some(cards) => Applied {
@@ -65,8 +69,8 @@ impl Applied {
     }
 }
 
-/// The action for chain `h` at steady `now_ms`.
-pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64) -> Action {
+/// The action for chain `h` at steady `now_ms` (`quiet`: in the quiet hours).
+pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64, quiet: bool) -> Action {
     let stop_it = |reason| Action::Stop(h.notification.clone(), reason);
     let Some(rule) = ctx
         .rules
@@ -78,6 +82,9 @@ pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64) -> Action {
     };
     if now_ms >= h.give_up_ms {
         return stop_it(StopReason::GaveUp);
+    }
+    if quiet && rule.at_night == AtNight::Hold {
+        return Action::Wait;
     }
     let steps = schedule(&rule.chain);
     let Some(d) = due(&steps, h.next_step, now_ms.saturating_sub(h.base_ms)) else {
