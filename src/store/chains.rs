@@ -66,16 +66,19 @@ pub struct DueChain {
     pub reached: Vec<(String, Option<String>)>,
 }
 
+/// Due open chains (`?1` now, `?2` how many), earliest first: walks the
+/// partial index of open chains in due order, never every chain ever made.
+pub(super) const DUE_CHAINS: &str =
+    "SELECT ch.notification, n.rule, ch.app, ch.next_step, ch.base_ms, ch.give_up_ms
+     FROM chains ch JOIN notifications n ON n.id = ch.notification
+     WHERE ch.stopped_ms IS NULL AND ch.due_ms <= ?1 ORDER BY ch.due_ms LIMIT ?2";
+
 /// Chains due at steady `now_ms`, at most `limit`, earliest first.
 ///
 /// # Errors
 /// The read failed.
 pub fn due_chains(c: &Connection, now_ms: i64, limit: usize) -> Result<Vec<DueChain>, StoreError> {
-    let mut st = c.prepare_cached(
-        "SELECT ch.notification, n.rule, ch.app, ch.next_step, ch.base_ms, ch.give_up_ms
-         FROM chains ch JOIN notifications n ON n.id = ch.notification
-         WHERE ch.stopped_ms IS NULL AND ch.due_ms <= ?1 ORDER BY ch.due_ms LIMIT ?2",
-    )?;
+    let mut st = c.prepare_cached(DUE_CHAINS)?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let heads = st
         .query_map(params![now_ms, limit], |r| {

@@ -351,6 +351,20 @@ mod tests {
     }
 
     #[test]
+    fn due_chains_are_read_from_the_open_chains_index_in_due_order() {
+        let c = Connection::open_in_memory().expect("db");
+        migrate(&c).expect("migrate");
+        let sql = super::super::chains::DUE_CHAINS
+            .replace("?1", "1")
+            .replace("?2", "64");
+        let p = plan(&c, &sql);
+        assert!(
+            p.contains("chains_due") && !p.contains("TEMP B-TREE"),
+            "{p}"
+        );
+    }
+
+    #[test]
     fn no_table_is_left_that_nothing_reads() {
         let c = Connection::open_in_memory().expect("db");
         migrate(&c).expect("migrate");
