@@ -252,6 +252,12 @@ fn spawn_acknowledgements(
         clock: core.clock.clone(),
         replies: crate::inbound::reply::ReplyIssuer::new(),
         ack_by: ack_by_rule(&notify_ctx.rules),
+        tell_others: notify_ctx
+            .rules
+            .iter()
+            .filter(|r| r.tell_others)
+            .map(|r| r.name.clone())
+            .collect(),
         outbox_wake: notify_ctx.outbox_wake.clone(),
     });
     core.tasks.spawn(service::watchdog(

@@ -123,6 +123,8 @@ pub struct Metrics {
     pub ack_refused: AtomicU64,
     /// Outcomes told by push after an early Reply.
     pub ack_late_pushes: AtomicU64,
+    /// Other recipients told who acknowledged (`tell_others`), one each.
+    pub ack_told_others: AtomicU64,
     pub replies: AtomicU64,
     pub fallbacks: AtomicU64,
     pub notifications: AtomicU64,
@@ -288,6 +290,11 @@ impl Metrics {
             "ack_late_pushes",
             "acknowledgement outcomes told by push after an early Reply",
             c(&self.ack_late_pushes),
+        );
+        counter(
+            "ack_told_others",
+            "other recipients told who acknowledged (tell_others), one message each",
+            c(&self.ack_told_others),
         );
         counter(
             "replies",

@@ -39,6 +39,9 @@ pub struct Rule {
     pub chain: ChainRule,
     /// What its cards do in `[notify] quiet_hours` (`urgent` = `Send`).
     pub at_night: AtNight,
+    /// On the first acknowledgement, tell the other 1:1 recipients who
+    /// acknowledged (a counted push; a group sees the free Reply already).
+    pub tell_others: bool,
 }
 
 impl Rule {
@@ -93,6 +96,7 @@ const RULE_KEYS: &[&str] = &[
     "give_up",
     "at_night",
     "urgent",
+    "tell_others",
 ];
 
 /// Reads `[[rules]]` from the config's extra sections.
@@ -160,6 +164,7 @@ fn read_rule(
         ack_by,
         chain,
         at_night,
+        tell_others: r.opt_bool(t, &p, "tell_others").unwrap_or(false),
     })
 }
 
@@ -264,6 +269,7 @@ mod tests {
             ack_by: AckBy::Recipients,
             chain: ChainRule::default(),
             at_night: AtNight::Hold,
+            tell_others: false,
         }
     }
 

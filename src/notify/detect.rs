@@ -156,6 +156,7 @@ mod tests {
             ack_by: AckBy::Recipients,
             chain: crate::config::rules::ChainRule::default(),
             at_night: crate::domain::AtNight::Hold,
+            tell_others: false,
         }
     }
 

@@ -31,6 +31,9 @@ pub struct Catalogue {
     pub chain_escalation: &'static str,
     /// Between the names in `chain_escalation`.
     pub chain_name_separator: &'static str,
+    /// To a notification's other recipients (`tell_others`): `{name}`,
+    /// `{record}`, `{title}`.
+    pub told_others: &'static str,
 
     // Linking staff.
     /// A friend the bot already knows: `{name}`.
@@ -100,7 +103,7 @@ impl Catalogue {
     /// Every text with its field name, in declaration order: for checks that
     /// go through all of them (LINE's limits, the uses in `src/`). The
     /// destructuring has no `..`, so a new field must be listed here.
-    pub fn entries(&self) -> [(&'static str, &'static str); 42] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 43] {
         let Catalogue {
             card_acknowledge,
             card_acknowledge_shown,
@@ -112,6 +115,7 @@ impl Catalogue {
             chain_reminder,
             chain_escalation,
             chain_name_separator,
+            told_others,
             welcome_back,
             welcome,
             link_hint,
@@ -156,6 +160,7 @@ impl Catalogue {
             ("chain_reminder", chain_reminder),
             ("chain_escalation", chain_escalation),
             ("chain_name_separator", chain_name_separator),
+            ("told_others", told_others),
             ("welcome_back", welcome_back),
             ("welcome", welcome),
             ("link_hint", link_hint),

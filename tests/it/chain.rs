@@ -260,3 +260,58 @@ async fn a_board_back_after_give_up_sends_no_stale_reminder() {
     assert_eq!(cards(&w, USER, 5).len(), 1, "a stale reminder went out");
     assert!(cards(&w, BOSS, 5).is_empty(), "a stale escalation went out");
 }
+
+/// `tell_others`: the first acknowledgement of a card sent to several
+/// people 1:1 is told to the others (a counted push), not to the one who
+/// tapped and not again for a second tap.
+#[tokio::test]
+async fn the_others_are_told_who_acknowledged_when_the_rule_asks() {
+    let rule = format!(
+        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"{USER}\", \"{BOSS}\"]\n\
+         tell_others = true\n\n[notify]\ndebounce = \"0s\"\n"
+    );
+    let w = World::start_with(&app(), &rule, |k| k.set_record(5, 1, "Open")).await;
+    baseline(&w).await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(5, || {
+        cards(&w, BOSS, 5).len() == 1 && cards(&w, USER, 5).len() == 1
+    })
+    .await;
+    let before = w.line.pushes().len();
+    let data = acknowledge_data(&cards(&w, USER, 5)[0]);
+    assert_eq!(
+        w.deliver(&[w.line.postback_event(USER, &data)]).await.0,
+        200
+    );
+    acks_eventually(&w, 1).await;
+    eventually(5, || w.line.pushes().len() == before + 1).await;
+    let told = &w.line.pushes()[before];
+    assert_eq!(to(told), [BOSS], "{told}");
+    // The fake LINE's profile name for Taro.
+    let text = fill(
+        w.texts().told_others,
+        &[
+            ("name", "Taro Yamada"),
+            ("record", "5"),
+            ("title", "Fix the roof"),
+        ],
+    );
+    assert_eq!(told["messages"][0]["text"], text.as_str(), "{told}");
+    let m = &w.gateway().metrics;
+    assert_eq!(m.ack_told_others.load(Ordering::Relaxed), 1);
+
+    // The boss taps too: told it was acknowledged already; nobody else told.
+    let data = acknowledge_data(&cards(&w, BOSS, 5)[0]);
+    assert_eq!(
+        w.deliver(&[w.line.postback_event(BOSS, &data)]).await.0,
+        200
+    );
+    acks_eventually(&w, 2).await;
+    crate::world::inbox_drained(&w).await;
+    until(5, "the outbox is empty", || async {
+        crate::world::rows(&w, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'").await == 0
+    })
+    .await;
+    assert_eq!(w.line.pushes().len(), before + 1, "told twice");
+    assert_eq!(m.ack_told_others.load(Ordering::Relaxed), 1);
+}
