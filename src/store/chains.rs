@@ -62,7 +62,8 @@ pub struct DueChain {
     pub bubble: String,
     pub alt_text: String,
     /// Everyone it reached so far (LINE ids), with the name the office knows
-    /// them by, when it does.
+    /// them by (staff directory, group name, or cached LINE profile), when
+    /// it does.
     pub reached: Vec<(String, Option<String>)>,
 }
 
@@ -107,9 +108,10 @@ fn with_card(c: &Connection, mut h: DueChain) -> Result<DueChain, StoreError> {
         .optional()?;
     (h.bubble, h.alt_text) = card.unwrap_or_default();
     let mut st = c.prepare_cached(
-        "SELECT d.recipient, COALESCE(s.display_name, g.name) FROM deliveries d
+        "SELECT d.recipient, COALESCE(s.display_name, g.name, p.display_name) FROM deliveries d
          LEFT JOIN staff s ON s.line_user_id = d.recipient
          LEFT JOIN groups g ON g.group_id = d.recipient
+         LEFT JOIN profiles p ON p.line_user_id = d.recipient
          WHERE d.notification = ?1 GROUP BY d.recipient ORDER BY MIN(d.seq)",
     )?;
     h.reached = st
