@@ -289,6 +289,21 @@ pub fn open_chains(c: &Connection) -> Result<Vec<OpenChain>, StoreError> {
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
+/// Open chains by the stage they reached: (first, reminded, escalated), in
+/// one walk of the open-chains index.
+///
+/// # Errors
+/// The read failed.
+pub fn open_by_stage(c: &Connection) -> Result<(i64, i64, i64), StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FILTER (WHERE stage = 'first'),
+                COUNT(*) FILTER (WHERE stage LIKE 'reminder%'),
+                COUNT(*) FILTER (WHERE stage LIKE 'escalation%')
+         FROM chains WHERE stopped_ms IS NULL",
+    )?
+    .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
+}
+
 /// How a chain stopped (`None` while it is open or if there is none).
 ///
 /// # Errors

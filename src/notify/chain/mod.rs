@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::NotifyContext;
 use crate::config::quiet::QuietHours;
-use crate::store::chains::{self, ChainStage};
+use crate::store::chains;
 use crate::store::StoreError;
 use step::Action;
 
@@ -73,7 +73,8 @@ fn until(ctx: &NotifyContext, due_ms: i64) -> Duration {
 /// Handles every chain due now (`quiet`: in the quiet hours); returns when
 /// the next one is due, not counting those waiting for the hours to end.
 async fn pass(ctx: &NotifyContext, quiet: bool) -> Result<Option<i64>, StoreError> {
-    let mut waiting = 0;
+    // Chains waiting out the quiet hours are read again by each round.
+    let mut waiting = std::collections::HashSet::new();
     loop {
         let now = ctx.clock.steady_ms();
         let due = ctx
@@ -84,10 +85,16 @@ async fn pass(ctx: &NotifyContext, quiet: bool) -> Result<Option<i64>, StoreErro
             .iter()
             .map(|h| step::action(ctx, h, now, quiet))
             .collect();
-        let waits = actions.iter().filter(|a| matches!(a, Action::Wait)).count();
-        waiting += waits;
+        let waits = due
+            .iter()
+            .zip(&actions)
+            .filter(|(_, a)| matches!(a, Action::Wait))
+            .map(|(h, _)| h.notification.clone())
+            .collect::<Vec<_>>();
+        let all_wait = waits.len() == due.len();
+        waiting.extend(waits);
         // A full batch of chains that all wait would be read again and again.
-        let full = due.len() == BATCH && waits < BATCH;
+        let full = due.len() == BATCH && !all_wait;
         let done = ctx
             .store
             .call(move |c| {
@@ -116,32 +123,20 @@ async fn pass(ctx: &NotifyContext, quiet: bool) -> Result<Option<i64>, StoreErro
     }
     // Chains waiting out the quiet hours are due already: look past them.
     let m = &ctx.metrics.chains;
-    m.waiting_quiet.store(waiting as i64, Ordering::Relaxed);
-    let after = if waiting > 0 {
+    m.waiting_quiet
+        .store(waiting.len() as i64, Ordering::Relaxed);
+    let after = if !waiting.is_empty() {
         ctx.clock.steady_ms()
     } else {
         i64::MIN
     };
     let (next, open) = ctx
         .store
-        .read(move |c| Ok((chains::next_due(c, after)?, chains::open_chains(c)?)))
+        .read(move |c| Ok((chains::next_due(c, after)?, chains::open_by_stage(c)?)))
         .await?;
-    show_open(ctx, &open);
-    Ok(next)
-}
-
-/// The open-chains gauges.
-fn show_open(ctx: &NotifyContext, open: &[chains::OpenChain]) {
-    let count = |f: fn(ChainStage) -> bool| open.iter().filter(|o| f(o.stage)).count() as i64;
     let m = &ctx.metrics.chains;
-    m.open_first
-        .store(count(|s| s == ChainStage::First), Ordering::Relaxed);
-    m.open_reminded.store(
-        count(|s| matches!(s, ChainStage::Reminder(_))),
-        Ordering::Relaxed,
-    );
-    m.open_escalated.store(
-        count(|s| matches!(s, ChainStage::Escalation(_))),
-        Ordering::Relaxed,
-    );
+    m.open_first.store(open.0, Ordering::Relaxed);
+    m.open_reminded.store(open.1, Ordering::Relaxed);
+    m.open_escalated.store(open.2, Ordering::Relaxed);
+    Ok(next)
 }

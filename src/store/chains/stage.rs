@@ -33,15 +33,6 @@ impl ChainStage {
             ChainStage::First
         }
     }
-
-    /// The metrics label: `first`, `reminded` or `escalated`.
-    pub fn label(self) -> &'static str {
-        match self {
-            ChainStage::First => "first",
-            ChainStage::Reminder(_) => "reminded",
-            ChainStage::Escalation(_) => "escalated",
-        }
-    }
 }
 
 /// Why a chain stopped.
