@@ -53,6 +53,11 @@ struct Inner {
     /// Added to the system's wall clock: zero, but for tests and the demo,
     /// which simulate a board whose clock is wrong.
     offset_ms: AtomicI64,
+    /// Time skipped ahead on both timelines ([`Clock::skip`]): tests and the
+    /// demo run a 15-minute reminder without waiting 15 minutes.
+    skipped_ms: AtomicI64,
+    /// Woken on every skip, so a task asleep until a steady time looks again.
+    jumped: tokio::sync::Notify,
     /// The wall clock (with the offset) when this clock was made.
     start_wall_ms: i64,
     start: Instant,
@@ -74,6 +79,8 @@ impl Clock {
         Clock {
             inner: Arc::new(Inner {
                 offset_ms: AtomicI64::new(offset_ms),
+                skipped_ms: AtomicI64::new(0),
+                jumped: tokio::sync::Notify::new(),
                 start_wall_ms: now_ms().saturating_add(offset_ms),
                 start: Instant::now(),
                 line_gaps: Mutex::new(VecDeque::with_capacity(OFFSET_SAMPLES)),
@@ -87,9 +94,32 @@ impl Clock {
         self.inner.offset_ms.store(offset_ms, Ordering::Relaxed);
     }
 
+    /// Moves both timelines `d` ahead at once, as if that much time had
+    /// passed, and wakes whoever sleeps on [`Clock::jumped`]. For tests and
+    /// the demo; the daemon's clock only runs.
+    pub fn skip(&self, d: Duration) {
+        self.inner
+            .skipped_ms
+            .fetch_add(millis(d), Ordering::Relaxed);
+        self.inner.jumped.notify_waiters();
+    }
+
+    /// Resolves at the next [`Clock::skip`]: a task sleeping until a steady
+    /// time waits on this too, so a skip past it wakes it. `enable()` it
+    /// before reading the time, so a skip in between is not missed.
+    pub fn jumped(&self) -> tokio::sync::futures::Notified<'_> {
+        self.inner.jumped.notified()
+    }
+
+    fn skipped(&self) -> i64 {
+        self.inner.skipped_ms.load(Ordering::Relaxed)
+    }
+
     /// Wall-clock milliseconds since the epoch: for stamps people read.
     pub fn now_ms(&self) -> i64 {
-        now_ms().saturating_add(self.inner.offset_ms.load(Ordering::Relaxed))
+        now_ms()
+            .saturating_add(self.inner.offset_ms.load(Ordering::Relaxed))
+            .saturating_add(self.skipped())
     }
 
     /// The steady time `d` from now: when a retry scheduled now is due.
@@ -100,7 +130,10 @@ impl Clock {
     /// Milliseconds on the steady timeline: for deadlines and retries.
     pub fn steady_ms(&self) -> i64 {
         let since = millis(self.inner.start.elapsed());
-        self.inner.start_wall_ms.saturating_add(since)
+        self.inner
+            .start_wall_ms
+            .saturating_add(since)
+            .saturating_add(self.skipped())
     }
 
     /// Records how far the steady timeline is from LINE's clock: `gap_ms` is

@@ -189,6 +189,8 @@ fn spawn_notify(
     notify::poll::log_budget(&ctx);
     let (tasks, shutdown) = (&core.tasks, &core.shutdown);
     tasks.spawn(notify::changes::run(ctx.clone(), shutdown.clone()));
+    let quiet = outbox.quiet_hours.clone();
+    tasks.spawn(notify::chain::run(ctx.clone(), quiet, shutdown.clone()));
     tasks.spawn(notify::outbox::run(
         ctx.clone(),
         clients.line.clone(),
@@ -252,6 +254,12 @@ fn spawn_acknowledgements(
         clock: core.clock.clone(),
         replies: crate::inbound::reply::ReplyIssuer::new(),
         ack_by: ack_by_rule(&notify_ctx.rules),
+        tell_others: notify_ctx
+            .rules
+            .iter()
+            .filter(|r| r.tell_others)
+            .map(|r| r.name.clone())
+            .collect(),
         outbox_wake: notify_ctx.outbox_wake.clone(),
     });
     core.tasks.spawn(service::watchdog(

@@ -232,6 +232,42 @@ impl From<SiteKey> for String {
     }
 }
 
+/// What a card does in the quiet hours (`[notify] quiet_hours`): a rule's
+/// `at_night`, or `Send` for an `urgent` rule. Set on each delivery when it
+/// is stored, so the outbox needs no rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AtNight {
+    /// Waits, and goes when the quiet hours end (one batch per person).
+    #[default]
+    Hold,
+    /// Goes, with `notificationDisabled`: no sound, no vibration.
+    Silent,
+    /// Goes as usual.
+    Send,
+}
+
+impl AtNight {
+    /// The config value and the stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AtNight::Hold => "hold",
+            AtNight::Silent => "silent",
+            AtNight::Send => "send",
+        }
+    }
+
+    /// Parses the config value or the stored text.
+    ///
+    /// # Errors
+    /// Anything else, as a message for the config problem.
+    pub fn parse(s: &str) -> Result<AtNight, String> {
+        [AtNight::Hold, AtNight::Silent, AtNight::Send]
+            .into_iter()
+            .find(|n| n.as_str() == s)
+            .ok_or_else(|| format!("must be \"hold\", \"silent\" or \"send\", not {s:?}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

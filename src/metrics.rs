@@ -3,6 +3,10 @@
 //! Plain atomics rendered by hand: the set is small and fixed, and this keeps
 //! a metrics library out of the board's binary.
 
+mod chains;
+
+pub use chains::ChainMetrics;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -149,6 +153,8 @@ pub struct Metrics {
     pub ack_refused: AtomicU64,
     /// Outcomes told by push after an early Reply.
     pub ack_late_pushes: AtomicU64,
+    /// Other recipients told who acknowledged (`tell_others`), one each.
+    pub ack_told_others: AtomicU64,
     pub replies: AtomicU64,
     pub fallbacks: AtomicU64,
     pub notifications: AtomicU64,
@@ -185,6 +191,8 @@ pub struct Metrics {
     pub store_down: AtomicI64,
     /// The Pub/Sub pull transport.
     pub pubsub: PubsubMetrics,
+    /// Reminders and escalations.
+    pub chains: ChainMetrics,
 }
 
 /// Counters of the Pub/Sub pull transport (rendered only once it pulled or
@@ -321,6 +329,11 @@ impl Metrics {
             c(&self.ack_late_pushes),
         );
         counter(
+            "ack_told_others",
+            "other recipients told who acknowledged (tell_others), one message each",
+            c(&self.ack_told_others),
+        );
+        counter(
             "replies",
             "Reply API calls that succeeded",
             c(&self.replies),
@@ -446,6 +459,7 @@ impl Metrics {
             g(&self.store_down),
         );
         self.pubsub.render(&mut out);
+        self.chains.render(&mut out);
         out.push_str("# EOF\n");
         out
     }

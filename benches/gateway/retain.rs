@@ -108,7 +108,7 @@ async fn fill(store: &Store, line: &FakeLine, now: i64) {
                     reply: "replied".into(),
                 };
                 store
-                    .inbox_finish(row.seq, Finish::Done, None, Some(audit), None, now)
+                    .inbox_finish(row.seq, Finish::Done, None, (Some(audit), None), None, now)
                     .await
                     .expect("finish");
             }

@@ -88,6 +88,7 @@ pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
         s.last_push_ms
             .map_or_else(|| "never".to_owned(), |ms| format_ms(ms, &zone))
     );
+    print_chains(&store.open_chains().await?, &zone);
     // The daemon saves its counts every few seconds; an older day's are void.
     let today = crate::metrics::KintoneUsage::default();
     if let Some(saved) = store.kintone_usage().await? {
@@ -104,6 +105,23 @@ pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Open reminder chains: each notification's age, the stage it reached and
+/// when its next step is due.
+fn print_chains(open: &[crate::store::chains::OpenChain], zone: &TimeZone) {
+    println!("reminders: {} open chain(s)", open.len());
+    for c in open {
+        let age_min = now_ms().saturating_sub(c.base_ms).max(0) / 60_000;
+        println!(
+            "  #{} {} — {}, {} min old, next step {}",
+            c.record,
+            c.title,
+            c.stage.as_text(),
+            age_min,
+            format_ms(c.due_ms, zone)
+        );
+    }
 }
 
 /// `--since`: a span back from now (`24h`, `7d`), a date (midnight in the

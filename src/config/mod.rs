@@ -12,6 +12,7 @@ pub mod ingress;
 mod kintone;
 mod line;
 pub mod notify;
+pub mod quiet;
 pub mod reader;
 pub mod retention;
 pub mod rules;

@@ -1,4 +1,4 @@
-//! `[notify]`: when pushes go (pacing) and the monthly quota guard.
+//! `[notify]`: when pushes go (pacing, quiet hours) and the monthly quota guard.
 
 use std::time::Duration;
 
@@ -11,6 +11,10 @@ pub struct OutboxSettings {
     /// Warn when this fraction of the monthly quota is used.
     pub quota_warn: f64,
     pub quota_check: Duration,
+    /// When pushes are held or silent (each rule's `at_night` says which),
+    /// in the site's zone. Reminder and escalation clocks keep running; a
+    /// `hold` rule's steps due in these hours go once when they end.
+    pub quiet_hours: Option<super::quiet::QuietHours>,
     /// Config keys that are read but no longer used, with what to do
     /// instead; logged when the outbox starts.
     pub deprecated: Vec<String>,
@@ -22,6 +26,7 @@ impl Default for OutboxSettings {
             pacing: Pacing::default(),
             quota_warn: 0.8,
             quota_check: Duration::from_secs(600),
+            quiet_hours: None,
             deprecated: Vec::new(),
         }
     }
@@ -63,8 +68,10 @@ pub(super) fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings 
             "coalesce_window",
             "quota_warn",
             "quota_check",
+            "quiet_hours",
         ],
     );
+    s.quiet_hours = super::quiet::read_quiet_hours(r, t, "notify");
     read_pacing(r, t, &mut s);
     if let Some(d) = r.opt_duration(t, "notify", "quota_check") {
         if d.as_secs() < 60 {

@@ -9,13 +9,15 @@ use std::path::Path;
 
 use toml::Table;
 
+mod chain;
 mod recipient;
 
+pub use chain::{ChainRule, Escalation, DEFAULT_GIVE_UP, DEFAULT_REMIND_MAX};
 pub use recipient::{AckBy, Recipient};
 
 use crate::config::reader::{join, Problem, Reader};
 use crate::config::Config;
-use crate::domain::AppId;
+use crate::domain::{AppId, AtNight};
 use crate::line::flex::FlexTemplate;
 
 /// One validated rule.
@@ -33,6 +35,13 @@ pub struct Rule {
     pub buzz: bool,
     pub template: Option<FlexTemplate>,
     pub ack_by: AckBy,
+    /// Reminders and escalations while nobody acknowledges.
+    pub chain: ChainRule,
+    /// What its cards do in `[notify] quiet_hours` (`urgent` = `Send`).
+    pub at_night: AtNight,
+    /// On the first acknowledgement, tell the other 1:1 recipients who
+    /// acknowledged (a counted push; a group sees the free Reply already).
+    pub tell_others: bool,
 }
 
 impl Rule {
@@ -81,6 +90,13 @@ const RULE_KEYS: &[&str] = &[
     "buzz",
     "template",
     "ack_by",
+    "remind",
+    "remind_max",
+    "escalate",
+    "give_up",
+    "at_night",
+    "urgent",
+    "tell_others",
 ];
 
 /// Reads `[[rules]]` from the config's extra sections.
@@ -133,6 +149,8 @@ fn read_rule(
                 .ok()
         })
         .unwrap_or_default();
+    let chain = chain::read_chain(r, t, &p);
+    let at_night = read_at_night(r, t, &p);
     Some(Rule {
         name,
         app: app?,
@@ -144,7 +162,32 @@ fn read_rule(
         buzz,
         template,
         ack_by,
+        chain,
+        at_night,
+        tell_others: r.opt_bool(t, &p, "tell_others").unwrap_or(false),
     })
+}
+
+/// `at_night` (default `hold`), and `urgent = true`, which always sends.
+fn read_at_night(r: &mut Reader, t: &Table, p: &str) -> AtNight {
+    let mode = r
+        .opt_str(t, p, "at_night")
+        .and_then(|s| {
+            AtNight::parse(&s)
+                .map_err(|e| r.problem(join(p, "at_night"), e))
+                .ok()
+        })
+        .unwrap_or_default();
+    if r.opt_bool(t, p, "urgent").unwrap_or(false) {
+        if t.contains_key("at_night") && mode != AtNight::Send {
+            r.problem(
+                join(p, "urgent"),
+                "an urgent rule always sends; remove at_night",
+            );
+        }
+        return AtNight::Send;
+    }
+    mode
 }
 
 /// `app`: required, and one of `[[kintone.apps]]`.
@@ -224,6 +267,9 @@ mod tests {
             buzz: false,
             template: None,
             ack_by: AckBy::Recipients,
+            chain: ChainRule::default(),
+            at_night: AtNight::Hold,
+            tell_others: false,
         }
     }
 

@@ -110,6 +110,20 @@ mod tests {
     }
 
     #[test]
+    fn quiet_hours_for_pushes_are_read_and_checked() {
+        let (s, problems) =
+            notify("[notify]\nquiet_hours = { from = \"22:00\", to = \"07:00\" }\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        let q = s.quiet_hours.expect("quiet hours");
+        assert_eq!((q.from.hour(), q.to.hour()), (22, 7));
+        assert!(notify("").0.quiet_hours.is_none());
+        let (_, problems) =
+            notify("[notify]\nquiet_hours = { from = \"25:00\", to = \"07:00\" }\n");
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["notify.quiet_hours.from"]);
+    }
+
+    #[test]
     fn the_old_coalesce_window_still_loads_with_a_deprecation_warning() {
         let (s, problems) = notify("[notify]\ncoalesce_window = \"60s\"\n");
         assert!(problems.is_empty(), "{problems:?}");

@@ -185,3 +185,78 @@ fn the_template_defaults_follow_the_language() {
     assert_eq!(ack.reply.source(), "OK");
     assert!(matches!(&ack.method, AckMethod::Comment(t) if t.source() == "見ました {{name}}"));
 }
+
+/// Reminder and escalation keys are read per rule; each mistake is named by
+/// its key.
+#[test]
+fn chain_keys_are_read_per_rule_and_checked() {
+    use crate::config::rules::{read_rules, Recipient, DEFAULT_GIVE_UP};
+    let f = Fixture::new();
+    let rules = |tail: &str| {
+        let c = f.parse(&format!("{GOOD}{tail}")).unwrap();
+        read_rules(&c, f.dir.path())
+    };
+    let one = "[[rules]]\napp = 42\nrecipients = [\"Taro\"]\n";
+    let found = rules(&format!(
+        "{one}remind = \"15m\"\nescalate = [{{ after = \"30m\", to = [\"group:Office\"] }}, \
+         {{ after = \"2h\", to = [\"Hanako\"] }}]\n{one}"
+    ))
+    .unwrap();
+    let c = &found[0].chain;
+    assert_eq!(c.remind, Some(Duration::from_secs(900)));
+    assert_eq!(c.remind_max, 3);
+    assert_eq!(c.give_up, DEFAULT_GIVE_UP);
+    assert_eq!(c.escalate.len(), 2);
+    assert_eq!(c.escalate[1].after, Duration::from_secs(7200));
+    assert_eq!(c.escalate[0].to, [Recipient::GroupName("Office".into())]);
+    assert!(found[1].chain.is_empty(), "no keys, no chain");
+
+    let problems = rules(&format!(
+        "{one}remind = \"10s\"\nremind_max = -1\ngive_up = \"soon\"\n\
+         escalate = [{{ after = \"2h\", to = [\"field:Boss\"] }}, {{ after = \"1h\", to = [] }}, {{ to = [\"Jiro\"] }}]\n\
+         {one}remind_max = 2\n"
+    ))
+    .unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "rules[0].remind",
+            "rules[0].remind_max",
+            "rules[0].escalate[0].to[0]",
+            "rules[0].escalate[1].after",
+            "rules[0].escalate[1].to",
+            "rules[0].escalate[2].after",
+            "rules[0].give_up",
+            "rules[1].remind_max",
+        ],
+        "{problems:?}"
+    );
+}
+
+/// `at_night` and `urgent` are read and checked, each mistake named by its
+/// key (`[notify] quiet_hours`: `config::setup`'s tests).
+#[test]
+fn at_night_and_urgent_are_read_and_checked() {
+    use crate::config::rules::read_rules;
+    use crate::domain::AtNight;
+    let f = Fixture::new();
+    let one = "[[rules]]\napp = 42\nrecipients = [\"Taro\"]\n";
+    let text = format!("{GOOD}{one}{one}at_night = \"silent\"\n{one}urgent = true\n");
+    let c = f.parse(&text).unwrap();
+    let nights: Vec<AtNight> = read_rules(&c, f.dir.path())
+        .unwrap()
+        .iter()
+        .map(|r| r.at_night)
+        .collect();
+    assert_eq!(nights, [AtNight::Hold, AtNight::Silent, AtNight::Send]);
+
+    let bad = format!("{GOOD}{one}at_night = \"mute\"\n{one}urgent = true\nat_night = \"hold\"\n");
+    let c = f.parse(&bad).unwrap();
+    let keys: Vec<String> = read_rules(&c, f.dir.path())
+        .unwrap_err()
+        .into_iter()
+        .map(|p| p.key)
+        .collect();
+    assert_eq!(keys, ["rules[0].at_night", "rules[1].urgent"]);
+}

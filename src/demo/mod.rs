@@ -33,8 +33,12 @@ use crate::text::Language;
 
 /// Taro's LINE user id in the simulated LINE.
 const TARO: &str = "U0123456789abcdef0123456789abcdef";
-/// Records in the simulated app: #345 and a block for the burst.
+/// Hanako's: the escalation reaches her.
+const HANAKO: &str = "U0123456789abcdef0123456789abcdee";
+/// Records in the simulated app: #345, #346 (nobody acknowledges it) and a
+/// block for the burst.
 const RECORD: u64 = 345;
+const UNANSWERED: u64 = 346;
 const BURST_FIRST: u64 = 400;
 const BURST: u64 = 30;
 
@@ -47,6 +51,8 @@ struct Demo {
     started: Instant,
     /// What the narration and the site speak.
     language: Language,
+    /// The gateway's clock, fast-forwarded to show reminders.
+    clock: crate::clock::Clock,
 }
 
 /// Runs the scenario to the end; with `interactive`, then keeps running.
@@ -78,6 +84,8 @@ impl Demo {
             kintone.japanese_form();
         }
         kintone.set_titled_record(RECORD, 1, app.open, app.title);
+        let unanswered = format!("{} {UNANSWERED}", app.job);
+        kintone.set_titled_record(UNANSWERED, 1, app.open, &unanswered);
         for id in BURST_FIRST..BURST_FIRST + BURST {
             kintone.set_titled_record(id, 1, app.open, &format!("{} {id}", app.job));
         }
@@ -88,7 +96,9 @@ impl Demo {
         site.language = language;
         site.top = "time_zone = \"Asia/Tokyo\"\n".to_owned();
         let path = site.write(&dir)?;
-        let setup = Setup::load(&path)?;
+        let mut setup = Setup::load(&path)?;
+        let clock = crate::clock::Clock::system();
+        setup.clock = clock.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         println!("{}", words::PANEL.in_(language));
         let gateway = Gateway::start(setup, listener).await?;
@@ -106,13 +116,14 @@ impl Demo {
             dir,
             started,
             language,
+            clock,
         };
         // The first look at the app sets the baseline: nothing existing notifies.
         wait(|| demo.kintone.calls("GET", "/k/v1/records.json") > 0)
             .await
             .context("the gateway never read the app")?;
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let seen = (1 + BURST).to_string();
+        let seen = (2 + BURST).to_string();
         println!("{}", words::BASELINE.fill(language, &[("n", &seen)]));
         Ok(demo)
     }
@@ -123,7 +134,8 @@ impl Demo {
 }
 
 /// The demo site's app section and the rest of its config: one rule that
-/// pushes to Taro, a short debounce, and the panel drawn in the terminal.
+/// pushes to Taro (reminded at 15 minutes, escalated to Hanako at 30), a
+/// short debounce, and the panel drawn in the terminal.
 /// The comment and the reply are the language's defaults.
 fn site_config(waiting: &str, assignee: &str) -> (&'static str, String) {
     let app = r#"webhook_token = { file = "hook-token" }
@@ -137,6 +149,9 @@ app = 1
 to = ["{waiting}"]
 recipients = ["{TARO}"]
 show = ["{assignee}"]
+remind = "15m"
+remind_max = 1
+escalate = [{{ after = "30m", to = ["{HANAKO}"] }}]
 
 [notify]
 debounce = "1s"

@@ -1,5 +1,6 @@
 //! The narrated scenario, one step per method: a push, a tap, a
-//! redelivery, a forgery, a burst, then the audit log.
+//! redelivery, a forgery, a reminder and an escalation, a burst, then the
+//! audit log.
 
 use std::time::{Duration, Instant};
 
@@ -8,7 +9,7 @@ use serde_json::Value;
 
 use super::render::{ack_data, cards, render_push};
 use super::words;
-use super::{wait, wait_for, Demo, BURST, BURST_FIRST, RECORD, TARO};
+use super::{wait, wait_for, Demo, BURST, BURST_FIRST, RECORD, TARO, UNANSWERED};
 
 impl Demo {
     pub(super) async fn scenario(&self) -> anyhow::Result<()> {
@@ -16,6 +17,7 @@ impl Demo {
         let tap = self.tap_acknowledges(&push).await?;
         self.redelivery_is_not_doubled(tap).await?;
         self.forgery_is_refused().await?;
+        self.reminded_then_escalated().await?;
         self.burst_is_batched().await?;
         self.audit_log().await
     }
@@ -119,7 +121,36 @@ impl Demo {
         Ok(())
     }
 
-    /// 5: many changes at once go out as few push requests.
+    /// 5: a card nobody acknowledges is pushed again, then to Hanako.
+    async fn reminded_then_escalated(&self) -> anyhow::Result<()> {
+        println!("\n{}", words::REMINDER.in_(self.language));
+        let waiting = words::app(self.language).waiting;
+        let before = self.line.pushes().len();
+        self.kintone.user_sets_status(UNANSWERED, waiting);
+        wait(|| self.line.pushes().len() > before)
+            .await
+            .context("no push for the unanswered record")?;
+        for (min, label) in [(15, "reminder"), (30, "escalation")] {
+            let seen = self.line.pushes().len();
+            self.clock.skip(Duration::from_secs(15 * 60));
+            wait(|| self.line.pushes().len() > seen)
+                .await
+                .with_context(|| format!("no {label} reached LINE"))?;
+            let min = min.to_string();
+            println!(
+                "{}",
+                words::CLOCK_SKIPPED.fill(self.language, &[("min", &min)])
+            );
+            for push in &self.line.pushes()[seen..] {
+                for l in render_push(push, self.language) {
+                    println!("      │ {l}");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// 6: many changes at once go out as few push requests.
     async fn burst_is_batched(&self) -> anyhow::Result<()> {
         let n = BURST.to_string();
         println!("\n{}", words::BURST.fill(self.language, &[("n", &n)]));

@@ -133,10 +133,20 @@ said! {
         en: "   answered {status} — nothing stored",
     }
 
-    // 5: a burst.
+    // 5: a reminder and an escalation, on a skipped clock.
+    REMINDER {
+        ja: "5. 誰も確認しないと：15 分ごとにリマインド、30 分で花子さんへエスカレーション（時計を早送りします）。",
+        en: "5. Nobody acknowledges: a reminder every 15 minutes, an escalation to Hanako at 30 (the clock is fast-forwarded).",
+    }
+    CLOCK_SKIPPED {
+        ja: "   ⏩ {min} 分後：",
+        en: "   ⏩ {min} minutes later:",
+    }
+
+    // 6: a burst.
     BURST {
-        ja: "5. 一斉更新：{n} 件のレコードが 1 秒のうちに進みます（すべて太郎さん宛て）。",
-        en: "5. A burst: {n} records move within a second (all for Taro).",
+        ja: "6. 一斉更新：{n} 件のレコードが 1 秒のうちに進みます（すべて太郎さん宛て）。",
+        en: "6. A burst: {n} records move within a second (all for Taro).",
     }
     PUSH_REQUEST {
         ja: "   Push リクエスト {i}：カード {cards} 枚（メッセージオブジェクト {objects} 個）、{counted} 通を計上",

@@ -13,7 +13,7 @@ use crate::inbound::reply::ReplyToken;
 use crate::retry::default_backoff;
 use crate::store::audit::AckRecord;
 use crate::store::inbox::{Finish, InboxRow};
-use crate::store::pushes::QueuedPush;
+use crate::store::pushes::{OthersNotice, QueuedPush};
 
 pub(super) async fn process(ctx: &AckContext, prepared: Prepared) {
     let Prepared { row, event, known } = prepared;
@@ -76,17 +76,39 @@ pub(super) async fn finish_telling(
     audit: Option<AckRecord>,
     tell: Option<QueuedPush>,
 ) {
+    finish_acknowledged(ctx, row, how, err, (audit, None), tell).await;
+}
+
+/// [`finish_telling`], with the notice to the notification's other
+/// recipients, queued if this acknowledgement is its first.
+pub(super) async fn finish_acknowledged(
+    ctx: &AckContext,
+    row: &InboxRow,
+    how: Finish,
+    err: Option<String>,
+    audit: (Option<AckRecord>, Option<OthersNotice>),
+    tell: Option<QueuedPush>,
+) {
     let pushed = tell.is_some();
     match ctx
         .store
         .inbox_finish(row.seq, how, err, audit, tell, now_ms())
         .await
     {
-        Ok(()) if pushed => {
-            ctx.metrics.ack_late_pushes.fetch_add(1, Ordering::Relaxed);
-            ctx.outbox_wake.notify_one();
+        Ok(told) => {
+            if pushed {
+                ctx.metrics.ack_late_pushes.fetch_add(1, Ordering::Relaxed);
+            }
+            if told > 0 {
+                let told = told as u64;
+                ctx.metrics
+                    .ack_told_others
+                    .fetch_add(told, Ordering::Relaxed);
+            }
+            if pushed || told > 0 {
+                ctx.outbox_wake.notify_one();
+            }
         }
-        Ok(()) => {}
         Err(e) => {
             tracing::error!(event = %row.event_id, error = %e, "could not record the event's end; it will be resumed");
         }

@@ -61,6 +61,8 @@ pub struct AckContext {
     /// Who may acknowledge, by rule name (`notifications.rule`); a rule no
     /// longer configured keeps the default.
     pub ack_by: HashMap<String, AckBy>,
+    /// Rules whose first acknowledgement is told to the other recipients.
+    pub tell_others: std::collections::HashSet<String>,
     /// Woken when a push to tell someone an outcome was queued.
     pub outbox_wake: Arc<Notify>,
 }

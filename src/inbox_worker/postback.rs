@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 use super::deadline::{write_with_deadline, Outcome};
-use super::dispatch::{finish, finish_telling, retry_later};
+use super::dispatch::{finish, finish_acknowledged, finish_telling, retry_later};
 use super::prepare::{read_known, Known};
 use super::respond::answer;
 use super::tell::{self, first_word, last_word, Ending};
@@ -23,6 +23,7 @@ use crate::postback::{AckData, PostbackError};
 use crate::store::audit::AckRecord;
 use crate::store::inbox::{Finish, InboxRow};
 use crate::store::notifications::NotificationState;
+use crate::store::pushes::OthersNotice;
 use crate::text::fill;
 
 /// A tap on one of our cards for a connected app, being handled.
@@ -91,7 +92,12 @@ pub(super) async fn postback(
         &notification.title,
     );
     let outcome = write_with_deadline(ctx, &tap, &vars, token).await;
-    settle(ctx, &tap, &name, &vars, outcome).await;
+    let others = ctx
+        .tell_others
+        .contains(&notification.rule)
+        .then(|| tell::others_notice(ctx.config.language, &tap, &name, &notification))
+        .flatten();
+    settle(ctx, &tap, (&name, others), &vars, outcome).await;
 }
 
 /// Button data that is not ours, or damaged: told, nothing written.
@@ -189,7 +195,7 @@ async fn refuse(
 async fn settle(
     ctx: &AckContext,
     tap: &Tap<'_>,
-    name: &str,
+    (name, others): (&str, Option<OthersNotice>),
     vars: &HashMap<&'static str, String>,
     outcome: Outcome,
 ) {
@@ -205,7 +211,8 @@ async fn settle(
             let told = last_word(ctx, row, token, &early, tap.user, Ending::Success, text).await;
             ctx.metrics.acks.fetch_add(1, Ordering::Relaxed);
             let audit = audit_row(tap, name, &AckOutcome::of(&written), told.reply);
-            finish_telling(ctx, row, Finish::Done, None, Some(audit), told.push).await;
+            let audit = (Some(audit), others);
+            finish_acknowledged(ctx, row, Finish::Done, None, audit, told.push).await;
             let _ = ctx.events.send(AckEvent::Acknowledged {
                 notification: tap.ack.notification.to_string(),
             });

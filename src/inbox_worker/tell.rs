@@ -155,3 +155,29 @@ pub(super) async fn first_word(
 ) -> Told {
     last_word(ctx, row, token, &Answer::Nothing, user, ending, text).await
 }
+
+/// The notice to a notification's other recipients that `name` (on `tap`)
+/// acknowledged it; `None` if it cannot be built (logged).
+pub(super) fn others_notice(
+    language: Language,
+    tap: &super::postback::Tap<'_>,
+    name: &str,
+    n: &crate::store::notifications::NotificationState,
+) -> Option<crate::store::pushes::OthersNotice> {
+    let record = tap.ack.record.to_string();
+    let text = fill(
+        language.catalogue().told_others,
+        &[("name", name), ("record", &record), ("title", &n.title)],
+    );
+    match serde_json::to_string(&[Message::text(text)]) {
+        Ok(messages) => Some(crate::store::pushes::OthersNotice {
+            notification: n.id.clone(),
+            except: tap.user.map(|u| u.as_str().to_owned()),
+            messages,
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the notice to the other recipients");
+            None
+        }
+    }
+}

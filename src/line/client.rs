@@ -215,12 +215,22 @@ impl LineClient {
         messages: &[Message],
         retry_key: Uuid,
     ) -> Result<Delivery, LineError> {
-        self.send(
-            "/v2/bot/message/push",
-            json!({ "to": to.as_str(), "messages": messages }),
-            retry_key,
-        )
-        .await
+        self.push_as(to, messages, retry_key, Sound::Normal).await
+    }
+
+    /// [`LineClient::push`], silent (`notificationDisabled`) if `sound` says.
+    ///
+    /// # Errors
+    /// Classified [`LineError`]; a 409 for an accepted key is success.
+    pub async fn push_as(
+        &self,
+        to: &PushTarget,
+        messages: &[Message],
+        retry_key: Uuid,
+        sound: Sound,
+    ) -> Result<Delivery, LineError> {
+        let body = sound.mark(json!({ "to": to.as_str(), "messages": messages }));
+        self.send("/v2/bot/message/push", body, retry_key).await
     }
 
     /// `POST /v2/bot/message/multicast` (≤ 500 users).
@@ -232,6 +242,7 @@ impl LineClient {
         to: &[LineUserId],
         messages: &[Message],
         retry_key: Uuid,
+        sound: Sound,
     ) -> Result<Delivery, LineError> {
         if to.len() > MULTICAST_MAX {
             return Err(LineError::Rejected {
@@ -243,12 +254,9 @@ impl LineClient {
             });
         }
         let ids: Vec<&str> = to.iter().map(LineUserId::as_str).collect();
-        self.send(
-            "/v2/bot/message/multicast",
-            json!({ "to": ids, "messages": messages }),
-            retry_key,
-        )
-        .await
+        let body = sound.mark(json!({ "to": ids, "messages": messages }));
+        self.send("/v2/bot/message/multicast", body, retry_key)
+            .await
     }
 
     async fn get<T: for<'de> Deserialize<'de>>(&self, path: &str) -> Result<T, LineError> {
@@ -298,5 +306,26 @@ impl LineClient {
     /// Classified [`LineError`].
     pub async fn bot_info(&self) -> Result<serde_json::Value, LineError> {
         self.get("/v2/bot/info").await
+    }
+}
+
+/// Whether a push rings the recipient's phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sound {
+    #[default]
+    Normal,
+    /// `notificationDisabled: true`: delivered without sound or vibration
+    /// (quiet hours).
+    Silent,
+}
+
+impl Sound {
+    /// `body` with `notificationDisabled` when silent (left out otherwise:
+    /// LINE's default is false).
+    fn mark(self, mut body: serde_json::Value) -> serde_json::Value {
+        if self == Sound::Silent {
+            body["notificationDisabled"] = serde_json::Value::Bool(true);
+        }
+        body
     }
 }

@@ -133,3 +133,52 @@ fn template_value(
         code => record.display(code),
     }
 }
+
+/// `bubble` (a stored card's JSON) with `banner` as its first line, in red
+/// and bold, so a reminder or an escalation reads as one at a glance; the
+/// alt text starts with it too. The card keeps its button and data: a tap
+/// on any copy acknowledges the one notification.
+///
+/// # Errors
+/// The stored card is not JSON, or the banner makes it too large for LINE.
+pub fn with_banner(
+    bubble: &str,
+    alt_text: &str,
+    banner: &str,
+) -> Result<(String, String), CardError> {
+    let mut b: serde_json::Value = serde_json::from_str(bubble)?;
+    let line = serde_json::json!({
+        "type": "text", "text": banner, "wrap": true, "weight": "bold",
+        "size": "sm", "color": "#C62828"
+    });
+    let body = b
+        .as_object_mut()
+        .ok_or_else(|| card_error("the stored card is not a bubble"))?
+        .entry("body")
+        .or_insert_with(
+            || serde_json::json!({"type": "box", "layout": "vertical", "contents": []}),
+        );
+    match body
+        .get_mut("contents")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        Some(contents) => contents.insert(0, line),
+        None => return Err(card_error("the stored card's body has no contents")),
+    }
+    let json = serde_json::to_string(&b)?;
+    if json.len() > flex::MAX_BUBBLE_BYTES {
+        return Err(card_error("the card with its banner is over LINE's 30 KB"));
+    }
+    let alt: String = format!("{banner} {alt_text}")
+        .chars()
+        .take(flex::MAX_ALT_TEXT_CHARS)
+        .collect();
+    Ok((json, alt))
+}
+
+fn card_error(reason: &str) -> CardError {
+    CardError::Card {
+        rule: String::new(),
+        reason: reason.to_owned(),
+    }
+}

@@ -147,6 +147,7 @@ pub(super) fn announce(ctx: &NotifyContext, v: &Verdict) {
             tracing::info!(notification = %n.id, rule = %n.rule, from = n.from.as_deref().unwrap_or("(new)"), to = %n.to, recipients = n.recipients.len(), "notification created");
         }
         ctx.outbox_wake.notify_one();
+        ctx.chain_wake.notify_one();
         let _ = ctx.events.send(NotifyEvent::Created {
             count: created.len(),
             buzz: created.iter().any(|n| n.buzz),

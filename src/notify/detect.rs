@@ -154,6 +154,9 @@ mod tests {
             buzz: false,
             template: None,
             ack_by: AckBy::Recipients,
+            chain: crate::config::rules::ChainRule::default(),
+            at_night: crate::domain::AtNight::Hold,
+            tell_others: false,
         }
     }
 

@@ -233,6 +233,8 @@ fn new_notification(
         recipients: recipient_keys(rule, record),
         bubble: card.bubble,
         alt_text: card.alt_text,
+        chain: super::chain::plan::new_chain(&rule.chain, &rule.field),
+        night: rule.at_night,
     })
 }
 

@@ -10,6 +10,7 @@
 
 pub mod budget;
 pub mod card;
+pub mod chain;
 pub mod changes;
 pub mod detect;
 pub mod examine;
@@ -49,6 +50,8 @@ pub struct NotifyContext {
     pub changes_wake: Arc<Notify>,
     /// Woken when there are deliveries to push.
     pub outbox_wake: Arc<Notify>,
+    /// Woken when notifications were made (their chains may be due first).
+    pub chain_wake: Arc<Notify>,
     pub events: tokio::sync::broadcast::Sender<NotifyEvent>,
     /// The watchdog checks that the loops keep going round.
     pub beats: Arc<crate::service::Heartbeats>,
@@ -93,6 +96,7 @@ impl NotifyContext {
             metrics,
             changes_wake,
             outbox_wake: Arc::new(Notify::new()),
+            chain_wake: Arc::new(Notify::new()),
             events,
             beats,
             clock: crate::clock::Clock::system(),

@@ -156,22 +156,32 @@ impl Store {
     /// # Errors
     /// The write failed.
     pub async fn panel_ack(&self, a: AckRecord) -> Result<(), StoreError> {
-        self.call(move |c| record(c, &a)).await
+        self.call(move |c| record(c, &a).map(|_| ())).await
     }
 }
 
 /// Writes the audit row and, when the acknowledgement reached kintone, marks
-/// its notification acknowledged (the first acknowledgement wins).
-pub(super) fn record(c: &Connection, a: &AckRecord) -> Result<(), StoreError> {
+/// its notification acknowledged (the first acknowledgement wins). Returns
+/// whether this was that first one.
+pub(super) fn record(c: &Connection, a: &AckRecord) -> Result<bool, StoreError> {
     insert(c, a)?;
+    let mut first = false;
     if a.outcome == "written" || a.outcome == "already-written" {
-        c.prepare_cached(
-            "UPDATE notifications SET acked_ms = ?2, acked_by = ?3
+        first = c
+            .prepare_cached(
+                "UPDATE notifications SET acked_ms = ?2, acked_by = ?3
              WHERE id = ?1 AND acked_ms IS NULL",
-        )?
-        .execute(params![a.notification, a.at_ms, a.actor])?;
+            )?
+            .execute(params![a.notification, a.at_ms, a.actor])?
+            > 0;
+        super::chains::stop(
+            c,
+            &a.notification,
+            super::chains::StopReason::Acknowledged,
+            a.at_ms,
+        )?;
     }
-    Ok(())
+    Ok(first)
 }
 
 /// Deletes up to `limit` audit rows stamped before `before`, oldest first.

@@ -7,6 +7,7 @@ use rusqlite::{params, Connection};
 
 use super::push_history;
 use super::StoreError;
+use crate::domain::AtNight;
 
 /// Unbatched deliveries per recipient: (seq, arrival ms), oldest first.
 pub type Queues = BTreeMap<String, Vec<(i64, i64)>>;
@@ -19,41 +20,55 @@ pub type Waiting = (Queues, BTreeMap<String, Vec<i64>>);
 pub struct OwedCard {
     pub seq: i64,
     pub notification: String,
+    /// What it does in the quiet hours.
+    pub night: AtNight,
     /// The Flex bubble, as JSON.
     pub bubble: String,
     pub alt_text: String,
 }
 
-/// Stores a card owed to `recipient` (at steady time `now_ms`).
+/// A card to store for one recipient.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDelivery<'a> {
+    pub notification: &'a str,
+    pub recipient: &'a str,
+    pub bubble: &'a str,
+    pub alt_text: &'a str,
+    pub night: AtNight,
+}
+
+/// Stores a card owed to `d.recipient` (at steady time `now_ms`).
 ///
 /// # Errors
 /// The write failed.
-pub fn insert_delivery(
-    c: &Connection,
-    notification: &str,
-    recipient: &str,
-    bubble: &str,
-    alt_text: &str,
-    now_ms: i64,
-) -> Result<(), StoreError> {
+pub fn insert_delivery(c: &Connection, d: NewDelivery<'_>, now_ms: i64) -> Result<(), StoreError> {
     c.prepare_cached(
-        "INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms, night)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![notification, recipient, bubble, alt_text, now_ms])?;
+    .execute(params![
+        d.notification,
+        d.recipient,
+        d.bubble,
+        d.alt_text,
+        now_ms,
+        d.night.as_str()
+    ])?;
     Ok(())
 }
 
-/// Unbatched deliveries per recipient, oldest first.
+/// Unbatched deliveries per recipient, oldest first; in the quiet hours
+/// (`quiet`) without the ones held until they end.
 ///
 /// # Errors
 /// The read failed.
-pub fn waiting(c: &Connection) -> Result<Queues, StoreError> {
+pub fn waiting(c: &Connection, quiet: bool) -> Result<Queues, StoreError> {
     let mut queues = Queues::new();
     let mut st = c.prepare_cached(
-        "SELECT seq, recipient, created_ms FROM deliveries WHERE push_id IS NULL ORDER BY seq",
+        "SELECT seq, recipient, created_ms FROM deliveries
+         WHERE push_id IS NULL AND (?1 = 0 OR night <> 'hold') ORDER BY seq",
     )?;
-    let mut rows = st.query([])?;
+    let mut rows = st.query([quiet])?;
     while let Some(r) = rows.next()? {
         queues
             .entry(r.get(1)?)
@@ -71,11 +86,11 @@ pub fn waiting(c: &Connection) -> Result<Queues, StoreError> {
 /// A read or write failed.
 pub fn waiting_paced(
     c: &Connection,
-    now: i64,
+    (now, quiet): (i64, bool),
     window_ms: i64,
     full: i64,
 ) -> Result<Waiting, StoreError> {
-    let mut queues = waiting(c)?;
+    let mut queues = waiting(c, quiet)?;
     if queues.is_empty() {
         return Ok((queues, BTreeMap::new()));
     }
@@ -87,7 +102,7 @@ pub fn waiting_paced(
         // this pass's copy were moved.
         settle_future(c, now)?;
         push_history::settle_future(c, now)?;
-        queues = waiting(c)?;
+        queues = waiting(c, quiet)?;
     }
     push_history::forget_old(c, now - window_ms)?;
     let partials = queues
@@ -116,8 +131,9 @@ pub fn settle_future(c: &Connection, now: i64) -> Result<usize, StoreError> {
 /// # Errors
 /// The read failed.
 pub fn cards(c: &Connection, seqs: &[i64]) -> Result<Vec<OwedCard>, StoreError> {
-    let mut st =
-        c.prepare_cached("SELECT notification, bubble, alt_text FROM deliveries WHERE seq = ?1")?;
+    let mut st = c.prepare_cached(
+        "SELECT notification, bubble, alt_text, night FROM deliveries WHERE seq = ?1",
+    )?;
     seqs.iter()
         .map(|&seq| {
             Ok(st.query_row([seq], |r| {
@@ -126,6 +142,7 @@ pub fn cards(c: &Connection, seqs: &[i64]) -> Result<Vec<OwedCard>, StoreError> 
                     notification: r.get(0)?,
                     bubble: r.get(1)?,
                     alt_text: r.get(2)?,
+                    night: AtNight::parse(&r.get::<_, String>(3)?).unwrap_or(AtNight::Send),
                 })
             })?)
         })
@@ -147,8 +164,9 @@ pub fn assign(c: &Connection, seqs: &[i64], push_id: i64) -> Result<(), StoreErr
 }
 
 /// Deletes up to `limit` notifications acknowledged and created before
-/// `before`, oldest first, with their deliveries; one with a card still
-/// owed (not yet in a push request) is kept.
+/// `before`, oldest first, with their deliveries and their (stopped)
+/// reminder chain; one with a card still owed (not yet in a push request) is
+/// kept.
 ///
 /// # Errors
 /// The write failed.
@@ -163,9 +181,11 @@ pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, St
         .query_map([before, limit], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let mut cards = c.prepare_cached("DELETE FROM deliveries WHERE notification = ?1")?;
+    let mut chain = c.prepare_cached("DELETE FROM chains WHERE notification = ?1")?;
     let mut one = c.prepare_cached("DELETE FROM notifications WHERE id = ?1")?;
     for id in &ids {
         cards.execute([id])?;
+        chain.execute([id])?;
         one.execute([id])?;
     }
     Ok(ids.len())

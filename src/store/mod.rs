@@ -29,6 +29,7 @@ mod watch;
 mod writer;
 
 pub mod audit;
+pub mod chains;
 pub mod changes;
 pub mod deliveries;
 pub mod field_state;

@@ -268,6 +268,10 @@ pub struct NewNotification {
     /// The Flex bubble, as JSON.
     pub bubble: String,
     pub alt_text: String,
+    /// Its reminders and escalations, if its rule has any.
+    pub chain: Option<super::chains::NewChain>,
+    /// What its cards do in the quiet hours.
+    pub night: crate::domain::AtNight,
 }
 
 /// Stores `n` (created at `now_ms`).

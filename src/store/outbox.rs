@@ -71,6 +71,8 @@ pub struct PushRequest {
     /// A JSON array of message objects.
     pub messages: String,
     pub attempts: i64,
+    /// Sent with `notificationDisabled` (made in the quiet hours).
+    pub silent: bool,
 }
 
 /// What an attempt at a push request came to.
@@ -95,6 +97,8 @@ pub struct NewPush {
     pub message_count: i64,
     /// The deliveries it carries (the first request of a part keeps them).
     pub deliveries: Vec<i64>,
+    /// Goes with `notificationDisabled`.
+    pub silent: bool,
 }
 
 /// One request's worth of cards for some recipients: its requests, and
@@ -126,6 +130,10 @@ pub fn insert_part(
             push.message_count,
             created_ms,
         )?;
+        if push.silent {
+            c.prepare_cached("UPDATE outbox SET silent = 1 WHERE id = ?1")?
+                .execute([id])?;
+        }
         super::deliveries::assign(c, &push.deliveries, id)?;
     }
     super::push_history::remember(c, &part.recipients, part.cards, now)?;
@@ -162,7 +170,7 @@ pub fn insert_request(
 
 /// Due requests: `?1` now, `?2` the time beyond which a retry time is from
 /// before the clock went back, `?3` how many.
-const DUE: &str = "SELECT id, retry_key, recipients, messages, attempts FROM outbox
+const DUE: &str = "SELECT id, retry_key, recipients, messages, attempts, silent FROM outbox
      WHERE state = 'pending' AND (next_attempt_ms <= ?1 OR next_attempt_ms > ?2)
      ORDER BY id LIMIT ?3";
 
@@ -184,6 +192,7 @@ pub fn due(c: &Connection, now: i64, limit: i64) -> Result<Vec<PushRequest>, Sto
             recipients: serde_json::from_str(&recipients).unwrap_or_default(),
             messages: r.get(3)?,
             attempts: r.get(4)?,
+            silent: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)

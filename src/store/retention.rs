@@ -13,10 +13,10 @@
 //! - `changes`: pending kept; judged ones (with the kintone webhook body)
 //!   deleted after `line_events`: nothing reads a judged change.
 //! - `kintone_seen`: kintone webhook ids, deleted after the dedup window.
-//! - `notifications` with their `deliveries`: an unacknowledged one, or one
-//!   with a card still owed, is kept whatever its age; an acknowledged one
-//!   goes after `history` (at least two months: this month's and last month's
-//!   cost).
+//! - `notifications` with their `deliveries` and `chains` (reminders): an
+//!   unacknowledged one, or one with a card still owed, is kept whatever its
+//!   age; an acknowledged one goes after `history` (at least two months: this
+//!   month's and last month's cost).
 //! - `outbox`: pending and dead requests (dead letters) kept until handled;
 //!   sent ones deleted after `history`.
 //! - `push_history`: the pacing looks back a minute; deleted after a day.

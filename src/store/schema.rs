@@ -241,6 +241,35 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX own_writes_at ON own_writes(at_ms);
     CREATE INDEX invite_failures_at ON invite_failures(at_ms);
     ",
+    // 8 (self-contained): reminders and escalations (issue #19). One row per
+    // notification whose rule has follow-ups, made in the transaction that
+    // stores the notification: the next step of its schedule and when it is
+    // due (steady ms). Advancing it and storing that step's deliveries is one
+    // transaction, so a step goes out once. A stopped chain keeps its row:
+    // when and why it stopped.
+    // Quiet hours for pushes: each delivery says what it does in them
+    // (hold | silent | send; rows from before send as they did), and a push
+    // request whether it goes with notificationDisabled.
+    r"
+    ALTER TABLE deliveries ADD COLUMN night TEXT NOT NULL DEFAULT 'send';
+    ALTER TABLE outbox ADD COLUMN silent INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE chains(
+        notification TEXT PRIMARY KEY REFERENCES notifications(id),
+        app INTEGER NOT NULL,
+        record INTEGER NOT NULL,
+        field TEXT NOT NULL,                        -- the rule's watched field
+        to_value TEXT NOT NULL,                     -- the value it notified on
+        base_ms INTEGER NOT NULL,                   -- the schedule counts from here
+        next_step INTEGER NOT NULL DEFAULT 0,       -- index into the rule's schedule
+        due_ms INTEGER NOT NULL,
+        give_up_ms INTEGER NOT NULL,
+        stage TEXT NOT NULL DEFAULT 'first',        -- the last step sent
+        stopped_ms INTEGER,
+        stop_reason TEXT                            -- acknowledged | moved_on | gave_up | done
+    );
+    CREATE INDEX chains_due ON chains(due_ms) WHERE stopped_ms IS NULL;
+    CREATE INDEX chains_record ON chains(app, record) WHERE stopped_ms IS NULL;
+    ",
 ];
 
 /// Applies the migrations this database has not seen yet.
@@ -340,6 +369,20 @@ mod tests {
         let p = plan(&c, super::super::notifications::DEAD_LETTERS);
         assert!(
             p.contains("outbox_dead") && p.contains("deliveries_push") && !p.contains("SCAN d"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn due_chains_are_read_from_the_open_chains_index_in_due_order() {
+        let c = Connection::open_in_memory().expect("db");
+        migrate(&c).expect("migrate");
+        let sql = super::super::chains::DUE_CHAINS
+            .replace("?1", "1")
+            .replace("?2", "64");
+        let p = plan(&c, &sql);
+        assert!(
+            p.contains("chains_due") && !p.contains("TEMP B-TREE"),
             "{p}"
         );
     }

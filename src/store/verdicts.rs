@@ -11,8 +11,9 @@
 
 use rusqlite::Connection;
 
+use super::chains::{insert_chain, stop_moved_on};
 use super::changes;
-use super::deliveries::insert_delivery;
+use super::deliveries::{insert_delivery, NewDelivery};
 use super::field_state::{load, store_values, RecordState, RevisionKey};
 use super::notifications::{insert_notification, NewNotification};
 use super::recipients::{resolve, Resolved};
@@ -85,6 +86,8 @@ pub fn store_judged(
             notifications,
         } => {
             store_values(c, judged.key, values)?;
+            let record = (judged.key.app.stored(), judged.key.record.stored());
+            stop_moved_on(c, record, values, now_ms)?;
             notifications
                 .iter()
                 .map(|n| notify(c, n, now_ms))
@@ -117,9 +120,20 @@ fn hold(
 /// Creates one notification and a delivery per recipient it reaches.
 fn notify(c: &Connection, n: &NewNotification, now_ms: i64) -> Result<Resolved, StoreError> {
     insert_notification(c, n, now_ms)?;
+    if let Some(chain) = &n.chain {
+        let about = (n.app.stored(), n.record.stored(), n.to.as_str());
+        insert_chain(c, &n.id, about, chain, now_ms)?;
+    }
     let resolved = resolve(c, &n.recipients)?;
     for who in &resolved.ids {
-        insert_delivery(c, &n.id, who, &n.bubble, &n.alt_text, now_ms)?;
+        let d = NewDelivery {
+            notification: &n.id,
+            recipient: who,
+            bubble: &n.bubble,
+            alt_text: &n.alt_text,
+            night: n.night,
+        };
+        insert_delivery(c, d, now_ms)?;
     }
     Ok(resolved)
 }

@@ -24,6 +24,16 @@ pub struct Catalogue {
     pub alt_record: &'static str,
     /// altText's title suffix: `{title}`.
     pub alt_title: &'static str,
+    /// The banner on a reminder card, also before its altText: `{n}`.
+    pub chain_reminder: &'static str,
+    /// The banner on an escalation card, also before its altText: `{before}`
+    /// (who was notified before, joined by `chain_name_separator`).
+    pub chain_escalation: &'static str,
+    /// Between the names in `chain_escalation`.
+    pub chain_name_separator: &'static str,
+    /// To a notification's other recipients (`tell_others`): `{name}`,
+    /// `{record}`, `{title}`.
+    pub told_others: &'static str,
 
     // Linking staff.
     /// A friend the bot already knows: `{name}`.
@@ -93,7 +103,7 @@ impl Catalogue {
     /// Every text with its field name, in declaration order: for checks that
     /// go through all of them (LINE's limits, the uses in `src/`). The
     /// destructuring has no `..`, so a new field must be listed here.
-    pub fn entries(&self) -> [(&'static str, &'static str); 39] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 43] {
         let Catalogue {
             card_acknowledge,
             card_acknowledge_shown,
@@ -102,6 +112,10 @@ impl Catalogue {
             alt_app,
             alt_record,
             alt_title,
+            chain_reminder,
+            chain_escalation,
+            chain_name_separator,
+            told_others,
             welcome_back,
             welcome,
             link_hint,
@@ -143,6 +157,10 @@ impl Catalogue {
             ("alt_app", alt_app),
             ("alt_record", alt_record),
             ("alt_title", alt_title),
+            ("chain_reminder", chain_reminder),
+            ("chain_escalation", chain_escalation),
+            ("chain_name_separator", chain_name_separator),
+            ("told_others", told_others),
             ("welcome_back", welcome_back),
             ("welcome", welcome),
             ("link_hint", link_hint),

@@ -10,6 +10,10 @@ pub static EN: Catalogue = Catalogue {
     alt_app: "[{app}] ",
     alt_record: "#{record} {status}",
     alt_title: ": {title}",
+    chain_reminder: "[Reminder {n}] Not acknowledged yet.",
+    chain_escalation: "[Escalation] Sent to {before}; not acknowledged yet.",
+    chain_name_separator: ", ",
+    told_others: "✓ {name} acknowledged #{record} \"{title}\".",
 
     welcome_back: "Welcome back, {name}. You will get notifications here.",
     welcome: "Hello! To get notifications, send me the 8-character code your administrator gave you (like ABCD-EFGH).",

@@ -11,6 +11,10 @@ pub static JA: Catalogue = Catalogue {
     alt_app: "【{app}】",
     alt_record: "#{record} {status}",
     alt_title: "：{title}",
+    chain_reminder: "【リマインド {n}回目】まだ確認されていません。",
+    chain_escalation: "【エスカレーション】{before} に通知しましたが、まだ確認されていません。",
+    chain_name_separator: "、",
+    told_others: "✓ {name}さんが #{record}「{title}」を確認しました。",
 
     welcome_back: "{name}さん、おかえりなさい。通知はこちらにお届けします。",
     welcome: "友だち追加ありがとうございます！通知を受け取るには、管理者から届いた8文字のコード（例：ABCD-EFGH）をこのトークに送ってください。",

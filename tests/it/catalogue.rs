@@ -73,6 +73,9 @@ const TEXT_BUILDERS: &[&str] = &[
 /// reasons, errors and config problems for the admin, never sent to a
 /// person in LINE or written to kintone.
 const INTERNAL: &[&str] = &[
+    "the stored card is not a bubble",
+    "the stored card's body has no contents",
+    "the card with its banner is over LINE's 30 KB",
     "app {} not configured",
     "reply-failed: {e}",
     "reply deadline passed",
@@ -249,6 +252,11 @@ const LONG_ARGS: &[(&str, &str)] = &[
     ("id", "U1234567"),
     ("status", "承認待ち"),
     ("title", "屋根の修理"),
+    ("n", "20"),
+    (
+        "before",
+        "長谷川 由紀子（営業部 第二営業課 課長代理）、佐藤 花子、事務所グループ",
+    ),
 ];
 
 /// Every text with its parameters filled with long values; a `reason` is

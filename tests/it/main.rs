@@ -46,6 +46,7 @@ mod ack_outcome;
 mod ack_rights;
 mod architecture;
 mod catalogue;
+mod chain;
 mod cli;
 mod clock;
 mod crash;
@@ -61,6 +62,7 @@ mod openapi;
 mod pacing;
 #[cfg(feature = "pubsub")]
 mod pubsub;
+mod quiet;
 mod relay;
 mod retention;
 mod service;

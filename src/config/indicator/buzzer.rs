@@ -1,10 +1,8 @@
 //! The buzzer's timing: on/off patterns (bounded, so it is never stuck on)
-//! and the quiet hours when it stays silent.
+//! and the quiet hours when it stays silent (`config::quiet`).
 
 use std::time::Duration;
 
-use jiff::civil::Time;
-use jiff::tz::TimeZone;
 use toml::Table;
 
 use crate::config::reader::{join, parse_duration, Reader};
@@ -14,13 +12,7 @@ use crate::config::reader::{join, parse_duration, Reader};
 const MAX_STEP: Duration = Duration::from_secs(3);
 const MAX_PATTERN: Duration = Duration::from_secs(10);
 
-/// Hours when the buzzer stays silent, in the site's time zone. `from` may be
-/// later than `to`: the span then crosses midnight.
-#[derive(Debug, Clone)]
-pub struct QuietHours {
-    pub from: Time,
-    pub to: Time,
-}
+pub use crate::config::quiet::QuietHours;
 
 pub(super) fn pattern(r: &mut Reader, t: &Table, key: &str) -> Option<Vec<Duration>> {
     let full = join("indicator", key);
@@ -60,39 +52,5 @@ pub(super) fn pattern(r: &mut Reader, t: &Table, key: &str) -> Option<Vec<Durati
 }
 
 pub(super) fn quiet_hours(r: &mut Reader, t: &Table) -> Option<QuietHours> {
-    let full = "indicator.quiet_hours";
-    let q = r.opt_table(t, "indicator", "quiet_hours")?;
-    r.unknown_keys(q, full, &["from", "to"]);
-    let mut time = |key: &str| {
-        let s = r.str(q, full, key)?;
-        match s.parse::<Time>() {
-            Ok(t) => Some(t),
-            Err(_) => {
-                r.problem(
-                    join(full, key),
-                    format!("{s:?} is not a time like \"22:00\""),
-                );
-                None
-            }
-        }
-    };
-    let (from, to) = (time("from"), time("to"));
-    let (from, to) = (from?, to?);
-    if from == to {
-        r.problem(full, "from and to must differ");
-        return None;
-    }
-    Some(QuietHours { from, to })
-}
-
-impl QuietHours {
-    /// Whether `at` falls inside the quiet hours in `tz`.
-    pub fn contains(&self, at: jiff::Timestamp, tz: &TimeZone) -> bool {
-        let now = at.to_zoned_datetime(tz.clone()).time();
-        if self.from < self.to {
-            self.from <= now && now < self.to
-        } else {
-            now >= self.from || now < self.to
-        }
-    }
+    crate::config::quiet::read_quiet_hours(r, t, "indicator")
 }

@@ -22,11 +22,11 @@ use crate::store::{Store, StoreError};
 pub async fn batch(
     store: &Store,
     pacing: &Pacing,
-    now: i64,
+    (now, quiet): (i64, bool),
 ) -> Result<(usize, Option<i64>), StoreError> {
     let full = i64::try_from(CARDS_PER_REQUEST).unwrap_or(i64::MAX);
     let (queues, partials) = store
-        .call(move |c| deliveries::waiting_paced(c, now, MINUTE_MS, full))
+        .call(move |c| deliveries::waiting_paced(c, (now, quiet), MINUTE_MS, full))
         .await?;
     let (sends, next_due) = plan(pacing, &queues, &partials, now);
     if sends.is_empty() {
@@ -40,7 +40,7 @@ pub async fn batch(
                 .collect::<Result<BTreeMap<String, Vec<OwedCard>>, StoreError>>()
         })
         .await?;
-    let parts = request::build(owed)?;
+    let parts = request::build(owed, quiet)?;
     // Pacing runs on steady time (`now`); the request's stamp is for people.
     let created_ms = crate::clock::now_ms();
     let created = store
@@ -105,6 +105,8 @@ mod tests {
             recipients: vec![crate::store::recipients::RecipientKey::LineId(who.into())],
             bubble: r#"{"type":"bubble","body":{"type":"box","layout":"vertical","contents":[{"type":"text","text":"Fix the roof"}]}}"#.into(),
             alt_text: "Needs approval".into(),
+            chain: None,
+            night: crate::domain::AtNight::Send,
         };
         let judged = Judged {
             key: crate::store::field_state::RevisionKey {
@@ -141,26 +143,44 @@ mod tests {
         for at in [0, 100, 200] {
             card(s, TARO, at).await;
         }
-        assert_eq!(batch(s, &p, 500).await.expect("batch"), (0, Some(1_200)));
-        assert_eq!(batch(s, &p, 1_200).await.expect("batch"), (1, None));
+        assert_eq!(
+            batch(s, &p, (500, false)).await.expect("batch"),
+            (0, Some(1_200))
+        );
+        assert_eq!(
+            batch(s, &p, (1_200, false)).await.expect("batch"),
+            (1, None)
+        );
         card(s, TARO, 5_000).await;
-        assert_eq!(batch(s, &p, 6_000).await.expect("batch"), (1, None));
+        assert_eq!(
+            batch(s, &p, (6_000, false)).await.expect("batch"),
+            (1, None)
+        );
         // Two part-filled requests this minute: the third waits for the max
         // wait (20 s after its card), not for the debounce.
         card(s, TARO, 7_000).await;
-        assert_eq!(batch(s, &p, 8_000).await.expect("batch"), (0, Some(27_000)));
+        assert_eq!(
+            batch(s, &p, (8_000, false)).await.expect("batch"),
+            (0, Some(27_000))
+        );
         card(s, "U2222222222222222222222222222bbbb", 7_500).await;
         assert_eq!(
-            batch(s, &p, 8_500).await.expect("batch"),
+            batch(s, &p, (8_500, false)).await.expect("batch"),
             (1, Some(27_000)),
             "another person is not held back"
         );
-        assert_eq!(batch(s, &p, 27_000).await.expect("batch"), (1, None));
+        assert_eq!(
+            batch(s, &p, (27_000, false)).await.expect("batch"),
+            (1, None)
+        );
         assert_eq!(cards_per_request(s).await, [3, 1, 1, 1]);
         // A minute on, the old history is dropped: Taro's next card goes
         // after the debounce, and only its request is remembered.
         card(s, TARO, 89_000).await;
-        assert_eq!(batch(s, &p, 90_000).await.expect("batch"), (1, None));
+        assert_eq!(
+            batch(s, &p, (90_000, false)).await.expect("batch"),
+            (1, None)
+        );
         let left = store.read(push_history::count).await.expect("count");
         assert_eq!(left, 1);
     }

@@ -25,7 +25,6 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::pacing::Pacing;
 use super::NotifyContext;
 use crate::config::notify::OutboxSettings;
 use crate::line::client::LineClient;
@@ -52,7 +51,7 @@ pub async fn run(
         if quota.due() {
             quota.check(&ctx, &line).await;
         }
-        let next_flush = match flush(&ctx, settings.pacing).await {
+        let next_flush = match flush(&ctx, &settings).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::error!(error = %e, "could not batch deliveries");
@@ -77,10 +76,16 @@ pub async fn run(
 
 /// Turns due deliveries into stored push requests. Returns when the next
 /// waiting recipient becomes due.
-async fn flush(ctx: &NotifyContext, pacing: Pacing) -> Result<Option<i64>, StoreError> {
-    // Arrivals, pacing history and retries are steady time.
+async fn flush(ctx: &NotifyContext, settings: &OutboxSettings) -> Result<Option<i64>, StoreError> {
+    // Arrivals, pacing history and retries are steady time; the quiet hours
+    // are the site's wall clock. The loop looks at least once a second, so
+    // held cards go within a second of the end.
     let now = ctx.clock.steady_ms();
-    let created = coalesce::batch(&ctx.store, &pacing, now).await?;
+    let quiet = settings
+        .quiet_hours
+        .as_ref()
+        .is_some_and(|q| q.contains_ms(ctx.clock.now_ms(), &ctx.config.time_zone));
+    let created = coalesce::batch(&ctx.store, &settings.pacing, (now, quiet)).await?;
     if created.0 > 0 {
         tracing::debug!(requests = created.0, "push requests queued");
     }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::AtNight;
 use crate::line::client::MULTICAST_MAX;
 use crate::line::flex;
 use crate::notify::pacing::CARDS_PER_REQUEST;
@@ -14,31 +15,34 @@ use crate::store::StoreError;
 
 /// Recipients owed the same cards, each with their delivery seqs in card order.
 type Members = Vec<(String, Vec<i64>)>;
-/// (is a group, the group id then the notification ids — or just the ids)
+/// (is a group, the group id then the card keys — or just the keys)
 /// -> the recipients owed exactly those cards.
 type Shared = BTreeMap<(bool, Vec<String>), Members>;
-/// The cards (bubble JSON, alt text) of each list of notification ids.
-type Cards = BTreeMap<Vec<String>, Vec<(String, String)>>;
+/// The cards (bubble JSON, alt text) of each list of card keys, and
+/// whether all of them go silently in the quiet hours.
+type Cards = BTreeMap<Vec<String>, (Vec<(String, String)>, bool)>;
 
-/// Builds the requests for the cards `owed` to each recipient.
+/// Builds the requests for the cards `owed` to each recipient; `quiet`: in
+/// the quiet hours, where a request of only silent cards goes silently.
 ///
 /// # Errors
 /// A stored card is unreadable or cannot be packed.
-pub fn build(owed: BTreeMap<String, Vec<OwedCard>>) -> Result<Vec<Part>, StoreError> {
+pub fn build(owed: BTreeMap<String, Vec<OwedCard>>, quiet: bool) -> Result<Vec<Part>, StoreError> {
     let (shared, cards) = group(owed);
     let mut parts = Vec::new();
     for ((is_group, key), members) in shared {
         let notif_key = if is_group { &key[1..] } else { &key[..] };
-        let Some(items) = cards.get(notif_key) else {
+        let Some((items, all_silent)) = cards.get(notif_key) else {
             continue;
         };
+        let silent = quiet && *all_silent;
         // One request's worth of cards at a time: a burst of a thousand
         // cards never sits in memory as JSON trees all at once.
         for (part_no, part) in items.chunks(CARDS_PER_REQUEST).enumerate() {
             let first = part_no * CARDS_PER_REQUEST;
             let requests = pack(part)?;
             for chunk in members.chunks(MULTICAST_MAX) {
-                parts.push(part_for(chunk, &requests, first, part.len())?);
+                parts.push(part_for(chunk, &requests, (first, part.len()), silent)?);
             }
         }
     }
@@ -50,11 +54,13 @@ fn group(owed: BTreeMap<String, Vec<OwedCard>>) -> (Shared, Cards) {
     let mut shared = Shared::new();
     let mut cards = Cards::new();
     for (recipient, items) in owed {
-        let key: Vec<String> = items.iter().map(|i| i.notification.clone()).collect();
+        let key: Vec<String> = items.iter().map(card_key).collect();
         let seqs: Vec<i64> = items.iter().map(|i| i.seq).collect();
-        cards
-            .entry(key.clone())
-            .or_insert_with(|| items.into_iter().map(|i| (i.bubble, i.alt_text)).collect());
+        cards.entry(key.clone()).or_insert_with(|| {
+            let silent = items.iter().all(|i| i.night == AtNight::Silent);
+            let cards = items.into_iter().map(|i| (i.bubble, i.alt_text)).collect();
+            (cards, silent)
+        });
         let is_group = !recipient.starts_with('U');
         let group = if is_group {
             (
@@ -67,6 +73,17 @@ fn group(owed: BTreeMap<String, Vec<OwedCard>>) -> (Shared, Cards) {
         shared.entry(group).or_default().push((recipient, seqs));
     }
     (shared, cards)
+}
+
+/// Which card a delivery is: its notification, and which of that
+/// notification's cards (the first, a reminder, an escalation: the same
+/// notification, different bubbles), so only people owed the very same
+/// card share a multicast.
+fn card_key(item: &OwedCard) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&item.bubble, &item.alt_text).hash(&mut h);
+    format!("{}:{:016x}", item.notification, h.finish())
 }
 
 /// The messages of one part's requests, each a JSON array.
@@ -92,8 +109,8 @@ fn pack(part: &[(String, String)]) -> Result<Vec<String>, StoreError> {
 fn part_for(
     chunk: &[(String, Vec<i64>)],
     requests: &[String],
-    first: usize,
-    cards: usize,
+    (first, cards): (usize, usize),
+    silent: bool,
 ) -> Result<Part, StoreError> {
     let to: Vec<&str> = chunk.iter().map(|(r, _)| r.as_str()).collect();
     let to = serde_json::to_string(&to).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -111,6 +128,7 @@ fn part_for(
                 messages: messages.clone(),
                 message_count: count,
                 deliveries: deliveries.clone(),
+                silent,
             })
             .collect(),
         recipients: chunk.iter().map(|(r, _)| r.clone()).collect(),
@@ -132,6 +150,7 @@ mod tests {
             notification: notification.into(),
             bubble: r#"{"type":"bubble","body":{"type":"box","layout":"vertical","contents":[{"type":"text","text":"Fix the roof"}]}}"#.into(),
             alt_text: "Needs approval".into(),
+            night: AtNight::Hold,
         }
     }
 
@@ -142,7 +161,7 @@ mod tests {
             (HANA.to_owned(), vec![owed(2, "n1")]),
             (GROUP.to_owned(), vec![owed(3, "n1")]),
         ]);
-        let parts = build(owed).expect("build");
+        let parts = build(owed, false).expect("build");
         let to: Vec<(&str, i64, &[i64])> = parts
             .iter()
             .flat_map(|p| &p.pushes)
@@ -166,5 +185,30 @@ mod tests {
             ]
         );
         assert!(parts.iter().all(|p| p.cards == 1));
+    }
+
+    /// A reminder and an escalation of one notification are different
+    /// cards: the people owed each get their own, not one multicast.
+    #[test]
+    fn different_cards_of_one_notification_do_not_share_a_multicast() {
+        let mut escalation = owed(2, "n1");
+        escalation.bubble = escalation.bubble.replace("Fix the roof", "Escalation");
+        let owed = BTreeMap::from([
+            (TARO.to_owned(), vec![owed(1, "n1")]),
+            (HANA.to_owned(), vec![escalation]),
+        ]);
+        let parts = build(owed, false).expect("build");
+        let pushes: Vec<(&str, bool)> = parts
+            .iter()
+            .flat_map(|p| &p.pushes)
+            .map(|p| (p.recipients.as_str(), p.messages.contains("Escalation")))
+            .collect();
+        assert_eq!(
+            pushes,
+            [
+                (r#"["U1111111111111111111111111111aaaa"]"#, false),
+                (r#"["U2222222222222222222222222222bbbb"]"#, true),
+            ]
+        );
     }
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::quota::QuotaGuard;
 use crate::clock::now_ms;
 use crate::domain::{LineGroupId, LineUserId, PushTarget};
-use crate::line::client::LineClient;
+use crate::line::client::{LineClient, Sound};
 use crate::line::error::LineError;
 use crate::line::message::Message;
 use crate::notify::NotifyContext;
@@ -55,6 +55,11 @@ async fn send(line: &LineClient, req: &PushRequest) -> Result<Option<String>, Li
     let messages: Vec<Message> = serde_json::from_str(&req.messages)
         .map_err(|e| LineError::Protocol(format!("stored messages unreadable: {e}")))?;
     let key = Uuid::parse_str(&req.retry_key).map_err(|e| LineError::Protocol(e.to_string()))?;
+    let sound = if req.silent {
+        Sound::Silent
+    } else {
+        Sound::Normal
+    };
     let delivery = match req.recipients.as_slice() {
         [one] => {
             let target = match (LineUserId::parse(one), LineGroupId::parse(one)) {
@@ -62,14 +67,14 @@ async fn send(line: &LineClient, req: &PushRequest) -> Result<Option<String>, Li
                 (_, Ok(g)) => PushTarget::Group(g),
                 _ => return Err(LineError::Protocol(format!("{one:?} is not a LINE id"))),
             };
-            line.push(&target, &messages, key).await?
+            line.push_as(&target, &messages, key, sound).await?
         }
         many => {
             let users = many
                 .iter()
                 .map(|u| LineUserId::parse(u).map_err(|e| LineError::Protocol(e.to_string())))
                 .collect::<Result<Vec<_>, _>>()?;
-            line.multicast(&users, &messages, key).await?
+            line.multicast(&users, &messages, key, sound).await?
         }
     };
     Ok(delivery.request_id())

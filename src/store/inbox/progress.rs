@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{Finish, Stage};
 use crate::store::audit::AckRecord;
-use crate::store::pushes::QueuedPush;
+use crate::store::pushes::{OthersNotice, QueuedPush};
 use crate::store::{Store, StoreError};
 
 /// [`Store::inbox_set_stage`] on connection `c` (so another write can share
@@ -77,7 +77,9 @@ impl Store {
     }
 
     /// Ends an event's processing, writing its audit row and the push that
-    /// tells the person the outcome (if any) in the same transaction.
+    /// tells the person the outcome (if any) in the same transaction; and,
+    /// if this acknowledgement was the notification's first, the notice to
+    /// its other recipients (`others`). Returns how many the notice goes to.
     ///
     /// # Errors
     /// The write failed: the event stays pending and is resumed.
@@ -86,11 +88,11 @@ impl Store {
         seq: i64,
         how: Finish,
         error: Option<String>,
-        audit: Option<AckRecord>,
+        (audit, others): (Option<AckRecord>, Option<OthersNotice>),
         tell: Option<QueuedPush>,
         now_ms: i64,
-    ) -> Result<(), StoreError> {
-        let released = self
+    ) -> Result<usize, StoreError> {
+        let (released, told) = self
             .call(move |c| {
                 let state = match how {
                     Finish::Done => "done",
@@ -103,23 +105,28 @@ impl Store {
                     )?
                     .query_row(params![seq, state, error, now_ms], |r| r.get(0))
                     .optional()?;
+                let mut told = 0;
                 if let Some(a) = audit {
-                    crate::store::audit::record(c, &a)?;
+                    let first = crate::store::audit::record(c, &a)?;
+                    if let Some(notice) = others.filter(|_| first) {
+                        told = crate::store::pushes::queue_others(c, &notice, now_ms)?;
+                    }
                 }
                 if let Some(p) = tell {
                     crate::store::pushes::queue_in(c, &p, now_ms)?;
                 }
                 // An intent its write-back left unresolved (a permanent
                 // error with the outcome unknown) must not hold a change.
-                match owner {
-                    Some(owner) => crate::store::intents::finish_owner(c, &owner),
-                    None => Ok(0),
-                }
+                let released = match owner {
+                    Some(owner) => crate::store::intents::finish_owner(c, &owner)?,
+                    None => 0,
+                };
+                Ok((released, told))
             })
             .await?;
         if released > 0 {
             self.changes_wake.notify_one();
         }
-        Ok(())
+        Ok(told)
     }
 }

@@ -86,7 +86,7 @@ async fn dedupes_and_tracks_progress() {
     // further ahead than any backoff is due now, not in an hour.
     assert_eq!(due_at(5_000 - 3_600_000).await, 2);
     store
-        .inbox_finish(a.seq, Finish::Done, None, None, None, 6_000)
+        .inbox_finish(a.seq, Finish::Done, None, (None, None), None, 6_000)
         .await
         .unwrap();
     assert_eq!(
@@ -95,4 +95,62 @@ async fn dedupes_and_tracks_progress() {
         "finished: only the other row is left"
     );
     assert_eq!(store.inbox_pending_count().await.unwrap(), 1);
+}
+
+/// Two acknowledgements of one notification racing: only the first tells
+/// the other 1:1 recipients (never the one who tapped, never a group).
+#[tokio::test]
+async fn only_the_first_acknowledgement_tells_the_others() {
+    use crate::store::audit::AckRecord;
+    use crate::store::pushes::OthersNotice;
+    const TARO: &str = "U00000000000000000000000000000001";
+    const HANA: &str = "U00000000000000000000000000000002";
+    const GROUP: &str = "C00000000000000000000000000000003";
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .seed_notification_to("n1", 5, "Invoice", 0, &[TARO, HANA, GROUP])
+        .await
+        .unwrap();
+    let ack = |event: &str, by: &str| {
+        let audit = AckRecord {
+            at_ms: 1,
+            event_id: event.into(),
+            line_user_id: Some(by.into()),
+            actor: by.into(),
+            app: 1,
+            record: 5,
+            notification: "n1".into(),
+            method: "comment".into(),
+            outcome: "written".into(),
+            reply: String::new(),
+        };
+        let notice = OthersNotice {
+            notification: "n1".into(),
+            except: Some(by.into()),
+            messages: "[]".into(),
+        };
+        (Some(audit), Some(notice))
+    };
+    let first = store
+        .inbox_finish(1, Finish::Done, None, ack("e1", TARO), None, 1)
+        .await
+        .unwrap();
+    assert_eq!(first, 1, "Hanako only");
+    let second = store
+        .inbox_finish(2, Finish::Done, None, ack("e2", HANA), None, 2)
+        .await
+        .unwrap();
+    assert_eq!(second, 0, "told twice");
+    let to: String = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT recipients FROM outbox WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(to, format!("[\"{HANA}\"]"));
 }

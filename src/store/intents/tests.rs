@@ -102,7 +102,7 @@ async fn a_pending_events_intent_holds_until_the_event_ends() {
             seq,
             crate::store::inbox::Finish::Failed,
             None,
-            None,
+            (None, None),
             None,
             2_000,
         )

@@ -85,6 +85,16 @@ fn seed(c: &Connection) {
     for i in 0..200 {
         notification(&format!("acked-{i}"), true, Some(1));
     }
+    // An acknowledged notification's reminder chain (stopped) goes with it.
+    for i in 0..20 {
+        c.execute(
+            "INSERT INTO chains(notification, app, record, field, to_value, base_ms, due_ms,
+                                give_up_ms, stopped_ms, stop_reason)
+             VALUES (?1, 1, 5, 'Status', 'Urgent', ?2, ?2, ?2, ?2, 'acknowledged')",
+            params![format!("acked-{i}"), NOW - 100 * DAY],
+        )
+        .expect("chain");
+    }
     notification("open", false, Some(1));
     notification("owed", true, None);
     for (sql, age) in [
