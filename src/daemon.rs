@@ -86,6 +86,7 @@ impl Gateway {
             outbox,
             indicator,
             ingress,
+            notify_api,
             clock,
         } = setup;
         for warning in &config.warnings {
@@ -115,7 +116,7 @@ impl Gateway {
         let indicator = spawn_indicator(&core, indicator, &clients, &acks, &notifications);
         let wake = Arc::new(Notify::new());
         spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats.clone(), &wake);
-        let hooks = serve::Hooks::new(&core, &notify_ctx, wake);
+        let hooks = serve::Hooks::new(&core, &notify_ctx, wake, notify_api);
         #[cfg(feature = "pubsub")]
         pull::spawn(&core, &ingress, &hooks, &beats)?;
         let addr = serve::serve(&core, listener, tls, hooks, ingress.http)?;

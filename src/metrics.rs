@@ -87,17 +87,20 @@ pub struct AuthRefused {
     pub kintone_token: AtomicU64,
     /// Missing or wrong `x-relay-token`.
     pub relay_token: AtomicU64,
+    /// `/api/notify` or `/api/status` without a known bearer token.
+    pub notify_token: AtomicU64,
 }
 
 impl AuthRefused {
     /// Each reason's label and count, in a fixed order.
-    pub fn by_reason(&self) -> [(&'static str, u64); 4] {
+    pub fn by_reason(&self) -> [(&'static str, u64); 5] {
         let c = |a: &AtomicU64| a.load(Ordering::Relaxed);
         [
             ("line_unsigned", c(&self.line_unsigned)),
             ("line_signature", c(&self.line_signature)),
             ("kintone_token", c(&self.kintone_token)),
             ("relay_token", c(&self.relay_token)),
+            ("notify_token", c(&self.notify_token)),
         ]
     }
 }

@@ -12,6 +12,7 @@ pub mod ingress;
 mod kintone;
 mod line;
 pub mod notify;
+pub mod notify_api;
 pub mod reader;
 pub mod rules;
 mod server;
@@ -196,6 +197,7 @@ const TOP_KEYS: &[&str] = &[
     "rules",
     "indicator",
     "notify",
+    "notify_api",
     "ingress",
 ];
 
@@ -233,7 +235,7 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
         }
     };
     let mut rest = Table::new();
-    for key in ["rules", "indicator", "notify", "ingress"] {
+    for key in ["rules", "indicator", "notify", "notify_api", "ingress"] {
         if let Some(v) = t.get(key) {
             rest.insert(key.to_owned(), v.clone());
         }

@@ -1,4 +1,5 @@
-//! The daemon's HTTP server: LINE and kintone webhooks in, health out.
+//! The daemon's HTTP server: LINE and kintone webhooks in, the LINE
+//! Notify–compatible `POST /api/notify` and `GET /api/status`, health out.
 //!
 //! Rules kept: every body is read with a size limit (413 past it) and a time
 //! limit (slow clients are cut off); nothing is answered 2xx before it is on
@@ -81,6 +82,31 @@ pub trait LineWebhooks: Send + Sync {
     }
 }
 
+/// Takes in LINE Notify–style requests (`/api/notify`, `/api/status`);
+/// implemented by `notify_api`.
+pub trait NotifyApi: Send + Sync {
+    /// Whether `bearer` is a configured token (constant time). Asked before
+    /// the body is read: a guess costs no memory.
+    fn knows(&self, bearer: &str) -> bool;
+
+    /// Handles `POST /api/notify` with the body already read.
+    fn notify<'a>(
+        &'a self,
+        bearer: &'a str,
+        content_type: Option<&'a str>,
+        body: Bytes,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
+
+    /// Handles `GET /api/status` for a known token.
+    fn status<'a>(
+        &'a self,
+        bearer: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
+
+    /// The answer to a request without a known token (LINE Notify's 401).
+    fn refuse(&self) -> Reply;
+}
+
 /// What the server needs to answer requests.
 pub struct Ingress {
     pub store: Store,
@@ -88,6 +114,8 @@ pub struct Ingress {
     /// When set, every webhook must carry `x-relay-token` with this value.
     pub relay_token: Option<Secret>,
     pub kintone: Option<Arc<dyn KintoneWebhooks>>,
+    /// `/api/notify` and `/api/status` (404 without).
+    pub notify_api: Option<Arc<dyn NotifyApi>>,
     /// Renders `GET /metrics`.
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
     /// Slow clients are cut off after this long.
@@ -110,11 +138,12 @@ struct Server {
     guard: Arc<Guard>,
 }
 
-/// A response: status and a small JSON body.
+/// A response: status, a small JSON body, and any extra headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub status: StatusCode,
     pub body: String,
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
@@ -122,7 +151,15 @@ impl Reply {
         Reply {
             status,
             body: body.to_string(),
+            headers: Vec::new(),
         }
+    }
+
+    /// The same reply with header `name: value` added.
+    #[must_use]
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
     }
 
     pub fn error(status: StatusCode, message: &str) -> Reply {
@@ -225,15 +262,18 @@ async fn route(server: &Server, req: Request<Incoming>) -> Response<Full<Bytes>>
                 .await
                 .unwrap_or_else(|r| r)
         }
+        (&Method::POST, "/api/notify") => api_notify(server, req).await.unwrap_or_else(|r| r),
+        (&Method::GET, "/api/status") => api_status(server, &req).await,
         (&Method::GET, "/healthz") => health(server).await,
         (&Method::GET, "/metrics") => match &ingress.metrics {
             Some(render) => Reply {
                 status: StatusCode::OK,
                 body: render(),
+                headers: Vec::new(),
             },
             None => Reply::error(StatusCode::NOT_FOUND, "not found"),
         },
-        (_, "/line/webhook" | "/healthz" | "/metrics") => {
+        (_, "/line/webhook" | "/healthz" | "/metrics" | "/api/notify" | "/api/status") => {
             Reply::error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
         }
         _ => Reply::error(StatusCode::NOT_FOUND, "not found"),
@@ -249,7 +289,62 @@ async fn route(server: &Server, req: Request<Incoming>) -> Response<Full<Bytes>>
     if let Ok(v) = hyper::header::HeaderValue::from_str(content_type) {
         resp.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
     }
+    for (name, value) in reply.headers {
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(name, v);
+        }
+    }
     resp
+}
+
+/// The token of `Authorization: Bearer …`, if the request has one.
+fn bearer(headers: &hyper::HeaderMap) -> Option<&str> {
+    let value = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The API handler and the bearer token, or the refusal (counted, logged
+/// at most once a minute) before anything else is read.
+fn api_caller<'s, 'h>(
+    server: &'s Server,
+    headers: &'h hyper::HeaderMap,
+) -> Result<(&'s dyn NotifyApi, &'h str), Reply> {
+    let Some(api) = server.ingress.notify_api.as_deref() else {
+        return Err(Reply::error(StatusCode::NOT_FOUND, "not found"));
+    };
+    match bearer(headers) {
+        Some(token) if api.knows(token) => Ok((api, token)),
+        _ => {
+            server.guard.refused(Refusal::NotifyToken, None);
+            Err(api.refuse())
+        }
+    }
+}
+
+async fn api_notify(server: &Server, req: Request<Incoming>) -> Result<Reply, Reply> {
+    let ingress = &*server.ingress;
+    let (api, token) =
+        api_caller(server, req.headers()).map(|(api, token)| (api, token.to_owned()))?;
+    let content_type = req
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    body::check_declared(req.headers())?;
+    let _permit = body::permit(&server.bodies, &ingress.counters).await?;
+    let body = body::read(req, ingress.read_timeout).await?;
+    Ok(api.notify(&token, content_type.as_deref(), body).await)
+}
+
+async fn api_status(server: &Server, req: &Request<Incoming>) -> Reply {
+    match api_caller(server, req.headers()) {
+        Ok((api, token)) => api.status(token).await,
+        Err(r) => r,
+    }
 }
 
 /// The kintone webhook token is a secret: never log it.

@@ -52,6 +52,7 @@ mod flex_schema;
 mod hostile;
 mod indicator;
 mod japanese_app;
+mod notify_api;
 mod notify_loop;
 mod openapi;
 mod pacing;
