@@ -18,6 +18,7 @@
 mod board;
 mod kintone;
 mod line;
+pub mod recipients;
 
 use std::time::Duration;
 

@@ -23,6 +23,7 @@ mod writer;
 pub mod audit;
 pub mod changes;
 pub mod deliveries;
+pub mod directory;
 pub mod field_state;
 pub mod inbox;
 pub mod intents;

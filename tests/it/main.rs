@@ -58,6 +58,7 @@ mod openapi;
 mod pacing;
 #[cfg(feature = "pubsub")]
 mod pubsub;
+mod recipients;
 mod relay;
 mod service;
 mod upstream_text;
