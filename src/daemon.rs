@@ -183,7 +183,8 @@ fn spawn_notify(
             notifications.clone(),
             beats.clone(),
         )
-        .with_clock(core.clock.clone()),
+        .with_clock(core.clock.clone())
+        .with_fallback(&outbox.fallback),
     );
     notify::poll::log_budget(&ctx);
     let (tasks, shutdown) = (&core.tasks, &core.shutdown);

@@ -130,6 +130,8 @@ pub struct Metrics {
     pub quota_messages: AtomicU64,
     pub retries: AtomicU64,
     pub dead_letters: AtomicU64,
+    /// Notifications whose recipients resolved to nobody.
+    pub undeliverable: AtomicU64,
     /// Requests refused before anyone was authenticated, by reason.
     pub auth_refused: AuthRefused,
     /// `accept()` failures (EMFILE and the like); the server backs off.
@@ -316,6 +318,11 @@ impl Metrics {
             "dead_letters",
             "push requests given up",
             c(&self.dead_letters),
+        );
+        counter(
+            "undeliverable",
+            "notifications whose recipients resolved to nobody (see `outbox`)",
+            c(&self.undeliverable),
         );
         counter(
             "kintone_requests",

@@ -1,8 +1,10 @@
-//! `[notify]`: when pushes go (pacing) and the monthly quota guard.
+//! `[notify]`: when pushes go (pacing), the monthly quota guard, and the
+//! fallback recipients of a notification that reaches nobody.
 
 use std::time::Duration;
 
-use super::reader::Reader;
+use super::reader::{join, Reader};
+use super::rules::Recipient;
 
 /// `[notify]` settings.
 #[derive(Debug, Clone)]
@@ -11,6 +13,9 @@ pub struct OutboxSettings {
     /// Warn when this fraction of the monthly quota is used.
     pub quota_warn: f64,
     pub quota_check: Duration,
+    /// Whom a notification goes to when its own recipients reach nobody
+    /// (`fallback = "group:Admin"`); empty: it is only recorded and logged.
+    pub fallback: Vec<Recipient>,
     /// Config keys that are read but no longer used, with what to do
     /// instead; logged when the outbox starts.
     pub deprecated: Vec<String>,
@@ -22,6 +27,7 @@ impl Default for OutboxSettings {
             pacing: Pacing::default(),
             quota_warn: 0.8,
             quota_check: Duration::from_secs(600),
+            fallback: Vec::new(),
             deprecated: Vec::new(),
         }
     }
@@ -63,9 +69,11 @@ pub(super) fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings 
             "coalesce_window",
             "quota_warn",
             "quota_check",
+            "fallback",
         ],
     );
     read_pacing(r, t, &mut s);
+    s.fallback = read_fallback(r, t);
     if let Some(d) = r.opt_duration(t, "notify", "quota_check") {
         if d.as_secs() < 60 {
             r.problem("notify.quota_check", "must be at least 60s");
@@ -81,6 +89,31 @@ pub(super) fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings 
         Some(_) => r.problem("notify.quota_warn", "must be a fraction between 0 and 1"),
     }
     s
+}
+
+/// `fallback`: one recipient or a list, none of them a record field (the
+/// fallback is for when a record's own people are not reachable).
+fn read_fallback(r: &mut Reader, t: &toml::Table) -> Vec<Recipient> {
+    let list = match t.get("fallback") {
+        None => return Vec::new(),
+        Some(toml::Value::String(s)) => vec![s.clone()],
+        Some(_) => r.opt_strings(t, "notify", "fallback").unwrap_or_default(),
+    };
+    let key = join("notify", "fallback");
+    list.iter()
+        .enumerate()
+        .filter_map(|(j, s)| match Recipient::parse(s) {
+            Ok(Recipient::Field(_)) => {
+                r.problem(format!("{key}[{j}]"), "a fallback cannot be a record field");
+                None
+            }
+            Ok(x) => Some(x),
+            Err(e) => {
+                r.problem(format!("{key}[{j}]"), e);
+                None
+            }
+        })
+        .collect()
 }
 
 /// Accepted for configs written before pacing: it held every push after the

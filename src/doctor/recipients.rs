@@ -19,7 +19,8 @@ pub enum Finding {
     Problem(String),
 }
 
-/// Every recipient of every rule and `[notify_api]` token, with its key.
+/// Every recipient of every rule, `[notify_api]` token and `[notify]
+/// fallback`, with its key.
 pub fn judge_setup(setup: &Setup, d: &Directory) -> Vec<(String, Finding)> {
     let rules = setup.rules.iter().enumerate().flat_map(|(i, r)| {
         r.recipients
@@ -37,8 +38,15 @@ pub fn judge_setup(setup: &Setup, d: &Directory) -> Vec<(String, Finding)> {
                 .enumerate()
                 .map(move |(j, x)| (format!("notify_api.tokens[{i}].to[{j}]"), x))
         });
+    let fallback = setup
+        .outbox
+        .fallback
+        .iter()
+        .enumerate()
+        .map(|(j, x)| (format!("notify.fallback[{j}]"), x));
     rules
         .chain(tokens)
+        .chain(fallback)
         .map(|(key, r)| (key, judge(r, d)))
         .collect()
 }

@@ -54,6 +54,8 @@ pub struct NotifyContext {
     pub beats: Arc<crate::service::Heartbeats>,
     /// Retries run on its steady timeline.
     pub clock: crate::clock::Clock,
+    /// `[notify] fallback`, in the store's terms.
+    pub fallback: Vec<crate::store::recipients::RecipientKey>,
     urls: HashMap<AppId, String>,
 }
 
@@ -96,6 +98,7 @@ impl NotifyContext {
             events,
             beats,
             clock: crate::clock::Clock::system(),
+            fallback: Vec::new(),
             urls,
         }
     }
@@ -104,6 +107,13 @@ impl NotifyContext {
     #[must_use]
     pub fn with_clock(mut self, clock: crate::clock::Clock) -> NotifyContext {
         self.clock = clock;
+        self
+    }
+
+    /// The same context sending what reaches nobody to `fallback`.
+    #[must_use]
+    pub fn with_fallback(mut self, fallback: &[crate::config::rules::Recipient]) -> NotifyContext {
+        self.fallback = examine::fixed_keys(fallback);
         self
     }
 
@@ -132,6 +142,7 @@ impl NotifyContext {
             title_hint,
             rules,
             language: self.config.language,
+            fallback: &self.fallback,
         }
     }
 }

@@ -36,6 +36,7 @@ pub mod pushes;
 pub mod recipients;
 pub mod report;
 pub mod staff;
+pub mod undeliverable;
 pub mod verdicts;
 
 use std::path::{Path, PathBuf};

@@ -227,6 +227,17 @@ const MIGRATIONS: &[&str] = &[
     r"
     DROP TABLE IF EXISTS counters;
     ",
+    // 7 (self-contained, wt/notifyapi): a notification whose recipients
+    // resolved to nobody is kept with the reason (and the fallback it went
+    // to, if any), for `outbox`, `status` and the logs.
+    r"
+    CREATE TABLE undeliverable(
+        notification TEXT PRIMARY KEY REFERENCES notifications(id),
+        reason TEXT NOT NULL,
+        fallback TEXT,
+        created_ms INTEGER NOT NULL
+    );
+    ",
 ];
 
 /// Applies the migrations this database has not seen yet.

@@ -61,5 +61,6 @@ mod pubsub;
 mod recipients;
 mod relay;
 mod service;
+mod undeliverable;
 mod upstream_text;
 mod world;
