@@ -4,9 +4,62 @@
 //! 佐藤 花子?"), and warns of names nobody has been linked under yet;
 //! `doctor` lists what each rule reaches right now.
 
+use super::Check;
 use crate::config::rules::Recipient;
 use crate::config::setup::Setup;
 use crate::store::directory::Directory;
+
+/// `doctor`'s check: each rule with whom it reaches right now. Fails when a
+/// recipient is wrong or a rule reaches nobody.
+pub fn check(setup: &Setup) -> Check {
+    let dir = &setup.config.state_dir;
+    let (directory, note) = match crate::store::directory::read_only(dir, crate::clock::now_ms()) {
+        Ok(Some(d)) => (d, None),
+        Ok(None) => (Directory::default(), Some("no staff directory yet: names and groups reach nobody until the daemon has run and staff are linked")),
+        Err(_) => (Directory::default(), Some("the staff directory cannot be read: names and groups not checked")),
+    };
+    let mut lines = Vec::new();
+    let mut ok = true;
+    for rule in &setup.rules {
+        let found: Vec<Finding> = rule
+            .recipients
+            .iter()
+            .map(|r| judge(r, &directory))
+            .collect();
+        let reaches: Vec<&str> = found
+            .iter()
+            .filter_map(|f| match f {
+                Finding::Reaches(w) => Some(w.as_str()),
+                _ => None,
+            })
+            .collect();
+        let trouble = found.iter().filter_map(|f| match f {
+            Finding::Warning(w) | Finding::Problem(w) => Some(w.as_str()),
+            Finding::Reaches(_) => None,
+        });
+        ok &= !reaches.is_empty() && !found.iter().any(|f| matches!(f, Finding::Problem(_)));
+        let now = if reaches.is_empty() {
+            "NOBODY".to_owned()
+        } else {
+            reaches.join("; ")
+        };
+        lines.push(format!("rule {:?} reaches {now}", rule.name));
+        lines.extend(trouble.map(|t| format!("  {t}")));
+    }
+    let mut detail = format!("{} rule(s)", setup.rules.len());
+    if let Some(n) = note {
+        detail.push_str(&format!(" ({n})"));
+    }
+    for l in lines {
+        detail.push_str("\n       ");
+        detail.push_str(&l);
+    }
+    if ok {
+        Check::pass("recipients", detail)
+    } else {
+        Check::fail("recipients", detail)
+    }
+}
 
 /// What one recipient comes to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -52,12 +52,15 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         "[ok  ] state directory: ",
         "[ok  ] LINE: token accepted",
         "[ok  ] kintone app 1 \"Repairs\": token accepted; ",
+        "[ok  ] recipients: 1 rule(s) (no staff directory yet",
         "[ok  ] GPIO: not used",
         "[ok  ] clock: ",
-        "All 6 checks passed.",
+        "All 7 checks passed.",
     ] {
         assert!(text.contains(line), "{line:?} missing:\n{text}");
     }
+    let reach = format!("rule \"approval\" reaches LINE user {USER}; the linked people in field \"Assignee\" of each record");
+    assert!(text.contains(&reach), "{reach:?} missing:\n{text}");
     assert!(!text.contains(ACCESS_TOKEN) && !text.contains(APP_TOKEN));
 
     // LINE refuses the token, kintone knows another token, a field code is
@@ -79,7 +82,7 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         text.contains("[FAIL] kintone app 1 \"Repairs\": ") && text.contains("API token"),
         "{text}"
     );
-    assert!(text.contains("2 of 6 checks failed."), "{text}");
+    assert!(text.contains("2 of 7 checks failed."), "{text}");
 
     let misspelt = site(&line, &kintone, &rule("Stauts", "Asignee"))
         .write(dir.path())
@@ -95,7 +98,7 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         ),
         "{text}"
     );
-    assert!(text.contains("1 of 6 checks failed."), "{text}");
+    assert!(text.contains("1 of 7 checks failed."), "{text}");
 }
 
 #[tokio::test]

@@ -119,3 +119,31 @@ async fn unlinked_names_are_warnings_that_say_how_to_link_them() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn doctor_lists_whom_each_rule_reaches_now() {
+    use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
+    use kintone_line_gateway::sim::site::APP_TOKEN;
+    let line = FakeLine::start().await.unwrap();
+    let kintone = FakeKintone::start(APP_TOKEN).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    directory(dir.path()).await;
+    let rules = "[[rules]]\nname = \"approval\"\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"佐藤 花子\", \"group:Office\", \"Taro Yamada\"]\n\
+                 [[rules]]\nname = \"orphan\"\napp = 1\nto = [\"Done\"]\nrecipients = [\"鈴木 一郎\"]\n";
+    let path = Site::for_fakes(&line, &kintone, "poll_interval = \"60s\"", rules)
+        .write(dir.path())
+        .unwrap();
+    let (code, text) = tokio::task::spawn_blocking(move || crate::doctor::doctor(&path))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(1), "{text}");
+    for want in [
+        "[FAIL] recipients: 2 rule(s)",
+        &format!("rule \"approval\" reaches 佐藤 花子 (linked); group Office ({OFFICE})"),
+        "\"Taro Yamada\" is invited but not linked yet",
+        "rule \"orphan\" reaches NOBODY",
+        "no staff member is called \"鈴木 一郎\" yet",
+    ] {
+        assert!(text.contains(want), "{want:?} missing:\n{text}");
+    }
+}
