@@ -275,3 +275,73 @@ to = ["Hanako Sato"]
     );
     assert_eq!(rows(&w, "SELECT COUNT(*) FROM outbox").await, 0);
 }
+
+/// Runs `send` beside the daemon (off the runtime's threads, which the
+/// daemon needs meanwhile).
+async fn send(w: &World, args: &[&str]) -> (Option<i32>, String) {
+    let path = w.config_path();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let out = tokio::task::spawn_blocking(move || {
+        crate::daemon::gateway()
+            .arg("send")
+            .arg("--config")
+            .arg(path)
+            .args(args)
+            .output()
+            .expect("send runs")
+    })
+    .await
+    .expect("joined");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+#[tokio::test]
+async fn send_queues_through_the_running_daemons_outbox() {
+    let w = World::start_with(COMMENT_ACK, "", |_| {}).await;
+    // The bot joins a group; LINE's summary names it "Field team".
+    let join = w.line.join_event(GROUP);
+    assert_eq!(w.deliver(&[join]).await.0, 200);
+    crate::world::until(10, "the group recorded", || async {
+        rows(&w, "SELECT COUNT(*) FROM groups WHERE name = 'Field team'").await == 1
+    })
+    .await;
+    let (code, out) = send(
+        &w,
+        &[
+            "--to",
+            "group:Field team",
+            "--to",
+            USER,
+            "倉庫の鍵を返却してください",
+        ],
+    )
+    .await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("Queued for 2 recipient(s) in 2 push request(s)"),
+        "{out}"
+    );
+    eventually(10, || w.line.accepted().len() == 2).await;
+    let mut to: Vec<String> = w
+        .line
+        .pushes()
+        .iter()
+        .map(|p| p["to"].to_string())
+        .collect();
+    to.sort();
+    assert_eq!(to, [format!("\"{GROUP}\""), format!("\"{USER}\"")]);
+    assert!(w.line.pushes().iter().all(|p| p["messages"]
+        == serde_json::json!([{"type": "text", "text": "倉庫の鍵を返却してください"}])));
+
+    let (code, out) = send(&w, &["--to", "U123", "x"]).await;
+    assert_eq!(code, Some(64), "{out}");
+    assert!(out.contains("--to[0]: \"U123\" is not a LINE id"), "{out}");
+    let (code, out) = send(&w, &["--to", "Hanako Sato", "x"]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("nobody to send to"), "{out}");
+}
