@@ -141,6 +141,12 @@ show = ["{assignee}"]
 [notify]
 debounce = "1s"
 
+# A LINE Notify–compatible token for the monitoring script (step 6).
+[[notify_api.tokens]]
+name = "monitoring"
+token = {{ file = "notify-token" }}
+to = ["{TARO}"]
+
 # The office panel, drawn in the terminal: LED ●/○, buzzer 🔔.
 [indicator]
 backend = "terminal"
