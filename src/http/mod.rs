@@ -15,6 +15,7 @@
 //! once a minute at most (`guard.rs`).
 
 mod accept;
+mod api;
 mod body;
 mod guard;
 mod health;
@@ -262,8 +263,8 @@ async fn route(server: &Server, req: Request<Incoming>) -> Response<Full<Bytes>>
                 .await
                 .unwrap_or_else(|r| r)
         }
-        (&Method::POST, "/api/notify") => api_notify(server, req).await.unwrap_or_else(|r| r),
-        (&Method::GET, "/api/status") => api_status(server, &req).await,
+        (&Method::POST, "/api/notify") => api::notify(server, req).await.unwrap_or_else(|r| r),
+        (&Method::GET, "/api/status") => api::status(server, &req).await,
         (&Method::GET, "/healthz") => health(server).await,
         (&Method::GET, "/metrics") => match &ingress.metrics {
             Some(render) => Reply {
@@ -295,56 +296,6 @@ async fn route(server: &Server, req: Request<Incoming>) -> Response<Full<Bytes>>
         }
     }
     resp
-}
-
-/// The token of `Authorization: Bearer …`, if the request has one.
-fn bearer(headers: &hyper::HeaderMap) -> Option<&str> {
-    let value = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
-}
-
-/// The API handler and the bearer token, or the refusal (counted, logged
-/// at most once a minute) before anything else is read.
-fn api_caller<'s, 'h>(
-    server: &'s Server,
-    headers: &'h hyper::HeaderMap,
-) -> Result<(&'s dyn NotifyApi, &'h str), Reply> {
-    let Some(api) = server.ingress.notify_api.as_deref() else {
-        return Err(Reply::error(StatusCode::NOT_FOUND, "not found"));
-    };
-    match bearer(headers) {
-        Some(token) if api.knows(token) => Ok((api, token)),
-        _ => {
-            server.guard.refused(Refusal::NotifyToken, None);
-            Err(api.refuse())
-        }
-    }
-}
-
-async fn api_notify(server: &Server, req: Request<Incoming>) -> Result<Reply, Reply> {
-    let ingress = &*server.ingress;
-    let (api, token) =
-        api_caller(server, req.headers()).map(|(api, token)| (api, token.to_owned()))?;
-    let content_type = req
-        .headers()
-        .get(hyper::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    body::check_declared(req.headers())?;
-    let _permit = body::permit(&server.bodies, &ingress.counters).await?;
-    let body = body::read(req, ingress.read_timeout).await?;
-    Ok(api.notify(&token, content_type.as_deref(), body).await)
-}
-
-async fn api_status(server: &Server, req: &Request<Incoming>) -> Reply {
-    match api_caller(server, req.headers()) {
-        Ok((api, token)) => api.status(token).await,
-        Err(r) => r,
-    }
 }
 
 /// The kintone webhook token is a secret: never log it.
