@@ -16,22 +16,29 @@ const {createPublisher} = require('./pubsub');
 const MAX_BODY_BYTES = 1024 * 1024;
 const TOO_LARGE = {error: 'the body is larger than 1 MiB'};
 
-/** Forwards `body` to one device; resolves to {status, body, contentType}. */
-async function forward(url, body, headers, config) {
+/** Forwards `body` to one device; resolves to {status, body, contentType, limits}. */
+async function forward(url, body, headers, config, method = 'POST') {
   const h = {...headers};
   if (config.token) {
     h['x-relay-token'] = config.token;
   }
   try {
     const res = await fetch(url, {
-      method: 'POST',
+      method,
       headers: h,
-      body,
+      body: method === 'GET' ? undefined : body,
       redirect: 'manual',
       signal: AbortSignal.timeout(config.timeoutMs),
     });
     const text = await res.text();
-    return {status: res.status, body: text, contentType: res.headers.get('content-type')};
+    // LINE Notify's rate-limit headers, for tools that read them.
+    const limits = {};
+    for (const [k, v] of res.headers) {
+      if (k.startsWith('x-ratelimit-')) {
+        limits[k] = v;
+      }
+    }
+    return {status: res.status, body: text, contentType: res.headers.get('content-type'), limits};
   } catch (e) {
     const timedOut = e && (e.name === 'TimeoutError' || e.name === 'AbortError');
     return timedOut
@@ -54,7 +61,7 @@ function createForwarder(config) {
     // on its own postbacks.
     const results = await Promise.all(
       targets.map(async (t) => {
-        const r = await forward(config.sites.get(t.site) + t.path, body, headers, config);
+        const r = await forward(config.sites.get(t.site) + t.path, body, headers, config, t.method);
         log({kind, site: t.site, status: r.status, ms: Date.now() - started});
         return r;
       }),
@@ -79,6 +86,8 @@ function refuseTooLarge(res, kind) {
  *   POST /line                     → <site>/line/webhook
  *   POST /kintone/{token}          → <default site>/kintone/webhook/{token}
  *   POST /kintone/{site}/{token}   → <site>/kintone/webhook/{token}
+ *   POST /api/notify, GET /api/status (or /{site}/api/…) → <site>/api/… with
+ *        the Authorization header (forward mode only: 404 in pubsub mode)
  * In pubsub mode "→ <site>" means one message with attribute `site`.
  * The returned function has `close()` (pubsub mode: the client's channels).
  */
@@ -93,8 +102,16 @@ function createRelay(config) {
       res.status(404).json({error: 'not found'});
       return;
     }
-    if (req.method !== 'POST') {
-      res.set('allow', 'POST').status(405).json({error: 'use POST'});
+    const method = route.method || 'POST';
+    if (req.method !== method) {
+      res.set('allow', method).status(405).json({error: `use ${method}`});
+      return;
+    }
+    if (route.source === 'notify_api' && publisher) {
+      // A LINE Notify caller wants the gateway's answer (401, 429, 200);
+      // a queued message could only say "queued". Forward mode serves it.
+      log({kind: route.source, status: 404, ms: 0, error: 'the API is not relayed in pubsub mode'});
+      res.status(404).json({error: 'not found'});
       return;
     }
     // The declared length first, where there is one: a runtime that streams
@@ -104,7 +121,7 @@ function createRelay(config) {
       refuseTooLarge(res, route.source);
       return;
     }
-    const body = req.rawBody;
+    const body = method === 'GET' ? Buffer.alloc(0) : req.rawBody;
     if (!Buffer.isBuffer(body)) {
       res.status(400).json({error: 'no body'});
       return;
@@ -120,6 +137,11 @@ function createRelay(config) {
     if (signature) {
       headers['x-line-signature'] = signature;
     }
+    // The API's bearer token is the gateway's lock; the relay only carries it.
+    const authorization = kind === 'notify_api' ? req.get('authorization') : undefined;
+    if (authorization) {
+      headers.authorization = authorization;
+    }
     const targets = targetsOf(route, body, config);
     const unknown = targets.filter((t) => !isKnown(config, t.site));
     if (unknown.length > 0) {
@@ -130,6 +152,9 @@ function createRelay(config) {
     const answer = await deliver(targets, body, headers, kind, started);
     if (answer.contentType) {
       res.set('content-type', answer.contentType);
+    }
+    for (const [k, v] of Object.entries(answer.limits || {})) {
+      res.set(k, v);
     }
     res.status(answer.status).send(answer.body);
   }

@@ -39,12 +39,32 @@ function sitesOf(rawBody, config) {
 const KINTONE_TOKEN = /^[A-Za-z0-9_-]{24,}$/;
 const SITE_IN_PATH = /^[a-z0-9-]{1,32}$/;
 
+// The gateway's LINE Notify-compatible API (`POST /api/notify`,
+// `GET /api/status`): tools switch from notify-api.line.me by the host alone.
+const API = new Map([
+  ['notify', 'POST'],
+  ['status', 'GET'],
+]);
+
+/** The API route of path parts, or null: `api/{name}`, `{site}/api/{name}`. */
+function apiRouteOf(parts, config) {
+  const [site, rest] = parts.length === 3 ? [parts[0], parts.slice(1)] : [config.defaultSite, parts];
+  if (rest.length !== 2 || rest[0] !== 'api' || !API.has(rest[1])) {
+    return null;
+  }
+  if (parts.length === 3 && !SITE_IN_PATH.test(site)) {
+    return null;
+  }
+  return {source: 'notify_api', site, path: `/api/${rest[1]}`, method: API.get(rest[1])};
+}
+
 /**
  * The route of a raw request path (as received, nothing decoded or
  * resolved), or null for a path we do not serve:
  *   /line                   → {source: 'line'}
  *   /kintone/{token}        → {source: 'kintone', site: default, token}
  *   /kintone/{site}/{token} → {source: 'kintone', site, token}
+ *   /api/notify, /api/status, /{site}/api/… → {source: 'notify_api', site, path, method}
  * The site and token of a kintone route are checked here, so every later
  * use (a device URL, a Pub/Sub attribute) holds only checked characters.
  */
@@ -53,6 +73,10 @@ function routeOf(rawPath, config) {
   const parts = path.split('/').filter((p) => p !== '');
   if (parts.length === 1 && parts[0] === 'line') {
     return {source: 'line'};
+  }
+  const api = apiRouteOf(parts, config);
+  if (api) {
+    return api;
   }
   if (parts[0] !== 'kintone' || (parts.length !== 2 && parts.length !== 3)) {
     return null;
@@ -69,6 +93,9 @@ function routeOf(rawPath, config) {
 function targetsOf(route, body, config) {
   if (route.source === 'line') {
     return sitesOf(body, config).map((site) => ({site, path: '/line/webhook'}));
+  }
+  if (route.source === 'notify_api') {
+    return [{site: route.site, path: route.path, method: route.method}];
   }
   // route.token is checked (routeOf): URL-safe as it is.
   const path = `/kintone/webhook/${route.token}`;

@@ -87,6 +87,7 @@ impl Gateway {
             outbox,
             indicator,
             ingress,
+            notify_api,
             clock,
         } = setup;
         for warning in &config.warnings {
@@ -117,7 +118,7 @@ impl Gateway {
         let wake = Arc::new(Notify::new());
         spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats.clone(), &wake);
         prune::spawn(&core);
-        let hooks = serve::Hooks::new(&core, &notify_ctx, wake);
+        let hooks = serve::Hooks::new(&core, &notify_ctx, wake, notify_api);
         #[cfg(feature = "pubsub")]
         pull::spawn(&core, &ingress, &hooks, &beats)?;
         let addr = serve::serve(&core, listener, tls, hooks, ingress.http)?;
@@ -184,7 +185,8 @@ fn spawn_notify(
             notifications.clone(),
             beats.clone(),
         )
-        .with_clock(core.clock.clone()),
+        .with_clock(core.clock.clone())
+        .with_fallback(&outbox.fallback),
     );
     notify::poll::log_budget(&ctx);
     let (tasks, shutdown) = (&core.tasks, &core.shutdown);

@@ -34,6 +34,7 @@ pub mod kintone;
 pub mod line;
 pub mod metrics;
 pub mod notify;
+pub mod notify_api;
 pub mod outbound;
 pub mod postback;
 #[cfg(feature = "pubsub")]

@@ -91,17 +91,20 @@ pub struct AuthRefused {
     pub kintone_token: AtomicU64,
     /// Missing or wrong `x-relay-token`.
     pub relay_token: AtomicU64,
+    /// `/api/notify` or `/api/status` without a known bearer token.
+    pub notify_token: AtomicU64,
 }
 
 impl AuthRefused {
     /// Each reason's label and count, in a fixed order.
-    pub fn by_reason(&self) -> [(&'static str, u64); 4] {
+    pub fn by_reason(&self) -> [(&'static str, u64); 5] {
         let c = |a: &AtomicU64| a.load(Ordering::Relaxed);
         [
             ("line_unsigned", c(&self.line_unsigned)),
             ("line_signature", c(&self.line_signature)),
             ("kintone_token", c(&self.kintone_token)),
             ("relay_token", c(&self.relay_token)),
+            ("notify_token", c(&self.notify_token)),
         ]
     }
 }
@@ -163,6 +166,8 @@ pub struct Metrics {
     pub quota_messages: AtomicU64,
     pub retries: AtomicU64,
     pub dead_letters: AtomicU64,
+    /// Notifications whose recipients resolved to nobody.
+    pub undeliverable: AtomicU64,
     /// Requests refused before anyone was authenticated, by reason.
     pub auth_refused: AuthRefused,
     /// `accept()` failures (EMFILE and the like); the server backs off.
@@ -363,6 +368,11 @@ impl Metrics {
             "dead_letters",
             "push requests given up",
             c(&self.dead_letters),
+        );
+        counter(
+            "undeliverable",
+            "notifications whose recipients resolved to nobody (see `outbox`)",
+            c(&self.undeliverable),
         );
         counter(
             "kintone_requests",

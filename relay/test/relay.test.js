@@ -217,3 +217,51 @@ test('the deployed entry point refuses to start on bad settings', () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr + r.stdout, /RELAY_SITES: required/);
 });
+
+test('the LINE Notify API goes to the device with its bearer token and comes back with its limits', async () => {
+  const limits = {'x-ratelimit-limit': '1000', 'x-ratelimit-remaining': '999', 'x-ratelimit-reset': '1767229200'};
+  const main = await startDevice({body: '{"status":200,"message":"ok"}', headers: limits});
+  const osaka = await startDevice({status: 401, body: '{"status":401,"message":"Invalid access token"}'});
+  const relay = await startRelay({RELAY_SITES: `main=${main.url},osaka=${osaka.url}`, RELAY_DEFAULT_SITE: 'main'});
+  const form = 'message=%E7%82%B9%E6%A4%9C&stickerPackageId=446&stickerId=1988';
+  await quietly(async (lines) => {
+    const res = await post(`${relay.url}/api/notify`, form, {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'Bearer tool-token-0123456789abcdef',
+    });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '{"status":200,"message":"ok"}');
+    for (const [k, v] of Object.entries(limits)) {
+      assert.equal(res.headers.get(k), v, k);
+    }
+    const got = main.requests[0];
+    assert.equal(got.method, 'POST');
+    assert.equal(got.url, '/api/notify');
+    assert.ok(got.body.equals(Buffer.from(form)), 'the form changed on the way');
+    assert.equal(got.headers.authorization, 'Bearer tool-token-0123456789abcdef');
+    assert.equal(got.headers['content-type'], 'application/x-www-form-urlencoded');
+
+    const status = await fetch(`${relay.url}/api/status`, {headers: {authorization: 'Bearer t'}});
+    assert.equal(status.status, 200);
+    assert.equal(main.requests[1].method, 'GET');
+    assert.equal(main.requests[1].url, '/api/status');
+
+    const asForm = {'content-type': 'application/x-www-form-urlencoded'};
+    const other = await post(`${relay.url}/osaka/api/notify`, form, {...asForm, authorization: 'Bearer wrong'});
+    assert.equal(other.status, 401, "the device's refusal is the relay's");
+    assert.equal(await other.text(), '{"status":401,"message":"Invalid access token"}');
+    assert.equal(osaka.requests[0].url, '/api/notify');
+
+    assert.equal((await fetch(`${relay.url}/api/notify`)).status, 405);
+    assert.equal((await post(`${relay.url}/api/status`, '')).status, 405);
+    assert.equal((await post(`${relay.url}/api/other`, form, asForm)).status, 404);
+    assert.equal((await post(`${relay.url}/kyoto/api/notify`, form, asForm)).status, 404);
+    const big = await post(`${relay.url}/api/notify`, bodyOfSize(1024 * 1024 + 1), asForm);
+    assert.equal(big.status, 413);
+    assert.equal(main.requests.length, 2);
+    assert.ok(!lines.some((l) => l.includes("tool-token")), "a token reached the log");
+  });
+  await relay.close();
+  await main.close();
+  await osaka.close();
+});

@@ -5,15 +5,15 @@
 const http = require('node:http');
 
 /** A fake device recording each request's raw bytes and headers. */
-async function startDevice({status = 200, body = '{"status":"ok"}', delayMs = 0} = {}) {
+async function startDevice({status = 200, body = '{"status":"ok"}', delayMs = 0, headers = {}} = {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      requests.push({url: req.url, headers: req.headers, body: Buffer.concat(chunks)});
+      requests.push({method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks)});
       setTimeout(() => {
-        res.writeHead(status, {'content-type': 'application/json'});
+        res.writeHead(status, {'content-type': 'application/json', ...headers});
         res.end(body);
       }, delayMs);
     });

@@ -69,6 +69,18 @@ pub(super) enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Queue a LINE text message for staff or groups (for scripts on the
+    /// board); the running daemon sends it through its outbox.
+    Send {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+        /// A recipient as in the rules: a staff name, kintone:USER,
+        /// group:NAME or a LINE id. Repeat for more.
+        #[arg(long, required = true)]
+        to: Vec<String>,
+        /// The text (at most 5,000 characters).
+        text: String,
+    },
     /// Print the gateway's status summary from the store.
     Status {
         #[arg(long, default_value = DEFAULT_CONFIG)]

@@ -5,7 +5,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::exit_code::{load, EXIT_CONFIG};
+use crate::config::reader::Problem;
+use crate::config::setup::Setup;
 use crate::config::ConfigErrors;
+use crate::doctor::recipients::{judge_setup, Finding};
 
 pub(super) fn check_config(config: &Path) -> ExitCode {
     let c = match load(config) {
@@ -23,6 +26,17 @@ pub(super) fn check_config(config: &Path) -> ExitCode {
         );
         return ExitCode::from(EXIT_CONFIG);
     }
+    let (problems, warnings) = recipients(&c);
+    if !problems.is_empty() {
+        eprintln!(
+            "{}",
+            ConfigErrors {
+                path: config.to_owned(),
+                problems
+            }
+        );
+        return ExitCode::from(EXIT_CONFIG);
+    }
     println!(
         "{}: OK ({} app(s), {} rule(s), listening on {})",
         config.display(),
@@ -36,7 +50,37 @@ pub(super) fn check_config(config: &Path) -> ExitCode {
     for note in c.config.warnings.iter().chain(&c.outbox.deprecated) {
         println!("  warning: {note}");
     }
+    for note in warnings {
+        println!("  warning: {note}");
+    }
     ExitCode::SUCCESS
+}
+
+/// The recipients judged against the staff directory (read-only; a board
+/// with no store yet is only warned about): problems, and warnings.
+fn recipients(setup: &Setup) -> (Vec<Problem>, Vec<String>) {
+    let dir = &setup.config.state_dir;
+    let directory = match crate::store::directory::read_only(dir, crate::clock::now_ms()) {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            let note = format!(
+                "recipients not checked: no staff directory yet in {} (the daemon creates it)",
+                dir.display()
+            );
+            return (Vec::new(), vec![note]);
+        }
+        Err(e) => return (Vec::new(), vec![format!("recipients not checked: {e}")]),
+    };
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    for (key, finding) in judge_setup(setup, &directory) {
+        match finding {
+            Finding::Reaches(_) => {}
+            Finding::Warning(w) => warnings.push(format!("{key}: {w}")),
+            Finding::Problem(message) => problems.push(Problem { key, message }),
+        }
+    }
+    (problems, warnings)
 }
 
 pub(super) async fn doctor(config: &Path) -> ExitCode {

@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod exit_code;
 mod reports;
+mod send;
 mod staff;
 mod store;
 
@@ -92,6 +93,7 @@ async fn dispatch(cmd: Command) -> ExitCode {
         } => exit(reports::acks(&config, &since, json).await),
         Command::Outbox { config, all } => exit(reports::outbox(&config, all).await),
         Command::Status { config } => exit(reports::status(&config).await),
+        Command::Send { config, to, text } => exit(send::send(&config, &to, &text).await),
         Command::Doctor { config } => check::doctor(&config).await,
     }
 }

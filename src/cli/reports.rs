@@ -44,7 +44,8 @@ pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
     let zone = time_zone_of(config)?;
     let store = open_store(config)?;
     let rows = store.outbox_report(all).await?;
-    if rows.is_empty() {
+    let nobody = store.undeliverable(UNDELIVERABLE_SHOWN).await?;
+    if rows.is_empty() && nobody.is_empty() {
         println!("The outbox is empty: nothing queued, no dead letters.");
     }
     for r in rows {
@@ -67,8 +68,25 @@ pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
             println!("        last error: {e}");
         }
     }
+    for u in nobody {
+        println!(
+            "undeliverable  rule {:?}, app {} #{}  created {}",
+            u.rule,
+            u.app,
+            u.record,
+            format_ms(u.created_ms, &zone)
+        );
+        println!("        {}", u.reason);
+        match u.fallback {
+            Some(to) => println!("        sent to the fallback instead: {to}"),
+            None => println!("        sent to nobody (set [notify] fallback to catch these)"),
+        }
+    }
     Ok(())
 }
+
+/// Undeliverable notifications `outbox` lists, newest first.
+const UNDELIVERABLE_SHOWN: i64 = 20;
 
 pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
     let zone = time_zone_of(config)?;
@@ -79,10 +97,11 @@ pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
         None => println!("daemon: no status recorded yet (has it run?)"),
     }
     println!(
-        "store: {} pending ack(s), {} push(es) queued, {} dead letter(s), {} LINE event(s) and {} kintone change(s) in progress, last push {}",
+        "store: {} pending ack(s), {} push(es) queued, {} dead letter(s), {} undeliverable notification(s), {} LINE event(s) and {} kintone change(s) in progress, last push {}",
         s.pending_acks,
         s.outbox_pending,
         s.dead_letters,
+        s.undeliverable,
         s.inbox_pending,
         s.changes_pending,
         s.last_push_ms

@@ -13,6 +13,7 @@ mod kintone;
 mod line;
 pub mod notify;
 pub mod quiet;
+pub mod notify_api;
 pub mod reader;
 pub mod retention;
 pub mod rules;
@@ -200,6 +201,7 @@ const TOP_KEYS: &[&str] = &[
     "rules",
     "indicator",
     "notify",
+    "notify_api",
     "ingress",
     "retention",
 ];
@@ -239,7 +241,7 @@ fn read(r: &mut Reader, t: &Table) -> Option<Config> {
     };
     let retention = retention::read_retention(r, t);
     let mut rest = Table::new();
-    for key in ["rules", "indicator", "notify", "ingress"] {
+    for key in ["rules", "indicator", "notify", "notify_api", "ingress"] {
         if let Some(v) = t.get(key) {
             rest.insert(key.to_owned(), v.clone());
         }

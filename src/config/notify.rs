@@ -1,8 +1,10 @@
-//! `[notify]`: when pushes go (pacing, quiet hours) and the monthly quota guard.
+//! `[notify]`: when pushes go (pacing, quiet hours), the monthly quota guard,
+//! and the fallback recipients of a notification that reaches nobody.
 
 use std::time::Duration;
 
-use super::reader::Reader;
+use super::reader::{join, Reader};
+use super::rules::Recipient;
 
 /// `[notify]` settings.
 #[derive(Debug, Clone)]
@@ -15,6 +17,9 @@ pub struct OutboxSettings {
     /// in the site's zone. Reminder and escalation clocks keep running; a
     /// `hold` rule's steps due in these hours go once when they end.
     pub quiet_hours: Option<super::quiet::QuietHours>,
+    /// Whom a notification goes to when its own recipients reach nobody
+    /// (`fallback = "group:Admin"`); empty: it is only recorded and logged.
+    pub fallback: Vec<Recipient>,
     /// Config keys that are read but no longer used, with what to do
     /// instead; logged when the outbox starts.
     pub deprecated: Vec<String>,
@@ -27,6 +32,7 @@ impl Default for OutboxSettings {
             quota_warn: 0.8,
             quota_check: Duration::from_secs(600),
             quiet_hours: None,
+            fallback: Vec::new(),
             deprecated: Vec::new(),
         }
     }
@@ -69,10 +75,12 @@ pub(super) fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings 
             "quota_warn",
             "quota_check",
             "quiet_hours",
+            "fallback",
         ],
     );
     s.quiet_hours = super::quiet::read_quiet_hours(r, t, "notify");
     read_pacing(r, t, &mut s);
+    s.fallback = read_fallback(r, t);
     if let Some(d) = r.opt_duration(t, "notify", "quota_check") {
         if d.as_secs() < 60 {
             r.problem("notify.quota_check", "must be at least 60s");
@@ -88,6 +96,31 @@ pub(super) fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings 
         Some(_) => r.problem("notify.quota_warn", "must be a fraction between 0 and 1"),
     }
     s
+}
+
+/// `fallback`: one recipient or a list, none of them a record field (the
+/// fallback is for when a record's own people are not reachable).
+fn read_fallback(r: &mut Reader, t: &toml::Table) -> Vec<Recipient> {
+    let list = match t.get("fallback") {
+        None => return Vec::new(),
+        Some(toml::Value::String(s)) => vec![s.clone()],
+        Some(_) => r.opt_strings(t, "notify", "fallback").unwrap_or_default(),
+    };
+    let key = join("notify", "fallback");
+    list.iter()
+        .enumerate()
+        .filter_map(|(j, s)| match Recipient::parse(s) {
+            Ok(Recipient::Field(_)) => {
+                r.problem(format!("{key}[{j}]"), "a fallback cannot be a record field");
+                None
+            }
+            Ok(x) => Some(x),
+            Err(e) => {
+                r.problem(format!("{key}[{j}]"), e);
+                None
+            }
+        })
+        .collect()
 }
 
 /// Accepted for configs written before pacing: it held every push after the

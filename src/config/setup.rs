@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::config::indicator::{read_indicator, IndicatorConfig};
 use crate::config::ingress::{read_ingress, IngressConfig};
 use crate::config::notify::{read_notify, OutboxSettings};
+use crate::config::notify_api::{read_notify_api, NotifyApiConfig};
 use crate::config::reader::{Problem, Reader};
 use crate::config::rules::{read_rules, Rule};
 use crate::config::{Config, ConfigErrors};
@@ -21,6 +22,8 @@ pub struct Setup {
     pub indicator: IndicatorConfig,
     /// How webhooks reach the board (`[ingress]`).
     pub ingress: IngressConfig,
+    /// The LINE Notify–compatible endpoint's tokens (`[notify_api]`).
+    pub notify_api: NotifyApiConfig,
     /// The system's clocks; tests and the demo put a wrong one here.
     pub clock: Clock,
 }
@@ -49,8 +52,11 @@ impl Setup {
             problems.extend(p);
             Vec::new()
         });
-        let mut r = Reader::new(base_dir, None);
+        // `[notify_api]` tokens may be systemd credentials.
+        let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(std::path::PathBuf::from);
+        let mut r = Reader::new(base_dir, creds);
         let outbox = read_notify(&mut r, &config.rest);
+        let notify_api = read_notify_api(&mut r, &config.rest);
         let mut indicator = read_indicator(&mut r, &config.rest);
         let ingress = read_ingress(&mut r, &config.rest);
         if let Some(p) = &ingress.pubsub {
@@ -64,6 +70,7 @@ impl Setup {
                 outbox,
                 indicator,
                 ingress,
+                notify_api,
                 clock: Clock::system(),
             })
         } else {

@@ -12,11 +12,13 @@ use tokio::sync::Notify;
 use tokio_rustls::TlsAcceptor;
 
 use super::{Core, GRACE};
-use crate::http::{self, Ingress, KintoneWebhooks, LineWebhooks, Reply};
+use crate::config::notify_api::NotifyApiConfig;
+use crate::http::{self, Ingress, KintoneWebhooks, LineWebhooks, NotifyApi, Reply};
 use crate::inbound::signature::ChannelSecret;
 use crate::inbound::stale::StaleEvents;
 use crate::inbound::webhook::LineIntake;
 use crate::notify::{self, NotifyContext};
+use crate::notify_api::{limit, ApiIntake};
 
 /// The webhook handlers: LINE's always, kintone's only when an app has a
 /// webhook token.
@@ -24,6 +26,8 @@ use crate::notify::{self, NotifyContext};
 pub(super) struct Hooks {
     pub line: Arc<dyn LineWebhooks>,
     pub kintone: Option<Arc<dyn KintoneWebhooks>>,
+    /// `/api/notify` and `/api/status`, only when tokens are configured.
+    pub notify_api: Option<Arc<dyn NotifyApi>>,
 }
 
 impl Hooks {
@@ -31,6 +35,7 @@ impl Hooks {
         core: &Core,
         notify_ctx: &Arc<NotifyContext>,
         ack_wake: Arc<Notify>,
+        api: NotifyApiConfig,
     ) -> Hooks {
         let config = &core.config;
         let has_webhooks = config
@@ -51,6 +56,15 @@ impl Hooks {
                 Arc::new(notify::intake::Intake {
                     ctx: notify_ctx.clone(),
                 }) as Arc<dyn KintoneWebhooks>
+            }),
+            notify_api: (!api.tokens.is_empty()).then(|| {
+                Arc::new(ApiIntake {
+                    tokens: api.tokens,
+                    store: core.store.clone(),
+                    outbox_wake: notify_ctx.outbox_wake.clone(),
+                    clock: core.clock.clone(),
+                    limits: limit::Limits::default(),
+                }) as Arc<dyn NotifyApi>
             }),
         }
     }
@@ -84,7 +98,7 @@ pub(super) fn serve(
     let config = &core.config;
     let m = core.metrics.clone();
     let (line, kintone) = if webhooks {
-        (hooks.line, hooks.kintone)
+        (hooks.line.clone(), hooks.kintone.clone())
     } else {
         tracing::info!("webhooks come only from Pub/Sub: the webhook routes answer 404");
         (Arc::new(NoLineRoute) as Arc<dyn LineWebhooks>, None)
@@ -95,6 +109,9 @@ pub(super) fn serve(
         // Without webhook routes the token guards nothing: every POST is 404.
         relay_token: config.server.relay_token.clone().filter(|_| webhooks),
         kintone,
+        // Tools on the office network call it directly: the bearer token is
+        // its lock, not the relay's header, and it is served in every mode.
+        notify_api: hooks.notify_api,
         metrics: Some(Arc::new(move || m.render())),
         read_timeout: config.server.read_timeout,
         clock: core.clock.clone(),

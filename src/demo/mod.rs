@@ -156,6 +156,12 @@ escalate = [{{ after = "30m", to = ["{HANAKO}"] }}]
 [notify]
 debounce = "1s"
 
+# A LINE Notify–compatible token for the monitoring script (step 6).
+[[notify_api.tokens]]
+name = "monitoring"
+token = {{ file = "notify-token" }}
+to = ["{TARO}"]
+
 # The office panel, drawn in the terminal: LED ●/○, buzzer 🔔.
 [indicator]
 backend = "terminal"
@@ -182,9 +188,17 @@ fn narrate_addresses(
     println!("{said}");
 }
 
+/// A new owner-only directory: two demos started in the same millisecond
+/// (the tests run the English and the Japanese one at once) get two.
 fn private_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("klg-demo-{}-{}", std::process::id(), now_ms()));
-    std::fs::create_dir_all(&dir)?;
+    static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "klg-demo-{}-{}-{run}",
+        std::process::id(),
+        now_ms()
+    ));
+    std::fs::create_dir(&dir)?;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
     Ok(dir)
 }

@@ -1,6 +1,6 @@
 //! The narrated scenario, one step per method: a push, a tap, a
-//! redelivery, a forgery, a reminder and an escalation, a burst, then the
-//! audit log.
+//! redelivery, a forgery, a reminder and an escalation, a burst, a LINE
+//! Notify caller, then the audit log.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,7 @@ impl Demo {
         self.forgery_is_refused().await?;
         self.reminded_then_escalated().await?;
         self.burst_is_batched().await?;
+        self.line_notify_caller().await?;
         self.audit_log().await
     }
 
@@ -193,6 +194,39 @@ impl Demo {
             ("s", &s),
         ];
         println!("{}", words::BURST_TOTAL.fill(self.language, &total));
+        Ok(())
+    }
+
+    /// 6: a tool that called LINE Notify calls `/api/notify` instead.
+    async fn line_notify_caller(&self) -> anyhow::Result<()> {
+        println!("\n{}", words::NOTIFY_API.in_(self.language));
+        let url = format!("http://{}/api/notify", self.gateway.addr());
+        let message = words::NOTIFY_API_MESSAGE.in_(self.language);
+        // The token stays out of the narration, as it would in a script.
+        println!("   $ curl -X POST {url} -H \"Authorization: Bearer $TOKEN\" --data-urlencode \"message={message}\"");
+        let before = self.line.pushes().len();
+        let resp = crate::outbound::client(Duration::from_secs(10))?
+            .post(&url)
+            .bearer_auth(crate::sim::site::NOTIFY_TOKEN)
+            .form(&[("message", message)])
+            .send()
+            .await?;
+        let status = resp.status().as_u16().to_string();
+        let body = resp.text().await?;
+        let answered = [("status", status.as_str()), ("body", &body)];
+        println!(
+            "{}",
+            words::NOTIFY_API_ANSWERED.fill(self.language, &answered)
+        );
+        wait(|| self.line.pushes().len() > before)
+            .await
+            .context("the message did not reach LINE")?;
+        let push = self.line.pushes().remove(before);
+        let text = push["messages"][0]["text"].as_str().unwrap_or("");
+        println!(
+            "{}",
+            words::NOTIFY_API_PUSHED.fill(self.language, &[("text", text)])
+        );
         Ok(())
     }
 

@@ -157,6 +157,24 @@ said! {
         en: "   {burst} changes → {requests} push request(s), {counted} message(s) counted (without batching: {burst}) — in {s} s",
     }
 
+    // 6: a LINE Notify caller.
+    NOTIFY_API {
+        ja: "6. LINE Notify を使っていた監視スクリプトが、宛先のホストだけ変えて呼び出します：",
+        en: "6. A monitoring script that used LINE Notify calls the gateway, with only the host changed:",
+    }
+    NOTIFY_API_ANSWERED {
+        ja: "   {status} を返答：{body}（LINE Notify と同じ形）",
+        en: "   answered {status}: {body} (LINE Notify's shape)",
+    }
+    NOTIFY_API_PUSHED {
+        ja: "   ゲートウェイ → LINE Push（通数に計上）：💬 {text}",
+        en: "   gateway → LINE push (counted against the quota): 💬 {text}",
+    }
+    NOTIFY_API_MESSAGE {
+        ja: "サーバー室の温度が 30℃ を超えました",
+        en: "The server room is above 30 °C",
+    }
+
     // The audit log.
     AUDIT {
         ja: "確認の記録：{n} 件",

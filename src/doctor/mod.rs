@@ -7,6 +7,8 @@
 //! - the LINE channel access token works (`GET /v2/bot/info`);
 //! - every kintone app answers with its token, and the field codes the config
 //!   names exist in its form;
+//! - each rule reaches someone right now (`recipients`: the staff directory
+//!   and groups, read-only), and whom;
 //! - the GPIO lines exist on this board;
 //! - the clock agrees with LINE's and kintone's (reply deadlines count from
 //!   LINE's timestamps).
@@ -19,6 +21,7 @@
 mod board;
 mod kintone;
 mod line;
+pub mod recipients;
 
 use std::time::Duration;
 
@@ -97,6 +100,7 @@ pub async fn run(setup: &Setup, out: &mut dyn std::io::Write) -> Vec<Check> {
         };
         note(check, &mut checks);
     }
+    note(recipients::check(setup), &mut checks);
     note(gpio(setup), &mut checks);
     note(clock(&dates, jiff::Timestamp::now()), &mut checks);
     checks

@@ -18,16 +18,19 @@ pub(super) enum Refusal {
     LineSignature,
     KintoneToken,
     RelayToken,
+    /// `/api/notify` or `/api/status` without a known bearer token.
+    NotifyToken,
     /// Not a request: `accept()` failed (out of file descriptors, usually).
     Accept,
 }
 
 impl Refusal {
-    const ALL: [Refusal; 5] = [
+    const ALL: [Refusal; 6] = [
         Refusal::LineUnsigned,
         Refusal::LineSignature,
         Refusal::KintoneToken,
         Refusal::RelayToken,
+        Refusal::NotifyToken,
         Refusal::Accept,
     ];
 
@@ -37,6 +40,7 @@ impl Refusal {
             Refusal::LineSignature => "LINE webhook with a wrong signature refused",
             Refusal::KintoneToken => "kintone webhook with an unknown path token refused",
             Refusal::RelayToken => "webhook with a missing or wrong x-relay-token refused",
+            Refusal::NotifyToken => "/api request without a known bearer token refused",
             Refusal::Accept => "accept failed; backing off (out of file descriptors?)",
         }
     }
@@ -48,6 +52,7 @@ impl Refusal {
             Refusal::LineSignature => &a.line_signature,
             Refusal::KintoneToken => &a.kintone_token,
             Refusal::RelayToken => &a.relay_token,
+            Refusal::NotifyToken => &a.notify_token,
             Refusal::Accept => &m.accept_errors,
         }
     }

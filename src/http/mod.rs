@@ -1,4 +1,5 @@
-//! The daemon's HTTP server: LINE and kintone webhooks in, health out.
+//! The daemon's HTTP server: LINE and kintone webhooks in, the LINE
+//! Notify–compatible `POST /api/notify` and `GET /api/status`, health out.
 //!
 //! Rules kept: every body is read with a size limit (413 past it) and a time
 //! limit (slow clients are cut off); nothing is answered 2xx before it is on
@@ -18,6 +19,7 @@
 //! `stat` at most once a second): a 200 would promise what no restart finds.
 
 mod accept;
+mod api;
 mod body;
 mod guard;
 mod health;
@@ -85,6 +87,31 @@ pub trait LineWebhooks: Send + Sync {
     }
 }
 
+/// Takes in LINE Notify–style requests (`/api/notify`, `/api/status`);
+/// implemented by `notify_api`.
+pub trait NotifyApi: Send + Sync {
+    /// Whether `bearer` is a configured token (constant time). Asked before
+    /// the body is read: a guess costs no memory.
+    fn knows(&self, bearer: &str) -> bool;
+
+    /// Handles `POST /api/notify` with the body already read.
+    fn notify<'a>(
+        &'a self,
+        bearer: &'a str,
+        content_type: Option<&'a str>,
+        body: Bytes,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
+
+    /// Handles `GET /api/status` for a known token.
+    fn status<'a>(
+        &'a self,
+        bearer: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
+
+    /// The answer to a request without a known token (LINE Notify's 401).
+    fn refuse(&self) -> Reply;
+}
+
 /// What the server needs to answer requests.
 pub struct Ingress {
     pub store: Store,
@@ -92,6 +119,8 @@ pub struct Ingress {
     /// When set, every webhook must carry `x-relay-token` with this value.
     pub relay_token: Option<Secret>,
     pub kintone: Option<Arc<dyn KintoneWebhooks>>,
+    /// `/api/notify` and `/api/status` (404 without).
+    pub notify_api: Option<Arc<dyn NotifyApi>>,
     /// Renders `GET /metrics`.
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
     /// Slow clients are cut off after this long.
@@ -114,11 +143,12 @@ struct Server {
     guard: Arc<Guard>,
 }
 
-/// A response: status and a small JSON body.
+/// A response: status, a small JSON body, and any extra headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub status: StatusCode,
     pub body: String,
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
@@ -126,7 +156,15 @@ impl Reply {
         Reply {
             status,
             body: body.to_string(),
+            headers: Vec::new(),
         }
+    }
+
+    /// The same reply with header `name: value` added.
+    #[must_use]
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
     }
 
     pub fn error(status: StatusCode, message: &str) -> Reply {
@@ -229,15 +267,18 @@ async fn route(server: &Server, req: Request<Incoming>) -> Response<Full<Bytes>>
                 .await
                 .unwrap_or_else(|r| r)
         }
+        (&Method::POST, "/api/notify") => api::notify(server, req).await.unwrap_or_else(|r| r),
+        (&Method::GET, "/api/status") => api::status(server, &req).await,
         (&Method::GET, "/healthz") => health(server).await,
         (&Method::GET, "/metrics") => match &ingress.metrics {
             Some(render) => Reply {
                 status: StatusCode::OK,
                 body: render(),
+                headers: Vec::new(),
             },
             None => Reply::error(StatusCode::NOT_FOUND, "not found"),
         },
-        (_, "/line/webhook" | "/healthz" | "/metrics") => {
+        (_, "/line/webhook" | "/healthz" | "/metrics" | "/api/notify" | "/api/status") => {
             Reply::error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
         }
         _ => Reply::error(StatusCode::NOT_FOUND, "not found"),
@@ -252,6 +293,11 @@ async fn route(server: &Server, req: Request<Incoming>) -> Response<Full<Bytes>>
     *resp.status_mut() = reply.status;
     if let Ok(v) = hyper::header::HeaderValue::from_str(content_type) {
         resp.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    for (name, value) in reply.headers {
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(name, v);
+        }
     }
     resp
 }

@@ -1,5 +1,6 @@
 //! Message objects as the Messaging API takes them (`messages` in push, reply
-//! and multicast requests): text and Flex.
+//! and multicast requests): text, Flex, and the sticker and image messages
+//! the LINE Notify–compatible endpoint sends.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,20 @@ pub enum Message {
         #[serde(rename = "altText")]
         alt_text: String,
         contents: serde_json::Value,
+    },
+    /// A sticker by its package and sticker ids (decimal strings).
+    Sticker {
+        #[serde(rename = "packageId")]
+        package_id: String,
+        #[serde(rename = "stickerId")]
+        sticker_id: String,
+    },
+    /// An image by its https URLs: full size and preview.
+    Image {
+        #[serde(rename = "originalContentUrl")]
+        original: String,
+        #[serde(rename = "previewImageUrl")]
+        preview: String,
     },
 }
 
@@ -56,6 +71,22 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&f).unwrap(),
             serde_json::json!({"type":"flex","altText":"a","contents":{"type":"bubble"}})
+        );
+        let s = Message::Sticker {
+            package_id: "446".into(),
+            sticker_id: "1988".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            serde_json::json!({"type":"sticker","packageId":"446","stickerId":"1988"})
+        );
+        let i = Message::Image {
+            original: "https://x/f.jpg".into(),
+            preview: "https://x/t.jpg".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&i).unwrap(),
+            serde_json::json!({"type":"image","originalContentUrl":"https://x/f.jpg","previewImageUrl":"https://x/t.jpg"})
         );
     }
 

@@ -43,6 +43,8 @@ pub struct Judge<'a> {
     pub rules: &'a [Rule],
     /// The language of the card.
     pub language: Language,
+    /// Whom a notification goes to when its recipients reach nobody.
+    pub fallback: &'a [crate::store::recipients::RecipientKey],
 }
 
 /// What a revision means.

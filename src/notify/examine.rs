@@ -117,6 +117,10 @@ async fn examine_chunk(
         for ((n, kind), (judged, s)) in todo.into_iter().zip(kinds).zip(stored) {
             match s {
                 Stored::Done(resolved) => {
+                    let nobody = resolved.iter().filter(|r| r.undeliverable).count();
+                    ctx.metrics
+                        .undeliverable
+                        .fetch_add(nobody as u64, std::sync::atomic::Ordering::Relaxed);
                     verdicts[n] = Some(verdict(&judged.outcome, kind, &resolved, &rules));
                 }
                 Stored::Stale(fresh) => states[n] = fresh,
@@ -231,6 +235,7 @@ fn new_notification(
         title: card.title,
         buzz: rule.buzz,
         recipients: recipient_keys(rule, record),
+        fallback: judge.fallback.to_vec(),
         bubble: card.bubble,
         alt_text: card.alt_text,
         chain: super::chain::plan::new_chain(&rule.chain, &rule.field),
@@ -242,13 +247,33 @@ fn new_notification(
 fn recipient_keys(rule: &Rule, record: &Record) -> Vec<RecipientKey> {
     rule.recipients
         .iter()
-        .map(|r| match r {
-            Recipient::Staff(name) => RecipientKey::StaffName(name.clone()),
-            Recipient::KintoneUser(code) => RecipientKey::KintoneUsers(vec![code.clone()]),
-            Recipient::Field(field) => RecipientKey::KintoneUsers(record.user_codes(field)),
-            Recipient::GroupName(name) => RecipientKey::GroupName(name.clone()),
-            Recipient::User(u) => RecipientKey::LineId(u.as_str().to_owned()),
-            Recipient::Group(g) => RecipientKey::LineId(g.as_str().to_owned()),
+        .map(|r| key_of(r, Some(record)))
+        .collect()
+}
+
+/// One recipient in the store's terms; a `field:` one names the people in
+/// that field of `record` (nobody without a record).
+fn key_of(r: &Recipient, record: Option<&Record>) -> RecipientKey {
+    match r {
+        Recipient::Staff(name) => RecipientKey::StaffName(name.clone()),
+        Recipient::KintoneUser(code) => RecipientKey::KintoneUsers(vec![code.clone()]),
+        Recipient::Field(field) => {
+            RecipientKey::KintoneUsers(record.map(|r| r.user_codes(field)).unwrap_or_default())
+        }
+        Recipient::GroupName(name) => RecipientKey::GroupName(name.clone()),
+        Recipient::User(u) => RecipientKey::LineId(u.as_str().to_owned()),
+        Recipient::Group(g) => RecipientKey::LineId(g.as_str().to_owned()),
+    }
+}
+
+/// Recipients that need no record (`field:` ones are dropped), in the
+/// store's terms.
+pub fn fixed_keys(recipients: &[Recipient]) -> Vec<RecipientKey> {
+    recipients
+        .iter()
+        .filter_map(|r| match r {
+            Recipient::Field(_) => None,
+            other => Some(key_of(other, None)),
         })
         .collect()
 }
@@ -297,7 +322,12 @@ fn log_unreached(n: &NewNotification, r: &Resolved, rules: &[Rule]) {
     for recipient in r.unlinked.iter().filter_map(|&k| rule?.recipients.get(k)) {
         tracing::info!(rule = %n.rule, recipient = ?recipient, "recipient not linked yet; skipped");
     }
-    if r.ids.is_empty() {
-        tracing::warn!(rule = %n.rule, record = %n.record, "notification has no reachable recipient (link staff with `staff invite`)");
+    if r.undeliverable {
+        let reason = crate::store::undeliverable::reason(&n.recipients);
+        if r.ids.is_empty() {
+            tracing::warn!(rule = %n.rule, record = %n.record, %reason, "notification reaches nobody and no [notify] fallback does either; recorded as undeliverable (see `outbox`; link staff with `staff invite`)");
+        } else {
+            tracing::warn!(rule = %n.rule, record = %n.record, %reason, fallback = r.ids.len(), "notification reaches nobody; sent to the [notify] fallback instead");
+        }
     }
 }

@@ -57,6 +57,8 @@ pub struct NotifyContext {
     pub beats: Arc<crate::service::Heartbeats>,
     /// Retries run on its steady timeline.
     pub clock: crate::clock::Clock,
+    /// `[notify] fallback`, in the store's terms.
+    pub fallback: Vec<crate::store::recipients::RecipientKey>,
     urls: HashMap<AppId, String>,
 }
 
@@ -100,6 +102,7 @@ impl NotifyContext {
             events,
             beats,
             clock: crate::clock::Clock::system(),
+            fallback: Vec::new(),
             urls,
         }
     }
@@ -108,6 +111,13 @@ impl NotifyContext {
     #[must_use]
     pub fn with_clock(mut self, clock: crate::clock::Clock) -> NotifyContext {
         self.clock = clock;
+        self
+    }
+
+    /// The same context sending what reaches nobody to `fallback`.
+    #[must_use]
+    pub fn with_fallback(mut self, fallback: &[crate::config::rules::Recipient]) -> NotifyContext {
+        self.fallback = examine::fixed_keys(fallback);
         self
     }
 
@@ -136,6 +146,7 @@ impl NotifyContext {
             title_hint,
             rules,
             language: self.config.language,
+            fallback: &self.fallback,
         }
     }
 }

@@ -17,6 +17,9 @@ pub const ACCESS_TOKEN: &str = "fake-line-access-token";
 /// The relay's shared header token (`x-relay-token`), written for every site
 /// and required only when `server` names it.
 pub const RELAY_TOKEN: &str = "fake-relay-token-0123456789abcdef";
+/// A `[notify_api]` bearer token, written for every site as `notify-token`
+/// and used only when the config names it.
+pub const NOTIFY_TOKEN: &str = "fake-notify-token-0123456789abcdefghij";
 /// The kintone webhook path token of sites built here (≥ 24 characters).
 pub const HOOK_TOKEN: &str = "fake-hook-token-abcdefghijklmnopqrstuvwxyz";
 
@@ -94,6 +97,7 @@ impl Site {
             ("app-token", APP_TOKEN),
             ("hook-token", HOOK_TOKEN),
             ("relay-token", RELAY_TOKEN),
+            ("notify-token", NOTIFY_TOKEN),
         ] {
             let path = dir.join(name);
             std::fs::write(&path, value)?;

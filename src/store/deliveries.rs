@@ -164,9 +164,9 @@ pub fn assign(c: &Connection, seqs: &[i64], push_id: i64) -> Result<(), StoreErr
 }
 
 /// Deletes up to `limit` notifications acknowledged and created before
-/// `before`, oldest first, with their deliveries and their (stopped)
-/// reminder chain; one with a card still owed (not yet in a push request) is
-/// kept.
+/// `before`, oldest first, with their deliveries, their (stopped) reminder
+/// chain and their undeliverable record; one with a card still owed (not
+/// yet in a push request) is kept.
 ///
 /// # Errors
 /// The write failed.
@@ -182,10 +182,12 @@ pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, St
         .collect::<Result<_, _>>()?;
     let mut cards = c.prepare_cached("DELETE FROM deliveries WHERE notification = ?1")?;
     let mut chain = c.prepare_cached("DELETE FROM chains WHERE notification = ?1")?;
+    let mut nobody = c.prepare_cached("DELETE FROM undeliverable WHERE notification = ?1")?;
     let mut one = c.prepare_cached("DELETE FROM notifications WHERE id = ?1")?;
     for id in &ids {
         cards.execute([id])?;
         chain.execute([id])?;
+        nobody.execute([id])?;
         one.execute([id])?;
     }
     Ok(ids.len())

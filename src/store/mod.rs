@@ -32,6 +32,7 @@ pub mod audit;
 pub mod chains;
 pub mod changes;
 pub mod deliveries;
+pub mod directory;
 pub mod field_state;
 pub mod inbox;
 pub mod intents;
@@ -45,6 +46,7 @@ pub mod recipients;
 pub mod report;
 pub mod retention;
 pub mod staff;
+pub mod undeliverable;
 pub mod verdicts;
 
 use std::path::{Path, PathBuf};

@@ -265,6 +265,8 @@ pub struct NewNotification {
     pub buzz: bool,
     /// Whom it goes to, resolved when it is stored.
     pub recipients: Vec<super::recipients::RecipientKey>,
+    /// Whom it goes to instead when `recipients` reach nobody.
+    pub fallback: Vec<super::recipients::RecipientKey>,
     /// The Flex bubble, as JSON.
     pub bubble: String,
     pub alt_text: String,

@@ -25,6 +25,9 @@ pub enum RecipientKey {
 pub struct Resolved {
     pub ids: Vec<String>,
     pub unlinked: Vec<usize>,
+    /// The keys reached nobody: `ids` are the fallback's (maybe none), and
+    /// the notification is recorded as undeliverable.
+    pub undeliverable: bool,
 }
 
 /// Resolves `keys` to LINE ids.
@@ -44,6 +47,7 @@ pub fn resolve(c: &Connection, keys: &[RecipientKey]) -> Result<Resolved, StoreE
     Ok(Resolved {
         ids: ids.into_iter().collect(),
         unlinked,
+        undeliverable: false,
     })
 }
 

@@ -26,6 +26,8 @@ pub struct Summary {
     pub pending_acks: i64,
     pub outbox_pending: i64,
     pub dead_letters: i64,
+    /// Notifications whose recipients resolved to nobody.
+    pub undeliverable: i64,
     pub inbox_pending: i64,
     pub changes_pending: i64,
     pub last_push_ms: Option<i64>,
@@ -72,6 +74,7 @@ impl Store {
                 pending_acks: pending_acks_in(c)?,
                 outbox_pending: outbox::pending_count(c)?,
                 dead_letters: outbox::dead_count(c)?,
+                undeliverable: super::undeliverable::count(c)?,
                 inbox_pending: count("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")?,
                 changes_pending: count(changes::PENDING_COUNT)?,
                 last_push_ms: c.query_row("SELECT MAX(sent_ms) FROM outbox", [], |r| r.get(0))?,

@@ -270,6 +270,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX chains_due ON chains(due_ms) WHERE stopped_ms IS NULL;
     CREATE INDEX chains_record ON chains(app, record) WHERE stopped_ms IS NULL;
     ",
+    // 9 (self-contained): a notification whose recipients
+    // resolved to nobody is kept with the reason (and the fallback it went
+    // to, if any), for `outbox`, `status` and the logs.
+    r"
+    CREATE TABLE undeliverable(
+        notification TEXT PRIMARY KEY REFERENCES notifications(id),
+        reason TEXT NOT NULL,
+        fallback TEXT,
+        created_ms INTEGER NOT NULL
+    );
+    ",
 ];
 
 /// Applies the migrations this database has not seen yet.

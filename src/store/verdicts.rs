@@ -17,7 +17,7 @@ use super::deliveries::{insert_delivery, NewDelivery};
 use super::field_state::{load, store_values, RecordState, RevisionKey};
 use super::notifications::{insert_notification, NewNotification};
 use super::recipients::{resolve, Resolved};
-use super::StoreError;
+use super::{undeliverable, StoreError};
 
 /// What judging a revision decided the store should do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,14 +117,29 @@ fn hold(
     }
 }
 
-/// Creates one notification and a delivery per recipient it reaches.
+/// Creates one notification and a delivery per recipient it reaches; one
+/// that reaches nobody is recorded as undeliverable and goes to the
+/// fallback recipients instead (who may then acknowledge it).
 fn notify(c: &Connection, n: &NewNotification, now_ms: i64) -> Result<Resolved, StoreError> {
     insert_notification(c, n, now_ms)?;
     if let Some(chain) = &n.chain {
         let about = (n.app.stored(), n.record.stored(), n.to.as_str());
         insert_chain(c, &n.id, about, chain, now_ms)?;
     }
-    let resolved = resolve(c, &n.recipients)?;
+    let mut resolved = resolve(c, &n.recipients)?;
+    if resolved.ids.is_empty() {
+        let fallback = resolve(c, &n.fallback)?.ids;
+        let to = (!fallback.is_empty()).then(|| fallback.join(","));
+        undeliverable::record(
+            c,
+            &n.id,
+            &undeliverable::reason(&n.recipients),
+            to.as_deref(),
+            now_ms,
+        )?;
+        resolved.ids = fallback;
+        resolved.undeliverable = true;
+    }
     for who in &resolved.ids {
         let d = NewDelivery {
             notification: &n.id,

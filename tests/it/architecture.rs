@@ -98,6 +98,7 @@ const BELOW_DAEMON: &[&str] = &[
     "acknowledge",
     "inbox_worker",
     "notify",
+    "notify_api",
     "indicator",
 ];
 fn allowed(module: &str) -> Option<Vec<&'static str>> {
@@ -129,6 +130,9 @@ fn allowed(module: &str) -> Option<Vec<&'static str>> {
             "acknowledge",
         ]),
         "notify" => with(&["line", "kintone", "store", "config", "http", "service"]),
+        // The LINE Notify–compatible endpoint: an `http` handler that stores
+        // push requests for the outbox.
+        "notify_api" => with(&["line", "store", "config", "http"]),
         "indicator" => with(&[
             "kintone",
             "store",

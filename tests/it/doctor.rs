@@ -53,12 +53,15 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         "[ok  ] store: no store yet",
         "[ok  ] LINE: token accepted",
         "[ok  ] kintone app 1 \"Repairs\": token accepted; ",
+        "[ok  ] recipients: 1 rule(s) (no staff directory yet",
         "[ok  ] GPIO: not used",
         "[ok  ] clock: ",
         "All 7 checks passed.",
     ] {
         assert!(text.contains(line), "{line:?} missing:\n{text}");
     }
+    let reach = format!("rule \"approval\" reaches LINE user {USER}; the linked people in field \"Assignee\" of each record");
+    assert!(text.contains(&reach), "{reach:?} missing:\n{text}");
     assert!(!text.contains(ACCESS_TOKEN) && !text.contains(APP_TOKEN));
 
     // LINE refuses the token, kintone knows another token, a field code is

@@ -57,15 +57,18 @@ mod flex_schema;
 mod hostile;
 mod indicator;
 mod japanese_app;
+mod notify_api;
 mod notify_loop;
 mod openapi;
 mod pacing;
 #[cfg(feature = "pubsub")]
 mod pubsub;
 mod quiet;
+mod recipients;
 mod relay;
 mod retention;
 mod service;
 mod store_loss;
+mod undeliverable;
 mod upstream_text;
 mod world;

@@ -125,6 +125,48 @@ async fn a_postback_through_the_relay_is_written_back_and_replied() {
 
 #[tokio::test]
 #[ignore = "needs relay/node_modules: .ci/run runs it after npm ci"]
+async fn a_line_notify_call_through_the_relay_is_pushed() {
+    use kintone_line_gateway::sim::site::NOTIFY_TOKEN;
+    let tail = format!(
+        "[[notify_api.tokens]]\nname = \"ci\"\ntoken = {{ file = \"notify-token\" }}\nto = [\"{USER}\"]\n"
+    );
+    let w = World::start_site(
+        "relay_token = { file = \"relay-token\" }".into(),
+        COMMENT_ACK,
+        &tail,
+        |_| {},
+    )
+    .await;
+    let device = format!("http://{}", w.gateway().addr());
+    let relay = start_relay(&device, Some(RELAY_TOKEN)).await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/notify", relay.url))
+        .bearer_auth(NOTIFY_TOKEN)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("message=%E3%83%93%E3%83%AB%E3%83%89%E5%A4%B1%E6%95%97")
+        .send()
+        .await
+        .expect("relay reachable");
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(
+        resp.headers()
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok()),
+        Some("999")
+    );
+    assert_eq!(
+        resp.text().await.unwrap(),
+        r#"{"status":200,"message":"ok"}"#
+    );
+    eventually(10, || w.line.pushes().len() == 1).await;
+    assert_eq!(
+        w.line.pushes()[0]["messages"],
+        json!([{"type": "text", "text": "ビルド失敗"}])
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs relay/node_modules: .ci/run runs it after npm ci"]
 async fn a_tampered_byte_is_refused_by_the_device_and_nothing_is_stored() {
     let w = World::start_site(
         "relay_token = { file = \"relay-token\" }".into(),

@@ -41,17 +41,39 @@ impl Recipient {
         if let Some(g) = s.strip_prefix("group:") {
             return nonempty(g, "group name").map(Recipient::GroupName);
         }
-        let looks_like_id = s.len() == 33 && (s.starts_with('U') || s.starts_with('C'));
-        if looks_like_id {
-            if let Ok(u) = LineUserId::parse(s) {
-                return Ok(Recipient::User(u));
-            }
-            if let Ok(g) = LineGroupId::parse(s) {
-                return Ok(Recipient::Group(g));
-            }
+        if let Some(id) = line_id(s) {
+            return id;
         }
         nonempty(s, "name").map(Recipient::Staff)
     }
+}
+
+/// A LINE id, or a mistake in one, for what looks like one: `U`, `C` or
+/// `R` and hex digits with at least one decimal digit (so "Cafe" stays a
+/// name and "U123" is not taken for one).
+fn line_id(s: &str) -> Option<Result<Recipient, String>> {
+    let rest = s.strip_prefix(['U', 'C', 'R'])?;
+    let shaped = rest.len() >= 3
+        && rest.bytes().all(|b| b.is_ascii_hexdigit())
+        && rest.bytes().any(|b| b.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    if let Ok(u) = LineUserId::parse(s) {
+        return Some(Ok(Recipient::User(u)));
+    }
+    if let Ok(g) = LineGroupId::parse(s) {
+        return Some(Ok(Recipient::Group(g)));
+    }
+    let lower = rest.len() == 32 && !rest.bytes().any(|b| b.is_ascii_uppercase());
+    Some(Err(if s.starts_with('R') && lower {
+        format!("{s:?} is a room: rooms cannot be pushed to; invite the bot into a group instead")
+    } else {
+        format!(
+            "{s:?} is not a LINE id: U (a user) or C (a group) and 32 lowercase hex digits, {} here",
+            rest.len()
+        )
+    }))
 }
 
 /// Who may acknowledge a rule's notifications (`ack_by`), strictest first
@@ -113,5 +135,18 @@ mod tests {
             Ok(Recipient::User(_))
         ));
         assert!(Recipient::parse("kintone: ").is_err());
+        assert_eq!(
+            Recipient::parse("Cafe"),
+            Ok(Recipient::Staff("Cafe".into()))
+        );
+    }
+
+    #[test]
+    fn a_broken_line_id_is_refused_not_taken_for_a_name() {
+        let e = Recipient::parse("U123").unwrap_err();
+        assert!(e.contains("not a LINE id") && e.contains("3 here"), "{e}");
+        assert!(Recipient::parse("U8E742F61D673B39C7FFF3CECB7536EF0").is_err());
+        let e = Recipient::parse("R8e742f61d673b39c7fff3cecb7536ef0").unwrap_err();
+        assert!(e.contains("room"), "{e}");
     }
 }

@@ -103,6 +103,7 @@ mod tests {
             title: String::new(),
             buzz: false,
             recipients: vec![crate::store::recipients::RecipientKey::LineId(who.into())],
+            fallback: Vec::new(),
             bubble: r#"{"type":"bubble","body":{"type":"box","layout":"vertical","contents":[{"type":"text","text":"Fix the roof"}]}}"#.into(),
             alt_text: "Needs approval".into(),
             chain: None,

@@ -85,7 +85,16 @@ fn seed(c: &Connection) {
     for i in 0..200 {
         notification(&format!("acked-{i}"), true, Some(1));
     }
-    // An acknowledged notification's reminder chain (stopped) goes with it.
+    // An acknowledged notification's reminder chain (stopped) and its
+    // undeliverable record (a fallback recipient acknowledged) go with it.
+    for i in 0..5 {
+        c.execute(
+            "INSERT INTO undeliverable(notification, reason, fallback, created_ms)
+             VALUES (?1, 'nobody linked', 'U9', ?2)",
+            params![format!("acked-{i}"), NOW - 100 * DAY],
+        )
+        .expect("undeliverable");
+    }
     for i in 0..20 {
         c.execute(
             "INSERT INTO chains(notification, app, record, field, to_value, base_ms, due_ms,

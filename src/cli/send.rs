@@ -1,0 +1,69 @@
+//! `send --to group:Office "text"`: a script on the board queues a LINE
+//! message the way `POST /api/notify` does — into the store's outbox, which
+//! the running daemon sends (retry key, quota guard) — so it works while the
+//! daemon runs and needs no secrets in the script's shell.
+
+use std::path::Path;
+
+use super::open_store;
+use crate::config::reader::Problem;
+use crate::config::rules::Recipient;
+use crate::config::ConfigErrors;
+use crate::line::message::Message;
+use crate::notify_api::enqueue::{enqueue, Queued};
+
+/// LINE's limit for a text message, in characters.
+const TEXT_MAX: usize = 5000;
+
+pub(super) async fn send(config: &Path, to: &[String], text: &str) -> anyhow::Result<()> {
+    let recipients = parse(config, to, text)?;
+    let store = open_store(config)?;
+    match enqueue(&store, &recipients, &[Message::text(text)]).await? {
+        Queued::Sent {
+            recipients,
+            requests,
+        } => {
+            println!(
+                "Queued for {} recipient(s) in {requests} push request(s); the running daemon sends them (see `outbox`).",
+                recipients.len()
+            );
+            Ok(())
+        }
+        Queued::Nobody => anyhow::bail!(
+            "nobody to send to: no recipient is linked or recorded yet (link staff with `staff invite`, invite the bot into the group)"
+        ),
+    }
+}
+
+/// The recipients and text, or every mistake in them (exit 64).
+fn parse(config: &Path, to: &[String], text: &str) -> Result<Vec<Recipient>, ConfigErrors> {
+    let mut problems = Vec::new();
+    let mut recipients = Vec::new();
+    for (i, s) in to.iter().enumerate() {
+        match Recipient::parse(s) {
+            Ok(Recipient::Field(_)) => problems.push(Problem {
+                key: format!("--to[{i}]"),
+                message: "field: recipients need a record".into(),
+            }),
+            Ok(r) => recipients.push(r),
+            Err(message) => problems.push(Problem {
+                key: format!("--to[{i}]"),
+                message,
+            }),
+        }
+    }
+    if text.trim().is_empty() || text.chars().count() > TEXT_MAX {
+        problems.push(Problem {
+            key: "TEXT".into(),
+            message: format!("give 1 to {TEXT_MAX} characters"),
+        });
+    }
+    if problems.is_empty() {
+        Ok(recipients)
+    } else {
+        Err(ConfigErrors {
+            path: config.to_owned(),
+            problems,
+        })
+    }
+}

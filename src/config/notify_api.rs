@@ -1,0 +1,183 @@
+//! `[notify_api]`: the LINE Notify–compatible endpoint's tokens. Each
+//! `[[notify_api.tokens]]` is a secret (never inline) that a tool presents as
+//! `Authorization: Bearer …`, the recipients its messages go to, and how many
+//! messages it may send an hour (LINE Notify allowed 1,000).
+
+use toml::Table;
+
+use super::reader::{join, Reader};
+use super::rules::Recipient;
+use crate::secret::Secret;
+
+/// LINE Notify's limit per token and hour, the default here.
+pub const DEFAULT_PER_HOUR: u32 = 1000;
+
+/// A bearer token shorter than this could be guessed.
+const MIN_TOKEN_LEN: usize = 24;
+
+/// `[notify_api]` settings; no tokens: the endpoint answers 401 to everyone.
+#[derive(Debug, Clone, Default)]
+pub struct NotifyApiConfig {
+    pub tokens: Vec<ApiToken>,
+}
+
+/// One configured token.
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    /// What the token is for (logs, `GET /api/status`'s `target`).
+    pub name: String,
+    pub token: Secret,
+    /// Whom its messages reach (no `field:` recipients: there is no record).
+    pub to: Vec<Recipient>,
+    /// Messages per hour before 429.
+    pub per_hour: u32,
+}
+
+const TOKEN_KEYS: &[&str] = &["name", "token", "to", "per_hour"];
+
+pub(super) fn read_notify_api(r: &mut Reader, rest: &Table) -> NotifyApiConfig {
+    let Some(t) = r.opt_table(rest, "", "notify_api") else {
+        return NotifyApiConfig::default();
+    };
+    r.unknown_keys(t, "notify_api", &["tokens"]);
+    let mut tokens: Vec<ApiToken> = Vec::new();
+    for (i, t) in r.tables(t, "notify_api", "tokens").into_iter().enumerate() {
+        let p = format!("notify_api.tokens[{i}]");
+        if let Some(token) = read_token(r, t, &p) {
+            if tokens.iter().any(|o| o.name == token.name) {
+                r.problem(join(&p, "name"), format!("{:?} is used twice", token.name));
+            }
+            if tokens.iter().any(|o| o.token == token.token) {
+                r.problem(join(&p, "token"), "the same secret as another token");
+            }
+            tokens.push(token);
+        }
+    }
+    NotifyApiConfig { tokens }
+}
+
+fn read_token(r: &mut Reader, t: &Table, p: &str) -> Option<ApiToken> {
+    r.unknown_keys(t, p, TOKEN_KEYS);
+    let name = r.str(t, p, "name");
+    let token = r.secret(t, p, "token", true);
+    if token
+        .as_ref()
+        .is_some_and(|s| s.expose().trim().len() < MIN_TOKEN_LEN)
+    {
+        r.problem(
+            join(p, "token"),
+            format!("at least {MIN_TOKEN_LEN} characters (e.g. `openssl rand -hex 24`)"),
+        );
+    }
+    let to = read_to(r, t, p);
+    let per_hour = match r.opt_int(t, p, "per_hour") {
+        None => DEFAULT_PER_HOUR,
+        Some(n) => match u32::try_from(n) {
+            Ok(n) if n > 0 => n,
+            _ => {
+                r.problem(join(p, "per_hour"), "must be a positive number of messages");
+                DEFAULT_PER_HOUR
+            }
+        },
+    };
+    Some(ApiToken {
+        name: name?,
+        token: Secret::new(token?.expose().trim()),
+        to,
+        per_hour,
+    })
+}
+
+/// `to`: at least one recipient, none of them a record field.
+fn read_to(r: &mut Reader, t: &Table, p: &str) -> Vec<Recipient> {
+    let key = join(p, "to");
+    let Some(list) = r.opt_strings(t, p, "to") else {
+        if !t.contains_key("to") {
+            r.problem(
+                &key,
+                "missing (required): staff names, kintone:USER, group:NAME or LINE ids",
+            );
+        }
+        return Vec::new();
+    };
+    if list.is_empty() {
+        r.problem(&key, "name at least one recipient");
+    }
+    list.iter()
+        .enumerate()
+        .filter_map(|(j, s)| match Recipient::parse(s) {
+            Ok(Recipient::Field(_)) => {
+                r.problem(
+                    format!("{key}[{j}]"),
+                    "field: recipients need a record; an API message has none",
+                );
+                None
+            }
+            Ok(x) => Some(x),
+            Err(e) => {
+                r.problem(format!("{key}[{j}]"), e);
+                None
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::reader::Problem;
+
+    fn read(text: &str, dir: &Path) -> (NotifyApiConfig, Vec<Problem>) {
+        let rest: Table = toml::from_str(text).expect("toml");
+        let mut r = Reader::new(dir, None);
+        let c = read_notify_api(&mut r, &rest);
+        (c, r.problems)
+    }
+
+    fn secret(dir: &Path, name: &str, value: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, value).expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("mode");
+    }
+
+    #[test]
+    fn a_token_maps_a_secret_to_recipients_with_a_limit() {
+        let dir = tempfile::tempdir().expect("dir");
+        secret(dir.path(), "t", "0123456789abcdef0123456789abcdef\n");
+        let (c, problems) = read(
+            "[[notify_api.tokens]]\nname = \"monitor\"\ntoken = { file = \"t\" }\nto = [\"group:Office\"]\nper_hour = 10\n",
+            dir.path(),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let t = &c.tokens[0];
+        assert_eq!(t.token.expose(), "0123456789abcdef0123456789abcdef");
+        assert_eq!(t.to, [Recipient::GroupName("Office".into())]);
+        assert_eq!(t.per_hour, 10);
+    }
+
+    #[test]
+    fn every_wrong_value_is_reported_with_its_key() {
+        let dir = tempfile::tempdir().expect("dir");
+        secret(dir.path(), "short", "guessable");
+        let (_, problems) = read(
+            "[[notify_api.tokens]]\nname = \"a\"\ntoken = { file = \"short\" }\nto = [\"field:Assignee\"]\nper_hour = 0\n\
+             [[notify_api.tokens]]\ntoken = \"inline\"\n",
+            dir.path(),
+        );
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "notify_api.tokens[0].token",
+                "notify_api.tokens[0].to[0]",
+                "notify_api.tokens[0].per_hour",
+                "notify_api.tokens[1].name",
+                "notify_api.tokens[1].token",
+                "notify_api.tokens[1].to",
+            ]
+        );
+    }
+}
