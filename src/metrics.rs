@@ -8,6 +8,9 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 
+mod contact;
+pub use contact::{Contact, Contacts, Observed};
+
 /// kintone counts requests per app per day and its day starts at 09:00 JST,
 /// which is 00:00 UTC: the kintone day is the UTC date.
 const DAY_MS: i64 = 86_400_000;
@@ -151,6 +154,9 @@ pub struct Metrics {
     pub kintone_down: AtomicI64,
     /// 1 while the monthly quota is exhausted.
     pub quota_exhausted: AtomicI64,
+    /// What the clients last saw of LINE and kintone (for `status`).
+    pub line_contact: std::sync::Arc<Contact>,
+    pub kintone_contact: std::sync::Arc<Contact>,
     /// The Pub/Sub pull transport.
     pub pubsub: PubsubMetrics,
 }
@@ -227,6 +233,14 @@ impl PubsubMetrics {
 }
 
 impl Metrics {
+    /// What the clients have seen of LINE and kintone so far.
+    pub fn contacts(&self) -> Contacts {
+        Contacts {
+            line: self.line_contact.observed(),
+            kintone: self.kintone_contact.observed(),
+        }
+    }
+
     /// Renders the Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();

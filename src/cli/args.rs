@@ -12,6 +12,19 @@ const DEFAULT_CONFIG: &str = "/etc/kintone-line-gateway/config.toml";
     about = "kintone ⇄ LINE gateway: push on record changes, acknowledge by postback, lights in the office"
 )]
 pub(super) struct Cli {
+    /// The config file (every command reads it; the state directory is named there).
+    #[arg(
+        short = 'c',
+        long,
+        global = true,
+        env = "KLG_CONFIG",
+        default_value = DEFAULT_CONFIG
+    )]
+    pub(super) config: PathBuf,
+    /// The log filter (`warn`, `info`, `debug`, or `info,kintone_line_gateway=debug`);
+    /// wins over `RUST_LOG`, which wins over `KLG_LOG`.
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub(super) log_level: Option<String>,
     #[command(subcommand)]
     pub(super) command: Command,
 }
@@ -29,26 +42,16 @@ pub(super) enum Command {
         lang: String,
     },
     /// Run the daemon.
-    Run {
-        #[arg(long, default_value = DEFAULT_CONFIG)]
-        config: PathBuf,
-    },
+    Run,
     /// Check the config (and secrets, and hardware lines); list every problem.
-    CheckConfig {
-        #[arg(long, default_value = DEFAULT_CONFIG)]
-        config: PathBuf,
-    },
+    CheckConfig,
     /// Link staff LINE accounts with one-time codes.
     Staff {
-        #[arg(long, default_value = DEFAULT_CONFIG)]
-        config: PathBuf,
         #[command(subcommand)]
         action: StaffAction,
     },
     /// List acknowledgements from the audit log.
     Acks {
-        #[arg(long, default_value = DEFAULT_CONFIG)]
-        config: PathBuf,
         /// A date (2026-11-01), a timestamp, or a span back from now (24h, 7d).
         #[arg(long, default_value = "24h")]
         since: String,
@@ -58,23 +61,15 @@ pub(super) enum Command {
     },
     /// Show queued and dead-lettered push requests.
     Outbox {
-        #[arg(long, default_value = DEFAULT_CONFIG)]
-        config: PathBuf,
         /// Include requests already sent.
         #[arg(long)]
         all: bool,
     },
     /// Print the gateway's status summary from the store.
-    Status {
-        #[arg(long, default_value = DEFAULT_CONFIG)]
-        config: PathBuf,
-    },
+    Status,
     /// Check from this board that LINE, kintone, GPIO, the state directory
     /// and the clock are all as the gateway needs them.
-    Doctor {
-        #[arg(long, default_value = DEFAULT_CONFIG)]
-        config: PathBuf,
-    },
+    Doctor,
 }
 
 #[derive(Debug, Subcommand)]

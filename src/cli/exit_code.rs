@@ -1,6 +1,8 @@
 //! Exit codes, following sysexits: 64 for a bad config or bad arguments
 //! (systemd's `RestartPreventExitStatus=64` then stops a crash loop), 1 for a
-//! failure while running.
+//! failure while running, 66 when a report finds no store (the service has
+//! not run; nothing is created), 0 when the reader of our output went away (`status
+//! | head -1`): a closed pipe is the reader's choice, not a failure.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,19 +13,49 @@ use crate::config::ConfigErrors;
 /// Exit code for a bad config or bad usage (`EX_USAGE`).
 pub const EXIT_CONFIG: u8 = 64;
 
+/// Exit code for a report with no store to read (`EX_NOINPUT`).
+pub const EXIT_NO_STORE: u8 = 66;
+
+/// A value on the command line that clap accepted as text but that does not
+/// mean anything (`--since yesterday`, `--valid 3x`): exit code 64, as for
+/// clap's own usage errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct UsageError(pub String);
+
 /// A command's result as the process's exit code; a config problem is 64.
 pub(super) fn exit(r: anyhow::Result<()>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
             if e.downcast_ref::<ConfigErrors>().is_some() {
                 eprintln!("{e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+            if let Some(crate::store::StoreError::Missing { .. }) = e.downcast_ref() {
+                eprintln!("{e}");
+                return ExitCode::from(EXIT_NO_STORE);
+            }
+            if e.downcast_ref::<UsageError>().is_some() {
+                eprintln!("error: {e}");
                 return ExitCode::from(EXIT_CONFIG);
             }
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error is stdout closed under us (EPIPE): nothing left to tell.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The whole setup (config, secrets, rules), or exit code 64 with every

@@ -1,10 +1,12 @@
 //! The command line: parse, set up logging, hand over to one command. The
-//! arguments are in `args`, the exit codes in `exit_code`, each command group
-//! in its own file.
+//! arguments are in `args`, the exit codes in `exit_code`, logging in
+//! `logging`, each command group in its own file. Reports write to stdout
+//! with `writeln!` and stop quietly when the reader has gone (`| head`).
 
 mod args;
 mod check;
 mod exit_code;
+mod logging;
 mod reports;
 mod staff;
 
@@ -14,8 +16,8 @@ use std::process::ExitCode;
 
 use crate::store::Store;
 use args::{Cli, Command};
-pub use exit_code::EXIT_CONFIG;
 use exit_code::{exit, load};
+pub use exit_code::{EXIT_CONFIG, EXIT_NO_STORE};
 
 /// Entry point for the binary.
 pub fn main() -> ExitCode {
@@ -35,11 +37,14 @@ pub fn main() -> ExitCode {
     let quiet = matches!(cli.command, Command::Demo { .. });
     #[cfg(not(feature = "sim"))]
     let quiet = false;
-    init_logging(if quiet {
-        "warn"
-    } else {
-        "info,hyper=warn,reqwest=warn"
-    });
+    logging::init(
+        cli.log_level.as_deref(),
+        if quiet {
+            "warn"
+        } else {
+            "info,hyper=warn,reqwest=warn"
+        },
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -51,46 +56,26 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(dispatch(cli.command))
+    runtime.block_on(dispatch(&cli.config, cli.command))
 }
 
-fn init_logging(default: &str) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("KLG_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false);
-    // journald stamps each line itself; plain lines read best there.
-    if journald {
-        builder.without_time().with_ansi(false).init();
-    } else {
-        builder.init();
-    }
-}
-
-async fn dispatch(cmd: Command) -> ExitCode {
+async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
     match cmd {
         #[cfg(feature = "sim")]
         Command::Demo { interactive, lang } => {
             let language = crate::text::Language::parse(&lang).unwrap_or_default();
             exit(crate::demo::run(interactive, language).await)
         }
-        Command::Run { config } => match load(&config) {
+        Command::Run => match load(config) {
             Ok(c) => exit(crate::daemon::run_until_signal(c).await),
             Err(code) => code,
         },
-        Command::CheckConfig { config } => check::check_config(&config),
-        Command::Staff { config, action } => exit(staff::staff(&config, action).await),
-        Command::Acks {
-            config,
-            since,
-            json,
-        } => exit(reports::acks(&config, &since, json).await),
-        Command::Outbox { config, all } => exit(reports::outbox(&config, all).await),
-        Command::Status { config } => exit(reports::status(&config).await),
-        Command::Doctor { config } => check::doctor(&config).await,
+        Command::CheckConfig => check::check_config(config),
+        Command::Staff { action } => exit(staff::staff(config, action).await),
+        Command::Acks { since, json } => exit(reports::acks(config, &since, json).await),
+        Command::Outbox { all } => exit(reports::outbox(config, all).await),
+        Command::Status => exit(reports::status(config).await),
+        Command::Doctor => check::doctor(config).await,
     }
 }
 
@@ -99,4 +84,10 @@ async fn dispatch(cmd: Command) -> ExitCode {
 fn open_store(config: &Path) -> anyhow::Result<Store> {
     let dir = crate::config::state_dir_of(config)?;
     Ok(Store::open(&dir)?)
+}
+
+/// The store for a report: read-only, never created or migrated.
+fn read_store(config: &Path) -> anyhow::Result<Store> {
+    let dir = crate::config::state_dir_of(config)?;
+    Ok(Store::open_read_only(&dir)?)
 }

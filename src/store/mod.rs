@@ -17,6 +17,7 @@
 
 mod open;
 mod reader;
+mod readonly;
 mod schema;
 mod writer;
 
@@ -61,8 +62,31 @@ pub enum StoreError {
     },
     #[error("store thread has stopped")]
     Closed,
+    /// A read-only command found no database: nothing was created.
+    #[error("no store yet at {}: the service has not run (or the config's state_dir names another directory)", .path.display())]
+    Missing { path: PathBuf },
+    /// A read-only command cannot read a store of another schema version.
+    #[error("{}", version_text(.path, *.found))]
+    Version { path: PathBuf, found: usize },
     #[error("store: {0}")]
     Invalid(String),
+}
+
+/// What to do about a store of schema `found` (this binary knows
+/// [`schema::latest`]).
+fn version_text(path: &Path, found: usize) -> String {
+    let known = schema::latest();
+    if found > known {
+        format!(
+            "the store at {} was written by a newer gateway (schema {found}; this one knows {known}): upgrade kintone-line-gateway",
+            path.display()
+        )
+    } else {
+        format!(
+            "the store at {} is from an older gateway (schema {found}; this one needs {known}): start the service once, it upgrades the store, then run this again",
+            path.display()
+        )
+    }
 }
 
 /// Progress counters the watchdog and `/healthz` read.

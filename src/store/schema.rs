@@ -229,6 +229,11 @@ const MIGRATIONS: &[&str] = &[
     ",
 ];
 
+/// The schema version this binary migrates to (`PRAGMA user_version`).
+pub fn latest() -> usize {
+    MIGRATIONS.len()
+}
+
 /// Applies the migrations this database has not seen yet.
 ///
 /// # Errors

@@ -27,6 +27,7 @@
 //! - [`japanese_app`]: an app whose field codes, statuses and actions are
 //!   Japanese, from the card to the write-back, the poll and `doctor`.
 //! - [`cli`]: the binary's exit codes and messages.
+//! - [`reports`]: `status`, `acks` and `outbox` read the store read-only.
 //! - [`upstream_text`]: LINE's and kintone's error text, echoing our tokens,
 //!   kept nowhere with them and never shown to a person.
 //! - `pubsub`: webhooks pulled from the real Pub/Sub emulator (started here
@@ -58,6 +59,7 @@ mod pacing;
 #[cfg(feature = "pubsub")]
 mod pubsub;
 mod relay;
+mod reports;
 mod service;
 mod upstream_text;
 mod world;
