@@ -27,6 +27,7 @@
 //! - [`japanese_app`]: an app whose field codes, statuses and actions are
 //!   Japanese, from the card to the write-back, the poll and `doctor`.
 //! - [`cli`]: the binary's exit codes and messages.
+//! - [`journal`]: log priorities on systemd's journal stream.
 //! - [`reports`]: `status`, `acks` and `outbox` read the store read-only.
 //! - [`upstream_text`]: LINE's and kintone's error text, echoing our tokens,
 //!   kept nowhere with them and never shown to a person.
@@ -53,6 +54,7 @@ mod flex_schema;
 mod hostile;
 mod indicator;
 mod japanese_app;
+mod journal;
 mod notify_loop;
 mod openapi;
 mod pacing;
