@@ -59,17 +59,34 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show queued and dead-lettered push requests.
+    /// Show queued and dead-lettered push requests; `outbox retry` sends
+    /// dead letters again.
     Outbox {
         /// Include requests already sent.
         #[arg(long)]
         all: bool,
+        #[command(subcommand)]
+        action: Option<OutboxAction>,
     },
     /// Print the gateway's status summary from the store.
     Status,
     /// Check from this board that LINE, kintone, GPIO, the state directory
     /// and the clock are all as the gateway needs them.
     Doctor,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum OutboxAction {
+    /// Put dead letters back in the queue with a new retry key: LINE sends
+    /// them again (the running service picks them up within a second).
+    Retry {
+        /// The push request's number, as `outbox` lists it.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        /// Every dead letter.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

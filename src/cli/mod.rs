@@ -8,6 +8,7 @@ mod check;
 mod exit_code;
 mod logging;
 mod reports;
+mod retry;
 mod staff;
 
 use clap::Parser;
@@ -73,7 +74,11 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
         Command::CheckConfig => check::check_config(config),
         Command::Staff { action } => exit(staff::staff(config, action).await),
         Command::Acks { since, json } => exit(reports::acks(config, &since, json).await),
-        Command::Outbox { all } => exit(reports::outbox(config, all).await),
+        Command::Outbox { all, action: None } => exit(reports::outbox(config, all).await),
+        Command::Outbox {
+            action: Some(args::OutboxAction::Retry { id, all }),
+            ..
+        } => exit(retry::retry(config, id, all).await),
         Command::Status => exit(reports::status(config).await),
         Command::Doctor => check::doctor(config).await,
     }

@@ -51,11 +51,15 @@ pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
     let zone = time_zone_of(config)?;
     let store = read_store(config)?;
     let rows = store.outbox_report(all).await?;
+    let mut put_back = Vec::with_capacity(rows.len());
+    for r in &rows {
+        put_back.push(store.retries_of(r.id).await?);
+    }
     let mut out = std::io::stdout().lock();
     if rows.is_empty() {
         writeln!(out, "The outbox is empty: nothing queued, no dead letters.")?;
     }
-    for r in rows {
+    for (r, put_back) in rows.into_iter().zip(put_back) {
         writeln!(
             out,
             "#{:<6} {:<8} {} message(s) to {}  attempts {}  created {}",
@@ -75,6 +79,20 @@ pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
         }
         if let Some(e) = r.last_error {
             writeln!(out, "        last error: {e}")?;
+        }
+        for (at_ms, actor, _) in put_back {
+            writeln!(
+                out,
+                "        put back in the queue by {actor} {}",
+                format_ms(at_ms, &zone)
+            )?;
+        }
+        if r.state == crate::store::outbox::PushState::Dead {
+            writeln!(
+                out,
+                "        a dead letter: `outbox retry {}` sends it again",
+                r.id
+            )?;
         }
     }
     Ok(())

@@ -29,6 +29,7 @@ pub mod inbox;
 pub mod intents;
 pub mod kintone_seen;
 pub mod notifications;
+pub mod operator_audit;
 pub mod outbox;
 pub mod poll_state;
 pub mod push_history;

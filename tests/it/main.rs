@@ -23,6 +23,7 @@
 //! - [`daemon`]: the daemon binary as its own process.
 //! - [`service`]: the daemon under a stand-in for systemd (`NOTIFY_SOCKET`,
 //!   watchdog, SIGTERM).
+//! - [`dead_letters`]: `outbox retry` while the daemon runs.
 //! - [`doctor`]: `doctor` against good and bad sites.
 //! - [`japanese_app`]: an app whose field codes, statuses and actions are
 //!   Japanese, from the card to the write-back, the poll and `doctor`.
@@ -48,6 +49,7 @@ mod cli;
 mod clock;
 mod crash;
 mod daemon;
+mod dead_letters;
 mod doctor;
 mod echo;
 mod flex_schema;
