@@ -68,6 +68,12 @@ pub(super) enum Command {
         #[command(subcommand)]
         action: Option<OutboxAction>,
     },
+    /// Copy the store, consistently, while the service runs (SQLite's online
+    /// backup) into a new owner-only FILE.
+    Backup {
+        /// Where the copy goes (must not exist yet).
+        file: PathBuf,
+    },
     /// Print the gateway's status summary from the store.
     Status,
     /// Check from this board that LINE, kintone, GPIO, the state directory

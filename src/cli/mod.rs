@@ -80,6 +80,7 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
             ..
         } => exit(retry::retry(config, id, all).await),
         Command::Status => exit(reports::status(config).await),
+        Command::Backup { file } => exit(reports::backup(config, &file)),
         Command::Doctor => check::doctor(config).await,
     }
 }

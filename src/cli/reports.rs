@@ -142,6 +142,30 @@ pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `backup FILE`: the online copy, and how to put it back.
+pub(super) fn backup(config: &Path, file: &Path) -> anyhow::Result<()> {
+    let dir = crate::config::state_dir_of(config)?;
+    let done = crate::store::backup::backup(&dir, file).map_err(|e| match e {
+        // A missing store exits as the reports do (66).
+        crate::store::backup::BackupError::Store(s) => anyhow::Error::from(s),
+        other => other.into(),
+    })?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Copied the store ({} pages, {} bytes) to {}: integrity check ok.",
+        done.pages,
+        done.bytes,
+        done.path.display()
+    )?;
+    writeln!(
+        out,
+        "To restore: stop the service, copy it over {} (and delete gateway.db-wal and gateway.db-shm there), start the service.",
+        dir.join("gateway.db").display()
+    )?;
+    Ok(())
+}
+
 /// `--since`: a span back from now (`24h`, `7d`), a date (midnight in the
 /// site's zone), or a timestamp.
 fn parse_since(s: &str, now: i64, zone: &TimeZone) -> anyhow::Result<i64> {

@@ -22,6 +22,7 @@ mod schema;
 mod writer;
 
 pub mod audit;
+pub mod backup;
 pub mod changes;
 pub mod deliveries;
 pub mod field_state;

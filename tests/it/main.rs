@@ -7,6 +7,7 @@
 //! - [`flex_schema`]: Flex messages the gateway builds, checked as LINE push
 //!   requests.
 //! - [`architecture`]: which code may name the reply path.
+//! - [`backup`]: an online copy of the store while the daemon runs.
 //! - [`catalogue`]: the message catalogue against the code and LINE's limits.
 //! - [`ack_loop`]: the acknowledgement loop end to end.
 //! - [`notify_loop`]: the notification loop end to end.
@@ -44,6 +45,7 @@ mod ack_loop;
 mod ack_outcome;
 mod ack_rights;
 mod architecture;
+mod backup;
 mod catalogue;
 mod cli;
 mod clock;
