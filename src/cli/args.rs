@@ -5,11 +5,18 @@ use std::path::PathBuf;
 
 const DEFAULT_CONFIG: &str = "/etc/kintone-line-gateway/config.toml";
 
+/// Exit codes and environment, for `--help` and the man page.
+const AFTER_HELP: &str = "Exit status: 0 done (also when the reader of the output went away, as with `| head`); \
+1 failed while running; 64 bad config or bad arguments; 66 no store yet (the service has not run).
+Environment: KLG_CONFIG (the config file, as --config); RUST_LOG, or its older name KLG_LOG \
+(the log filter; --log-level wins); JOURNAL_STREAM (set by systemd: log lines carry their priority).";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kintone-line-gateway",
     version,
-    about = "kintone ⇄ LINE gateway: push on record changes, acknowledge by postback, lights in the office"
+    about = "kintone ⇄ LINE gateway: push on record changes, acknowledge by postback, lights in the office",
+    after_help = AFTER_HELP
 )]
 pub(super) struct Cli {
     /// The config file (every command reads it; the state directory is named there).
@@ -74,6 +81,14 @@ pub(super) enum Command {
         /// Where the copy goes (must not exist yet).
         file: PathBuf,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), for packaging.
+    #[command(hide = true)]
+    Man,
     /// Print the gateway's status summary from the store.
     Status,
     /// Check from this board that LINE, kintone, GPIO, the state directory

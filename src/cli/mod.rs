@@ -5,6 +5,7 @@
 
 mod args;
 mod check;
+mod docs;
 mod exit_code;
 mod logging;
 mod reports;
@@ -80,6 +81,8 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
             ..
         } => exit(retry::retry(config, id, all).await),
         Command::Status => exit(reports::status(config).await),
+        Command::Completions { shell } => exit(docs::completions(shell)),
+        Command::Man => exit(docs::man()),
         Command::Backup { file } => exit(reports::backup(config, &file)),
         Command::Doctor => check::doctor(config).await,
     }

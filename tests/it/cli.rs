@@ -207,3 +207,37 @@ fn every_usage_error_exits_64_and_a_typo_gets_a_suggestion() {
     // A bad --valid is refused before the store is made.
     assert!(!dir.path().join("state").exists());
 }
+
+/// What `.ci/assets` puts in the `.deb`: a section-1 man page and bash, zsh
+/// and fish completions that know every command.
+#[test]
+fn the_man_page_and_completions_build_and_name_every_command() {
+    let out = gateway().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let man = String::from_utf8_lossy(&out.stdout);
+    assert!(man.contains(".TH kintone-line-gateway 1"), "{man}");
+    assert!(
+        man.contains("Exit status:") && man.contains("KLG_CONFIG"),
+        "{man}"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let out = gateway().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        for command in [
+            "status",
+            "backup",
+            "outbox",
+            "doctor",
+            "check-config",
+            "retry",
+        ] {
+            assert!(
+                script.contains(command),
+                "{shell} completion lacks {command}"
+            );
+        }
+    }
+    let out = gateway().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+}
