@@ -3,6 +3,8 @@
 //! only from inside `line` (see [`super::reply`]), so code that handles
 //! kintone changes can only push.
 
+mod webhook;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use super::message::Message;
 use super::token::AccessTokenProvider;
 use crate::domain::{LineGroupId, LineUserId, PushTarget};
 use crate::secret::Redactor;
+pub use webhook::{WebhookEndpoint, WebhookTest};
 
 /// LINE's multicast limit.
 pub const MULTICAST_MAX: usize = 500;

@@ -26,6 +26,8 @@
 //!   watchdog, SIGTERM).
 //! - [`dead_letters`]: `outbox retry` while the daemon runs.
 //! - [`doctor`]: `doctor` against good and bad sites.
+//! - [`doctor_words`]: `doctor`'s plain words for refused connections and
+//!   LINE's webhook test.
 //! - [`japanese_app`]: an app whose field codes, statuses and actions are
 //!   Japanese, from the card to the write-back, the poll and `doctor`.
 //! - [`cli`]: the binary's exit codes and messages.
@@ -53,6 +55,7 @@ mod crash;
 mod daemon;
 mod dead_letters;
 mod doctor;
+mod doctor_words;
 mod echo;
 mod flex_schema;
 mod hostile;
