@@ -81,14 +81,6 @@ pub(super) enum Command {
         /// Where the copy goes (must not exist yet).
         file: PathBuf,
     },
-    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    Completions {
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// Print the man page (roff), for packaging.
-    #[command(hide = true)]
-    Man,
     /// Print the gateway's status summary from the store.
     Status,
     /// Check from this board that LINE, kintone, GPIO, the state directory

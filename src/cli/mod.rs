@@ -5,7 +5,6 @@
 
 mod args;
 mod check;
-mod docs;
 mod exit_code;
 mod logging;
 mod reports;
@@ -20,6 +19,12 @@ use crate::store::Store;
 use args::{Cli, Command};
 use exit_code::{exit, load};
 pub use exit_code::{EXIT_CONFIG, EXIT_NO_STORE};
+
+/// The command line as clap sees it: `examples/assets.rs` renders the man
+/// page and the shell completions from it, so they cannot drift.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
 
 /// Entry point for the binary.
 pub fn main() -> ExitCode {
@@ -81,8 +86,6 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
             ..
         } => exit(retry::retry(config, id, all).await),
         Command::Status => exit(reports::status(config).await),
-        Command::Completions { shell } => exit(docs::completions(shell)),
-        Command::Man => exit(docs::man()),
         Command::Backup { file } => exit(reports::backup(config, &file)),
         Command::Doctor => check::doctor(config).await,
     }
