@@ -116,3 +116,51 @@ async fn a_channel_whose_secret_the_board_does_not_have_is_named() {
         "{l}"
     );
 }
+
+/// The fake's two webhook endpoints answer in the shapes LINE's spec gives,
+/// and the gateway's test request is one the spec accepts.
+#[tokio::test]
+async fn the_fake_webhook_endpoints_match_the_spec() {
+    let w = World::start_with(COMMENT_ACK, "", |_| {}).await;
+    w.line.set_webhook_endpoint(&w.line_webhook_url(), true);
+    let spec = crate::openapi::line_messaging_api();
+    let http = reqwest::Client::new();
+    let base = w.line.server.base_url();
+    let got: serde_json::Value = http
+        .get(format!("{base}/v2/bot/channel/webhook/endpoint"))
+        .bearer_auth("any")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    spec.validate("#/components/schemas/GetWebhookEndpointResponse", &got)
+        .unwrap_or_else(|e| panic!("{e:#?}\n{got:#}"));
+    let (_, text) = run_doctor(w.config_path()).await;
+    assert!(
+        line_of(&text, "LINE webhook").starts_with("[ok  ]"),
+        "{text}"
+    );
+    let sent = w.line.state.lock().unwrap().requests.clone();
+    let test = sent
+        .iter()
+        .find(|r| r.path == "/v2/bot/channel/webhook/test")
+        .expect("doctor asked LINE for a test");
+    let body = test.json().expect("a JSON body");
+    spec.validate("#/components/schemas/TestWebhookEndpointRequest", &body)
+        .unwrap_or_else(|e| panic!("{e:#?}\n{body:#}"));
+    let answer: serde_json::Value = http
+        .post(format!("{base}/v2/bot/channel/webhook/test"))
+        .bearer_auth("any")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    spec.validate("#/components/schemas/TestWebhookEndpointResponse", &answer)
+        .unwrap_or_else(|e| panic!("{e:#?}\n{answer:#}"));
+    assert_eq!(answer["success"], true, "{answer:#}");
+}
