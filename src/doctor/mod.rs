@@ -2,7 +2,8 @@
 //! gateway needs from the world — each a pass/fail line that says what to do.
 //!
 //! - the config and its secrets load (files owner-only);
-//! - the state directory takes a durable write;
+//! - the state directory takes a durable write; the store opens read-only
+//!   (never created or upgraded here) at this gateway's schema;
 //! - the LINE channel access token works (`GET /v2/bot/info`), and LINE's
 //!   test webhook reaches this board (the console's webhook URL, straight or
 //!   through the relay: `GET /v2/bot/channel/webhook/endpoint`,
@@ -21,6 +22,7 @@
 mod board;
 mod kintone;
 mod line;
+mod store;
 
 use std::time::Duration;
 
@@ -85,6 +87,7 @@ pub async fn run(setup: &Setup, out: &mut dyn std::io::Write) -> Vec<Check> {
         &mut checks,
     );
     note(state_dir(&c.state_dir), &mut checks);
+    note(store::store(&c.state_dir).await, &mut checks);
     let mut dates = Vec::new();
     let (line_check, client) = line(c, &mut dates).await;
     note(line_check, &mut checks);

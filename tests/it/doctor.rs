@@ -53,17 +53,22 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
     for line in [
         "[ok  ] config: 1 app(s), 1 rule(s)",
         "[ok  ] state directory: ",
+        "[ok  ] store: no store yet at ",
         "[ok  ] LINE: token accepted",
         "[ok  ] LINE webhook: LINE sent a test webhook to http://",
         "(straight to the board) and got HTTP 200: LINE → board works",
         "[ok  ] kintone app 1 \"Repairs\": token accepted; ",
         "[ok  ] GPIO: not used",
         "[ok  ] clock: ",
-        "All 7 checks passed.",
+        "All 8 checks passed.",
     ] {
         assert!(text.contains(line), "{line:?} missing:\n{text}");
     }
     assert!(!text.contains(ACCESS_TOKEN) && !text.contains(APP_TOKEN));
+    assert!(
+        !dir.path().join("state/gateway.db").exists(),
+        "doctor created the store"
+    );
 
     // LINE refuses the token, kintone knows another token, a field code is
     // misspelt: each fails on its own line, with what to do.
@@ -85,7 +90,7 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         text.contains("[FAIL] kintone app 1 \"Repairs\": ") && text.contains("API token"),
         "{text}"
     );
-    assert!(text.contains("2 of 6 checks failed."), "{text}");
+    assert!(text.contains("2 of 7 checks failed."), "{text}");
 
     let misspelt = site(line, kintone, &rule("Stauts", "Asignee"))
         .write(dir.path())
@@ -101,7 +106,7 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         ),
         "{text}"
     );
-    assert!(text.contains("1 of 7 checks failed."), "{text}");
+    assert!(text.contains("1 of 8 checks failed."), "{text}");
 }
 
 #[tokio::test]
