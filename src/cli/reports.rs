@@ -119,9 +119,18 @@ pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
         s.last_push_ms
             .map_or_else(|| "never".to_owned(), |ms| format_ms(ms, &zone))
     )?;
-    let contacts = s.contacts.clone().unwrap_or_default();
-    for (name, seen) in [("LINE", &contacts.line), ("kintone", &contacts.kintone)] {
-        writeln!(out, "{name}: {}", seen.describe(now_ms()))?;
+    match &s.contacts {
+        Some(c) => {
+            for (name, seen) in [("LINE", &c.line), ("kintone", &c.kintone)] {
+                writeln!(out, "{name}: {}", seen.describe(now_ms()))?;
+            }
+        }
+        // A store from before these were saved, or a service that never
+        // saved a status: nothing is known either way.
+        None => writeln!(
+            out,
+            "LINE, kintone: nothing recorded yet (the service saves what it saw every few seconds)"
+        )?,
     }
     // The daemon saves its counts every few seconds; an older day's are void.
     let today = crate::metrics::KintoneUsage::default();

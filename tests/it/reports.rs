@@ -131,3 +131,32 @@ async fn a_closed_pipe_ends_a_report_with_exit_0() {
         assert!(err.is_empty(), "{args:?}: {err}");
     }
 }
+
+/// A store the service has not saved a status in yet: neither "ok" nor
+/// "never contacted" — nothing is known.
+#[tokio::test]
+async fn status_claims_nothing_before_the_service_saved_what_it_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    drop(kintone_line_gateway::store::Store::open(&state).unwrap());
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "state_dir = {:?}\n[line]\n[kintone]\n",
+            state.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = run(&["status"], &config);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("LINE, kintone: nothing recorded yet"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("never contacted") && !said.contains(" ok"),
+        "{said}"
+    );
+}
