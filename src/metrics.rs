@@ -12,6 +12,9 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 
+mod contact;
+pub use contact::{Contact, Contacts, Observed};
+
 /// kintone counts requests per app per day and its day starts at 09:00 JST,
 /// which is 00:00 UTC: the kintone day is the UTC date.
 const DAY_MS: i64 = 86_400_000;
@@ -194,6 +197,9 @@ pub struct Metrics {
     pub quota_exhausted: AtomicI64,
     /// 1 while the store's file is gone or replaced, or writes to it fail.
     pub store_down: AtomicI64,
+    /// What the clients last saw of LINE and kintone (for `status`).
+    pub line_contact: std::sync::Arc<Contact>,
+    pub kintone_contact: std::sync::Arc<Contact>,
     /// The Pub/Sub pull transport.
     pub pubsub: PubsubMetrics,
     /// Reminders and escalations.
@@ -272,6 +278,14 @@ impl PubsubMetrics {
 }
 
 impl Metrics {
+    /// What the clients have seen of LINE and kintone so far.
+    pub fn contacts(&self) -> Contacts {
+        Contacts {
+            line: self.line_contact.observed(),
+            kintone: self.kintone_contact.observed(),
+        }
+    }
+
     /// Renders the Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();

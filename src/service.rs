@@ -75,8 +75,8 @@ pub fn status_line(m: &Metrics, zone: &TimeZone) -> String {
         if g(&m.store_down) == 0 { "" } else { "STORE FAILING (see /healthz); " },
         g(&m.pending_acks),
         g(&m.outbox_pending),
-        if g(&m.line_down) == 0 { "ok" } else { "failing" },
-        if g(&m.kintone_down) == 0 { "ok" } else { "failing" },
+        if g(&m.line_down) == 0 { m.line_contact.observed().word() } else { "failing" },
+        if g(&m.kintone_down) == 0 { m.kintone_contact.observed().word() } else { "failing" },
         m.kintone_usage
             .today(now_ms())
             .per_app
@@ -131,7 +131,10 @@ pub async fn watchdog(
             let _ = sd_notify::notify(&[NotifyState::Status(&status)]);
         }
         let usage = metrics.kintone_usage.today(now_ms());
-        if let Err(e) = store.save_report(status, usage, now_ms()).await {
+        if let Err(e) = store
+            .save_report(status, usage, metrics.contacts(), now_ms())
+            .await
+        {
             tracing::warn!(error = %e, "could not save the status line and today's kintone request counts");
         }
     }
@@ -148,7 +151,10 @@ pub async fn save_final_status(store: &Store, metrics: &Metrics, zone: &TimeZone
     }
     let status = format!("stopped; {}", status_line(metrics, zone));
     let usage = metrics.kintone_usage.today(now_ms());
-    if let Err(e) = store.save_report(status, usage, now_ms()).await {
+    if let Err(e) = store
+        .save_report(status, usage, metrics.contacts(), now_ms())
+        .await
+    {
         tracing::warn!(error = %e, "could not save the final status line");
     }
 }

@@ -1,6 +1,7 @@
 //! `check-config` and `doctor`: say whether the config, and the board, are
 //! as the gateway needs them.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -88,14 +89,17 @@ pub(super) async fn doctor(config: &Path) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    println!("kintone-line-gateway doctor — {}", config.display());
-    let checks = crate::doctor::run(&setup, &mut std::io::stdout()).await;
+    // A closed stdout (`doctor | head`) ends nothing early: every check
+    // still runs, and the exit code still says how they went.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "kintone-line-gateway doctor — {}", config.display());
+    let checks = crate::doctor::run(&setup, &mut out).await;
     let failed = checks.iter().filter(|c| !c.ok).count();
     if failed == 0 {
-        println!("All {} checks passed.", checks.len());
+        let _ = writeln!(out, "All {} checks passed.", checks.len());
         ExitCode::SUCCESS
     } else {
-        println!("{failed} of {} checks failed.", checks.len());
+        let _ = writeln!(out, "{failed} of {} checks failed.", checks.len());
         ExitCode::FAILURE
     }
 }

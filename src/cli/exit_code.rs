@@ -1,7 +1,10 @@
 //! Exit codes, following sysexits: 64 for a bad config or bad arguments,
-//! 65 for a damaged store, 66 for a store that is gone (systemd's
-//! `RestartPreventExitStatus=64 65 66` then stops a crash loop: a restart
-//! cannot fix any of them), 1 for a failure while running.
+//! 65 for a damaged store, 66 for a store that is gone or not there yet (a
+//! report finds none: the service has not run; nothing is created);
+//! systemd's `RestartPreventExitStatus=64 65 66` then stops a crash loop, as
+//! a restart cannot fix any of them. 1 for a failure while running, 0 when
+//! the reader of our output went away (`status | head -1`): a closed pipe is
+//! the reader's choice, not a failure.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -15,21 +18,39 @@ pub const EXIT_CONFIG: u8 = 64;
 /// Exit code for a damaged store (`EX_DATAERR`): `store rescue` recovers.
 pub const EXIT_STORE_DAMAGED: u8 = 65;
 /// Exit code for a state directory whose store is gone (`EX_NOINPUT`):
-/// restore it, or `run --new-store`.
+/// restore it, or `run --new-store`; also a report with no store to read.
 pub const EXIT_STORE_MISSING: u8 = 66;
+
+/// A value on the command line that clap accepted as text but that does not
+/// mean anything (`--since yesterday`, `--valid 3x`): exit code 64, as for
+/// clap's own usage errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct UsageError(pub String);
 
 /// A command's result as the process's exit code; a config problem is 64.
 pub(super) fn exit(r: anyhow::Result<()>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
             if e.downcast_ref::<ConfigErrors>().is_some() {
                 eprintln!("{e}");
                 return ExitCode::from(EXIT_CONFIG);
             }
+            if e.downcast_ref::<UsageError>().is_some() {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
             let code = match e.downcast_ref::<StoreError>() {
                 Some(StoreError::Corrupt { .. }) => EXIT_STORE_DAMAGED,
-                Some(StoreError::Missing { .. }) => EXIT_STORE_MISSING,
+                Some(StoreError::Missing { .. } | StoreError::NoStore { .. }) => {
+                    // Its message says what happened and what to do.
+                    eprintln!("{e}");
+                    return ExitCode::from(EXIT_STORE_MISSING);
+                }
                 _ => 1,
             };
             eprintln!("error: {e:#}");
@@ -39,6 +60,15 @@ pub(super) fn exit(r: anyhow::Result<()>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error is stdout closed under us (EPIPE): nothing left to tell.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The whole setup (config, secrets, rules), or exit code 64 with every

@@ -1,11 +1,14 @@
 //! The command line: parse, set up logging, hand over to one command. The
-//! arguments are in `args`, the exit codes in `exit_code`, each command group
-//! in its own file.
+//! arguments are in `args`, the exit codes in `exit_code`, logging in
+//! `logging`, each command group in its own file. Reports write to stdout
+//! with `writeln!` and stop quietly when the reader has gone (`| head`).
 
 mod args;
 mod check;
 mod exit_code;
+mod logging;
 mod reports;
+mod retry;
 mod send;
 mod staff;
 mod store;
@@ -18,6 +21,12 @@ use crate::store::Store;
 use args::{Cli, Command};
 use exit_code::{exit, load};
 pub use exit_code::{EXIT_CONFIG, EXIT_STORE_DAMAGED, EXIT_STORE_MISSING};
+
+/// The command line as clap sees it: `examples/assets.rs` renders the man
+/// page and the shell completions from it, so they cannot drift.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
 
 /// Entry point for the binary.
 pub fn main() -> ExitCode {
@@ -37,11 +46,14 @@ pub fn main() -> ExitCode {
     let quiet = matches!(cli.command, Command::Demo { .. });
     #[cfg(not(feature = "sim"))]
     let quiet = false;
-    init_logging(if quiet {
-        "warn"
-    } else {
-        "info,hyper=warn,reqwest=warn"
-    });
+    logging::init(
+        cli.log_level.as_deref(),
+        if quiet {
+            "warn"
+        } else {
+            "info,hyper=warn,reqwest=warn"
+        },
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -53,48 +65,33 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(dispatch(cli.command))
+    runtime.block_on(dispatch(&cli.config, cli.command))
 }
 
-fn init_logging(default: &str) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("KLG_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false);
-    // journald stamps each line itself; plain lines read best there.
-    if journald {
-        builder.without_time().with_ansi(false).init();
-    } else {
-        builder.init();
-    }
-}
-
-async fn dispatch(cmd: Command) -> ExitCode {
+async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
     match cmd {
         #[cfg(feature = "sim")]
         Command::Demo { interactive, lang } => {
             let language = crate::text::Language::parse(&lang).unwrap_or_default();
             exit(crate::demo::run(interactive, language).await)
         }
-        Command::Run { config, new_store } => match load(&config) {
+        Command::Run { new_store } => match load(config) {
             Ok(c) => exit(store::run(c, new_store).await),
             Err(code) => code,
         },
-        Command::Store { action } => exit(store::store(&action)),
-        Command::CheckConfig { config } => check::check_config(&config),
-        Command::Staff { config, action } => exit(staff::staff(&config, action).await),
-        Command::Acks {
-            config,
-            since,
-            json,
-        } => exit(reports::acks(&config, &since, json).await),
-        Command::Outbox { config, all } => exit(reports::outbox(&config, all).await),
-        Command::Status { config } => exit(reports::status(&config).await),
-        Command::Send { config, to, text } => exit(send::send(&config, &to, &text).await),
-        Command::Doctor { config } => check::doctor(&config).await,
+        Command::Store { action } => exit(store::store(config, &action)),
+        Command::CheckConfig => check::check_config(config),
+        Command::Staff { action } => exit(staff::staff(config, action).await),
+        Command::Acks { since, json } => exit(reports::acks(config, &since, json).await),
+        Command::Outbox { all, action: None } => exit(reports::outbox(config, all).await),
+        Command::Outbox {
+            action: Some(args::OutboxAction::Retry { id, all }),
+            ..
+        } => exit(retry::retry(config, id, all).await),
+        Command::Status => exit(reports::status(config).await),
+        Command::Backup { file } => exit(reports::backup(config, &file)),
+        Command::Send { to, text } => exit(send::send(config, &to, &text).await),
+        Command::Doctor => check::doctor(config).await,
     }
 }
 
@@ -103,4 +100,10 @@ async fn dispatch(cmd: Command) -> ExitCode {
 fn open_store(config: &Path) -> anyhow::Result<Store> {
     let dir = crate::config::state_dir_of(config)?;
     Ok(Store::open(&dir)?)
+}
+
+/// The store for a report: read-only, never created or migrated.
+fn read_store(config: &Path) -> anyhow::Result<Store> {
+    let dir = crate::config::state_dir_of(config)?;
+    Ok(Store::open_read_only(&dir)?)
 }

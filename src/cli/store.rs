@@ -16,9 +16,9 @@ pub(super) async fn run(setup: Setup, new_store: bool) -> anyhow::Result<()> {
 }
 
 /// `store …` commands.
-pub(super) fn store(action: &StoreAction) -> anyhow::Result<()> {
+pub(super) fn store(config: &std::path::Path, action: &StoreAction) -> anyhow::Result<()> {
     match action {
-        StoreAction::Rescue { config } => {
+        StoreAction::Rescue => {
             let dir = crate::config::state_dir_of(config)?;
             let rescued = rescue(&dir)?;
             print!("{}", report(&rescued));

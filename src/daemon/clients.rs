@@ -47,8 +47,10 @@ pub(super) async fn build_clients(
     store: &Store,
     metrics: &Metrics,
 ) -> anyhow::Result<Clients> {
-    let line = line_client(config)?;
-    let kintone = kintone_client(config)?.with_usage(metrics.kintone_usage.clone());
+    let line = line_client(config)?.with_contact(metrics.line_contact.clone());
+    let kintone = kintone_client(config)?
+        .with_usage(metrics.kintone_usage.clone())
+        .with_contact(metrics.kintone_contact.clone());
     if let Ok(Some(saved)) = store.kintone_usage().await {
         metrics
             .kintone_usage

@@ -30,32 +30,6 @@ pub(super) fn state_dir(dir: &Path) -> Check {
     }
 }
 
-/// The store reads back whole (`PRAGMA integrity_check`, read-only).
-pub(super) fn store(dir: &Path) -> Check {
-    use crate::store::Integrity;
-    let name = "store";
-    match crate::store::integrity(dir) {
-        Ok(Integrity::Sound) => Check::pass(name, "gateway.db: every page and index reads back whole"),
-        Ok(Integrity::NoStore { had_one: false }) => {
-            Check::pass(name, "no store yet: the first start creates it")
-        }
-        Ok(Integrity::NoStore { had_one: true }) => Check::fail(
-            name,
-            format!(
-                "gateway.db is gone from {} although a store was made there — restore it from a backup, or start with `run --new-store` to begin empty on purpose",
-                dir.display()
-            ),
-        ),
-        Ok(Integrity::Damaged(found)) => Check::fail(
-            name,
-            format!(
-                "gateway.db is damaged ({found}) — stop the service and run `kintone-line-gateway store rescue`"
-            ),
-        ),
-        Err(e) => Check::fail(name, format!("{e}")),
-    }
-}
-
 /// The indicator's GPIO lines exist (when the GPIO backend is chosen).
 pub(super) fn gpio(setup: &Setup) -> Check {
     let name = "GPIO";

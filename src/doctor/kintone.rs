@@ -7,6 +7,7 @@ use super::{server_date, Check};
 use crate::config::rules::{Recipient, Rule};
 use crate::config::{AckMethod, AppConfig, Config};
 use crate::kintone::client::FieldInfo;
+use crate::kintone::error::KintoneError;
 use crate::line::flex::template::BUILTIN_PLACEHOLDERS;
 
 /// The app answers with its token, and every field code the config names is
@@ -29,17 +30,28 @@ pub(super) async fn kintone(
     }
     let fields = match client.form_fields(&app.auth).await {
         Ok(f) => f,
-        Err(e) => {
-            return Check::fail(
-                name,
-                format!(
-                    "{e} — check the app's API token (kintone: app settings → API token; it needs View records, plus Edit records or Add comments for the write-back) and the base URL {}",
-                    c.kintone.base_url
-                ),
-            )
-        }
+        Err(e) => return Check::fail(name, why(&c.kintone.base_url, &e)),
     };
     fields_check(name, app, rules, &fields)
+}
+
+/// A failed kintone call in plain words, with the fix that fits its cause.
+fn why(base: &str, e: &KintoneError) -> String {
+    let host = super::host_of(base);
+    match e {
+        KintoneError::Retryable {
+            status: None,
+            message,
+            ..
+        } => format!("cannot connect to {host}: {message} — check the network or proxy, and kintone.base_url"),
+        KintoneError::Retryable {
+            status: Some(s), ..
+        } => format!("{host} answered HTTP {s}: kintone is busy or down — try again in a few minutes"),
+        KintoneError::Unauthorized { .. } => format!(
+            "{host} refused the app's API token — kintone: app settings → API token (it needs View records, plus Edit records or Add comments for the write-back)"
+        ),
+        other => format!("{other} — check the app id and kintone.base_url {base}"),
+    }
 }
 
 /// Passes when every field code the config names for `app` is in its form.

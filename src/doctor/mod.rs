@@ -2,9 +2,13 @@
 //! gateway needs from the world — each a pass/fail line that says what to do.
 //!
 //! - the config and its secrets load (files owner-only);
-//! - the state directory takes a durable write;
-//! - the store reads back whole (`PRAGMA integrity_check`, read-only);
-//! - the LINE channel access token works (`GET /v2/bot/info`);
+//! - the state directory takes a durable write; the store reads back whole
+//!   (`PRAGMA integrity_check`) at this gateway's schema, opened read-only
+//!   (never created or upgraded here);
+//! - the LINE channel access token works (`GET /v2/bot/info`), and LINE's
+//!   test webhook reaches this board (the console's webhook URL, straight or
+//!   through the relay: `GET /v2/bot/channel/webhook/endpoint`,
+//!   `POST /v2/bot/channel/webhook/test`);
 //! - every kintone app answers with its token, and the field codes the config
 //!   names exist in its form;
 //! - each rule reaches someone right now (`recipients`: the staff directory
@@ -22,11 +26,12 @@ mod board;
 mod kintone;
 mod line;
 pub mod recipients;
+mod store;
 
 use std::time::Duration;
 
 use crate::config::setup::Setup;
-use board::{clock, gpio, state_dir, store};
+use board::{clock, gpio, state_dir};
 use kintone::kintone;
 use line::line;
 
@@ -86,9 +91,14 @@ pub async fn run(setup: &Setup, out: &mut dyn std::io::Write) -> Vec<Check> {
         &mut checks,
     );
     note(state_dir(&c.state_dir), &mut checks);
-    note(store(&c.state_dir), &mut checks);
+    note(store::store(&c.state_dir).await, &mut checks);
     let mut dates = Vec::new();
-    note(line(c, &mut dates).await, &mut checks);
+    let (line_check, client) = line(c, &mut dates).await;
+    note(line_check, &mut checks);
+    // Pointless without a token LINE takes.
+    if let Some(client) = client {
+        note(line::webhook(&client).await, &mut checks);
+    }
     for app in &c.kintone.apps {
         note(kintone(c, app, &setup.rules, &mut dates).await, &mut checks);
     }
@@ -104,6 +114,12 @@ pub async fn run(setup: &Setup, out: &mut dyn std::io::Write) -> Vec<Check> {
     note(gpio(setup), &mut checks);
     note(clock(&dates, jiff::Timestamp::now()), &mut checks);
     checks
+}
+
+/// The host of a base URL, as a person names it (`api.line.me`).
+pub(super) fn host_of(base: &str) -> &str {
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest)
 }
 
 /// The `Date` header of any answer from `base` (even an error page).

@@ -34,6 +34,8 @@ pub struct KintoneClient {
     /// part of the gateway shares this one client per domain, so this one
     /// limit keeps the whole gateway under it (with room for other tools).
     in_flight: Arc<tokio::sync::Semaphore>,
+    /// What was last seen of kintone (for `status`).
+    contact: Arc<crate::metrics::Contact>,
 }
 
 /// Requests in flight to one kintone domain at most (kintone's limit: 100).
@@ -59,7 +61,15 @@ impl KintoneClient {
             api: api.into(),
             usage: Arc::default(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+            contact: Arc::default(),
         })
+    }
+
+    /// Records what it sees of kintone into `contact` (the gateway's metrics).
+    #[must_use]
+    pub fn with_contact(mut self, contact: Arc<crate::metrics::Contact>) -> Self {
+        self.contact = contact;
+        self
     }
 
     /// Counts requests into `usage` (the gateway's metrics) instead of a
@@ -91,8 +101,23 @@ impl KintoneClient {
         // Held until the answer is read; the semaphore is never closed.
         let _permit = self.in_flight.acquire().await;
         self.usage.count(auth.app.get(), crate::clock::now_ms());
-        let resp = req.send().await.map_err(|e| transport(auth, None, e))?;
+        let resp = match req.send().await {
+            Ok(resp) => resp,
+            Err(e) => {
+                let err = transport(auth, None, e);
+                if let KintoneError::Retryable { message, .. } = &err {
+                    self.contact.failed(crate::clock::now_ms(), message);
+                }
+                return Err(err);
+            }
+        };
         let status = resp.status().as_u16();
+        if status < 500 {
+            self.contact.answered(crate::clock::now_ms());
+        } else {
+            self.contact
+                .failed(crate::clock::now_ms(), &format!("HTTP {status}"));
+        }
         let text = resp
             .text()
             .await
@@ -115,6 +140,6 @@ fn transport(auth: &AppAuth, status: Option<u16>, e: reqwest::Error) -> KintoneE
     KintoneError::Retryable {
         status,
         code: String::new(),
-        message: auth.redactor().redact(&e.without_url().to_string()),
+        message: auth.redactor().redact(&crate::outbound::failure(&e)),
     }
 }

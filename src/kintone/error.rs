@@ -13,7 +13,7 @@ const MESSAGE_MAX: usize = 200;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KintoneError {
     /// 429, database lock (`GAIA_DA02`, `GAIA_RE18`), 5xx (not 520), timeouts.
-    #[error("kintone temporarily unavailable ({status:?} {code}): {message}")]
+    #[error("{}", unavailable(*status, code, message))]
     Retryable {
         status: Option<u16>,
         code: String,
@@ -42,6 +42,14 @@ pub enum KintoneError {
     /// An answer we could not read.
     #[error("unexpected answer from kintone: {0}")]
     Protocol(String),
+}
+
+/// No answer (`status` none: the words say why) or a 429/5xx/lock.
+fn unavailable(status: Option<u16>, code: &str, message: &str) -> String {
+    match status {
+        None => format!("no answer from kintone: {message}"),
+        Some(s) => format!("kintone temporarily unavailable (HTTP {s} {code}): {message}"),
+    }
 }
 
 impl KintoneError {

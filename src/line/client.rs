@@ -3,6 +3,8 @@
 //! only from inside `line` (see [`super::reply`]), so code that handles
 //! kintone changes can only push.
 
+mod webhook;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use super::message::Message;
 use super::token::AccessTokenProvider;
 use crate::domain::{LineGroupId, LineUserId, PushTarget};
 use crate::secret::Redactor;
+pub use webhook::{WebhookEndpoint, WebhookTest};
 
 /// LINE's multicast limit.
 pub const MULTICAST_MAX: usize = 500;
@@ -28,6 +31,8 @@ pub struct LineClient {
     /// Requests in flight at once: a burst of replies reuses a bounded set of
     /// connections (and their buffers) instead of opening one per reply.
     in_flight: Arc<tokio::sync::Semaphore>,
+    /// What was last seen of LINE (for `status`).
+    contact: Arc<crate::metrics::Contact>,
 }
 
 /// Requests in flight to the LINE API at most. At a few milliseconds per
@@ -103,7 +108,15 @@ impl LineClient {
             base: api_base.trim_end_matches('/').into(),
             token: Arc::new(token),
             in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+            contact: Arc::default(),
         })
+    }
+
+    /// Records what it sees of LINE into `contact` (the gateway's metrics).
+    #[must_use]
+    pub fn with_contact(mut self, contact: Arc<crate::metrics::Contact>) -> Self {
+        self.contact = contact;
+        self
     }
 
     async fn call(
@@ -128,11 +141,24 @@ impl LineClient {
             }
             // Held until the answer is read; the semaphore is never closed.
             let _permit = self.in_flight.acquire().await;
-            let resp = req.send().await.map_err(|e| LineError::Retryable {
-                status: None,
-                message: redactor.redact(&e.without_url().to_string()),
-            })?;
+            let resp = match req.send().await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    let why = redactor.redact(&crate::outbound::failure(&e));
+                    self.contact.failed(crate::clock::now_ms(), &why);
+                    return Err(LineError::Retryable {
+                        status: None,
+                        message: why,
+                    });
+                }
+            };
             let status = resp.status().as_u16();
+            if status < 500 {
+                self.contact.answered(crate::clock::now_ms());
+            } else {
+                self.contact
+                    .failed(crate::clock::now_ms(), &format!("HTTP {status}"));
+            }
             let headers = resp.headers().clone();
             let text = resp.text().await.unwrap_or_default();
             if status == 401

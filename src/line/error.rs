@@ -13,7 +13,7 @@ const MESSAGE_MAX: usize = 200;
 pub enum LineError {
     /// 5xx, timeouts, connection errors, and the rate-limit 429: retry with
     /// backoff (and the same retry key).
-    #[error("LINE temporarily unavailable ({status:?}): {message}")]
+    #[error("{}", unavailable(*status, message))]
     Retryable {
         status: Option<u16>,
         message: String,
@@ -33,6 +33,14 @@ pub enum LineError {
     /// An answer we could not read.
     #[error("unexpected answer from LINE: {0}")]
     Protocol(String),
+}
+
+/// No answer (`status` none: the words say why) or a 5xx/429.
+fn unavailable(status: Option<u16>, message: &str) -> String {
+    match status {
+        None => format!("no answer from LINE: {message}"),
+        Some(s) => format!("LINE temporarily unavailable (HTTP {s}): {message}"),
+    }
 }
 
 impl LineError {

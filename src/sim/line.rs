@@ -11,6 +11,8 @@
 //! pushes, and errors can echo the request's headers
 //! ([`FakeLine::echo_headers_in_errors`]).
 
+mod webhook;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -102,6 +104,9 @@ pub struct LineState {
     /// Answer every error with a plain-text page that echoes the request's
     /// headers.
     echo_headers: bool,
+    /// The channel's webhook URL (empty: none) and "Use webhook".
+    webhook_endpoint: String,
+    webhook_active: bool,
 }
 
 impl Default for LineState {
@@ -122,6 +127,8 @@ impl Default for LineState {
             in_flight: 0,
             max_in_flight: 0,
             echo_headers: false,
+            webhook_endpoint: String::new(),
+            webhook_active: false,
         }
     }
 }
@@ -150,8 +157,13 @@ impl FakeLine {
     pub async fn start_with_secret(secret: &str) -> std::io::Result<FakeLine> {
         let state: Arc<Mutex<LineState>> = Arc::default();
         let s = state.clone();
+        let secret = ChannelSecret::new(Secret::new(secret));
+        let http =
+            crate::outbound::client(Duration::from_secs(10)).map_err(std::io::Error::other)?;
+        let (tester, test_secret) = (http.clone(), secret.clone());
         let handler: Handler = Arc::new(move |req: SimRequest| {
             let s = s.clone();
+            let (tester, test_secret) = (tester.clone(), test_secret.clone());
             Box::pin(async move {
                 let delay = {
                     let mut st = lock(&s);
@@ -161,6 +173,19 @@ impl FakeLine {
                 };
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
+                }
+                if req.path == webhook::TEST {
+                    // Sends a webhook of its own: answered outside the lock.
+                    let target = {
+                        let mut st = lock(&s);
+                        st.in_flight -= 1;
+                        st.requests.push(req.clone());
+                        authorised(&st, &req).then(|| webhook::test_target(&st, &req))
+                    };
+                    return match target {
+                        Some(url) => webhook::test(&tester, &test_secret, &url).await,
+                        None => unauthorized(),
+                    };
                 }
                 let mut st = lock(&s);
                 st.in_flight -= 1;
@@ -178,9 +203,8 @@ impl FakeLine {
         Ok(FakeLine {
             server: SimServer::start(handler).await?,
             state,
-            secret: ChannelSecret::new(Secret::new(secret)),
-            http: crate::outbound::client(Duration::from_secs(10))
-                .map_err(std::io::Error::other)?,
+            secret,
+            http,
         })
     }
 
@@ -422,18 +446,26 @@ fn is_line_id(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-fn handle(st: &mut LineState, req: SimRequest) -> SimResponse {
-    st.requests.push(req.clone());
-    let authorised = match (req.header("authorization"), &st.access_token) {
+/// The request carries the access token the fake accepts.
+fn authorised(st: &LineState, req: &SimRequest) -> bool {
+    match (req.header("authorization"), &st.access_token) {
         (Some(a), Some(token)) => a.strip_prefix("Bearer ") == Some(token.as_str()),
         (Some(a), None) => a.starts_with("Bearer "),
         (None, _) => false,
-    };
-    if !authorised {
-        return SimResponse::json(
-            401,
-            &json!({"message": "Authentication failed. Confirm that the access token in the authorization header is valid."}),
-        );
+    }
+}
+
+fn unauthorized() -> SimResponse {
+    SimResponse::json(
+        401,
+        &json!({"message": "Authentication failed. Confirm that the access token in the authorization header is valid."}),
+    )
+}
+
+fn handle(st: &mut LineState, req: SimRequest) -> SimResponse {
+    st.requests.push(req.clone());
+    if !authorised(st, &req) {
+        return unauthorized();
     }
     match req.path.as_str() {
         "/v2/bot/message/reply" => reply(st, &req),
@@ -446,6 +478,7 @@ fn handle(st: &mut LineState, req: SimRequest) -> SimResponse {
         "/v2/bot/message/quota/consumption" => {
             SimResponse::json(200, &json!({"totalUsage": st.usage}))
         }
+        "/v2/bot/channel/webhook/endpoint" => webhook::endpoint(st),
         "/v2/bot/info" => SimResponse::json(
             200,
             &json!({"userId": "Ufakebot0000000000000000000000000", "basicId": "@fake",

@@ -15,20 +15,23 @@
 //! owner-only and keeps the marker, `health` the counters `/healthz` and
 //! the watchdog read, `watch` checks the database file's
 //! identity while running, `rescue` copies
-//! what a damaged store still holds into a new one, `writer` is the store
-//! thread (group commit), `reader` the read-only thread; the other modules
-//! are one table (or one query) each.
+//! what a damaged store still holds into a new one, `backup` copies a
+//! running one, `readonly` opens one for reports (never created or
+//! migrated), `writer` is the store thread (group commit), `reader` the
+//! read-only thread; the other modules are one table (or one query) each.
 
 mod file;
 mod health;
 mod open;
 mod reader;
+mod readonly;
 pub mod rescue;
 mod schema;
 mod watch;
 mod writer;
 
 pub mod audit;
+pub mod backup;
 pub mod chains;
 pub mod changes;
 pub mod deliveries;
@@ -38,6 +41,7 @@ pub mod inbox;
 pub mod intents;
 pub mod kintone_seen;
 pub mod notifications;
+pub mod operator_audit;
 pub mod outbox;
 pub mod poll_state;
 pub mod push_history;
@@ -97,8 +101,31 @@ pub enum StoreError {
     Corrupt { path: PathBuf, detail: String },
     #[error("store thread has stopped")]
     Closed,
+    /// A read-only command found no database: nothing was created.
+    #[error("no store yet at {}: the service has not run (or the config's state_dir names another directory)", .path.display())]
+    NoStore { path: PathBuf },
+    /// A read-only command cannot read a store of another schema version.
+    #[error("{}", version_text(.path, *.found))]
+    Version { path: PathBuf, found: usize },
     #[error("store: {0}")]
     Invalid(String),
+}
+
+/// What to do about a store of schema `found` (this binary knows
+/// [`schema::latest`]).
+fn version_text(path: &Path, found: usize) -> String {
+    let known = schema::latest();
+    if found > known {
+        format!(
+            "the store at {} was written by a newer gateway (schema {found}; this one knows {known}): upgrade kintone-line-gateway",
+            path.display()
+        )
+    } else {
+        format!(
+            "the store at {} is from an older gateway (schema {found}; this one needs {known}): start the service once, it upgrades the store, then run this again",
+            path.display()
+        )
+    }
 }
 
 /// A cheap, cloneable handle to the store thread.

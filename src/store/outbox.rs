@@ -258,6 +258,46 @@ pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, St
     )
 }
 
+/// The dead letters' ids, oldest first.
+///
+/// # Errors
+/// The read failed.
+pub fn dead_ids(c: &Connection) -> Result<Vec<i64>, StoreError> {
+    let mut st = c.prepare_cached("SELECT id FROM outbox WHERE state = 'dead' ORDER BY id")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The state of request `id` (`None`: there is none).
+///
+/// # Errors
+/// The read failed.
+pub fn state_of(c: &Connection, id: i64) -> Result<Option<PushState>, StoreError> {
+    use rusqlite::OptionalExtension as _;
+    Ok(c.prepare_cached("SELECT state FROM outbox WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Puts dead request `id` back in the queue, due now, with a fresh
+/// `X-Line-Retry-Key` and its attempts counted from zero; returns the keys
+/// (old, new).
+///
+/// # Errors
+/// The write failed, or `id` is not a dead letter.
+pub fn requeue_dead(c: &Connection, id: i64) -> Result<(String, String), StoreError> {
+    let new_key = Uuid::new_v4().to_string();
+    let old_key: String = c
+        .prepare_cached("SELECT retry_key FROM outbox WHERE id = ?1 AND state = 'dead'")?
+        .query_row([id], |r| r.get(0))?;
+    c.prepare_cached(
+        "UPDATE outbox SET state = 'pending', retry_key = ?2, attempts = 0, next_attempt_ms = 0
+         WHERE id = ?1 AND state = 'dead'",
+    )?
+    .execute(params![id, new_key])?;
+    Ok((old_key, new_key))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -33,6 +33,9 @@ pub struct Summary {
     pub last_push_ms: Option<i64>,
     /// The daemon's last `STATUS=` line and when it was written.
     pub daemon_status: Option<(String, i64)>,
+    /// What the daemon had seen of LINE and kintone when it last saved
+    /// (`None`: it never saved any).
+    pub contacts: Option<crate::metrics::Contacts>,
 }
 
 impl Store {
@@ -86,14 +89,20 @@ impl Store {
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
                     .optional()?,
+                contacts: c
+                    .query_row("SELECT value FROM meta WHERE key = 'contacts'", [], |r| {
+                        r.get::<_, String>(0)
+                    })
+                    .optional()?
+                    .and_then(|v| serde_json::from_str(&v).ok()),
             })
         })
         .await
     }
 
-    /// Saves the daemon's status line (for `kintone-line-gateway status`)
-    /// and today's kintone request counts (a restart adds to them), in one
-    /// transaction.
+    /// Saves the daemon's status line (for `kintone-line-gateway status`),
+    /// what it has seen of LINE and kintone, and today's kintone request
+    /// counts (a restart adds to them), in one transaction.
     ///
     /// # Errors
     /// The write failed.
@@ -101,14 +110,17 @@ impl Store {
         &self,
         line: String,
         usage: crate::metrics::Usage,
+        contacts: crate::metrics::Contacts,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let usage = serde_json::to_string(&usage).unwrap_or_default();
+        let contacts = serde_json::to_string(&contacts).unwrap_or_default();
         self.call(move |c| {
             for (k, v) in [
                 ("status", line),
                 ("status_at", now_ms.to_string()),
                 ("kintone_usage", usage),
+                ("contacts", contacts),
             ] {
                 c.execute(
                     "INSERT INTO meta(key, value) VALUES (?1, ?2)

@@ -28,7 +28,8 @@
 //!   ends (`intents::finish_owner`); not pruned.
 //! - Kept: `meta`, `staff`, `invites`, `groups`, `profiles`, `field_state`,
 //!   `app_baseline`, `watermarks` (one row per person, group, record field or
-//!   app, written over, not added to); `revisions_seen` is never written.
+//!   app, written over, not added to); `operator_audit`, a row per
+//!   operator action (`outbox retry`); `revisions_seen` is never written.
 
 use std::time::Duration;
 

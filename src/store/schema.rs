@@ -281,7 +281,26 @@ const MIGRATIONS: &[&str] = &[
         created_ms INTEGER NOT NULL
     );
     ",
+    // 10 (self-contained): what an operator did to the queues from the
+    // command line (`outbox retry`), kept next to the acknowledgement
+    // audit: who, when, which request, the retry keys old and new.
+    r"
+    CREATE TABLE operator_audit(
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        push_id INTEGER,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX operator_audit_push ON operator_audit(push_id);
+    ",
 ];
+
+/// The schema version this binary migrates to (`PRAGMA user_version`).
+pub fn latest() -> usize {
+    MIGRATIONS.len()
+}
 
 /// Applies the migrations this database has not seen yet.
 ///

@@ -140,3 +140,108 @@ fn check_config_warns_of_utc_with_japanese_and_of_the_old_zone_key() {
         "{stdout}"
     );
 }
+
+/// A config with a state directory and nothing else (the store commands
+/// need no secrets).
+fn store_only_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    let state = dir.join("state").display().to_string();
+    std::fs::write(&path, format!("state_dir = {state:?}\n[line]\n[kintone]\n")).unwrap();
+    path
+}
+
+#[test]
+fn config_is_global_and_comes_from_klg_config_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = store_only_config(dir.path());
+    // After the subcommand's own arguments, and short.
+    let out = gateway()
+        .args(["staff", "invite", "Taro Yamada", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("Invite code for Taro Yamada: "), "{said}");
+    // From the environment.
+    let out = gateway()
+        .args(["staff", "list"])
+        .env("KLG_CONFIG", &config)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("No staff linked yet."), "{said}");
+}
+
+#[test]
+fn every_usage_error_exits_64_and_a_typo_gets_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = store_only_config(dir.path());
+    let cases: [&[&str]; 4] = [
+        &["stauts"],
+        &["status", "--bogus"],
+        &["acks", "--since", "yesterday"],
+        &["staff", "invite", "Taro", "--valid", "3x"],
+    ];
+    for args in cases {
+        let out = gateway()
+            .args(args)
+            .arg("-c")
+            .arg(&config)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {err}");
+        assert!(!err.trim().is_empty(), "{args:?}: nothing said");
+    }
+    let out = gateway().arg("stauts").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'status'"), "no suggestion: {err}");
+    // A bad --valid is refused before the store is made.
+    assert!(!dir.path().join("state").exists());
+}
+
+/// What `.ci/assets` (`cargo run --example assets`, which `cargo test`
+/// builds too) puts in the `.deb`, rendered here the same way: a section-1
+/// man page with the exit codes and environment, and bash, zsh and fish
+/// completions that know every command.
+#[test]
+fn the_man_page_and_completions_build_and_name_every_command() {
+    use clap_complete::Shell;
+    let mut man = Vec::new();
+    clap_mangen::Man::new(kintone_line_gateway::cli::command())
+        .render(&mut man)
+        .unwrap();
+    let man = String::from_utf8(man).unwrap();
+    assert!(man.contains(".TH kintone-line-gateway 1"), "{man}");
+    assert!(
+        man.contains("Exit status:") && man.contains("KLG_CONFIG"),
+        "{man}"
+    );
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        let mut script = Vec::new();
+        let mut command = kintone_line_gateway::cli::command();
+        clap_complete::generate(shell, &mut command, "kintone-line-gateway", &mut script);
+        let script = String::from_utf8(script).unwrap();
+        for word in [
+            "status",
+            "backup",
+            "outbox",
+            "doctor",
+            "check-config",
+            "retry",
+            "config",
+        ] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+}

@@ -7,11 +7,12 @@ use crate::daemon::gateway;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, ACCESS_TOKEN, APP_TOKEN};
 
-use crate::world::USER;
+use crate::world::{World, USER};
+
+const APP: &str = "poll_interval = \"60s\"\n[kintone.apps.ack]\nmethod = \"fields\"\nfields = { Acknowledged_by = \"{{name}}\" }\n";
 
 fn site(line: &FakeLine, kintone: &FakeKintone, tail: &str) -> Site {
-    let app = "poll_interval = \"60s\"\n[kintone.apps.ack]\nmethod = \"fields\"\nfields = { Acknowledged_by = \"{{name}}\" }\n";
-    Site::for_fakes(line, kintone, app, tail)
+    Site::for_fakes(line, kintone, APP, tail)
 }
 
 fn rule(field: &str, show: &str) -> String {
@@ -35,12 +36,14 @@ pub(crate) fn doctor(config: &std::path::Path) -> (Option<i32>, String) {
 
 #[tokio::test]
 async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
-    let line = FakeLine::start().await.unwrap();
+    // A running board, and LINE's webhook URL pointing straight at it.
+    let w = World::start_with(APP, &rule("STATUS", "Assignee"), |_| {}).await;
+    let (line, kintone) = (&w.line, &w.kintone);
     line.require_token(ACCESS_TOKEN);
-    let kintone = FakeKintone::start(APP_TOKEN).await.unwrap();
+    line.set_webhook_endpoint(&w.line_webhook_url(), true);
     let dir = tempfile::tempdir().unwrap();
 
-    let good = site(&line, &kintone, &rule("STATUS", "Assignee"))
+    let good = site(line, kintone, &rule("STATUS", "Assignee"))
         .write(dir.path())
         .unwrap();
     let (code, text) = tokio::task::spawn_blocking(move || doctor(&good))
@@ -50,25 +53,31 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
     for line in [
         "[ok  ] config: 1 app(s), 1 rule(s)",
         "[ok  ] state directory: ",
-        "[ok  ] store: no store yet",
+        "[ok  ] store: no store yet at ",
         "[ok  ] LINE: token accepted",
+        "[ok  ] LINE webhook: LINE sent a test webhook to http://",
+        "(straight to the board) and got HTTP 200: LINE → board works",
         "[ok  ] kintone app 1 \"Repairs\": token accepted; ",
         "[ok  ] recipients: 1 rule(s) (no staff directory yet",
         "[ok  ] GPIO: not used",
         "[ok  ] clock: ",
-        "All 7 checks passed.",
+        "All 9 checks passed.",
     ] {
         assert!(text.contains(line), "{line:?} missing:\n{text}");
     }
     let reach = format!("rule \"approval\" reaches LINE user {USER}; the linked people in field \"Assignee\" of each record");
     assert!(text.contains(&reach), "{reach:?} missing:\n{text}");
     assert!(!text.contains(ACCESS_TOKEN) && !text.contains(APP_TOKEN));
+    assert!(
+        !dir.path().join("state/gateway.db").exists(),
+        "doctor created the store"
+    );
 
     // LINE refuses the token, kintone knows another token, a field code is
     // misspelt: each fails on its own line, with what to do.
     line.require_token("a-newer-token");
     let other = FakeKintone::start("another-apps-token").await.unwrap();
-    let bad = site(&line, &other, &rule("Stauts", "Assignee"))
+    let bad = site(line, &other, &rule("Stauts", "Assignee"))
         .write(dir.path())
         .unwrap();
     let (code, text) = tokio::task::spawn_blocking(move || doctor(&bad))
@@ -76,7 +85,8 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         .unwrap();
     assert_eq!(code, Some(1), "{text}");
     assert!(
-        text.contains("[FAIL] LINE: GET /v2/bot/info") && text.contains("channel access token"),
+        text.contains("[FAIL] LINE: 127.0.0.1:")
+            && text.contains("refused the channel access token"),
         "{text}"
     );
     assert!(
@@ -85,7 +95,7 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
     );
     assert!(text.contains("2 of 7 checks failed."), "{text}");
 
-    let misspelt = site(&line, &kintone, &rule("Stauts", "Asignee"))
+    let misspelt = site(line, kintone, &rule("Stauts", "Asignee"))
         .write(dir.path())
         .unwrap();
     line.require_token(ACCESS_TOKEN);
@@ -99,7 +109,7 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         ),
         "{text}"
     );
-    assert!(text.contains("1 of 7 checks failed."), "{text}");
+    assert!(text.contains("1 of 9 checks failed."), "{text}");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 //! - [`flex_schema`]: Flex messages the gateway builds, checked as LINE push
 //!   requests.
 //! - [`architecture`]: which code may name the reply path.
+//! - [`backup`]: an online copy of the store while the daemon runs.
 //! - [`catalogue`]: the message catalogue against the code and LINE's limits.
 //! - [`ack_loop`]: the acknowledgement loop end to end.
 //! - [`notify_loop`]: the notification loop end to end.
@@ -23,7 +24,10 @@
 //! - [`daemon`]: the daemon binary as its own process.
 //! - [`service`]: the daemon under a stand-in for systemd (`NOTIFY_SOCKET`,
 //!   watchdog, SIGTERM).
+//! - [`dead_letters`]: `outbox retry` while the daemon runs.
 //! - [`doctor`]: `doctor` against good and bad sites.
+//! - [`doctor_words`]: `doctor`'s plain words for refused connections and
+//!   LINE's webhook test.
 //! - [`japanese_app`]: an app whose field codes, statuses and actions are
 //!   Japanese, from the card to the write-back, the poll and `doctor`.
 //! - [`cli`]: the binary's exit codes and messages.
@@ -31,6 +35,8 @@
 //!   still refused, the pruner running on its own.
 //! - [`store_loss`]: a store deleted, damaged or full under the daemon, the
 //!   refusals, `store rescue`, owner-only files.
+//! - [`journal`]: log priorities on systemd's journal stream.
+//! - [`reports`]: `status`, `acks` and `outbox` read the store read-only.
 //! - [`upstream_text`]: LINE's and kintone's error text, echoing our tokens,
 //!   kept nowhere with them and never shown to a person.
 //! - `pubsub`: webhooks pulled from the real Pub/Sub emulator (started here
@@ -45,18 +51,22 @@ mod ack_loop;
 mod ack_outcome;
 mod ack_rights;
 mod architecture;
+mod backup;
 mod catalogue;
 mod chain;
 mod cli;
 mod clock;
 mod crash;
 mod daemon;
+mod dead_letters;
 mod doctor;
+mod doctor_words;
 mod echo;
 mod flex_schema;
 mod hostile;
 mod indicator;
 mod japanese_app;
+mod journal;
 mod notify_api;
 mod notify_loop;
 mod openapi;
@@ -66,6 +76,7 @@ mod pubsub;
 mod quiet;
 mod recipients;
 mod relay;
+mod reports;
 mod retention;
 mod service;
 mod store_loss;

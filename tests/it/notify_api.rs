@@ -349,7 +349,10 @@ async fn send_queues_through_the_running_daemons_outbox() {
 #[tokio::test]
 async fn a_store_deleted_while_running_turns_notify_to_503() {
     let w = World::start_with(COMMENT_ACK, &tail(100), |_| {}).await;
-    assert_eq!(post(&w, Some(NOTIFY_TOKEN), "message=before").await.status, 200);
+    assert_eq!(
+        post(&w, Some(NOTIFY_TOKEN), "message=before").await.status,
+        200
+    );
     let state = w.dir.path().join("state");
     for f in ["gateway.db", "gateway.db-wal", "gateway.db-shm"] {
         std::fs::remove_file(state.join(f)).expect("store file");
@@ -361,6 +364,9 @@ async fn a_store_deleted_while_running_turns_notify_to_503() {
     })
     .await;
     for _ in 0..3 {
-        assert_eq!(post(&w, Some(NOTIFY_TOKEN), "message=after").await.status, 503);
+        assert_eq!(
+            post(&w, Some(NOTIFY_TOKEN), "message=after").await.status,
+            503
+        );
     }
 }

@@ -495,4 +495,8 @@ async fn status_command_prints_the_summary_from_the_store() {
         "{text}"
     );
     assert!(text.contains(&format!("app 1: {requests} (")), "{text}");
+    assert!(
+        text.contains("\nLINE: answered ") && text.contains("\nkintone: answered "),
+        "{text}"
+    );
 }

@@ -1,0 +1,41 @@
+//! The man page and shell completions the `.deb` ships, rendered from the
+//! gateway's own argument definitions: `cargo run --example assets -- DIR`
+//! writes `DIR/kintone-line-gateway.1.gz` and `DIR/completions/` (bash,
+//! zsh, fish). `.ci/assets` runs it; Cargo.toml's deb assets name the files.
+//! An example, not a subcommand: the board's binary stays without them.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap_complete::Shell;
+
+const NAME: &str = "kintone-line-gateway";
+
+fn main() -> std::io::Result<()> {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "target/assets".into()),
+    );
+    let completions = dir.join("completions");
+    std::fs::create_dir_all(&completions)?;
+    for (shell, file) in [
+        (Shell::Bash, NAME.to_owned()),
+        (Shell::Zsh, format!("_{NAME}")),
+        (Shell::Fish, format!("{NAME}.fish")),
+    ] {
+        let mut out = std::fs::File::create(completions.join(file))?;
+        clap_complete::generate(
+            shell,
+            &mut kintone_line_gateway::cli::command(),
+            NAME,
+            &mut out,
+        );
+        out.flush()?;
+    }
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(kintone_line_gateway::cli::command()).render(&mut roff)?;
+    std::fs::write(dir.join(format!("{NAME}.1")), roff)?;
+    println!("{}", dir.display());
+    Ok(())
+}
