@@ -5,24 +5,16 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::exit_code::{load, EXIT_CONFIG};
-use crate::config::ConfigErrors;
+use crate::config::setup::Setup;
 
 pub(super) fn check_config(config: &Path) -> ExitCode {
-    let c = match load(config) {
+    let c = match Setup::check(config, Some(crate::indicator::hardware_lines())) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
     };
-    let hardware = crate::indicator::check_hardware(&c.indicator);
-    if !hardware.is_empty() {
-        eprintln!(
-            "{}",
-            ConfigErrors {
-                path: config.to_owned(),
-                problems: hardware
-            }
-        );
-        return ExitCode::from(EXIT_CONFIG);
-    }
     println!(
         "{}: OK ({} app(s), {} rule(s), listening on {})",
         config.display(),

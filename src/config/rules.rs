@@ -14,7 +14,6 @@ mod recipient;
 pub use recipient::{AckBy, Recipient};
 
 use crate::config::reader::{join, Problem, Reader};
-use crate::config::Config;
 use crate::domain::AppId;
 use crate::line::flex::FlexTemplate;
 
@@ -83,15 +82,21 @@ const RULE_KEYS: &[&str] = &[
     "ack_by",
 ];
 
-/// Reads `[[rules]]` from the config's extra sections.
+/// Reads `[[rules]]` from the config's extra sections; `apps` are the ids of
+/// `[[kintone.apps]]` (read from the file even when that section has
+/// problems, so the rules are checked in the same round).
 ///
 /// # Errors
 /// Every problem, with its key.
-pub fn read_rules(config: &Config, base_dir: &Path) -> Result<Vec<Rule>, Vec<Problem>> {
+pub fn read_rules(
+    rest: &Table,
+    apps: &[AppId],
+    base_dir: &Path,
+) -> Result<Vec<Rule>, Vec<Problem>> {
     let mut r = Reader::new(base_dir, None);
     let mut rules = Vec::new();
-    for (i, t) in r.tables(&config.rest, "", "rules").into_iter().enumerate() {
-        if let Some(rule) = read_rule(&mut r, config, base_dir, t, i) {
+    for (i, t) in r.tables(rest, "", "rules").into_iter().enumerate() {
+        if let Some(rule) = read_rule(&mut r, apps, base_dir, t, i) {
             rules.push(rule);
         }
     }
@@ -103,19 +108,13 @@ pub fn read_rules(config: &Config, base_dir: &Path) -> Result<Vec<Rule>, Vec<Pro
 }
 
 /// The `i`th rule; `None` (with a problem noted) when its app is unusable.
-fn read_rule(
-    r: &mut Reader,
-    config: &Config,
-    base_dir: &Path,
-    t: &Table,
-    i: usize,
-) -> Option<Rule> {
+fn read_rule(r: &mut Reader, apps: &[AppId], base_dir: &Path, t: &Table, i: usize) -> Option<Rule> {
     let p = format!("rules[{i}]");
     r.unknown_keys(t, &p, RULE_KEYS);
     let name = r
         .opt_str(t, &p, "name")
         .unwrap_or_else(|| format!("rule-{}", i + 1));
-    let app = read_app_id(r, config, t, &p);
+    let app = read_app_id(r, apps, t, &p);
     let field = r
         .opt_str(t, &p, "field")
         .unwrap_or_else(|| crate::kintone::record::STATUS.into());
@@ -148,13 +147,13 @@ fn read_rule(
 }
 
 /// `app`: required, and one of `[[kintone.apps]]`.
-fn read_app_id(r: &mut Reader, config: &Config, t: &Table, p: &str) -> Option<AppId> {
+fn read_app_id(r: &mut Reader, apps: &[AppId], t: &Table, p: &str) -> Option<AppId> {
     let Some(n) = r.opt_int(t, p, "app") else {
         r.problem(join(p, "app"), "missing (required)");
         return None;
     };
     match u64::try_from(n).ok().and_then(|n| AppId::new(n).ok()) {
-        Some(id) if config.app(id).is_some() => Some(id),
+        Some(id) if apps.contains(&id) => Some(id),
         Some(id) => {
             r.problem(
                 join(p, "app"),

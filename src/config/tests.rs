@@ -25,7 +25,7 @@ impl Fixture {
     }
 
     fn parse(&self, text: &str) -> Result<Config, Vec<Problem>> {
-        Config::parse(text, self.dir.path(), Path::new("test.toml"))
+        Config::parse(text, self.dir.path())
     }
 }
 
@@ -115,11 +115,23 @@ ack = { method = "comment", comment = "by {{nmae}}" }
 }
 
 #[test]
-fn not_toml_is_one_clear_problem() {
+fn a_syntax_error_comes_first_with_its_line_and_column_and_the_rest_still_reported() {
     let f = Fixture::new();
     let p = f.parse("[line\n").unwrap_err();
-    assert_eq!(p.len(), 1);
-    assert!(p[0].message.contains("not valid TOML"));
+    assert!(p[0].message.contains("not valid TOML"), "{p:#?}");
+    assert_eq!(
+        p[0].to_string().lines().next(),
+        Some("line 1:6: not valid TOML: unclosed table, expected `]`")
+    );
+    assert!(
+        p[0].message.ends_with("| [line"),
+        "the offending line is shown: {p:#?}"
+    );
+    let keys: Vec<&str> = p[1..].iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["line.channel_secret", "line.access_token", "kintone"]
+    );
 }
 
 #[test]
@@ -139,7 +151,8 @@ fn ack_by_is_read_per_rule_and_checked() {
     let f = Fixture::new();
     let rules = |tail: &str| {
         let c = f.parse(&format!("{GOOD}{tail}")).unwrap();
-        read_rules(&c, f.dir.path())
+        let apps: Vec<_> = c.kintone.apps.iter().map(|a| a.id).collect();
+        read_rules(&c.rest, &apps, f.dir.path())
     };
     let one = "[[rules]]\napp = 42\nrecipients = [\"Taro\"]\n";
     let found = rules(&format!(

@@ -27,6 +27,8 @@
 //! - [`japanese_app`]: an app whose field codes, statuses and actions are
 //!   Japanese, from the card to the write-back, the poll and `doctor`.
 //! - [`cli`]: the binary's exit codes and messages.
+//! - [`diagnostics`]: `check-config` lists every mistake in one round, with
+//!   its line, in the order of the file.
 //! - [`upstream_text`]: LINE's and kintone's error text, echoing our tokens,
 //!   kept nowhere with them and never shown to a person.
 //! - `pubsub`: webhooks pulled from the real Pub/Sub emulator (started here
@@ -46,6 +48,7 @@ mod cli;
 mod clock;
 mod crash;
 mod daemon;
+mod diagnostics;
 mod doctor;
 mod echo;
 mod flex_schema;
