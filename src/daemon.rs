@@ -20,6 +20,7 @@ use tokio_util::task::TaskTracker;
 mod clients;
 #[cfg(feature = "pubsub")]
 mod pull;
+mod reload;
 mod serve;
 mod signal;
 
@@ -34,7 +35,6 @@ use crate::config::notify::OutboxSettings;
 use crate::config::rules::{AckBy, Rule};
 use crate::config::setup::Setup;
 use crate::config::Config;
-use crate::http;
 use crate::inbox_worker::{self, AckContext};
 use crate::indicator::IndicatorHandle;
 use crate::metrics::Metrics;
@@ -70,6 +70,8 @@ struct Core {
     clock: Clock,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+    /// What a reload swaps.
+    live: reload::LiveParts,
 }
 
 impl Gateway {
@@ -94,10 +96,7 @@ impl Gateway {
         let config = Arc::new(config);
         let store = open_store(&config).await?;
         // TLS files are checked before anything runs, so a bad file stops the start.
-        let tls = match &config.server.tls {
-            Some(files) => Some(http::load_tls(files)?),
-            None => None,
-        };
+        let live = reload::LiveParts::new(&config)?;
         let metrics = Arc::new(Metrics::default());
         let clients = clients::build_clients(&config, &store, &metrics).await?;
         let core = Core {
@@ -107,6 +106,7 @@ impl Gateway {
             clock,
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            live,
         };
         let (acks, _) = tokio::sync::broadcast::channel(256);
         let (notifications, _) = tokio::sync::broadcast::channel(256);
@@ -118,7 +118,7 @@ impl Gateway {
         let hooks = serve::Hooks::new(&core, &notify_ctx, wake);
         #[cfg(feature = "pubsub")]
         pull::spawn(&core, &ingress, &hooks, &beats)?;
-        let addr = serve::serve(&core, listener, tls, hooks, ingress.http)?;
+        let addr = serve::serve(&core, listener, hooks, ingress.http)?;
         tracing::info!(%addr, state = %core.config.state_dir.display(), "gateway started");
         Ok(Gateway {
             addr,

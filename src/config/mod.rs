@@ -12,6 +12,7 @@ pub mod indicator;
 pub mod ingress;
 mod kintone;
 mod line;
+pub mod live;
 pub mod notify;
 pub mod reader;
 pub mod rules;

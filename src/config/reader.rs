@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use toml::{Table, Value};
 
-use crate::secret::{Secret, SecretSource};
+use crate::secret::{Rotation, Secret, SecretSource};
 use crate::text::Language;
 
 /// One thing wrong with the config, with the key it is about and, once
@@ -222,6 +222,47 @@ impl Reader {
         }
     }
 
+    /// A secret that can be rotated: one reference, or during a rotation a
+    /// list of two, `[new, old]`; both are loaded now.
+    pub fn rotation(
+        &mut self,
+        t: &Table,
+        prefix: &str,
+        key: &str,
+        required: bool,
+    ) -> Option<Rotation> {
+        let full = join(prefix, key);
+        let Some(Value::Array(list)) = t.get(key) else {
+            return self.secret(t, prefix, key, required).map(Rotation::one);
+        };
+        if list.is_empty() || list.len() > 2 {
+            self.problem(
+                full,
+                "a rotation lists two secrets, [new, old]; after it, write the new one alone",
+            );
+            return None;
+        }
+        let mut loaded = Vec::new();
+        for (i, v) in list.iter().enumerate() {
+            let at = format!("{full}[{i}]");
+            let source = self.secret_source(v, &at)?;
+            match source.load(self.credentials_dir.as_deref()) {
+                Ok(s) => loaded.push(s),
+                Err(e) => self.problem(at, e.to_string()),
+            }
+        }
+        let mut loaded = loaded.into_iter();
+        match (loaded.next(), loaded.next()) {
+            (Some(new), Some(old)) if new == old => {
+                self.problem(full, "the new and the old secret are the same");
+                None
+            }
+            (Some(new), Some(old)) => Some(Rotation::rotating(new, old)),
+            (Some(new), None) if list.len() == 1 => Some(Rotation::one(new)),
+            _ => None,
+        }
+    }
+
     /// Where a secret's `{ file }` or `{ credential }` table says to read it.
     fn secret_source(&mut self, v: &Value, full: &str) -> Option<SecretSource> {
         match v {
@@ -328,6 +369,34 @@ mod tests {
         let keys: Vec<_> = r.problems.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["s.a", "s.missing", "s.sec", "s.zzz"]);
         assert!(!r.problems[2].message.contains("inline\""));
+    }
+
+    #[test]
+    fn a_rotation_is_one_secret_or_new_and_old() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [("new", "s-new"), ("old", "s-old")] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
+        }
+        let t: Table = toml::from_str(
+            "one = { file = \"new\" }\ntwo = [{ file = \"new\" }, { file = \"old\" }]\n\
+             three = [{ file = \"new\" }, { file = \"old\" }, { file = \"old\" }]\n\
+             same = [{ file = \"new\" }, { file = \"new\" }]\nlost = [{ file = \"new\" }, { file = \"gone\" }]",
+        )
+        .unwrap();
+        let mut r = Reader::new(dir.path(), None);
+        let one = r.rotation(&t, "", "one", true).unwrap();
+        assert_eq!((one.current().expose(), one.previous()), ("s-new", None));
+        let two = r.rotation(&t, "", "two", true).unwrap();
+        assert_eq!(two.previous().map(Secret::expose), Some("s-old"));
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        for key in ["three", "same", "lost"] {
+            assert!(r.rotation(&t, "", key, true).is_none(), "{key}");
+        }
+        let keys: Vec<_> = r.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["three", "same", "lost[1]"]);
     }
 
     #[test]

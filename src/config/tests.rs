@@ -55,7 +55,7 @@ fn good_config_loads() {
     assert_eq!(c.site.as_str(), "tokyo");
     assert_eq!(c.line.api_base, DEFAULT_LINE_API);
     assert_eq!(c.line.reply_deadline, Duration::from_secs(20));
-    assert_eq!(c.line.channel_secret.expose(), "chan-secret");
+    assert_eq!(c.line.channel_secret.current().expose(), "chan-secret");
     let app = &c.kintone.apps[0];
     assert_eq!(app.id.get(), 42);
     assert!(matches!(app.ack.method, AckMethod::Fields(ref f) if f.len() == 2));

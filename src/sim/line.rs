@@ -130,7 +130,7 @@ impl Default for LineState {
 pub struct FakeLine {
     pub server: SimServer,
     pub state: Arc<Mutex<LineState>>,
-    secret: ChannelSecret,
+    secret: Mutex<ChannelSecret>,
     http: reqwest::Client,
 }
 
@@ -178,7 +178,7 @@ impl FakeLine {
         Ok(FakeLine {
             server: SimServer::start(handler).await?,
             state,
-            secret: ChannelSecret::new(Secret::new(secret)),
+            secret: Mutex::new(ChannelSecret::new(Secret::new(secret))),
             http: crate::outbound::client(Duration::from_secs(10))
                 .map_err(std::io::Error::other)?,
         })
@@ -186,6 +186,12 @@ impl FakeLine {
 
     fn lock(&self) -> MutexGuard<'_, LineState> {
         lock(&self.state)
+    }
+
+    /// Issues a new channel secret, as the LINE console's "Issue" button
+    /// does: every delivery from now on is signed with `secret`.
+    pub fn reissue_secret(&self, secret: &str) {
+        *lock(&self.secret) = ChannelSecret::new(Secret::new(secret));
     }
 
     /// Issues a fresh reply token, valid for the reply TTL (30 s by default).
@@ -319,7 +325,7 @@ impl FakeLine {
     /// The webhook body LINE would send for `events`, and its signature.
     pub fn webhook(&self, events: &[Value]) -> (String, String) {
         let body = json!({"destination": "Ufakebot", "events": events}).to_string();
-        let signature = self.secret.sign(body.as_bytes());
+        let signature = lock(&self.secret).sign(body.as_bytes());
         (body, signature)
     }
 
@@ -398,7 +404,7 @@ impl FakeLine {
     }
 }
 
-fn lock(state: &Mutex<LineState>) -> MutexGuard<'_, LineState> {
+fn lock<T>(state: &Mutex<T>) -> MutexGuard<'_, T> {
     // A test that panicked while holding the lock has failed already; the
     // state is still readable for the rest of its report.
     state

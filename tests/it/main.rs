@@ -20,6 +20,8 @@
 //!   `relay/node_modules`; `.ci/run` runs it).
 //! - [`indicator`]: the office panel's long press end to end; `check-config`
 //!   and GPIO lines.
+//! - [`reload`]: secrets rotated and the config reloaded (SIGHUP) without a
+//!   restart.
 //! - [`daemon`]: the daemon binary as its own process.
 //! - [`service`]: the daemon under a stand-in for systemd (`NOTIFY_SOCKET`,
 //!   watchdog, SIGTERM).
@@ -61,6 +63,7 @@ mod pacing;
 #[cfg(feature = "pubsub")]
 mod pubsub;
 mod relay;
+mod reload;
 mod service;
 mod upstream_text;
 mod world;
