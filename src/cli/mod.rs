@@ -78,7 +78,7 @@ async fn dispatch(cmd: Command) -> ExitCode {
             exit(crate::demo::run(interactive, language).await)
         }
         Command::Run { config } => match load(&config) {
-            Ok(c) => exit(crate::daemon::run_until_signal(c).await),
+            Ok(c) => exit(crate::daemon::run_until_signal(c, &config).await),
             Err(code) => code,
         },
         Command::CheckConfig { config } => check::check_config(&config),

@@ -7,6 +7,7 @@
 
 mod ack;
 mod apps;
+pub mod changes;
 pub mod document;
 pub mod indicator;
 pub mod ingress;

@@ -25,6 +25,8 @@ pub struct Setup {
     pub ingress: IngressConfig,
     /// The system's clocks; tests and the demo put a wrong one here.
     pub clock: Clock,
+    /// The file as written, for naming what a reload changes.
+    pub written: toml::Table,
 }
 
 impl Setup {
@@ -93,6 +95,7 @@ impl Setup {
                 indicator,
                 ingress,
                 clock: Clock::system(),
+                written: doc.table.clone(),
             }),
             _ => Err(problems),
         }

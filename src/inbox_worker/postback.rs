@@ -125,7 +125,8 @@ fn permitted(
         recipients: &known.recipients,
         is_staff: known.is_staff,
     };
-    let rule_ack_by = |rule: &str| ctx.ack_by.get(rule).copied().unwrap_or_default();
+    let ack_by = ctx.ack_by.get();
+    let rule_ack_by = |rule: &str| ack_by.get(rule).copied().unwrap_or_default();
     permit::check(tap.ack, source, &facts, rule_ack_by).cloned()
 }
 

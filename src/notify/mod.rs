@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::config::live::Live;
 use crate::config::rules::Rule;
 use crate::config::{AppConfig, Config};
 use crate::domain::AppId;
@@ -41,7 +42,8 @@ pub enum NotifyEvent {
 /// Shared by the notification loop's tasks.
 pub struct NotifyContext {
     pub config: Arc<Config>,
-    pub rules: Vec<Rule>,
+    /// The rules (with their recipients and templates); a reload swaps them.
+    pub rules: Live<Vec<Rule>>,
     pub store: Store,
     pub kintone: KintoneClient,
     pub metrics: Arc<Metrics>,
@@ -60,7 +62,7 @@ pub struct NotifyContext {
 impl NotifyContext {
     pub fn new(
         config: Arc<Config>,
-        rules: Vec<Rule>,
+        rules: Live<Vec<Rule>>,
         store: Store,
         kintone: KintoneClient,
         metrics: Arc<Metrics>,
@@ -107,9 +109,11 @@ impl NotifyContext {
         self
     }
 
-    /// Rules watching `app`.
+    /// Rules watching `app`, as they are now: the caller keeps them for the
+    /// record at hand, so a reload never changes a judgement half-way.
     pub fn rules_for(&self, app: AppId) -> Vec<Rule> {
         self.rules
+            .get()
             .iter()
             .filter(|r| r.app == app)
             .cloned()
