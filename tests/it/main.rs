@@ -25,6 +25,7 @@
 //! - [`daemon`]: the daemon binary as its own process.
 //! - [`service`]: the daemon under a stand-in for systemd (`NOTIFY_SOCKET`,
 //!   watchdog, SIGTERM).
+//! - [`tls`]: the gateway's own TLS; a renewed certificate on reload.
 //! - [`doctor`]: `doctor` against good and bad sites.
 //! - [`japanese_app`]: an app whose field codes, statuses and actions are
 //!   Japanese, from the card to the write-back, the poll and `doctor`.
@@ -65,5 +66,6 @@ mod pubsub;
 mod relay;
 mod reload;
 mod service;
+mod tls;
 mod upstream_text;
 mod world;
