@@ -195,7 +195,8 @@ fn spawn_notify(
             notifications.clone(),
             beats.clone(),
         )
-        .with_clock(core.clock.clone()),
+        .with_clock(core.clock.clone())
+        .with_poll_intervals(core.live.poll_intervals.clone()),
     );
     notify::poll::log_budget(&ctx);
     let (tasks, shutdown) = (&core.tasks, &core.shutdown);

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use tokio_rustls::TlsAcceptor;
 
@@ -20,6 +21,7 @@ use crate::config::setup::Setup;
 use crate::config::{Config, ConfigErrors};
 use crate::domain::AppId;
 use crate::http;
+use crate::notify::poll_intervals;
 use crate::secret::Rotation;
 
 /// The keys (and everything under them) that take effect on reload.
@@ -29,6 +31,8 @@ pub const LIVE: &[&str] = &[
     "server.relay_token",
     "server.tls_cert",
     "server.tls_key",
+    "kintone.apps[].poll_interval",
+    "kintone.apps[].allow_over_budget",
 ];
 
 /// The cells the loops read the live parts through.
@@ -39,6 +43,7 @@ pub(super) struct LiveParts {
     pub tls: Option<Live<TlsAcceptor>>,
     pub rules: Live<Vec<Rule>>,
     pub ack_by: Live<HashMap<String, AckBy>>,
+    pub poll_intervals: Live<HashMap<AppId, Duration>>,
 }
 
 impl LiveParts {
@@ -57,6 +62,7 @@ impl LiveParts {
             tls,
             rules: Live::new(rules.to_vec()),
             ack_by: Live::new(ack_by_rule(rules)),
+            poll_intervals: Live::new(poll_intervals(config)),
         })
     }
 }
@@ -168,16 +174,44 @@ impl Reloader {
             .set(new.config.server.relay_token.clone());
         self.live.ack_by.set(ack_by_rule(&new.rules));
         self.live.rules.set(new.rules.clone());
+        let intervals = poll_intervals(&new.config);
+        // Only a real change wakes the pollers.
+        if *self.live.poll_intervals.get() != intervals {
+            self.live.poll_intervals.set(intervals);
+        }
         *applied = new;
         Ok(Reloaded { live, restart })
     }
 }
 
+/// Whether `key` is (under) a [`LIVE`] key; `[]` there stands for any index.
 fn is_live(key: &str) -> bool {
+    let key = without_indices(key);
     LIVE.iter().any(|l| {
         key.strip_prefix(l)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
     })
+}
+
+/// `kintone.apps[0].poll_interval` → `kintone.apps[].poll_interval`.
+fn without_indices(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut in_index = false;
+    for c in key.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push(c);
+            }
+            ']' => {
+                in_index = false;
+                out.push(c);
+            }
+            _ if in_index => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// TLS turned on or off: the listener speaks another protocol, a restart.
@@ -213,5 +247,8 @@ mod tests {
         assert!(!is_live("line.channel_secrets"));
         assert!(!is_live("server.listen"));
         assert!(!is_live("state_dir"));
+        assert!(is_live("kintone.apps[3].poll_interval"));
+        assert!(!is_live("kintone.apps[3].api_token"));
+        assert!(!is_live("kintone.apps"));
     }
 }

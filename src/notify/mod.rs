@@ -39,6 +39,16 @@ pub enum NotifyEvent {
     Created { count: usize, buzz: bool },
 }
 
+/// Each app's `poll_interval`, as the config says.
+pub fn poll_intervals(config: &Config) -> HashMap<AppId, std::time::Duration> {
+    config
+        .kintone
+        .apps
+        .iter()
+        .map(|a| (a.id, a.poll_interval))
+        .collect()
+}
+
 /// Shared by the notification loop's tasks.
 pub struct NotifyContext {
     pub config: Arc<Config>,
@@ -56,6 +66,9 @@ pub struct NotifyContext {
     pub beats: Arc<crate::service::Heartbeats>,
     /// Retries run on its steady timeline.
     pub clock: crate::clock::Clock,
+    /// Each app's `poll_interval`; a reload swaps them (and wakes the
+    /// pollers, so a shorter interval counts from the reload).
+    pub poll_intervals: Live<HashMap<AppId, std::time::Duration>>,
     urls: HashMap<AppId, String>,
 }
 
@@ -87,6 +100,7 @@ impl NotifyContext {
         // Shared with the store: a resolved write-back releases the changes
         // it held there and wakes the change worker.
         let changes_wake = store.changes_wake();
+        let poll_intervals = Live::new(poll_intervals(&config));
         NotifyContext {
             config,
             rules,
@@ -98,8 +112,17 @@ impl NotifyContext {
             events,
             beats,
             clock: crate::clock::Clock::system(),
+            poll_intervals,
             urls,
         }
+    }
+
+    /// The same context reading its poll intervals from `cell` (the daemon's,
+    /// which a reload swaps).
+    #[must_use]
+    pub fn with_poll_intervals(mut self, cell: Live<HashMap<AppId, std::time::Duration>>) -> Self {
+        self.poll_intervals = cell;
+        self
     }
 
     /// The same context on `clock` (tests and the demo simulate a wrong one).

@@ -203,3 +203,38 @@ async fn reloading_under_load_loses_no_webhook() {
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(rows(&w, "SELECT COUNT(*) FROM inbox").await, sent);
 }
+
+/// Poll passes begun so far: each reads from the first record id on.
+fn passes(w: &World) -> usize {
+    w.kintone
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/k/v1/records.json")
+        .filter_map(|r| r.query_param("query"))
+        .filter(|q| q.contains("$id > 0 "))
+        .count()
+}
+
+/// A shorter `poll_interval` reloaded: the poller, asleep for a minute,
+/// polls at once and then at the new interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reloaded_poll_interval_takes_effect_without_waiting_out_the_old_one() {
+    let mut w = World::start_with("poll_interval = \"60s\"", &rule_to("Done"), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    let begun = passes(&w);
+    w.site.app = "poll_interval = \"5s\"\nallow_over_budget = true".into();
+    let done = w.gateway().reload(&w.config_path()).expect("a good config");
+    assert_eq!(
+        done.live,
+        [
+            "kintone.apps[0].poll_interval",
+            "kintone.apps[0].allow_over_budget"
+        ],
+        "{done:?}"
+    );
+    assert!(done.restart.is_empty(), "{done:?}");
+    eventually(30, || passes(&w) >= begun + 2).await;
+}
