@@ -610,7 +610,7 @@ async fn paced_daemon(
     let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
     kintone.add_records(1, records, "Open");
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"5s\"";
+    let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"5s\"\nallow_over_budget = true";
     let daemon = Daemon::start(&site(&line, &kintone, app, tail), dir.path()).await;
     let pages = usize::try_from(records.div_ceil(500)).unwrap_or(usize::MAX);
     wait_until(Duration::from_secs(10), || {

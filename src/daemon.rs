@@ -6,7 +6,6 @@
 //! accepting, lets in-flight work finish within the grace period, and
 //! returns; queued work stays in the store for the next start.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,21 +20,21 @@ mod clients;
 mod prune;
 #[cfg(feature = "pubsub")]
 mod pull;
+mod reload;
 mod serve;
 mod signal;
 
 use clients::Clients;
 pub use clients::{kintone_client, line_client};
+pub use reload::{ReloadError, Reloaded};
 pub use signal::run_until_signal;
 
 use crate::acknowledge::AckEvent;
 use crate::clock::Clock;
 use crate::config::indicator::IndicatorConfig;
 use crate::config::notify::OutboxSettings;
-use crate::config::rules::{AckBy, Rule};
 use crate::config::setup::Setup;
 use crate::config::Config;
-use crate::http;
 use crate::inbox_worker::{self, AckContext};
 use crate::indicator::IndicatorHandle;
 use crate::metrics::Metrics;
@@ -60,6 +59,8 @@ pub struct Gateway {
     pub indicator: IndicatorHandle,
     /// The site's zone, for the status line saved on stop.
     time_zone: jiff::tz::TimeZone,
+    /// Swaps the live parts on SIGHUP.
+    reloader: reload::Reloader,
 }
 
 /// What every loop shares: the config, the store, the counters, the clock,
@@ -71,6 +72,8 @@ struct Core {
     clock: Clock,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+    /// The cells of what a reload swaps.
+    live: reload::LiveParts,
 }
 
 impl Gateway {
@@ -81,6 +84,7 @@ impl Gateway {
     /// be built.
     pub async fn start(setup: Setup, listener: TcpListener) -> anyhow::Result<Gateway> {
         crate::outbound::install_crypto_provider();
+        let started = setup.clone();
         let Setup {
             config,
             rules,
@@ -89,6 +93,7 @@ impl Gateway {
             ingress,
             notify_api,
             clock,
+            written: _,
         } = setup;
         for warning in &config.warnings {
             tracing::warn!("config: {warning}");
@@ -96,10 +101,7 @@ impl Gateway {
         let config = Arc::new(config);
         let store = open_store(&config).await?;
         // TLS files are checked before anything runs, so a bad file stops the start.
-        let tls = match &config.server.tls {
-            Some(files) => Some(http::load_tls(files)?),
-            None => None,
-        };
+        let live = reload::LiveParts::new(&config, &rules)?;
         let metrics = Arc::new(Metrics::default());
         let clients = clients::build_clients(&config, &store, &metrics).await?;
         let core = Core {
@@ -109,11 +111,12 @@ impl Gateway {
             clock,
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            live,
         };
         let (acks, _) = tokio::sync::broadcast::channel(256);
         let (notifications, _) = tokio::sync::broadcast::channel(256);
         let beats = Arc::new(Heartbeats::default());
-        let notify_ctx = spawn_notify(&core, rules, outbox, &clients, &notifications, &beats);
+        let notify_ctx = spawn_notify(&core, outbox, &clients, &notifications, &beats);
         let indicator = spawn_indicator(&core, indicator, &clients, &acks, &notifications);
         let wake = Arc::new(Notify::new());
         spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats.clone(), &wake);
@@ -121,7 +124,7 @@ impl Gateway {
         let hooks = serve::Hooks::new(&core, &notify_ctx, wake, notify_api);
         #[cfg(feature = "pubsub")]
         pull::spawn(&core, &ingress, &hooks, &beats)?;
-        let addr = serve::serve(&core, listener, tls, hooks, ingress.http)?;
+        let addr = serve::serve(&core, listener, hooks, ingress.http)?;
         tracing::info!(%addr, state = %core.config.state_dir.display(), "gateway started");
         Ok(Gateway {
             addr,
@@ -133,7 +136,18 @@ impl Gateway {
             notifications,
             indicator,
             time_zone: core.config.time_zone.clone(),
+            reloader: reload::Reloader::new(core.live, started),
         })
+    }
+
+    /// Re-reads and validates the config at `path` and its secrets, and
+    /// swaps what can change live (SIGHUP does this; so can a test). With
+    /// any problem nothing changes.
+    ///
+    /// # Errors
+    /// [`ReloadError`] with every problem; the gateway runs on as before.
+    pub fn reload(&self, path: &std::path::Path) -> Result<Reloaded, ReloadError> {
+        self.reloader.reload_file(path)
     }
 
     /// The address the server listens on.
@@ -169,7 +183,6 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// watched app.
 fn spawn_notify(
     core: &Core,
-    rules: Vec<Rule>,
     outbox: OutboxSettings,
     clients: &Clients,
     notifications: &broadcast::Sender<NotifyEvent>,
@@ -178,7 +191,7 @@ fn spawn_notify(
     let ctx = Arc::new(
         NotifyContext::new(
             core.config.clone(),
-            rules,
+            core.live.rules.clone(),
             core.store.clone(),
             clients.kintone.clone(),
             core.metrics.clone(),
@@ -186,7 +199,8 @@ fn spawn_notify(
             beats.clone(),
         )
         .with_clock(core.clock.clone())
-        .with_fallback(&outbox.fallback),
+        .with_fallback(&outbox.fallback)
+        .with_poll_intervals(core.live.poll_intervals.clone()),
     );
     notify::poll::log_budget(&ctx);
     let (tasks, shutdown) = (&core.tasks, &core.shutdown);
@@ -255,13 +269,8 @@ fn spawn_acknowledgements(
         beats: beats.clone(),
         clock: core.clock.clone(),
         replies: crate::inbound::reply::ReplyIssuer::new(),
-        ack_by: ack_by_rule(&notify_ctx.rules),
-        tell_others: notify_ctx
-            .rules
-            .iter()
-            .filter(|r| r.tell_others)
-            .map(|r| r.name.clone())
-            .collect(),
+        ack_by: core.live.ack_by.clone(),
+        tell_others: core.live.tell_others.clone(),
         outbox_wake: notify_ctx.outbox_wake.clone(),
     });
     core.tasks.spawn(service::watchdog(
@@ -276,14 +285,4 @@ fn spawn_acknowledgements(
         wake.clone(),
         core.shutdown.clone(),
     ));
-}
-
-/// Per rule name, who may acknowledge; two rules with one name: the
-/// stricter setting wins.
-fn ack_by_rule(rules: &[Rule]) -> HashMap<String, AckBy> {
-    rules.iter().fold(HashMap::new(), |mut by, r| {
-        let e = by.entry(r.name.clone()).or_insert(r.ack_by);
-        *e = (*e).min(r.ack_by);
-        by
-    })
 }

@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 
 mod disk;
 mod redact;
+mod rotation;
 
 pub use redact::{Redactor, REDACTED};
+pub use rotation::{LastMatch, Rotation, Which};
 
 /// A secret string (token, channel secret, password).
 #[derive(Clone, PartialEq, Eq)]

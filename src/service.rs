@@ -1,6 +1,7 @@
 //! Talking to systemd: `READY=1` once the listener is bound and the store is
 //! open, `WATCHDOG=1` only while the gateway is really making progress, a
-//! one-line `STATUS=`, and `STOPPING=1`.
+//! one-line `STATUS=`, `RELOADING=1` … `READY=1` around a reload (SIGHUP),
+//! and `STOPPING=1`.
 //!
 //! The watchdog is not a free-running timer: each ping needs a store write
 //! that commits in time and every worker loop having ticked recently. A hung
@@ -51,6 +52,19 @@ impl Heartbeats {
         })
         .map(|(n, _)| n)
     }
+}
+
+/// Tells systemd a reload has begun (`RELOADING=1` with the
+/// `MONOTONIC_USEC=` systemd matches it by); [`ready`] ends it.
+pub fn reloading() {
+    let mut states = vec![
+        NotifyState::Reloading,
+        NotifyState::Status("reloading the config"),
+    ];
+    if let Ok(now) = NotifyState::monotonic_usec_now() {
+        states.push(now);
+    }
+    let _ = sd_notify::notify(&states);
 }
 
 /// Tells systemd we are ready (call once the listener and store are up).

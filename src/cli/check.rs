@@ -6,29 +6,26 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::exit_code::{load, EXIT_CONFIG};
+use crate::config::document::Document;
 use crate::config::reader::Problem;
 use crate::config::setup::Setup;
 use crate::config::ConfigErrors;
 use crate::doctor::recipients::{judge_setup, Finding};
 
 pub(super) fn check_config(config: &Path) -> ExitCode {
-    let c = match load(config) {
+    let c = match Setup::check(config, Some(crate::indicator::hardware_lines())) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
     };
-    let hardware = crate::indicator::check_hardware(&c.indicator);
-    if !hardware.is_empty() {
-        eprintln!(
-            "{}",
-            ConfigErrors {
-                path: config.to_owned(),
-                problems: hardware
-            }
-        );
-        return ExitCode::from(EXIT_CONFIG);
-    }
-    let (problems, warnings) = recipients(&c);
+    // Judged after the file: they need the store's staff directory.
+    let (mut problems, warnings) = recipients(&c);
     if !problems.is_empty() {
+        if let Ok(text) = crate::config::read_text(config) {
+            Document::parse(&text).place(&mut problems);
+        }
         eprintln!(
             "{}",
             ConfigErrors {
@@ -78,7 +75,7 @@ fn recipients(setup: &Setup) -> (Vec<Problem>, Vec<String>) {
         match finding {
             Finding::Reaches(_) => {}
             Finding::Warning(w) => warnings.push(format!("{key}: {w}")),
-            Finding::Problem(message) => problems.push(Problem { key, message }),
+            Finding::Problem(message) => problems.push(Problem::new(key, message)),
         }
     }
     (problems, warnings)

@@ -76,7 +76,7 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
             exit(crate::demo::run(interactive, language).await)
         }
         Command::Run { new_store } => match load(config) {
-            Ok(c) => exit(store::run(c, new_store).await),
+            Ok(c) => exit(store::run(c, config, new_store).await),
             Err(code) => code,
         },
         Command::Store { action } => exit(store::store(config, &action)),

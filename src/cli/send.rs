@@ -41,22 +41,19 @@ fn parse(config: &Path, to: &[String], text: &str) -> Result<Vec<Recipient>, Con
     let mut recipients = Vec::new();
     for (i, s) in to.iter().enumerate() {
         match Recipient::parse(s) {
-            Ok(Recipient::Field(_)) => problems.push(Problem {
-                key: format!("--to[{i}]"),
-                message: "field: recipients need a record".into(),
-            }),
+            Ok(Recipient::Field(_)) => problems.push(Problem::new(
+                format!("--to[{i}]"),
+                "field: recipients need a record",
+            )),
             Ok(r) => recipients.push(r),
-            Err(message) => problems.push(Problem {
-                key: format!("--to[{i}]"),
-                message,
-            }),
+            Err(message) => problems.push(Problem::new(format!("--to[{i}]"), message)),
         }
     }
     if text.trim().is_empty() || text.chars().count() > TEXT_MAX {
-        problems.push(Problem {
-            key: "TEXT".into(),
-            message: format!("give 1 to {TEXT_MAX} characters"),
-        });
+        problems.push(Problem::new(
+            "TEXT",
+            format!("give 1 to {TEXT_MAX} characters"),
+        ));
     }
     if problems.is_empty() {
         Ok(recipients)

@@ -7,12 +7,16 @@ use crate::store::rescue::{rescue, Rescued};
 use crate::store::{Creation, Store};
 
 /// `run`, after making a new store first when the operator asked for one.
-pub(super) async fn run(setup: Setup, new_store: bool) -> anyhow::Result<()> {
+pub(super) async fn run(
+    setup: Setup,
+    config: &std::path::Path,
+    new_store: bool,
+) -> anyhow::Result<()> {
     if new_store {
         // Opened and closed again: the daemon then finds it as any start does.
         drop(Store::open_with(&setup.config.state_dir, Creation::Anew)?);
     }
-    crate::daemon::run_until_signal(setup).await
+    crate::daemon::run_until_signal(setup, config).await
 }
 
 /// `store …` commands.

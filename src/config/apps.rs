@@ -9,6 +9,7 @@ use super::ack::{self, AckSettings};
 use super::reader::{join, Reader};
 use crate::domain::AppId;
 use crate::kintone::client::{AppAuth, BasicAuth};
+use crate::kintone::{daily_requests, DAILY_LIMIT};
 use crate::secret::Secret;
 
 #[derive(Debug, Clone)]
@@ -44,6 +45,7 @@ pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> 
             "webhook_reread",
             "poll",
             "poll_interval",
+            "allow_over_budget",
             "title_field",
             "ack",
         ],
@@ -61,6 +63,8 @@ pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> 
     if poll_interval < Duration::from_secs(5) {
         r.problem(join(p, "poll_interval"), "must be at least 5s");
     }
+    let allow_over_budget = r.opt_bool(t, p, "allow_over_budget").unwrap_or(false);
+    check_budget(r, p, poll && !allow_over_budget, poll_interval);
     let title_field = r.opt_str(t, p, "title_field");
     let empty = Table::new();
     let ack_table = r.opt_table(t, p, "ack").unwrap_or(&empty);
@@ -81,6 +85,24 @@ pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> 
         title_field,
         ack: ack?,
     })
+}
+
+/// Polling past kintone's daily request limit starves every other client of
+/// the app, so it is refused unless the operator says it is meant.
+fn check_budget(r: &mut Reader, p: &str, check: bool, interval: Duration) {
+    let per_day = daily_requests(interval);
+    if check && per_day > DAILY_LIMIT {
+        r.problem(
+            join(p, "poll_interval"),
+            format!(
+                "polling every {}s is {per_day} requests/day, {}% of kintone's {DAILY_LIMIT}; \
+                 raise poll_interval (at least {}s) or set allow_over_budget = true",
+                interval.as_secs(),
+                per_day * 100 / DAILY_LIMIT,
+                86_400_u64.div_ceil(DAILY_LIMIT),
+            ),
+        );
+    }
 }
 
 fn read_id(r: &mut Reader, t: &Table, p: &str) -> Option<AppId> {

@@ -5,7 +5,6 @@ use std::time::Duration;
 use toml::Table;
 
 use super::apps::{self, AppConfig};
-use super::check_base_url;
 use super::reader::Reader;
 
 #[derive(Debug, Clone)]
@@ -20,7 +19,9 @@ pub(super) fn read_kintone(r: &mut Reader, t: &Table) -> Option<KintoneConfig> {
     let p = "kintone";
     r.unknown_keys(t, p, &["base_url", "guest_space", "timeout", "apps"]);
     let base_url = r.str(t, p, "base_url").unwrap_or_default();
-    check_base_url(r, "kintone.base_url", &base_url);
+    if let Err(e) = check_kintone_url(&base_url) {
+        r.problem("kintone.base_url", e);
+    }
     let guest_space = r.opt_int(t, p, "guest_space").and_then(|g| {
         let ok = u32::try_from(g).ok().filter(|g| *g > 0);
         if ok.is_none() {
@@ -53,4 +54,87 @@ pub(super) fn read_kintone(r: &mut Reader, t: &Table) -> Option<KintoneConfig> {
         timeout,
         apps,
     })
+}
+
+/// The kintone domains a site lives on.
+const KINTONE_DOMAINS: &[&str] = &[".cybozu.com", ".kintone.com", ".cybozu.cn"];
+
+/// `base_url` is the site's origin: `https://<subdomain>.cybozu.com`
+/// (`.kintone.com`, `.cybozu.cn`), or a local fake for tests
+/// (`http://127.0.0.1…`, `http://localhost…`), with no path. A pasted app URL
+/// is refused with the origin to write instead.
+fn check_kintone_url(url: &str) -> Result<(), String> {
+    if url.is_empty() {
+        return Ok(()); // `missing (required)` was said already
+    }
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let (host_port, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = host_port.split(':').next().unwrap_or("");
+    let local = host == "127.0.0.1" || host == "localhost";
+    let kintone = KINTONE_DOMAINS
+        .iter()
+        .any(|d| host.len() > d.len() && host.ends_with(d));
+    let origin_ok = match scheme {
+        "https" => kintone || local,
+        "http" => local,
+        _ => false,
+    };
+    let fixed = if kintone {
+        format!("https://{host_port}")
+    } else {
+        format!("{scheme}://{host_port}")
+    };
+    if !kintone && !local {
+        return Err(format!(
+            "{url:?} is not a kintone site: write https://<subdomain>.cybozu.com (or .kintone.com, .cybozu.cn)"
+        ));
+    }
+    if !origin_ok || !matches!(path, "" | "/") || url.contains(char::is_whitespace) {
+        return Err(format!(
+            "{url:?} must be the site's address alone; write base_url = {fixed:?}"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_kintone_url;
+
+    #[test]
+    fn base_url_is_a_kintone_origin_and_a_pasted_app_url_gets_the_fix() {
+        for ok in [
+            "https://x.cybozu.com",
+            "https://x.cybozu.com/",
+            "https://x.kintone.com",
+            "https://x.cybozu.cn",
+            "http://127.0.0.1:8080",
+            "http://localhost:9",
+        ] {
+            assert_eq!(check_kintone_url(ok), Ok(()), "{ok}");
+        }
+        let e = check_kintone_url("https://x.cybozu.com/k/42/").unwrap_err();
+        assert!(
+            e.contains("write base_url = \"https://x.cybozu.com\""),
+            "{e}"
+        );
+        let e = check_kintone_url("http://x.cybozu.com").unwrap_err();
+        assert!(
+            e.contains("write base_url = \"https://x.cybozu.com\""),
+            "{e}"
+        );
+        for bad in [
+            "ftp://x",
+            "https://example.com",
+            "https://cybozu.com",
+            "x.cybozu.com.evil.net",
+        ] {
+            assert!(
+                check_kintone_url(bad)
+                    .unwrap_err()
+                    .contains("not a kintone site"),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -7,7 +7,7 @@ use toml::Table;
 
 use super::reader::Reader;
 use super::{check_base_url, DEFAULT_LINE_API};
-use crate::secret::Secret;
+use crate::secret::{Rotation, Secret};
 
 /// How to get a channel access token.
 #[derive(Debug, Clone)]
@@ -30,7 +30,9 @@ pub enum Fallback {
 #[derive(Debug, Clone)]
 pub struct LineConfig {
     pub api_base: String,
-    pub channel_secret: Secret,
+    /// The HMAC key of webhook signatures; during a rotation `[new, old]`,
+    /// and a webhook signed with either is accepted.
+    pub channel_secret: Rotation,
     pub token: TokenConfig,
     pub reply_deadline: Duration,
     pub deadline_fallback: Fallback,
@@ -60,7 +62,7 @@ pub(super) fn read_line(r: &mut Reader, t: &Table) -> Option<LineConfig> {
         .opt_str(t, p, "api_base")
         .unwrap_or_else(|| DEFAULT_LINE_API.into());
     check_base_url(r, "line.api_base", &api_base);
-    let channel_secret = r.secret(t, p, "channel_secret", true);
+    let channel_secret = r.rotation(t, p, "channel_secret", true);
     let token = read_token(r, t);
     let reply_deadline = r
         .opt_duration(t, p, "reply_deadline")

@@ -7,10 +7,13 @@
 
 mod ack;
 mod apps;
+pub mod changes;
+pub mod document;
 pub mod indicator;
 pub mod ingress;
 mod kintone;
 mod line;
+pub mod live;
 pub mod notify;
 pub mod notify_api;
 pub mod quiet;
@@ -82,43 +85,34 @@ fn list(problems: &[Problem]) -> String {
         .join("\n")
 }
 
-impl Config {
-    /// Reads and validates the file at `path`; secrets are loaded and checked.
-    ///
-    /// # Errors
-    /// [`ConfigErrors`] listing every problem with its key.
-    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigErrors {
-            path: path.to_owned(),
-            problems: vec![Problem {
-                key: String::new(),
-                message: format!("cannot read config file: {e}"),
-            }],
-        })?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        Self::parse(&text, base, path).map_err(|problems| ConfigErrors {
-            path: path.to_owned(),
-            problems,
-        })
-    }
+/// The config file's text, or the one problem saying why it cannot be read.
+///
+/// # Errors
+/// [`ConfigErrors`] with that problem.
+pub fn read_text(path: &Path) -> Result<String, ConfigErrors> {
+    std::fs::read_to_string(path).map_err(|e| ConfigErrors {
+        path: path.to_owned(),
+        problems: vec![Problem::whole_file(format!("cannot read config file: {e}"))],
+    })
+}
 
-    /// Parses config text; relative secret paths resolve against `base_dir`.
+impl Config {
+    /// Parses and validates the core sections of config text (the whole
+    /// file is [`Setup::parse`](setup::Setup::parse)); relative secret paths
+    /// resolve against `base_dir`.
     ///
     /// # Errors
-    /// Every problem found.
-    pub fn parse(text: &str, base_dir: &Path, path: &Path) -> Result<Config, Vec<Problem>> {
-        let table: Table = text.parse().map_err(|e: toml::de::Error| {
-            vec![Problem {
-                key: String::new(),
-                message: format!("{} is not valid TOML: {}", path.display(), e.message()),
-            }]
-        })?;
-        let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from);
-        let mut r = Reader::new(base_dir, creds);
-        let config = read(&mut r, &table);
+    /// Every problem found, placed and in the order of the file.
+    pub fn parse(text: &str, base_dir: &Path) -> Result<Config, Vec<Problem>> {
+        let doc = document::Document::parse(text);
+        let mut r = Reader::new(base_dir, credentials_dir());
+        let config = read(&mut r, &doc.table);
+        let mut problems = doc.syntax.clone();
+        problems.append(&mut r.problems);
+        doc.place(&mut problems);
         match config {
-            Some(c) if r.problems.is_empty() => Ok(c),
-            _ => Err(r.problems),
+            Some(c) if problems.is_empty() => Ok(c),
+            _ => Err(problems),
         }
     }
 
@@ -136,10 +130,7 @@ impl Config {
 pub fn state_dir_of(path: &Path) -> Result<PathBuf, ConfigErrors> {
     let fail = |message: String| ConfigErrors {
         path: path.to_owned(),
-        problems: vec![Problem {
-            key: String::new(),
-            message,
-        }],
+        problems: vec![Problem::whole_file(message)],
     };
     let text =
         std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read config file: {e}")))?;
@@ -163,12 +154,7 @@ pub fn time_zone_of(path: &Path) -> Result<TimeZone, ConfigErrors> {
         path: path.to_owned(),
         problems,
     };
-    let one = |message: String| {
-        fail(vec![Problem {
-            key: String::new(),
-            message,
-        }])
-    };
+    let one = |message: String| fail(vec![Problem::whole_file(message)]);
     let text =
         std::fs::read_to_string(path).map_err(|e| one(format!("cannot read config file: {e}")))?;
     let table: Table = text
@@ -181,6 +167,11 @@ pub fn time_zone_of(path: &Path) -> Result<TimeZone, ConfigErrors> {
     } else {
         Err(fail(r.problems))
     }
+}
+
+/// systemd's `$CREDENTIALS_DIRECTORY`, where `{ credential = … }` secrets are.
+fn credentials_dir() -> Option<PathBuf> {
+    std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from)
 }
 
 /// Where state goes when the config does not say: systemd's
@@ -206,7 +197,7 @@ const TOP_KEYS: &[&str] = &[
     "retention",
 ];
 
-fn read(r: &mut Reader, t: &Table) -> Option<Config> {
+pub(crate) fn read(r: &mut Reader, t: &Table) -> Option<Config> {
     r.unknown_keys(t, "", TOP_KEYS);
     let state_dir = r
         .opt_str(t, "", "state_dir")

@@ -7,22 +7,63 @@ use std::time::Duration;
 
 use toml::{Table, Value};
 
-use crate::secret::{Secret, SecretSource};
+use crate::secret::{Rotation, Secret, SecretSource};
 use crate::text::Language;
 
-/// One thing wrong with the config, with the key it is about.
+/// One thing wrong with the config, with the key it is about and, once
+/// [`Document::place`](super::document::Document::place) has run, its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub key: String,
     pub message: String,
+    pub place: Option<Place>,
+}
+
+/// Where in the file (1-based); syntax errors also know the column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub line: usize,
+    pub column: Option<usize>,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.place, self.key.is_empty()) {
+            (
+                Some(Place {
+                    line,
+                    column: Some(c),
+                }),
+                _,
+            ) => write!(f, "line {line}:{c}: ")?,
+            (Some(Place { line, .. }), _) => write!(f, "line {line}: ")?,
+            (None, _) => {}
+        }
         if self.key.is_empty() {
             f.write_str(&self.message)
         } else {
             write!(f, "{}: {}", self.key, self.message)
+        }
+    }
+}
+
+impl Problem {
+    /// A problem with `key`, placed later (by `Document::place`) if the key
+    /// is in the file.
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            key: key.into(),
+            message: message.into(),
+            place: None,
+        }
+    }
+
+    /// A problem about the file as a whole (it cannot be read).
+    pub fn whole_file(message: impl Into<String>) -> Problem {
+        Problem {
+            key: String::new(),
+            message: message.into(),
+            place: None,
         }
     }
 }
@@ -63,15 +104,20 @@ impl Reader {
         self.problems.push(Problem {
             key: key.into(),
             message: message.into(),
+            place: None,
         });
     }
 
     /// Reports keys of `table` that are not in `known` (typos must not pass
-    /// silently).
+    /// silently), with the nearest known key when one is close.
     pub fn unknown_keys(&mut self, table: &Table, prefix: &str, known: &[&str]) {
         for k in table.keys() {
             if !known.contains(&k.as_str()) {
-                self.problem(join(prefix, k), "unknown key");
+                let message = match nearest(k, known) {
+                    Some(n) => format!("unknown key; did you mean {:?}?", join(prefix, n)),
+                    None => format!("unknown key; known here: {}", known.join(", ")),
+                };
+                self.problem(join(prefix, k), message);
             }
         }
     }
@@ -186,6 +232,47 @@ impl Reader {
         }
     }
 
+    /// A secret that can be rotated: one reference, or during a rotation a
+    /// list of two, `[new, old]`; both are loaded now.
+    pub fn rotation(
+        &mut self,
+        t: &Table,
+        prefix: &str,
+        key: &str,
+        required: bool,
+    ) -> Option<Rotation> {
+        let full = join(prefix, key);
+        let Some(Value::Array(list)) = t.get(key) else {
+            return self.secret(t, prefix, key, required).map(Rotation::one);
+        };
+        if list.is_empty() || list.len() > 2 {
+            self.problem(
+                full,
+                "a rotation lists two secrets, [new, old]; after it, write the new one alone",
+            );
+            return None;
+        }
+        let mut loaded = Vec::new();
+        for (i, v) in list.iter().enumerate() {
+            let at = format!("{full}[{i}]");
+            let source = self.secret_source(v, &at)?;
+            match source.load(self.credentials_dir.as_deref()) {
+                Ok(s) => loaded.push(s),
+                Err(e) => self.problem(at, e.to_string()),
+            }
+        }
+        let mut loaded = loaded.into_iter();
+        match (loaded.next(), loaded.next()) {
+            (Some(new), Some(old)) if new == old => {
+                self.problem(full, "the new and the old secret are the same");
+                None
+            }
+            (Some(new), Some(old)) => Some(Rotation::rotating(new, old)),
+            (Some(new), None) if list.len() == 1 => Some(Rotation::one(new)),
+            _ => None,
+        }
+    }
+
     /// Where a secret's `{ file }` or `{ credential }` table says to read it.
     fn secret_source(&mut self, v: &Value, full: &str) -> Option<SecretSource> {
         match v {
@@ -228,6 +315,34 @@ impl Reader {
     }
 }
 
+/// The known key closest to `typo` (edit distance at most a third of its
+/// length, at least 1), if any.
+fn nearest<'a>(typo: &str, known: &[&'a str]) -> Option<&'a str> {
+    let limit = (typo.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (edit_distance(typo, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// Parses a friendly duration (`"30s"`, `"2m"`, `"1h 30m"`, `"500ms"`).
 ///
 /// # Errors
@@ -264,5 +379,47 @@ mod tests {
         let keys: Vec<_> = r.problems.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["s.a", "s.missing", "s.sec", "s.zzz"]);
         assert!(!r.problems[2].message.contains("inline\""));
+    }
+
+    #[test]
+    fn a_rotation_is_one_secret_or_new_and_old() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [("new", "s-new"), ("old", "s-old")] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
+        }
+        let t: Table = toml::from_str(
+            "one = { file = \"new\" }\ntwo = [{ file = \"new\" }, { file = \"old\" }]\n\
+             three = [{ file = \"new\" }, { file = \"old\" }, { file = \"old\" }]\n\
+             same = [{ file = \"new\" }, { file = \"new\" }]\nlost = [{ file = \"new\" }, { file = \"gone\" }]",
+        )
+        .unwrap();
+        let mut r = Reader::new(dir.path(), None);
+        let one = r.rotation(&t, "", "one", true).unwrap();
+        assert_eq!((one.current().expose(), one.previous()), ("s-new", None));
+        let two = r.rotation(&t, "", "two", true).unwrap();
+        assert_eq!(two.previous().map(Secret::expose), Some("s-old"));
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        for key in ["three", "same", "lost"] {
+            assert!(r.rotation(&t, "", key, true).is_none(), "{key}");
+        }
+        let keys: Vec<_> = r.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["three", "same", "lost[1]"]);
+    }
+
+    #[test]
+    fn an_unknown_key_names_the_nearest_known_one() {
+        let t: Table = toml::from_str("chanel_secret = 1\nzzzzzz = 2").unwrap();
+        let mut r = Reader::new(Path::new("/"), None);
+        r.unknown_keys(&t, "line", &["channel_secret", "access_token"]);
+        assert!(r.problems[0]
+            .message
+            .contains("did you mean \"line.channel_secret\"?"));
+        assert!(r.problems[1]
+            .message
+            .contains("known here: channel_secret, access_token"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -16,7 +16,6 @@ pub use chain::{ChainRule, Escalation, DEFAULT_GIVE_UP, DEFAULT_REMIND_MAX};
 pub use recipient::{AckBy, Recipient};
 
 use crate::config::reader::{join, Problem, Reader};
-use crate::config::Config;
 use crate::domain::{AppId, AtNight};
 use crate::line::flex::FlexTemplate;
 
@@ -99,15 +98,21 @@ const RULE_KEYS: &[&str] = &[
     "tell_others",
 ];
 
-/// Reads `[[rules]]` from the config's extra sections.
+/// Reads `[[rules]]` from the config's extra sections; `apps` are the ids of
+/// `[[kintone.apps]]` (read from the file even when that section has
+/// problems, so the rules are checked in the same round).
 ///
 /// # Errors
 /// Every problem, with its key.
-pub fn read_rules(config: &Config, base_dir: &Path) -> Result<Vec<Rule>, Vec<Problem>> {
+pub fn read_rules(
+    rest: &Table,
+    apps: &[AppId],
+    base_dir: &Path,
+) -> Result<Vec<Rule>, Vec<Problem>> {
     let mut r = Reader::new(base_dir, None);
     let mut rules = Vec::new();
-    for (i, t) in r.tables(&config.rest, "", "rules").into_iter().enumerate() {
-        if let Some(rule) = read_rule(&mut r, config, base_dir, t, i) {
+    for (i, t) in r.tables(rest, "", "rules").into_iter().enumerate() {
+        if let Some(rule) = read_rule(&mut r, apps, base_dir, t, i) {
             rules.push(rule);
         }
     }
@@ -119,19 +124,13 @@ pub fn read_rules(config: &Config, base_dir: &Path) -> Result<Vec<Rule>, Vec<Pro
 }
 
 /// The `i`th rule; `None` (with a problem noted) when its app is unusable.
-fn read_rule(
-    r: &mut Reader,
-    config: &Config,
-    base_dir: &Path,
-    t: &Table,
-    i: usize,
-) -> Option<Rule> {
+fn read_rule(r: &mut Reader, apps: &[AppId], base_dir: &Path, t: &Table, i: usize) -> Option<Rule> {
     let p = format!("rules[{i}]");
     r.unknown_keys(t, &p, RULE_KEYS);
     let name = r
         .opt_str(t, &p, "name")
         .unwrap_or_else(|| format!("rule-{}", i + 1));
-    let app = read_app_id(r, config, t, &p);
+    let app = read_app_id(r, apps, t, &p);
     let field = r
         .opt_str(t, &p, "field")
         .unwrap_or_else(|| crate::kintone::record::STATUS.into());
@@ -191,13 +190,13 @@ fn read_at_night(r: &mut Reader, t: &Table, p: &str) -> AtNight {
 }
 
 /// `app`: required, and one of `[[kintone.apps]]`.
-fn read_app_id(r: &mut Reader, config: &Config, t: &Table, p: &str) -> Option<AppId> {
+fn read_app_id(r: &mut Reader, apps: &[AppId], t: &Table, p: &str) -> Option<AppId> {
     let Some(n) = r.opt_int(t, p, "app") else {
         r.problem(join(p, "app"), "missing (required)");
         return None;
     };
     match u64::try_from(n).ok().and_then(|n| AppId::new(n).ok()) {
-        Some(id) if config.app(id).is_some() => Some(id),
+        Some(id) if apps.contains(&id) => Some(id),
         Some(id) => {
             r.problem(
                 join(p, "app"),

@@ -7,14 +7,15 @@ use std::time::Duration;
 use toml::Table;
 
 use super::reader::Reader;
-use crate::secret::Secret;
+use crate::secret::Rotation;
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub tls: Option<TlsFiles>,
-    /// When set, requests must carry `x-relay-token` with this value.
-    pub relay_token: Option<Secret>,
+    /// When set, requests must carry `x-relay-token` with this value (either
+    /// of `[new, old]` during a rotation).
+    pub relay_token: Option<Rotation>,
     /// Slow clients are cut off after this long reading a request.
     pub read_timeout: Duration,
     /// Connections served at once (`server.max_connections`); more wait in the kernel's queue.
@@ -57,7 +58,7 @@ pub(super) fn read_server(r: &mut Reader, t: &Table) -> Option<ServerConfig> {
         }
     };
     let tls = read_tls(r, t);
-    let relay_token = r.secret(t, "server", "relay_token", false);
+    let relay_token = r.rotation(t, "server", "relay_token", false);
     let read_timeout = r
         .opt_duration(t, "server", "read_timeout")
         .unwrap_or(Duration::from_secs(10));

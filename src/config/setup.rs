@@ -5,13 +5,15 @@
 use std::path::Path;
 
 use crate::clock::Clock;
-use crate::config::indicator::{read_indicator, IndicatorConfig};
+use crate::config::document::Document;
+use crate::config::indicator::{check_lines, read_indicator, IndicatorConfig, LineLookup};
 use crate::config::ingress::{read_ingress, IngressConfig};
 use crate::config::notify::{read_notify, OutboxSettings};
 use crate::config::notify_api::{read_notify_api, NotifyApiConfig};
 use crate::config::reader::{Problem, Reader};
 use crate::config::rules::{read_rules, Rule};
-use crate::config::{Config, ConfigErrors};
+use crate::config::{credentials_dir, read_text, Config, ConfigErrors};
+use crate::domain::AppId;
 
 /// Everything the daemon runs from.
 #[derive(Debug, Clone)]
@@ -26,45 +28,71 @@ pub struct Setup {
     pub notify_api: NotifyApiConfig,
     /// The system's clocks; tests and the demo put a wrong one here.
     pub clock: Clock,
+    /// The file as written, for naming what a reload changes.
+    pub written: toml::Table,
 }
 
 impl Setup {
     /// Loads and validates the file at `path`.
     ///
     /// # Errors
-    /// [`ConfigErrors`] listing every problem found, with its key.
+    /// [`ConfigErrors`] listing every problem found, with its key and line.
     pub fn load(path: &Path) -> Result<Setup, ConfigErrors> {
-        let config = Config::load(path)?;
+        Self::check(path, None)
+    }
+
+    /// [`Setup::load`], and with `lines` also checks that every configured
+    /// GPIO line exists on this board (`check-config`), in the same round.
+    ///
+    /// # Errors
+    /// [`ConfigErrors`] listing every problem found, with its key and line.
+    pub fn check(path: &Path, lines: Option<&dyn LineLookup>) -> Result<Setup, ConfigErrors> {
+        let text = read_text(path)?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Self::from_config(config, base).map_err(|problems| ConfigErrors {
+        Self::parse(&text, base, lines).map_err(|problems| ConfigErrors {
             path: path.to_owned(),
             problems,
         })
     }
 
-    /// Validates the sections beyond the core config.
+    /// Validates every section of config text in one pass: a new section
+    /// or key is read here through the same [`Reader`], so its problems join
+    /// the one list, placed and in the order of the file.
     ///
     /// # Errors
     /// Every problem found.
-    pub fn from_config(config: Config, base_dir: &Path) -> Result<Setup, Vec<Problem>> {
-        let mut problems = Vec::new();
-        let rules = read_rules(&config, base_dir).unwrap_or_else(|p| {
-            problems.extend(p);
+    pub fn parse(
+        text: &str,
+        base_dir: &Path,
+        lines: Option<&dyn LineLookup>,
+    ) -> Result<Setup, Vec<Problem>> {
+        let doc = Document::parse(text);
+        let t = &doc.table;
+        let mut r = Reader::new(base_dir, credentials_dir());
+        let config = super::read(&mut r, t);
+        let apps = config.as_ref().map_or_else(
+            || app_ids_written(t),
+            |c| c.kintone.apps.iter().map(|a| a.id).collect(),
+        );
+        let rules = read_rules(t, &apps, base_dir).unwrap_or_else(|p| {
+            r.problems.extend(p);
             Vec::new()
         });
-        // `[notify_api]` tokens may be systemd credentials.
-        let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(std::path::PathBuf::from);
-        let mut r = Reader::new(base_dir, creds);
-        let outbox = read_notify(&mut r, &config.rest);
-        let notify_api = read_notify_api(&mut r, &config.rest);
-        let mut indicator = read_indicator(&mut r, &config.rest);
-        let ingress = read_ingress(&mut r, &config.rest);
+        let outbox = read_notify(&mut r, t);
+        let notify_api = read_notify_api(&mut r, t);
+        let mut indicator = read_indicator(&mut r, t);
+        let ingress = read_ingress(&mut r, t);
         if let Some(p) = &ingress.pubsub {
             indicator.pubsub_trouble_after = p.trouble_after;
         }
-        problems.extend(r.problems);
-        if problems.is_empty() {
-            Ok(Setup {
+        if let Some(lines) = lines {
+            r.problems.extend(check_lines(&indicator, lines));
+        }
+        let mut problems = doc.syntax.clone();
+        problems.append(&mut r.problems);
+        doc.place(&mut problems);
+        match config {
+            Some(config) if problems.is_empty() => Ok(Setup {
                 config,
                 rules,
                 outbox,
@@ -72,11 +100,25 @@ impl Setup {
                 ingress,
                 notify_api,
                 clock: Clock::system(),
-            })
-        } else {
-            Err(problems)
+                written: doc.table.clone(),
+            }),
+            _ => Err(problems),
         }
     }
+}
+
+/// The app ids written in `[[kintone.apps]]`, for checking the rules when
+/// that section has problems of its own.
+fn app_ids_written(t: &toml::Table) -> Vec<AppId> {
+    let apps = t
+        .get("kintone")
+        .and_then(|k| k.get("apps"))
+        .and_then(toml::Value::as_array);
+    apps.into_iter()
+        .flatten()
+        .filter_map(|a| a.get("id")?.as_integer())
+        .filter_map(|n| AppId::new(u64::try_from(n).ok()?).ok())
+        .collect()
 }
 
 #[cfg(test)]

@@ -25,8 +25,17 @@ impl Fixture {
     }
 
     fn parse(&self, text: &str) -> Result<Config, Vec<Problem>> {
-        Config::parse(text, self.dir.path(), Path::new("test.toml"))
+        Config::parse(text, self.dir.path())
     }
+}
+
+/// The rules of a parsed config, read as `Setup` reads them.
+fn rules_of(
+    c: &Config,
+    dir: &std::path::Path,
+) -> Result<Vec<crate::config::rules::Rule>, Vec<Problem>> {
+    let apps: Vec<_> = c.kintone.apps.iter().map(|a| a.id).collect();
+    crate::config::rules::read_rules(&c.rest, &apps, dir)
 }
 
 const GOOD: &str = r#"
@@ -55,7 +64,7 @@ fn good_config_loads() {
     assert_eq!(c.site.as_str(), "tokyo");
     assert_eq!(c.line.api_base, DEFAULT_LINE_API);
     assert_eq!(c.line.reply_deadline, Duration::from_secs(20));
-    assert_eq!(c.line.channel_secret.expose(), "chan-secret");
+    assert_eq!(c.line.channel_secret.current().expose(), "chan-secret");
     let app = &c.kintone.apps[0];
     assert_eq!(app.id.get(), 42);
     assert!(matches!(app.ack.method, AckMethod::Fields(ref f) if f.len() == 2));
@@ -115,11 +124,23 @@ ack = { method = "comment", comment = "by {{nmae}}" }
 }
 
 #[test]
-fn not_toml_is_one_clear_problem() {
+fn a_syntax_error_comes_first_with_its_line_and_column_and_the_rest_still_reported() {
     let f = Fixture::new();
     let p = f.parse("[line\n").unwrap_err();
-    assert_eq!(p.len(), 1);
-    assert!(p[0].message.contains("not valid TOML"));
+    assert!(p[0].message.contains("not valid TOML"), "{p:#?}");
+    assert_eq!(
+        p[0].to_string().lines().next(),
+        Some("line 1:6: not valid TOML: unclosed table, expected `]`")
+    );
+    assert!(
+        p[0].message.ends_with("| [line"),
+        "the offending line is shown: {p:#?}"
+    );
+    let keys: Vec<&str> = p[1..].iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["line.channel_secret", "line.access_token", "kintone"]
+    );
 }
 
 #[test]
@@ -139,7 +160,8 @@ fn ack_by_is_read_per_rule_and_checked() {
     let f = Fixture::new();
     let rules = |tail: &str| {
         let c = f.parse(&format!("{GOOD}{tail}")).unwrap();
-        read_rules(&c, f.dir.path())
+        let apps: Vec<_> = c.kintone.apps.iter().map(|a| a.id).collect();
+        read_rules(&c.rest, &apps, f.dir.path())
     };
     let one = "[[rules]]\napp = 42\nrecipients = [\"Taro\"]\n";
     let found = rules(&format!(
@@ -190,11 +212,11 @@ fn the_template_defaults_follow_the_language() {
 /// its key.
 #[test]
 fn chain_keys_are_read_per_rule_and_checked() {
-    use crate::config::rules::{read_rules, Recipient, DEFAULT_GIVE_UP};
+    use crate::config::rules::{Recipient, DEFAULT_GIVE_UP};
     let f = Fixture::new();
     let rules = |tail: &str| {
         let c = f.parse(&format!("{GOOD}{tail}")).unwrap();
-        read_rules(&c, f.dir.path())
+        rules_of(&c, f.dir.path())
     };
     let one = "[[rules]]\napp = 42\nrecipients = [\"Taro\"]\n";
     let found = rules(&format!(
@@ -238,13 +260,12 @@ fn chain_keys_are_read_per_rule_and_checked() {
 /// key (`[notify] quiet_hours`: `config::setup`'s tests).
 #[test]
 fn at_night_and_urgent_are_read_and_checked() {
-    use crate::config::rules::read_rules;
     use crate::domain::AtNight;
     let f = Fixture::new();
     let one = "[[rules]]\napp = 42\nrecipients = [\"Taro\"]\n";
     let text = format!("{GOOD}{one}{one}at_night = \"silent\"\n{one}urgent = true\n");
     let c = f.parse(&text).unwrap();
-    let nights: Vec<AtNight> = read_rules(&c, f.dir.path())
+    let nights: Vec<AtNight> = rules_of(&c, f.dir.path())
         .unwrap()
         .iter()
         .map(|r| r.at_night)
@@ -253,7 +274,7 @@ fn at_night_and_urgent_are_read_and_checked() {
 
     let bad = format!("{GOOD}{one}at_night = \"mute\"\n{one}urgent = true\nat_night = \"hold\"\n");
     let c = f.parse(&bad).unwrap();
-    let keys: Vec<String> = read_rules(&c, f.dir.path())
+    let keys: Vec<String> = rules_of(&c, f.dir.path())
         .unwrap_err()
         .into_iter()
         .map(|p| p.key)

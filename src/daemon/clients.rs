@@ -24,7 +24,8 @@ pub fn line_client(config: &Config) -> anyhow::Result<LineClient> {
         TokenConfig::Stateless { channel_id } => AccessTokenProvider::stateless(
             &line.api_base,
             channel_id.clone(),
-            line.channel_secret.clone(),
+            // LINE issues tokens against the channel secret it has now: the new one.
+            line.channel_secret.current().clone(),
             line.timeout,
         )?,
     };

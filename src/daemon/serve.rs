@@ -9,16 +9,16 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-use tokio_rustls::TlsAcceptor;
 
 use super::{Core, GRACE};
+use crate::config::live::Live;
 use crate::config::notify_api::NotifyApiConfig;
 use crate::http::{self, Ingress, KintoneWebhooks, LineWebhooks, NotifyApi, Reply};
-use crate::inbound::signature::ChannelSecret;
 use crate::inbound::stale::StaleEvents;
 use crate::inbound::webhook::LineIntake;
 use crate::notify::{self, NotifyContext};
 use crate::notify_api::{limit, ApiIntake};
+use crate::secret::LastMatch;
 
 /// The webhook handlers: LINE's always, kintone's only when an app has a
 /// webhook token.
@@ -46,7 +46,8 @@ impl Hooks {
         Hooks {
             line: Arc::new(LineIntake {
                 store: core.store.clone(),
-                channel_secret: ChannelSecret::new(config.line.channel_secret.clone()),
+                channel_secret: core.live.channel_secret.clone(),
+                signed_with: LastMatch::default(),
                 ack_wake,
                 clock: core.clock.clone(),
                 metrics: core.metrics.clone(),
@@ -91,7 +92,6 @@ impl LineWebhooks for NoLineRoute {
 pub(super) fn serve(
     core: &Core,
     listener: TcpListener,
-    tls: Option<TlsAcceptor>,
     hooks: Hooks,
     webhooks: bool,
 ) -> anyhow::Result<SocketAddr> {
@@ -107,7 +107,12 @@ pub(super) fn serve(
         store: core.store.clone(),
         line,
         // Without webhook routes the token guards nothing: every POST is 404.
-        relay_token: config.server.relay_token.clone().filter(|_| webhooks),
+        relay_token: if webhooks {
+            core.live.relay_token.clone()
+        } else {
+            Live::new(None)
+        },
+        relay_match: LastMatch::default(),
         kintone,
         // Tools on the office network call it directly: the bearer token is
         // its lock, not the relay's header, and it is served in every mode.
@@ -122,7 +127,7 @@ pub(super) fn serve(
     let addr = listener.local_addr()?;
     core.tasks.spawn(http::serve(
         listener,
-        tls,
+        core.live.tls.clone(),
         ingress,
         core.shutdown.clone(),
         GRACE,

@@ -9,7 +9,6 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::HeaderMap;
 use hyper::{Request, StatusCode};
-use subtle::ConstantTimeEq;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::{Ingress, Reply, BODY_LIMIT};
@@ -110,16 +109,19 @@ fn too_large() -> Reply {
     Reply::error(StatusCode::PAYLOAD_TOO_LARGE, "body larger than 1 MiB")
 }
 
-/// With a relay token configured, `x-relay-token` must match (constant time).
+/// With a relay token configured, `x-relay-token` must match (constant
+/// time): either of `[new, old]` during a rotation.
 pub(super) fn check_relay_token(ingress: &Ingress, headers: &HeaderMap) -> Result<(), Reply> {
-    let Some(expected) = &ingress.relay_token else {
+    let expected = ingress.relay_token.get();
+    let Some(expected) = expected.as_ref() else {
         return Ok(());
     };
     let given = headers
         .get("x-relay-token")
         .map(|v| v.as_bytes())
         .unwrap_or_default();
-    if bool::from(given.ct_eq(expected.expose().as_bytes())) {
+    if let Some(which) = expected.matches(given) {
+        ingress.relay_match.note(which, expected, "relay token");
         Ok(())
     } else {
         Err(Reply::error(

@@ -39,8 +39,9 @@ use tokio_util::sync::CancellationToken;
 
 pub use tls::{load_tls, TlsError};
 
+use crate::config::live::Live;
 use crate::metrics::Metrics;
-use crate::secret::Secret;
+use crate::secret::{LastMatch, Rotation};
 use crate::store::Store;
 use guard::{Guard, Refusal};
 
@@ -116,8 +117,11 @@ pub trait NotifyApi: Send + Sync {
 pub struct Ingress {
     pub store: Store,
     pub line: Arc<dyn LineWebhooks>,
-    /// When set, every webhook must carry `x-relay-token` with this value.
-    pub relay_token: Option<Secret>,
+    /// When set, every webhook must carry `x-relay-token` with this value
+    /// (either of `[new, old]` during a rotation); a reload swaps it.
+    pub relay_token: Live<Option<Rotation>>,
+    /// Which relay token the relay last sent, to log when it changes.
+    pub relay_match: LastMatch,
     pub kintone: Option<Arc<dyn KintoneWebhooks>>,
     /// `/api/notify` and `/api/status` (404 without).
     pub notify_api: Option<Arc<dyn NotifyApi>>,
@@ -173,10 +177,12 @@ impl Reply {
 }
 
 /// Serves until `shutdown` is cancelled, then waits (up to `grace`) for open
-/// connections to finish their requests.
+/// connections to finish their requests. With TLS, each new connection takes
+/// the acceptor in `tls` as it is then: a reload swaps the certificate for
+/// new connections, and open ones keep theirs.
 pub async fn serve(
     listener: TcpListener,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    tls: Option<Live<tokio_rustls::TlsAcceptor>>,
     ingress: Arc<Ingress>,
     shutdown: CancellationToken,
     grace: Duration,
@@ -225,7 +231,7 @@ pub async fn serve(
                 });
             }
             Some(acceptor) => {
-                let acceptor = acceptor.clone();
+                let acceptor = acceptor.get();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
                     let _permit = permit;

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::secret::Secret;
+use crate::secret::{Rotation, Secret, Which};
 
 /// The channel secret: the HMAC key for webhook signatures (and the client
 /// secret for stateless channel access tokens).
@@ -27,9 +27,7 @@ impl ChannelSecret {
     }
 
     fn mac(&self) -> Hmac<Sha256> {
-        // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
-        <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose().as_bytes())
-            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+        mac(&self.0)
     }
 
     /// The signature LINE would send for `body`. Used by the simulators and
@@ -39,6 +37,12 @@ impl ChannelSecret {
         mac.update(body);
         base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
     }
+}
+
+fn mac(key: &Secret) -> Hmac<Sha256> {
+    // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
+    <Hmac<Sha256> as Mac>::new_from_slice(key.expose().as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
 }
 
 /// A webhook as it arrived: bytes untouched, signature header as sent.
@@ -76,16 +80,31 @@ impl RawWebhook {
     /// [`SignatureError::Missing`] without a header; [`SignatureError::Mismatch`]
     /// when it is not base64 or does not match.
     pub fn verify(self, secret: &ChannelSecret) -> Result<VerifiedWebhook, SignatureError> {
+        self.verify_rotation(&Rotation::one(secret.0.clone()))
+            .map(|(v, _)| v)
+    }
+
+    /// Checks the signature against each secret of a rotation (`[new, old]`),
+    /// in constant time each, and says which one LINE signed with.
+    ///
+    /// # Errors
+    /// As [`RawWebhook::verify`], when neither matches.
+    pub fn verify_rotation(
+        self,
+        secrets: &Rotation,
+    ) -> Result<(VerifiedWebhook, Which), SignatureError> {
         let sig = self.signature.as_deref().ok_or(SignatureError::Missing)?;
         let expected = base64::engine::general_purpose::STANDARD
             .decode(sig.trim())
             .map_err(|_| SignatureError::Mismatch)?;
-        let mut mac = secret.mac();
-        mac.update(&self.body);
-        // `verify_slice` compares in constant time.
-        mac.verify_slice(&expected)
-            .map_err(|_| SignatureError::Mismatch)?;
-        Ok(VerifiedWebhook { body: self.body })
+        let which = secrets.each().find_map(|(which, key)| {
+            let mut mac = mac(key);
+            mac.update(&self.body);
+            // `verify_slice` compares in constant time.
+            mac.verify_slice(&expected).is_ok().then_some(which)
+        });
+        let which = which.ok_or(SignatureError::Mismatch)?;
+        Ok((VerifiedWebhook { body: self.body }, which))
     }
 }
 
@@ -143,5 +162,28 @@ mod tests {
         );
         let wrong_secret = ChannelSecret::new(Secret::new("8c570fa6dd201bb328f1c1eac23a96d9"));
         assert!(raw(BODY, Some(SIGNATURE)).verify(&wrong_secret).is_err());
+    }
+
+    #[test]
+    fn during_a_rotation_either_secret_verifies_and_says_which() {
+        let new = Secret::new("8c570fa6dd201bb328f1c1eac23a96d9");
+        let rotating = Rotation::rotating(new.clone(), Secret::new(SECRET));
+        let (_, which) = raw(BODY, Some(SIGNATURE))
+            .verify_rotation(&rotating)
+            .unwrap();
+        assert_eq!(which, Which::Previous);
+        let signed_new = ChannelSecret::new(new.clone()).sign(BODY.as_bytes());
+        let (_, which) = raw(BODY, Some(&signed_new))
+            .verify_rotation(&rotating)
+            .unwrap();
+        assert_eq!(which, Which::Current);
+        let after = Rotation::one(new);
+        assert_eq!(
+            raw(BODY, Some(SIGNATURE))
+                .verify_rotation(&after)
+                .unwrap_err(),
+            SignatureError::Mismatch,
+            "once the old secret is dropped, its signatures are refused"
+        );
     }
 }

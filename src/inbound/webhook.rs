@@ -14,17 +14,22 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hyper::StatusCode;
 
-use super::signature::{ChannelSecret, RawWebhook, SignatureError};
+use super::signature::{RawWebhook, SignatureError};
 use super::stale::StaleEvents;
 use crate::clock::Clock;
+use crate::config::live::Live;
 use crate::http::{LineWebhooks, Reply};
 use crate::metrics::Metrics;
+use crate::secret::{LastMatch, Rotation};
 use crate::store::Store;
 
 /// The LINE webhook endpoint.
 pub struct LineIntake {
     pub store: Store,
-    pub channel_secret: ChannelSecret,
+    /// The channel secret (`[new, old]` during a rotation); a reload swaps it.
+    pub channel_secret: Live<Rotation>,
+    /// Which secret signed the last verified webhook, to log when it changes.
+    pub signed_with: LastMatch,
     /// Woken when new LINE events are in the inbox.
     pub ack_wake: Arc<tokio::sync::Notify>,
     /// Estimates the board's offset from LINE's clock.
@@ -59,8 +64,13 @@ impl LineIntake {
     /// `live`: the webhook came straight from LINE (through the relay), so
     /// its delay estimates the board's offset from LINE's clock.
     async fn take(&self, raw: RawWebhook, received: i64, live: bool) -> Reply {
-        let verified = match raw.verify(&self.channel_secret) {
-            Ok(v) => v,
+        let secrets = self.channel_secret.get();
+        let verified = match raw.verify_rotation(&secrets) {
+            Ok((v, which)) => {
+                self.signed_with
+                    .note(which, &secrets, "LINE webhook signature (channel secret)");
+                v
+            }
             Err(e) => {
                 // Counted and logged (rate-limited) by the server on the 401.
                 tracing::debug!(reason = %e, "LINE webhook refused");

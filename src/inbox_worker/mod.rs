@@ -23,6 +23,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::acknowledge::AckEvent;
+use crate::config::live::Live;
 use crate::config::rules::AckBy;
 use crate::config::Config;
 use crate::kintone::client::KintoneClient;
@@ -59,10 +60,11 @@ pub struct AckContext {
     /// Reads stored events with their reply tokens: only this loop answers.
     pub replies: crate::inbound::reply::ReplyIssuer,
     /// Who may acknowledge, by rule name (`notifications.rule`); a rule no
-    /// longer configured keeps the default.
-    pub ack_by: HashMap<String, AckBy>,
-    /// Rules whose first acknowledgement is told to the other recipients.
-    pub tell_others: std::collections::HashSet<String>,
+    /// longer configured keeps the default. A reload swaps it with the rules.
+    pub ack_by: Live<HashMap<String, AckBy>>,
+    /// Rules whose first acknowledgement is told to the other recipients
+    /// (swapped with the rules by a reload).
+    pub tell_others: Live<std::collections::HashSet<String>>,
     /// Woken when a push to tell someone an outcome was queued.
     pub outbox_wake: Arc<Notify>,
 }

@@ -94,6 +94,7 @@ pub(super) async fn postback(
     let outcome = write_with_deadline(ctx, &tap, &vars, token).await;
     let others = ctx
         .tell_others
+        .get()
         .contains(&notification.rule)
         .then(|| tell::others_notice(ctx.config.language, &tap, &name, &notification))
         .flatten();
@@ -131,7 +132,8 @@ fn permitted(
         recipients: &known.recipients,
         is_staff: known.is_staff,
     };
-    let rule_ack_by = |rule: &str| ctx.ack_by.get(rule).copied().unwrap_or_default();
+    let ack_by = ctx.ack_by.get();
+    let rule_ack_by = |rule: &str| ack_by.get(rule).copied().unwrap_or_default();
     permit::check(tap.ack, source, &facts, rule_ack_by).cloned()
 }
 

@@ -182,11 +182,15 @@ pub fn spawn(
 
 /// The configured indicator lines must exist on this board.
 pub fn check_hardware(config: &IndicatorConfig) -> Vec<crate::config::reader::Problem> {
+    crate::config::indicator::check_lines(config, hardware_lines())
+}
+
+/// This board's GPIO lines, for `check-config` to check the config against.
+pub fn hardware_lines() -> &'static dyn crate::config::indicator::LineLookup {
     #[cfg(target_os = "linux")]
-    let lookup = crate::indicator::gpio::SystemLines;
+    return &crate::indicator::gpio::SystemLines;
     #[cfg(not(target_os = "linux"))]
-    let lookup = NoLines;
-    crate::config::indicator::check_lines(config, &lookup)
+    return &NoLines;
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -5,14 +5,7 @@
 use std::time::Duration;
 
 use super::NotifyContext;
-
-/// Requests a kintone app may take per day on the Standard plan.
-pub const DAILY_LIMIT: u64 = 10_000;
-
-/// Requests a day that polling every `interval` costs (one page per pass).
-pub fn daily_requests(interval: Duration) -> u64 {
-    86_400 / interval.as_secs().max(1)
-}
+pub use crate::kintone::{daily_requests, DAILY_LIMIT};
 
 /// What polling one app costs a day: computed once, told by the log at
 /// start and by `check-config`.

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::config::live::Live;
 use crate::config::rules::Rule;
 use crate::config::{AppConfig, Config};
 use crate::domain::AppId;
@@ -39,10 +40,21 @@ pub enum NotifyEvent {
     Created { count: usize, buzz: bool },
 }
 
+/// Each app's `poll_interval`, as the config says.
+pub fn poll_intervals(config: &Config) -> HashMap<AppId, std::time::Duration> {
+    config
+        .kintone
+        .apps
+        .iter()
+        .map(|a| (a.id, a.poll_interval))
+        .collect()
+}
+
 /// Shared by the notification loop's tasks.
 pub struct NotifyContext {
     pub config: Arc<Config>,
-    pub rules: Vec<Rule>,
+    /// The rules (with their recipients and templates); a reload swaps them.
+    pub rules: Live<Vec<Rule>>,
     pub store: Store,
     pub kintone: KintoneClient,
     pub metrics: Arc<Metrics>,
@@ -59,13 +71,16 @@ pub struct NotifyContext {
     pub clock: crate::clock::Clock,
     /// `[notify] fallback`, in the store's terms.
     pub fallback: Vec<crate::store::recipients::RecipientKey>,
+    /// Each app's `poll_interval`; a reload swaps them (and wakes the
+    /// pollers, so a shorter interval counts from the reload).
+    pub poll_intervals: Live<HashMap<AppId, std::time::Duration>>,
     urls: HashMap<AppId, String>,
 }
 
 impl NotifyContext {
     pub fn new(
         config: Arc<Config>,
-        rules: Vec<Rule>,
+        rules: Live<Vec<Rule>>,
         store: Store,
         kintone: KintoneClient,
         metrics: Arc<Metrics>,
@@ -90,6 +105,7 @@ impl NotifyContext {
         // Shared with the store: a resolved write-back releases the changes
         // it held there and wakes the change worker.
         let changes_wake = store.changes_wake();
+        let poll_intervals = Live::new(poll_intervals(&config));
         NotifyContext {
             config,
             rules,
@@ -103,8 +119,17 @@ impl NotifyContext {
             beats,
             clock: crate::clock::Clock::system(),
             fallback: Vec::new(),
+            poll_intervals,
             urls,
         }
+    }
+
+    /// The same context reading its poll intervals from `cell` (the daemon's,
+    /// which a reload swaps).
+    #[must_use]
+    pub fn with_poll_intervals(mut self, cell: Live<HashMap<AppId, std::time::Duration>>) -> Self {
+        self.poll_intervals = cell;
+        self
     }
 
     /// The same context on `clock` (tests and the demo simulate a wrong one).
@@ -121,9 +146,11 @@ impl NotifyContext {
         self
     }
 
-    /// Rules watching `app`.
+    /// Rules watching `app`, as they are now: the caller keeps them for the
+    /// record at hand, so a reload never changes a judgement half-way.
     pub fn rules_for(&self, app: AppId) -> Vec<Rule> {
         self.rules
+            .get()
             .iter()
             .filter(|r| r.app == app)
             .cloned()

@@ -46,24 +46,42 @@ pub async fn run_app(ctx: Arc<NotifyContext>, app: AppId, shutdown: Cancellation
         }
     };
     let mut failures = 0u32;
+    let mut reloads = ctx.poll_intervals.subscribe();
     loop {
         let pass = pass(&ctx, app, &updated_field).await;
+        let interval = || {
+            let now = ctx.poll_intervals.get();
+            now.get(&app).copied().unwrap_or(cfg.poll_interval)
+        };
         let wait = match pass {
             Ok(()) => {
                 failures = 0;
                 if !cfg.poll {
                     return;
                 }
-                cfg.poll_interval
+                interval()
             }
             Err(e) => {
                 failures += 1;
                 tracing::warn!(app = %app, error = %e, "poll failed; will retry");
-                default_backoff(failures).min(cfg.poll_interval)
+                default_backoff(failures).min(interval())
             }
         };
-        if sleep_or_stop(&shutdown, wait).await {
-            return;
+        // A reload that changes the interval ends the wait: one pass now,
+        // then the new interval.
+        let sleep = tokio::time::sleep(wait);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = &mut sleep => break,
+                r = reloads.changed() => {
+                    if r.is_err() || interval() != wait {
+                        tracing::info!(app = %app, interval = ?interval(), "poll interval reloaded");
+                        break;
+                    }
+                }
+            }
         }
     }
 }

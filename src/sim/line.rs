@@ -137,7 +137,7 @@ impl Default for LineState {
 pub struct FakeLine {
     pub server: SimServer,
     pub state: Arc<Mutex<LineState>>,
-    secret: ChannelSecret,
+    secret: Mutex<ChannelSecret>,
     http: reqwest::Client,
 }
 
@@ -203,13 +203,19 @@ impl FakeLine {
         Ok(FakeLine {
             server: SimServer::start(handler).await?,
             state,
-            secret,
+            secret: Mutex::new(secret),
             http,
         })
     }
 
     fn lock(&self) -> MutexGuard<'_, LineState> {
         lock(&self.state)
+    }
+
+    /// Issues a new channel secret, as the LINE console's "Issue" button
+    /// does: every delivery from now on is signed with `secret`.
+    pub fn reissue_secret(&self, secret: &str) {
+        *lock(&self.secret) = ChannelSecret::new(Secret::new(secret));
     }
 
     /// Issues a fresh reply token, valid for the reply TTL (30 s by default).
@@ -343,7 +349,7 @@ impl FakeLine {
     /// The webhook body LINE would send for `events`, and its signature.
     pub fn webhook(&self, events: &[Value]) -> (String, String) {
         let body = json!({"destination": "Ufakebot", "events": events}).to_string();
-        let signature = self.secret.sign(body.as_bytes());
+        let signature = lock(&self.secret).sign(body.as_bytes());
         (body, signature)
     }
 
@@ -422,7 +428,7 @@ impl FakeLine {
     }
 }
 
-fn lock(state: &Mutex<LineState>) -> MutexGuard<'_, LineState> {
+fn lock<T>(state: &Mutex<T>) -> MutexGuard<'_, T> {
     // A test that panicked while holding the lock has failed already; the
     // state is still readable for the rest of its report.
     state

@@ -36,6 +36,9 @@ pub struct Site {
     pub line: String,
     /// The channel secret the fake LINE signs with.
     pub channel_secret: String,
+    /// During a rotation, the old channel secret: the config then lists
+    /// `[new, old]` (`channel-secret`, `channel-secret-old`).
+    pub previous_channel_secret: Option<String>,
     /// Lines added to `[line]` (e.g. `reply_deadline = "6s"`).
     pub line_settings: String,
     /// Base URL of the (fake) kintone domain.
@@ -56,6 +59,9 @@ pub struct Site {
     pub title_field: Option<String>,
     /// The gateway's `site` key (empty: the default site).
     pub key: String,
+    /// More secret files (name, value), written beside the others with mode
+    /// 0600 (e.g. an old token a rotation still lists).
+    pub secrets: Vec<(String, String)>,
 }
 
 impl Site {
@@ -73,6 +79,7 @@ impl Site {
             listen: None,
             line: line.server.base_url(),
             channel_secret: super::line::DEFAULT_SECRET.to_owned(),
+            previous_channel_secret: None,
             line_settings: String::new(),
             kintone: kintone.server.base_url(),
             app: app.to_owned(),
@@ -82,6 +89,7 @@ impl Site {
             app_name: Some(kintone.form().app_name.to_owned()),
             title_field: Some(kintone.form().title.to_owned()),
             key: String::new(),
+            secrets: Vec::new(),
         }
     }
 
@@ -98,7 +106,14 @@ impl Site {
             ("hook-token", HOOK_TOKEN),
             ("relay-token", RELAY_TOKEN),
             ("notify-token", NOTIFY_TOKEN),
-        ] {
+            (
+                "channel-secret-old",
+                self.previous_channel_secret.as_deref().unwrap_or_default(),
+            ),
+        ]
+        .into_iter()
+        .chain(self.secrets.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+        {
             let path = dir.join(name);
             std::fs::write(&path, value)?;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
@@ -116,7 +131,7 @@ read_timeout = "2s"
 
 [line]
 api_base = "{line}"
-channel_secret = {{ file = "channel-secret" }}
+channel_secret = {channel_secret}
 access_token = {{ file = "access-token" }}
 timeout = "2s"
 {line_settings}
@@ -142,6 +157,11 @@ title_field = "{title_field}"
             server = self.server,
             line = self.line,
             line_settings = self.line_settings,
+            channel_secret = if self.previous_channel_secret.is_some() {
+                r#"[{ file = "channel-secret" }, { file = "channel-secret-old" }]"#
+            } else {
+                r#"{ file = "channel-secret" }"#
+            },
             kintone = self.kintone,
             kintone_timeout = self.kintone_timeout.unwrap_or(2),
             language = self.language.code(),

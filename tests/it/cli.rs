@@ -57,7 +57,7 @@ fn check_config_reports_the_polling_budget_and_warns_past_a_third() {
         line: "https://api.line.me".into(),
         channel_secret: "a-channel-secret".into(),
         kintone: "https://example.cybozu.com".into(),
-        app: "poll_interval = \"5s\"".into(),
+        app: "poll_interval = \"10s\"".into(),
         tail: "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"Taro Yamada\"]\n"
             .into(),
         ..Site::default()
@@ -77,7 +77,7 @@ fn check_config_reports_the_polling_budget_and_warns_past_a_third() {
     );
     assert!(stdout.contains("OK (1 app(s), 1 rule(s)"), "{stdout}");
     assert!(
-        stdout.contains("polling every 5s ≈ 17280 requests/day") && stdout.contains("WARNING"),
+        stdout.contains("polling every 10s ≈ 8640 requests/day") && stdout.contains("WARNING"),
         "{stdout}"
     );
 }

@@ -177,7 +177,7 @@ async fn a_comment_echo_before_the_answer_notifies_no_one() {
 #[tokio::test]
 async fn a_polled_echo_before_the_answer_is_held_not_lost_and_notifies_no_one() {
     let app = format!(
-        "poll_interval = \"5s\"\n[kintone.apps.ack]\n{}\n",
+        "poll_interval = \"5s\"\nallow_over_budget = true\n[kintone.apps.ack]\n{}\n",
         STATUS.ack
     );
     let w = world(&app, &rules(&STATUS), setup).await;

@@ -116,7 +116,12 @@ async fn a_japanese_status_action_moves_the_record_on() {
 /// the fake as kintone reads it — a quoted or English code would be refused.
 #[tokio::test]
 async fn a_poll_only_app_finds_the_japanese_change() {
-    let w = World::start_with("poll_interval = \"5s\"", &rules(r#"["件名"]"#), japanese).await;
+    let w = World::start_with(
+        "poll_interval = \"5s\"\nallow_over_budget = true",
+        &rules(r#"["件名"]"#),
+        japanese,
+    )
+    .await;
     baseline(&w).await;
     w.kintone.user_sets_status(5, "承認待ち").expect("record 5");
     eventually(30, || !w.line.pushes().is_empty()).await;

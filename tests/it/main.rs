@@ -21,10 +21,13 @@
 //!   `relay/node_modules`; `.ci/run` runs it).
 //! - [`indicator`]: the office panel's long press end to end; `check-config`
 //!   and GPIO lines.
+//! - [`reload`]: secrets rotated and the config reloaded (SIGHUP) without a
+//!   restart.
 //! - [`daemon`]: the daemon binary as its own process.
 //! - [`service`]: the daemon under a stand-in for systemd (`NOTIFY_SOCKET`,
 //!   watchdog, SIGTERM).
 //! - [`dead_letters`]: `outbox retry` while the daemon runs.
+//! - [`tls`]: the gateway's own TLS; a renewed certificate on reload.
 //! - [`doctor`]: `doctor` against good and bad sites.
 //! - [`doctor_words`]: `doctor`'s plain words for refused connections and
 //!   LINE's webhook test.
@@ -37,6 +40,8 @@
 //!   refusals, `store rescue`, owner-only files.
 //! - [`journal`]: log priorities on systemd's journal stream.
 //! - [`reports`]: `status`, `acks` and `outbox` read the store read-only.
+//! - [`diagnostics`]: `check-config` lists every mistake in one round, with
+//!   its line, in the order of the file.
 //! - [`upstream_text`]: LINE's and kintone's error text, echoing our tokens,
 //!   kept nowhere with them and never shown to a person.
 //! - `pubsub`: webhooks pulled from the real Pub/Sub emulator (started here
@@ -59,6 +64,7 @@ mod clock;
 mod crash;
 mod daemon;
 mod dead_letters;
+mod diagnostics;
 mod doctor;
 mod doctor_words;
 mod echo;
@@ -76,10 +82,12 @@ mod pubsub;
 mod quiet;
 mod recipients;
 mod relay;
+mod reload;
 mod reports;
 mod retention;
 mod service;
 mod store_loss;
+mod tls;
 mod undeliverable;
 mod upstream_text;
 mod world;

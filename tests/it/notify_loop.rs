@@ -18,7 +18,7 @@ use crate::world::{baseline, changes_judged, eventually, rows, World, USER};
 /// Webhooks on; the poller only sets the baseline (its next pass is a minute away).
 const WEBHOOK: &str = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"60s\"";
 /// Polling every 5 s (the minimum), no webhooks.
-const POLL: &str = "poll_interval = \"5s\"";
+const POLL: &str = "poll_interval = \"5s\"\nallow_over_budget = true";
 
 /// Cards go as soon as the outbox looks.
 const AT_ONCE: &str = "debounce = \"0s\"";
@@ -207,7 +207,7 @@ fn acknowledge_data(push: &Value) -> String {
 
 #[tokio::test]
 async fn webhook_and_poll_together_notify_once() {
-    let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"5s\"";
+    let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"5s\"\nallow_over_budget = true";
     let w = World::start_with(app, &rule("[\"Needs approval\"]", SHORT), |k| {
         k.set_record(5, 1, "Open");
     })

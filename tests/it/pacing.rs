@@ -80,7 +80,7 @@ async fn a_burst_goes_in_full_requests_at_once_and_the_rest_after_the_debounce()
     // kintone sends at most 60 webhooks a minute: the 61st change is dropped
     // there and found by the poller. A max wait of ten minutes: only a full
     // request (at once) or the debounce can send anything here.
-    let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"5s\"";
+    let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"5s\"\nallow_over_budget = true";
     let pacing = "debounce = \"2s\"\nmax_wait = \"10m\"";
     let w = World::start_with(app, &rule(NEEDS_APPROVAL, pacing), |k| {
         k.add_records(1, 61, "Open");

@@ -2,7 +2,8 @@
 //! and `WATCHDOG_USEC`, as systemd sets them for `Type=notify` with
 //! `WatchdogSec=`. READY comes once the listener answers; WATCHDOG keeps
 //! coming while the gateway makes progress and stops when its store hangs;
-//! SIGTERM gives STOPPING and a clean exit.
+//! SIGHUP gives RELOADING … READY around a reload; SIGTERM gives STOPPING and
+//! a clean exit.
 
 use std::time::Duration;
 
@@ -184,4 +185,95 @@ async fn a_deleted_store_stops_the_watchdog_and_says_so_in_status() {
         !after.iter().any(|m| has(m, "WATCHDOG=1")),
         "no watchdog ping into a deleted store: {after:#?}"
     );
+}
+
+/// `systemctl reload` (`ExecReload=/bin/kill -HUP $MAINPID`) on the real
+/// binary: RELOADING=1 with MONOTONIC_USEC, then READY=1 with what changed in
+/// STATUS; a bad config is refused with its problems logged and the daemon
+/// runs on, on the config it had.
+#[tokio::test]
+async fn sighup_reloads_the_config_and_systemd_hears_reloading_then_ready() {
+    const NEW_SECRET: &str = "the-reissued-channel-secret-0123";
+    let line = FakeLine::start().await.expect("fake LINE");
+    let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+    let dir = tempfile::tempdir().unwrap();
+    let mut site = Site::for_fakes(&line, &kintone, COMMENT_ACK, "");
+    let socket = dir.path().join("notify.sock");
+    let mut manager = Manager::bind(&socket);
+    let mut daemon = Daemon::spawn(
+        &site,
+        dir.path(),
+        1,
+        &[("NOTIFY_SOCKET", socket.display().to_string())],
+    );
+    manager.expect("READY=1", Duration::from_secs(15)).await;
+    let hup = |pid: u32| {
+        let status = std::process::Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .expect("kill(1) runs");
+        assert!(status.success(), "SIGHUP delivered");
+    };
+
+    // Rotation begins: the new secret first, the old one still listed.
+    site.listen = Some(daemon.addr);
+    site.previous_channel_secret = Some(site.channel_secret.clone());
+    site.channel_secret = NEW_SECRET.into();
+    site.write(dir.path()).unwrap();
+    hup(daemon.pid());
+    let reloading = manager.expect("RELOADING=1", Duration::from_secs(10)).await;
+    assert!(has(&reloading, "MONOTONIC_USEC="), "{reloading:?}");
+    let ready = manager.expect("READY=1", Duration::from_secs(10)).await;
+    assert!(
+        has(
+            &ready,
+            "STATUS=config reloaded; changed live: line.channel_secret"
+        ),
+        "{ready:?}"
+    );
+    let url = format!("http://{}/line/webhook", daemon.addr);
+    let (status, _) = line
+        .deliver(&url, &[line.follow_event(crate::world::USER)])
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "still signed with the old secret");
+    line.reissue_secret(NEW_SECRET);
+    let (status, _) = line
+        .deliver(&url, &[line.follow_event(crate::world::USER)])
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "signed with the new secret");
+
+    // A typo: refused, logged with its key, the daemon runs on.
+    site.line_settings = "reply_deadlin = \"20s\"".into();
+    site.write(dir.path()).unwrap();
+    hup(daemon.pid());
+    manager.expect("RELOADING=1", Duration::from_secs(10)).await;
+    let ready = manager.expect("READY=1", Duration::from_secs(10)).await;
+    assert!(
+        has(&ready, "STATUS=reload refused: 1 problem(s)"),
+        "{ready:?}"
+    );
+    let (status, _) = line
+        .deliver(&url, &[line.follow_event(crate::world::USER)])
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "the reloaded secret is still in effect");
+    let log = daemon.log();
+    for expected in [
+        "config reloaded; changed live: line.channel_secret",
+        "matched the current secret of the rotation",
+        "line.reply_deadlin: unknown key; did you mean \"line.reply_deadline\"?",
+        "still running on the previous config",
+    ] {
+        assert!(
+            log.contains(expected),
+            "{expected:?} not in the log:\n{log}"
+        );
+    }
+    assert!(!log.contains(NEW_SECRET), "a secret in the log:\n{log}");
+
+    let status = daemon.terminate(Duration::from_secs(20)).await;
+    let status = status.unwrap_or_else(|| panic!("still running:\n{}", daemon.log()));
+    assert!(status.success(), "{status:?}\n{}", daemon.log());
 }

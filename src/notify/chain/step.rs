@@ -72,8 +72,8 @@ impl Applied {
 /// The action for chain `h` at steady `now_ms` (`quiet`: in the quiet hours).
 pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64, quiet: bool) -> Action {
     let stop_it = |reason| Action::Stop(h.notification.clone(), reason);
-    let Some(rule) = ctx
-        .rules
+    let rules = ctx.rules.get();
+    let Some(rule) = rules
         .iter()
         .find(|r| r.name == h.rule && r.app.stored() == h.app)
     else {
