@@ -48,7 +48,7 @@ pub(super) fn exit(r: anyhow::Result<()>) -> ExitCode {
                 Some(StoreError::Corrupt { .. }) => EXIT_STORE_DAMAGED,
                 Some(StoreError::Missing { .. } | StoreError::NoStore { .. }) => {
                     // Its message says what happened and what to do.
-                    eprintln!("{e}");
+                    eprintln!("{e:#}");
                     return ExitCode::from(EXIT_STORE_MISSING);
                 }
                 _ => 1,

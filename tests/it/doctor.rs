@@ -93,7 +93,7 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         text.contains("[FAIL] kintone app 1 \"Repairs\": ") && text.contains("API token"),
         "{text}"
     );
-    assert!(text.contains("2 of 7 checks failed."), "{text}");
+    assert!(text.contains("2 of 8 checks failed."), "{text}");
 
     let misspelt = site(line, kintone, &rule("Stauts", "Asignee"))
         .write(dir.path())
