@@ -101,7 +101,7 @@ impl Gateway {
         let config = Arc::new(config);
         let store = open_store(&config).await?;
         // TLS files are checked before anything runs, so a bad file stops the start.
-        let live = reload::LiveParts::new(&config, &rules)?;
+        let live = reload::LiveParts::new(&config, &rules, notify_api.tokens)?;
         let metrics = Arc::new(Metrics::default());
         let clients = clients::build_clients(&config, &store, &metrics).await?;
         let core = Core {
@@ -121,7 +121,7 @@ impl Gateway {
         let wake = Arc::new(Notify::new());
         spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats.clone(), &wake);
         prune::spawn(&core);
-        let hooks = serve::Hooks::new(&core, &notify_ctx, wake, notify_api);
+        let hooks = serve::Hooks::new(&core, &notify_ctx, wake);
         #[cfg(feature = "pubsub")]
         pull::spawn(&core, &ingress, &hooks, &beats)?;
         let addr = serve::serve(&core, listener, hooks, ingress.http)?;

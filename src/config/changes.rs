@@ -14,7 +14,15 @@ use super::{Config, TokenConfig};
 pub fn changed_keys(old: &Setup, new: &Setup) -> Vec<String> {
     let mut out = Vec::new();
     diff_table(&old.written, &new.written, "", &mut out);
-    for key in changed_secrets(&old.config, &new.config) {
+    let api = old.notify_api.tokens.iter().zip(&new.notify_api.tokens);
+    let api = api
+        .enumerate()
+        .filter(|(_, (a, b))| a.token != b.token)
+        .map(|(i, _)| format!("notify_api.tokens[{i}].token"));
+    for key in changed_secrets(&old.config, &new.config)
+        .into_iter()
+        .chain(api)
+    {
         if !out.contains(&key) {
             out.push(key);
         }

@@ -16,6 +16,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::config::changes::changed_keys;
 use crate::config::live::Live;
+use crate::config::notify_api::ApiToken;
 use crate::config::rules::{AckBy, Rule};
 use crate::config::setup::Setup;
 use crate::config::{Config, ConfigErrors};
@@ -27,6 +28,7 @@ use crate::secret::Rotation;
 /// The keys (and everything under them) that take effect on reload.
 pub const LIVE: &[&str] = &[
     "rules",
+    "notify_api",
     "line.channel_secret",
     "server.relay_token",
     "server.tls_cert",
@@ -46,6 +48,8 @@ pub(super) struct LiveParts {
     /// Rules whose first acknowledgement is told to the other recipients.
     pub tell_others: Live<HashSet<String>>,
     pub poll_intervals: Live<HashMap<AppId, Duration>>,
+    /// `/api/notify`'s tokens: added, removed or rotated by a reload.
+    pub notify_api: Live<Vec<ApiToken>>,
 }
 
 impl LiveParts {
@@ -53,7 +57,11 @@ impl LiveParts {
     ///
     /// # Errors
     /// The TLS files are unusable.
-    pub(super) fn new(config: &Config, rules: &[Rule]) -> anyhow::Result<LiveParts> {
+    pub(super) fn new(
+        config: &Config,
+        rules: &[Rule],
+        api_tokens: Vec<ApiToken>,
+    ) -> anyhow::Result<LiveParts> {
         let tls = match &config.server.tls {
             Some(files) => Some(Live::new(http::load_tls(files)?)),
             None => None,
@@ -66,6 +74,7 @@ impl LiveParts {
             ack_by: Live::new(ack_by_rule(rules)),
             tell_others: Live::new(telling_others(rules)),
             poll_intervals: Live::new(poll_intervals(config)),
+            notify_api: Live::new(api_tokens),
         })
     }
 }
@@ -187,6 +196,7 @@ impl Reloader {
         self.live.ack_by.set(ack_by_rule(&new.rules));
         self.live.tell_others.set(telling_others(&new.rules));
         self.live.rules.set(new.rules.clone());
+        self.live.notify_api.set(new.notify_api.tokens.clone());
         let intervals = poll_intervals(&new.config);
         // Only a real change wakes the pollers.
         if *self.live.poll_intervals.get() != intervals {

@@ -12,7 +12,6 @@ use tokio::sync::Notify;
 
 use super::{Core, GRACE};
 use crate::config::live::Live;
-use crate::config::notify_api::NotifyApiConfig;
 use crate::http::{self, Ingress, KintoneWebhooks, LineWebhooks, NotifyApi, Reply};
 use crate::inbound::stale::StaleEvents;
 use crate::inbound::webhook::LineIntake;
@@ -26,8 +25,8 @@ use crate::secret::LastMatch;
 pub(super) struct Hooks {
     pub line: Arc<dyn LineWebhooks>,
     pub kintone: Option<Arc<dyn KintoneWebhooks>>,
-    /// `/api/notify` and `/api/status`, only when tokens are configured.
-    pub notify_api: Option<Arc<dyn NotifyApi>>,
+    /// `/api/notify` and `/api/status` (404 while no token is configured).
+    pub notify_api: Arc<dyn NotifyApi>,
 }
 
 impl Hooks {
@@ -35,7 +34,6 @@ impl Hooks {
         core: &Core,
         notify_ctx: &Arc<NotifyContext>,
         ack_wake: Arc<Notify>,
-        api: NotifyApiConfig,
     ) -> Hooks {
         let config = &core.config;
         let has_webhooks = config
@@ -58,14 +56,13 @@ impl Hooks {
                     ctx: notify_ctx.clone(),
                 }) as Arc<dyn KintoneWebhooks>
             }),
-            notify_api: (!api.tokens.is_empty()).then(|| {
-                Arc::new(ApiIntake {
-                    tokens: api.tokens,
-                    store: core.store.clone(),
-                    outbox_wake: notify_ctx.outbox_wake.clone(),
-                    clock: core.clock.clone(),
-                    limits: limit::Limits::default(),
-                }) as Arc<dyn NotifyApi>
+            // Always there: a reload may add the first token.
+            notify_api: Arc::new(ApiIntake {
+                tokens: core.live.notify_api.clone(),
+                store: core.store.clone(),
+                outbox_wake: notify_ctx.outbox_wake.clone(),
+                clock: core.clock.clone(),
+                limits: limit::Limits::default(),
             }),
         }
     }
@@ -116,7 +113,7 @@ pub(super) fn serve(
         kintone,
         // Tools on the office network call it directly: the bearer token is
         // its lock, not the relay's header, and it is served in every mode.
-        notify_api: hooks.notify_api,
+        notify_api: Some(hooks.notify_api),
         metrics: Some(Arc::new(move || m.render())),
         read_timeout: config.server.read_timeout,
         clock: core.clock.clone(),

@@ -25,7 +25,7 @@ fn api_caller<'s, 'h>(
     server: &'s Server,
     headers: &'h hyper::HeaderMap,
 ) -> Result<(&'s dyn NotifyApi, &'h str), Reply> {
-    let Some(api) = server.ingress.notify_api.as_deref() else {
+    let Some(api) = server.ingress.notify_api.as_deref().filter(|a| a.serves()) else {
         return Err(Reply::error(StatusCode::NOT_FOUND, "not found"));
     };
     match bearer(headers) {

@@ -91,6 +91,9 @@ pub trait LineWebhooks: Send + Sync {
 /// Takes in LINE Notify–style requests (`/api/notify`, `/api/status`);
 /// implemented by `notify_api`.
 pub trait NotifyApi: Send + Sync {
+    /// Whether the endpoint is on (a token is configured); off: 404.
+    fn serves(&self) -> bool;
+
     /// Whether `bearer` is a configured token (constant time). Asked before
     /// the body is read: a guess costs no memory.
     fn knows(&self, bearer: &str) -> bool;

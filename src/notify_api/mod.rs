@@ -25,6 +25,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
+use crate::config::live::Live;
 use crate::config::notify_api::ApiToken;
 use crate::config::rules::Recipient;
 use crate::http::{NotifyApi, Reply};
@@ -34,7 +35,8 @@ use limit::Limits;
 
 /// The endpoint's handler; the daemon builds it from `[notify_api]`.
 pub struct ApiIntake {
-    pub tokens: Vec<ApiToken>,
+    /// The configured tokens as they are now (a reload swaps them).
+    pub tokens: Live<Vec<ApiToken>>,
     pub store: Store,
     /// The outbox's wake-up: a stored message goes out at once.
     pub outbox_wake: Arc<Notify>,
@@ -46,11 +48,11 @@ pub struct ApiIntake {
 impl ApiIntake {
     /// The token `bearer` is, compared with every configured one in
     /// constant time (no early exit: timing says nothing of which matched).
-    fn token(&self, bearer: &str) -> Option<&ApiToken> {
+    fn token(&self, bearer: &str) -> Option<ApiToken> {
         let mut found = None;
-        for t in &self.tokens {
+        for t in self.tokens.get().iter() {
             if bool::from(t.token.expose().as_bytes().ct_eq(bearer.as_bytes())) {
-                found = Some(t);
+                found = Some(t.clone());
             }
         }
         found
@@ -90,6 +92,10 @@ impl ApiIntake {
 }
 
 impl NotifyApi for ApiIntake {
+    fn serves(&self) -> bool {
+        !self.tokens.get().is_empty()
+    }
+
     fn knows(&self, bearer: &str) -> bool {
         self.token(bearer).is_some()
     }
@@ -102,7 +108,7 @@ impl NotifyApi for ApiIntake {
     ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
         Box::pin(async move {
             match self.token(bearer) {
-                Some(t) => self.take(t, content_type, &body).await,
+                Some(t) => self.take(&t, content_type, &body).await,
                 None => answer::invalid_token(),
             }
         })

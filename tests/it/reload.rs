@@ -5,7 +5,7 @@
 
 use kintone_line_gateway::daemon::{ReloadError, Reloaded};
 use kintone_line_gateway::sim::line::DEFAULT_SECRET;
-use kintone_line_gateway::sim::site::RELAY_TOKEN;
+use kintone_line_gateway::sim::site::{NOTIFY_TOKEN, RELAY_TOKEN};
 
 use crate::world::{baseline, changes_judged, eventually, rows, World, COMMENT_ACK, USER};
 
@@ -237,4 +237,48 @@ async fn a_reloaded_poll_interval_takes_effect_without_waiting_out_the_old_one()
     );
     assert!(done.restart.is_empty(), "{done:?}");
     eventually(30, || passes(&w) >= begun + 2).await;
+}
+
+/// `/api/notify`'s tokens are live: the first one added by a reload turns
+/// the endpoint on; a token file rewritten in place (a rotation) is read
+/// again, the old value refused from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_api_tokens_are_added_and_rotated_by_a_reload() {
+    const ROTATED: &str = "the-rotated-notify-token-0123456789";
+    let mut w = World::start_with(COMMENT_ACK, "", |_| {}).await;
+    let url = format!("http://{}/api/notify", w.gateway().addr());
+    let post = |token: &'static str| {
+        let url = url.clone();
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .form(&[("message", "backup finished")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        post(NOTIFY_TOKEN).await,
+        404,
+        "no token configured: no endpoint"
+    );
+
+    w.site.tail = format!(
+        "[[notify_api.tokens]]\nname = \"backup\"\ntoken = {{ file = \"api-token\" }}\nto = [\"{USER}\"]\n"
+    );
+    w.site.secrets = vec![("api-token".into(), NOTIFY_TOKEN.into())];
+    let done = w.gateway().reload(&w.config_path()).expect("a good config");
+    assert_eq!(done.live, ["notify_api"], "{done:?}");
+    assert_eq!(post(NOTIFY_TOKEN).await, 200, "the new token works at once");
+
+    w.site.secrets = vec![("api-token".into(), ROTATED.into())];
+    let done = w.gateway().reload(&w.config_path()).expect("a good config");
+    assert_eq!(done.live, ["notify_api.tokens[0].token"], "{done:?}");
+    assert_eq!(post(NOTIFY_TOKEN).await, 401, "the old value is refused");
+    assert_eq!(post(ROTATED).await, 200);
+    assert_eq!(rows(&w, "SELECT COUNT(*) FROM outbox").await, 2);
 }
