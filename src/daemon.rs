@@ -104,6 +104,7 @@ impl Gateway {
         let live = reload::LiveParts::new(&config, &rules, notify_api.tokens)?;
         let metrics = Arc::new(Metrics::default());
         let clients = clients::build_clients(&config, &store, &metrics).await?;
+        let line_token = clients.line.token_provider();
         let core = Core {
             config,
             store,
@@ -136,7 +137,7 @@ impl Gateway {
             notifications,
             indicator,
             time_zone: core.config.time_zone.clone(),
-            reloader: reload::Reloader::new(core.live, started),
+            reloader: reload::Reloader::new(core.live, started, line_token),
         })
     }
 

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio_rustls::TlsAcceptor;
@@ -19,9 +19,10 @@ use crate::config::live::Live;
 use crate::config::notify_api::ApiToken;
 use crate::config::rules::{AckBy, Rule};
 use crate::config::setup::Setup;
-use crate::config::{Config, ConfigErrors};
+use crate::config::{Config, ConfigErrors, TokenConfig};
 use crate::domain::AppId;
 use crate::http;
+use crate::line::token::AccessTokenProvider;
 use crate::notify::poll_intervals;
 use crate::secret::Rotation;
 
@@ -29,6 +30,7 @@ use crate::secret::Rotation;
 pub const LIVE: &[&str] = &[
     "rules",
     "notify_api",
+    "line.access_token",
     "line.channel_secret",
     "server.relay_token",
     "server.tls_cert",
@@ -140,14 +142,22 @@ pub enum ReloadError {
 /// The setup the gateway started with and the one last applied.
 pub(super) struct Reloader {
     pub live: LiveParts,
+    /// The LINE client's token source: a reissued long-lived token is
+    /// swapped in there.
+    line_token: Arc<AccessTokenProvider>,
     started: Setup,
     applied: Mutex<Setup>,
 }
 
 impl Reloader {
-    pub(super) fn new(live: LiveParts, started: Setup) -> Reloader {
+    pub(super) fn new(
+        live: LiveParts,
+        started: Setup,
+        line_token: Arc<AccessTokenProvider>,
+    ) -> Reloader {
         Reloader {
             live,
+            line_token,
             applied: Mutex::new(started.clone()),
             started,
         }
@@ -173,11 +183,11 @@ impl Reloader {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut live: Vec<String> = changed_keys(&applied, &new)
             .into_iter()
-            .filter(|k| is_live(k) && !tls_switched(k, &self.started, &new))
+            .filter(|k| is_live(k) && !switched(k, &self.started, &new))
             .collect();
         let mut restart: Vec<String> = changed_keys(&self.started, &new)
             .into_iter()
-            .filter(|k| !is_live(k) || tls_switched(k, &self.started, &new))
+            .filter(|k| !is_live(k) || switched(k, &self.started, &new))
             .collect();
         restart.extend(newly_watched(&self.started.rules, &new.rules));
         if let (Some(cell), Some(acceptor)) = (&self.live.tls, tls) {
@@ -196,6 +206,10 @@ impl Reloader {
         self.live.ack_by.set(ack_by_rule(&new.rules));
         self.live.tell_others.set(telling_others(&new.rules));
         self.live.rules.set(new.rules.clone());
+        if let TokenConfig::LongLived(token) = &new.config.line.token {
+            // A stateless provider says no: that switch needs a restart.
+            self.line_token.replace_long_lived(token.clone());
+        }
         self.live.notify_api.set(new.notify_api.tokens.clone());
         let intervals = poll_intervals(&new.config);
         // Only a real change wakes the pollers.
@@ -237,10 +251,14 @@ fn without_indices(key: &str) -> String {
     out
 }
 
-/// TLS turned on or off: the listener speaks another protocol, a restart.
-fn tls_switched(key: &str, started: &Setup, new: &Setup) -> bool {
-    key.starts_with("server.tls")
-        && started.config.server.tls.is_some() != new.config.server.tls.is_some()
+/// TLS turned on or off (the listener speaks another protocol), or the
+/// LINE token changed kind (long-lived ↔ issued from `channel_id`): a
+/// restart.
+fn switched(key: &str, started: &Setup, new: &Setup) -> bool {
+    let long_lived = |s: &Setup| matches!(s.config.line.token, TokenConfig::LongLived(_));
+    (key.starts_with("server.tls")
+        && started.config.server.tls.is_some() != new.config.server.tls.is_some())
+        || (key == "line.access_token" && long_lived(started) != long_lived(new))
 }
 
 /// Apps a new rule watches that no rule did at start: polling for them

@@ -112,6 +112,12 @@ impl LineClient {
         })
     }
 
+    /// The token source every clone shares (a reload swaps a reissued
+    /// long-lived token in it).
+    pub fn token_provider(&self) -> Arc<AccessTokenProvider> {
+        self.token.clone()
+    }
+
     /// Records what it sees of LINE into `contact` (the gateway's metrics).
     #[must_use]
     pub fn with_contact(mut self, contact: Arc<crate::metrics::Contact>) -> Self {

@@ -16,7 +16,8 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(120);
 /// Where bearer tokens come from.
 #[derive(Debug)]
 pub enum AccessTokenProvider {
-    LongLived(Secret),
+    /// Reissued in the console, it is swapped in by a reload.
+    LongLived(std::sync::RwLock<Secret>),
     Stateless {
         http: reqwest::Client,
         url: String,
@@ -28,7 +29,25 @@ pub enum AccessTokenProvider {
 
 impl AccessTokenProvider {
     pub fn long_lived(token: Secret) -> Self {
-        AccessTokenProvider::LongLived(token)
+        AccessTokenProvider::LongLived(std::sync::RwLock::new(token))
+    }
+
+    /// Swaps in a reissued long-lived token; `false` for stateless tokens
+    /// (issued by the gateway itself: nothing to swap).
+    pub fn replace_long_lived(&self, token: Secret) -> bool {
+        match self {
+            AccessTokenProvider::LongLived(t) => {
+                *t.write().unwrap_or_else(std::sync::PoisonError::into_inner) = token;
+                true
+            }
+            AccessTokenProvider::Stateless { .. } => false,
+        }
+    }
+
+    fn long_lived_now(t: &std::sync::RwLock<Secret>) -> Secret {
+        t.read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Stateless tokens from `POST {api_base}/oauth2/v3/token`.
@@ -68,7 +87,7 @@ impl AccessTokenProvider {
             let AccessTokenProvider::LongLived(t) = self else {
                 unreachable!()
             };
-            return Ok(t.clone());
+            return Ok(Self::long_lived_now(t));
         };
         let mut slot = cached.lock().await;
         if let Some((t, exp)) = slot.as_ref() {
@@ -117,7 +136,7 @@ impl AccessTokenProvider {
     /// channel secret for stateless tokens; the caller adds the bearer).
     pub fn redactor(&self) -> Redactor {
         match self {
-            AccessTokenProvider::LongLived(t) => Redactor::new().with(t),
+            AccessTokenProvider::LongLived(t) => Redactor::new().with(&Self::long_lived_now(t)),
             AccessTokenProvider::Stateless { channel_secret, .. } => {
                 Redactor::new().with(channel_secret)
             }

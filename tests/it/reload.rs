@@ -282,3 +282,24 @@ async fn notify_api_tokens_are_added_and_rotated_by_a_reload() {
     assert_eq!(post(ROTATED).await, 200);
     assert_eq!(rows(&w, "SELECT COUNT(*) FROM outbox").await, 2);
 }
+
+/// A long-lived channel access token reissued in the console (the old one
+/// stops working there at once) and written over its file: a reload swaps
+/// it in, and the next push carries it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reissued_access_token_is_used_after_a_reload() {
+    const REISSUED: &str = "the-reissued-long-lived-access-token";
+    let mut w = World::start_with(WEBHOOK, &rule_to("Needs approval"), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    w.line.require_token(REISSUED);
+    w.site.secrets = vec![("access-token".into(), REISSUED.into())];
+    let done = w.gateway().reload(&w.config_path()).expect("a good config");
+    assert_eq!(done.live, ["line.access_token"], "{done:?}");
+    assert!(done.restart.is_empty(), "{done:?}");
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(10, || !w.line.pushes().is_empty()).await;
+    assert_eq!(pushed_records(&w), ["5"], "pushed with the reissued token");
+}
