@@ -25,6 +25,11 @@ function attributesOf(target, headers, kind, receivedMs) {
   if (target.token !== undefined) {
     attributes.kintone_token = target.token;
   }
+  if (headers.authorization) {
+    // The LINE Notify caller's bearer token: the gateway's lock, carried as
+    // the kintone path token is.
+    attributes.authorization = headers.authorization;
+  }
   return attributes;
 }
 

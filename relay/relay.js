@@ -15,6 +15,7 @@ const {createPublisher} = require('./pubsub');
 // and refusing it here spares the device (and Pub/Sub) from carrying it.
 const MAX_BODY_BYTES = 1024 * 1024;
 const TOO_LARGE = {error: 'the body is larger than 1 MiB'};
+const QUEUED = '{"status":200,"message":"queued: the gateway checks the token when it takes the message"}';
 
 /** Forwards `body` to one device; resolves to {status, body, contentType, limits}. */
 async function forward(url, body, headers, config, method = 'POST') {
@@ -87,7 +88,9 @@ function refuseTooLarge(res, kind) {
  *   POST /kintone/{token}          → <default site>/kintone/webhook/{token}
  *   POST /kintone/{site}/{token}   → <site>/kintone/webhook/{token}
  *   POST /api/notify, GET /api/status (or /{site}/api/…) → <site>/api/… with
- *        the Authorization header (forward mode only: 404 in pubsub mode)
+ *        the Authorization header; in pubsub mode /api/notify is published
+ *        (the gateway checks the token when it pulls it) and answered
+ *        "queued", /api/status is 404 (only the device can answer it)
  * In pubsub mode "→ <site>" means one message with attribute `site`.
  * The returned function has `close()` (pubsub mode: the client's channels).
  */
@@ -107,10 +110,9 @@ function createRelay(config) {
       res.set('allow', method).status(405).json({error: `use ${method}`});
       return;
     }
-    if (route.source === 'notify_api' && publisher) {
-      // A LINE Notify caller wants the gateway's answer (401, 429, 200);
-      // a queued message could only say "queued". Forward mode serves it.
-      log({kind: route.source, status: 404, ms: 0, error: 'the API is not relayed in pubsub mode'});
+    if (route.source === 'notify_api' && publisher && method === 'GET') {
+      // A token check needs the device's answer; a queue cannot give one.
+      log({kind: route.source, status: 404, ms: 0, error: '/api/status is not relayed in pubsub mode'});
       res.status(404).json({error: 'not found'});
       return;
     }
@@ -149,7 +151,12 @@ function createRelay(config) {
       res.status(404).json({error: 'unknown site'});
       return;
     }
-    const answer = await deliver(targets, body, headers, kind, started);
+    let answer = await deliver(targets, body, headers, kind, started);
+    if (kind === 'notify_api' && publisher && answer.status === 200) {
+      // LINE Notify's shape; the token, the form and the hourly limit are
+      // judged on the board when it pulls the message (a refusal is in its log).
+      answer = {...answer, body: QUEUED};
+    }
     if (answer.contentType) {
       res.set('content-type', answer.contentType);
     }

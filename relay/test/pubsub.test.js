@@ -145,6 +145,35 @@ test('kintone webhooks carry their path token and site, never logged', LIMIT, as
   await relay.close();
 });
 
+test('LINE Notify calls are published with their bearer token and answered "queued"; /api/status is 404', LIMIT, async () => {
+  const {host, topic, subscription} = await freshTopic();
+  const relay = await startRelay({RELAY_MODE: 'pubsub', RELAY_PUBSUB_TOPIC: topic, RELAY_DEFAULT_SITE: 'main'});
+  const form = 'message=%E7%82%B9%E6%A4%9C%E3%81%8A%E3%82%8F%E3%82%8A';
+  const asForm = {'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer api-${TOKEN}`};
+  await quietly(async (lines) => {
+    const res = await post(`${relay.url}/api/notify`, form, asForm);
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(await res.text()).status, 200, "LINE Notify's shape");
+    const [msg] = await pullMessages(host, subscription, 1);
+    assert.equal(msg.data.toString(), form, 'the form byte for byte');
+    const {received_ms: _, ...rest} = msg.attributes;
+    assert.deepEqual(rest, {
+      content_type: 'application/x-www-form-urlencoded',
+      source: 'notify_api',
+      site: 'main',
+      authorization: `Bearer api-${TOKEN}`,
+    });
+    assert.equal((await post(`${relay.url}/osaka/api/notify`, form, asForm)).status, 200);
+    const [osaka] = await pullMessages(host, subscription, 1);
+    assert.equal(osaka.attributes.site, 'osaka');
+    const status = await fetch(`${relay.url}/api/status`, {headers: {authorization: asForm.authorization}});
+    assert.equal(status.status, 404, 'only the device can check a token');
+    assert.ok(!lines.join('\n').includes(`api-${TOKEN}`), 'bearer tokens are never logged');
+  });
+  assert.deepEqual(await pullOnce(host, subscription), [], 'nothing else published');
+  await relay.close();
+});
+
 test('kintone paths with dot segments, encoded slashes or odd characters are 404, nothing published', LIMIT, async () => {
   const {host, topic, subscription} = await freshTopic();
   // No RELAY_SITES_KNOWN: every well-formed site key would be published.

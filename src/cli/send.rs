@@ -29,6 +29,8 @@ pub(super) async fn send(config: &Path, to: &[String], text: &str) -> anyhow::Re
             );
             Ok(())
         }
+        // Only a pulled message is taken in twice.
+        Queued::Already => Ok(()),
         Queued::Nobody => anyhow::bail!(
             "nobody to send to: no recipient is linked or recorded yet (link staff with `staff invite`, invite the bot into the group)"
         ),

@@ -28,6 +28,7 @@ pub(super) fn spawn(
         site: core.config.site.as_str().to_owned(),
         line: hooks.line.clone(),
         kintone: hooks.kintone.clone(),
+        notify_api: hooks.notify_api.clone(),
         metrics: core.metrics.clone(),
         clock: core.clock.clone(),
         store: core.store.clone(),

@@ -11,7 +11,12 @@ use super::{body, NotifyApi, Reply, Server};
 
 /// The token of `Authorization: Bearer …`, if the request has one.
 fn bearer(headers: &hyper::HeaderMap) -> Option<&str> {
-    let value = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
+    bearer_token(headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?)
+}
+
+/// The token of an `Authorization: Bearer …` value (a header, or the
+/// attribute the relay carries it in through Pub/Sub).
+pub fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")

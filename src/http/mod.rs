@@ -37,6 +37,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use api::bearer_token;
 pub use tls::{load_tls, TlsError};
 
 use crate::config::live::Live;
@@ -104,6 +105,17 @@ pub trait NotifyApi: Send + Sync {
         bearer: &'a str,
         content_type: Option<&'a str>,
         body: Bytes,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
+
+    /// Handles a `POST /api/notify` the relay published to Pub/Sub (the
+    /// bearer from its `authorization` attribute), taken in once per
+    /// `message_id`.
+    fn notify_pulled<'a>(
+        &'a self,
+        bearer: &'a str,
+        content_type: Option<&'a str>,
+        body: Bytes,
+        message_id: &'a str,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
 
     /// Handles `GET /api/status` for a known token.

@@ -24,6 +24,8 @@ pub enum Queued {
     },
     /// Nobody: no recipient is linked or recorded (yet).
     Nobody,
+    /// Taken in before (the same Pub/Sub message delivered again).
+    Already,
 }
 
 /// The store's keys for `to` (no record: `field:` recipients never get here).
@@ -55,6 +57,32 @@ pub async fn enqueue(
     let created_ms = crate::clock::now_ms();
     store
         .call(move |c| store_for(c, &keys, &messages, created_ms))
+        .await
+}
+
+/// [`enqueue`] for a message pulled from Pub/Sub: in the same transaction
+/// its message id is marked taken in, and a second delivery stores nothing.
+///
+/// # Errors
+/// The store failed, or the messages cannot be written as JSON.
+pub async fn enqueue_once(
+    store: &Store,
+    to: &[Recipient],
+    messages: &[Message],
+    message_id: &str,
+) -> Result<Queued, StoreError> {
+    let keys = keys(to);
+    let messages =
+        serde_json::to_string(messages).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let created_ms = crate::clock::now_ms();
+    let id = message_id.to_owned();
+    store
+        .call(move |c| {
+            if !crate::store::pulled_seen::mark_seen(c, &id, created_ms)? {
+                return Ok(Queued::Already);
+            }
+            store_for(c, &keys, &messages, created_ms)
+        })
         .await
 }
 
@@ -91,6 +119,34 @@ mod tests {
     const TARO: &str = "U1111111111111111111111111111aaaa";
     const HANA: &str = "U2222222222222222222222222222bbbb";
     const GROUP: &str = "C3333333333333333333333333333cccc";
+
+    /// Pub/Sub delivers at least once: the second delivery of a message
+    /// stores nothing.
+    #[tokio::test]
+    async fn a_pulled_message_delivered_twice_is_queued_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).expect("store");
+        let to = [Recipient::User(LineUserId::parse(TARO).expect("id"))];
+        let once = |id: &'static str| {
+            let (store, to) = (store.clone(), to.clone());
+            async move {
+                enqueue_once(&store, &to, &[Message::text("hi")], id)
+                    .await
+                    .expect("enqueue")
+            }
+        };
+        assert!(matches!(
+            once("m-1").await,
+            Queued::Sent { requests: 1, .. }
+        ));
+        assert_eq!(once("m-1").await, Queued::Already);
+        assert!(matches!(once("m-2").await, Queued::Sent { .. }));
+        let requests = store
+            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .expect("count");
+        assert_eq!(requests, 2);
+    }
 
     #[tokio::test]
     async fn users_share_a_multicast_groups_push_alone_nobody_is_said() {

@@ -30,7 +30,7 @@ use crate::config::notify_api::ApiToken;
 use crate::config::rules::Recipient;
 use crate::http::{NotifyApi, Reply};
 use crate::store::Store;
-use enqueue::{enqueue, Queued};
+use enqueue::{enqueue, enqueue_once, Queued};
 use limit::Limits;
 
 /// The endpoint's handler; the daemon builds it from `[notify_api]`.
@@ -58,7 +58,15 @@ impl ApiIntake {
         found
     }
 
-    async fn take(&self, token: &ApiToken, content_type: Option<&str>, body: &[u8]) -> Reply {
+    /// `pulled`: the Pub/Sub message id of a call the relay published
+    /// (taken in once); `None` for a direct request.
+    async fn take(
+        &self,
+        token: &ApiToken,
+        content_type: Option<&str>,
+        body: &[u8],
+        pulled: Option<&str>,
+    ) -> Reply {
         let messages = match form::messages(content_type, body) {
             Ok(m) => m,
             Err(e) => return answer::bad_request(&e.to_string()),
@@ -70,7 +78,12 @@ impl ApiIntake {
             tracing::warn!(token = %token.name, "/api/notify: the hour's allowance is used; 429");
             return answer::with_limits(answer::too_many(), allowance);
         }
-        let reply = match enqueue(&self.store, &token.to, &messages).await {
+        let queued = match pulled {
+            Some(id) => enqueue_once(&self.store, &token.to, &messages, id).await,
+            None => enqueue(&self.store, &token.to, &messages).await,
+        };
+        let reply = match queued {
+            Ok(Queued::Already) => answer::ok(),
             Ok(Queued::Sent { recipients, .. }) => {
                 tracing::info!(token = %token.name, recipients = recipients.len(), "/api/notify message queued");
                 self.outbox_wake.notify_one();
@@ -108,7 +121,22 @@ impl NotifyApi for ApiIntake {
     ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
         Box::pin(async move {
             match self.token(bearer) {
-                Some(t) => self.take(&t, content_type, &body).await,
+                Some(t) => self.take(&t, content_type, &body, None).await,
+                None => answer::invalid_token(),
+            }
+        })
+    }
+
+    fn notify_pulled<'a>(
+        &'a self,
+        bearer: &'a str,
+        content_type: Option<&'a str>,
+        body: Bytes,
+        message_id: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
+        Box::pin(async move {
+            match self.token(bearer) {
+                Some(t) => self.take(&t, content_type, &body, Some(message_id)).await,
                 None => answer::invalid_token(),
             }
         })

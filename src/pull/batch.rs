@@ -142,9 +142,23 @@ async fn dispatch(ctx: &PullContext, m: &Received) -> Reply {
             (Some(k), Some(token)) => k.handle(token, body).await,
             _ => Reply::error(hyper::StatusCode::NOT_FOUND, "not found"),
         },
+        Some("notify_api") => {
+            let api = &ctx.notify_api;
+            match m
+                .attribute("authorization")
+                .and_then(crate::http::bearer_token)
+            {
+                Some(token) if api.serves() && api.knows(token) => {
+                    let content_type = m.attribute("content_type");
+                    api.notify_pulled(token, content_type, body, &m.message_id)
+                        .await
+                }
+                _ => api.refuse(),
+            }
+        }
         _ => Reply::error(
             hyper::StatusCode::BAD_REQUEST,
-            "message without source = line | kintone",
+            "message without source = line | kintone | notify_api",
         ),
     }
 }

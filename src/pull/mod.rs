@@ -2,7 +2,8 @@
 //! server, for boards nothing can reach from outside.
 //!
 //! The relay publishes each webhook's exact bytes with attributes (`source`,
-//! `signature`, `kintone_token`, `site`); each message goes to the same
+//! `signature`, `kintone_token`, `authorization`, `site`), and so each LINE
+//! Notify call (`source = notify_api`: its form and bearer token); each message goes to the same
 //! handler the HTTP server calls, and its answer decides the message's fate:
 //! 2xx (committed) → acknowledge; 4xx (bad signature, malformed, unknown
 //! token) → acknowledge too, as poison is never worth redelivering; 5xx →
@@ -19,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::config::ingress::PubsubSettings;
-use crate::http::{KintoneWebhooks, LineWebhooks};
+use crate::http::{KintoneWebhooks, LineWebhooks, NotifyApi};
 use crate::metrics::Metrics;
 use crate::pubsub::{PubsubClient, PubsubError};
 use crate::store::Store;
@@ -34,6 +35,8 @@ pub struct PullContext {
     pub line: Arc<dyn LineWebhooks>,
     /// None when no app takes kintone webhooks: such messages are refused.
     pub kintone: Option<Arc<dyn KintoneWebhooks>>,
+    /// LINE Notify calls the relay published (`source = notify_api`).
+    pub notify_api: Arc<dyn NotifyApi>,
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
     /// Asked before and after each message: while its file is gone nothing

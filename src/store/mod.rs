@@ -44,6 +44,7 @@ pub mod notifications;
 pub mod operator_audit;
 pub mod outbox;
 pub mod poll_state;
+pub mod pulled_seen;
 pub mod push_history;
 pub mod pushes;
 pub mod recipients;

@@ -12,7 +12,8 @@
 //! - `acks` (audit): deleted after `audit` (a year by default).
 //! - `changes`: pending kept; judged ones (with the kintone webhook body)
 //!   deleted after `line_events`: nothing reads a judged change.
-//! - `kintone_seen`: kintone webhook ids, deleted after the dedup window.
+//! - `kintone_seen`, `pulled_seen`: kintone webhook ids and the Pub/Sub
+//!   message ids of LINE Notify calls, deleted after the dedup window.
 //! - `notifications` with their `deliveries` and `chains` (reminders): an
 //!   unacknowledged one, or one with a card still owed, is kept whatever its
 //!   age; an acknowledged one goes after `history` (at least two months: this
@@ -60,11 +61,12 @@ pub enum Pruned {
     PushHistory,
     OwnWrites,
     InviteFailures,
+    PulledSeen,
 }
 
 impl Pruned {
     /// In pass order: rows to delete go before bodies to blank.
-    pub const ALL: [Pruned; 10] = [
+    pub const ALL: [Pruned; 11] = [
         Pruned::InboxEvents,
         Pruned::InboxBodies,
         Pruned::Audit,
@@ -75,6 +77,7 @@ impl Pruned {
         Pruned::PushHistory,
         Pruned::OwnWrites,
         Pruned::InviteFailures,
+        Pruned::PulledSeen,
     ];
 
     /// The label in metrics and logs.
@@ -90,6 +93,7 @@ impl Pruned {
             Pruned::PushHistory => "push_history",
             Pruned::OwnWrites => "own_writes",
             Pruned::InviteFailures => "invite_failures",
+            Pruned::PulledSeen => "pulled_seen",
         }
     }
 
@@ -115,6 +119,8 @@ impl Pruned {
             Pruned::PushHistory => super::push_history::prune(c, h.pacing_before, limit),
             Pruned::OwnWrites => super::intents::prune_own_writes(c, h.history_before, limit),
             Pruned::InviteFailures => super::staff::prune_failures(c, h.failures_before, limit),
+            // Pub/Sub's ids, on the same window as kintone's.
+            Pruned::PulledSeen => super::pulled_seen::prune(c, h.kintone_ids_before, limit),
         }
     }
 }

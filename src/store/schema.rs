@@ -295,6 +295,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX operator_audit_push ON operator_audit(push_id);
     ",
+    // 11 (self-contained): Pub/Sub message ids of LINE Notify calls the
+    // relay published, taken in once (Pub/Sub may deliver one twice).
+    r"
+    CREATE TABLE pulled_seen(id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
+    CREATE INDEX pulled_seen_at ON pulled_seen(at_ms);
+    ",
 ];
 
 /// The schema version this binary migrates to (`PRAGMA user_version`).

@@ -122,6 +122,10 @@ fn seed(c: &Connection) {
             30 * DAY,
         ),
         (
+            "INSERT INTO pulled_seen(id, at_ms) VALUES (?1 || random(), ?1)",
+            30 * DAY,
+        ),
+        (
             "INSERT INTO push_history(recipient, at_ms, cards) VALUES ('U1', ?1, 1)",
             2 * DAY,
         ),
@@ -176,6 +180,7 @@ async fn a_pass_removes_what_is_done_and_old_and_keeps_what_is_still_needed() {
     for kind in [
         Pruned::Changes,
         Pruned::KintoneSeen,
+        Pruned::PulledSeen,
         Pruned::PushHistory,
         Pruned::OwnWrites,
         Pruned::InviteFailures,

@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use kintone_line_gateway::clock::Clock;
 use kintone_line_gateway::config::ingress::PubsubSettings;
+use kintone_line_gateway::config::live::Live;
 use kintone_line_gateway::http::{LineWebhooks, Reply};
 use kintone_line_gateway::metrics::Metrics;
+use kintone_line_gateway::notify_api::limit::Limits;
+use kintone_line_gateway::notify_api::ApiIntake;
 use kintone_line_gateway::pull::{self, PullContext};
 use tokio_util::sync::CancellationToken;
 
@@ -34,17 +37,27 @@ fn pull_loop(
         trouble_after: Duration::from_secs(300),
     };
     let metrics = Arc::new(Metrics::default());
+    // Kept (not removed at the end): the store outlives this function.
+    let store =
+        kintone_line_gateway::store::Store::open(&tempfile::tempdir().unwrap().keep()).unwrap();
+    // No token: every LINE Notify message would be refused.
+    let notify_api = Arc::new(ApiIntake {
+        tokens: Live::new(Vec::new()),
+        store: store.clone(),
+        outbox_wake: Arc::default(),
+        clock: Clock::system(),
+        limits: Limits::default(),
+    });
     let ctx = PullContext {
         client: pull::client(&settings, Duration::from_secs(5)).unwrap(),
         settings,
         site: String::new(),
         line,
         kintone: None,
+        notify_api,
         metrics: metrics.clone(),
         clock: Clock::system(),
-        // Kept (not removed at the end): the store outlives this function.
-        store: kintone_line_gateway::store::Store::open(&tempfile::tempdir().unwrap().keep())
-            .unwrap(),
+        store,
         beat: Box::new(|| {}),
     };
     let stop = CancellationToken::new();

@@ -200,3 +200,56 @@ async fn two_sites_on_one_topic_each_act_only_on_their_own_postback() {
         assert_eq!(acks_eventually(w, 1).await.len(), 1);
     }
 }
+
+/// A LINE Notify call to the relay in pubsub mode: published with its
+/// bearer token, pulled by the board, which checks the token and pushes; a
+/// wrong token is refused on the board (the relay can only say "queued").
+#[tokio::test]
+#[ignore = "needs relay/node_modules: .ci/run runs it after npm ci"]
+async fn a_line_notify_call_through_the_relay_and_pubsub_is_pushed_and_a_wrong_token_refused() {
+    use kintone_line_gateway::sim::site::NOTIFY_TOKEN;
+    let topic = Topic::create("relay-notify", 10).await;
+    let tail = format!(
+        "[[notify_api.tokens]]\nname = \"ci\"\ntoken = {{ file = \"notify-token\" }}\nto = [\"{USER}\"]\n{}",
+        topic.ingress(&topic.api_base(), "10s")
+    );
+    let w = World::start_with(COMMENT_ACK, &tail, |_| {}).await;
+    let relay = relay_to(&topic, "").await;
+    let post = |token: &'static str| {
+        let url = format!("{}/api/notify", relay.url);
+        async move {
+            let resp = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("message=%E3%83%93%E3%83%AB%E3%83%89%E5%A4%B1%E6%95%97")
+                .send()
+                .await
+                .expect("relay reachable");
+            (
+                resp.status().as_u16(),
+                resp.text().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (status, body) = post(NOTIFY_TOKEN).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.starts_with(r#"{"status":200,"message":"queued"#),
+        "{body}"
+    );
+    eventually(20, || w.line.pushes().len() == 1).await;
+    assert_eq!(
+        w.line.pushes()[0]["messages"],
+        json!([{"type": "text", "text": "ビルド失敗"}])
+    );
+
+    assert_eq!(post("not-a-token-of-this-gateway-0123456").await.0, 200);
+    until(20, "the wrong token refused and acknowledged", || async {
+        pubsub(&w).refused.load(Ordering::Relaxed) == 1
+            && pubsub(&w).acked.load(Ordering::Relaxed) == 2
+    })
+    .await;
+    assert_eq!(w.line.pushes().len(), 1, "nothing sent for the wrong token");
+    assert_eq!(rows(&w, "SELECT COUNT(*) FROM pulled_seen").await, 1);
+}
