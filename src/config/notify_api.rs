@@ -7,6 +7,7 @@ use toml::Table;
 
 use super::reader::{join, Reader};
 use super::rules::Recipient;
+use crate::line::flex::FlexTemplate;
 use crate::secret::Secret;
 
 /// LINE Notify's limit per token and hour, the default here.
@@ -31,9 +32,15 @@ pub struct ApiToken {
     pub to: Vec<Recipient>,
     /// Messages per hour before 429.
     pub per_hour: u32,
+    /// A Flex bubble the text is shown in (`{{message}}`, `{{name}}`);
+    /// without one the text goes as a plain text message, as LINE Notify's.
+    pub template: Option<FlexTemplate>,
 }
 
-const TOKEN_KEYS: &[&str] = &["name", "token", "to", "per_hour"];
+/// The placeholders a token's template may use.
+pub const TEMPLATE_PLACEHOLDERS: &[&str] = &["message", "name"];
+
+const TOKEN_KEYS: &[&str] = &["name", "token", "to", "per_hour", "template"];
 
 pub(super) fn read_notify_api(r: &mut Reader, rest: &Table) -> NotifyApiConfig {
     let Some(t) = r.opt_table(rest, "", "notify_api") else {
@@ -80,11 +87,28 @@ fn read_token(r: &mut Reader, t: &Table, p: &str) -> Option<ApiToken> {
             }
         },
     };
+    let base_dir = r.base_dir.clone();
+    let template = super::rules::read_template(r, &base_dir, t, p);
+    if let Some(unknown) = template.as_ref().and_then(|t| {
+        t.placeholders()
+            .into_iter()
+            .find(|n| !TEMPLATE_PLACEHOLDERS.contains(n))
+            .map(str::to_owned)
+    }) {
+        r.problem(
+            join(p, "template"),
+            format!(
+                "unknown placeholder {{{{{unknown}}}}}; use one of {}",
+                TEMPLATE_PLACEHOLDERS.join(", ")
+            ),
+        );
+    }
     Some(ApiToken {
         name: name?,
         token: Secret::new(token?.expose().trim()),
         to,
         per_hour,
+        template,
     })
 }
 
@@ -179,5 +203,34 @@ mod tests {
                 "notify_api.tokens[1].to",
             ]
         );
+    }
+
+    #[test]
+    fn a_template_may_use_only_message_and_name() {
+        let dir = tempfile::tempdir().expect("dir");
+        secret(dir.path(), "t", "0123456789abcdef0123456789abcdef");
+        let bubble = |text: &str| {
+            format!(
+                r#"{{"type":"bubble","body":{{"type":"box","layout":"vertical","contents":[{{"type":"text","text":"{text}"}}]}}}}"#
+            )
+        };
+        std::fs::write(
+            dir.path().join("good.json"),
+            bubble("{{name}}: {{message}}"),
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("bad.json"), bubble("{{mesage}}")).expect("write");
+        let token = |file: &str| {
+            format!("[[notify_api.tokens]]\nname = \"m\"\ntoken = {{ file = \"t\" }}\nto = [\"group:Office\"]\ntemplate = \"{file}\"\n")
+        };
+        let (c, problems) = read(&token("good.json"), dir.path());
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(c.tokens[0].template.is_some());
+        let (_, problems) = read(&token("bad.json"), dir.path());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].key, "notify_api.tokens[0].template");
+        assert!(problems[0].message.contains("{{mesage}}"), "{problems:?}");
+        let (_, problems) = read(&token("missing.json"), dir.path());
+        assert_eq!(problems[0].key, "notify_api.tokens[0].template");
     }
 }

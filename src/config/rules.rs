@@ -233,7 +233,12 @@ fn read_recipients(r: &mut Reader, t: &Table, p: &str) -> Vec<Recipient> {
 }
 
 /// `template`: a Flex template file, relative to the config's folder.
-fn read_template(r: &mut Reader, base_dir: &Path, t: &Table, p: &str) -> Option<FlexTemplate> {
+pub(super) fn read_template(
+    r: &mut Reader,
+    base_dir: &Path,
+    t: &Table,
+    p: &str,
+) -> Option<FlexTemplate> {
     let file = r.opt_str(t, p, "template")?;
     let path = base_dir.join(&file);
     let text = std::fs::read_to_string(&path)

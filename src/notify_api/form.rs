@@ -5,7 +5,8 @@
 //! the words it used; `imageFile` uploads (multipart) are not taken: the
 //! Messaging API sends images by https URL only.
 
-use crate::line::message::Message;
+use crate::line::flex::{FlexError, FlexTemplate, MAX_ALT_TEXT_CHARS};
+use crate::line::message::{truncate_chars, Message};
 
 /// LINE Notify's limit for `message`, in characters.
 pub const MESSAGE_MAX: usize = 1000;
@@ -63,6 +64,32 @@ pub fn messages(content_type: Option<&str>, body: &[u8]) -> Result<Vec<Message>,
     out.extend(image(fields.thumbnail, fields.fullsize)?);
     out.extend(sticker(fields.sticker_package, fields.sticker)?);
     Ok(out)
+}
+
+/// The text of `messages` (the first, as [`messages`] makes it) shown in
+/// the token's Flex `template` instead (`{{message}}`, `{{name}}`: the
+/// token's name); stickers and images stay as they are.
+///
+/// # Errors
+/// The rendered bubble breaks one of LINE's limits (a text made into a URI
+/// it will not open, a bubble over 30 KB).
+pub fn in_template(
+    mut messages: Vec<Message>,
+    template: &FlexTemplate,
+    name: &str,
+) -> Result<Vec<Message>, FlexError> {
+    if let Some(Message::Text { text }) = messages.first().cloned() {
+        let contents = template.render(&|k| match k {
+            "message" => Some(text.clone()),
+            "name" => Some(name.to_owned()),
+            _ => None,
+        })?;
+        messages[0] = Message::Flex {
+            alt_text: truncate_chars(&text, MAX_ALT_TEXT_CHARS),
+            contents,
+        };
+    }
+    Ok(messages)
 }
 
 fn fields(content_type: Option<&str>, body: &[u8]) -> Result<Fields, FormError> {

@@ -71,6 +71,13 @@ impl ApiIntake {
             Ok(m) => m,
             Err(e) => return answer::bad_request(&e.to_string()),
         };
+        let messages = match &token.template {
+            Some(t) => match form::in_template(messages, t, &token.name) {
+                Ok(m) => m,
+                Err(e) => return answer::bad_request(&format!("template: {e}")),
+            },
+            None => messages,
+        };
         let allowance = self
             .limits
             .take(&token.name, token.per_hour, self.clock.now_ms());

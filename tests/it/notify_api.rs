@@ -370,3 +370,37 @@ async fn a_store_deleted_while_running_turns_notify_to_503() {
         );
     }
 }
+
+/// A token with a Flex template: the text is shown in the bubble
+/// (`{{message}}`, `{{name}}`), the alt text is the text; stickers stay.
+#[tokio::test]
+async fn a_token_with_a_template_pushes_its_text_in_a_flex_bubble() {
+    const CARD: &str = r##"{"type":"bubble","body":{"type":"box","layout":"vertical","contents":[
+        {"type":"text","text":"{{name}}","size":"sm","color":"#888888"},
+        {"type":"text","text":"{{message}}","wrap":true,"weight":"bold"}]}}"##;
+    let tail = format!(
+        "[[notify_api.tokens]]\nname = \"監視\"\ntoken = {{ file = \"notify-token\" }}\nto = [\"{USER}\"]\ntemplate = \"card.json\"\n"
+    );
+    let w = World::start_tuned(
+        |s| s.secrets = vec![("card.json".into(), CARD.into())],
+        COMMENT_ACK,
+        &tail,
+        |_| {},
+    )
+    .await;
+    let form = "message=%E3%83%87%E3%82%A3%E3%82%B9%E3%82%AF%E6%BA%80%E6%9D%AF&stickerPackageId=446&stickerId=1988";
+    let a = post(&w, Some(NOTIFY_TOKEN), form).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    eventually(10, || w.line.accepted().len() == 1).await;
+    let messages = &w.line.accepted()[0].body["messages"];
+    assert_eq!(messages[0]["type"], "flex");
+    assert_eq!(messages[0]["altText"], "ディスク満杯");
+    let texts = &messages[0]["contents"]["body"]["contents"];
+    assert_eq!(texts[0]["text"], "監視");
+    assert_eq!(texts[1]["text"], "ディスク満杯");
+    assert_eq!(
+        messages[1],
+        serde_json::json!({"type": "sticker", "packageId": "446", "stickerId": "1988"})
+    );
+    spec_ok(&w);
+}
