@@ -135,9 +135,9 @@ impl Gateway {
             metrics: core.metrics,
             acks,
             notifications,
-            indicator,
             time_zone: core.config.time_zone.clone(),
-            reloader: reload::Reloader::new(core.live, started, line_token),
+            reloader: reload::Reloader::new(core.live, started, line_token, indicator.clone()),
+            indicator,
         })
     }
 

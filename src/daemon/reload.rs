@@ -22,6 +22,7 @@ use crate::config::setup::Setup;
 use crate::config::{Config, ConfigErrors, TokenConfig};
 use crate::domain::AppId;
 use crate::http;
+use crate::indicator::IndicatorHandle;
 use crate::line::token::AccessTokenProvider;
 use crate::notify::poll_intervals;
 use crate::secret::Rotation;
@@ -31,6 +32,15 @@ pub const LIVE: &[&str] = &[
     "rules",
     "notify_api",
     "line.access_token",
+    "indicator.buzzer_pattern",
+    "indicator.reminder_pattern",
+    "indicator.reminder",
+    "indicator.quiet_hours",
+    "indicator.time_zone",
+    "indicator.trouble_after",
+    "indicator.long_press",
+    "indicator.debounce",
+    "ingress.pubsub.trouble_after",
     "line.channel_secret",
     "server.relay_token",
     "server.tls_cert",
@@ -145,6 +155,8 @@ pub(super) struct Reloader {
     /// The LINE client's token source: a reissued long-lived token is
     /// swapped in there.
     line_token: Arc<AccessTokenProvider>,
+    /// The indicator task: a reload's patterns and timings go to it.
+    indicator: IndicatorHandle,
     started: Setup,
     applied: Mutex<Setup>,
 }
@@ -154,10 +166,12 @@ impl Reloader {
         live: LiveParts,
         started: Setup,
         line_token: Arc<AccessTokenProvider>,
+        indicator: IndicatorHandle,
     ) -> Reloader {
         Reloader {
             live,
             line_token,
+            indicator,
             applied: Mutex::new(started.clone()),
             started,
         }
@@ -211,6 +225,9 @@ impl Reloader {
             self.line_token.replace_long_lived(token.clone());
         }
         self.live.notify_api.set(new.notify_api.tokens.clone());
+        if new.indicator != applied.indicator && !self.indicator.retune(new.indicator.clone()) {
+            tracing::warn!("the indicator did not take the reloaded [indicator] settings; they apply after a restart");
+        }
         let intervals = poll_intervals(&new.config);
         // Only a real change wakes the pollers.
         if *self.live.poll_intervals.get() != intervals {

@@ -151,6 +151,23 @@ impl Actor {
                 }
             }
             Command::Hardware(e) => self.hardware(e),
+            Command::Settings(cfg) => self.retune(*cfg, now),
+        }
+    }
+
+    /// A reload's settings; the backend and lines opened at start stay.
+    fn retune(&mut self, cfg: IndicatorConfig, now: Instant) {
+        let opened = std::mem::take(&mut self.cfg);
+        self.cfg = IndicatorConfig {
+            backend: opened.backend,
+            led: opened.led,
+            buzzer: opened.buzzer,
+            button: opened.button,
+            ..cfg
+        };
+        // A reminder already waiting comes at the new pace.
+        if self.reminder_at.is_some() {
+            self.reminder_at = self.cfg.reminder.map(|every| now + every);
         }
     }
 

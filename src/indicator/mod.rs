@@ -71,6 +71,9 @@ pub enum Command {
     Notified { buzz: bool },
     /// A hardware event (button edges also arrive this way in tests).
     Hardware(HwEvent),
+    /// A reload's `[indicator]`: patterns, reminder, quiet hours and
+    /// timings take effect; the backend and the lines stay as opened.
+    Settings(Box<IndicatorConfig>),
 }
 
 /// What a long press asks the link task to do.
@@ -99,6 +102,12 @@ impl IndicatorHandle {
     /// Reports new notifications.
     pub async fn notified(&self, buzz: bool) {
         self.send(Command::Notified { buzz }).await;
+    }
+
+    /// New patterns and timings from a reload (from sync code: the queue
+    /// has room for 64 commands; `false` if it had none, or it stopped).
+    pub fn retune(&self, cfg: IndicatorConfig) -> bool {
+        self.tx.try_send(Command::Settings(Box::new(cfg))).is_ok()
     }
 
     /// A button edge, as the hardware would report it.

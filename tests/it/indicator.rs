@@ -164,3 +164,30 @@ async fn check_config_reports_a_line_missing_on_this_board() {
         "{err}"
     );
 }
+
+/// `[indicator]` timings are live: a reload shortening `long_press` makes
+/// the next press of that length acknowledge (the lines stay as opened).
+#[tokio::test]
+async fn a_reloaded_long_press_takes_effect_without_a_restart() {
+    let slow = PANEL.replace("500ms", "30s");
+    let mut w = World::start_with(COMMENT_ACK, &slow, |_| {}).await;
+    w.gateway()
+        .store
+        .seed_notification("n1", 5, "", now_ms())
+        .await
+        .unwrap();
+    w.kintone.add_records(5, 1, "Urgent");
+    w.site.tail = PANEL.into();
+    let done = w.gateway().reload(&w.config_path()).expect("a good config");
+    assert_eq!(done.live, ["indicator.long_press"], "{done:?}");
+    let gw = w.gateway();
+    let state = || gw.metrics.indicator_state.load(Ordering::Relaxed);
+    until(5, "the indicator is on", || async { state() == 1 }).await;
+    gw.indicator.button(true).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    gw.indicator.button(false).await;
+    until(5, "a 600 ms press acknowledged it", || async {
+        gw.store.pending_acks().await.unwrap() == 0
+    })
+    .await;
+}

@@ -34,7 +34,7 @@ pub enum BackendKind {
 }
 
 /// The validated `[indicator]` section.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndicatorConfig {
     pub backend: BackendKind,
     pub led: Option<PinSpec>,
