@@ -157,10 +157,10 @@ said! {
         en: "   {burst} changes → {requests} push request(s), {counted} message(s) counted (without batching: {burst}) — in {s} s",
     }
 
-    // 6: a LINE Notify caller.
+    // 7: a LINE Notify caller.
     NOTIFY_API {
-        ja: "6. LINE Notify を使っていた監視スクリプトが、宛先のホストだけ変えて呼び出します：",
-        en: "6. A monitoring script that used LINE Notify calls the gateway, with only the host changed:",
+        ja: "7. LINE Notify を使っていた監視スクリプトが、宛先のホストだけ変えて呼び出します：",
+        en: "7. A monitoring script that used LINE Notify calls the gateway, with only the host changed:",
     }
     NOTIFY_API_ANSWERED {
         ja: "   {status} を返答：{body}（LINE Notify と同じ形）",
