@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::open_store;
 use crate::config::reader::Problem;
-use crate::config::rules::Recipient;
+use crate::config::rules::{fixed_recipients, Recipient};
 use crate::config::ConfigErrors;
 use crate::line::message::Message;
 use crate::notify_api::enqueue::{enqueue, Queued};
@@ -40,17 +40,9 @@ pub(super) async fn send(config: &Path, to: &[String], text: &str) -> anyhow::Re
 /// The recipients and text, or every mistake in them (exit 64).
 fn parse(config: &Path, to: &[String], text: &str) -> Result<Vec<Recipient>, ConfigErrors> {
     let mut problems = Vec::new();
-    let mut recipients = Vec::new();
-    for (i, s) in to.iter().enumerate() {
-        match Recipient::parse(s) {
-            Ok(Recipient::Field(_)) => problems.push(Problem::new(
-                format!("--to[{i}]"),
-                "field: recipients need a record",
-            )),
-            Ok(r) => recipients.push(r),
-            Err(message) => problems.push(Problem::new(format!("--to[{i}]"), message)),
-        }
-    }
+    let recipients = fixed_recipients(to, "--to", "field: recipients need a record", |k, m| {
+        problems.push(Problem::new(k, m));
+    });
     if text.trim().is_empty() || text.chars().count() > TEXT_MAX {
         problems.push(Problem::new(
             "TEXT",

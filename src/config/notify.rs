@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::reader::{join, Reader};
-use super::rules::Recipient;
+use super::rules::{fixed_recipients, Recipient};
 
 /// `[notify]` settings.
 #[derive(Debug, Clone)]
@@ -107,20 +107,14 @@ fn read_fallback(r: &mut Reader, t: &toml::Table) -> Vec<Recipient> {
         Some(_) => r.opt_strings(t, "notify", "fallback").unwrap_or_default(),
     };
     let key = join("notify", "fallback");
-    list.iter()
-        .enumerate()
-        .filter_map(|(j, s)| match Recipient::parse(s) {
-            Ok(Recipient::Field(_)) => {
-                r.problem(format!("{key}[{j}]"), "a fallback cannot be a record field");
-                None
-            }
-            Ok(x) => Some(x),
-            Err(e) => {
-                r.problem(format!("{key}[{j}]"), e);
-                None
-            }
-        })
-        .collect()
+    fixed_recipients(
+        &list,
+        &key,
+        "a fallback cannot be a record field",
+        |k, m| {
+            r.problem(k, m);
+        },
+    )
 }
 
 /// Accepted for configs written before pacing: it held every push after the

@@ -6,7 +6,7 @@
 use toml::Table;
 
 use super::reader::{join, Reader};
-use super::rules::Recipient;
+use super::rules::{fixed_recipients, Recipient};
 use crate::line::flex::FlexTemplate;
 use crate::secret::Secret;
 
@@ -127,23 +127,12 @@ fn read_to(r: &mut Reader, t: &Table, p: &str) -> Vec<Recipient> {
     if list.is_empty() {
         r.problem(&key, "name at least one recipient");
     }
-    list.iter()
-        .enumerate()
-        .filter_map(|(j, s)| match Recipient::parse(s) {
-            Ok(Recipient::Field(_)) => {
-                r.problem(
-                    format!("{key}[{j}]"),
-                    "field: recipients need a record; an API message has none",
-                );
-                None
-            }
-            Ok(x) => Some(x),
-            Err(e) => {
-                r.problem(format!("{key}[{j}]"), e);
-                None
-            }
-        })
-        .collect()
+    fixed_recipients(
+        &list,
+        &key,
+        "field: recipients need a record; an API message has none",
+        |k, m| r.problem(k, m),
+    )
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod chain;
 mod recipient;
 
 pub use chain::{ChainRule, Escalation, DEFAULT_GIVE_UP, DEFAULT_REMIND_MAX};
-pub use recipient::{AckBy, Recipient};
+pub use recipient::{fixed_recipients, AckBy, Recipient};
 
 use crate::config::reader::{join, Problem, Reader};
 use crate::domain::{AppId, AtNight};

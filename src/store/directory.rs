@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use super::StoreError;
 
@@ -27,19 +27,11 @@ pub struct Directory {
 /// # Errors
 /// The store exists but cannot be read (permissions, not migrated).
 pub fn read_only(state_dir: &Path, now_ms: i64) -> Result<Option<Directory>, StoreError> {
-    let path = state_dir.join("gateway.db");
-    if !path.exists() {
-        return Ok(None);
+    match super::readonly::connect_read_only(state_dir) {
+        Ok((_, c)) => read(&c, now_ms).map(Some),
+        Err(StoreError::NoStore { .. }) => Ok(None),
+        Err(e) => Err(e),
     }
-    let c = Connection::open_with_flags(
-        &path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|source| StoreError::Open {
-        path: path.clone(),
-        source,
-    })?;
-    read(&c, now_ms).map(Some)
 }
 
 /// The directory as this connection sees it.

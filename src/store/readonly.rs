@@ -7,7 +7,7 @@
 //! [`StoreError::Closed`]. SQLite may still create the `-shm` index of a WAL
 //! database that has none; run as root it gives it the database's owner.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 
 use rusqlite::{Connection, OpenFlags};
@@ -22,24 +22,7 @@ impl Store {
     /// created), [`StoreError::Version`] when its schema is not this
     /// binary's, or the database cannot be opened.
     pub fn open_read_only(state_dir: &Path) -> Result<Store, StoreError> {
-        let path = state_dir.join("gateway.db");
-        if !path.is_file() {
-            return Err(StoreError::NoStore { path });
-        }
-        let conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|source| StoreError::Open {
-            path: path.clone(),
-            source,
-        })?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let found = usize::try_from(found).unwrap_or(usize::MAX);
-        if found != schema::latest() {
-            return Err(StoreError::Version { path, found });
-        }
+        let (path, conn) = connect_read_only(state_dir)?;
         let reads = reader::spawn(conn)?;
         // No writer thread: its queue's receiving end is gone at once.
         let (jobs, _) = mpsc::channel();
@@ -52,6 +35,34 @@ impl Store {
             changes_wake: Arc::default(),
         })
     }
+}
+
+/// A read-only connection to the store in `state_dir`, of this binary's
+/// schema; nothing is created or migrated.
+///
+/// # Errors
+/// [`StoreError::NoStore`] when there is no database, [`StoreError::Version`]
+/// when its schema is another, or it cannot be opened.
+pub(super) fn connect_read_only(state_dir: &Path) -> Result<(PathBuf, Connection), StoreError> {
+    let path = state_dir.join("gateway.db");
+    if !path.is_file() {
+        return Err(StoreError::NoStore { path });
+    }
+    let conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|source| StoreError::Open {
+        path: path.clone(),
+        source,
+    })?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let found = usize::try_from(found).unwrap_or(usize::MAX);
+    if found != schema::latest() {
+        return Err(StoreError::Version { path, found });
+    }
+    Ok((path, conn))
 }
 
 #[cfg(test)]

@@ -48,6 +48,31 @@ impl Recipient {
     }
 }
 
+/// Recipients that need no record (`[notify] fallback`, API tokens, `send
+/// --to`): each of `list` parsed, a `field:` one refused with `no_field`;
+/// every problem goes to `problem` with `key[j]`.
+pub fn fixed_recipients(
+    list: &[String],
+    key: &str,
+    no_field: &str,
+    mut problem: impl FnMut(String, String),
+) -> Vec<Recipient> {
+    list.iter()
+        .enumerate()
+        .filter_map(|(j, s)| match Recipient::parse(s) {
+            Ok(Recipient::Field(_)) => {
+                problem(format!("{key}[{j}]"), no_field.to_owned());
+                None
+            }
+            Ok(x) => Some(x),
+            Err(e) => {
+                problem(format!("{key}[{j}]"), e);
+                None
+            }
+        })
+        .collect()
+}
+
 /// A LINE id, or a mistake in one, for what looks like one: `U`, `C` or
 /// `R` and hex digits with at least one decimal digit (so "Cafe" stays a
 /// name and "U123" is not taken for one).
