@@ -9,21 +9,28 @@
 //! and redirected stderr to a file gets plain lines.
 //!
 //! The filter: `--log-level` wins, then `RUST_LOG`, then `KLG_LOG` (the old
-//! name), then the command's default.
+//! name), then the command's default. Its syntax is `level` and
+//! `target=level` joined by commas (`info,kintone_line_gateway=debug`):
+//! tracing-subscriber's `Targets`, which needs no regex engine (the env
+//! filter's span and field directives are not taken).
 
 use std::io::Write;
 use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 
 use tracing::{Level, Metadata};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// Installs the global subscriber. `flag` is `--log-level`.
 pub(super) fn init(flag: Option<&str>, default: &str) {
     let filter = filter(flag, default);
+    // Everything reaches the layer; `filter` alone decides (the builder's
+    // own default would stop at info).
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_target(false);
     if on_journal() {
         // journald stamps each line itself; plain lines read best there.
@@ -31,15 +38,21 @@ pub(super) fn init(flag: Option<&str>, default: &str) {
             .without_time()
             .with_ansi(false)
             .with_writer(Journal)
+            .finish()
+            .with(filter)
             .init();
     } else {
-        builder.with_writer(std::io::stderr).init();
+        builder
+            .with_writer(std::io::stderr)
+            .finish()
+            .with(filter)
+            .init();
     }
 }
 
 /// The first filter that is given and parses; a filter that does not parse
 /// is said once on stderr and the next one is tried.
-fn filter(flag: Option<&str>, default: &str) -> EnvFilter {
+fn filter(flag: Option<&str>, default: &str) -> Targets {
     let given = [
         ("--log-level", flag.map(str::to_owned)),
         ("RUST_LOG", std::env::var("RUST_LOG").ok()),
@@ -49,12 +62,14 @@ fn filter(flag: Option<&str>, default: &str) -> EnvFilter {
         let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
             continue;
         };
-        match EnvFilter::try_new(&value) {
+        match value.parse::<Targets>() {
             Ok(f) => return f,
             Err(e) => eprintln!("warning: {from}={value:?} is not a log filter ({e}); ignored"),
         }
     }
-    EnvFilter::new(default)
+    default
+        .parse()
+        .unwrap_or_else(|_| Targets::new().with_default(Level::INFO))
 }
 
 /// Whether stderr is the journal stream systemd connected (`JOURNAL_STREAM`
