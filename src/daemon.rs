@@ -207,7 +207,12 @@ fn spawn_notify(
     let (tasks, shutdown) = (&core.tasks, &core.shutdown);
     tasks.spawn(notify::changes::run(ctx.clone(), shutdown.clone()));
     let quiet = outbox.quiet_hours.clone();
-    tasks.spawn(notify::chain::run(ctx.clone(), quiet, shutdown.clone()));
+    tasks.spawn(notify::chain::run(
+        ctx.clone(),
+        quiet,
+        outbox.pause_reminders,
+        shutdown.clone(),
+    ));
     tasks.spawn(notify::outbox::run(
         ctx.clone(),
         clients.line.clone(),

@@ -14,9 +14,15 @@ pub struct OutboxSettings {
     pub quota_warn: f64,
     pub quota_check: Duration,
     /// When pushes are held or silent (each rule's `at_night` says which),
-    /// in the site's zone. Reminder and escalation clocks keep running; a
-    /// `hold` rule's steps due in these hours go once when they end.
+    /// in the site's zone. A `hold` rule's steps due in these hours wait.
     pub quiet_hours: Option<super::quiet::QuietHours>,
+    /// `reminders_at_night`: what a step that went late (held through the
+    /// quiet hours, or due while the board was off) does to the rest of its
+    /// chain. `false` ("continue", the default): the schedule keeps its
+    /// times, every step missed goes in one; `true` ("pause"): the clock
+    /// stopped meanwhile, so only the first missed step goes, and the rest
+    /// keep their spacing from it.
+    pub pause_reminders: bool,
     /// Whom a notification goes to when its own recipients reach nobody
     /// (`fallback = "group:Admin"`); empty: it is only recorded and logged.
     pub fallback: Vec<Recipient>,
@@ -32,6 +38,7 @@ impl Default for OutboxSettings {
             quota_warn: 0.8,
             quota_check: Duration::from_secs(600),
             quiet_hours: None,
+            pause_reminders: false,
             fallback: Vec::new(),
             deprecated: Vec::new(),
         }
@@ -75,10 +82,22 @@ pub(super) fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings 
             "quota_warn",
             "quota_check",
             "quiet_hours",
+            "reminders_at_night",
             "fallback",
         ],
     );
     s.quiet_hours = super::quiet::read_quiet_hours(r, t, "notify");
+    s.pause_reminders = match r.opt_str(t, "notify", "reminders_at_night").as_deref() {
+        None | Some("continue") => false,
+        Some("pause") => true,
+        Some(other) => {
+            r.problem(
+                "notify.reminders_at_night",
+                format!("{other:?}: use \"continue\" or \"pause\""),
+            );
+            false
+        }
+    };
     read_pacing(r, t, &mut s);
     s.fallback = read_fallback(r, t);
     if let Some(d) = r.opt_duration(t, "notify", "quota_check") {

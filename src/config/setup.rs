@@ -170,6 +170,14 @@ mod tests {
             notify("[notify]\nquiet_hours = { from = \"25:00\", to = \"07:00\" }\n");
         let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["notify.quiet_hours.from"]);
+        assert!(!notify("").0.pause_reminders, "continue by default");
+        assert!(
+            notify("[notify]\nreminders_at_night = \"pause\"\n")
+                .0
+                .pause_reminders
+        );
+        let (_, problems) = notify("[notify]\nreminders_at_night = \"stop\"\n");
+        assert_eq!(problems[0].key, "notify.reminders_at_night");
     }
 
     #[test]

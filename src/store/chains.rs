@@ -56,8 +56,12 @@ pub struct DueChain {
     pub rule: String,
     pub app: i64,
     pub next_step: usize,
+    /// The schedule counts from here: the notification's time plus any
+    /// time the chain's clock stood still.
     pub base_ms: i64,
     pub give_up_ms: i64,
+    /// When its next step was due.
+    pub due_ms: i64,
     /// The notification's own card (JSON) and alt text.
     pub bubble: String,
     pub alt_text: String,
@@ -70,7 +74,8 @@ pub struct DueChain {
 /// Due open chains (`?1` now, `?2` how many), earliest first: walks the
 /// partial index of open chains in due order, never every chain ever made.
 pub(super) const DUE_CHAINS: &str =
-    "SELECT ch.notification, n.rule, ch.app, ch.next_step, ch.base_ms, ch.give_up_ms
+    "SELECT ch.notification, n.rule, ch.app, ch.next_step, ch.base_ms + ch.paused_ms,
+            ch.give_up_ms, ch.due_ms
      FROM chains ch JOIN notifications n ON n.id = ch.notification
      WHERE ch.stopped_ms IS NULL AND ch.due_ms <= ?1 ORDER BY ch.due_ms LIMIT ?2";
 
@@ -90,6 +95,7 @@ pub fn due_chains(c: &Connection, now_ms: i64, limit: usize) -> Result<Vec<DueCh
                 next_step: usize::try_from(r.get::<_, i64>(3)?).unwrap_or(usize::MAX),
                 base_ms: r.get(4)?,
                 give_up_ms: r.get(5)?,
+                due_ms: r.get(6)?,
                 bubble: String::new(),
                 alt_text: String::new(),
                 reached: Vec::new(),
@@ -149,6 +155,9 @@ pub struct Advance {
     pub to_step: usize,
     /// When the next step is due; `None`: this was the last.
     pub next_due_ms: Option<i64>,
+    /// How much longer the chain's clock stood still (ms; 0 but with
+    /// `reminders_at_night = "pause"`).
+    pub paused_ms: i64,
     pub stage: ChainStage,
     /// A reminder for everyone reached so far.
     pub remind: Option<(Vec<String>, StepCard)>,
@@ -171,6 +180,7 @@ pub fn advance(c: &Connection, a: &Advance, now_ms: i64) -> Result<Advanced, Sto
     let moved = c
         .prepare_cached(
             "UPDATE chains SET next_step = ?3, due_ms = COALESCE(?4, due_ms), stage = ?5,
+                 paused_ms = paused_ms + ?7,
                  stopped_ms = CASE WHEN ?4 IS NULL THEN ?6 END,
                  stop_reason = CASE WHEN ?4 IS NULL THEN 'done' END
              WHERE notification = ?1 AND next_step = ?2 AND stopped_ms IS NULL",
@@ -181,7 +191,8 @@ pub fn advance(c: &Connection, a: &Advance, now_ms: i64) -> Result<Advanced, Sto
             step(a.to_step),
             a.next_due_ms,
             a.stage.as_text(),
-            now_ms
+            now_ms,
+            a.paused_ms
         ])?;
     if moved == 0 {
         return Ok(None);

@@ -301,6 +301,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE pulled_seen(id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
     CREATE INDEX pulled_seen_at ON pulled_seen(at_ms);
     ",
+    // 12 (self-contained): how long a reminder chain's clock stood still
+    // (`[notify] reminders_at_night = "pause"`): its steps count from
+    // base_ms + paused_ms; base_ms stays the notification's time.
+    r"
+    ALTER TABLE chains ADD COLUMN paused_ms INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// The schema version this binary migrates to (`PRAGMA user_version`).

@@ -23,8 +23,13 @@ fn hhmm(minutes: i64) -> String {
 /// A site in UTC whose quiet hours began an hour ago and end in about half
 /// an hour, with `rules`.
 async fn at_night(rules: &str) -> World {
+    at_night_with(rules, "").await
+}
+
+/// [`at_night`] with more `[notify]` lines.
+async fn at_night_with(rules: &str, notify: &str) -> World {
     let tail = format!(
-        "{rules}\n[notify]\ndebounce = \"0s\"\nquiet_hours = {{ from = \"{}\", to = \"{}\" }}\n",
+        "{rules}\n[notify]\ndebounce = \"0s\"\nquiet_hours = {{ from = \"{}\", to = \"{}\" }}\n{notify}\n",
         hhmm(-60),
         hhmm(31)
     );
@@ -149,4 +154,72 @@ async fn a_held_rules_reminders_wait_out_the_quiet_hours_and_go_once() {
         texts.chain_reminder,
         &[("n", "3")]
     )));
+}
+
+/// `reminders_at_night = "pause"`: the chain's clock stands still while it
+/// waits, so in the morning its first reminder goes, and the next comes a
+/// full interval later — not reminder 3 at once.
+#[tokio::test]
+async fn with_pause_a_held_chain_goes_on_in_the_morning_where_it_stopped() {
+    let w = at_night_with(
+        &rule("Needs approval", "remind = \"10m\"\nremind_max = 3"),
+        "reminders_at_night = \"pause\"",
+    )
+    .await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    until(10, "the notification", || async {
+        rows(&w, "SELECT COUNT(*) FROM chains").await == 1
+    })
+    .await;
+    w.clock.skip(Duration::from_secs(11 * 60));
+    until(5, "the chain waits", || async {
+        w.gateway()
+            .metrics
+            .chains
+            .waiting_quiet
+            .load(Ordering::Relaxed)
+            == 1
+    })
+    .await;
+    // Morning, 32 minutes in: only the first reminder, 22 minutes late.
+    w.clock.skip(Duration::from_secs(21 * 60));
+    until(5, "reminder 1 went, the clock moved", || async {
+        rows(
+            &w,
+            "SELECT COUNT(*) FROM chains WHERE stage = 'reminder 1' AND paused_ms >= 20 * 60000",
+        )
+        .await
+            == 1
+    })
+    .await;
+    // Ten minutes on: reminder 2.
+    w.clock.skip(Duration::from_secs(10 * 60 + 5));
+    until(5, "reminder 2", || async {
+        rows(&w, "SELECT COUNT(*) FROM chains WHERE stage = 'reminder 2'").await == 1
+    })
+    .await;
+    let texts = w.texts();
+    until(10, "both reminders pushed", || async {
+        let all: String = w.line.pushes().iter().map(Value::to_string).collect();
+        all.contains(&kintone_line_gateway::text::fill(
+            texts.chain_reminder,
+            &[("n", "2")],
+        ))
+    })
+    .await;
+    let all: String = w.line.pushes().iter().map(Value::to_string).collect();
+    assert!(
+        all.contains(&kintone_line_gateway::text::fill(
+            texts.chain_reminder,
+            &[("n", "1")]
+        )),
+        "{all}"
+    );
+    assert!(
+        !all.contains(&kintone_line_gateway::text::fill(
+            texts.chain_reminder,
+            &[("n", "3")]
+        )),
+        "{all}"
+    );
 }

@@ -11,7 +11,9 @@
 //!
 //! In the quiet hours a chain whose rule holds its cards (`at_night =
 //! "hold"`) waits: its steps due then go out once when the hours end (the
-//! catch-up rule), not as a pile of reminders in the morning's batch.
+//! catch-up rule), not as a pile of reminders in the morning's batch. With
+//! `[notify] reminders_at_night = "pause"` its clock stands still instead:
+//! the first step missed goes, the rest keep their spacing from it.
 
 pub mod plan;
 mod step;
@@ -27,7 +29,7 @@ use super::NotifyContext;
 use crate::config::quiet::QuietHours;
 use crate::store::chains;
 use crate::store::StoreError;
-use step::Action;
+use step::{Action, Night};
 
 /// The longest the task sleeps without looking: every due time is slept to
 /// exactly; this bounds how stale the open-chain gauges get after an
@@ -38,9 +40,11 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 const BATCH: usize = 64;
 
 /// Runs until `shutdown`.
+/// `pause`: `[notify] reminders_at_night = "pause"` (see `step::Night`).
 pub async fn run(
     ctx: Arc<NotifyContext>,
     quiet_hours: Option<QuietHours>,
+    pause: bool,
     shutdown: CancellationToken,
 ) {
     loop {
@@ -49,7 +53,7 @@ pub async fn run(
         let quiet = quiet_hours
             .as_ref()
             .is_some_and(|q| q.contains_ms(ctx.clock.now_ms(), &ctx.config.time_zone));
-        let wait = match pass(&ctx, quiet).await {
+        let wait = match pass(&ctx, Night { quiet, pause }).await {
             Ok(next) => next.map_or(MAX_SLEEP, |due| until(&ctx, due)),
             Err(e) => {
                 tracing::error!(error = %e, "could not advance reminders; trying again");
@@ -72,7 +76,7 @@ fn until(ctx: &NotifyContext, due_ms: i64) -> Duration {
 
 /// Handles every chain due now (`quiet`: in the quiet hours); returns when
 /// the next one is due, not counting those waiting for the hours to end.
-async fn pass(ctx: &NotifyContext, quiet: bool) -> Result<Option<i64>, StoreError> {
+async fn pass(ctx: &NotifyContext, night: Night) -> Result<Option<i64>, StoreError> {
     // Chains waiting out the quiet hours are read again by each round.
     let mut waiting = std::collections::HashSet::new();
     loop {
@@ -83,7 +87,7 @@ async fn pass(ctx: &NotifyContext, quiet: bool) -> Result<Option<i64>, StoreErro
             .await?;
         let actions: Vec<Action> = due
             .iter()
-            .map(|h| step::action(ctx, h, now, quiet))
+            .map(|h| step::action(ctx, h, now, night))
             .collect();
         let waits = due
             .iter()

@@ -69,8 +69,17 @@ impl Applied {
     }
 }
 
-/// The action for chain `h` at steady `now_ms` (`quiet`: in the quiet hours).
-pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64, quiet: bool) -> Action {
+/// How the chain task sees the night.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Night {
+    /// Now is in the quiet hours.
+    pub quiet: bool,
+    /// `reminders_at_night = "pause"`: a late step moves the rest.
+    pub pause: bool,
+}
+
+/// The action for chain `h` at steady `now_ms`.
+pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64, night: Night) -> Action {
     let stop_it = |reason| Action::Stop(h.notification.clone(), reason);
     let rules = ctx.rules.get();
     let Some(rule) = rules
@@ -83,11 +92,19 @@ pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64, quiet: bool
     if now_ms >= h.give_up_ms {
         return stop_it(StopReason::GaveUp);
     }
-    if quiet && rule.at_night == AtNight::Hold {
+    if night.quiet && rule.at_night == AtNight::Hold {
         return Action::Wait;
     }
+    // Paused: the clock stood still from the due time to now, so the step
+    // is taken as if now were its due time, and the rest moves as much.
+    let late = if night.pause {
+        now_ms.saturating_sub(h.due_ms).max(0)
+    } else {
+        0
+    };
     let steps = schedule(&rule.chain);
-    let Some(d) = due(&steps, h.next_step, now_ms.saturating_sub(h.base_ms)) else {
+    let elapsed = now_ms.saturating_sub(h.base_ms).saturating_sub(late);
+    let Some(d) = due(&steps, h.next_step, elapsed) else {
         // Woken with nothing due: the rule's schedule changed since. Look
         // again at its next step, or stop when it has none left.
         return match steps.get(h.next_step) {
@@ -95,7 +112,8 @@ pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64, quiet: bool
                 notification: h.notification.clone(),
                 from_step: h.next_step,
                 to_step: h.next_step,
-                next_due_ms: Some(next_due(h, s.at_ms)),
+                next_due_ms: Some(next_due(h, s.at_ms, 0)),
+                paused_ms: 0,
                 stage: crate::store::chains::ChainStage::First,
                 remind: None,
                 escalate: None,
@@ -104,7 +122,7 @@ pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64, quiet: bool
             None => stop_it(StopReason::Done),
         };
     };
-    match build(ctx, rule, h, &d) {
+    match build(ctx, rule, h, &d, late) {
         Ok(a) => Action::Advance(a),
         Err(e) => {
             tracing::error!(notification = %h.notification, error = %e, "reminder card cannot be made; the chain stops");
@@ -113,8 +131,11 @@ pub(super) fn action(ctx: &NotifyContext, h: &DueChain, now_ms: i64, quiet: bool
     }
 }
 
-fn next_due(h: &DueChain, at_ms: i64) -> i64 {
-    h.base_ms.saturating_add(at_ms).min(h.give_up_ms)
+fn next_due(h: &DueChain, at_ms: i64, late: i64) -> i64 {
+    h.base_ms
+        .saturating_add(late)
+        .saturating_add(at_ms)
+        .min(h.give_up_ms)
 }
 
 /// The step's cards and recipients.
@@ -123,6 +144,7 @@ fn build(
     rule: &Rule,
     h: &DueChain,
     d: &Due,
+    late: i64,
 ) -> Result<Advance, crate::notify::card::CardError> {
     let texts = ctx.config.language.catalogue();
     let card = |banner: &str| {
@@ -155,7 +177,8 @@ fn build(
         notification: h.notification.clone(),
         from_step: h.next_step,
         to_step: d.to_step,
-        next_due_ms: d.next_at_ms.map(|at| next_due(h, at)),
+        next_due_ms: d.next_at_ms.map(|at| next_due(h, at, late)),
+        paused_ms: late,
         stage: d.stage,
         remind,
         escalate,
