@@ -1,7 +1,7 @@
 //! The binary itself: a bad config lists every problem with its key and exits
 //! 64, so systemd's `RestartPreventExitStatus=64` stops a crash loop.
 
-use crate::daemon::gateway;
+use crate::daemon::{check_config, gateway, offline_site};
 
 #[test]
 fn check_config_lists_problems_and_exits_64() {
@@ -13,13 +13,8 @@ fn check_config_lists_problems_and_exits_64() {
          [retention]\naudit = \"a year\"\n",
     )
     .unwrap();
-    let out = gateway()
-        .args(["check-config", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(64));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, _, err) = check_config(&path);
+    assert_eq!(code, Some(64));
     for key in [
         "typo",
         "line.channel_secret",
@@ -51,30 +46,13 @@ fn missing_config_file_is_a_usage_error() {
 
 #[test]
 fn check_config_reports_the_polling_budget_and_warns_past_a_third() {
-    use kintone_line_gateway::sim::site::Site;
     let dir = tempfile::tempdir().unwrap();
-    let site = Site {
-        line: "https://api.line.me".into(),
-        channel_secret: "a-channel-secret".into(),
-        kintone: "https://example.cybozu.com".into(),
-        app: "poll_interval = \"10s\"".into(),
-        tail: "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"Taro Yamada\"]\n"
-            .into(),
-        ..Site::default()
-    };
-    let path = site.write(dir.path()).unwrap();
-    let out = gateway()
-        .args(["check-config", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let site = offline_site(
+        "poll_interval = \"10s\"",
+        "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"Taro Yamada\"]\n",
     );
+    let (code, stdout, stderr) = check_config(&site.write(dir.path()).unwrap());
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("OK (1 app(s), 1 rule(s)"), "{stdout}");
     assert!(
         stdout.contains("polling every 10s ≈ 8640 requests/day") && stdout.contains("WARNING"),
@@ -84,23 +62,10 @@ fn check_config_reports_the_polling_budget_and_warns_past_a_third() {
 
 #[test]
 fn check_config_accepts_the_old_coalesce_window_with_a_warning() {
-    use kintone_line_gateway::sim::site::Site;
     let dir = tempfile::tempdir().unwrap();
-    let site = Site {
-        line: "https://api.line.me".into(),
-        channel_secret: "a-channel-secret".into(),
-        kintone: "https://example.cybozu.com".into(),
-        tail: "[notify]\ncoalesce_window = \"60s\"\n".into(),
-        ..Site::default()
-    };
-    let path = site.write(dir.path()).unwrap();
-    let out = gateway()
-        .args(["check-config", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let site = offline_site("", "[notify]\ncoalesce_window = \"60s\"\n");
+    let (code, stdout, _) = check_config(&site.write(dir.path()).unwrap());
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.contains("warning: notify.coalesce_window is no longer used"),
         "{stdout}"
@@ -112,25 +77,14 @@ fn check_config_accepts_the_old_coalesce_window_with_a_warning() {
 /// still passes the config; the deprecated `indicator.time_zone` likewise.
 #[test]
 fn check_config_warns_of_utc_with_japanese_and_of_the_old_zone_key() {
-    use kintone_line_gateway::sim::site::Site;
     let dir = tempfile::tempdir().unwrap();
-    let site = Site {
+    let site = kintone_line_gateway::sim::site::Site {
         language: kintone_line_gateway::text::Language::Ja,
         top: "time_zone = \"UTC\"\n".into(),
-        line: "https://api.line.me".into(),
-        channel_secret: "a-channel-secret".into(),
-        kintone: "https://example.cybozu.com".into(),
-        tail: "[indicator]\ntime_zone = \"UTC\"\n".into(),
-        ..Site::default()
+        ..offline_site("", "[indicator]\ntime_zone = \"UTC\"\n")
     };
-    let path = site.write(dir.path()).unwrap();
-    let out = gateway()
-        .args(["check-config", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (code, stdout, _) = check_config(&site.write(dir.path()).unwrap());
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.contains("warning: time_zone is \"UTC\" while language = \"ja\""),
         "{stdout}"

@@ -27,6 +27,34 @@ pub fn gateway() -> Command {
     }
 }
 
+/// A site `check-config` reads without calling anyone: LINE and kintone by
+/// their real hosts (never contacted), `app` lines for app 1, the config
+/// `tail`.
+pub fn offline_site(app: &str, tail: &str) -> Site {
+    Site {
+        line: "https://api.line.me".into(),
+        channel_secret: "a-channel-secret".into(),
+        kintone: "https://example.cybozu.com".into(),
+        app: app.into(),
+        tail: tail.into(),
+        ..Site::default()
+    }
+}
+
+/// `check-config` on the config at `path`: exit code, stdout, stderr.
+pub fn check_config(path: &Path) -> (Option<i32>, String, String) {
+    let out = gateway()
+        .args(["check-config", "--config"])
+        .arg(path)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A free loopback port (bound, read, released).
 pub fn free_port() -> SocketAddr {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

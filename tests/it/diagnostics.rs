@@ -4,7 +4,7 @@
 
 use kintone_line_gateway::sim::site::Site;
 
-use crate::daemon::gateway;
+use crate::daemon::{check_config, offline_site};
 
 /// One file, eight different kinds of mistake: each is reported, with its
 /// line, in one run, in file order, and the exit code is 64.
@@ -13,15 +13,13 @@ fn eight_mistakes_are_reported_in_one_round_with_their_lines() {
     let dir = tempfile::tempdir().unwrap();
     let site = Site {
         top: "time_zone = \"Mars/Olympus\"".into(), // a value that is not one
-        line: "https://api.line.me".into(),
-        channel_secret: "a-channel-secret".into(),
         line_settings: "reply_deadlin = \"20s\"\nconfirm_late_success = \"yes\"".into(), // typo, type
         kintone: "https://x.cybozu.com/k/42/".into(), // a pasted app URL
         app: "poll_interval = \"5s\"\nwebhook_reread = maybe".into(), // budget, syntax
         tail: "[[rules]]\napp = 7\nto = [\"Done\"]\nrecipients = [\"Taro\"]\n\
                [notify]\ndebounce = \"5s\"\nmax_wait = \"2s\"\n"
             .into(), // an app not configured; max_wait below debounce
-        ..Site::default()
+        ..offline_site("", "")
     };
     let path = site.write(dir.path()).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
@@ -31,13 +29,8 @@ fn eight_mistakes_are_reported_in_one_round_with_their_lines() {
             .position(|l| l.starts_with(needle))
             .unwrap_or_else(|| panic!("{needle} not in the config"))
     };
-    let out = gateway()
-        .args(["check-config", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(64), "{err}");
+    let (code, _, err) = check_config(&path);
+    assert_eq!(code, Some(64), "{err}");
     let expected = [
         (line_of("time_zone"), "time_zone:"),
         (line_of("reply_deadlin"), "line.reply_deadlin: unknown key; did you mean \"line.reply_deadline\"?"),
@@ -75,25 +68,9 @@ fn eight_mistakes_are_reported_in_one_round_with_their_lines() {
 fn polling_over_the_daily_limit_needs_allow_over_budget() {
     let check = |app: &str| {
         let dir = tempfile::tempdir().unwrap();
-        let site = Site {
-            line: "https://api.line.me".into(),
-            channel_secret: "a-channel-secret".into(),
-            kintone: "https://example.cybozu.com".into(),
-            app: app.into(),
-            ..Site::default()
-        };
-        let path = site.write(dir.path()).unwrap();
-        let out = gateway()
-            .args(["check-config", "--config"])
-            .arg(&path)
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.code(), text)
+        let path = offline_site(app, "").write(dir.path()).unwrap();
+        let (code, out, err) = check_config(&path);
+        (code, out + &err)
     };
     let (code, text) = check("poll_interval = \"5s\"");
     assert_eq!(code, Some(64), "{text}");

@@ -11,7 +11,7 @@ use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::fakes::{Comment, FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN};
 
-use crate::daemon::gateway;
+use crate::daemon::check_config;
 use crate::world::{until, World, COMMENT_ACK};
 
 /// A panel without hardware, its button pressed through the gateway.
@@ -150,13 +150,8 @@ async fn check_config_reports_a_line_missing_on_this_board() {
     let path = Site::for_fakes(&line, &kintone, COMMENT_ACK, gpio)
         .write(dir.path())
         .expect("writing the site");
-    let out = gateway()
-        .args(["check-config", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(64), "{err}");
+    let (code, _, err) = check_config(&path);
+    assert_eq!(code, Some(64), "{err}");
     assert!(err.contains("indicator.led: KLG_NO_SUCH_LINE: "), "{err}");
     // Here (no GPIO chip) or on a board (chips listed), the reason is given.
     assert!(

@@ -236,21 +236,12 @@ async fn doctor_flags_a_template_placeholder_the_form_lacks() {
 #[test]
 fn check_config_explains_a_field_code_in_an_ack_template() {
     let dir = tempfile::tempdir().unwrap();
-    let site = Site {
-        line: "https://api.line.me".into(),
-        kintone: "https://example.cybozu.com".into(),
-        app: "[kintone.apps.ack]\ncomment = \"{{name}}：{{field.件名}}\"".into(),
-        tail: rules("[]"),
-        ..Site::default()
-    };
-    let path = site.write(dir.path()).unwrap();
-    let out = crate::daemon::gateway()
-        .args(["check-config", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(64), "{err}");
+    let site = crate::daemon::offline_site(
+        "[kintone.apps.ack]\ncomment = \"{{name}}：{{field.件名}}\"",
+        &rules("[]"),
+    );
+    let (code, _, err) = crate::daemon::check_config(&site.write(dir.path()).unwrap());
+    assert_eq!(code, Some(64), "{err}");
     assert!(
         err.contains(
             "ack.comment: field values cannot be used here: {{field.件名}}; use one of name, "

@@ -6,21 +6,16 @@ use kintone_line_gateway::sim::site::Site;
 use kintone_line_gateway::store::staff::{normalise_code, Redeem};
 use kintone_line_gateway::store::Store;
 
-use crate::daemon::gateway;
+use crate::daemon::{check_config, offline_site};
 
 const HANAKO: &str = "U1111111111111111111111111111aaaa";
 const OFFICE: &str = "C3333333333333333333333333333cccc";
 
 fn site(recipients: &str) -> Site {
-    Site {
-        line: "https://api.line.me".into(),
-        channel_secret: "a-channel-secret".into(),
-        kintone: "https://example.cybozu.com".into(),
-        tail: format!(
-            "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [{recipients}]\n"
-        ),
-        ..Site::default()
-    }
+    offline_site(
+        "",
+        &format!("[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [{recipients}]\n"),
+    )
 }
 
 /// A store in `dir/state` where 佐藤 花子 (kintone hanako.sato) is linked,
@@ -45,19 +40,6 @@ async fn directory(dir: &std::path::Path) {
         .unwrap();
 }
 
-fn check(path: &std::path::Path) -> (Option<i32>, String, String) {
-    let out = gateway()
-        .args(["check-config", "--config"])
-        .arg(path)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn misspelled_recipients_are_refused_with_the_nearest_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -65,7 +47,7 @@ async fn misspelled_recipients_are_refused_with_the_nearest_name() {
     let path = site("\"Hanako Sato\", \"group:Ofice\"")
         .write(dir.path())
         .unwrap();
-    let (code, _, err) = check(&path);
+    let (code, _, err) = check_config(&path);
     assert_eq!(code, Some(64), "{err}");
     assert!(
         err.contains("rules[0].recipients[0]: no staff member is called \"Hanako Sato\"; did you mean 佐藤 花子?"),
@@ -83,7 +65,7 @@ async fn misspelled_recipients_are_refused_with_the_nearest_name() {
 async fn a_broken_line_id_is_refused_even_without_a_store() {
     let dir = tempfile::tempdir().unwrap();
     let path = site("\"U123\"").write(dir.path()).unwrap();
-    let (code, _, err) = check(&path);
+    let (code, _, err) = check_config(&path);
     assert_eq!(code, Some(64), "{err}");
     assert!(
         err.contains("rules[0].recipients[0]: \"U123\" is not a LINE id"),
@@ -102,7 +84,7 @@ async fn unlinked_names_are_warnings_that_say_how_to_link_them() {
     let path = site("\"佐藤 花子\", \"group:Office\", \"Taro Yamada\", \"鈴木 一郎\"")
         .write(dir.path())
         .unwrap();
-    let (code, out, err) = check(&path);
+    let (code, out, err) = check_config(&path);
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(
         out.contains(
