@@ -48,6 +48,26 @@ async fn at_night_with(rules: &str, notify: &str) -> World {
     w
 }
 
+/// Record 5 reaches the rule (its chain made); eleven minutes on, still
+/// night, its first reminder (every 10 minutes) is due and waits.
+async fn notified_then_waiting(w: &World) {
+    w.kintone.user_sets_status(5, "Needs approval");
+    until(10, "the notification", || async {
+        rows(w, "SELECT COUNT(*) FROM chains").await == 1
+    })
+    .await;
+    w.clock.skip(Duration::from_secs(11 * 60));
+    until(5, "the chain waits", || async {
+        w.gateway()
+            .metrics
+            .chains
+            .waiting_quiet
+            .load(Ordering::Relaxed)
+            == 1
+    })
+    .await;
+}
+
 fn rule(to: &str, extra: &str) -> String {
     format!("[[rules]]\napp = 1\nto = [\"{to}\"]\nrecipients = [\"{USER}\"]\n{extra}\n")
 }
@@ -107,22 +127,7 @@ async fn silent_cards_go_with_notification_disabled_only_in_the_quiet_hours() {
 #[tokio::test]
 async fn a_held_rules_reminders_wait_out_the_quiet_hours_and_go_once() {
     let w = at_night(&rule("Needs approval", "remind = \"10m\"\nremind_max = 3")).await;
-    w.kintone.user_sets_status(5, "Needs approval");
-    until(10, "the notification", || async {
-        rows(&w, "SELECT COUNT(*) FROM chains").await == 1
-    })
-    .await;
-    // Ten minutes on, still night: the first reminder is due, and waits.
-    w.clock.skip(Duration::from_secs(11 * 60));
-    until(5, "the chain waits", || async {
-        w.gateway()
-            .metrics
-            .chains
-            .waiting_quiet
-            .load(Ordering::Relaxed)
-            == 1
-    })
-    .await;
+    notified_then_waiting(&w).await;
     assert_eq!(
         rows(&w, "SELECT COUNT(*) FROM deliveries").await,
         1,
@@ -166,21 +171,7 @@ async fn with_pause_a_held_chain_goes_on_in_the_morning_where_it_stopped() {
         "reminders_at_night = \"pause\"",
     )
     .await;
-    w.kintone.user_sets_status(5, "Needs approval");
-    until(10, "the notification", || async {
-        rows(&w, "SELECT COUNT(*) FROM chains").await == 1
-    })
-    .await;
-    w.clock.skip(Duration::from_secs(11 * 60));
-    until(5, "the chain waits", || async {
-        w.gateway()
-            .metrics
-            .chains
-            .waiting_quiet
-            .load(Ordering::Relaxed)
-            == 1
-    })
-    .await;
+    notified_then_waiting(&w).await;
     // Morning, 32 minutes in: only the first reminder, 22 minutes late.
     w.clock.skip(Duration::from_secs(21 * 60));
     until(5, "reminder 1 went, the clock moved", || async {
