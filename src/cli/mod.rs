@@ -12,6 +12,7 @@ mod retry;
 mod send;
 mod staff;
 mod store;
+mod words;
 
 use clap::Parser;
 use std::path::Path;

@@ -206,18 +206,21 @@ pub(super) fn backup(config: &Path, file: &Path) -> anyhow::Result<()> {
         crate::store::backup::BackupError::Store(s) => anyhow::Error::from(s),
         other => other.into(),
     })?;
+    let lang = crate::config::language_of(config);
     let mut out = std::io::stdout().lock();
+    let (pages, bytes) = (done.pages.to_string(), done.bytes.to_string());
+    let path = done.path.display().to_string();
+    let args = [
+        ("pages", pages.as_str()),
+        ("bytes", &bytes),
+        ("path", &path),
+    ];
+    writeln!(out, "{}", super::words::BACKUP_DONE.fill(lang, &args))?;
+    let db = dir.join("gateway.db").display().to_string();
     writeln!(
         out,
-        "Copied the store ({} pages, {} bytes) to {}: integrity check ok.",
-        done.pages,
-        done.bytes,
-        done.path.display()
-    )?;
-    writeln!(
-        out,
-        "To restore: stop the service, copy it over {} (and delete gateway.db-wal and gateway.db-shm there), start the service.",
-        dir.join("gateway.db").display()
+        "{}",
+        super::words::BACKUP_RESTORE.fill(lang, &[("db", &db)])
     )?;
     Ok(())
 }

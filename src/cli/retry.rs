@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::exit_code::UsageError;
 use super::open_store;
+use super::words;
 use crate::clock::now_ms;
 use crate::store::operator_audit::RetryWhich;
 
@@ -17,20 +18,18 @@ pub(super) async fn retry(config: &Path, id: Option<i64>, all: bool) -> anyhow::
         _ => return Err(UsageError("give a request number or --all".into()).into()),
     };
     let store = open_store(config)?;
+    let lang = crate::config::language_of(config);
     let retried = store.outbox_retry(which, actor(), now_ms()).await??;
     let mut out = std::io::stdout().lock();
     if retried.is_empty() {
-        writeln!(out, "No dead letters: nothing to retry.")?;
+        writeln!(out, "{}", words::NOTHING_TO_RETRY.in_(lang))?;
         return Ok(());
     }
     for r in &retried {
-        writeln!(out, "#{} back in the queue with a new retry key.", r.id)?;
+        let id = r.id.to_string();
+        writeln!(out, "{}", words::RETRIED.fill(lang, &[("id", &id)]))?;
     }
-    writeln!(
-        out,
-        "LINE will send {} again: a new key, so LINE does not take it for a repeat (it drops a key it has seen in the last 24 hours). The audit records who put it back.",
-        if retried.len() == 1 { "it" } else { "them" }
-    )?;
+    writeln!(out, "{}", words::RETRY_WHY.in_(lang))?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use super::open_store;
+use super::words;
 use crate::config::reader::Problem;
 use crate::config::rules::{fixed_recipients, Recipient};
 use crate::config::ConfigErrors;
@@ -18,22 +19,20 @@ const TEXT_MAX: usize = 5000;
 pub(super) async fn send(config: &Path, to: &[String], text: &str) -> anyhow::Result<()> {
     let recipients = parse(config, to, text)?;
     let store = open_store(config)?;
+    let lang = crate::config::language_of(config);
     match enqueue(&store, &recipients, &[Message::text(text)]).await? {
         Queued::Sent {
             recipients,
             requests,
         } => {
-            println!(
-                "Queued for {} recipient(s) in {requests} push request(s); the running daemon sends them (see `outbox`).",
-                recipients.len()
-            );
+            let (n, requests) = (recipients.len().to_string(), requests.to_string());
+            let args = [("n", n.as_str()), ("requests", &requests)];
+            println!("{}", words::SENT.fill(lang, &args));
             Ok(())
         }
         // Only a pulled message is taken in twice.
         Queued::Already => Ok(()),
-        Queued::Nobody => anyhow::bail!(
-            "nobody to send to: no recipient is linked or recorded yet (link staff with `staff invite`, invite the bot into the group)"
-        ),
+        Queued::Nobody => anyhow::bail!("{}", words::SEND_NOBODY.in_(lang)),
     }
 }
 

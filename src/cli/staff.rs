@@ -6,9 +6,11 @@ use std::path::Path;
 use super::args::StaffAction;
 use super::exit_code::UsageError;
 use super::open_store;
+use super::words;
 use crate::clock::{format_ms, now_ms};
 use crate::config::reader::parse_duration;
 use crate::store::Store;
+use crate::text::Language;
 
 pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<()> {
     // A bad --valid is a usage error, said before the store is touched.
@@ -17,34 +19,44 @@ pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<
     }
     let store = open_store(config)?;
     let zone = crate::config::time_zone_of(config)?;
+    let lang = crate::config::language_of(config);
     match action {
         StaffAction::Invite {
             name,
             kintone_user,
             valid,
-        } => invite(&store, &zone, name, kintone_user, &valid).await?,
+        } => invite(&store, (&zone, lang), name, kintone_user, &valid).await?,
         StaffAction::List => {
             let staff = store.staff_list().await?;
             let mut out = std::io::stdout().lock();
             if staff.is_empty() {
-                writeln!(out, "No staff linked yet. Use `staff invite NAME`.")?;
+                writeln!(out, "{}", words::NO_STAFF.in_(lang))?;
             }
             for s in staff {
-                writeln!(
-                    out,
-                    "{:<24} {:<20} {}  linked {}",
-                    s.display_name,
-                    s.kintone_user.as_deref().unwrap_or("-"),
-                    s.line_user_id,
-                    format_ms(s.linked_ms, &zone)
-                )?;
+                let (name, kintone) = (
+                    format!("{:<24}", s.display_name),
+                    format!("{:<20}", s.kintone_user.as_deref().unwrap_or("-")),
+                );
+                let at = format_ms(s.linked_ms, &zone);
+                let row = [
+                    ("name", name.as_str()),
+                    ("kintone", &kintone),
+                    ("line", &s.line_user_id),
+                    ("at", &at),
+                ];
+                writeln!(out, "{}", words::STAFF_ROW.fill(lang, &row))?;
             }
         }
         StaffAction::Remove { who } => {
             let n = store.staff_remove(who.clone()).await?;
-            anyhow::ensure!(n > 0, "no staff member matches {who:?}");
+            anyhow::ensure!(
+                n > 0,
+                "{}",
+                words::STAFF_NO_MATCH.fill(lang, &[("who", &who)])
+            );
             let mut out = std::io::stdout().lock();
-            writeln!(out, "Removed {n} staff member(s).")?;
+            let n = n.to_string();
+            writeln!(out, "{}", words::STAFF_REMOVED.fill(lang, &[("n", &n)]))?;
         }
     }
     Ok(())
@@ -53,7 +65,7 @@ pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<
 /// Prints a one-time code valid for `valid` (a span such as `72h`).
 async fn invite(
     store: &Store,
-    zone: &jiff::tz::TimeZone,
+    (zone, lang): (&jiff::tz::TimeZone, Language),
     name: String,
     kintone_user: Option<String>,
     valid: &str,
@@ -65,11 +77,14 @@ async fn invite(
         .invite_create(name, kintone_user, now, now.saturating_add(valid_ms))
         .await?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "Invite code for {}: {}", inv.display_name, inv.code)?;
-    writeln!(out, "Valid until {}.", format_ms(inv.expires_ms, zone))?;
+    let code = [("name", inv.display_name.as_str()), ("code", &inv.code)];
+    writeln!(out, "{}", words::INVITE_CODE.fill(lang, &code))?;
+    let until = format_ms(inv.expires_ms, zone);
     writeln!(
         out,
-        "They add the bot as a friend in LINE and send this code in the chat."
+        "{}",
+        words::INVITE_UNTIL.fill(lang, &[("until", &until)])
     )?;
+    writeln!(out, "{}", words::INVITE_HOW.in_(lang))?;
     Ok(())
 }

@@ -2,9 +2,11 @@
 //! the store is gone (exit 66) or damaged (exit 65).
 
 use super::args::StoreAction;
+use super::words;
 use crate::config::setup::Setup;
 use crate::store::rescue::{rescue, Rescued};
 use crate::store::{Creation, Store};
+use crate::text::Language;
 
 /// `run`, after making a new store first when the operator asked for one.
 pub(super) async fn run(
@@ -25,38 +27,43 @@ pub(super) fn store(config: &std::path::Path, action: &StoreAction) -> anyhow::R
         StoreAction::Rescue => {
             let dir = crate::config::state_dir_of(config)?;
             let rescued = rescue(&dir)?;
-            print!("{}", report(&rescued));
+            print!("{}", report(&rescued, crate::config::language_of(config)));
             Ok(())
         }
     }
 }
 
 /// What was kept and lost, a line per table, for the operator.
-fn report(r: &Rescued) -> String {
-    let mut out = format!(
-        "The damaged store was moved aside and kept: {}\nA new store was made with what could be read:\n",
-        r.damaged_file.display()
-    );
+fn report(r: &Rescued, lang: Language) -> String {
+    let path = r.damaged_file.display().to_string();
+    let mut out = words::RESCUE_MOVED.fill(lang, &[("path", &path)]);
+    out.push('\n');
+    out.push_str(words::RESCUE_NEW.in_(lang));
+    out.push('\n');
     let mut lost_any = false;
     for t in &r.tables {
+        let (table, kept) = (format!("{:<16}", t.table), t.kept.to_string());
         let line = match (t.damaged, t.lost()) {
-            (false, _) => format!("  {:<16} kept {}", t.table, t.kept),
+            (false, _) => words::RESCUE_KEPT.fill(lang, &[("table", &table), ("kept", &kept)]),
             (true, Some(lost)) => {
-                format!("  {:<16} kept {}, lost {lost} (damaged)", t.table, t.kept)
+                let lost = lost.to_string();
+                let args = [("table", table.as_str()), ("kept", &kept), ("lost", &lost)];
+                words::RESCUE_LOST.fill(lang, &args)
             }
-            (true, None) => format!(
-                "  {:<16} kept {}, lost an unknown number (damaged)",
-                t.table, t.kept
-            ),
+            (true, None) => {
+                words::RESCUE_LOST_UNKNOWN.fill(lang, &[("table", &table), ("kept", &kept)])
+            }
         };
         lost_any |= t.damaged;
         out.push_str(&line);
         out.push('\n');
     }
-    out.push_str(if lost_any {
-        "Some rows could not be read. Start the service again; queued work that was kept is done as usual.\n"
+    let last = if lost_any {
+        words::RESCUE_SOME_LOST
     } else {
-        "Nothing was lost. Start the service again.\n"
-    });
+        words::RESCUE_ALL_KEPT
+    };
+    out.push_str(last.in_(lang));
+    out.push('\n');
     out
 }

@@ -169,6 +169,21 @@ pub fn time_zone_of(path: &Path) -> Result<TimeZone, ConfigErrors> {
     }
 }
 
+/// The `language` of the config at `path`, for a command's answers; the
+/// default (Japanese) when the file says nothing readable (its own problems
+/// are reported by whatever reads it whole).
+pub fn language_of(path: &Path) -> Language {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<Table>().ok())
+        .and_then(|t| {
+            t.get("language")?
+                .as_str()
+                .and_then(|s| Language::parse(s).ok())
+        })
+        .unwrap_or_default()
+}
+
 /// systemd's `$CREDENTIALS_DIRECTORY`, where `{ credential = … }` secrets are.
 fn credentials_dir() -> Option<PathBuf> {
     std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from)

@@ -1,38 +1,11 @@
 //! The demo's narration in both languages, in one table: every line a person
 //! watching reads. The card, the comment and the reply come from the gateway
 //! itself, in the site's `language`; the gateway's own log lines are not
-//! narration. Parameters are `{name}` placeholders, filled by [`Said::fill`].
+//! narration. Parameters are `{name}` placeholders, filled by
+//! [`crate::text::said::Said::fill`].
 
-use crate::text::{fill, Language};
-
-/// One narrated line, in Japanese and English.
-pub(super) struct Said {
-    ja: &'static str,
-    en: &'static str,
-}
-
-impl Said {
-    pub(super) fn in_(&self, language: Language) -> &'static str {
-        match language {
-            Language::Ja => self.ja,
-            Language::En => self.en,
-        }
-    }
-
-    /// The line in `language` with its `{name}` placeholders filled.
-    pub(super) fn fill(&self, language: Language, args: &[(&str, &str)]) -> String {
-        fill(self.in_(language), args)
-    }
-}
-
-/// Declares the table's lines, and (for the tests) the list of all of them.
-macro_rules! said {
-    ($($(#[$doc:meta])* $name:ident { ja: $ja:expr, en: $en:expr $(,)? })*) => {
-        $($(#[$doc])* pub(super) const $name: Said = Said { ja: $ja, en: $en };)*
-        #[cfg(test)]
-        const ALL: &[(&str, Said)] = &[$((stringify!($name), $name)),*];
-    };
-}
+use crate::text::said::said;
+use crate::text::Language;
 
 said! {
     // Start-up.
@@ -260,44 +233,8 @@ pub(super) fn app(language: Language) -> App {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    /// The `{name}`s in a line, sorted.
-    fn placeholders(text: &str) -> Vec<&str> {
-        let mut out: Vec<&str> = text
-            .split('{')
-            .skip(1)
-            .filter_map(|s| s.split_once('}').map(|(name, _)| name))
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    /// A placeholder in one language only would print `{name}` raw, or drop a figure.
     #[test]
-    fn both_languages_take_the_same_parameters() {
-        for (name, said) in ALL {
-            assert_eq!(placeholders(said.ja), placeholders(said.en), "{name}");
-        }
-    }
-
-    /// A Japanese line left in English (copied, not translated) is caught here.
-    #[test]
-    fn every_japanese_line_is_japanese() {
-        for (name, said) in ALL {
-            assert!(
-                said.ja.chars().any(|c| c > '\u{3000}'),
-                "{name}: {}",
-                said.ja
-            );
-            assert!(
-                !said
-                    .en
-                    .chars()
-                    .any(|c| ('\u{3040}'..='\u{9fff}').contains(&c)),
-                "{name}"
-            );
-        }
+    fn both_languages_take_the_same_parameters_and_each_is_its_language() {
+        crate::text::said::check_table(super::ALL);
     }
 }

@@ -8,6 +8,7 @@
 mod catalogue;
 pub mod en;
 pub mod ja;
+pub mod said;
 
 pub use catalogue::Catalogue;
 

@@ -50,7 +50,8 @@ async fn a_backup_under_load_opens_checks_ok_and_holds_what_was_committed() {
     );
     assert!(out.status.success(), "{said}");
     assert!(
-        said.contains("integrity check ok") && said.contains("To restore: stop the service"),
+        said.contains("整合性チェックも問題ありません")
+            && said.contains("戻すには：サービスを止め"),
         "{said}"
     );
 

@@ -120,7 +120,7 @@ fn config_is_global_and_comes_from_klg_config_too() {
         "{said}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(said.contains("Invite code for Taro Yamada: "), "{said}");
+    assert!(said.contains("Taro Yamada さんの招待コード："), "{said}");
     // From the environment.
     let out = gateway()
         .args(["staff", "list"])
@@ -133,7 +133,36 @@ fn config_is_global_and_comes_from_klg_config_too() {
         "{said}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(said.contains("No staff linked yet."), "{said}");
+    assert!(said.contains("まだ誰も登録されていません。"), "{said}");
+}
+
+/// The commands answer in the config's `language`: Japanese unless it says
+/// `en` (the invite text is what the admin passes on to the staff member).
+#[test]
+fn the_commands_answer_in_the_configs_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = store_only_config(dir.path());
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("language = \"en\"\n{text}")).unwrap();
+    let out = gateway()
+        .args(["staff", "invite", "Taro Yamada", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("Invite code for Taro Yamada: "), "{said}");
+    assert!(
+        said.contains("They add the bot as a friend in LINE and send this code in the chat."),
+        "{said}"
+    );
+    let out = gateway()
+        .args(["staff", "remove", "Nobody", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no staff member matches \"Nobody\""), "{err}");
 }
 
 #[test]

@@ -46,10 +46,10 @@ async fn a_retried_dead_letter_is_sent_again_with_a_new_key_and_audited() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        said.contains(&format!("#{id} back in the queue with a new retry key")),
+        said.contains(&format!("#{id} を新しい再送キーで送信待ちに戻しました")),
         "{said}"
     );
-    assert!(said.contains("LINE will send it again"), "{said}");
+    assert!(said.contains("LINE がもう一度送ります"), "{said}");
 
     // The running daemon sends it, under a key LINE has not seen.
     eventually(10, || w.line.accepted().len() == 1).await;
@@ -69,5 +69,5 @@ async fn a_retried_dead_letter_is_sent_again_with_a_new_key_and_audited() {
 
     // Nothing left to retry.
     let out = run(&["outbox", "retry", "--all"], &config);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("No dead letters"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("デッドレター）はありません"));
 }

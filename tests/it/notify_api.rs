@@ -323,7 +323,7 @@ async fn send_queues_through_the_running_daemons_outbox() {
     .await;
     assert_eq!(code, Some(0), "{out}");
     assert!(
-        out.contains("Queued for 2 recipient(s) in 2 push request(s)"),
+        out.contains("2 件の宛先に、2 件のプッシュとして送信待ちに入れました"),
         "{out}"
     );
     eventually(10, || w.line.accepted().len() == 2).await;
@@ -343,7 +343,7 @@ async fn send_queues_through_the_running_daemons_outbox() {
     assert!(out.contains("--to[0]: \"U123\" is not a LINE id"), "{out}");
     let (code, out) = send(&w, &["--to", "Hanako Sato", "x"]).await;
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("nobody to send to"), "{out}");
+    assert!(out.contains("送り先がいません"), "{out}");
 }
 
 #[tokio::test]
