@@ -11,6 +11,7 @@ mod reports;
 mod retry;
 mod send;
 mod staff;
+mod status;
 mod store;
 mod words;
 
@@ -89,7 +90,7 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
             action: Some(args::OutboxAction::Retry { id, all }),
             ..
         } => exit(retry::retry(config, id, all).await),
-        Command::Status => exit(reports::status(config).await),
+        Command::Status => exit(status::status(config).await),
         Command::Backup { file } => exit(reports::backup(config, &file)),
         Command::Send { to, text } => exit(send::send(config, &to, &text).await),
         Command::Doctor => check::doctor(config).await,

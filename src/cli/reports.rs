@@ -9,9 +9,11 @@ use jiff::tz::TimeZone;
 
 use super::exit_code::UsageError;
 use super::read_store;
+use super::words;
 use crate::clock::{format_ms, now_ms};
 use crate::config::reader::parse_duration;
 use crate::config::time_zone_of;
+use crate::text::Language;
 
 pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Result<()> {
     let zone = time_zone_of(config)?;
@@ -25,12 +27,10 @@ pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Resu
         }
         return Ok(());
     }
-    writeln!(
-        out,
-        "{} acknowledgement(s) since {}",
-        rows.len(),
-        format_ms(since_ms, &zone)
-    )?;
+    let (n, since) = (rows.len().to_string(), format_ms(since_ms, &zone));
+    let lang = crate::config::language_of(config);
+    let args = [("n", n.as_str()), ("since", &since)];
+    writeln!(out, "{}", words::ACKS_SINCE.fill(lang, &args))?;
     for a in rows {
         writeln!(
             out,
@@ -56,147 +56,79 @@ pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
     for r in &rows {
         put_back.push(store.retries_of(r.id).await?);
     }
+    let lang = crate::config::language_of(config);
     let mut out = std::io::stdout().lock();
     if rows.is_empty() && nobody.is_empty() {
-        writeln!(out, "The outbox is empty: nothing queued, no dead letters.")?;
+        writeln!(out, "{}", words::OUTBOX_EMPTY.in_(lang))?;
     }
     for (r, put_back) in rows.into_iter().zip(put_back) {
-        writeln!(
-            out,
-            "#{:<6} {:<8} {} message(s) to {}  attempts {}  created {}",
-            r.id,
-            r.state,
-            r.message_count,
-            r.recipients,
-            r.attempts,
-            format_ms(r.created_ms, &zone)
-        )?;
-        if r.state == crate::store::outbox::PushState::Pending && r.attempts > 0 {
-            writeln!(
-                out,
-                "        next attempt {}",
-                format_ms(r.next_attempt_ms, &zone)
-            )?;
-        }
-        if let Some(e) = r.last_error {
-            writeln!(out, "        last error: {e}")?;
-        }
-        for (at_ms, actor, _) in put_back {
-            writeln!(
-                out,
-                "        put back in the queue by {actor} {}",
-                format_ms(at_ms, &zone)
-            )?;
-        }
-        if r.state == crate::store::outbox::PushState::Dead {
-            writeln!(
-                out,
-                "        a dead letter: `outbox retry {}` sends it again",
-                r.id
-            )?;
-        }
+        write_request(&mut out, lang, &zone, &r, &put_back)?;
     }
     for u in nobody {
-        writeln!(
-            out,
-            "undeliverable  rule {:?}, app {} #{}  created {}",
-            u.rule,
-            u.app,
-            u.record,
-            format_ms(u.created_ms, &zone)
-        )?;
+        let (app, record) = (u.app.to_string(), u.record.to_string());
+        let at = format_ms(u.created_ms, &zone);
+        let args = [
+            ("rule", u.rule.as_str()),
+            ("app", &app),
+            ("record", &record),
+            ("at", &at),
+        ];
+        writeln!(out, "{}", words::UNDELIVERABLE_ROW.fill(lang, &args))?;
         writeln!(out, "        {}", u.reason)?;
         match u.fallback {
-            Some(to) => writeln!(out, "        sent to the fallback instead: {to}")?,
-            None => writeln!(
+            Some(to) => writeln!(
                 out,
-                "        sent to nobody (set [notify] fallback to catch these)"
+                "{}",
+                words::UNDELIVERABLE_FALLBACK.fill(lang, &[("to", &to)])
             )?,
+            None => writeln!(out, "{}", words::UNDELIVERABLE_NOBODY.in_(lang))?,
         }
+    }
+    Ok(())
+}
+
+/// One push request: its row, and what happened to it since.
+fn write_request(
+    out: &mut impl Write,
+    lang: Language,
+    zone: &TimeZone,
+    r: &crate::store::report::OutboxEntry,
+    put_back: &[(i64, String, String)],
+) -> std::io::Result<()> {
+    use crate::store::outbox::PushState;
+    let (id, state) = (format!("{:<6}", r.id), format!("{:<8}", r.state));
+    let (n, attempts) = (r.message_count.to_string(), r.attempts.to_string());
+    let at = format_ms(r.created_ms, zone);
+    let args = [
+        ("id", id.as_str()),
+        ("state", &state),
+        ("n", &n),
+        ("to", &r.recipients),
+        ("attempts", &attempts),
+        ("at", &at),
+    ];
+    writeln!(out, "{}", words::OUTBOX_ROW.fill(lang, &args))?;
+    if r.state == PushState::Pending && r.attempts > 0 {
+        let at = format_ms(r.next_attempt_ms, zone);
+        writeln!(out, "{}", words::OUTBOX_NEXT.fill(lang, &[("at", &at)]))?;
+    }
+    if let Some(e) = &r.last_error {
+        writeln!(out, "{}", words::OUTBOX_ERROR.fill(lang, &[("e", e)]))?;
+    }
+    for (at_ms, actor, _) in put_back {
+        let at = format_ms(*at_ms, zone);
+        let args = [("actor", actor.as_str()), ("at", &at)];
+        writeln!(out, "{}", words::OUTBOX_PUT_BACK.fill(lang, &args))?;
+    }
+    if r.state == PushState::Dead {
+        let id = r.id.to_string();
+        writeln!(out, "{}", words::OUTBOX_DEAD.fill(lang, &[("id", &id)]))?;
     }
     Ok(())
 }
 
 /// Undeliverable notifications `outbox` lists, newest first.
 const UNDELIVERABLE_SHOWN: i64 = 20;
-
-pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
-    let zone = time_zone_of(config)?;
-    let store = read_store(config)?;
-    let s = store.summary().await?;
-    let saved_usage = store.kintone_usage().await?;
-    let mut out = std::io::stdout().lock();
-    match &s.daemon_status {
-        Some((line, at)) => writeln!(out, "daemon ({}): {line}", format_ms(*at, &zone))?,
-        None => writeln!(out, "daemon: no status recorded yet (has it run?)")?,
-    }
-    writeln!(
-        out,
-        "store: {} pending ack(s), {} push(es) queued, {} dead letter(s), {} undeliverable notification(s), {} LINE event(s) and {} kintone change(s) in progress, last push {}",
-        s.pending_acks,
-        s.outbox_pending,
-        s.dead_letters,
-        s.undeliverable,
-        s.inbox_pending,
-        s.changes_pending,
-        s.last_push_ms
-            .map_or_else(|| "never".to_owned(), |ms| format_ms(ms, &zone))
-    )?;
-    match &s.contacts {
-        Some(c) => {
-            for (name, seen) in [("LINE", &c.line), ("kintone", &c.kintone)] {
-                writeln!(out, "{name}: {}", seen.describe(now_ms()))?;
-            }
-        }
-        // A store from before these were saved, or a service that never
-        // saved a status: nothing is known either way.
-        None => writeln!(
-            out,
-            "LINE, kintone: nothing recorded yet (the service saves what it saw every few seconds)"
-        )?,
-    }
-    write_chains(&mut out, &store.open_chains().await?, &zone)?;
-    // The daemon saves its counts every few seconds; an older day's are void.
-    let today = crate::metrics::KintoneUsage::default();
-    if let Some(saved) = saved_usage {
-        today.restore(&saved, now_ms());
-    }
-    let today = today.today(now_ms());
-    if today.per_app.is_empty() {
-        writeln!(out, "kintone requests today (since 09:00 JST): none")?;
-    }
-    for (app, n) in &today.per_app {
-        writeln!(
-            out,
-            "kintone requests today (since 09:00 JST), app {app}: {n} ({}% of the 10,000 a day)",
-            n * 100 / 10_000
-        )?;
-    }
-    Ok(())
-}
-
-/// Open reminder chains: each notification's age, the stage it reached and
-/// when its next step is due.
-fn write_chains(
-    out: &mut impl Write,
-    open: &[crate::store::chains::OpenChain],
-    zone: &TimeZone,
-) -> std::io::Result<()> {
-    writeln!(out, "reminders: {} open chain(s)", open.len())?;
-    for c in open {
-        let age_min = now_ms().saturating_sub(c.base_ms).max(0) / 60_000;
-        writeln!(
-            out,
-            "  #{} {} — {}, {} min old, next step {}",
-            c.record,
-            c.title,
-            c.stage.as_text(),
-            age_min,
-            format_ms(c.due_ms, zone)
-        )?;
-    }
-    Ok(())
-}
 
 /// `backup FILE`: the online copy, and how to put it back.
 pub(super) fn backup(config: &Path, file: &Path) -> anyhow::Result<()> {

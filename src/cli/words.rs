@@ -65,6 +65,137 @@ said! {
         ja: "戻すには：サービスを止め、このファイルで {db} を上書きし（そこにある gateway.db-wal と gateway.db-shm は消します）、サービスを起動します。",
         en: "To restore: stop the service, copy it over {db} (and delete gateway.db-wal and gateway.db-shm there), start the service.",
     }
+    // status
+    STATUS_DAEMON {
+        ja: "サービス（{at} の記録）：{line}",
+        en: "daemon ({at}): {line}",
+    }
+    STATUS_NO_DAEMON {
+        ja: "サービス：まだ記録がありません（一度でも動いたことがありますか？）",
+        en: "daemon: no status recorded yet (has it run?)",
+    }
+    STATUS_STORE {
+        ja: "ストア：確認待ち {acks} 件、送信待ちのプッシュ {queued} 件、デッドレター {dead} 件、届け先のない通知 {nobody} 件、処理中の LINE イベント {events} 件と kintone の変更 {changes} 件、最後のプッシュ {last}",
+        en: "store: {acks} pending ack(s), {queued} push(es) queued, {dead} dead letter(s), {nobody} undeliverable notification(s), {events} LINE event(s) and {changes} kintone change(s) in progress, last push {last}",
+    }
+    NEVER {
+        ja: "なし",
+        en: "never",
+    }
+    CONTACT_NEVER {
+        ja: "{name}：まだ一度も接続していません",
+        en: "{name}: never contacted",
+    }
+    CONTACT_ANSWERED {
+        ja: "{name}：{ago}に応答",
+        en: "{name}: answered {ago}",
+    }
+    CONTACT_FAILING {
+        ja: "{name}：つながりません。{ago}の呼び出しに応答なし（{why}）。{last}",
+        en: "{name}: failing: last call {ago} got no answer ({why}); {last}",
+    }
+    CONTACT_LAST_ANSWERED {
+        ja: "最後の応答は{ago}",
+        en: "last answered {ago}",
+    }
+    CONTACT_NEVER_ANSWERED {
+        ja: "一度も応答していません",
+        en: "never answered",
+    }
+    NO_REASON {
+        ja: "理由の記録なし",
+        en: "no reason recorded",
+    }
+    CONTACTS_NOTHING {
+        ja: "LINE、kintone：まだ記録がありません（サービスは数秒ごとに見たことを保存します）",
+        en: "LINE, kintone: nothing recorded yet (the service saves what it saw every few seconds)",
+    }
+    AGO_S {
+        ja: "{n} 秒前",
+        en: "{n}s ago",
+    }
+    AGO_M {
+        ja: "{n} 分前",
+        en: "{n}m ago",
+    }
+    AGO_H {
+        ja: "{n} 時間前",
+        en: "{n}h ago",
+    }
+    AGO_D {
+        ja: "{n} 日前",
+        en: "{n}d ago",
+    }
+    KINTONE_TODAY_NONE {
+        ja: "今日の kintone へのリクエスト（日本時間 9 時から）：なし",
+        en: "kintone requests today (since 09:00 JST): none",
+    }
+    KINTONE_TODAY_APP {
+        ja: "今日の kintone へのリクエスト（日本時間 9 時から）、アプリ {app}：{n} 回（1 日 10,000 回の {pct}%）",
+        en: "kintone requests today (since 09:00 JST), app {app}: {n} ({pct}% of the 10,000 a day)",
+    }
+    REMINDERS_OPEN {
+        ja: "リマインド：続いているもの {n} 件",
+        en: "reminders: {n} open chain(s)",
+    }
+    REMINDER_ROW {
+        ja: "  #{record} {title} — {stage}、{min} 分経過、次は {next}",
+        en: "  #{record} {title} — {stage}, {min} min old, next step {next}",
+    }
+    STAGE_FIRST {
+        ja: "最初の通知のみ",
+        en: "first",
+    }
+    STAGE_REMINDER {
+        ja: "リマインド {n} 回目",
+        en: "reminder {n}",
+    }
+    STAGE_ESCALATION {
+        ja: "エスカレーション {n} 段目",
+        en: "escalation {n}",
+    }
+    // outbox
+    OUTBOX_EMPTY {
+        ja: "送信待ちはありません：キューもデッドレターも空です。",
+        en: "The outbox is empty: nothing queued, no dead letters.",
+    }
+    OUTBOX_ROW {
+        ja: "#{id} {state} {n} 通 → {to}  試行 {attempts} 回  作成 {at}",
+        en: "#{id} {state} {n} message(s) to {to}  attempts {attempts}  created {at}",
+    }
+    OUTBOX_NEXT {
+        ja: "        次の試行 {at}",
+        en: "        next attempt {at}",
+    }
+    OUTBOX_ERROR {
+        ja: "        最後のエラー：{e}",
+        en: "        last error: {e}",
+    }
+    OUTBOX_PUT_BACK {
+        ja: "        {actor} が {at} に送信待ちへ戻しました",
+        en: "        put back in the queue by {actor} {at}",
+    }
+    OUTBOX_DEAD {
+        ja: "        デッドレター：`outbox retry {id}` でもう一度送ります",
+        en: "        a dead letter: `outbox retry {id}` sends it again",
+    }
+    UNDELIVERABLE_ROW {
+        ja: "届け先なし  ルール「{rule}」、アプリ {app} #{record}  作成 {at}",
+        en: "undeliverable  rule \"{rule}\", app {app} #{record}  created {at}",
+    }
+    UNDELIVERABLE_FALLBACK {
+        ja: "        代わりにフォールバックへ送りました：{to}",
+        en: "        sent to the fallback instead: {to}",
+    }
+    UNDELIVERABLE_NOBODY {
+        ja: "        誰にも送っていません（[notify] fallback を設定すると受け止められます）",
+        en: "        sent to nobody (set [notify] fallback to catch these)",
+    }
+    // acks
+    ACKS_SINCE {
+        ja: "{since} 以降の確認：{n} 件",
+        en: "{n} acknowledgement(s) since {since}",
+    }
     // store rescue
     RESCUE_MOVED {
         ja: "壊れたストアは別の名前で残しました：{path}",

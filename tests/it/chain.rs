@@ -221,7 +221,7 @@ async fn steps_missed_while_the_board_was_off_go_out_once_and_never_twice() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(
-            "reminders: 1 open chain(s)\n  #5 Fix the roof — reminder 3, 0 min old, next step "
+            "リマインド：続いているもの 1 件\n  #5 Fix the roof — リマインド 3 回目、0 分経過、次は "
         ),
         "{text}"
     );

@@ -30,7 +30,7 @@ async fn a_retried_dead_letter_is_sent_again_with_a_new_key_and_audited() {
 
     let listed = run(&["outbox"], &config);
     let said = String::from_utf8_lossy(&listed.stdout).into_owned();
-    assert!(said.contains("a dead letter: `outbox retry "), "{said}");
+    assert!(said.contains("デッドレター：`outbox retry "), "{said}");
 
     // Asking for a request that is not dead changes nothing.
     let wrong = run(&["outbox", "retry", "999"], &config);

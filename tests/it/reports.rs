@@ -69,10 +69,16 @@ async fn status_says_never_contacted_for_a_service_the_daemon_never_called() {
     let out = run(&["status"], &w.config_path());
     let said = text(&out);
     assert!(out.status.success(), "{said}");
-    assert!(said.contains("\nkintone: never contacted\n"), "{said}");
+    // In the site's language (Japanese); the daemon's own STATUS= line is
+    // systemd's, in English.
+    assert!(
+        said.contains("\nkintone：まだ一度も接続していません\n"),
+        "{said}"
+    );
     assert!(said.contains("kintone not contacted yet"), "{said}");
     assert!(!said.contains("kintone ok"), "{said}");
-    assert!(said.contains("\nLINE: answered "), "{said}");
+    assert!(said.contains("\nLINE："), "{said}");
+    assert!(said.contains("前に応答\n"), "{said}");
 }
 
 #[tokio::test]
@@ -98,11 +104,14 @@ async fn status_says_line_refuses_connections_and_kintone_answered() {
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(
-        said.contains("\nLINE: failing: last call ")
-            && said.contains("got no answer (connection refused); never answered"),
+        said.contains("\nLINE：つながりません。")
+            && said.contains("の呼び出しに応答なし（connection refused）。一度も応答していません"),
         "{said}"
     );
-    assert!(said.contains("\nkintone: answered "), "{said}");
+    assert!(
+        said.contains("\nkintone：") && said.contains("前に応答"),
+        "{said}"
+    );
     assert!(said.contains("LINE failing, kintone ok"), "{said}");
 }
 
@@ -152,11 +161,13 @@ async fn status_claims_nothing_before_the_service_saved_what_it_saw() {
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(
-        said.contains("LINE, kintone: nothing recorded yet"),
+        said.contains("LINE、kintone：まだ記録がありません"),
         "{said}"
     );
     assert!(
-        !said.contains("never contacted") && !said.contains(" ok"),
+        !said.contains("まだ一度も接続していません")
+            && !said.contains(" ok")
+            && !said.contains("応答"),
         "{said}"
     );
 }

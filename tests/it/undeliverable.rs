@@ -59,7 +59,7 @@ async fn a_notification_reaching_nobody_is_recorded_counted_and_listed() {
     w.stop().await;
     let outbox = command(&w, "outbox");
     assert!(
-        outbox.contains("undeliverable  rule \"approval\", app 1 #5"),
+        outbox.contains("届け先なし  ルール「approval」、アプリ 1 #5"),
         "{outbox}"
     );
     assert!(
@@ -67,14 +67,11 @@ async fn a_notification_reaching_nobody_is_recorded_counted_and_listed() {
         "{outbox}"
     );
     assert!(
-        outbox.contains("sent to nobody (set [notify] fallback"),
+        outbox.contains("誰にも送っていません（[notify] fallback"),
         "{outbox}"
     );
     let status = command(&w, "status");
-    assert!(
-        status.contains("1 undeliverable notification(s)"),
-        "{status}"
-    );
+    assert!(status.contains("届け先のない通知 1 件"), "{status}");
 }
 
 #[tokio::test]
