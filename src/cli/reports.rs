@@ -13,6 +13,7 @@ use super::words;
 use crate::clock::{format_ms, now_ms};
 use crate::config::reader::parse_duration;
 use crate::config::time_zone_of;
+use crate::text::audit::audit_word;
 use crate::text::Language;
 
 pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Result<()> {
@@ -40,8 +41,8 @@ pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Resu
             a.record,
             a.actor,
             a.method,
-            a.outcome,
-            a.reply
+            audit_word(lang, &a.outcome),
+            audit_word(lang, &a.reply)
         )?;
     }
     Ok(())

@@ -235,12 +235,14 @@ impl Demo {
         let n = acks.len().to_string();
         println!("\n{}", words::AUDIT.fill(self.language, &[("n", &n)]));
         for a in &acks {
-            let (record, outcome) = (a.record.to_string(), a.outcome.to_string());
+            let record = a.record.to_string();
+            let outcome = crate::text::audit::audit_word(self.language, &a.outcome);
+            let reply = crate::text::audit::audit_word(self.language, &a.reply);
             let row = [
                 ("record", record.as_str()),
                 ("actor", &a.actor),
                 ("outcome", &outcome),
-                ("reply", &a.reply),
+                ("reply", &reply),
             ];
             println!("{}", words::AUDIT_ROW.fill(self.language, &row));
         }

@@ -5,6 +5,7 @@
 //! [`Catalogue`] read as a whole; code names a field and fills its `{name}`
 //! parameters with [`fill`].
 
+pub mod audit;
 mod catalogue;
 pub mod en;
 pub mod ja;
