@@ -61,7 +61,12 @@ fn main() {
         rt.block_on(retain::retain());
     }
     if run("wear") {
-        rt.block_on(wear::wear());
+        let parts: Vec<String> = which
+            .iter()
+            .filter(|w| ["idle", "acks", "notifications"].contains(&w.as_str()))
+            .cloned()
+            .collect();
+        rt.block_on(wear::wear(&parts));
     }
     if run("notify") {
         rt.block_on(notify_loop());

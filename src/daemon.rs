@@ -175,7 +175,10 @@ impl Gateway {
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::open(&config.state_dir)
         .with_context(|| format!("opening the store in {}", config.state_dir.display()))?;
-    store.probe().await.context("the store is not writable")?;
+    store
+        .probe_write()
+        .await
+        .context("the store is not writable")?;
     Ok(store)
 }
 
