@@ -152,11 +152,12 @@ pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
         // saved a status: nothing is known either way.
         None => writeln!(
             out,
-            "LINE, kintone: nothing recorded yet (the service saves what it saw every few seconds)"
+            "LINE, kintone: nothing recorded yet (the service saves what it saw within seconds of starting)"
         )?,
     }
     write_chains(&mut out, &store.open_chains().await?, &zone)?;
-    // The daemon saves its counts every few seconds; an older day's are void.
+    // The daemon saves its counts at least every ten minutes while they
+    // move (and when it stops); an older day's are void.
     let today = crate::metrics::KintoneUsage::default();
     if let Some(saved) = saved_usage {
         today.restore(&saved, now_ms());
