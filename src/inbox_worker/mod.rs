@@ -36,8 +36,10 @@ use crate::store::Store;
 /// requests under kintone's 100 concurrent per domain
 /// ([`crate::kintone::client::MAX_IN_FLIGHT`]).
 const CONCURRENCY: usize = 256;
-/// Even with no wake-up, look for due retries this often.
-const IDLE_POLL: Duration = Duration::from_millis(500);
+/// Even with no wake-up, look for due retries this often (each look wakes
+/// two threads: on a board, idle wake-ups cost power). Well inside the
+/// watchdog's stall limit for a loop (5 s at the least).
+const IDLE_POLL: Duration = Duration::from_secs(2);
 /// The shortest time between two reads of the inbox. Each read is a round
 /// trip to the store's reader thread (two thread wake-ups); at thousands of
 /// webhook requests a second, one read each would be thousands of round
