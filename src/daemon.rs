@@ -275,6 +275,7 @@ fn spawn_acknowledgements(
         ack_by: core.live.ack_by.clone(),
         tell_others: core.live.tell_others.clone(),
         outbox_wake: notify_ctx.outbox_wake.clone(),
+        resume: inbox_worker::resume::Resume::default(),
     });
     core.tasks.spawn(service::watchdog(
         core.store.clone(),

@@ -12,6 +12,7 @@ mod permit;
 mod postback;
 mod prepare;
 pub mod respond;
+pub mod resume;
 mod tell;
 
 use std::collections::{HashMap, HashSet};
@@ -69,6 +70,8 @@ pub struct AckContext {
     pub tell_others: Live<std::collections::HashSet<String>>,
     /// Woken when a push to tell someone an outcome was queued.
     pub outbox_wake: Arc<Notify>,
+    /// Which rows an earlier run or attempt may have commented on.
+    pub resume: resume::Resume,
 }
 
 /// Runs until `shutdown`; in-flight events finish (their progress is stored
@@ -80,6 +83,12 @@ pub struct AckContext {
 /// Reads are at least [`READ_GAP`] apart, so under load one read takes in
 /// every event stored meanwhile instead of one read per webhook request.
 pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: CancellationToken) {
+    match ctx.store.inbox_last_seq().await {
+        Ok(seq) => ctx.resume.earlier_runs_up_to(seq),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the inbox's last row; every comment is searched for before posting")
+        }
+    }
     let mut work = InFlight::new(CONCURRENCY);
     loop {
         crate::service::Heartbeats::tick(&ctx.beats.ack);
