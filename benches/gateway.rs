@@ -1,4 +1,4 @@
-//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst|pubsub|retain]`: the real daemon binary, as a
+//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst|pubsub|retain|wear]`: the real daemon binary, as a
 //! separate process, against the in-process LINE and kintone simulators.
 //! Prints figures; asserts nothing. Every byte goes over 127.0.0.1.
 //!
@@ -29,6 +29,8 @@ use serde_json::{json, Value};
 mod pubsub;
 #[path = "gateway/retain.rs"]
 mod retain;
+#[path = "gateway/wear.rs"]
+mod wear;
 
 const USER: &str = "U0123456789abcdef0123456789abcdef";
 
@@ -58,6 +60,14 @@ fn main() {
     if run("retain") {
         rt.block_on(retain::retain());
     }
+    if run("wear") {
+        let parts: Vec<String> = which
+            .iter()
+            .filter(|w| ["idle", "acks", "notifications"].contains(&w.as_str()))
+            .cloned()
+            .collect();
+        rt.block_on(wear::wear(&parts));
+    }
     if run("notify") {
         rt.block_on(notify_loop());
     } else if run("pacing") {
@@ -81,6 +91,12 @@ struct Daemon {
 
 impl Daemon {
     async fn start(site: &Site, dir: &Path) -> Daemon {
+        Daemon::start_with(site, dir, &[]).await
+    }
+
+    /// [`Daemon::start`] with these environment variables set (the systemd
+    /// stand-in's `NOTIFY_SOCKET` and `WATCHDOG_USEC`, for one).
+    async fn start_with(site: &Site, dir: &Path, env: &[(&str, String)]) -> Daemon {
         let mut site = site.clone();
         let addr = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -95,6 +111,7 @@ impl Daemon {
             .args(["run", "--config"])
             .arg(&config)
             .env_remove("NOTIFY_SOCKET")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -176,7 +176,10 @@ impl Gateway {
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::open(&config.state_dir)
         .with_context(|| format!("opening the store in {}", config.state_dir.display()))?;
-    store.probe().await.context("the store is not writable")?;
+    store
+        .probe_write()
+        .await
+        .context("the store is not writable")?;
     Ok(store)
 }
 
@@ -278,6 +281,7 @@ fn spawn_acknowledgements(
         ack_by: core.live.ack_by.clone(),
         tell_others: core.live.tell_others.clone(),
         outbox_wake: notify_ctx.outbox_wake.clone(),
+        resume: inbox_worker::resume::Resume::default(),
     });
     core.tasks.spawn(service::watchdog(
         core.store.clone(),

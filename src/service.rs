@@ -102,7 +102,8 @@ pub fn status_line(m: &Metrics, zone: &TimeZone) -> String {
 }
 
 /// Pings the watchdog (if systemd enabled one) at half its interval while
-/// the gateway makes progress, and refreshes `STATUS=`. Runs until `shutdown`.
+/// the gateway makes progress, and refreshes `STATUS=` (saving it for
+/// `status` as [`Saved`] says). Runs until `shutdown`.
 pub async fn watchdog(
     store: Store,
     metrics: Arc<Metrics>,
@@ -113,6 +114,7 @@ pub async fn watchdog(
     let interval = sd_notify::watchdog_enabled();
     let period = interval.map_or(Duration::from_secs(10), |i| i / 2);
     let mut ticker = tokio::time::interval(period);
+    let mut saved = Saved::default();
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -144,14 +146,73 @@ pub async fn watchdog(
         } else {
             let _ = sd_notify::notify(&[NotifyState::Status(&status)]);
         }
-        let usage = metrics.kintone_usage.today(now_ms());
-        if let Err(e) = store
-            .save_report(status, usage, metrics.contacts(), now_ms())
-            .await
-        {
-            tracing::warn!(error = %e, "could not save the status line and today's kintone request counts");
+        let (usage, contacts, now) = (
+            metrics.kintone_usage.today(now_ms()),
+            metrics.contacts(),
+            now_ms(),
+        );
+        if !saved.due(&status, &usage, &contacts, now) {
+            continue;
+        }
+        let report = (status.clone(), usage.clone(), contacts.clone());
+        match store.save_report(status, usage, contacts, now).await {
+            Ok(()) => {
+                saved = Saved {
+                    last: Some(report),
+                    at_ms: now,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not save the status line and today's kintone request counts")
+            }
         }
     }
+}
+
+/// How long a status line whose words did not change waits to be saved
+/// again with its new numbers (today's kintone requests, the last push).
+const RESAVE_AFTER_MS: i64 = 10 * 60 * 1000;
+
+/// What the watchdog last saved for `kintone-line-gateway status`. Each save
+/// is a commit, on an SD card a few blocks: saved at once when the line's
+/// words change (a service failing or back, the store, the quota, the
+/// indicator), otherwise at most every [`RESAVE_AFTER_MS`] and only if a
+/// number moved. `status` prints the line with the time it was saved.
+#[derive(Default)]
+struct Saved {
+    last: Option<(String, crate::metrics::Usage, crate::metrics::Contacts)>,
+    at_ms: i64,
+}
+
+impl Saved {
+    fn due(
+        &self,
+        line: &str,
+        usage: &crate::metrics::Usage,
+        contacts: &crate::metrics::Contacts,
+        now_ms: i64,
+    ) -> bool {
+        let Some((l, u, c)) = &self.last else {
+            return true;
+        };
+        if words(l) != words(line) {
+            return true;
+        }
+        (l != line || u != usage || c != contacts) && now_ms - self.at_ms >= RESAVE_AFTER_MS
+    }
+}
+
+/// The status line without its numbers: each run of digits one `#`.
+fn words(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for ch in line.chars() {
+        if !ch.is_ascii_digit() {
+            out.push(ch);
+        } else if !out.ends_with('#') {
+            out.push('#');
+        }
+    }
+    out
 }
 
 /// The last word, for `kintone-line-gateway status` while stopped: saved
@@ -198,5 +259,35 @@ mod tests {
         Heartbeats::tick(&b.ack);
         b.outbox.store(now_ms() - 10_000, Ordering::Relaxed);
         assert_eq!(b.stalled(Duration::from_secs(5)), Some("outbox"));
+    }
+
+    #[test]
+    fn the_report_is_saved_when_its_words_change_and_its_numbers_rarely() {
+        let (usage, contacts) = (
+            crate::metrics::Usage::default(),
+            crate::metrics::Contacts::default(),
+        );
+        let line = "0 pending ack(s), LINE ok, kintone ok (12 requests today)";
+        let mut saved = Saved::default();
+        assert!(
+            saved.due(line, &usage, &contacts, 1_000),
+            "nothing saved yet"
+        );
+        saved = Saved {
+            last: Some((line.into(), usage.clone(), contacts.clone())),
+            at_ms: 1_000,
+        };
+        assert!(
+            !saved.due(line, &usage, &contacts, 2_000_000),
+            "nothing moved"
+        );
+        let counted = "0 pending ack(s), LINE ok, kintone ok (130 requests today)";
+        assert!(!saved.due(counted, &usage, &contacts, 1_000 + RESAVE_AFTER_MS - 1));
+        assert!(saved.due(counted, &usage, &contacts, 1_000 + RESAVE_AFTER_MS));
+        let failing = "0 pending ack(s), LINE failing, kintone ok (12 requests today)";
+        assert!(
+            saved.due(failing, &usage, &contacts, 1_001),
+            "a word changed: at once"
+        );
     }
 }

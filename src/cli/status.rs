@@ -58,7 +58,8 @@ pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
         None => writeln!(out, "{}", words::CONTACTS_NOTHING.in_(lang))?,
     }
     write_chains(&mut out, lang, &store.open_chains().await?, &zone)?;
-    // The daemon saves its counts every few seconds; an older day's are void.
+    // The daemon saves its counts at least every ten minutes while they
+    // move (and when it stops); an older day's are void.
     let today = crate::metrics::KintoneUsage::default();
     if let Some(saved) = saved_usage {
         today.restore(&saved, now_ms());

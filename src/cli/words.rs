@@ -107,8 +107,8 @@ said! {
         en: "no reason recorded",
     }
     CONTACTS_NOTHING {
-        ja: "LINE、kintone：まだ記録がありません（サービスは数秒ごとに見たことを保存します）",
-        en: "LINE, kintone: nothing recorded yet (the service saves what it saw every few seconds)",
+        ja: "LINE、kintone：まだ記録がありません（サービスは起動して数秒のうちに見たことを保存します）",
+        en: "LINE, kintone: nothing recorded yet (the service saves what it saw within seconds of starting)",
     }
     AGO_S {
         ja: "{n} 秒前",

@@ -1,7 +1,7 @@
-//! `GET /healthz` without wearing out the SD card: the store probe writes and
-//! commits a row, so it runs at most once a [`PROBE_REUSE`]; callers in
-//! between get the last answer, and callers during a probe wait for it and
-//! share it.
+//! `GET /healthz`: the store probe ([`Store::probe`]) takes the writer's
+//! lock and commits an empty transaction, which writes nothing to the SD
+//! card; it still runs at most once a [`PROBE_REUSE`]: callers in between get
+//! the last answer, and callers during a probe wait for it and share it.
 //!
 //! What the store already knows is never hidden by that reuse: a deleted or
 //! replaced database file, or a write the disk refused a moment ago, makes

@@ -10,9 +10,10 @@ use super::postback::Tap;
 use super::respond::{answer, Answer};
 use super::AckContext;
 use crate::acknowledge::writeback::{write_back, Services, WriteBackError, WriteJob, Written};
+use crate::config::AckMethod;
 use crate::inbound::reply::ReplyToken;
 use crate::retry::default_backoff;
-use crate::store::inbox::InboxRow;
+use crate::store::inbox::{InboxRow, Stage};
 
 /// Replies go out early ("Received — recording…") when the write-back is
 /// still running this long before the deadline.
@@ -89,10 +90,18 @@ async fn write_once(
         kintone: &ctx.kintone,
         clock: &ctx.clock,
     };
+    // A comment's attempt stores no stage before it posts: whether an
+    // earlier run or attempt may have posted is `resume`'s to say.
+    let comment = matches!(tap.app.ack.method, AckMethod::Comment(_));
+    let stage = match current.stage {
+        Stage::New if comment && ctx.resume.may_be_written(current.seq) => Stage::Writing,
+        stage => stage,
+    };
+    ctx.resume.trying(current.seq);
     let job = WriteJob {
         inbox: Some(current.seq),
         key: &current.event_id,
-        stage: current.stage,
+        stage,
         writeback_ref: current.writeback_ref.as_deref(),
         record: tap.ack.record,
         method: &tap.app.ack.method,

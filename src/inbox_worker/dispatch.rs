@@ -96,6 +96,7 @@ pub(super) async fn finish_acknowledged(
         .await
     {
         Ok(told) => {
+            ctx.resume.finished(row.seq);
             if pushed {
                 ctx.metrics.ack_late_pushes.fetch_add(1, Ordering::Relaxed);
             }

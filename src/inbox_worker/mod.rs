@@ -12,6 +12,7 @@ mod permit;
 mod postback;
 mod prepare;
 pub mod respond;
+pub mod resume;
 mod tell;
 
 use std::collections::{HashMap, HashSet};
@@ -36,8 +37,10 @@ use crate::store::Store;
 /// requests under kintone's 100 concurrent per domain
 /// ([`crate::kintone::client::MAX_IN_FLIGHT`]).
 const CONCURRENCY: usize = 256;
-/// Even with no wake-up, look for due retries this often.
-const IDLE_POLL: Duration = Duration::from_millis(500);
+/// Even with no wake-up, look for due retries this often (each look wakes
+/// two threads: on a board, idle wake-ups cost power). Well inside the
+/// watchdog's stall limit for a loop (5 s at the least).
+const IDLE_POLL: Duration = Duration::from_secs(2);
 /// The shortest time between two reads of the inbox. Each read is a round
 /// trip to the store's reader thread (two thread wake-ups); at thousands of
 /// webhook requests a second, one read each would be thousands of round
@@ -67,6 +70,8 @@ pub struct AckContext {
     pub tell_others: Live<std::collections::HashSet<String>>,
     /// Woken when a push to tell someone an outcome was queued.
     pub outbox_wake: Arc<Notify>,
+    /// Which rows an earlier run or attempt may have commented on.
+    pub resume: resume::Resume,
 }
 
 /// Runs until `shutdown`; in-flight events finish (their progress is stored
@@ -78,6 +83,12 @@ pub struct AckContext {
 /// Reads are at least [`READ_GAP`] apart, so under load one read takes in
 /// every event stored meanwhile instead of one read per webhook request.
 pub async fn run(ctx: Arc<AckContext>, wake: Arc<Notify>, shutdown: CancellationToken) {
+    match ctx.store.inbox_last_seq().await {
+        Ok(seq) => ctx.resume.earlier_runs_up_to(seq),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the inbox's last row; every comment is searched for before posting")
+        }
+    }
     let mut work = InFlight::new(CONCURRENCY);
     loop {
         crate::service::Heartbeats::tick(&ctx.beats.ack);

@@ -22,7 +22,10 @@ use crate::store::changes::{self, PendingChange};
 use crate::store::verdicts::Source;
 
 const BATCH: i64 = 32;
-const IDLE_POLL: Duration = Duration::from_secs(1);
+/// Even with no wake-up, look for due retries and released holds this
+/// often; well inside the watchdog's stall limit for a loop (5 s at the
+/// least).
+const IDLE_POLL: Duration = Duration::from_secs(2);
 
 /// Runs until `shutdown`.
 pub async fn run(ctx: Arc<NotifyContext>, shutdown: CancellationToken) {

@@ -146,7 +146,7 @@ mod tests {
     async fn the_copy_is_owner_only_checked_and_never_overwrites() {
         let dir = tempfile::tempdir().unwrap();
         let store = super::super::Store::open(dir.path()).unwrap();
-        store.probe().await.unwrap();
+        store.probe_write().await.unwrap();
         let dest = dir.path().join("copy.db");
         let done = backup(dir.path(), &dest).unwrap();
         assert!(done.pages > 0 && done.bytes > 0, "{done:?}");

@@ -92,12 +92,16 @@ pub fn queue_webhook(
 }
 
 /// Takes change `seq` off the queue; `note` says why, when it was not judged.
+/// Its webhook body goes: only a pending change is read, and kept, the
+/// body's pages (several KiB of record JSON) would be copied again with
+/// the row's new state.
 ///
 /// # Errors
 /// The write failed.
 pub fn close(c: &Connection, seq: i64, note: Option<&str>) -> Result<(), StoreError> {
     c.prepare_cached(
-        "UPDATE changes SET state = ?2, last_error = COALESCE(?3, last_error) WHERE seq = ?1",
+        "UPDATE changes SET state = ?2, payload = NULL, last_error = COALESCE(?3, last_error)
+         WHERE seq = ?1",
     )?
     .execute(params![seq, ChangeState::Done.as_str(), note])?;
     Ok(())

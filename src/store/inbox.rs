@@ -178,6 +178,18 @@ impl Store {
         .await
     }
 
+    /// The highest row number stored so far (0: none).
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn inbox_last_seq(&self) -> Result<i64, StoreError> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM inbox")?
+                .query_row([], |r| r.get(0))?)
+        })
+        .await
+    }
+
     /// One event by its `webhookEventId`.
     ///
     /// # Errors

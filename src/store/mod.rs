@@ -198,12 +198,26 @@ impl Store {
         &self.path
     }
 
-    /// Writes and commits a probe row: proves the store is writable and the
-    /// thread is alive.
+    /// Proves the store thread is alive and can take the write lock, without
+    /// writing: a call in the next batch, whose transaction (`BEGIN
+    /// IMMEDIATE`) waits for the lock like any write and, changing no page,
+    /// commits without touching the disk. The watchdog and `/healthz` ask it
+    /// every few seconds; a disk that refuses writes shows in
+    /// [`StoreHealth::write_failure`] from the first real write it refused.
+    ///
+    /// # Errors
+    /// The transaction could not be opened or committed (a lock held too
+    /// long, a stopped thread).
+    pub async fn probe(&self) -> Result<(), StoreError> {
+        self.call(|_| Ok(())).await
+    }
+
+    /// Writes and commits a probe row: proves the store is writable (once,
+    /// at start, before anything depends on it).
     ///
     /// # Errors
     /// The write or commit failed.
-    pub async fn probe(&self) -> Result<(), StoreError> {
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
         let now = now_ms();
         self.call(move |c| {
             c.prepare_cached(
@@ -216,7 +230,7 @@ impl Store {
         .await
     }
 
-    /// Like [`Store::probe`], but the write needs new pages (and is taken
+    /// Like [`Store::probe_write`], but the write needs new pages (and is taken
     /// back in the same call): asked while writes fail, it fails until
     /// there is room again, where a probe rewriting its one row may not.
     ///
@@ -323,15 +337,22 @@ mod tests {
         assert!(refused.is_err());
         let why = store.health().write_failure().expect("failing at once");
         assert!(why.contains("full"), "{why}");
-        // The caller's own mistakes are not the disk's.
+        // The caller's own mistakes are not the disk's, and a commit that
+        // wrote nothing (the watchdog's probe) proves nothing of the disk.
         let mine = store
             .call(|_| Err::<(), _>(StoreError::Invalid("bad".into())))
             .await;
         assert!(mine.is_err());
+        store.probe().await.unwrap();
+        assert!(
+            store.health().write_failure().is_some(),
+            "an empty commit leaves it"
+        );
+        store.probe_write().await.unwrap();
         assert_eq!(
             store.health().write_failure(),
             None,
-            "a clean commit clears it"
+            "a clean commit that wrote clears it"
         );
     }
 

@@ -198,7 +198,9 @@ pub fn due(c: &Connection, now: i64, limit: i64) -> Result<Vec<PushRequest>, Sto
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Records attempt `attempt` at request `id`.
+/// Records attempt `attempt` at request `id`. A sent request's messages
+/// go: only a pending one is sent, and kept, the card's pages would be
+/// copied again with the row's new state.
 ///
 /// # Errors
 /// The write failed.
@@ -211,7 +213,7 @@ pub fn record_attempt(c: &Connection, id: i64, attempt: &Attempt) -> Result<(), 
     let sent = state == PushState::Sent;
     c.prepare_cached(
         "UPDATE outbox SET state = ?2, attempts = attempts + 1, next_attempt_ms = ?3,
-            sent_ms = ?4,
+            sent_ms = ?4, messages = CASE WHEN ?5 THEN '' ELSE messages END,
             request_id = CASE WHEN ?5 THEN ?6 END,
             last_error = CASE WHEN ?5 THEN last_error ELSE ?6 END
          WHERE id = ?1",

@@ -57,14 +57,17 @@ pub fn watermark(c: &Connection, app: AppId) -> Result<Option<String>, StoreErro
     )
 }
 
-/// Moves the app's watermark to `updated`.
+/// Moves the app's watermark to `updated`; a watermark that did not move
+/// is left alone (an UPDATE to the same value would still rewrite its page:
+/// a poll that finds nothing writes nothing).
 ///
 /// # Errors
 /// The write failed.
 pub fn save_watermark(c: &Connection, app: AppId, updated: &str) -> Result<(), StoreError> {
     c.prepare_cached(
         "INSERT INTO watermarks(app, updated) VALUES (?1, ?2)
-         ON CONFLICT(app) DO UPDATE SET updated = excluded.updated",
+         ON CONFLICT(app) DO UPDATE SET updated = excluded.updated
+         WHERE updated IS NOT excluded.updated",
     )?
     .execute(params![app.stored(), updated])?;
     Ok(())

@@ -83,7 +83,7 @@ mod tests {
     async fn it_reads_what_the_daemon_wrote_and_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let rw = Store::open(dir.path()).unwrap();
-        rw.probe().await.unwrap();
+        rw.probe_write().await.unwrap();
         let ro = Store::open_read_only(dir.path()).unwrap();
         let probe: i64 = ro
             .read(|c| {

@@ -10,8 +10,9 @@
 //!   timestamp (on LINE's clock, as the intake judges it) are older than the
 //!   dedup window plus [`KEY_MARGIN`]: the intake refuses it as too old then.
 //! - `acks` (audit): deleted after `audit` (a year by default).
-//! - `changes`: pending kept; judged ones (with the kintone webhook body)
-//!   deleted after `line_events`: nothing reads a judged change.
+//! - `changes`: pending kept; judged ones deleted after `line_events`:
+//!   nothing reads a judged change (its webhook body is dropped when it is
+//!   judged: `changes::close`).
 //! - `kintone_seen`, `pulled_seen`: kintone webhook ids and the Pub/Sub
 //!   message ids of LINE Notify calls, deleted after the dedup window.
 //! - `notifications` with their `deliveries` and `chains` (reminders): an
@@ -19,7 +20,8 @@
 //!   age; an acknowledged one goes after `history` (at least two months: this
 //!   month's and last month's cost).
 //! - `outbox`: pending and dead requests (dead letters) kept until handled;
-//!   sent ones deleted after `history`.
+//!   sent ones (their messages dropped when sent: `outbox::record_attempt`)
+//!   deleted after `history`.
 //! - `push_history`: the pacing looks back a minute; deleted after a day.
 //! - `own_writes`: a write-back's revision matters until its echo is judged,
 //!   minutes; deleted after `history`.

@@ -4,8 +4,8 @@
 //! batch is committed (one fsync for all of it) before any caller hears
 //! back. A call that fails rolls back only its own savepoint. A call or a
 //! commit that the disk refused (full, read-only, I/O error) marks the
-//! store failing at once, for `/healthz`; the next batch that commits
-//! without one clears it.
+//! store failing at once, for `/healthz`; the next batch that writes and
+//! commits without one clears it.
 
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
@@ -103,8 +103,10 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
                 Err(_) => break,
             }
         }
+        let changes = conn.total_changes();
         let (completions, disk_failure) = run_batch(&conn, batch);
-        let outcome = commit(&conn, health, disk_failure);
+        let wrote = conn.total_changes() != changes;
+        let outcome = commit(&conn, health, disk_failure, wrote);
         for done in completions {
             done(outcome.clone());
         }
@@ -113,10 +115,13 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
 
 /// Commits the batch (rolling it back if that fails) and records the
 /// outcome, and any call's disk failure, for the watchdog and `/healthz`.
+/// Only a batch that `wrote` rows clears a failure: an empty one (a probe,
+/// reads) commits without asking the disk for anything.
 fn commit(
     conn: &Connection,
     health: &StoreHealth,
     disk_failure: Option<String>,
+    wrote: bool,
 ) -> Result<(), String> {
     let outcome = exec_cached(conn, "COMMIT")
         .map(|_| ())
@@ -127,7 +132,9 @@ fn commit(
             health.set_failure(Some(e.clone()));
         }
         Ok(()) => {
-            health.set_failure(disk_failure);
+            if disk_failure.is_some() || wrote {
+                health.set_failure(disk_failure);
+            }
             health.commits.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -122,15 +122,17 @@ fn corrupt_a_leaf_of(db: &Path, table: &str) {
     let wal = db.with_file_name("gateway.db-wal");
     assert!(!wal.exists(), "everything is in the database file");
     let mut bytes = std::fs::read(db).unwrap();
-    let interior = (root - 1) * page;
-    assert_eq!(bytes[interior], 0x05, "the table spans several pages");
-    let cell = usize::from(u16::from_be_bytes([
-        bytes[interior + 12],
-        bytes[interior + 13],
-    ]));
-    let at = interior + cell;
-    let leaf = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-    let leaf = (leaf - 1) * page;
+    // Down the left edge of the table's tree (two levels or more) to its
+    // first leaf.
+    let mut node = (root - 1) * page;
+    assert_eq!(bytes[node], 0x05, "the table spans several pages");
+    while bytes[node] == 0x05 {
+        let cell = usize::from(u16::from_be_bytes([bytes[node + 12], bytes[node + 13]]));
+        let at = node + cell;
+        let child = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        node = (child - 1) * page;
+    }
+    let leaf = node;
     assert_eq!(bytes[leaf], 0x0d, "a table leaf");
     bytes[leaf..leaf + page].fill(0xa5);
     std::fs::write(db, bytes).unwrap();

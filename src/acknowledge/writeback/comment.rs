@@ -64,14 +64,14 @@ pub(super) async fn write(
     job: &WriteJob<'_>,
     text: &str,
 ) -> Result<Written, WriteBackError> {
-    let Services { store, kintone, .. } = services;
+    let Services { kintone, .. } = services;
+    // `Writing`: an earlier attempt may have posted (the inbox worker says
+    // so of a resumed row; the panel's jobs always are). No stage is stored
+    // before posting: the marker is what a resumed attempt looks for.
     if job.stage == Stage::Writing
         && comment_exists(kintone, auth, job.record, &markers(job.key)).await?
     {
         return Ok(Written::Already);
-    }
-    if let Some(seq) = job.inbox {
-        store.inbox_set_stage(seq, Stage::Writing, None).await?;
     }
     let text = format!("{text}\n{}", comment_marker(job.key, job.language));
     let id = kintone.add_comment(auth, job.record, &text).await?;

@@ -18,8 +18,7 @@ pub(in crate::store) fn set_stage_in(
     writeback_ref: Option<&str>,
 ) -> Result<(), StoreError> {
     c.prepare_cached(
-        "UPDATE inbox SET stage = ?2, writeback_ref = COALESCE(?3, writeback_ref),
-            attempts = attempts + (?2 = 'writing')
+        "UPDATE inbox SET stage = ?2, writeback_ref = COALESCE(?3, writeback_ref)
          WHERE seq = ?1",
     )?
     .execute(params![seq, stage.as_str(), writeback_ref])?;
@@ -27,8 +26,7 @@ pub(in crate::store) fn set_stage_in(
 }
 
 impl Store {
-    /// Records the write-back stage (and what it produced), counting an attempt
-    /// when entering `Writing`.
+    /// Records the write-back stage (and what it produced).
     ///
     /// # Errors
     /// The write failed.
@@ -56,7 +54,8 @@ impl Store {
         .await
     }
 
-    /// Schedules another attempt.
+    /// Schedules another attempt, counting the one that failed (its
+    /// backoff grows with the count).
     ///
     /// # Errors
     /// The write failed.
@@ -68,7 +67,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.call(move |c| {
             c.prepare_cached(
-                "UPDATE inbox SET next_attempt_ms = ?2, last_error = ?3 WHERE seq = ?1",
+                "UPDATE inbox SET next_attempt_ms = ?2, last_error = ?3, attempts = attempts + 1
+                 WHERE seq = ?1",
             )?
             .execute(params![seq, next_attempt_ms, error])?;
             Ok(())

@@ -61,12 +61,13 @@ async fn dedupes_and_tracks_progress() {
     assert_eq!(a.stage, Stage::Written);
     assert_eq!(a.writeback_ref.as_deref(), Some("c9"));
     assert!(a.reply_attempted);
-    assert_eq!(a.attempts, 1);
+    assert_eq!(a.attempts, 0, "an attempt counts once it failed");
 
     store
         .inbox_retry_at(a.seq, 5_000, "later".into())
         .await
         .unwrap();
+    assert_eq!(store.inbox_get("a").await.unwrap().unwrap().attempts, 1);
     let due_at = |now| {
         let store = store.clone();
         async move {
