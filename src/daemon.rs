@@ -49,6 +49,8 @@ pub const GRACE: Duration = Duration::from_secs(20);
 /// A running gateway.
 pub struct Gateway {
     addr: SocketAddr,
+    /// Where the web page listens (`[ui]`), if it is on.
+    ui_addr: Option<SocketAddr>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
     pub store: Store,
@@ -92,6 +94,7 @@ impl Gateway {
             indicator,
             ingress,
             notify_api,
+            ui,
             clock,
             written: _,
         } = setup;
@@ -124,10 +127,12 @@ impl Gateway {
         let hooks = serve::Hooks::new(&core, &notify_ctx, wake, notify_api);
         #[cfg(feature = "pubsub")]
         pull::spawn(&core, &ingress, &hooks, &beats)?;
+        let ui_addr = serve::serve_page(&core, &ui, &ingress).await?;
         let addr = serve::serve(&core, listener, hooks, ingress.http)?;
         tracing::info!(%addr, state = %core.config.state_dir.display(), "gateway started");
         Ok(Gateway {
             addr,
+            ui_addr,
             shutdown: core.shutdown,
             tasks: core.tasks,
             store: core.store,
@@ -153,6 +158,11 @@ impl Gateway {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the web page listens, when `[ui]` turned it on.
+    pub fn ui_addr(&self) -> Option<SocketAddr> {
+        self.ui_addr
     }
 
     /// Stops accepting, lets in-flight work finish (within [`GRACE`]); the

@@ -12,6 +12,7 @@ mod retry;
 mod send;
 mod staff;
 mod store;
+mod ui_password;
 
 use clap::Parser;
 use std::path::Path;
@@ -92,6 +93,7 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
         Command::Backup { file } => exit(reports::backup(config, &file)),
         Command::Send { to, text } => exit(send::send(config, &to, &text).await),
         Command::Doctor => check::doctor(config).await,
+        Command::UiPassword { file } => exit(ui_password::ui_password(&file)),
     }
 }
 

@@ -32,6 +32,7 @@ mod writer;
 
 pub mod audit;
 pub mod backup;
+pub mod board;
 pub mod chains;
 pub mod changes;
 pub mod deliveries;

@@ -88,6 +88,7 @@ mod retention;
 mod service;
 mod store_loss;
 mod tls;
+mod ui;
 mod undeliverable;
 mod upstream_text;
 mod world;
