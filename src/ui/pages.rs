@@ -115,7 +115,10 @@ impl Ui {
                 body: include_str!("style.css").to_owned(),
                 headers: Vec::new(),
             },
-            (&Method::GET, "/ui/login") => self.login_form(),
+            (&Method::GET, "/ui/login") => self.login_form(cookie(req.headers(), LOGIN)),
+            (&Method::GET, "/favicon.ico") => {
+                Answer::json(StatusCode::NOT_FOUND, &serde_json::json!({}))
+            }
             (&Method::POST, "/ui/login") => self.login(req, peer).await,
             _ => self.signed_route(req, peer, &method, &path).await,
         };
@@ -207,16 +210,24 @@ impl Ui {
         }
     }
 
-    fn login_form(&self) -> Answer {
+    fn login_form(&self, sent: Option<&str>) -> Answer {
         if self.auth.open() {
             return Answer::redirect("/ui/now");
         }
-        self.login_answer(StatusCode::OK, None)
+        self.login_answer(StatusCode::OK, None, sent)
     }
 
-    /// The login form with a new double-submit token in its cookie.
-    fn login_answer(&self, status: StatusCode, message: Option<&str>) -> Answer {
-        let Ok(csrf) = super::auth::token() else {
+    /// The login form with its double-submit token in its cookie: the one
+    /// the browser sent, if any (a second tab or a favicon's redirect must
+    /// not void the first form), else a new one.
+    fn login_answer(
+        &self,
+        status: StatusCode,
+        message: Option<&str>,
+        sent: Option<&str>,
+    ) -> Answer {
+        let sent = sent.filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+        let Ok(csrf) = sent.map_or_else(super::auth::token, |t| Ok(t.to_owned())) else {
             return Answer::json(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &serde_json::json!({ "error": "no randomness" }),
@@ -244,7 +255,7 @@ impl Ui {
             )
             .await;
             let m = crate::text::fill(t.login_locked, &[("minutes", &minutes.to_string())]);
-            return self.login_answer(StatusCode::TOO_MANY_REQUESTS, Some(&m));
+            return self.login_answer(StatusCode::TOO_MANY_REQUESTS, Some(&m), expected.as_deref());
         }
         let password = form
             .as_deref()
@@ -261,7 +272,11 @@ impl Ui {
                 )
                 .await;
             }
-            return self.login_answer(StatusCode::UNAUTHORIZED, Some(t.login_wrong));
+            return self.login_answer(
+                StatusCode::UNAUTHORIZED,
+                Some(t.login_wrong),
+                expected.as_deref(),
+            );
         }
         let Ok((token, _)) = self.auth.start_session() else {
             return Answer::json(

@@ -57,6 +57,7 @@ mod ack_outcome;
 mod ack_rights;
 mod architecture;
 mod backup;
+mod browser;
 mod catalogue;
 mod chain;
 mod cli;
