@@ -1,4 +1,4 @@
-//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst|pubsub|retain]`: the real daemon binary, as a
+//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst|pubsub|retain|ui]`: the real daemon binary, as a
 //! separate process, against the in-process LINE and kintone simulators.
 //! Prints figures; asserts nothing. Every byte goes over 127.0.0.1.
 //!
@@ -29,6 +29,8 @@ use serde_json::{json, Value};
 mod pubsub;
 #[path = "gateway/retain.rs"]
 mod retain;
+#[path = "gateway/ui.rs"]
+mod ui;
 
 const USER: &str = "U0123456789abcdef0123456789abcdef";
 
@@ -57,6 +59,9 @@ fn main() {
     }
     if run("retain") {
         rt.block_on(retain::retain());
+    }
+    if run("ui") {
+        rt.block_on(ui::ui());
     }
     if run("notify") {
         rt.block_on(notify_loop());
