@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
-use super::audit::AckRecord;
+use super::audit::{ack_row, AckRecord, ACK_COLUMNS};
 use super::{Store, StoreError};
 
 /// An unacknowledged notification as the *Now* page shows it.
@@ -78,25 +78,10 @@ fn recipient_names(c: &Connection, id: &str) -> Result<Vec<String>, StoreError> 
 }
 
 fn recent_acks_in(c: &Connection, limit: i64) -> Result<Vec<AckRecord>, StoreError> {
-    let mut st = c.prepare_cached(
-        "SELECT at_ms, event_id, line_user_id, actor, app, record, notification,
-                method, outcome, reply
-         FROM acks ORDER BY at_ms DESC, id DESC LIMIT ?1",
-    )?;
-    let rows = st.query_map([limit], |r| {
-        Ok(AckRecord {
-            at_ms: r.get(0)?,
-            event_id: r.get(1)?,
-            line_user_id: r.get(2)?,
-            actor: r.get(3)?,
-            app: r.get(4)?,
-            record: r.get(5)?,
-            notification: r.get(6)?,
-            method: r.get(7)?,
-            outcome: r.get(8)?,
-            reply: r.get(9)?,
-        })
-    })?;
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {ACK_COLUMNS} FROM acks ORDER BY at_ms DESC, id DESC LIMIT ?1"
+    ))?;
+    let rows = st.query_map([limit], ack_row)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 

@@ -31,6 +31,7 @@ mod watch;
 mod writer;
 
 pub mod audit;
+pub mod audit_search;
 pub mod backup;
 pub mod board;
 pub mod chains;

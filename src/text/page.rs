@@ -127,11 +127,27 @@ pub struct PageTexts {
     pub cost_kintone: &'static str,
     /// kintone app `{app}`: `{count}` requests.
     pub cost_kintone_app: &'static str,
+    /// Tab: the audit.
+    pub nav_audit: &'static str,
+    /// Heading: acknowledgements searched.
+    pub audit_title: &'static str,
+    /// Search: from this date.
+    pub audit_from: &'static str,
+    /// Search: to this date (included).
+    pub audit_to: &'static str,
+    /// The search button.
+    pub audit_search: &'static str,
+    /// The CSV export link.
+    pub audit_csv: &'static str,
+    /// Heading: what was done through this page.
+    pub audit_page_actions: &'static str,
+    /// Ingress: events taken in since start, `{count}`.
+    pub ingress_taken: &'static str,
 }
 
 impl PageTexts {
     /// Every text with its field name, in field order.
-    pub fn entries(&self) -> [(&'static str, &'static str); 61] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 69] {
         [
             ("title", self.title),
             ("nav_now", self.nav_now),
@@ -194,6 +210,14 @@ impl PageTexts {
             ("cost_chart", self.cost_chart),
             ("cost_kintone", self.cost_kintone),
             ("cost_kintone_app", self.cost_kintone_app),
+            ("nav_audit", self.nav_audit),
+            ("audit_title", self.audit_title),
+            ("audit_from", self.audit_from),
+            ("audit_to", self.audit_to),
+            ("audit_search", self.audit_search),
+            ("audit_csv", self.audit_csv),
+            ("audit_page_actions", self.audit_page_actions),
+            ("ingress_taken", self.ingress_taken),
         ]
     }
 }

@@ -64,4 +64,12 @@ pub static PAGE_EN: PageTexts = PageTexts {
     cost_chart: "Messages per day",
     cost_kintone: "kintone requests today (limit 10,000 per app)",
     cost_kintone_app: "App {app}: {count}",
+    nav_audit: "Audit",
+    audit_title: "Acknowledgements",
+    audit_from: "From",
+    audit_to: "To",
+    audit_search: "Search",
+    audit_csv: "Export as CSV",
+    audit_page_actions: "Actions taken on this page",
+    ingress_taken: "{count} events taken in since start",
 };

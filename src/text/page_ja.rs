@@ -65,4 +65,12 @@ pub static PAGE_JA: PageTexts = PageTexts {
     cost_chart: "日ごとのメッセージ数",
     cost_kintone: "本日の kintone リクエスト（アプリごとの上限 10,000 回）",
     cost_kintone_app: "アプリ {app}: {count} 回",
+    nav_audit: "記録",
+    audit_title: "確認の記録",
+    audit_from: "開始日",
+    audit_to: "終了日",
+    audit_search: "検索",
+    audit_csv: "CSV で書き出す",
+    audit_page_actions: "このページで行った操作",
+    ingress_taken: "起動後に受け取ったイベント {count} 件",
 };

@@ -11,9 +11,10 @@
 //! lockout after repeated wrong passwords. Every action taken through the
 //! page is written to `operator_audit`.
 //!
-//! `data` gathers what a page shows, `templates` renders it, `svg` draws
+//! `data` gathers what a page shows (`audit` the *Audit* tab's search and CSV), `templates` renders it, `svg` draws
 //! the cost chart, `pages` routes the requests, `server` serves them.
 
+mod audit;
 mod auth;
 mod data;
 mod pages;

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use hyper::body::Incoming;
 use hyper::{HeaderMap, Method, Request, StatusCode};
 
+use super::audit::Search;
 use super::auth::{same, Gate};
 use super::server::{read_form, Answer};
 use super::templates::{login, notice, Frame};
@@ -145,7 +146,8 @@ impl Ui {
         };
         let answer = match (method, path) {
             (&Method::GET, "/" | "/ui" | "/ui/") => Answer::redirect("/ui/now"),
-            (&Method::GET, _) => self.get(path, &s.csrf).await,
+            (&Method::GET, "/ui/audit.csv") => self.export(req.uri().query(), peer).await,
+            (&Method::GET, _) => self.get(path, req.uri().query(), &s.csrf).await,
             (&Method::POST, "/ui/logout") => self.logout(req, peer, &s).await,
             _ => Answer::html(
                 StatusCode::NOT_FOUND,
@@ -159,7 +161,7 @@ impl Ui {
         }
     }
 
-    async fn get(&self, path: &str, csrf: &str) -> Answer {
+    async fn get(&self, path: &str, query: Option<&str>, csrf: &str) -> Answer {
         let f = self.frame(csrf);
         let failed = |e: anyhow::Error| {
             tracing::warn!(error = %e, "page: the store could not be read");
@@ -187,10 +189,47 @@ impl Ui {
                 .cost_view()
                 .await
                 .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
+            "/ui/audit" => {
+                let search = Search::parse(query);
+                self.audit_view(&search).await.map_or_else(failed, |v| {
+                    Answer::html(StatusCode::OK, f.audit(&search, &v))
+                })
+            }
+            "/ui/api/audit" => self
+                .audit_view(&Search::parse(query))
+                .await
+                .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
             _ => Answer::html(
                 StatusCode::NOT_FOUND,
                 notice(self.language, self.language.page().not_found),
             ),
+        }
+    }
+
+    /// The search's acknowledgements as a CSV file (audited: it takes
+    /// names out of the board).
+    async fn export(&self, query: Option<&str>, peer: SocketAddr) -> Answer {
+        let search = Search::parse(query);
+        let view = match self.audit_view(&search).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "page: the store could not be read");
+                return Answer::json(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &serde_json::json!({ "error": "the store could not be read" }),
+                );
+            }
+        };
+        let detail = format!("exported {} acknowledgement(s) as CSV", view.acks.len());
+        self.audit(peer, "ui-export", &detail).await;
+        Answer {
+            status: StatusCode::OK,
+            content_type: "text/csv; charset=utf-8",
+            body: super::audit::csv(&view.acks, &self.config.time_zone),
+            headers: vec![(
+                "content-disposition",
+                "attachment; filename=\"acknowledgements.csv\"".to_owned(),
+            )],
         }
     }
 

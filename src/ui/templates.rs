@@ -13,6 +13,7 @@ pub(super) enum Tab {
     Now,
     Health,
     Cost,
+    Audit,
 }
 
 /// What every page needs: the language, the zone, the CSRF token of the
@@ -25,11 +26,11 @@ pub(super) struct Frame<'a> {
 }
 
 impl Frame<'_> {
-    fn t(&self) -> &'static PageTexts {
+    pub(super) fn t(&self) -> &'static PageTexts {
         self.language.page()
     }
 
-    fn time(&self, ms: i64) -> String {
+    pub(super) fn time(&self, ms: i64) -> String {
         local_text(ms, self.zone, self.language)
     }
 
@@ -40,6 +41,7 @@ impl Frame<'_> {
             (Tab::Now, "/ui/now", t.nav_now),
             (Tab::Health, "/ui/health", t.nav_health),
             (Tab::Cost, "/ui/cost", t.nav_cost),
+            (Tab::Audit, "/ui/audit", t.nav_audit),
         ];
         html! {
             (DOCTYPE)
@@ -172,8 +174,9 @@ impl Frame<'_> {
                 tr data-service=(r.service) data-state=(r.state) {
                     td data-label=(t.col_service) {
                         (self.service_name(r))
-                        @if let (Some(n), true) = (r.count, r.service.starts_with("kintone")) {
-                            br; span.dim { (fill(t.requests_today, &[("count", &n.to_string())])) }
+                        @if let Some(n) = r.count {
+                            @let text = if r.service.starts_with("kintone") { t.requests_today } else { t.ingress_taken };
+                            br; span.dim { (fill(text, &[("count", &n.to_string())])) }
                         }
                     }
                     td data-label=(t.col_state) class=(r.state) { (state) }

@@ -68,7 +68,7 @@ fn csrf_of(html: &str) -> String {
 }
 
 /// Logs in with `password`: the status and the session cookie, if one was set.
-async fn log_in(w: &World, password: &str) -> (u16, Option<String>) {
+pub async fn log_in(w: &World, password: &str) -> (u16, Option<String>) {
     let http = client();
     let form = http
         .get(page(w, "/ui/login"))

@@ -1,0 +1,124 @@
+//! The web page's *Audit*, *Staff* and *Rules* tabs against the real
+//! gateway and the fakes (open on this machine: no password).
+
+use serde_json::Value;
+
+use crate::ui::{ack_data, client, locked_world, log_in, page, tail, PASSWORD};
+use crate::world::{baseline, until, World, USER};
+
+const APP: &str = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"60s\"";
+
+async fn get(w: &World, path: &str) -> reqwest::Response {
+    let resp = client().get(page(w, path)).send().await.expect("page");
+    assert_eq!(resp.status(), 200, "{path}");
+    resp
+}
+
+async fn json(w: &World, path: &str) -> Value {
+    get(w, path).await.json().await.expect("json")
+}
+
+fn records(v: &Value) -> Vec<i64> {
+    v["acks"]
+        .as_array()
+        .expect("acks")
+        .iter()
+        .filter_map(|a| a["record"].as_i64())
+        .collect()
+}
+
+/// A world with one acknowledged notification (record 5).
+async fn acknowledged() -> World {
+    let w = World::start_with(APP, &tail(""), |k| k.set_record(5, 1, "Open")).await;
+    baseline(&w).await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    until(10, "a push", || async { !w.line.pushes().is_empty() }).await;
+    w.deliver(&[w.line.postback_event(USER, &ack_data(&w))])
+        .await;
+    until(10, "the acknowledgement", || async {
+        records(&json(&w, "/ui/api/audit").await) == [5]
+    })
+    .await;
+    w
+}
+
+#[tokio::test]
+async fn the_audit_finds_acknowledgements_by_record_person_and_date_and_exports_csv() {
+    let w = acknowledged().await;
+    let all = json(&w, "/ui/api/audit").await;
+    let actor = all["acks"][0]["actor"].as_str().expect("actor").to_owned();
+    let part: String = actor.chars().take(3).collect();
+    let w = &w;
+    let q =
+        |query: String| async move { records(&json(w, &format!("/ui/api/audit?{query}")).await) };
+    assert_eq!(q("record=5".into()).await, [5]);
+    assert_eq!(q("record=%236".into()).await, Vec::<i64>::new());
+    let by_person = form_urlencoded::Serializer::new(String::new())
+        .append_pair("person", &part)
+        .finish();
+    assert_eq!(q(by_person).await, [5], "a part of {actor:?}");
+    assert_eq!(q("person=nobody-like-this".into()).await, Vec::<i64>::new());
+    let now =
+        jiff::Timestamp::from_millisecond(kintone_line_gateway::clock::now_ms()).expect("now");
+    let today = now.to_zoned_datetime(jiff::tz::TimeZone::system()).date();
+    let (yesterday, tomorrow) = (
+        today.yesterday().expect("day"),
+        today.tomorrow().expect("day"),
+    );
+    assert_eq!(q(format!("from={yesterday}&to={tomorrow}")).await, [5]);
+    assert_eq!(q(format!("from={tomorrow}")).await, Vec::<i64>::new());
+    assert_eq!(
+        q(format!("to={}", yesterday.yesterday().expect("day"))).await,
+        Vec::<i64>::new()
+    );
+
+    let csv = get(w, "/ui/audit.csv?record=5").await;
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .expect("type")
+        .starts_with("text/csv"));
+    let text = csv.text().await.expect("csv");
+    let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 2, "a header and one row: {text}");
+    assert!(
+        lines[1].contains("\"5\"") && lines[1].contains(&actor),
+        "{text}"
+    );
+    let html = get(w, "/ui/audit?record=5")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("tr class=\"ack\" data-record=\"5\""),
+        "{html}"
+    );
+    let actions = w.store().page_actions(10).await.expect("audit");
+    assert_eq!(actions[0].action, "ui-export", "the export is audited");
+}
+
+/// Every form that changes something posts its CSRF token.
+#[tokio::test]
+async fn every_posting_form_carries_its_csrf_token() {
+    let w = locked_world().await;
+    let (_, session) = log_in(&w, PASSWORD).await;
+    let cookie = format!("klg_session={}", session.expect("session"));
+    let mut posting = 0;
+    for path in ["/ui/now", "/ui/health", "/ui/cost", "/ui/audit"] {
+        let resp = client()
+            .get(page(&w, path))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("page");
+        let html = resp.text().await.expect("html");
+        for form in html.split("<form").skip(1) {
+            let form = form.split("</form>").next().unwrap_or("");
+            if form.contains("method=\"post\"") {
+                posting += 1;
+                assert!(form.contains("name=\"csrf\" value=\""), "{path}: {form}");
+            }
+        }
+    }
+    assert!(posting >= 4, "each page has at least its log-out form");
+}
