@@ -121,13 +121,13 @@ impl Gateway {
         let beats = Arc::new(Heartbeats::default());
         let notify_ctx = spawn_notify(&core, outbox, &clients, &notifications, &beats);
         let indicator = spawn_indicator(&core, indicator, &clients, &acks, &notifications);
+        let ui_addr = serve::serve_page(&core, &ui, &ingress, &clients.line).await?;
         let wake = Arc::new(Notify::new());
         spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats.clone(), &wake);
         prune::spawn(&core);
         let hooks = serve::Hooks::new(&core, &notify_ctx, wake, notify_api);
         #[cfg(feature = "pubsub")]
         pull::spawn(&core, &ingress, &hooks, &beats)?;
-        let ui_addr = serve::serve_page(&core, &ui, &ingress).await?;
         let addr = serve::serve(&core, listener, hooks, ingress.http)?;
         tracing::info!(%addr, state = %core.config.state_dir.display(), "gateway started");
         Ok(Gateway {

@@ -144,6 +144,7 @@ pub(super) async fn serve_page(
     core: &Core,
     ui: &UiConfig,
     ingress: &IngressConfig,
+    line: &crate::line::client::LineClient,
 ) -> anyhow::Result<Option<SocketAddr>> {
     if !ui.enabled {
         return Ok(None);
@@ -164,6 +165,7 @@ pub(super) async fn serve_page(
         store: core.store.clone(),
         metrics: core.metrics.clone(),
         clock: core.clock.clone(),
+        line: line.clone(),
         tls: core.live.tls.clone(),
         ingress: mode.to_owned(),
     };

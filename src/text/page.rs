@@ -143,11 +143,37 @@ pub struct PageTexts {
     pub audit_page_actions: &'static str,
     /// Ingress: events taken in since start, `{count}`.
     pub ingress_taken: &'static str,
+    /// Tab: staff.
+    pub nav_staff: &'static str,
+    /// Heading: linked staff.
+    pub staff_title: &'static str,
+    /// No one linked yet.
+    pub staff_none: &'static str,
+    /// The unlink button.
+    pub staff_unlink: &'static str,
+    /// Heading: LINE groups the bot is in.
+    pub staff_groups: &'static str,
+    /// Heading: open invites.
+    pub staff_invites: &'static str,
+    /// The revoke button.
+    pub staff_revoke: &'static str,
+    /// Invite form: the person's name.
+    pub staff_name: &'static str,
+    /// Invite form: their kintone login name (optional).
+    pub staff_kintone_user: &'static str,
+    /// The invite button.
+    pub staff_invite: &'static str,
+    /// Heading: the new code for `{name}`.
+    pub staff_invite_made: &'static str,
+    /// How to use the QR code.
+    pub staff_invite_scan: &'static str,
+    /// Valid until `{time}`.
+    pub staff_invite_until: &'static str,
 }
 
 impl PageTexts {
     /// Every text with its field name, in field order.
-    pub fn entries(&self) -> [(&'static str, &'static str); 69] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 82] {
         [
             ("title", self.title),
             ("nav_now", self.nav_now),
@@ -218,6 +244,19 @@ impl PageTexts {
             ("audit_csv", self.audit_csv),
             ("audit_page_actions", self.audit_page_actions),
             ("ingress_taken", self.ingress_taken),
+            ("nav_staff", self.nav_staff),
+            ("staff_title", self.staff_title),
+            ("staff_none", self.staff_none),
+            ("staff_unlink", self.staff_unlink),
+            ("staff_groups", self.staff_groups),
+            ("staff_invites", self.staff_invites),
+            ("staff_revoke", self.staff_revoke),
+            ("staff_name", self.staff_name),
+            ("staff_kintone_user", self.staff_kintone_user),
+            ("staff_invite", self.staff_invite),
+            ("staff_invite_made", self.staff_invite_made),
+            ("staff_invite_scan", self.staff_invite_scan),
+            ("staff_invite_until", self.staff_invite_until),
         ]
     }
 }

@@ -72,4 +72,18 @@ pub static PAGE_EN: PageTexts = PageTexts {
     audit_csv: "Export as CSV",
     audit_page_actions: "Actions taken on this page",
     ingress_taken: "{count} events taken in since start",
+    nav_staff: "Staff",
+    staff_title: "Linked staff",
+    staff_none: "No one is linked yet.",
+    staff_unlink: "Unlink",
+    staff_groups: "Groups the bot is in",
+    staff_invites: "Open invites",
+    staff_revoke: "Revoke",
+    staff_name: "Name",
+    staff_kintone_user: "kintone login (optional)",
+    staff_invite: "Make an invite code",
+    staff_invite_made: "Invite code for {name}",
+    staff_invite_scan:
+        "Scan the QR code with the phone, add the bot as a friend, then send this code in the chat.",
+    staff_invite_until: "valid until {time}",
 };

@@ -12,13 +12,14 @@
 //! page is written to `operator_audit`.
 //!
 //! `data` gathers what a page shows (`audit` the *Audit* tab's search and CSV), `templates` renders it, `svg` draws
-//! the cost chart, `pages` routes the requests, `server` serves them.
+//! the cost chart and QR codes, `staff` the *Staff* tab, `pages` routes the requests, `server` serves them.
 
 mod audit;
 mod auth;
 mod data;
 mod pages;
 mod server;
+mod staff;
 mod svg;
 mod templates;
 
@@ -37,6 +38,7 @@ use crate::clock::Clock;
 use crate::config::live::Live;
 use crate::config::ui::UiConfig;
 use crate::config::Config;
+use crate::line::client::LineClient;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::text::Language;
@@ -47,6 +49,8 @@ pub struct UiParts {
     pub store: Store,
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
+    /// For the bot's basic ID (the Staff tab's add-friend QR code).
+    pub line: LineClient,
     /// `[server]`'s TLS acceptor: the page is served over TLS when the
     /// webhooks are.
     pub tls: Option<Live<tokio_rustls::TlsAcceptor>>,
@@ -64,6 +68,9 @@ pub(crate) struct Ui {
     ingress: String,
     secure: bool,
     auth: auth::Auth,
+    line: LineClient,
+    /// The bot's basic ID, once LINE said it.
+    basic_id: tokio::sync::OnceCell<String>,
 }
 
 /// Starts serving the page on `listener` under `tasks`; returns its address.
@@ -88,6 +95,8 @@ pub fn spawn(
         metrics: parts.metrics,
         clock: parts.clock,
         ingress: parts.ingress,
+        line: parts.line,
+        basic_id: tokio::sync::OnceCell::new(),
     });
     tasks.spawn(server::serve(
         listener,

@@ -31,7 +31,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// A form field.
-fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
@@ -62,7 +62,7 @@ impl Ui {
         }
     }
 
-    async fn audit(&self, peer: SocketAddr, action: &str, detail: &str) {
+    pub(super) async fn audit(&self, peer: SocketAddr, action: &str, detail: &str) {
         let a = PageAction {
             at_ms: self.clock.now_ms(),
             actor: self.actor(peer),
@@ -149,6 +149,9 @@ impl Ui {
             (&Method::GET, "/ui/audit.csv") => self.export(req.uri().query(), peer).await,
             (&Method::GET, _) => self.get(path, req.uri().query(), &s.csrf).await,
             (&Method::POST, "/ui/logout") => self.logout(req, peer, &s).await,
+            (&Method::POST, "/ui/staff/invite" | "/ui/staff/revoke" | "/ui/staff/unlink") => {
+                self.staff_action(req, peer, &s, path).await
+            }
             _ => Answer::html(
                 StatusCode::NOT_FOUND,
                 notice(self.language, self.language.page().not_found),
@@ -189,6 +192,20 @@ impl Ui {
                 .cost_view()
                 .await
                 .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
+            "/ui/staff" => {
+                let shown = query.and_then(|q| {
+                    form_urlencoded::parse(q.as_bytes())
+                        .find(|(k, _)| k == "invite")
+                        .map(|(_, v)| v.into_owned())
+                });
+                self.staff_view().await.map_or_else(failed, |v| {
+                    Answer::html(StatusCode::OK, f.staff(&v, shown.as_deref()))
+                })
+            }
+            "/ui/api/staff" => self
+                .staff_view()
+                .await
+                .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
             "/ui/audit" => {
                 let search = Search::parse(query);
                 self.audit_view(&search).await.map_or_else(failed, |v| {
@@ -203,6 +220,26 @@ impl Ui {
                 StatusCode::NOT_FOUND,
                 notice(self.language, self.language.page().not_found),
             ),
+        }
+    }
+
+    /// A Staff tab form, once its CSRF token is checked.
+    async fn staff_action(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        s: &Signed,
+        path: &str,
+    ) -> Answer {
+        let form = read_form(req).await;
+        if let Some(refused) = self.forbidden(form.as_deref(), Some(&s.csrf)) {
+            return refused;
+        }
+        let form = form.unwrap_or_default();
+        match path {
+            "/ui/staff/invite" => self.invite(&form, peer).await,
+            "/ui/staff/revoke" => self.revoke(&form, peer).await,
+            _ => self.unlink(&form, peer).await,
         }
     }
 

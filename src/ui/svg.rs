@@ -41,6 +41,28 @@ pub(super) fn bar_chart(days: &[DayCount], label: &str) -> Markup {
     }
 }
 
+/// The QR code of `text` as SVG: one square per dark module, a quiet zone
+/// of four modules around; empty if the text does not fit in a QR code.
+pub(super) fn qr(text: &str) -> Markup {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return html! {};
+    };
+    let width = code.width();
+    let side = width + 8;
+    let colors = code.to_colors();
+    html! {
+        svg.qr xmlns="http://www.w3.org/2000/svg" role="img" aria-label=(text) data-modules=(width)
+            viewBox={ "0 0 " (side) " " (side) } shape-rendering="crispEdges" {
+            rect width=(side) height=(side) fill="#fff" {}
+            @for (i, c) in colors.iter().enumerate() {
+                @if *c == qrcode::Color::Dark {
+                    rect.m x=(i % width + 4) y=(i / width + 4) width="1" height="1" {}
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

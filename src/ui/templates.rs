@@ -14,6 +14,7 @@ pub(super) enum Tab {
     Health,
     Cost,
     Audit,
+    Staff,
 }
 
 /// What every page needs: the language, the zone, the CSRF token of the
@@ -42,6 +43,7 @@ impl Frame<'_> {
             (Tab::Health, "/ui/health", t.nav_health),
             (Tab::Cost, "/ui/cost", t.nav_cost),
             (Tab::Audit, "/ui/audit", t.nav_audit),
+            (Tab::Staff, "/ui/staff", t.nav_staff),
         ];
         html! {
             (DOCTYPE)

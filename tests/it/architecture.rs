@@ -142,9 +142,9 @@ fn allowed(module: &str) -> Option<Vec<&'static str>> {
             "acknowledge",
             "notify",
         ]),
-        // The web page reads the store and the counters; it serves on its
-        // own listener and names no loop.
-        "ui" => with(&["store", "config"]),
+        // The web page reads the store and the counters (and LINE's bot
+        // info); it serves on its own listener and names no loop.
+        "ui" => with(&["line", "store", "config"]),
         "sim" => with(&["line", "kintone", "inbound"]),
         "daemon" => with(BELOW_DAEMON),
         "doctor" | "demo" => with(&[BELOW_DAEMON, &["daemon", "sim"]].concat()),

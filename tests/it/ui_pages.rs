@@ -122,3 +122,191 @@ async fn every_posting_form_carries_its_csrf_token() {
     }
     assert!(posting >= 4, "each page has at least its log-out form");
 }
+
+/// The page's session cookie and CSRF token (open on this machine: the
+/// first page makes a session).
+async fn signed(w: &World, path: &str) -> (String, String) {
+    let resp = get(w, path).await;
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| {
+            h.split(';')
+                .next()
+                .filter(|c| c.starts_with("klg_session="))
+                .map(str::to_owned)
+        })
+        .expect("a session");
+    let html = resp.text().await.expect("html");
+    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    (
+        cookie,
+        html[at..].split('"').next().expect("csrf").to_owned(),
+    )
+}
+
+async fn post(w: &World, cookie: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    client()
+        .post(page(w, path))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .expect("post")
+}
+
+/// Reads the QR code the page drew (`svg.qr`, one `rect.m` per dark
+/// module) back with a QR decoder.
+fn decode_qr(html: &str) -> String {
+    let svg = &html[html.find("<svg class=\"qr\"").expect("a QR code")..];
+    let svg = &svg[..svg.find("</svg>").expect("end")];
+    let view = svg.split("viewBox=\"0 0 ").nth(1).expect("viewBox");
+    let side: usize = view
+        .split(' ')
+        .next()
+        .expect("side")
+        .parse()
+        .expect("number");
+    let mut dark = vec![false; side * side];
+    for rect in svg.split("<rect class=\"m\" ").skip(1) {
+        let num = |name: &str| -> usize {
+            let v = rect.split(&format!("{name}=\"")).nth(1).expect(name);
+            v.split('"').next().expect(name).parse().expect(name)
+        };
+        dark[num("y") * side + num("x")] = true;
+    }
+    const SCALE: usize = 4;
+    let mut img =
+        rqrr::PreparedImage::prepare_from_greyscale(side * SCALE, side * SCALE, |x, y| {
+            if dark[(y / SCALE) * side + x / SCALE] {
+                0
+            } else {
+                255
+            }
+        });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().expect("a readable QR code").1
+}
+
+#[tokio::test]
+async fn staff_invites_show_a_qr_code_of_the_add_friend_link_and_are_revoked_and_unlinked() {
+    let w = World::start_with(APP, &tail(""), |_| {}).await;
+    let (cookie, csrf) = signed(&w, "/ui/staff").await;
+
+    // Without the token nothing is made.
+    let refused = post(&w, &cookie, "/ui/staff/invite", &[("name", "山田 花子")]).await;
+    assert_eq!(refused.status(), 403);
+    assert!(json(&w, "/ui/api/staff").await["invites"]
+        .as_array()
+        .expect("invites")
+        .is_empty());
+
+    let made = post(
+        &w,
+        &cookie,
+        "/ui/staff/invite",
+        &[("csrf", &csrf), ("name", "山田 花子")],
+    )
+    .await;
+    assert_eq!(made.status(), 303);
+    let location = made.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let code = location
+        .strip_prefix("/ui/staff?invite=")
+        .expect("the new code")
+        .to_owned();
+    let html = client()
+        .get(page(&w, &location))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("staff")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&format!("id=\"new-invite\" data-code=\"{code}\"")),
+        "{html}"
+    );
+    assert_eq!(
+        decode_qr(&html),
+        "https://line.me/R/ti/p/%40fake",
+        "the bot's add-friend link (basicId @fake)"
+    );
+
+    // The code works in LINE until it is revoked.
+    let invites = json(&w, "/ui/api/staff").await["invites"].clone();
+    assert_eq!(invites[0]["code"], code.as_str());
+    assert_eq!(
+        post(
+            &w,
+            &cookie,
+            "/ui/staff/revoke",
+            &[("csrf", &csrf), ("code", &code)]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert!(json(&w, "/ui/api/staff").await["invites"]
+        .as_array()
+        .expect("invites")
+        .is_empty());
+    let normal = kintone_line_gateway::store::staff::normalise_code(&code).expect("code");
+    let redeemed = w
+        .store()
+        .invite_redeem(USER.into(), normal, 1)
+        .await
+        .expect("redeem");
+    assert_eq!(
+        redeemed,
+        kintone_line_gateway::store::staff::Redeem::Unknown,
+        "a revoked code links no one"
+    );
+
+    // Someone linked is unlinked from the page.
+    let invite = w
+        .store()
+        .invite_create("Taro".into(), None, 0, i64::MAX)
+        .await
+        .expect("invite");
+    let normal = kintone_line_gateway::store::staff::normalise_code(&invite.code).expect("code");
+    w.store()
+        .invite_redeem(USER.into(), normal, 1)
+        .await
+        .expect("link");
+    assert_eq!(
+        json(&w, "/ui/api/staff").await["staff"][0]["line_user_id"],
+        USER
+    );
+    assert_eq!(
+        post(
+            &w,
+            &cookie,
+            "/ui/staff/unlink",
+            &[("csrf", &csrf), ("line_user_id", USER)]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert!(json(&w, "/ui/api/staff").await["staff"]
+        .as_array()
+        .expect("staff")
+        .is_empty());
+    let actions: Vec<String> = w
+        .store()
+        .page_actions(10)
+        .await
+        .expect("audit")
+        .into_iter()
+        .rev()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(actions, ["ui-invite", "ui-revoke", "ui-unlink"]);
+}
