@@ -166,6 +166,7 @@ pub(super) async fn serve_page(
         metrics: core.metrics.clone(),
         clock: core.clock.clone(),
         line: line.clone(),
+        rules: core.live.rules.clone(),
         tls: core.live.tls.clone(),
         ingress: mode.to_owned(),
     };

@@ -1,7 +1,7 @@
 //! Read-only views for the board's web page (`src/ui/`): what is open now,
 //! the last acknowledgements, and the pushes LINE counted since a time.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::audit::{ack_row, AckRecord, ACK_COLUMNS};
@@ -124,5 +124,24 @@ impl Store {
     /// The read failed.
     pub async fn sent_since(&self, since_ms: i64) -> Result<Vec<SentPush>, StoreError> {
         self.read(move |c| sent_since_in(c, since_ms)).await
+    }
+}
+
+impl Store {
+    /// The card the gateway last stored for a notification of rule `rule`
+    /// (the Flex bubble JSON exactly as pushed), if any.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn last_card(&self, rule: String) -> Result<Option<String>, StoreError> {
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT d.bubble FROM deliveries d JOIN notifications n ON n.id = d.notification
+                 WHERE n.rule = ?1 ORDER BY d.seq DESC LIMIT 1",
+            )?
+            .query_row([rule], |r| r.get(0))
+            .optional()?)
+        })
+        .await
     }
 }

@@ -169,11 +169,25 @@ pub struct PageTexts {
     pub staff_invite_scan: &'static str,
     /// Valid until `{time}`.
     pub staff_invite_until: &'static str,
+    /// Tab: rules.
+    pub nav_rules: &'static str,
+    /// Heading: the rules and their cards.
+    pub rules_title: &'static str,
+    /// What a rule watches: `{app}`, `{field}`, `{from}`, `{to}`.
+    pub rules_when: &'static str,
+    /// The rule reminds or escalates.
+    pub rules_reminders: &'static str,
+    /// The preview is the card last pushed.
+    pub rules_preview_last: &'static str,
+    /// The preview is built from sample values.
+    pub rules_preview_sample: &'static str,
+    /// The sample record's title.
+    pub rules_sample_title: &'static str,
 }
 
 impl PageTexts {
     /// Every text with its field name, in field order.
-    pub fn entries(&self) -> [(&'static str, &'static str); 82] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 89] {
         [
             ("title", self.title),
             ("nav_now", self.nav_now),
@@ -257,6 +271,13 @@ impl PageTexts {
             ("staff_invite_made", self.staff_invite_made),
             ("staff_invite_scan", self.staff_invite_scan),
             ("staff_invite_until", self.staff_invite_until),
+            ("nav_rules", self.nav_rules),
+            ("rules_title", self.rules_title),
+            ("rules_when", self.rules_when),
+            ("rules_reminders", self.rules_reminders),
+            ("rules_preview_last", self.rules_preview_last),
+            ("rules_preview_sample", self.rules_preview_sample),
+            ("rules_sample_title", self.rules_sample_title),
         ]
     }
 }

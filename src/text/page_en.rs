@@ -86,4 +86,11 @@ pub static PAGE_EN: PageTexts = PageTexts {
     staff_invite_scan:
         "Scan the QR code with the phone, add the bot as a friend, then send this code in the chat.",
     staff_invite_until: "valid until {time}",
+    nav_rules: "Rules",
+    rules_title: "Rules and their cards",
+    rules_when: "When “{field}” of app {app} goes {from} → {to}",
+    rules_reminders: "Reminds or escalates while nobody acknowledges",
+    rules_preview_last: "The card last pushed:",
+    rules_preview_sample: "Not pushed yet. The card with sample values:",
+    rules_sample_title: "(sample title)",
 };

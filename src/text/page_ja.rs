@@ -86,4 +86,11 @@ pub static PAGE_JA: PageTexts = PageTexts {
     staff_invite_made: "{name} さんの招待コード",
     staff_invite_scan: "スマートフォンで QR コードを読み取り、ボットを友だち追加してから、トークでこのコードを送ってください。",
     staff_invite_until: "{time} まで有効",
+    nav_rules: "ルール",
+    rules_title: "ルールと通知カード",
+    rules_when: "アプリ {app} の「{field}」が {from} → {to} になったとき",
+    rules_reminders: "確認がなければリマインド・エスカレーションします",
+    rules_preview_last: "直近に送ったカード：",
+    rules_preview_sample: "まだ送っていません。見本の値で作ったカード：",
+    rules_sample_title: "（見本のタイトル）",
 };

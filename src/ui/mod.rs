@@ -12,12 +12,15 @@
 //! page is written to `operator_audit`.
 //!
 //! `data` gathers what a page shows (`audit` the *Audit* tab's search and CSV), `templates` renders it, `svg` draws
-//! the cost chart and QR codes, `staff` the *Staff* tab, `pages` routes the requests, `server` serves them.
+//! the cost chart and QR codes, `staff` the *Staff* tab,
+//! `rules` the *Rules* tab with `flex`'s HTML rendering of each card, `pages` routes the requests, `server` serves them.
 
 mod audit;
 mod auth;
 mod data;
+mod flex;
 mod pages;
+mod rules;
 mod server;
 mod staff;
 mod svg;
@@ -36,6 +39,7 @@ pub use data::KINTONE_DAILY_LIMIT;
 
 use crate::clock::Clock;
 use crate::config::live::Live;
+use crate::config::rules::Rule;
 use crate::config::ui::UiConfig;
 use crate::config::Config;
 use crate::line::client::LineClient;
@@ -51,6 +55,8 @@ pub struct UiParts {
     pub clock: Clock,
     /// For the bot's basic ID (the Staff tab's add-friend QR code).
     pub line: LineClient,
+    /// The rules as they are now (a reload swaps them).
+    pub rules: Live<Vec<Rule>>,
     /// `[server]`'s TLS acceptor: the page is served over TLS when the
     /// webhooks are.
     pub tls: Option<Live<tokio_rustls::TlsAcceptor>>,
@@ -69,6 +75,7 @@ pub(crate) struct Ui {
     secure: bool,
     auth: auth::Auth,
     line: LineClient,
+    rules: Live<Vec<Rule>>,
     /// The bot's basic ID, once LINE said it.
     basic_id: tokio::sync::OnceCell<String>,
 }
@@ -96,6 +103,7 @@ pub fn spawn(
         clock: parts.clock,
         ingress: parts.ingress,
         line: parts.line,
+        rules: parts.rules,
         basic_id: tokio::sync::OnceCell::new(),
     });
     tasks.spawn(server::serve(

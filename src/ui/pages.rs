@@ -206,6 +206,14 @@ impl Ui {
                 .staff_view()
                 .await
                 .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
+            "/ui/rules" => self
+                .rules_view()
+                .await
+                .map_or_else(failed, |v| Answer::html(StatusCode::OK, f.rules(&v))),
+            "/ui/api/rules" => self
+                .rules_view()
+                .await
+                .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
             "/ui/audit" => {
                 let search = Search::parse(query);
                 self.audit_view(&search).await.map_or_else(failed, |v| {

@@ -158,7 +158,7 @@ fn respond(a: Answer) -> Response<Full<Bytes>> {
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
         ("referrer-policy", "same-origin"),
-        ("content-security-policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
+        ("content-security-policy", "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
     ];
     for (name, value) in fixed {
         h.insert(name, hyper::header::HeaderValue::from_static(value));

@@ -15,6 +15,7 @@ pub(super) enum Tab {
     Cost,
     Audit,
     Staff,
+    Rules,
 }
 
 /// What every page needs: the language, the zone, the CSRF token of the
@@ -44,6 +45,7 @@ impl Frame<'_> {
             (Tab::Cost, "/ui/cost", t.nav_cost),
             (Tab::Audit, "/ui/audit", t.nav_audit),
             (Tab::Staff, "/ui/staff", t.nav_staff),
+            (Tab::Rules, "/ui/rules", t.nav_rules),
         ];
         html! {
             (DOCTYPE)

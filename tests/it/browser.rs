@@ -3,7 +3,8 @@
 //! browser library), against the real gateway and the fakes. It logs in,
 //! sees a notification appear on *Now* after a kintone change (the page's
 //! own refresh brings it), sees it leave after a tap, and sees today's bar
-//! on *Cost* grow. Screenshots go to `target/ui-screenshots/` (not kept in
+//! on *Cost* grow, finds it in *Audit*, makes an invite (*Staff*, with its
+//! QR code) and sees the rule's card (*Rules*). Screenshots go to `target/ui-screenshots/` (not kept in
 //! git; the README's pictures are copies of them).
 //!
 //! Ignored without `chromium` and `chromedriver`; `.ci/run` installs both
@@ -301,5 +302,28 @@ async fn in_a_browser_log_in_watch_a_notification_come_and_go_and_the_cost_grow(
     )
     .await;
     b.screenshot("health").await;
+
+    b.go(&page(&w, "/ui/audit?record=5")).await;
+    b.until(
+        "#found tr.ack[data-record='5']",
+        true,
+        "the audit finds the acknowledgement",
+    )
+    .await;
+    b.screenshot("audit").await;
+    b.go(&page(&w, "/ui/staff")).await;
+    b.type_into("input[name=name]", "山田 花子").await;
+    b.click("#invite").await;
+    b.until("#new-invite svg.qr", true, "the invite with its QR code")
+        .await;
+    b.screenshot("staff").await;
+    b.go(&page(&w, "/ui/rules")).await;
+    b.until(
+        "section.rule[data-preview='last'] .fx-bubble",
+        true,
+        "the rule's card as pushed",
+    )
+    .await;
+    b.screenshot("rules").await;
     assert!(!t.title.is_empty());
 }

@@ -310,3 +310,40 @@ async fn staff_invites_show_a_qr_code_of_the_add_friend_link_and_are_revoked_and
         .collect();
     assert_eq!(actions, ["ui-invite", "ui-revoke", "ui-unlink"]);
 }
+
+#[tokio::test]
+async fn each_rule_shows_its_card_from_sample_values_and_then_as_last_pushed() {
+    let w = World::start_with(APP, &tail(""), |k| {
+        k.set_titled_record(5, 1, "Open", "屋根の修理")
+    })
+    .await;
+    baseline(&w).await;
+    let texts = w.texts();
+    let rules = json(&w, "/ui/api/rules").await;
+    assert_eq!(rules[0]["preview"], "sample");
+    assert_eq!(rules[0]["card"]["type"], "bubble");
+    let html = get(&w, "/ui/rules").await.text().await.expect("html");
+    assert!(html.contains("data-preview=\"sample\""), "{html}");
+    assert!(
+        html.contains(&format!(">{}</div>", texts.card_acknowledge)),
+        "the Acknowledge button: {html}"
+    );
+
+    w.kintone.user_sets_status(5, "Needs approval");
+    until(10, "a push", || async { !w.line.pushes().is_empty() }).await;
+    let pushed = w.line.pushes()[0]["messages"][0]["contents"].clone();
+    until(10, "the card last pushed", || async {
+        json(&w, "/ui/api/rules").await[0]["preview"] == "last"
+    })
+    .await;
+    let rules = json(&w, "/ui/api/rules").await;
+    assert_eq!(
+        rules[0]["card"], pushed,
+        "the preview is the pushed Flex JSON"
+    );
+    let html = get(&w, "/ui/rules").await.text().await.expect("html");
+    assert!(
+        html.contains("屋根の修理") && html.contains("fx-bubble"),
+        "{html}"
+    );
+}
