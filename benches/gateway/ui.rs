@@ -3,12 +3,14 @@
 //! without `[ui]`; with the page open on loopback after 60 page views
 //! (*Now*, *Health*, *Cost* and their JSON, 10 rounds); and with a password
 //! after one login (argon2id, 7 MiB) and the same views. Printed: `VmRSS`
-//! after the daemon settled (3 s idle) and `VmHWM`, per run.
+//! after the daemon settled (3 s idle), again 12 s later, and `VmHWM`, per run.
 
 use super::*;
 
 const ROUNDS: usize = 3;
 const SETTLE: Duration = Duration::from_secs(3);
+/// Then again later: pooled threads and the allocator's caches have let go.
+const LATER: Duration = Duration::from_secs(12);
 
 fn rss(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -111,9 +113,13 @@ pub(super) async fn ui() {
             }
             tokio::time::sleep(SETTLE).await;
             let (now, peak) = rss(daemon.pid);
+            tokio::time::sleep(LATER).await;
+            let (later, _) = rss(daemon.pid);
             println!(
-                "  round {round}, {variant:<14} VmRSS {:>6.2} MiB, VmHWM {:>6.2} MiB",
+                "  round {round}, {variant:<14} VmRSS {:>6.2} MiB (after {} s more: {:>6.2} MiB), VmHWM {:>6.2} MiB",
                 now as f64 / 1024.0,
+                LATER.as_secs(),
+                later as f64 / 1024.0,
                 peak as f64 / 1024.0
             );
         }

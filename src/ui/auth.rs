@@ -60,6 +60,29 @@ pub(super) fn verify(phc: &str, password: &str) -> bool {
     })
 }
 
+/// What the binary runs on the password thread after each check: it asks
+/// the allocator to give argon2's freed 7 MiB back to the OS at once (the
+/// library cannot name the allocator; `main.rs` sets it).
+pub static AFTER_PASSWORD_CHECK: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// [`verify`] on a thread of its own that ends with it, then
+/// [`AFTER_PASSWORD_CHECK`]: argon2's block is allocated and freed there,
+/// and nothing keeps it resident afterwards.
+async fn verify_on_own_thread(phc: Secret, password: String) -> bool {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("ui-password".into())
+        .spawn(move || {
+            let ok = verify(phc.expose(), &password);
+            drop(password);
+            if let Some(release) = AFTER_PASSWORD_CHECK.get() {
+                release();
+            }
+            let _ = tx.send(ok);
+        });
+    spawned.is_ok() && rx.await.unwrap_or(false)
+}
+
 /// A signed-in browser.
 struct Session {
     csrf: String,
@@ -165,9 +188,7 @@ impl Auth {
         let Some(phc) = self.password.clone() else {
             return true;
         };
-        let ok = tokio::task::spawn_blocking(move || verify(phc.expose(), &password))
-            .await
-            .unwrap_or(false);
+        let ok = verify_on_own_thread(phc, password).await;
         let mut failures = locked(&self.failures);
         if ok {
             failures.remove(&peer);

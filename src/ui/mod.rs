@@ -34,7 +34,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use auth::hash_password;
+pub use auth::{hash_password, AFTER_PASSWORD_CHECK};
 pub use data::KINTONE_DAILY_LIMIT;
 
 use crate::clock::Clock;
