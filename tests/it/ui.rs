@@ -382,3 +382,79 @@ pub fn ack_data(w: &World) -> String {
     let start = text.find("ack:v1:").expect("an Acknowledge button");
     text[start..].split('"').next().expect("data").to_owned()
 }
+
+/// Beyond this machine the page needs a password: `check-config` says so
+/// with the key and exits 64; `ui-password` writes a hash that makes the
+/// same config good.
+#[test]
+fn on_the_lan_a_password_is_required_and_ui_password_writes_one() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+
+    use kintone_line_gateway::sim::site::Site;
+    let dir = tempfile::tempdir().unwrap();
+    let mut site = Site {
+        line: "https://api.line.me".into(),
+        channel_secret: "a-channel-secret".into(),
+        kintone: "https://example.cybozu.com".into(),
+        tail: "[ui]\nlisten = \"0.0.0.0:8081\"\n".into(),
+        ..Site::default()
+    };
+    let check = |site: &Site| {
+        let path = site.write(dir.path()).unwrap();
+        let out = crate::daemon::gateway()
+            .args(["check-config", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, said) = check(&site);
+    assert_eq!(code, Some(64), "{said}");
+    assert!(
+        said.contains("ui.password") && said.contains("ui-password"),
+        "{said}"
+    );
+
+    let file = dir.path().join("ui-password");
+    let mut child = crate::daemon::gateway()
+        .arg("ui-password")
+        .arg(&file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hash = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        hash.starts_with("$argon2id$") && !hash.contains(PASSWORD),
+        "{hash}"
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    site.tail
+        .push_str("password = { file = \"ui-password\" }\n");
+    site.secrets.push(("ui-password".into(), hash));
+    let (code, said) = check(&site);
+    assert_eq!(code, Some(0), "{said}");
+}
