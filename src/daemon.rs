@@ -121,7 +121,7 @@ impl Gateway {
         let beats = Arc::new(Heartbeats::default());
         let notify_ctx = spawn_notify(&core, outbox, &clients, &notifications, &beats);
         let indicator = spawn_indicator(&core, indicator, &clients, &acks, &notifications);
-        let ui_addr = serve::serve_page(&core, &ui, &ingress, &clients.line).await?;
+        let ui_addr = serve::serve_page(&core, &ui, &ingress, &clients.line, &beats).await?;
         let wake = Arc::new(Notify::new());
         spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats.clone(), &wake);
         prune::spawn(&core);

@@ -145,6 +145,7 @@ pub(super) async fn serve_page(
     ui: &UiConfig,
     ingress: &IngressConfig,
     line: &crate::line::client::LineClient,
+    beats: &Arc<crate::service::Heartbeats>,
 ) -> anyhow::Result<Option<SocketAddr>> {
     if !ui.enabled {
         return Ok(None);
@@ -167,6 +168,7 @@ pub(super) async fn serve_page(
         clock: core.clock.clone(),
         line: line.clone(),
         rules: core.live.rules.clone(),
+        beats: beats.clone(),
         tls: core.live.tls.clone(),
         ingress: mode.to_owned(),
     };

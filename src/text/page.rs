@@ -183,11 +183,13 @@ pub struct PageTexts {
     pub rules_preview_sample: &'static str,
     /// The sample record's title.
     pub rules_sample_title: &'static str,
+    /// Row: the loops the watchdog watches.
+    pub service_watchdog: &'static str,
 }
 
 impl PageTexts {
     /// Every text with its field name, in field order.
-    pub fn entries(&self) -> [(&'static str, &'static str); 89] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 90] {
         [
             ("title", self.title),
             ("nav_now", self.nav_now),
@@ -278,6 +280,7 @@ impl PageTexts {
             ("rules_preview_last", self.rules_preview_last),
             ("rules_preview_sample", self.rules_preview_sample),
             ("rules_sample_title", self.rules_sample_title),
+            ("service_watchdog", self.service_watchdog),
         ]
     }
 }

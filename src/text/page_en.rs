@@ -93,4 +93,5 @@ pub static PAGE_EN: PageTexts = PageTexts {
     rules_preview_last: "The card last pushed:",
     rules_preview_sample: "Not pushed yet. The card with sample values:",
     rules_sample_title: "(sample title)",
+    service_watchdog: "Worker loops (watchdog)",
 };

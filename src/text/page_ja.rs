@@ -93,4 +93,5 @@ pub static PAGE_JA: PageTexts = PageTexts {
     rules_preview_last: "直近に送ったカード：",
     rules_preview_sample: "まだ送っていません。見本の値で作ったカード：",
     rules_sample_title: "（見本のタイトル）",
+    service_watchdog: "処理ループ（ウォッチドッグ）",
 };

@@ -144,6 +144,7 @@ impl Ui {
         }
         services.push(self.store_row());
         services.push(self.ingress_row());
+        services.push(self.watchdog_row(now_ms));
         HealthView { now_ms, services }
     }
 
@@ -176,6 +177,25 @@ impl Ui {
             last_error_ms: None,
             last_error: down.then(|| "Pub/Sub cannot be reached".to_owned()),
             count: Some(taken),
+        }
+    }
+
+    /// The loops the watchdog watches: each went round within 30 s.
+    fn watchdog_row(&self, now_ms: i64) -> ServiceRow {
+        let b = &self.beats;
+        let stalled = b.stalled(std::time::Duration::from_secs(30));
+        let oldest = [&b.ack, &b.changes, &b.outbox, &b.pull]
+            .iter()
+            .map(|t| t.load(Ordering::Relaxed))
+            .filter(|t| *t != 0)
+            .min();
+        ServiceRow {
+            service: "watchdog".into(),
+            state: if stalled.is_some() { "failing" } else { "ok" },
+            last_ok_ms: oldest,
+            last_error_ms: stalled.map(|_| now_ms),
+            last_error: stalled.map(|l| format!("the {l} loop has not gone round for 30 s")),
+            count: None,
         }
     }
 

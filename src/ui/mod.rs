@@ -44,6 +44,7 @@ use crate::config::ui::UiConfig;
 use crate::config::Config;
 use crate::line::client::LineClient;
 use crate::metrics::Metrics;
+use crate::service::Heartbeats;
 use crate::store::Store;
 use crate::text::Language;
 
@@ -57,6 +58,8 @@ pub struct UiParts {
     pub line: LineClient,
     /// The rules as they are now (a reload swaps them).
     pub rules: Live<Vec<Rule>>,
+    /// When each loop last went round (the watchdog's view).
+    pub beats: Arc<Heartbeats>,
     /// `[server]`'s TLS acceptor: the page is served over TLS when the
     /// webhooks are.
     pub tls: Option<Live<tokio_rustls::TlsAcceptor>>,
@@ -76,6 +79,7 @@ pub(crate) struct Ui {
     auth: auth::Auth,
     line: LineClient,
     rules: Live<Vec<Rule>>,
+    beats: Arc<Heartbeats>,
     /// The bot's basic ID, once LINE said it.
     basic_id: tokio::sync::OnceCell<String>,
 }
@@ -104,6 +108,7 @@ pub fn spawn(
         ingress: parts.ingress,
         line: parts.line,
         rules: parts.rules,
+        beats: parts.beats,
         basic_id: tokio::sync::OnceCell::new(),
     });
     tasks.spawn(server::serve(

@@ -163,6 +163,7 @@ impl Frame<'_> {
             Some(("kintone", app)) => fill(t.service_kintone, &[("app", app)]),
             Some(("ingress", mode)) => fill(t.service_ingress, &[("mode", mode)]),
             _ if row.service == "line" => t.service_line.to_owned(),
+            _ if row.service == "watchdog" => t.service_watchdog.to_owned(),
             _ => t.service_store.to_owned(),
         }
     }

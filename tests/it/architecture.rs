@@ -144,7 +144,7 @@ fn allowed(module: &str) -> Option<Vec<&'static str>> {
         ]),
         // The web page reads the store and the counters (and LINE's bot
         // info); it serves on its own listener and names no loop.
-        "ui" => with(&["line", "store", "config"]),
+        "ui" => with(&["line", "store", "config", "service"]),
         "sim" => with(&["line", "kintone", "inbound"]),
         "daemon" => with(BELOW_DAEMON),
         "doctor" | "demo" => with(&[BELOW_DAEMON, &["daemon", "sim"]].concat()),
