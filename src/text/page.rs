@@ -185,11 +185,33 @@ pub struct PageTexts {
     pub rules_sample_title: &'static str,
     /// Row: the loops the watchdog watches.
     pub service_watchdog: &'static str,
+    /// Outcome: written back to kintone.
+    pub outcome_written: &'static str,
+    /// Outcome: kintone already had it.
+    pub outcome_already: &'static str,
+    /// Outcome: the write-back failed.
+    pub outcome_failed: &'static str,
+    /// Page action: signed in.
+    pub action_login: &'static str,
+    /// Page action: a password was refused.
+    pub action_login_refused: &'static str,
+    /// Page action: an address was locked out.
+    pub action_locked_out: &'static str,
+    /// Page action: signed out.
+    pub action_logout: &'static str,
+    /// Page action: CSV export.
+    pub action_export: &'static str,
+    /// Page action: invite made.
+    pub action_invite: &'static str,
+    /// Page action: invite revoked.
+    pub action_revoke: &'static str,
+    /// Page action: someone unlinked.
+    pub action_unlink: &'static str,
 }
 
 impl PageTexts {
     /// Every text with its field name, in field order.
-    pub fn entries(&self) -> [(&'static str, &'static str); 90] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 101] {
         [
             ("title", self.title),
             ("nav_now", self.nav_now),
@@ -281,6 +303,17 @@ impl PageTexts {
             ("rules_preview_sample", self.rules_preview_sample),
             ("rules_sample_title", self.rules_sample_title),
             ("service_watchdog", self.service_watchdog),
+            ("outcome_written", self.outcome_written),
+            ("outcome_already", self.outcome_already),
+            ("outcome_failed", self.outcome_failed),
+            ("action_login", self.action_login),
+            ("action_login_refused", self.action_login_refused),
+            ("action_locked_out", self.action_locked_out),
+            ("action_logout", self.action_logout),
+            ("action_export", self.action_export),
+            ("action_invite", self.action_invite),
+            ("action_revoke", self.action_revoke),
+            ("action_unlink", self.action_unlink),
         ]
     }
 }

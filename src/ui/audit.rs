@@ -141,14 +141,15 @@ impl Frame<'_> {
                         td data-label=(t.col_when) { (self.time(a.at_ms)) }
                         td data-label=(t.col_record) { "#" (a.record) }
                         td data-label=(t.col_who) { (a.actor) }
-                        td data-label=(t.col_outcome) { (a.outcome) }
+                        td data-label=(t.col_outcome) { (self.outcome(&a.outcome)) }
                     }
                 } } }
             }
             h2 { (t.audit_page_actions) }
             table #page-actions { tbody { @for a in &v.page_actions {
                 tr data-action=(a.action) {
-                    td { (self.time(a.at_ms)) } td { (a.actor) } td { (a.detail) }
+                    td { (self.time(a.at_ms)) } td { strong { (self.action(&a.action)) } br; span.dim { (a.actor) } }
+                    td.dim { (a.detail) }
                 }
             } } }
         })

@@ -110,6 +110,36 @@ impl Frame<'_> {
         }
     }
 
+    /// An acknowledgement's outcome in plain words (the audit keeps its
+    /// English reason, shown after a failure's word).
+    pub(super) fn outcome(&self, outcome: &str) -> String {
+        let t = self.t();
+        match outcome {
+            "written" => t.outcome_written.to_owned(),
+            "already-written" => t.outcome_already.to_owned(),
+            other => format!(
+                "{} ({})",
+                t.outcome_failed,
+                other.trim_start_matches("failed: ")
+            ),
+        }
+    }
+
+    /// What a page action was, in plain words.
+    pub(super) fn action(&self, action: &str) -> &'static str {
+        let t = self.t();
+        match action {
+            "ui-login" => t.action_login,
+            "ui-login-refused" => t.action_login_refused,
+            "ui-locked-out" => t.action_locked_out,
+            "ui-logout" => t.action_logout,
+            "ui-export" => t.action_export,
+            "ui-invite" => t.action_invite,
+            "ui-revoke" => t.action_revoke,
+            _ => t.action_unlink,
+        }
+    }
+
     pub(super) fn now(&self, v: &NowView) -> Markup {
         let t = self.t();
         let light = match v.indicator {
@@ -150,7 +180,7 @@ impl Frame<'_> {
                         td data-label=(t.col_when) { (self.time(a.ack.at_ms)) }
                         td data-label=(t.col_record) { a href=(a.url) target="_blank" rel="noopener" { "#" (a.ack.record) } }
                         td data-label=(t.col_who) { (a.ack.actor) }
-                        td data-label=(t.col_outcome) { (a.ack.outcome) }
+                        td data-label=(t.col_outcome) { (self.outcome(&a.ack.outcome)) }
                     }
                 } } }
             }
