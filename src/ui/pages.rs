@@ -30,6 +30,22 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// Whether the request's `Host` is an IP address or `localhost` (with any
+/// port), not some other name.
+fn addressed_by_number(headers: &HeaderMap) -> bool {
+    let Some(host) = headers
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+    else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
+}
+
 /// A form field.
 pub(super) fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter()
@@ -109,6 +125,15 @@ impl Ui {
     pub(super) async fn route(&self, req: Request<Incoming>, peer: SocketAddr) -> Answer {
         let path = req.uri().path().to_owned();
         let method = req.method().clone();
+        if self.auth.open() && !addressed_by_number(req.headers()) {
+            // Open without a password only to this machine by its address: a
+            // web page whose own name resolves to 127.0.0.1 (DNS rebinding)
+            // is not let in.
+            return Answer::json(
+                StatusCode::MISDIRECTED_REQUEST,
+                &serde_json::json!({ "error": "use http://127.0.0.1:PORT/" }),
+            );
+        }
         let answer = match (&method, path.as_str()) {
             (&Method::GET, "/ui/style.css") => Answer {
                 status: StatusCode::OK,
