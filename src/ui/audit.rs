@@ -2,9 +2,13 @@
 //! form: it changes nothing), exported as CSV; and the last actions taken
 //! through this page.
 
+use std::net::SocketAddr;
+
+use hyper::StatusCode;
 use maud::{html, Markup};
 use serde::Serialize;
 
+use super::server::Answer;
 use super::templates::{Frame, Tab};
 use super::Ui;
 use crate::store::audit::AckRecord;
@@ -76,6 +80,32 @@ impl Search {
 }
 
 impl Ui {
+    /// The search's acknowledgements as a CSV file (audited: it takes
+    /// names out of the board).
+    pub(super) async fn export(&self, query: Option<&str>, peer: SocketAddr) -> Answer {
+        let search = Search::parse(query);
+        let view = match self.audit_view(&search).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "page: the store could not be read");
+                return Answer::json(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &serde_json::json!({ "error": "the store could not be read" }),
+                );
+            }
+        };
+        let detail = format!("exported {} acknowledgement(s) as CSV", view.acks.len());
+        self.audit(peer, "ui-export", &detail).await;
+        Answer {
+            status: StatusCode::OK,
+            content_type: "text/csv; charset=utf-8",
+            body: super::audit::csv(&view.acks, &self.config.time_zone),
+            headers: vec![(
+                "content-disposition",
+                "attachment; filename=\"acknowledgements.csv\"".to_owned(),
+            )],
+        }
+    }
     pub(super) async fn audit_view(&self, s: &Search) -> anyhow::Result<AuditView> {
         let acks = self
             .store

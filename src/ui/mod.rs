@@ -11,14 +11,19 @@
 //! lockout after repeated wrong passwords. Every action taken through the
 //! page is written to `operator_audit`.
 //!
-//! `data` gathers what a page shows (`audit` the *Audit* tab's search and CSV), `templates` renders it, `svg` draws
-//! the cost chart and QR codes, `staff` the *Staff* tab,
-//! `rules` the *Rules* tab with `flex`'s HTML rendering of each card, `pages` routes the requests, `server` serves them.
+//! `server` serves the requests, `pages` routes them (with the access rules),
+//! `login` is the login form and the CSRF check, `auth` the password,
+//! sessions and lockout; `data` gathers what *Now* and *Cost* show,
+//! `health` the *Health* rows, `audit`, `staff` and `rules` the other tabs;
+//! `templates` renders them, `svg` draws the cost chart and QR codes, `flex`
+//! renders a Flex bubble as HTML.
 
 mod audit;
 mod auth;
 mod data;
 mod flex;
+mod health;
+mod login;
 mod pages;
 mod rules;
 mod server;

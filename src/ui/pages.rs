@@ -9,17 +9,16 @@ use hyper::body::Incoming;
 use hyper::{HeaderMap, Method, Request, StatusCode};
 
 use super::audit::Search;
-use super::auth::{same, Gate};
 use super::server::{read_form, Answer};
-use super::templates::{login, notice, Frame};
+use super::templates::{notice, Frame};
 use super::{svg, Ui};
 use crate::store::operator_audit::PageAction;
 
-const SESSION: &str = "klg_session";
-const LOGIN: &str = "klg_login";
+pub(super) const SESSION: &str = "klg_session";
+pub(super) const LOGIN: &str = "klg_login";
 
 /// The value of cookie `name`, if sent.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(hyper::header::COOKIE)
         .iter()
@@ -46,6 +45,13 @@ fn addressed_by_number(headers: &HeaderMap) -> bool {
     name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
 }
 
+/// The value of `name` in a query string.
+fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
 /// A form field.
 pub(super) fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter()
@@ -55,14 +61,14 @@ pub(super) fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a 
 
 /// A signed-in request: its session token, CSRF token, and whether the
 /// session was made just now (the page is open on this machine).
-struct Signed {
-    token: String,
-    csrf: String,
-    fresh: bool,
+pub(super) struct Signed {
+    pub token: String,
+    pub csrf: String,
+    pub fresh: bool,
 }
 
 impl Ui {
-    fn set_cookie(&self, name: &str, value: &str, max_age: Option<i64>) -> String {
+    pub(super) fn set_cookie(&self, name: &str, value: &str, max_age: Option<i64>) -> String {
         let age = max_age
             .map(|s| format!("; Max-Age={s}"))
             .unwrap_or_default();
@@ -177,10 +183,7 @@ impl Ui {
             (&Method::POST, "/ui/staff/invite" | "/ui/staff/revoke" | "/ui/staff/unlink") => {
                 self.staff_action(req, peer, &s, path).await
             }
-            _ => Answer::html(
-                StatusCode::NOT_FOUND,
-                notice(self.language, self.language.page().not_found),
-            ),
+            _ => self.not_found(),
         };
         if s.fresh {
             answer.with("set-cookie", self.set_cookie(SESSION, &s.token, None))
@@ -190,70 +193,58 @@ impl Ui {
     }
 
     async fn get(&self, path: &str, query: Option<&str>, csrf: &str) -> Answer {
-        let f = self.frame(csrf);
-        let failed = |e: anyhow::Error| {
-            tracing::warn!(error = %e, "page: the store could not be read");
-            Answer::json(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &serde_json::json!({ "error": "the store could not be read" }),
-            )
+        let answer = match path.strip_prefix("/ui/api/") {
+            Some(what) => self.api(what, query).await,
+            None => self.html(path, query, csrf).await,
         };
-        match path {
-            "/ui/now" => self
-                .now_view()
-                .await
-                .map_or_else(failed, |v| Answer::html(StatusCode::OK, f.now(&v))),
-            "/ui/api/now" => self
-                .now_view()
-                .await
-                .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
-            "/ui/health" => Answer::html(StatusCode::OK, f.health(&self.health_view())),
-            "/ui/api/health" => Answer::json(StatusCode::OK, &self.health_view()),
-            "/ui/cost" => self.cost_view().await.map_or_else(failed, |v| {
-                let chart = svg::bar_chart(&v.days, self.language.page().cost_chart);
-                Answer::html(StatusCode::OK, f.cost(&v, chart))
-            }),
-            "/ui/api/cost" => self
-                .cost_view()
-                .await
-                .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
-            "/ui/staff" => {
-                let shown = query.and_then(|q| {
-                    form_urlencoded::parse(q.as_bytes())
-                        .find(|(k, _)| k == "invite")
-                        .map(|(_, v)| v.into_owned())
-                });
-                self.staff_view().await.map_or_else(failed, |v| {
-                    Answer::html(StatusCode::OK, f.staff(&v, shown.as_deref()))
-                })
+        answer.unwrap_or_else(|e| self.unavailable(&e))
+    }
+
+    /// `/ui/api/…`: the pages' data as JSON (`None`: no such page).
+    async fn api(&self, what: &str, query: Option<&str>) -> anyhow::Result<Answer> {
+        fn json(v: &impl serde::Serialize) -> Answer {
+            Answer::json(StatusCode::OK, v)
+        }
+        Ok(match what {
+            "now" => json(&self.now_view().await?),
+            "health" => json(&self.health_view()),
+            "cost" => json(&self.cost_view().await?),
+            "audit" => json(&self.audit_view(&Search::parse(query)).await?),
+            "staff" => json(&self.staff_view().await?),
+            "rules" => json(&self.rules_view().await?),
+            _ => self.not_found(),
+        })
+    }
+
+    /// A tab as HTML.
+    async fn html(&self, path: &str, query: Option<&str>, csrf: &str) -> anyhow::Result<Answer> {
+        let f = self.frame(csrf);
+        let page = match path {
+            "/ui/now" => f.now(&self.now_view().await?),
+            "/ui/health" => f.health(&self.health_view()),
+            "/ui/cost" => {
+                let v = self.cost_view().await?;
+                f.cost(&v, svg::bar_chart(&v.days, self.language.page().cost_chart))
             }
-            "/ui/api/staff" => self
-                .staff_view()
-                .await
-                .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
-            "/ui/rules" => self
-                .rules_view()
-                .await
-                .map_or_else(failed, |v| Answer::html(StatusCode::OK, f.rules(&v))),
-            "/ui/api/rules" => self
-                .rules_view()
-                .await
-                .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
             "/ui/audit" => {
                 let search = Search::parse(query);
-                self.audit_view(&search).await.map_or_else(failed, |v| {
-                    Answer::html(StatusCode::OK, f.audit(&search, &v))
-                })
+                f.audit(&search, &self.audit_view(&search).await?)
             }
-            "/ui/api/audit" => self
-                .audit_view(&Search::parse(query))
-                .await
-                .map_or_else(failed, |v| Answer::json(StatusCode::OK, &v)),
-            _ => Answer::html(
-                StatusCode::NOT_FOUND,
-                notice(self.language, self.language.page().not_found),
+            "/ui/staff" => f.staff(
+                &self.staff_view().await?,
+                query_value(query, "invite").as_deref(),
             ),
-        }
+            "/ui/rules" => f.rules(&self.rules_view().await?),
+            _ => return Ok(self.not_found()),
+        };
+        Ok(Answer::html(StatusCode::OK, page))
+    }
+
+    pub(super) fn not_found(&self) -> Answer {
+        Answer::html(
+            StatusCode::NOT_FOUND,
+            notice(self.language, self.language.page().not_found),
+        )
     }
 
     /// A Staff tab form, once its CSRF token is checked.
@@ -274,138 +265,5 @@ impl Ui {
             "/ui/staff/revoke" => self.revoke(&form, peer).await,
             _ => self.unlink(&form, peer).await,
         }
-    }
-
-    /// The search's acknowledgements as a CSV file (audited: it takes
-    /// names out of the board).
-    async fn export(&self, query: Option<&str>, peer: SocketAddr) -> Answer {
-        let search = Search::parse(query);
-        let view = match self.audit_view(&search).await {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(error = %e, "page: the store could not be read");
-                return Answer::json(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &serde_json::json!({ "error": "the store could not be read" }),
-                );
-            }
-        };
-        let detail = format!("exported {} acknowledgement(s) as CSV", view.acks.len());
-        self.audit(peer, "ui-export", &detail).await;
-        Answer {
-            status: StatusCode::OK,
-            content_type: "text/csv; charset=utf-8",
-            body: super::audit::csv(&view.acks, &self.config.time_zone),
-            headers: vec![(
-                "content-disposition",
-                "attachment; filename=\"acknowledgements.csv\"".to_owned(),
-            )],
-        }
-    }
-
-    /// A form's CSRF check: 403 unless its `csrf` field is `expected`.
-    fn forbidden(
-        &self,
-        form: Option<&[(String, String)]>,
-        expected: Option<&str>,
-    ) -> Option<Answer> {
-        let sent = form.and_then(|f| field(f, "csrf"));
-        match (sent, expected) {
-            (Some(s), Some(e)) if !e.is_empty() && same(s, e) => None,
-            _ => Some(Answer::html(
-                StatusCode::FORBIDDEN,
-                notice(self.language, self.language.page().form_expired),
-            )),
-        }
-    }
-
-    fn login_form(&self, sent: Option<&str>) -> Answer {
-        if self.auth.open() {
-            return Answer::redirect("/ui/now");
-        }
-        self.login_answer(StatusCode::OK, None, sent)
-    }
-
-    /// The login form with its double-submit token in its cookie: the one
-    /// the browser sent, if any (a second tab or a favicon's redirect must
-    /// not void the first form), else a new one.
-    fn login_answer(
-        &self,
-        status: StatusCode,
-        message: Option<&str>,
-        sent: Option<&str>,
-    ) -> Answer {
-        let sent = sent.filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
-        let Ok(csrf) = sent.map_or_else(super::auth::token, |t| Ok(t.to_owned())) else {
-            return Answer::json(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &serde_json::json!({ "error": "no randomness" }),
-            );
-        };
-        Answer::html(status, login(self.language, &csrf, message))
-            .with("set-cookie", self.set_cookie(LOGIN, &csrf, Some(3600)))
-    }
-
-    async fn login(&self, req: Request<Incoming>, peer: SocketAddr) -> Answer {
-        if self.auth.open() {
-            return Answer::redirect("/ui/now");
-        }
-        let expected = cookie(req.headers(), LOGIN).map(str::to_owned);
-        let form = read_form(req).await;
-        if let Some(refused) = self.forbidden(form.as_deref(), expected.as_deref()) {
-            return refused;
-        }
-        let t = self.language.page();
-        if let Gate::Locked(minutes) = self.auth.gate(peer.ip()) {
-            self.audit(
-                peer,
-                "ui-login-refused",
-                "locked out after repeated wrong passwords",
-            )
-            .await;
-            let m = crate::text::fill(t.login_locked, &[("minutes", &minutes.to_string())]);
-            return self.login_answer(StatusCode::TOO_MANY_REQUESTS, Some(&m), expected.as_deref());
-        }
-        let password = form
-            .as_deref()
-            .and_then(|f| field(f, "password"))
-            .unwrap_or("")
-            .to_owned();
-        if !self.auth.check(peer.ip(), password).await {
-            self.audit(peer, "ui-login-refused", "wrong password").await;
-            if let Gate::Locked(minutes) = self.auth.gate(peer.ip()) {
-                self.audit(
-                    peer,
-                    "ui-locked-out",
-                    &format!("locked out for {minutes} min"),
-                )
-                .await;
-            }
-            return self.login_answer(
-                StatusCode::UNAUTHORIZED,
-                Some(t.login_wrong),
-                expected.as_deref(),
-            );
-        }
-        let Ok((token, _)) = self.auth.start_session() else {
-            return Answer::json(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &serde_json::json!({ "error": "no randomness" }),
-            );
-        };
-        self.audit(peer, "ui-login", "signed in").await;
-        Answer::redirect("/ui/now")
-            .with("set-cookie", self.set_cookie(SESSION, &token, None))
-            .with("set-cookie", self.set_cookie(LOGIN, "", Some(0)))
-    }
-
-    async fn logout(&self, req: Request<Incoming>, peer: SocketAddr, s: &Signed) -> Answer {
-        let form = read_form(req).await;
-        if let Some(refused) = self.forbidden(form.as_deref(), Some(&s.csrf)) {
-            return refused;
-        }
-        self.auth.end_session(&s.token);
-        self.audit(peer, "ui-logout", "signed out").await;
-        Answer::redirect("/ui/login").with("set-cookie", self.set_cookie(SESSION, "", Some(0)))
     }
 }

@@ -3,7 +3,8 @@
 
 use maud::{html, Markup, DOCTYPE};
 
-use super::data::{CostView, HealthView, NowView, ServiceRow};
+use super::data::{CostView, NowView};
+use super::health::{HealthView, ServiceRow};
 use crate::clock::local_text;
 use crate::text::{fill, Language, PageTexts};
 

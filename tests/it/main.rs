@@ -90,6 +90,7 @@ mod service;
 mod store_loss;
 mod tls;
 mod ui;
+mod ui_open;
 mod ui_pages;
 mod undeliverable;
 mod upstream_text;

@@ -4,10 +4,8 @@
 //! of the page is on the webhook listener; and what the page shows follows
 //! a kintone change and a tap.
 
+use crate::world::{World, USER};
 use kintone_line_gateway::ui::hash_password;
-use serde_json::Value;
-
-use crate::world::{baseline, until, World, USER};
 
 pub const PASSWORD: &str = "office-board-2026";
 
@@ -282,179 +280,10 @@ async fn nothing_of_the_page_is_on_the_webhook_listener() {
     assert_eq!(resp.status(), 404);
 }
 
-async fn api(w: &World, what: &str) -> Value {
-    let resp = client()
-        .get(page(w, &format!("/ui/api/{what}")))
-        .send()
-        .await
-        .expect("api");
-    assert_eq!(resp.status(), 200);
-    resp.json().await.expect("json")
-}
-
-fn open_records(now: &Value) -> Vec<i64> {
-    now["open"]
-        .as_array()
-        .expect("open")
-        .iter()
-        .filter_map(|o| o["record"].as_i64())
-        .collect()
-}
-
-#[tokio::test]
-async fn open_on_this_machine_the_page_follows_a_change_and_a_tap() {
-    let w = World::start_with(APP, &tail(""), |k| k.set_record(5, 1, "Open")).await;
-    baseline(&w).await;
-    assert!(open_records(&api(&w, "now").await).is_empty());
-    let before = api(&w, "cost").await["counted"].as_i64().expect("counted");
-
-    w.kintone.user_sets_status(5, "Needs approval");
-    until(10, "the notification on the page", || async {
-        open_records(&api(&w, "now").await) == [5]
-    })
-    .await;
-    let now = api(&w, "now").await;
-    let open = &now["open"][0];
-    assert_eq!(
-        open["url"],
-        format!("{}/k/1/show#record=5", w.kintone.server.base_url())
-    );
-    assert_eq!(open["status"], "Needs approval");
-    let html = client()
-        .get(page(&w, "/ui/now"))
-        .send()
-        .await
-        .expect("now")
-        .text()
-        .await
-        .expect("html");
-    assert!(html.contains("data-record=\"5\""), "{html}");
-    assert!(html.contains(w.site.language.page().open_in_kintone));
-
-    until(10, "the push counted on the cost page", || async {
-        api(&w, "cost").await["counted"].as_i64() == Some(before + 1)
-    })
-    .await;
-    let cost = api(&w, "cost").await;
-    let today = cost["days"]
-        .as_array()
-        .expect("days")
-        .last()
-        .expect("today")
-        .clone();
-    assert_eq!(today["counted"], 1);
-    let svg = client()
-        .get(page(&w, "/ui/cost"))
-        .send()
-        .await
-        .expect("cost")
-        .text()
-        .await
-        .expect("html");
-    assert!(
-        svg.contains(&format!(
-            "data-date=\"{}\" data-count=\"1\"",
-            today["date"].as_str().expect("date")
-        )),
-        "{svg}"
-    );
-
-    let data = crate::ui::ack_data(&w);
-    w.deliver(&[w.line.postback_event(USER, &data)]).await;
-    until(10, "the notification leaves Now", || async {
-        open_records(&api(&w, "now").await).is_empty()
-    })
-    .await;
-    let now = api(&w, "now").await;
-    assert_eq!(now["acks"][0]["record"], 5);
-    let health = api(&w, "health").await;
-    let line = &health["services"][0];
-    assert_eq!(
-        (line["service"].as_str(), line["state"].as_str()),
-        (Some("line"), Some("ok"))
-    );
-}
-
 /// The Acknowledge button's data on the last card pushed.
 pub fn ack_data(w: &World) -> String {
     let pushes = w.line.pushes();
     let text = pushes.last().expect("a push").to_string();
     let start = text.find("ack:v1:").expect("an Acknowledge button");
     text[start..].split('"').next().expect("data").to_owned()
-}
-
-/// Beyond this machine the page needs a password: `check-config` says so
-/// with the key and exits 64; `ui-password` writes a hash that makes the
-/// same config good.
-#[test]
-fn on_the_lan_a_password_is_required_and_ui_password_writes_one() {
-    use std::io::Write as _;
-    use std::process::Stdio;
-
-    use kintone_line_gateway::sim::site::Site;
-    let dir = tempfile::tempdir().unwrap();
-    let mut site = Site {
-        line: "https://api.line.me".into(),
-        channel_secret: "a-channel-secret".into(),
-        kintone: "https://example.cybozu.com".into(),
-        tail: "[ui]\nlisten = \"0.0.0.0:8081\"\n".into(),
-        ..Site::default()
-    };
-    let check = |site: &Site| {
-        let path = site.write(dir.path()).unwrap();
-        let out = crate::daemon::gateway()
-            .args(["check-config", "--config"])
-            .arg(&path)
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
-    };
-    let (code, said) = check(&site);
-    assert_eq!(code, Some(64), "{said}");
-    assert!(
-        said.contains("ui.password") && said.contains("ui-password"),
-        "{said}"
-    );
-
-    let file = dir.path().join("ui-password");
-    let mut child = crate::daemon::gateway()
-        .arg("ui-password")
-        .arg(&file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let hash = std::fs::read_to_string(&file).unwrap();
-    assert!(
-        hash.starts_with("$argon2id$") && !hash.contains(PASSWORD),
-        "{hash}"
-    );
-    use std::os::unix::fs::PermissionsExt as _;
-    assert_eq!(
-        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-
-    site.tail
-        .push_str("password = { file = \"ui-password\" }\n");
-    site.secrets.push(("ui-password".into(), hash));
-    let (code, said) = check(&site);
-    assert_eq!(code, Some(0), "{said}");
 }
