@@ -207,11 +207,15 @@ pub struct PageTexts {
     pub action_revoke: &'static str,
     /// Page action: someone unlinked.
     pub action_unlink: &'static str,
+    /// Ingress: Pub/Sub cannot be reached.
+    pub health_pubsub_down: &'static str,
+    /// Watchdog: the `{loop}` loop stalled.
+    pub health_loop_stalled: &'static str,
 }
 
 impl PageTexts {
     /// Every text with its field name, in field order.
-    pub fn entries(&self) -> [(&'static str, &'static str); 101] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 103] {
         [
             ("title", self.title),
             ("nav_now", self.nav_now),
@@ -314,6 +318,8 @@ impl PageTexts {
             ("action_invite", self.action_invite),
             ("action_revoke", self.action_revoke),
             ("action_unlink", self.action_unlink),
+            ("health_pubsub_down", self.health_pubsub_down),
+            ("health_loop_stalled", self.health_loop_stalled),
         ]
     }
 }

@@ -105,4 +105,6 @@ pub static PAGE_EN: PageTexts = PageTexts {
     action_invite: "invite made",
     action_revoke: "invite revoked",
     action_unlink: "unlinked",
+    health_pubsub_down: "Pub/Sub cannot be reached",
+    health_loop_stalled: "the {loop} loop has not gone round for 30 s",
 };

@@ -105,4 +105,6 @@ pub static PAGE_JA: PageTexts = PageTexts {
     action_invite: "招待コード作成",
     action_revoke: "招待コード取り消し",
     action_unlink: "連携解除",
+    health_pubsub_down: "Pub/Sub に接続できません",
+    health_loop_stalled: "「{loop}」の処理が 30 秒以上止まっています",
 };

@@ -77,7 +77,7 @@ impl Ui {
             state: if down { "failing" } else { "ok" },
             last_ok_ms: None,
             last_error_ms: None,
-            last_error: down.then(|| "Pub/Sub cannot be reached".to_owned()),
+            last_error: down.then(|| self.language.page().health_pubsub_down.to_owned()),
             count: Some(taken),
         }
     }
@@ -96,7 +96,9 @@ impl Ui {
             state: if stalled.is_some() { "failing" } else { "ok" },
             last_ok_ms: oldest,
             last_error_ms: stalled.map(|_| now_ms),
-            last_error: stalled.map(|l| format!("the {l} loop has not gone round for 30 s")),
+            last_error: stalled.map(|l| {
+                crate::text::fill(self.language.page().health_loop_stalled, &[("loop", l)])
+            }),
             count: None,
         }
     }
