@@ -287,3 +287,27 @@ pub fn ack_data(w: &World) -> String {
     let start = text.find("ack:v1:").expect("an Acknowledge button");
     text[start..].split('"').next().expect("data").to_owned()
 }
+
+/// `[ui]` is read at start: a reload names a changed key as needing a
+/// restart, and the page goes on as it was.
+#[tokio::test]
+async fn a_reload_names_a_changed_ui_key_as_needing_a_restart() {
+    let mut w = locked_world().await;
+    w.site.tail = w
+        .site
+        .tail
+        .replace("lockout_after = 3", "lockout_after = 9");
+    let done = w.gateway().reload(&w.config_path()).expect("reload");
+    assert!(
+        done.restart.iter().any(|k| k == "ui.lockout_after"),
+        "{done:?}"
+    );
+    for _ in 0..3 {
+        assert_eq!(log_in(&w, "guess").await, (401, None));
+    }
+    assert_eq!(
+        log_in(&w, PASSWORD).await.0,
+        429,
+        "still three until a restart"
+    );
+}
