@@ -1,4 +1,4 @@
-//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst|pubsub|retain|wear]`: the real daemon binary, as a
+//! `cargo bench --bench gateway [-- ack|flood|notify|pacing|burst|pubsub|retain|wear|ui]`: the real daemon binary, as a
 //! separate process, against the in-process LINE and kintone simulators.
 //! Prints figures; asserts nothing. Every byte goes over 127.0.0.1.
 //!
@@ -29,6 +29,8 @@ use serde_json::{json, Value};
 mod pubsub;
 #[path = "gateway/retain.rs"]
 mod retain;
+#[path = "gateway/ui.rs"]
+mod ui;
 #[path = "gateway/wear.rs"]
 mod wear;
 
@@ -67,6 +69,9 @@ fn main() {
             .cloned()
             .collect();
         rt.block_on(wear::wear(&parts));
+    }
+    if run("ui") {
+        rt.block_on(ui::ui());
     }
     if run("notify") {
         rt.block_on(notify_loop());

@@ -49,6 +49,8 @@ pub const GRACE: Duration = Duration::from_secs(20);
 /// A running gateway.
 pub struct Gateway {
     addr: SocketAddr,
+    /// Where the web page listens (`[ui]`), if it is on.
+    ui_addr: Option<SocketAddr>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
     pub store: Store,
@@ -92,6 +94,7 @@ impl Gateway {
             indicator,
             ingress,
             notify_api,
+            ui,
             clock,
             written: _,
         } = setup;
@@ -119,6 +122,7 @@ impl Gateway {
         let beats = Arc::new(Heartbeats::default());
         let notify_ctx = spawn_notify(&core, outbox, &clients, &notifications, &beats);
         let indicator = spawn_indicator(&core, indicator, &clients, &acks, &notifications);
+        let ui_addr = serve::serve_page(&core, &ui, &ingress, &clients.line, &beats).await?;
         let wake = Arc::new(Notify::new());
         spawn_acknowledgements(&core, clients, &notify_ctx, &acks, beats.clone(), &wake);
         prune::spawn(&core);
@@ -129,6 +133,7 @@ impl Gateway {
         tracing::info!(%addr, state = %core.config.state_dir.display(), "gateway started");
         Ok(Gateway {
             addr,
+            ui_addr,
             shutdown: core.shutdown,
             tasks: core.tasks,
             store: core.store,
@@ -154,6 +159,11 @@ impl Gateway {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the web page listens, when `[ui]` turned it on.
+    pub fn ui_addr(&self) -> Option<SocketAddr> {
+        self.ui_addr
     }
 
     /// Stops accepting, lets in-flight work finish (within [`GRACE`]); the

@@ -48,3 +48,4 @@ pub mod service;
 pub mod sim;
 pub mod store;
 pub mod text;
+pub mod ui;

@@ -7,7 +7,18 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     tune_memory();
+    // The web page's password check frees argon2's 7 MiB block at once:
+    // without a collection mimalloc may keep it resident while the daemon
+    // idles (docs/BENCHMARKS.md, `-- ui`).
+    let _ = kintone_line_gateway::ui::AFTER_PASSWORD_CHECK.set(collect);
     kintone_line_gateway::cli::main()
+}
+
+/// Gives what this thread's heap freed back to the OS now (`mi_collect`).
+#[expect(unsafe_code, reason = "mimalloc's collector is a C function")]
+fn collect() {
+    // SAFETY: mi_collect only returns free memory to the OS; any thread may call it.
+    unsafe { libmimalloc_sys::mi_collect(true) }
 }
 
 /// How long mimalloc keeps freed memory before giving it back to the OS: its

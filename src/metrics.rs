@@ -195,6 +195,10 @@ pub struct Metrics {
     pub kintone_down: AtomicI64,
     /// 1 while the monthly quota is exhausted.
     pub quota_exhausted: AtomicI64,
+    /// LINE's monthly message limit at the last quota check (0: not checked
+    /// yet, -1: no limit) and what it said was used then (the web page).
+    pub quota_limit: AtomicI64,
+    pub quota_used: AtomicI64,
     /// 1 while the store's file is gone or replaced, or writes to it fail.
     pub store_down: AtomicI64,
     /// What the clients last saw of LINE and kintone (for `status`).

@@ -108,6 +108,12 @@ pub(super) enum Command {
     /// Check from this board that LINE, kintone, GPIO, the state directory
     /// and the clock are all as the gateway needs them.
     Doctor,
+    /// Read the web page's password from standard input and write its
+    /// argon2 hash to FILE (owner-only), for `[ui] password = { file = "FILE" }`.
+    UiPassword {
+        /// Where the hash goes.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,7 @@ mod send;
 mod staff;
 mod status;
 mod store;
+mod ui_password;
 mod words;
 
 use clap::Parser;
@@ -94,6 +95,7 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
         Command::Backup { file } => exit(reports::backup(config, &file)),
         Command::Send { to, text } => exit(send::send(config, &to, &text).await),
         Command::Doctor => check::doctor(config).await,
+        Command::UiPassword { file } => exit(ui_password::ui_password(&file)),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod rules;
 mod server;
 pub mod setup;
 pub mod template;
+pub mod ui;
 mod zone;
 
 use std::path::{Path, PathBuf};
@@ -210,6 +211,7 @@ const TOP_KEYS: &[&str] = &[
     "notify_api",
     "ingress",
     "retention",
+    "ui",
 ];
 
 pub(crate) fn read(r: &mut Reader, t: &Table) -> Option<Config> {

@@ -12,6 +12,7 @@ use crate::config::notify::{read_notify, OutboxSettings};
 use crate::config::notify_api::{read_notify_api, NotifyApiConfig};
 use crate::config::reader::{Problem, Reader};
 use crate::config::rules::{read_rules, Rule};
+use crate::config::ui::{read_ui, UiConfig};
 use crate::config::{credentials_dir, read_text, Config, ConfigErrors};
 use crate::domain::AppId;
 
@@ -26,6 +27,8 @@ pub struct Setup {
     pub ingress: IngressConfig,
     /// The LINE Notify–compatible endpoint's tokens (`[notify_api]`).
     pub notify_api: NotifyApiConfig,
+    /// The board's web page (`[ui]`).
+    pub ui: UiConfig,
     /// The system's clocks; tests and the demo put a wrong one here.
     pub clock: Clock,
     /// The file as written, for naming what a reload changes.
@@ -80,6 +83,7 @@ impl Setup {
         });
         let outbox = read_notify(&mut r, t);
         let notify_api = read_notify_api(&mut r, t);
+        let ui = read_ui(&mut r, t);
         let mut indicator = read_indicator(&mut r, t);
         let ingress = read_ingress(&mut r, t);
         if let Some(p) = &ingress.pubsub {
@@ -99,6 +103,7 @@ impl Setup {
                 indicator,
                 ingress,
                 notify_api,
+                ui,
                 clock: Clock::system(),
                 written: doc.table.clone(),
             }),

@@ -5,13 +5,16 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use bytes::Bytes;
 use hyper::StatusCode;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use super::{Core, GRACE};
+use crate::config::ingress::IngressConfig;
 use crate::config::live::Live;
+use crate::config::ui::UiConfig;
 use crate::http::{self, Ingress, KintoneWebhooks, LineWebhooks, NotifyApi, Reply};
 use crate::inbound::stale::StaleEvents;
 use crate::inbound::webhook::LineIntake;
@@ -130,4 +133,48 @@ pub(super) fn serve(
         GRACE,
     ));
     Ok(addr)
+}
+
+/// The web page on its own listener (`[ui] listen`), when `[ui]` turns it
+/// on; returns its address.
+pub(super) async fn serve_page(
+    core: &Core,
+    ui: &UiConfig,
+    ingress: &IngressConfig,
+    line: &crate::line::client::LineClient,
+    beats: &Arc<crate::service::Heartbeats>,
+) -> anyhow::Result<Option<SocketAddr>> {
+    if !ui.enabled {
+        return Ok(None);
+    }
+    let listener = TcpListener::bind(ui.listen).await.with_context(|| {
+        format!(
+            "cannot listen on {} for the web page ([ui] listen)",
+            ui.listen
+        )
+    })?;
+    let mode = match (ingress.http, ingress.pubsub.is_some()) {
+        (true, true) => "HTTP + Pub/Sub",
+        (false, true) => "Pub/Sub",
+        _ => "HTTP",
+    };
+    let parts = crate::ui::UiParts {
+        config: core.config.clone(),
+        store: core.store.clone(),
+        metrics: core.metrics.clone(),
+        clock: core.clock.clone(),
+        line: line.clone(),
+        rules: core.live.rules.clone(),
+        beats: beats.clone(),
+        tls: core.live.tls.clone(),
+        ingress: mode.to_owned(),
+    };
+    let addr = crate::ui::spawn(ui, parts, listener, &core.tasks, &core.shutdown, GRACE)?;
+    let scheme = if core.live.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(url = %format!("{scheme}://{addr}/ui/"), "web page listening");
+    Ok(Some(addr))
 }

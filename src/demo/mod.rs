@@ -60,7 +60,7 @@ struct Demo {
 /// # Errors
 /// A simulator or the gateway could not start, or a step did not complete in time.
 pub async fn run(interactive: bool, language: Language) -> anyhow::Result<()> {
-    let demo = Demo::start(language).await?;
+    let demo = Demo::start(language, interactive).await?;
     let result = demo.scenario().await;
     if result.is_ok() && interactive {
         demo.interactive().await?;
@@ -74,7 +74,7 @@ pub async fn run(interactive: bool, language: Language) -> anyhow::Result<()> {
 }
 
 impl Demo {
-    async fn start(language: Language) -> anyhow::Result<Demo> {
+    async fn start(language: Language, interactive: bool) -> anyhow::Result<Demo> {
         let started = Instant::now();
         let line = FakeLine::start().await?;
         let kintone = FakeKintone::start(APP_TOKEN).await?;
@@ -90,7 +90,7 @@ impl Demo {
             kintone.set_titled_record(id, 1, app.open, &format!("{} {id}", app.job));
         }
         let dir = private_dir()?;
-        let (app, tail) = site_config(app.waiting, kintone.form().assignee);
+        let (app, tail) = site_config(app.waiting, kintone.form().assignee, interactive);
         let mut site = Site::for_fakes(&line, &kintone, app, &tail);
         // The site speaks the demo's language, in Japan's zone.
         site.language = language;
@@ -135,9 +135,9 @@ impl Demo {
 
 /// The demo site's app section and the rest of its config: one rule that
 /// pushes to Taro (reminded at 15 minutes, escalated to Hanako at 30), a
-/// short debounce, and the panel drawn in the terminal.
+/// short debounce, the panel drawn in the terminal and the web page.
 /// The comment and the reply are the language's defaults.
-fn site_config(waiting: &str, assignee: &str) -> (&'static str, String) {
+fn site_config(waiting: &str, assignee: &str, interactive: bool) -> (&'static str, String) {
     let app = r#"webhook_token = { file = "hook-token" }
 poll_interval = "60s"
 [kintone.apps.ack]
@@ -165,7 +165,12 @@ to = ["{TARO}"]
 # The office panel, drawn in the terminal: LED ●/○, buzzer 🔔.
 [indicator]
 backend = "terminal"
-"#
+
+# The web page, open on this machine only (no password needed there).
+[ui]
+listen = "{page}"
+"#,
+        page = page_listen(interactive)
     );
     (app, tail)
 }
@@ -186,6 +191,20 @@ fn narrate_addresses(
     let (addr, dir) = (gateway.addr().to_string(), dir.display().to_string());
     let said = words::GATEWAY_AT.fill(language, &[("addr", &addr), ("dir", &dir)]);
     println!("{said}");
+    if let Some(page) = gateway.ui_addr() {
+        let url = format!("http://{page}/ui/now");
+        println!("{}", words::PAGE_AT.fill(language, &[("url", &url)]));
+    }
+}
+
+/// Interactive, the page's usual address when it is free; else any free
+/// port (the tests run demos side by side).
+fn page_listen(interactive: bool) -> &'static str {
+    if interactive && std::net::TcpListener::bind(crate::config::ui::DEFAULT_UI_LISTEN).is_ok() {
+        crate::config::ui::DEFAULT_UI_LISTEN
+    } else {
+        "127.0.0.1:0"
+    }
 }
 
 /// A new owner-only directory: two demos started in the same millisecond

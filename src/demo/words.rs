@@ -25,6 +25,10 @@ said! {
         ja: "▶ ゲートウェイ：http://{addr}（状態の保存先：{dir}）",
         en: "▶ gateway at http://{addr} (state in {dir})",
     }
+    PAGE_AT {
+        ja: "▶ 事務所向けのページ：{url}（ブラウザーで開くと、待ちの通知・接続の状態・費用が見られます）",
+        en: "▶ the office's web page at {url} (open it in a browser: what waits, health, cost)",
+    }
     BASELINE {
         ja: "▶ 初回の読み込み：既存のレコード {n} 件を確認しました（これらは通知しません）",
         en: "▶ baseline: {n} existing records seen, none notified",

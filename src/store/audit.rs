@@ -30,6 +30,26 @@ pub struct AckRecord {
     pub reply: String,
 }
 
+/// The columns [`ack_row`] reads, in its order.
+pub(super) const ACK_COLUMNS: &str =
+    "at_ms, event_id, line_user_id, actor, app, record, notification, method, outcome, reply";
+
+/// An `acks` row selected with [`ACK_COLUMNS`].
+pub(super) fn ack_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AckRecord> {
+    Ok(AckRecord {
+        at_ms: r.get(0)?,
+        event_id: r.get(1)?,
+        line_user_id: r.get(2)?,
+        actor: r.get(3)?,
+        app: r.get(4)?,
+        record: r.get(5)?,
+        notification: r.get(6)?,
+        method: r.get(7)?,
+        outcome: r.get(8)?,
+        reply: r.get(9)?,
+    })
+}
+
 pub(super) fn insert(c: &Connection, a: &AckRecord) -> Result<(), StoreError> {
     c.prepare_cached(
         "INSERT OR REPLACE INTO acks(at_ms, event_id, line_user_id, actor, app, record,
@@ -115,25 +135,10 @@ impl Store {
     /// The read failed.
     pub async fn acks_since(&self, since_ms: i64) -> Result<Vec<AckRecord>, StoreError> {
         self.read(move |c| {
-            let mut st = c.prepare(
-                "SELECT at_ms, event_id, line_user_id, actor, app, record, notification,
-                        method, outcome, reply
-                 FROM acks WHERE at_ms >= ?1 ORDER BY at_ms, id",
-            )?;
-            let rows = st.query_map([since_ms], |r| {
-                Ok(AckRecord {
-                    at_ms: r.get(0)?,
-                    event_id: r.get(1)?,
-                    line_user_id: r.get(2)?,
-                    actor: r.get(3)?,
-                    app: r.get(4)?,
-                    record: r.get(5)?,
-                    notification: r.get(6)?,
-                    method: r.get(7)?,
-                    outcome: r.get(8)?,
-                    reply: r.get(9)?,
-                })
-            })?;
+            let mut st = c.prepare(&format!(
+                "SELECT {ACK_COLUMNS} FROM acks WHERE at_ms >= ?1 ORDER BY at_ms, id"
+            ))?;
+            let rows = st.query_map([since_ms], ack_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await

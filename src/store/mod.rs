@@ -31,7 +31,9 @@ mod watch;
 mod writer;
 
 pub mod audit;
+pub mod audit_search;
 pub mod backup;
+pub mod board;
 pub mod chains;
 pub mod changes;
 pub mod deliveries;

@@ -106,3 +106,56 @@ fn record(
     ])?;
     Ok(())
 }
+
+/// One action taken through the board's web page, as `operator_audit`
+/// keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PageAction {
+    pub at_ms: i64,
+    /// Who: `page` (open on this machine) or `page:<address>`.
+    pub actor: String,
+    /// `ui-login`, `ui-login-refused`, `ui-locked-out`, `ui-logout`, …
+    pub action: String,
+    /// What was done, in plain words (never a password or a session).
+    pub detail: String,
+}
+
+impl Store {
+    /// Records an action taken through the web page.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn page_action(&self, a: PageAction) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.prepare_cached(
+                "INSERT INTO operator_audit(at_ms, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![a.at_ms, a.actor, a.action, a.detail])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The last `limit` actions taken through the web page, newest first.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn page_actions(&self, limit: i64) -> Result<Vec<PageAction>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT at_ms, actor, action, detail FROM operator_audit
+                 WHERE action LIKE 'ui-%' ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = st.query_map([limit], |r| {
+                Ok(PageAction {
+                    at_ms: r.get(0)?,
+                    actor: r.get(1)?,
+                    action: r.get(2)?,
+                    detail: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+}

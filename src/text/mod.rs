@@ -9,9 +9,13 @@ pub mod audit;
 mod catalogue;
 pub mod en;
 pub mod ja;
+pub mod page;
+pub mod page_en;
+pub mod page_ja;
 pub mod said;
 
 pub use catalogue::Catalogue;
+pub use page::PageTexts;
 
 /// The language staff read in LINE and kintone (`language` in the config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,6 +47,14 @@ impl Language {
         match self {
             Language::Ja => &ja::JA,
             Language::En => &en::EN,
+        }
+    }
+
+    /// This language's texts for the web page.
+    pub fn page(self) -> &'static PageTexts {
+        match self {
+            Language::Ja => &page_ja::PAGE_JA,
+            Language::En => &page_en::PAGE_EN,
         }
     }
 

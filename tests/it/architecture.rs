@@ -100,6 +100,7 @@ const BELOW_DAEMON: &[&str] = &[
     "notify",
     "notify_api",
     "indicator",
+    "ui",
 ];
 fn allowed(module: &str) -> Option<Vec<&'static str>> {
     let with = |extra: &[&'static str]| {
@@ -141,6 +142,9 @@ fn allowed(module: &str) -> Option<Vec<&'static str>> {
             "acknowledge",
             "notify",
         ]),
+        // The web page reads the store and the counters (and LINE's bot
+        // info); it serves on its own listener and names no loop.
+        "ui" => with(&["line", "store", "config", "service"]),
         "sim" => with(&["line", "kintone", "inbound"]),
         "daemon" => with(BELOW_DAEMON),
         "doctor" | "demo" => with(&[BELOW_DAEMON, &["daemon", "sim"]].concat()),

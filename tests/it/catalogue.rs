@@ -424,3 +424,45 @@ fn a_long_japanese_card_fits_wraps_and_cuts_at_a_character_in_both_languages() {
         assert_eq!(footer[1]["action"]["label"], texts.card_open);
     }
 }
+
+/// The `{name}` parameters of a text, sorted.
+fn page_params(s: &str) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .split('{')
+        .skip(1)
+        .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The web page's words (`text/page*.rs`): each is read by `src/ui/`
+/// (`t.name`), and both languages name the same parameters.
+#[test]
+fn every_page_text_is_used_by_the_page_in_both_languages() {
+    let ui: String = sources(&src().join("ui"))
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("readable source"))
+        .collect();
+    let used = |name: &str| {
+        ["t.", "page()."].iter().any(|via| {
+            let needle = format!("{via}{name}");
+            ui.match_indices(&needle).any(|(at, _)| {
+                let next = ui[at + needle.len()..].chars().next();
+                !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+        })
+    };
+    let ja = Language::Ja.page().entries();
+    let en = Language::En.page().entries();
+    let unused: Vec<&str> = ja.iter().map(|(n, _)| *n).filter(|n| !used(n)).collect();
+    assert!(unused.is_empty(), "page texts nobody uses: {unused:?}");
+    for ((name, j), (_, e)) in ja.iter().zip(&en) {
+        assert_eq!(
+            page_params(j),
+            page_params(e),
+            "{name}: ja {j:?} / en {e:?}"
+        );
+        assert!(!j.is_empty() && !e.is_empty(), "{name} is empty");
+    }
+}

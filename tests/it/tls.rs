@@ -107,3 +107,54 @@ async fn a_renewed_certificate_is_served_to_new_connections_after_a_reload() {
     assert!(w.gateway().reload(&w.config_path()).is_err());
     assert!(connect(addr, CERT_B).await.is_some(), "B is still served");
 }
+
+/// With `[server]` TLS the page is served over TLS with the same
+/// certificate, and its cookies are `Secure`.
+#[tokio::test]
+async fn the_page_uses_the_servers_certificate_and_secure_cookies() {
+    let hash = kintone_line_gateway::ui::hash_password(crate::ui::PASSWORD).unwrap();
+    let w = World::start_tuned(
+        |s| {
+            s.server = "tls_cert = \"tls.pem\"\ntls_key = \"tls.key\"".into();
+            s.secrets = pair(CERT_A, KEY_A);
+            s.secrets.push(("ui-password".into(), hash));
+        },
+        COMMENT_ACK,
+        "[ui]\nlisten = \"127.0.0.1:0\"\npassword = { file = \"ui-password\" }\n",
+        |_| {},
+    )
+    .await;
+    let addr = w.gateway().ui_addr().expect("the page");
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(CERT_A.as_bytes()).unwrap())
+        .unwrap();
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let http = reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .resolve("localhost", addr)
+        .build()
+        .unwrap();
+    let resp = http
+        .get(format!("https://localhost:{}/ui/login", addr.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("; HttpOnly; SameSite=Strict") && cookie.ends_with("; Secure"),
+        "{cookie}"
+    );
+    let plain = reqwest::get(format!("http://{addr}/ui/login")).await;
+    assert!(
+        plain.is_err() || plain.unwrap().status() != 200,
+        "no plain HTTP page beside TLS"
+    );
+}

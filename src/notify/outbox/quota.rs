@@ -45,9 +45,15 @@ impl QuotaGuard {
             Ok(q) => q,
             Err(e) => return tracing::info!(error = %e, "quota check failed"),
         };
+        let m = &ctx.metrics;
+        m.quota_used
+            .store(i64::try_from(q.used).unwrap_or(i64::MAX), Ordering::Relaxed);
         let Some(limit) = q.limit else {
+            m.quota_limit.store(-1, Ordering::Relaxed);
             return self.resume(ctx);
         };
+        m.quota_limit
+            .store(i64::try_from(limit).unwrap_or(i64::MAX), Ordering::Relaxed);
         if q.used >= limit {
             return self.exhausted(ctx);
         }

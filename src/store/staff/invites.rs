@@ -53,7 +53,7 @@ fn new_code() -> Result<String, StoreError> {
         .collect())
 }
 
-fn pretty(code: &str) -> String {
+pub(super) fn pretty(code: &str) -> String {
     format!("{}-{}", &code[..4], &code[4..])
 }
 

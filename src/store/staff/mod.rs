@@ -4,10 +4,12 @@
 //! the LINE groups the bot was added to are in [`groups`].
 
 mod groups;
+mod invite_list;
 mod invites;
 mod profiles;
 
 pub use groups::GroupEntry;
+pub use invite_list::OpenInvite;
 pub(super) use invites::prune_failures;
 pub use invites::{normalise_code, Invite, Redeem};
 pub(super) use profiles::profile_name_in;
