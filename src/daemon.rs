@@ -214,7 +214,8 @@ fn spawn_notify(
         )
         .with_clock(core.clock.clone())
         .with_fallback(&outbox.fallback)
-        .with_poll_intervals(core.live.poll_intervals.clone()),
+        .with_poll_intervals(core.live.poll_intervals.clone())
+        .with_apps(core.live.apps.clone()),
     );
     notify::poll::log_budget(&ctx);
     let (tasks, shutdown) = (&core.tasks, &core.shutdown);
@@ -256,6 +257,7 @@ fn spawn_indicator(
         settings,
         crate::indicator::Wiring {
             config: core.config.clone(),
+            apps: core.live.apps.clone(),
             store: core.store.clone(),
             kintone: clients.kintone.clone(),
             metrics: core.metrics.clone(),
@@ -292,6 +294,7 @@ fn spawn_acknowledgements(
         tell_others: core.live.tell_others.clone(),
         outbox_wake: notify_ctx.outbox_wake.clone(),
         resume: inbox_worker::resume::Resume::default(),
+        apps: core.live.apps.clone(),
     });
     core.tasks.spawn(service::watchdog(
         core.store.clone(),

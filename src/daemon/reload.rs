@@ -19,7 +19,7 @@ use crate::config::live::Live;
 use crate::config::notify_api::ApiToken;
 use crate::config::rules::{AckBy, Rule};
 use crate::config::setup::Setup;
-use crate::config::{Config, ConfigErrors, TokenConfig};
+use crate::config::{AppConfig, Config, ConfigErrors, TokenConfig};
 use crate::domain::AppId;
 use crate::http;
 use crate::indicator::IndicatorHandle;
@@ -47,6 +47,14 @@ pub const LIVE: &[&str] = &[
     "server.tls_key",
     "kintone.apps[].poll_interval",
     "kintone.apps[].allow_over_budget",
+    // The same apps (ids, in order) with new tokens or texts; adding or
+    // removing an app needs a restart (a poller per app).
+    "kintone.apps[].name",
+    "kintone.apps[].api_token",
+    "kintone.apps[].basic_auth",
+    "kintone.apps[].webhook_token",
+    "kintone.apps[].webhook_reread",
+    "kintone.apps[].ack",
 ];
 
 /// The cells the loops read the live parts through.
@@ -62,6 +70,9 @@ pub(super) struct LiveParts {
     pub poll_intervals: Live<HashMap<AppId, Duration>>,
     /// `/api/notify`'s tokens: added, removed or rotated by a reload.
     pub notify_api: Live<Vec<ApiToken>>,
+    /// `[[kintone.apps]]`: each app's tokens, name and acknowledgement
+    /// texts as they are now (the same apps as at start).
+    pub apps: Live<Vec<AppConfig>>,
 }
 
 impl LiveParts {
@@ -87,6 +98,7 @@ impl LiveParts {
             tell_others: Live::new(telling_others(rules)),
             poll_intervals: Live::new(poll_intervals(config)),
             notify_api: Live::new(api_tokens),
+            apps: Live::new(config.kintone.apps.clone()),
         })
     }
 }
@@ -225,6 +237,9 @@ impl Reloader {
             self.line_token.replace_long_lived(token.clone());
         }
         self.live.notify_api.set(new.notify_api.tokens.clone());
+        if same_apps(&self.started.config, &new.config) {
+            self.live.apps.set(new.config.kintone.apps.clone());
+        }
         if new.indicator != applied.indicator && !self.indicator.retune(new.indicator.clone()) {
             tracing::warn!("the indicator did not take the reloaded [indicator] settings; they apply after a restart");
         }
@@ -268,14 +283,21 @@ fn without_indices(key: &str) -> String {
     out
 }
 
-/// TLS turned on or off (the listener speaks another protocol), or the
-/// LINE token changed kind (long-lived ↔ issued from `channel_id`): a
-/// restart.
+/// The same apps, by id and in order, as the gateway started with.
+fn same_apps(started: &Config, new: &Config) -> bool {
+    let ids = |c: &Config| c.kintone.apps.iter().map(|a| a.id).collect::<Vec<_>>();
+    ids(started) == ids(new)
+}
+
+/// TLS turned on or off (the listener speaks another protocol), the LINE
+/// token changed kind (long-lived ↔ issued from `channel_id`), or the apps
+/// are not the same ones: a restart.
 fn switched(key: &str, started: &Setup, new: &Setup) -> bool {
     let long_lived = |s: &Setup| matches!(s.config.line.token, TokenConfig::LongLived(_));
     (key.starts_with("server.tls")
         && started.config.server.tls.is_some() != new.config.server.tls.is_some())
         || (key == "line.access_token" && long_lived(started) != long_lived(new))
+        || (key.starts_with("kintone.apps") && !same_apps(&started.config, &new.config))
 }
 
 /// Apps a new rule watches that no rule did at start: polling for them
@@ -306,7 +328,8 @@ mod tests {
         assert!(!is_live("server.listen"));
         assert!(!is_live("state_dir"));
         assert!(is_live("kintone.apps[3].poll_interval"));
-        assert!(!is_live("kintone.apps[3].api_token"));
+        assert!(is_live("kintone.apps[3].api_token"));
+        assert!(!is_live("kintone.apps[3].id"));
         assert!(!is_live("kintone.apps"));
     }
 }

@@ -72,6 +72,16 @@ pub struct AckContext {
     pub outbox_wake: Arc<Notify>,
     /// Which rows an earlier run or attempt may have commented on.
     pub resume: resume::Resume,
+    /// `[[kintone.apps]]` as they are now: a reload swaps an app's tokens
+    /// and acknowledgement texts.
+    pub apps: Live<Vec<crate::config::AppConfig>>,
+}
+
+impl AckContext {
+    /// App `id` as it is configured now, for the tap at hand.
+    pub fn app(&self, id: crate::domain::AppId) -> Option<crate::config::AppConfig> {
+        self.apps.get().iter().find(|a| a.id == id).cloned()
+    }
 }
 
 /// Runs until `shutdown`; in-flight events finish (their progress is stored

@@ -135,6 +135,8 @@ pub fn start(
 /// What the daemon hands the indicator.
 pub struct Wiring {
     pub config: Arc<crate::config::Config>,
+    /// The apps as they are now (a reload swaps tokens and texts).
+    pub apps: crate::config::live::Live<Vec<crate::config::AppConfig>>,
     pub store: crate::store::Store,
     pub kintone: crate::kintone::client::KintoneClient,
     pub metrics: Arc<Metrics>,
@@ -178,6 +180,7 @@ pub fn spawn(
         requests,
         panel: panel::Panel {
             config: w.config,
+            apps: w.apps,
             store: w.store,
             kintone: w.kintone,
             metrics: w.metrics,

@@ -32,6 +32,8 @@ use crate::store::Store;
 /// What a panel acknowledgement needs.
 pub struct Panel {
     pub config: Arc<Config>,
+    /// The apps as they are now: the write-back uses an app's current token.
+    pub apps: crate::config::live::Live<Vec<crate::config::AppConfig>>,
     pub store: Store,
     pub kintone: KintoneClient,
     pub metrics: Arc<Metrics>,
@@ -107,7 +109,8 @@ impl Panel {
         let Some((app_id, record)) = ids else {
             return One::Refused("bad app or record id".into());
         };
-        let Some(app) = self.config.app(app_id) else {
+        let apps = self.apps.get();
+        let Some(app) = apps.iter().find(|a| a.id == app_id) else {
             return One::Refused(format!("app {app_id} is no longer configured"));
         };
         let at = now_ms();

@@ -94,10 +94,9 @@ async fn examine_chunk(
     let now = ctx.clock.steady_ms();
     let mut states = load_states(ctx, app, &items, &fields, now).await?;
     let cfg = ctx
-        .config
         .app(app)
         .ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
-    let judge = ctx.judge(cfg, &rules, title_hint);
+    let judge = ctx.judge(&cfg, &rules, title_hint);
     let mut verdicts: Vec<Option<Verdict>> = vec![None; items.len()];
     for _ in 0..MAX_ROUNDS {
         let todo: Vec<usize> = (0..items.len())

@@ -30,7 +30,7 @@ impl Intake {
     /// compared, so the time taken does not say which one was close.
     fn app_for(&self, token: &str) -> Option<AppId> {
         let mut found = None;
-        for app in &self.ctx.config.kintone.apps {
+        for app in self.ctx.apps.get().iter() {
             if let Some(t) = &app.webhook_token {
                 if bool::from(t.expose().as_bytes().ct_eq(token.as_bytes())) {
                     found = Some(app.id);

@@ -74,6 +74,8 @@ pub struct NotifyContext {
     /// Each app's `poll_interval`; a reload swaps them (and wakes the
     /// pollers, so a shorter interval counts from the reload).
     pub poll_intervals: Live<HashMap<AppId, std::time::Duration>>,
+    /// `[[kintone.apps]]` as they are now (a reload swaps tokens and texts).
+    pub apps: Live<Vec<AppConfig>>,
     urls: HashMap<AppId, String>,
 }
 
@@ -106,6 +108,7 @@ impl NotifyContext {
         // it held there and wakes the change worker.
         let changes_wake = store.changes_wake();
         let poll_intervals = Live::new(poll_intervals(&config));
+        let apps = Live::new(config.kintone.apps.clone());
         NotifyContext {
             config,
             rules,
@@ -120,6 +123,7 @@ impl NotifyContext {
             clock: crate::clock::Clock::system(),
             fallback: Vec::new(),
             poll_intervals,
+            apps,
             urls,
         }
     }
@@ -130,6 +134,20 @@ impl NotifyContext {
     pub fn with_poll_intervals(mut self, cell: Live<HashMap<AppId, std::time::Duration>>) -> Self {
         self.poll_intervals = cell;
         self
+    }
+
+    /// The same context reading its apps from `cell` (the daemon's, which a
+    /// reload swaps).
+    #[must_use]
+    pub fn with_apps(mut self, cell: Live<Vec<AppConfig>>) -> Self {
+        self.apps = cell;
+        self
+    }
+
+    /// App `id` as it is configured now: its tokens and texts for the
+    /// piece of work at hand.
+    pub fn app(&self, id: AppId) -> Option<AppConfig> {
+        self.apps.get().iter().find(|a| a.id == id).cloned()
     }
 
     /// The same context on `clock` (tests and the demo simulate a wrong one).

@@ -58,6 +58,9 @@ type Fault = (Option<(String, String)>, u16, Value);
 
 #[derive(Debug, Default)]
 pub struct KintoneState {
+    /// The API token the app accepts instead of the one it started with
+    /// (regenerated in the app's settings: the old one stops working).
+    reissued_token: Option<String>,
     /// Records by id, as kintone returns them (`{code: {type, value}}`).
     pub records: BTreeMap<u64, Value>,
     pub comments: Vec<Comment>,
@@ -199,6 +202,12 @@ impl FakeKintone {
 
     fn lock(&self) -> MutexGuard<'_, KintoneState> {
         lock(&self.state)
+    }
+
+    /// Regenerates the app's API token, as kintone's app settings do: only
+    /// `token` works from now on.
+    pub fn reissue_token(&self, token: &str) {
+        lock(&self.state).reissued_token = Some(token.to_owned());
     }
 
     /// Sends webhooks for every single-record write to `url` from now on.
@@ -451,6 +460,7 @@ fn number(v: &Value) -> Option<u64> {
 
 fn handle(st: &mut KintoneState, token: &str, req: SimRequest) -> Outcome {
     st.requests.push(req.clone());
+    let token = st.reissued_token.as_deref().unwrap_or(token);
     if req.header("x-cybozu-api-token") != Some(token) {
         return error(
             401,

@@ -303,3 +303,45 @@ async fn a_reissued_access_token_is_used_after_a_reload() {
     eventually(10, || !w.line.pushes().is_empty()).await;
     assert_eq!(pushed_records(&w), ["5"], "pushed with the reissued token");
 }
+
+/// An app's API token regenerated in kintone and its acknowledgement texts
+/// changed: after a reload the next tap is written back with the new token
+/// and answered with the new words, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apps_new_token_and_texts_are_used_after_a_reload() {
+    const REGENERATED: &str = "the-regenerated-app-api-token";
+    let mut w = World::start_with(COMMENT_ACK, "", |k| k.set_record(5, 3, "Urgent")).await;
+    w.store()
+        .seed_notification_to(
+            "abc123",
+            5,
+            "",
+            kintone_line_gateway::clock::now_ms(),
+            &[USER],
+        )
+        .await
+        .expect("seeding the notification");
+    w.kintone.reissue_token(REGENERATED);
+    w.site.secrets = vec![("app-token".into(), REGENERATED.into())];
+    w.site.app = COMMENT_ACK
+        .replace("Acknowledged by {{name}}", "Seen by {{name}}")
+        .replace("✓ Recorded", "✓ Noted");
+    let done = w.gateway().reload(&w.config_path()).expect("a good config");
+    assert_eq!(
+        done.live,
+        [
+            "kintone.apps[0].ack.comment",
+            "kintone.apps[0].ack.reply",
+            "kintone.apps[0].api_token"
+        ],
+        "{done:?}"
+    );
+    assert!(done.restart.is_empty(), "{done:?}");
+    let tap = w.line.postback_event(USER, "ack:v1::1:5:abc123");
+    assert_eq!(w.deliver(&[tap]).await.0, 200);
+    eventually(10, || w.line.replies().len() == 1).await;
+    assert_eq!(w.line.replies()[0]["messages"][0]["text"], "✓ Noted — #5");
+    let comments = w.kintone.comment_texts();
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(comments[0].starts_with("Seen by "), "{comments:?}");
+}
