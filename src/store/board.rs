@@ -87,7 +87,8 @@ fn recent_acks_in(c: &Connection, limit: i64) -> Result<Vec<AckRecord>, StoreErr
 
 fn sent_since_in(c: &Connection, since_ms: i64) -> Result<Vec<SentPush>, StoreError> {
     let mut st = c.prepare_cached(
-        "SELECT o.sent_ms, json_array_length(o.recipients),
+        // What LINE counts (one per recipient), as stored with the request.
+        "SELECT o.sent_ms, o.message_count,
                 (SELECT COUNT(*) FROM deliveries d WHERE d.push_id = o.id)
          FROM outbox o WHERE o.state = 'sent' AND o.sent_ms >= ?1 ORDER BY o.sent_ms",
     )?;

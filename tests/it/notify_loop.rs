@@ -490,13 +490,20 @@ async fn status_command_prints_the_summary_from_the_store() {
         text.contains(&format!("LINE ok, kintone ok ({requests} requests today)")),
         "{text}"
     );
+    // The report's own words are the site's language (Japanese); the
+    // STATUS= line above is systemd's, in English.
     assert!(
-        text.contains("store: 1 pending ack(s), 0 push(es) queued, 0 dead letter(s)"),
+        text.contains("ストア：確認待ち 1 件、送信待ちのプッシュ 0 件、デッドレター 0 件"),
         "{text}"
     );
-    assert!(text.contains(&format!("app 1: {requests} (")), "{text}");
     assert!(
-        text.contains("\nLINE: answered ") && text.contains("\nkintone: answered "),
+        text.contains(&format!("アプリ 1：{requests} 回（")),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nLINE：")
+            && text.contains("\nkintone：")
+            && text.matches("前に応答").count() == 2,
         "{text}"
     );
 }
