@@ -20,6 +20,8 @@
 //! ([`Clock::observe_line`]): the gap between a receipt and its event's
 //! timestamp is the clocks' offset plus the time in transit, so the smallest
 //! recent gap is the best estimate of the offset ([`Clock::line_offset_ms`]).
+//! A board fed by Pub/Sub alone measures it on each pull's answer instead:
+//! its `Date` is Google's clock, which NTP keeps with LINE's (`pull`).
 //! Without an estimate, an event's timestamp is not used at all.
 
 use std::collections::VecDeque;

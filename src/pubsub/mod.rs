@@ -97,23 +97,24 @@ impl PubsubClient {
         })
     }
 
-    /// Waits up to [`PULL_WAIT`] for at most `max` messages; an empty list
-    /// when none came.
+    /// Waits up to [`PULL_WAIT`] for at most `max` messages (none when none
+    /// came), with the answer's `Date`.
     ///
     /// # Errors
     /// [`PubsubError`]; retry those that are retryable.
-    pub async fn pull(&self, max: u32) -> Result<Vec<Received>, PubsubError> {
+    pub async fn pull(&self, max: u32) -> Result<Pulled, PubsubError> {
         let body = json!({ "returnImmediately": false, "maxMessages": max });
-        let answer = match self.post(":pull", &body, Some(PULL_WAIT)).await {
+        let (answer, date_ms) = match self.post_dated(":pull", &body, Some(PULL_WAIT)).await {
             Err(PubsubError::Unavailable { detail, .. }) if detail == "timed out" => {
-                return Ok(Vec::new())
+                return Ok(Pulled::default())
             }
             other => other?,
         };
-        let Some(list) = answer.get("receivedMessages").and_then(Value::as_array) else {
-            return Ok(Vec::new());
+        let messages = match answer.get("receivedMessages").and_then(Value::as_array) {
+            Some(list) => list.iter().map(parse_received).collect::<Result<_, _>>()?,
+            None => Vec::new(),
         };
-        list.iter().map(parse_received).collect()
+        Ok(Pulled { messages, date_ms })
     }
 
     /// Counts the messages waiting (up to `max`) without taking them: they
@@ -184,15 +185,33 @@ impl PubsubClient {
         body: &Value,
         wait: Option<Duration>,
     ) -> Result<Value, PubsubError> {
+        Ok(self.post_dated(verb, body, wait).await?.0)
+    }
+
+    /// [`Self::post`], with the answer's `Date` header (Google's clock, whole
+    /// seconds) in wall ms.
+    async fn post_dated(
+        &self,
+        verb: &str,
+        body: &Value,
+        wait: Option<Duration>,
+    ) -> Result<(Value, Option<i64>), PubsubError> {
         let mut req = self.http.post(format!("{}{verb}", self.url)).json(body);
         if let Some(w) = wait {
             // The long poll outlasts the client's usual timeout.
             req = req.timeout(w + Duration::from_secs(10));
         }
-        self.send(req).await
+        self.send_dated(req).await
     }
 
-    async fn send(&self, mut req: reqwest::RequestBuilder) -> Result<Value, PubsubError> {
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<Value, PubsubError> {
+        Ok(self.send_dated(req).await?.0)
+    }
+
+    async fn send_dated(
+        &self,
+        mut req: reqwest::RequestBuilder,
+    ) -> Result<(Value, Option<i64>), PubsubError> {
         if let Some(auth) = &self.auth {
             req = req.bearer_auth(auth.token().await?.expose());
         }
@@ -207,15 +226,31 @@ impl PubsubClient {
             }
             return Err(PubsubError::from_status("Pub/Sub", status));
         }
+        let date_ms = resp
+            .headers()
+            .get("date")
+            .and_then(|d| d.to_str().ok())
+            .and_then(|d| jiff::fmt::rfc2822::parse(d).ok())
+            .map(|z| z.timestamp().as_millisecond());
         let text = resp
             .text()
             .await
             .map_err(|e| PubsubError::unreachable("Pub/Sub", e))?;
         if text.trim().is_empty() {
-            return Ok(json!({}));
+            return Ok((json!({}), date_ms));
         }
-        serde_json::from_str(&text).map_err(|_| PubsubError::Protocol("not JSON".into()))
+        let value =
+            serde_json::from_str(&text).map_err(|_| PubsubError::Protocol("not JSON".into()))?;
+        Ok((value, date_ms))
     }
+}
+
+/// One pull's messages, and when Google answered (its `Date`, wall ms):
+/// a board fed only by Pub/Sub learns its clock's offset from it.
+#[derive(Debug, Clone, Default)]
+pub struct Pulled {
+    pub messages: Vec<Received>,
+    pub date_ms: Option<i64>,
 }
 
 fn parse_received(v: &Value) -> Result<Received, PubsubError> {

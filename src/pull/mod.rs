@@ -100,13 +100,14 @@ pub async fn run(ctx: Arc<PullContext>, shutdown: CancellationToken) {
             r = beating(&ctx.beat, ctx.client.pull(ctx.settings.max_messages)) => r,
         };
         match pulled {
-            Ok(messages) => {
+            Ok(pulled) => {
                 if failures > 0 {
                     tracing::info!("Pub/Sub reachable again");
                 }
                 failures = 0;
                 ctx.metrics.pubsub.down.store(0, Ordering::Relaxed);
-                batch::handle(&ctx, messages).await;
+                learn_offset(&ctx, pulled.date_ms);
+                batch::handle(&ctx, pulled.messages).await;
             }
             Err(e) => {
                 failures += 1;
@@ -124,6 +125,18 @@ pub async fn run(ctx: Arc<PullContext>, shutdown: CancellationToken) {
                 }
             }
         }
+    }
+}
+
+/// The answer's `Date` (Google's clock, which NTP keeps with LINE's) as a
+/// sample of how far this board's clock is from LINE's, as a webhook's
+/// delay is: without it a board fed only by Pub/Sub would judge every
+/// event's age by its own clock alone. Whole seconds: the sample is at most
+/// a second high, and the estimator keeps the smallest.
+fn learn_offset(ctx: &PullContext, date_ms: Option<i64>) {
+    if let Some(date) = date_ms {
+        ctx.clock
+            .observe_line(ctx.clock.steady_ms().saturating_sub(date));
     }
 }
 

@@ -27,6 +27,16 @@ fn pull_loop(
     subscription: &str,
     line: Arc<dyn LineWebhooks>,
 ) -> (Arc<Metrics>, CancellationToken, tokio::task::JoinHandle<()>) {
+    pull_loop_on(api_base, subscription, line, Clock::system())
+}
+
+/// [`pull_loop`] on `clock`.
+fn pull_loop_on(
+    api_base: String,
+    subscription: &str,
+    line: Arc<dyn LineWebhooks>,
+    clock: Clock,
+) -> (Arc<Metrics>, CancellationToken, tokio::task::JoinHandle<()>) {
     let settings = PubsubSettings {
         project: emulator::PROJECT.to_owned(),
         subscription: subscription.to_owned(),
@@ -45,7 +55,7 @@ fn pull_loop(
         tokens: Live::new(Vec::new()),
         store: store.clone(),
         outbox_wake: Arc::default(),
-        clock: Clock::system(),
+        clock: clock.clone(),
         limits: Limits::default(),
     });
     let ctx = PullContext {
@@ -56,7 +66,7 @@ fn pull_loop(
         kintone: None,
         notify_api,
         metrics: metrics.clone(),
-        clock: Clock::system(),
+        clock: clock.clone(),
         store,
         beat: Box::new(|| {}),
     };
@@ -212,6 +222,40 @@ async fn the_messages_of_a_batch_are_handled_at_once() {
     gate.open.add_permits(100);
     eventually(20, || metrics.pubsub.acked.load(Ordering::Relaxed) == 3).await;
     assert_eq!(gate.calls.load(Ordering::Relaxed), 3);
+    stop.cancel();
+    task.await.unwrap();
+}
+
+/// A board fed only by Pub/Sub, its clock an hour fast: the pull answers'
+/// `Date` (Google's clock) teaches it the offset a webhook's delay would
+/// have (before, it judged LINE's timestamps by its own clock alone).
+#[tokio::test]
+async fn pull_answers_teach_a_board_its_clocks_offset_from_lines() {
+    const HOUR: i64 = 3_600_000;
+    let topic = Topic::create("offset", 10).await;
+    // The emulator sends no `Date`; the proxy in front of it (hyper) does,
+    // as Google does.
+    let proxy = crash::proxy(topic.api_base()).await;
+    proxy.hold_acks.store(false, Ordering::Relaxed);
+    let clock = Clock::offset_by(HOUR);
+    assert_eq!(clock.line_offset_ms(), None);
+    let flaky = Arc::new(Flaky {
+        fail: 0,
+        calls: Default::default(),
+    });
+    let (_, stop, task) = pull_loop_on(
+        proxy.server.base_url(),
+        &topic.subscription,
+        flaky,
+        clock.clone(),
+    );
+    topic.publish(&[line_message("{}", "tick", "")]).await;
+    eventually(20, || clock.line_offset_ms().is_some()).await;
+    let offset = clock.line_offset_ms().unwrap_or_default();
+    assert!(
+        (HOUR - 1_000..=HOUR + 2_000).contains(&offset),
+        "an hour (Date has whole seconds): {offset} ms"
+    );
     stop.cancel();
     task.await.unwrap();
 }
