@@ -11,7 +11,31 @@ fn main() -> std::process::ExitCode {
     // without a collection mimalloc may keep it resident while the daemon
     // idles (docs/BENCHMARKS.md, `-- ui`).
     let _ = kintone_line_gateway::ui::AFTER_PASSWORD_CHECK.set(collect);
+    // The web page's Health tab shows the room left on the state directory's disk.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    let _ = kintone_line_gateway::ui::DISK_ROOM.set(disk_room);
     kintone_line_gateway::cli::main()
+}
+
+/// Free (for an unprivileged writer) and whole bytes of the file system
+/// holding `path` (`statvfs`).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[expect(unsafe_code, reason = "statvfs is a C function")]
+fn disk_room(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs is plain old data; all zeros is a valid value.
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a NUL-terminated path and `s` a valid, writable statvfs.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
+        return None;
+    }
+    // c_ulong and fsblkcnt_t are 32 or 64 bits by target: widening casts.
+    let unit = (s.f_frsize as u64).max(1);
+    Some((
+        (s.f_bavail as u64).saturating_mul(unit),
+        (s.f_blocks as u64).saturating_mul(unit),
+    ))
 }
 
 /// Gives what this thread's heap freed back to the OS now (`mi_collect`).

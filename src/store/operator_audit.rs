@@ -1,6 +1,8 @@
-//! `operator_audit`: what an operator did to the queues from the command
-//! line — today, dead letters put back in the outbox (`outbox retry`) — with
-//! who did it and the retry keys, old and new.
+//! `operator_audit`: what an operator did from the command line — dead
+//! letters put back in the outbox (`outbox retry`), with who did it and the
+//! retry keys, old and new — and every action taken through the web page
+//! (`ui-…`: logins and refused passwords, lockouts, log-outs, CSV exports,
+//! invites, revokes, unlinks).
 
 use rusqlite::{params, Connection};
 

@@ -211,11 +211,15 @@ pub struct PageTexts {
     pub health_pubsub_down: &'static str,
     /// Watchdog: the `{loop}` loop stalled.
     pub health_loop_stalled: &'static str,
+    /// Health: room on the board's disk, `{free}` and `{total}` in MB.
+    pub disk_room: &'static str,
+    /// Health: the disk is nearly full.
+    pub disk_low: &'static str,
 }
 
 impl PageTexts {
     /// Every text with its field name, in field order.
-    pub fn entries(&self) -> [(&'static str, &'static str); 103] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 105] {
         [
             ("title", self.title),
             ("nav_now", self.nav_now),
@@ -320,6 +324,8 @@ impl PageTexts {
             ("action_unlink", self.action_unlink),
             ("health_pubsub_down", self.health_pubsub_down),
             ("health_loop_stalled", self.health_loop_stalled),
+            ("disk_room", self.disk_room),
+            ("disk_low", self.disk_low),
         ]
     }
 }

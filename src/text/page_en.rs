@@ -107,4 +107,6 @@ pub static PAGE_EN: PageTexts = PageTexts {
     action_unlink: "unlinked",
     health_pubsub_down: "Pub/Sub cannot be reached",
     health_loop_stalled: "the {loop} loop has not gone round for 30 s",
+    disk_room: "Disk: {free} MB free of {total} MB",
+    disk_low: "The disk is nearly full: make room (old logs, for example).",
 };

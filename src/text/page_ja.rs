@@ -107,4 +107,6 @@ pub static PAGE_JA: PageTexts = PageTexts {
     action_unlink: "連携解除",
     health_pubsub_down: "Pub/Sub に接続できません",
     health_loop_stalled: "「{loop}」の処理が 30 秒以上止まっています",
+    disk_room: "ディスクの空き：{total} MB のうち {free} MB",
+    disk_low: "空きが少なくなっています。古いログなどを削除してください。",
 };

@@ -113,6 +113,10 @@ pub(super) struct Auth {
     clock: Clock,
     sessions: Mutex<HashMap<String, Session>>,
     failures: Mutex<HashMap<IpAddr, Failures>>,
+    /// One password check at a time: each takes 7 MiB and a core for a
+    /// moment, and a burst of logins must neither multiply that nor slip
+    /// past the lockout by checking at once.
+    checking: tokio::sync::Semaphore,
 }
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -129,7 +133,14 @@ impl Auth {
             clock,
             sessions: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
+            checking: tokio::sync::Semaphore::new(1),
         }
+    }
+
+    /// Waits for the one turn to try a password; hold it across
+    /// [`Auth::gate`] and [`Auth::check`].
+    pub(super) async fn turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.checking.acquire().await.ok()
     }
 
     /// Whether the page is open without a password (loopback only).
@@ -229,6 +240,9 @@ mod tests {
         };
         let auth = Auth::new(&ui, Clock::system());
         let (a, b): (IpAddr, IpAddr) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into());
+        let turn = auth.turn().await.expect("a turn");
+        assert!(auth.checking.try_acquire().is_err(), "one check at a time");
+        drop(turn);
         assert!(!auth.check(a, "x".into()).await);
         assert_eq!(auth.gate(a), Gate::Open);
         assert!(!auth.check(a, "y".into()).await);

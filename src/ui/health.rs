@@ -14,6 +14,34 @@ use crate::metrics::Observed;
 pub struct HealthView {
     pub now_ms: i64,
     pub services: Vec<ServiceRow>,
+    /// Room on the state directory's file system (`None`: not known here).
+    pub disk: Option<DiskRoom>,
+}
+
+/// Free and whole space of a file system, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DiskRoom {
+    pub free_bytes: u64,
+    pub total_bytes: u64,
+    /// Under 5 % or 64 MiB free: the store's writes may soon fail.
+    pub low: bool,
+}
+
+/// How the binary measures a file system's room (`main.rs` sets it with
+/// `statvfs`; the library has no unsafe code to call it with).
+pub static DISK_ROOM: std::sync::OnceLock<RoomOf> = std::sync::OnceLock::new();
+
+/// Free and whole bytes of the file system holding a path.
+pub type RoomOf = fn(&std::path::Path) -> Option<(u64, u64)>;
+
+fn disk_room(dir: &std::path::Path) -> Option<DiskRoom> {
+    let (free_bytes, total_bytes) = DISK_ROOM.get()?(dir)?;
+    let low = free_bytes < 64 * 1024 * 1024 || free_bytes.saturating_mul(20) < total_bytes;
+    Some(DiskRoom {
+        free_bytes,
+        total_bytes,
+        low,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -47,7 +75,12 @@ impl Ui {
         services.push(self.store_row());
         services.push(self.ingress_row());
         services.push(self.watchdog_row(now_ms));
-        HealthView { now_ms, services }
+        let disk = disk_room(&self.config.state_dir);
+        HealthView {
+            now_ms,
+            services,
+            disk,
+        }
     }
 
     fn store_row(&self) -> ServiceRow {

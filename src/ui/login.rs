@@ -66,6 +66,9 @@ impl Ui {
             return refused;
         }
         let t = self.language.page();
+        let Some(_turn) = self.auth.turn().await else {
+            return self.unavailable(&anyhow::anyhow!("the password check is closed"));
+        };
         if let Gate::Locked(minutes) = self.auth.gate(peer.ip()) {
             self.audit(
                 peer,

@@ -41,6 +41,7 @@ use tokio_util::task::TaskTracker;
 
 pub use auth::{hash_password, AFTER_PASSWORD_CHECK};
 pub use data::KINTONE_DAILY_LIMIT;
+pub use health::DISK_ROOM;
 
 use crate::clock::Clock;
 use crate::config::live::Live;

@@ -223,6 +223,13 @@ impl Frame<'_> {
                     }
                 }
             } } }
+            @if let Some(d) = &v.disk {
+                @let mb = |b: u64| (b / 1_000_000).to_string();
+                p #disk data-low=(d.low) class=[d.low.then_some("failing")] {
+                    (fill(t.disk_room, &[("free", &mb(d.free_bytes)), ("total", &mb(d.total_bytes))]))
+                    @if d.low { br; (t.disk_low) }
+                }
+            }
         })
     }
 

@@ -311,3 +311,22 @@ async fn a_reload_names_a_changed_ui_key_as_needing_a_restart() {
         "still three until a restart"
     );
 }
+
+/// Wrong passwords sent all at once are checked one at a time: the lockout
+/// still stops them after three.
+#[tokio::test]
+async fn a_burst_of_wrong_passwords_is_checked_one_at_a_time_and_locked_out() {
+    let w = locked_world().await;
+    let g = "guess";
+    let (a, b, c, d, e, f) = tokio::join!(
+        log_in(&w, g),
+        log_in(&w, g),
+        log_in(&w, g),
+        log_in(&w, g),
+        log_in(&w, g),
+        log_in(&w, g)
+    );
+    let mut statuses: Vec<u16> = [a, b, c, d, e, f].iter().map(|r| r.0).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [401, 401, 401, 429, 429, 429]);
+}

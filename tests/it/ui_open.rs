@@ -200,3 +200,45 @@ fn on_the_lan_a_password_is_required_and_ui_password_writes_one() {
     let (code, said) = check(&site);
     assert_eq!(code, Some(0), "{said}");
 }
+
+/// The daemon binary measures the state directory's disk for *Health*
+/// (`statvfs` through `main.rs`'s hook).
+#[tokio::test]
+async fn the_daemon_binary_shows_the_room_left_on_its_disk() {
+    use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
+    use kintone_line_gateway::sim::site::{Site, APP_TOKEN};
+    let line = FakeLine::start().await.expect("fake LINE");
+    let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
+    let ui = crate::daemon::free_port();
+    let site = Site::for_fakes(
+        &line,
+        &kintone,
+        "poll = false",
+        &format!("[ui]\nlisten = \"{ui}\"\n"),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let daemon = crate::daemon::Daemon::start(&site, dir.path(), 1).await;
+    let health: Value = client()
+        .get(format!("http://{ui}/ui/api/health"))
+        .send()
+        .await
+        .expect("page")
+        .json()
+        .await
+        .expect("json");
+    let disk = &health["disk"];
+    let (free, total) = (
+        disk["free_bytes"].as_u64().expect("free"),
+        disk["total_bytes"].as_u64().expect("total"),
+    );
+    assert!(free > 0 && free <= total, "{health}\n{}", daemon.log());
+    let html = client()
+        .get(format!("http://{ui}/ui/health"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("id=\"disk\""), "{html}");
+}
