@@ -52,7 +52,12 @@ async fn start_relay(device: &str, token: Option<&str>) -> Relay {
     spawn_relay(&env).await
 }
 
-/// Starts `functions-framework --target=relay` with these settings.
+/// Starts `functions-framework --target=relay` with these settings, on a
+/// free port. The port is free when picked, but another process of the run
+/// (a gateway binding port 0, another relay) may take it before node binds
+/// it: node then exits, so a start counts only when the relay itself
+/// answers there (`GET /line` is its 405 "use POST"), and is tried again on
+/// another port otherwise.
 async fn spawn_relay(env: &[(&str, String)]) -> Relay {
     let bin = relay_dir().join("node_modules/.bin/functions-framework");
     assert!(
@@ -60,31 +65,45 @@ async fn spawn_relay(env: &[(&str, String)]) -> Relay {
         "{} is missing: run `npm ci` in relay/",
         bin.display()
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let mut cmd = Command::new(bin);
-    cmd.args(["--target=relay", &format!("--port={port}")])
-        .current_dir(relay_dir())
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let child = cmd.spawn().expect("the functions framework starts");
-    let relay = Relay {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..500 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut cmd = Command::new(&bin);
+        cmd.args(["--target=relay", &format!("--port={port}")])
+            .current_dir(relay_dir())
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut relay = Relay {
+            child: cmd.spawn().expect("the functions framework starts"),
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        if relay_answers(&mut relay).await {
             return relay;
+        }
+    }
+    panic!("the relay did not start listening");
+}
+
+/// Whether the relay started and answers on its port (false once it exited).
+async fn relay_answers(relay: &mut Relay) -> bool {
+    let http = reqwest::Client::new();
+    for _ in 0..500 {
+        if relay.child.try_wait().ok().flatten().is_some() {
+            return false;
+        }
+        if let Ok(resp) = http.get(format!("{}/line", relay.url)).send().await {
+            let status = resp.status().as_u16();
+            let body = resp.text().await.unwrap_or_default();
+            if status == 405 && body.contains("use POST") {
+                return true;
+            }
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("the relay did not start listening");
+    false
 }
 
 #[tokio::test]
