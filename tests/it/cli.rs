@@ -104,22 +104,23 @@ fn store_only_config(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// The binary with `args`, then `-c config`: exit code, stdout, stderr.
+fn with_config(args: &[&str], config: &std::path::Path) -> (Option<i32>, String, String) {
+    let out = gateway().args(args).arg("-c").arg(config).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn config_is_global_and_comes_from_klg_config_too() {
     let dir = tempfile::tempdir().unwrap();
     let config = store_only_config(dir.path());
     // After the subcommand's own arguments, and short.
-    let out = gateway()
-        .args(["staff", "invite", "Taro Yamada", "-c"])
-        .arg(&config)
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{said}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, said, err) = with_config(&["staff", "invite", "Taro Yamada"], &config);
+    assert_eq!(code, Some(0), "{said}{err}");
     assert!(said.contains("Taro Yamada さんの招待コード："), "{said}");
     // From the environment.
     let out = gateway()
@@ -144,24 +145,14 @@ fn the_commands_answer_in_the_configs_language() {
     let config = store_only_config(dir.path());
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("language = \"en\"\n{text}")).unwrap();
-    let out = gateway()
-        .args(["staff", "invite", "Taro Yamada", "-c"])
-        .arg(&config)
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout);
+    let (_, said, _) = with_config(&["staff", "invite", "Taro Yamada"], &config);
     assert!(said.contains("Invite code for Taro Yamada: "), "{said}");
     assert!(
         said.contains("They add the bot as a friend in LINE and send this code in the chat."),
         "{said}"
     );
-    let out = gateway()
-        .args(["staff", "remove", "Nobody", "-c"])
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, _, err) = with_config(&["staff", "remove", "Nobody"], &config);
+    assert_eq!(code, Some(1));
     assert!(err.contains("no staff member matches \"Nobody\""), "{err}");
 }
 
