@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 mod contact;
-pub use contact::{Contact, Contacts, Observed};
+pub use contact::{AppContacts, Contact, Contacts, Observed};
 
 /// kintone counts requests per app per day and its day starts at 09:00 JST,
 /// which is 00:00 UTC: the kintone day is the UTC date.
@@ -204,6 +204,8 @@ pub struct Metrics {
     /// What the clients last saw of LINE and kintone (for `status`).
     pub line_contact: std::sync::Arc<Contact>,
     pub kintone_contact: std::sync::Arc<Contact>,
+    /// The same, app by app (the web page's Health).
+    pub kintone_apps: std::sync::Arc<AppContacts>,
     /// The Pub/Sub pull transport.
     pub pubsub: PubsubMetrics,
     /// Reminders and escalations.

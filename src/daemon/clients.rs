@@ -51,7 +51,8 @@ pub(super) async fn build_clients(
     let line = line_client(config)?.with_contact(metrics.line_contact.clone());
     let kintone = kintone_client(config)?
         .with_usage(metrics.kintone_usage.clone())
-        .with_contact(metrics.kintone_contact.clone());
+        .with_contact(metrics.kintone_contact.clone())
+        .with_app_contacts(metrics.kintone_apps.clone());
     if let Ok(Some(saved)) = store.kintone_usage().await {
         metrics
             .kintone_usage

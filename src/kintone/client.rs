@@ -36,6 +36,8 @@ pub struct KintoneClient {
     in_flight: Arc<tokio::sync::Semaphore>,
     /// What was last seen of kintone (for `status`).
     contact: Arc<crate::metrics::Contact>,
+    /// The same, app by app.
+    apps: Arc<crate::metrics::AppContacts>,
 }
 
 /// Requests in flight to one kintone domain at most (kintone's limit: 100).
@@ -62,7 +64,15 @@ impl KintoneClient {
             usage: Arc::default(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
             contact: Arc::default(),
+            apps: Arc::default(),
         })
+    }
+
+    /// Records what it sees of each app into `apps` (the gateway's metrics).
+    #[must_use]
+    pub fn with_app_contacts(mut self, apps: Arc<crate::metrics::AppContacts>) -> Self {
+        self.apps = apps;
+        self
     }
 
     /// Records what it sees of kintone into `contact` (the gateway's metrics).
@@ -82,6 +92,13 @@ impl KintoneClient {
 
     /// One request: signed with `auth`, sent within the concurrency limit,
     /// counted against the app, answered as JSON or a classified error.
+    /// A call for `auth`'s app got no answer, or a 5xx.
+    fn failed(&self, auth: &AppAuth, why: &str) {
+        let now = crate::clock::now_ms();
+        self.contact.failed(now, why);
+        self.apps.failed(auth.app.get(), now, why);
+    }
+
     async fn call(
         &self,
         auth: &AppAuth,
@@ -106,17 +123,18 @@ impl KintoneClient {
             Err(e) => {
                 let err = transport(auth, None, e);
                 if let KintoneError::Retryable { message, .. } = &err {
-                    self.contact.failed(crate::clock::now_ms(), message);
+                    self.failed(auth, message);
                 }
                 return Err(err);
             }
         };
         let status = resp.status().as_u16();
         if status < 500 {
-            self.contact.answered(crate::clock::now_ms());
+            let now = crate::clock::now_ms();
+            self.contact.answered(now);
+            self.apps.answered(auth.app.get(), now);
         } else {
-            self.contact
-                .failed(crate::clock::now_ms(), &format!("HTTP {status}"));
+            self.failed(auth, &format!("HTTP {status}"));
         }
         let text = resp
             .text()

@@ -67,3 +67,59 @@ impl Observed {
         }
     }
 }
+
+/// What was seen of each kintone app (by app id): one app's token may be
+/// refused while another's works.
+#[derive(Debug, Default)]
+pub struct AppContacts {
+    apps: Mutex<std::collections::BTreeMap<u64, Observed>>,
+}
+
+impl AppContacts {
+    fn with(&self, app: u64, f: impl FnOnce(&mut Observed)) {
+        let mut apps = self
+            .apps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(apps.entry(app).or_default());
+    }
+
+    /// App `app` answered (any status below 500) at `now_ms`.
+    pub fn answered(&self, app: u64, now_ms: i64) {
+        self.with(app, |o| o.answered_ms = Some(now_ms));
+    }
+
+    /// A call for app `app` got no answer, or a 5xx, at `now_ms`.
+    pub fn failed(&self, app: u64, now_ms: i64, why: &str) {
+        self.with(app, |o| {
+            o.failed_ms = Some(now_ms);
+            o.failure = Some(why.to_owned());
+        });
+    }
+
+    /// What was seen of app `app` so far (nothing: never contacted).
+    pub fn observed(&self, app: u64) -> Observed {
+        self.apps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&app)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_app_keeps_its_own_observations() {
+        let c = AppContacts::default();
+        c.answered(1, 10);
+        c.failed(2, 20, "HTTP 503");
+        assert_eq!(c.observed(1).answered_ms, Some(10));
+        assert_eq!(c.observed(1).failed_ms, None);
+        assert_eq!(c.observed(2).failure.as_deref(), Some("HTTP 503"));
+        assert_eq!(c.observed(3), Observed::default(), "never contacted");
+    }
+}

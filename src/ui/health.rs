@@ -63,12 +63,11 @@ impl Ui {
         let m = &self.metrics;
         let mut services = vec![contact_row("line".into(), &m.line_contact.observed(), None)];
         let usage = m.kintone_usage.today(now_ms);
-        let kintone = m.kintone_contact.observed();
         for app in &self.config.kintone.apps {
             let n = usage.per_app.get(&app.id.get()).copied().unwrap_or(0);
             services.push(contact_row(
                 format!("kintone:{}", app.id),
-                &kintone,
+                &m.kintone_apps.observed(app.id.get()),
                 Some(n),
             ));
         }

@@ -242,3 +242,28 @@ async fn the_daemon_binary_shows_the_room_left_on_its_disk() {
         .expect("html");
     assert!(html.contains("id=\"disk\""), "{html}");
 }
+
+/// Health has a row per kintone app from that app's own calls: app 1,
+/// polled, answered; app 2, never called, says so (one shared observation
+/// would call it ok).
+#[tokio::test]
+async fn health_shows_each_kintone_app_from_its_own_calls() {
+    let second = "[[kintone.apps]]\nid = 2\nname = \"Other\"\napi_token = { file = \"app-token\" }\npoll = false\n";
+    let w = World::start_with(APP, &format!("{second}{}", tail("")), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    let health = api(&w, "health").await;
+    let state = |service: &str| {
+        health["services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|s| s["service"] == service)
+            .and_then(|s| s["state"].as_str())
+            .map(str::to_owned)
+    };
+    assert_eq!(state("kintone:1").as_deref(), Some("ok"), "{health}");
+    assert_eq!(state("kintone:2").as_deref(), Some("never"), "{health}");
+}
