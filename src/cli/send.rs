@@ -20,7 +20,7 @@ pub(super) async fn send(config: &Path, to: &[String], text: &str) -> anyhow::Re
     let recipients = parse(config, to, text)?;
     let store = open_store(config)?;
     let lang = crate::config::language_of(config);
-    match enqueue(&store, &recipients, &[Message::text(text)]).await? {
+    match enqueue(&store, &recipients, &[Message::text(text)], None).await? {
         Queued::Sent {
             recipients,
             requests,

@@ -56,7 +56,9 @@ pub(super) async fn notify(server: &Server, req: Request<Incoming>) -> Result<Re
     super::store_present(ingress)?;
     let _permit = body::permit(&server.bodies, &ingress.counters).await?;
     let body = body::read(req, ingress.read_timeout).await?;
-    let reply = api.notify(&token, content_type.as_deref(), body).await;
+    let reply = api
+        .notify(&token, content_type.as_deref(), body, None)
+        .await;
     super::stored_for_good(ingress, reply)
 }
 

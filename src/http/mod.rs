@@ -99,23 +99,15 @@ pub trait NotifyApi: Send + Sync {
     /// the body is read: a guess costs no memory.
     fn knows(&self, bearer: &str) -> bool;
 
-    /// Handles `POST /api/notify` with the body already read.
+    /// Handles `POST /api/notify` with the body already read. `pulled`: the
+    /// Pub/Sub message id of a call the relay published (the bearer from its
+    /// `authorization` attribute), taken in once.
     fn notify<'a>(
         &'a self,
         bearer: &'a str,
         content_type: Option<&'a str>,
         body: Bytes,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
-
-    /// Handles a `POST /api/notify` the relay published to Pub/Sub (the
-    /// bearer from its `authorization` attribute), taken in once per
-    /// `message_id`.
-    fn notify_pulled<'a>(
-        &'a self,
-        bearer: &'a str,
-        content_type: Option<&'a str>,
-        body: Bytes,
-        message_id: &'a str,
+        pulled: Option<&'a str>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
 
     /// Handles `GET /api/status` for a known token.

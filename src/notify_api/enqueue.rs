@@ -42,7 +42,9 @@ pub fn keys(to: &[Recipient]) -> Vec<RecipientKey> {
         .collect()
 }
 
-/// Stores `messages` for `to`.
+/// Stores `messages` for `to`. `pulled`: the Pub/Sub message id of a call
+/// the relay published; in the same transaction it is marked taken in, and
+/// a second delivery of it stores nothing ([`Queued::Already`]).
 ///
 /// # Errors
 /// The store failed, or the messages cannot be written as JSON.
@@ -50,36 +52,19 @@ pub async fn enqueue(
     store: &Store,
     to: &[Recipient],
     messages: &[Message],
+    pulled: Option<&str>,
 ) -> Result<Queued, StoreError> {
     let keys = keys(to);
     let messages =
         serde_json::to_string(messages).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let created_ms = crate::clock::now_ms();
-    store
-        .call(move |c| store_for(c, &keys, &messages, created_ms))
-        .await
-}
-
-/// [`enqueue`] for a message pulled from Pub/Sub: in the same transaction
-/// its message id is marked taken in, and a second delivery stores nothing.
-///
-/// # Errors
-/// The store failed, or the messages cannot be written as JSON.
-pub async fn enqueue_once(
-    store: &Store,
-    to: &[Recipient],
-    messages: &[Message],
-    message_id: &str,
-) -> Result<Queued, StoreError> {
-    let keys = keys(to);
-    let messages =
-        serde_json::to_string(messages).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let created_ms = crate::clock::now_ms();
-    let id = message_id.to_owned();
+    let pulled = pulled.map(str::to_owned);
     store
         .call(move |c| {
-            if !crate::store::pulled_seen::mark_seen(c, &id, created_ms)? {
-                return Ok(Queued::Already);
+            if let Some(id) = &pulled {
+                if !crate::store::pulled_seen::mark_seen(c, id, created_ms)? {
+                    return Ok(Queued::Already);
+                }
             }
             store_for(c, &keys, &messages, created_ms)
         })
@@ -130,7 +115,7 @@ mod tests {
         let once = |id: &'static str| {
             let (store, to) = (store.clone(), to.clone());
             async move {
-                enqueue_once(&store, &to, &[Message::text("hi")], id)
+                enqueue(&store, &to, &[Message::text("hi")], Some(id))
                     .await
                     .expect("enqueue")
             }
@@ -157,7 +142,7 @@ mod tests {
             Recipient::User(LineUserId::parse(HANA).expect("id")),
             Recipient::Group(LineGroupId::parse(GROUP).expect("id")),
         ];
-        let q = enqueue(&store, &to, &[Message::text("hi")])
+        let q = enqueue(&store, &to, &[Message::text("hi")], None)
             .await
             .expect("enqueue");
         assert_eq!(
@@ -184,6 +169,7 @@ mod tests {
             &store,
             &[Recipient::Staff("Nobody Here".into())],
             &[Message::text("x")],
+            None,
         )
         .await
         .expect("enqueue");

@@ -30,7 +30,7 @@ use crate::config::notify_api::ApiToken;
 use crate::config::rules::Recipient;
 use crate::http::{NotifyApi, Reply};
 use crate::store::Store;
-use enqueue::{enqueue, enqueue_once, Queued};
+use enqueue::{enqueue, Queued};
 use limit::Limits;
 
 /// The endpoint's handler; the daemon builds it from `[notify_api]`.
@@ -85,11 +85,7 @@ impl ApiIntake {
             tracing::warn!(token = %token.name, "/api/notify: the hour's allowance is used; 429");
             return answer::with_limits(answer::too_many(), allowance);
         }
-        let queued = match pulled {
-            Some(id) => enqueue_once(&self.store, &token.to, &messages, id).await,
-            None => enqueue(&self.store, &token.to, &messages).await,
-        };
-        let reply = match queued {
+        let reply = match enqueue(&self.store, &token.to, &messages, pulled).await {
             Ok(Queued::Already) => answer::ok(),
             Ok(Queued::Sent { recipients, .. }) => {
                 tracing::info!(token = %token.name, recipients = recipients.len(), "/api/notify message queued");
@@ -125,25 +121,11 @@ impl NotifyApi for ApiIntake {
         bearer: &'a str,
         content_type: Option<&'a str>,
         body: Bytes,
+        pulled: Option<&'a str>,
     ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
         Box::pin(async move {
             match self.token(bearer) {
-                Some(t) => self.take(&t, content_type, &body, None).await,
-                None => answer::invalid_token(),
-            }
-        })
-    }
-
-    fn notify_pulled<'a>(
-        &'a self,
-        bearer: &'a str,
-        content_type: Option<&'a str>,
-        body: Bytes,
-        message_id: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
-        Box::pin(async move {
-            match self.token(bearer) {
-                Some(t) => self.take(&t, content_type, &body, Some(message_id)).await,
+                Some(t) => self.take(&t, content_type, &body, pulled).await,
                 None => answer::invalid_token(),
             }
         })

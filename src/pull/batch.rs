@@ -150,7 +150,7 @@ async fn dispatch(ctx: &PullContext, m: &Received) -> Reply {
             {
                 Some(token) if api.serves() && api.knows(token) => {
                     let content_type = m.attribute("content_type");
-                    api.notify_pulled(token, content_type, body, &m.message_id)
+                    api.notify(token, content_type, body, Some(&m.message_id))
                         .await
                 }
                 _ => api.refuse(),
