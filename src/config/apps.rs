@@ -32,6 +32,14 @@ pub struct AppConfig {
     pub ack: AckSettings,
 }
 
+impl super::live::Live<Vec<AppConfig>> {
+    /// App `id` as it is configured now (a reload swaps tokens and texts):
+    /// a copy, kept for the piece of work at hand.
+    pub fn app(&self, id: AppId) -> Option<AppConfig> {
+        self.get().iter().find(|a| a.id == id).cloned()
+    }
+}
+
 pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> {
     r.unknown_keys(
         t,

@@ -77,13 +77,6 @@ pub struct AckContext {
     pub apps: Live<Vec<crate::config::AppConfig>>,
 }
 
-impl AckContext {
-    /// App `id` as it is configured now, for the tap at hand.
-    pub fn app(&self, id: crate::domain::AppId) -> Option<crate::config::AppConfig> {
-        self.apps.get().iter().find(|a| a.id == id).cloned()
-    }
-}
-
 /// Runs until `shutdown`; in-flight events finish (their progress is stored
 /// either way).
 ///

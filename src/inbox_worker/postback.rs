@@ -52,7 +52,7 @@ pub(super) async fn postback(
         tracing::info!(event = %row.event_id, site = ack.site.as_str(), "postback for another site; ignored");
         return finish(ctx, row, Finish::Done, None, None).await;
     }
-    let Some(app) = ctx.app(ack.app) else {
+    let Some(app) = ctx.apps.app(ack.app) else {
         let app = ack.app.to_string();
         let texts = ctx.config.language.catalogue();
         let text = fill(texts.app_not_connected, &[("app", &app)]);

@@ -109,8 +109,7 @@ impl Panel {
         let Some((app_id, record)) = ids else {
             return One::Refused("bad app or record id".into());
         };
-        let apps = self.apps.get();
-        let Some(app) = apps.iter().find(|a| a.id == app_id) else {
+        let Some(app) = self.apps.app(app_id) else {
             return One::Refused(format!("app {app_id} is no longer configured"));
         };
         let at = now_ms();

@@ -104,7 +104,7 @@ async fn record(
     payload: Option<serde_json::Value>,
     from_poller: bool,
 ) -> Result<Record, Skip> {
-    let Some(app) = ctx.app(app_id) else {
+    let Some(app) = ctx.apps.app(app_id) else {
         return Err(Skip::Close("app no longer configured".into()));
     };
     // A change queued by the poller (held then) has no payload: read it.

@@ -94,6 +94,7 @@ async fn examine_chunk(
     let now = ctx.clock.steady_ms();
     let mut states = load_states(ctx, app, &items, &fields, now).await?;
     let cfg = ctx
+        .apps
         .app(app)
         .ok_or_else(|| StoreError::Invalid("app vanished".into()))?;
     let judge = ctx.judge(&cfg, &rules, title_hint);

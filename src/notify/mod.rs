@@ -144,12 +144,6 @@ impl NotifyContext {
         self
     }
 
-    /// App `id` as it is configured now: its tokens and texts for the
-    /// piece of work at hand.
-    pub fn app(&self, id: AppId) -> Option<AppConfig> {
-        self.apps.get().iter().find(|a| a.id == id).cloned()
-    }
-
     /// The same context on `clock` (tests and the demo simulate a wrong one).
     #[must_use]
     pub fn with_clock(mut self, clock: crate::clock::Clock) -> NotifyContext {

@@ -31,7 +31,7 @@ pub use super::budget::{budget_line, daily_requests, log_budget, Budget, DAILY_L
 
 /// Polls one app until `shutdown`.
 pub async fn run_app(ctx: Arc<NotifyContext>, app: AppId, shutdown: CancellationToken) {
-    let Some(cfg) = ctx.app(app) else {
+    let Some(cfg) = ctx.apps.app(app) else {
         return;
     };
     let updated_field = loop {
@@ -95,6 +95,7 @@ async fn sleep_or_stop(shutdown: &CancellationToken, d: Duration) -> bool {
 
 async fn updated_field(ctx: &NotifyContext, app: AppId) -> anyhow::Result<String> {
     let cfg = ctx
+        .apps
         .app(app)
         .ok_or_else(|| anyhow::anyhow!("app not configured"))?;
     let fields = ctx.kintone.form_fields(&cfg.auth).await?;
@@ -144,6 +145,7 @@ async fn page(
     seen: &mut Progress,
 ) -> anyhow::Result<usize> {
     let cfg = ctx
+        .apps
         .app(app)
         .ok_or_else(|| anyhow::anyhow!("app not configured"))?;
     let query = format!(
