@@ -85,11 +85,7 @@ pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
 fn contact(lang: Language, name: &str, seen: &Observed, now_ms: i64) -> String {
     let ago = |ms: i64| age(lang, (now_ms - ms).max(0));
     match (seen.answered_ms, seen.failed_ms) {
-        (None, None) => words::CONTACT_NEVER.fill(lang, &[("name", name)]),
-        (Some(ok), fail) if fail.is_none_or(|f| f <= ok) => {
-            words::CONTACT_ANSWERED.fill(lang, &[("name", name), ("ago", &ago(ok))])
-        }
-        (ok, Some(f)) => {
+        (ok, Some(f)) if seen.failing() => {
             let last = ok.map_or_else(
                 || words::CONTACT_NEVER_ANSWERED.in_(lang).to_owned(),
                 |ok| words::CONTACT_LAST_ANSWERED.fill(lang, &[("ago", &ago(ok))]),
@@ -102,9 +98,8 @@ fn contact(lang: Language, name: &str, seen: &Observed, now_ms: i64) -> String {
             let args = [("name", name), ("ago", &ago), ("why", why), ("last", &last)];
             words::CONTACT_FAILING.fill(lang, &args)
         }
-        (Some(ok), None) => {
-            words::CONTACT_ANSWERED.fill(lang, &[("name", name), ("ago", &ago(ok))])
-        }
+        (Some(ok), _) => words::CONTACT_ANSWERED.fill(lang, &[("name", name), ("ago", &ago(ok))]),
+        (None, _) => words::CONTACT_NEVER.fill(lang, &[("name", name)]),
     }
 }
 

@@ -59,12 +59,19 @@ impl Observed {
     /// One word for the `STATUS=` line: `ok` only after an answer that no
     /// failure followed.
     pub fn word(&self) -> &'static str {
-        match (self.answered_ms, self.failed_ms) {
-            (None, None) => "not contacted yet",
-            (Some(ok), Some(f)) if f > ok => "failing",
-            (None, Some(_)) => "failing",
-            _ => "ok",
+        if self.failing() {
+            "failing"
+        } else if self.answered_ms.is_some() {
+            "ok"
+        } else {
+            "not contacted yet"
         }
+    }
+
+    /// The last call failed, and no answer came after it.
+    pub fn failing(&self) -> bool {
+        self.failed_ms
+            .is_some_and(|f| self.answered_ms.is_none_or(|ok| f > ok))
     }
 }
 
