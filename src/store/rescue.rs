@@ -6,6 +6,9 @@
 //! is read on its own read-only connection: its damage never touches the
 //! new store's transaction.
 
+#[cfg(any(test, feature = "sim"))]
+pub mod damage;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 

@@ -15,6 +15,7 @@ use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN};
 use kintone_line_gateway::store::inbox::EventEnvelope;
+use kintone_line_gateway::store::rescue::damage::damage_first_leaf;
 use kintone_line_gateway::store::{Store, MARKER};
 use serde_json::Value;
 
@@ -108,34 +109,9 @@ async fn a_store_deleted_while_running_is_refused_at_once_and_at_the_next_start(
 /// Overwrites the first leaf page of `table` with garbage (not page 1, the
 /// header): what a bad SD card sector does. The store must be closed.
 fn corrupt_a_leaf_of(db: &Path, table: &str) {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let size = |sql: &str| -> usize {
-        let n: i64 = c.query_row(sql, [], |r| r.get(0)).unwrap();
-        usize::try_from(n).unwrap()
-    };
-    let page = size("PRAGMA page_size");
-    let root = size(&format!(
-        "SELECT rootpage FROM sqlite_master WHERE name = '{table}'"
-    ));
-    // The last connection to close folds the WAL into the file.
-    drop(c);
     let wal = db.with_file_name("gateway.db-wal");
-    assert!(!wal.exists(), "everything is in the database file");
-    let mut bytes = std::fs::read(db).unwrap();
-    // Down the left edge of the table's tree (two levels or more) to its
-    // first leaf.
-    let mut node = (root - 1) * page;
-    assert_eq!(bytes[node], 0x05, "the table spans several pages");
-    while bytes[node] == 0x05 {
-        let cell = usize::from(u16::from_be_bytes([bytes[node + 12], bytes[node + 13]]));
-        let at = node + cell;
-        let child = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        node = (child - 1) * page;
-    }
-    let leaf = node;
-    assert_eq!(bytes[leaf], 0x0d, "a table leaf");
-    bytes[leaf..leaf + page].fill(0xa5);
-    std::fs::write(db, bytes).unwrap();
+    damage_first_leaf(db, table).unwrap();
+    assert!(!wal.exists(), "everything was in the database file");
 }
 
 /// A postback tap already in the inbox, not yet handled.

@@ -16,32 +16,8 @@ fn damaged_store(dir: &Path, rows: i64) {
         .unwrap();
     }
     conn.execute_batch("COMMIT").unwrap();
-    let page: i64 = conn
-        .query_row("PRAGMA page_size", [], |r| r.get(0))
-        .unwrap();
-    let root: i64 = conn
-        .query_row(
-            "SELECT rootpage FROM sqlite_master WHERE name = 'invite_failures'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
     drop(conn);
-    let (page, root) = (page as usize, root as usize);
-    let mut bytes = std::fs::read(&path).unwrap();
-    // Down the left edge of the table's tree (two levels or more) to its
-    // first leaf.
-    let mut node = (root - 1) * page;
-    assert_eq!(bytes[node], 0x05, "the table spans several pages");
-    while bytes[node] == 0x05 {
-        let cell = usize::from(u16::from_be_bytes([bytes[node + 12], bytes[node + 13]]));
-        let at = node + cell;
-        let child = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        node = (child - 1) * page;
-    }
-    let leaf = node;
-    bytes[leaf..leaf + page].fill(0xa5);
-    std::fs::write(&path, bytes).unwrap();
+    damage::damage_first_leaf(&path, "invite_failures").unwrap();
 }
 
 #[test]
