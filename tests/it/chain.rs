@@ -213,11 +213,7 @@ async fn steps_missed_while_the_board_was_off_go_out_once_and_never_twice() {
     let reminder = fill(w.texts().chain_reminder, &[("n", "3")]);
     assert!(caught.contains(&reminder), "{caught}");
     // `status` runs on the real clock: the notification is minutes old there.
-    let out = crate::daemon::gateway()
-        .args(["status", "--config"])
-        .arg(w.config_path())
-        .output()
-        .unwrap();
+    let out = crate::reports::run(&["status"], &w.config_path());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(

@@ -1,7 +1,7 @@
 //! The binary itself: a bad config lists every problem with its key and exits
 //! 64, so systemd's `RestartPreventExitStatus=64` stops a crash loop.
 
-use crate::daemon::{check_config, gateway, offline_site};
+use crate::daemon::{check_config, gateway, offline_site, store_only_config};
 
 #[test]
 fn check_config_lists_problems_and_exits_64() {
@@ -93,15 +93,6 @@ fn check_config_warns_of_utc_with_japanese_and_of_the_old_zone_key() {
         stdout.contains("warning: indicator.time_zone is deprecated"),
         "{stdout}"
     );
-}
-
-/// A config with a state directory and nothing else (the store commands
-/// need no secrets).
-fn store_only_config(dir: &std::path::Path) -> std::path::PathBuf {
-    let path = dir.join("config.toml");
-    let state = dir.join("state").display().to_string();
-    std::fs::write(&path, format!("state_dir = {state:?}\n[line]\n[kintone]\n")).unwrap();
-    path
 }
 
 /// The binary with `args`, then `-c config`: exit code, stdout, stderr.

@@ -41,6 +41,15 @@ pub fn offline_site(app: &str, tail: &str) -> Site {
     }
 }
 
+/// A config with a state directory and nothing else (the store commands
+/// need no secrets).
+pub fn store_only_config(dir: &Path) -> PathBuf {
+    let path = dir.join("config.toml");
+    let state = dir.join("state").display().to_string();
+    std::fs::write(&path, format!("state_dir = {state:?}\n[line]\n[kintone]\n")).unwrap();
+    path
+}
+
 /// `check-config` on the config at `path`: exit code, stdout, stderr.
 pub fn check_config(path: &Path) -> (Option<i32>, String, String) {
     let out = gateway()

@@ -475,11 +475,7 @@ async fn status_command_prints_the_summary_from_the_store() {
     let requests = w.kintone.requests().len();
     w.stop().await;
 
-    let out = crate::daemon::gateway()
-        .args(["status", "--config"])
-        .arg(w.config_path())
-        .output()
-        .unwrap();
+    let out = crate::reports::run(&["status"], &w.config_path());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(

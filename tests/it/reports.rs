@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use crate::daemon::{free_port, gateway};
+use crate::daemon::{free_port, gateway, store_only_config};
 use crate::notify_loop::rule;
 use crate::world::{baseline, eventually, World, COMMENT_ACK};
 
@@ -31,16 +31,8 @@ fn text(out: &Output) -> String {
 #[test]
 fn reports_on_a_missing_store_create_nothing_and_exit_66() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
+    let config = store_only_config(dir.path());
     let state = dir.path().join("state");
-    std::fs::write(
-        &config,
-        format!(
-            "state_dir = {:?}\n[line]\n[kintone]\n",
-            state.display().to_string()
-        ),
-    )
-    .unwrap();
     for args in [&["status"][..], &["acks"], &["outbox"]] {
         let out = run(args, &config);
         assert_eq!(out.status.code(), Some(66), "{args:?}: {}", text(&out));
@@ -148,15 +140,7 @@ async fn status_claims_nothing_before_the_service_saved_what_it_saw() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     drop(kintone_line_gateway::store::Store::open(&state).unwrap());
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "state_dir = {:?}\n[line]\n[kintone]\n",
-            state.display().to_string()
-        ),
-    )
-    .unwrap();
+    let config = store_only_config(dir.path());
     let out = run(&["status"], &config);
     let said = text(&out);
     assert!(out.status.success(), "{said}");
