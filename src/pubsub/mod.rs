@@ -29,8 +29,9 @@ pub const DEFAULT_API_BASE: &str = "https://pubsub.googleapis.com";
 /// request's own timeout is this plus the client's.
 pub const PULL_WAIT: Duration = Duration::from_secs(30);
 
-/// One pulled message.
-#[derive(Debug, Clone)]
+/// One pulled message. Its `Debug` leaves out the attributes that are
+/// secrets (`kintone_token`, `authorization`) and the body.
+#[derive(Clone)]
 pub struct Received {
     pub ack_id: String,
     pub message_id: String,
@@ -38,6 +39,33 @@ pub struct Received {
     pub attributes: serde_json::Map<String, Value>,
     /// When Pub/Sub accepted the publish (RFC 3339), for the backlog age.
     pub publish_time: String,
+}
+
+/// Attributes whose values are secrets: the kintone webhook path token and
+/// a LINE Notify caller's bearer token.
+const SECRET_ATTRIBUTES: &[&str] = &["kintone_token", "authorization"];
+
+impl std::fmt::Debug for Received {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let attributes: Vec<(&str, &str)> = self
+            .attributes
+            .iter()
+            .map(|(k, v)| {
+                let shown = if SECRET_ATTRIBUTES.contains(&k.as_str()) {
+                    "[redacted]"
+                } else {
+                    v.as_str().unwrap_or("?")
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Received")
+            .field("message_id", &self.message_id)
+            .field("publish_time", &self.publish_time)
+            .field("data_bytes", &self.data.len())
+            .field("attributes", &attributes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Received {
@@ -283,5 +311,18 @@ mod tests {
         assert_eq!(m.attribute("source"), Some("line"));
         assert_eq!(m.attribute("site"), None);
         assert!(parse_received(&json!({"message": {}})).is_err());
+    }
+
+    #[test]
+    fn debug_output_leaves_out_the_secret_attributes() {
+        let v = json!({"ackId": "a1", "message": {"data": "", "messageId": "7",
+            "attributes": {"source": "notify_api", "authorization": "Bearer the-api-token",
+                "kintone_token": "the-path-token"}, "publishTime": "2026-12-01T00:00:00Z"}});
+        let shown = format!("{:?}", parse_received(&v).unwrap());
+        assert!(shown.contains("notify_api"), "{shown}");
+        assert!(
+            !shown.contains("the-api-token") && !shown.contains("the-path-token"),
+            "{shown}"
+        );
     }
 }
