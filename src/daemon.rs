@@ -59,8 +59,8 @@ pub struct Gateway {
     pub notifications: tokio::sync::broadcast::Sender<NotifyEvent>,
     /// The office panel (button edges can be sent through it too).
     pub indicator: IndicatorHandle,
-    /// The site's zone, for the status line saved on stop.
-    time_zone: jiff::tz::TimeZone,
+    /// The site's zone and language, for the status line saved on stop.
+    locale: service::Locale,
     /// Swaps the live parts on SIGHUP.
     reloader: reload::Reloader,
 }
@@ -76,6 +76,16 @@ struct Core {
     tasks: TaskTracker,
     /// The cells of what a reload swaps.
     live: reload::LiveParts,
+}
+
+impl Core {
+    /// How the site reads `STATUS=`.
+    fn locale(&self) -> service::Locale {
+        service::Locale {
+            zone: self.config.time_zone.clone(),
+            language: self.config.language,
+        }
+    }
 }
 
 impl Gateway {
@@ -131,6 +141,7 @@ impl Gateway {
         pull::spawn(&core, &ingress, &hooks, &beats)?;
         let addr = serve::serve(&core, listener, hooks, ingress.http)?;
         tracing::info!(%addr, state = %core.config.state_dir.display(), "gateway started");
+        let locale = core.locale();
         Ok(Gateway {
             addr,
             ui_addr,
@@ -140,7 +151,7 @@ impl Gateway {
             metrics: core.metrics,
             acks,
             notifications,
-            time_zone: core.config.time_zone.clone(),
+            locale,
             reloader: reload::Reloader::new(core.live, started, line_token, indicator.clone()),
             indicator,
         })
@@ -177,7 +188,7 @@ impl Gateway {
         {
             tracing::warn!("some work did not finish within the grace period; it stays queued");
         }
-        service::save_final_status(&self.store, &self.metrics, &self.time_zone).await;
+        service::save_final_status(&self.store, &self.metrics, &self.locale).await;
         tracing::info!("gateway stopped");
     }
 }
@@ -300,7 +311,7 @@ fn spawn_acknowledgements(
         core.store.clone(),
         core.metrics.clone(),
         beats,
-        core.config.time_zone.clone(),
+        core.locale(),
         core.shutdown.clone(),
     ));
     core.tasks.spawn(inbox_worker::run(

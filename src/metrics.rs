@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 mod contact;
-pub use contact::{AppContacts, Contact, Contacts, Observed};
+pub use contact::{AppContacts, Contact, Contacts, Observed, Seen};
 
 /// kintone counts requests per app per day and its day starts at 09:00 JST,
 /// which is 00:00 UTC: the kintone day is the UTC date.

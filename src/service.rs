@@ -7,18 +7,29 @@
 //! that commits in time and every worker loop having ticked recently. A hung
 //! store or a stuck worker stops the pings, and systemd restarts the service.
 //! Outside systemd (no `NOTIFY_SOCKET`) every call here is a no-op.
+//!
+//! What `STATUS=` says is in the config's language (`words`); the log stays
+//! English.
+
+pub mod pace;
+mod stall;
+mod status;
+mod words;
+
+use stall::healthy;
+pub use status::{refused_line, reloaded_line, status_line, Locale};
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use jiff::tz::TimeZone;
 use sd_notify::NotifyState;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::now_ms;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::text::Language;
 
 /// When each worker loop last went round (ms since the epoch).
 #[derive(Debug, Default)]
@@ -56,10 +67,10 @@ impl Heartbeats {
 
 /// Tells systemd a reload has begun (`RELOADING=1` with the
 /// `MONOTONIC_USEC=` systemd matches it by); [`ready`] ends it.
-pub fn reloading() {
+pub fn reloading(language: Language) {
     let mut states = vec![
         NotifyState::Reloading,
-        NotifyState::Status("reloading the config"),
+        NotifyState::Status(words::RELOADING.in_(language)),
     ];
     if let Ok(now) = NotifyState::monotonic_usec_now() {
         states.push(now);
@@ -73,32 +84,9 @@ pub fn ready(status: &str) {
 }
 
 /// Tells systemd we are stopping.
-pub fn stopping() {
-    let _ = sd_notify::notify(&[NotifyState::Stopping, NotifyState::Status("stopping")]);
-}
-
-/// The one-line summary for `STATUS=` and `kintone-line-gateway status`.
-pub fn status_line(m: &Metrics, zone: &TimeZone) -> String {
-    let g = |a: &AtomicI64| a.load(Ordering::Relaxed);
-    let last_push = match g(&m.last_push_ms) {
-        0 => "never".to_owned(),
-        ms => crate::clock::format_ms(ms, zone),
-    };
-    format!(
-        "{}{} pending ack(s), {} push(es) queued, last push {last_push}, LINE {}, kintone {} ({} requests today), quota {}, indicator {}",
-        if g(&m.store_down) == 0 { "" } else { "STORE FAILING (see /healthz); " },
-        g(&m.pending_acks),
-        g(&m.outbox_pending),
-        if g(&m.line_down) == 0 { m.line_contact.observed().word() } else { "failing" },
-        if g(&m.kintone_down) == 0 { m.kintone_contact.observed().word() } else { "failing" },
-        m.kintone_usage
-            .today(now_ms())
-            .per_app
-            .values()
-            .sum::<u64>(),
-        if g(&m.quota_exhausted) == 0 { "ok" } else { "EXHAUSTED" },
-        if g(&m.indicator_fault) == 0 { "ok" } else { "GPIO failing (retrying)" },
-    )
+pub fn stopping(language: Language) {
+    let status = words::STOPPING.in_(language);
+    let _ = sd_notify::notify(&[NotifyState::Stopping, NotifyState::Status(status)]);
 }
 
 /// Pings the watchdog (if systemd enabled one) at half its interval while
@@ -108,7 +96,7 @@ pub async fn watchdog(
     store: Store,
     metrics: Arc<Metrics>,
     beats: Arc<Heartbeats>,
-    zone: TimeZone,
+    locale: Locale,
     shutdown: CancellationToken,
 ) {
     let interval = sd_notify::watchdog_enabled();
@@ -128,7 +116,7 @@ pub async fn watchdog(
         metrics
             .store_down
             .store(i64::from(store_trouble.is_some()), Ordering::Relaxed);
-        let status = status_line(&metrics, &zone);
+        let status = status_line(&metrics, &locale);
         // Decide and tell systemd first: saving below waits on the store,
         // which is exactly what may be hanging.
         if let Some(interval) = interval {
@@ -138,8 +126,11 @@ pub async fn watchdog(
                         sd_notify::notify(&[NotifyState::Watchdog, NotifyState::Status(&status)]);
                 }
                 Err(why) => {
-                    tracing::error!(reason = %why, "not making progress: withholding the watchdog ping");
-                    let line = format!("STALLED: {why}; {status}");
+                    let reason = why.said(Language::En);
+                    tracing::error!(%reason, "not making progress: withholding the watchdog ping");
+                    let why = why.said(locale.language);
+                    let args = [("why", why.as_str()), ("status", &status)];
+                    let line = words::STALLED.fill(locale.language, &args);
                     let _ = sd_notify::notify(&[NotifyState::Status(&line)]);
                 }
             }
@@ -217,34 +208,21 @@ fn words(line: &str) -> String {
 
 /// The last word, for `kintone-line-gateway status` while stopped: saved
 /// once every task has finished, with the counts read from the store.
-pub async fn save_final_status(store: &Store, metrics: &Metrics, zone: &TimeZone) {
+pub async fn save_final_status(store: &Store, metrics: &Metrics, locale: &Locale) {
     if let Ok(s) = store.summary().await {
         crate::store::notifications::show_pending_acks(metrics, s.pending_acks);
         metrics
             .outbox_pending
             .store(s.outbox_pending, Ordering::Relaxed);
     }
-    let status = format!("stopped; {}", status_line(metrics, zone));
+    let status = status_line(metrics, locale);
+    let status = words::STOPPED.fill(locale.language, &[("status", &status)]);
     let usage = metrics.kintone_usage.today(now_ms());
     if let Err(e) = store
         .save_report(status, usage, metrics.contacts(), now_ms())
         .await
     {
         tracing::warn!(error = %e, "could not save the final status line");
-    }
-}
-
-async fn healthy(store: &Store, beats: &Heartbeats, interval: Duration) -> Result<(), String> {
-    // A probe would commit into a deleted file: it proves nothing then.
-    store.file_check()?;
-    match tokio::time::timeout(interval / 4, store.probe()).await {
-        Err(_) => return Err("store did not commit in time".into()),
-        Ok(Err(e)) => return Err(format!("store: {e}")),
-        Ok(Ok(())) => {}
-    }
-    match beats.stalled(interval.max(Duration::from_secs(5))) {
-        Some(loop_name) => Err(format!("the {loop_name} loop is stuck")),
-        None => Ok(()),
     }
 }
 

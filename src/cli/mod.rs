@@ -20,6 +20,7 @@ use clap::Parser;
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::config::ReportSettings;
 use crate::store::Store;
 use args::{Cli, Command};
 use exit_code::{exit, load};
@@ -95,19 +96,17 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
         Command::Backup { file } => exit(reports::backup(config, &file)),
         Command::Send { to, text } => exit(send::send(config, &to, &text).await),
         Command::Doctor => check::doctor(config).await,
-        Command::UiPassword { file } => exit(ui_password::ui_password(&file)),
+        Command::UiPassword { file } => exit(ui_password::ui_password(config, &file)),
     }
 }
 
 /// Store-only commands need just the state directory, not the secrets (an
 /// admin's shell has no `$CREDENTIALS_DIRECTORY`).
-fn open_store(config: &Path) -> anyhow::Result<Store> {
-    let dir = crate::config::state_dir_of(config)?;
-    Ok(Store::open(&dir)?)
+fn open_store(settings: &ReportSettings) -> anyhow::Result<Store> {
+    Ok(Store::open(&settings.state_dir)?)
 }
 
 /// The store for a report: read-only, never created or migrated.
-fn read_store(config: &Path) -> anyhow::Result<Store> {
-    let dir = crate::config::state_dir_of(config)?;
-    Ok(Store::open_read_only(&dir)?)
+fn read_store(settings: &ReportSettings) -> anyhow::Result<Store> {
+    Ok(Store::open_read_only(&settings.state_dir)?)
 }

@@ -12,14 +12,15 @@ use super::read_store;
 use super::words;
 use crate::clock::{format_ms, now_ms};
 use crate::config::reader::parse_duration;
-use crate::config::time_zone_of;
+use crate::config::report_settings;
 use crate::text::audit::audit_word;
 use crate::text::Language;
 
 pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Result<()> {
-    let zone = time_zone_of(config)?;
+    let settings = report_settings(config)?;
+    let (zone, lang) = (settings.time_zone()?, settings.language);
     let since_ms = parse_since(since, now_ms(), &zone)?;
-    let store = read_store(config)?;
+    let store = read_store(&settings)?;
     let rows = store.acks_since(since_ms).await?;
     let mut out = std::io::stdout().lock();
     if json {
@@ -29,7 +30,6 @@ pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Resu
         return Ok(());
     }
     let (n, since) = (rows.len().to_string(), format_ms(since_ms, &zone));
-    let lang = crate::config::language_of(config);
     let args = [("n", n.as_str()), ("since", &since)];
     writeln!(out, "{}", words::ACKS_SINCE.fill(lang, &args))?;
     for a in rows {
@@ -49,15 +49,15 @@ pub(super) async fn acks(config: &Path, since: &str, json: bool) -> anyhow::Resu
 }
 
 pub(super) async fn outbox(config: &Path, all: bool) -> anyhow::Result<()> {
-    let zone = time_zone_of(config)?;
-    let store = read_store(config)?;
+    let settings = report_settings(config)?;
+    let (zone, lang) = (settings.time_zone()?, settings.language);
+    let store = read_store(&settings)?;
     let rows = store.outbox_report(all).await?;
     let nobody = store.undeliverable(UNDELIVERABLE_SHOWN).await?;
     let mut put_back = Vec::with_capacity(rows.len());
     for r in &rows {
         put_back.push(store.retries_of(r.id).await?);
     }
-    let lang = crate::config::language_of(config);
     let mut out = std::io::stdout().lock();
     if rows.is_empty() && nobody.is_empty() {
         writeln!(out, "{}", words::OUTBOX_EMPTY.in_(lang))?;
@@ -133,13 +133,13 @@ const UNDELIVERABLE_SHOWN: i64 = 20;
 
 /// `backup FILE`: the online copy, and how to put it back.
 pub(super) fn backup(config: &Path, file: &Path) -> anyhow::Result<()> {
-    let dir = crate::config::state_dir_of(config)?;
-    let done = crate::store::backup::backup(&dir, file).map_err(|e| match e {
+    let settings = report_settings(config)?;
+    let lang = settings.language;
+    let done = crate::store::backup::backup(&settings.state_dir, file).map_err(|e| match e {
         // A missing store exits as the reports do (66).
         crate::store::backup::BackupError::Store(s) => anyhow::Error::from(s),
         other => other.into(),
     })?;
-    let lang = crate::config::language_of(config);
     let mut out = std::io::stdout().lock();
     let (pages, bytes) = (done.pages.to_string(), done.bytes.to_string());
     let path = done.path.display().to_string();
@@ -149,7 +149,7 @@ pub(super) fn backup(config: &Path, file: &Path) -> anyhow::Result<()> {
         ("path", &path),
     ];
     writeln!(out, "{}", super::words::BACKUP_DONE.fill(lang, &args))?;
-    let db = dir.join("gateway.db").display().to_string();
+    let db = settings.state_dir.join("gateway.db").display().to_string();
     writeln!(
         out,
         "{}",

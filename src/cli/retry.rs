@@ -17,8 +17,9 @@ pub(super) async fn retry(config: &Path, id: Option<i64>, all: bool) -> anyhow::
         (None, true) => RetryWhich::AllDead,
         _ => return Err(UsageError("give a request number or --all".into()).into()),
     };
-    let store = open_store(config)?;
-    let lang = crate::config::language_of(config);
+    let settings = crate::config::report_settings(config)?;
+    let store = open_store(&settings)?;
+    let lang = settings.language;
     let retried = store.outbox_retry(which, actor(), now_ms()).await??;
     let mut out = std::io::stdout().lock();
     if retried.is_empty() {

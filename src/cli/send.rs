@@ -9,7 +9,7 @@ use super::open_store;
 use super::words;
 use crate::config::reader::Problem;
 use crate::config::rules::{fixed_recipients, Recipient};
-use crate::config::ConfigErrors;
+use crate::config::{report_settings, ConfigErrors, ReportSettings};
 use crate::line::message::Message;
 use crate::notify_api::enqueue::{enqueue, Queued};
 
@@ -17,9 +17,10 @@ use crate::notify_api::enqueue::{enqueue, Queued};
 const TEXT_MAX: usize = 5000;
 
 pub(super) async fn send(config: &Path, to: &[String], text: &str) -> anyhow::Result<()> {
-    let recipients = parse(config, to, text)?;
-    let store = open_store(config)?;
-    let lang = crate::config::language_of(config);
+    let settings = report_settings(config)?;
+    let lang = settings.language;
+    let recipients = parse(&settings, to, text)?;
+    let store = open_store(&settings)?;
     match enqueue(&store, &recipients, &[Message::text(text)], None).await? {
         Queued::Sent {
             recipients,
@@ -37,23 +38,29 @@ pub(super) async fn send(config: &Path, to: &[String], text: &str) -> anyhow::Re
 }
 
 /// The recipients and text, or every mistake in them (exit 64).
-fn parse(config: &Path, to: &[String], text: &str) -> Result<Vec<Recipient>, ConfigErrors> {
+fn parse(
+    settings: &ReportSettings,
+    to: &[String],
+    text: &str,
+) -> Result<Vec<Recipient>, ConfigErrors> {
     let mut problems = Vec::new();
-    let recipients = fixed_recipients(to, "--to", "field: recipients need a record", |k, m| {
+    let lang = settings.language;
+    let no_field = words::SEND_FIELD.in_(lang);
+    let recipients = fixed_recipients(to, ("--to", lang), no_field, |k, m| {
         problems.push(Problem::new(k, m));
     });
     if text.trim().is_empty() || text.chars().count() > TEXT_MAX {
-        problems.push(Problem::new(
-            "TEXT",
-            format!("give 1 to {TEXT_MAX} characters"),
-        ));
+        let max = TEXT_MAX.to_string();
+        let message = words::TEXT_LENGTH.fill(settings.language, &[("max", &max)]);
+        problems.push(Problem::new("TEXT", message));
     }
     if problems.is_empty() {
         Ok(recipients)
     } else {
         Err(ConfigErrors {
-            path: config.to_owned(),
+            path: settings.path.clone(),
             problems,
+            language: settings.language,
         })
     }
 }

@@ -17,9 +17,9 @@ pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<
     if let StaffAction::Invite { valid, .. } = &action {
         parse_duration(valid).map_err(|e| UsageError(format!("--valid {valid:?}: {e}")))?;
     }
-    let store = open_store(config)?;
-    let zone = crate::config::time_zone_of(config)?;
-    let lang = crate::config::language_of(config);
+    let settings = crate::config::report_settings(config)?;
+    let store = open_store(&settings)?;
+    let (zone, lang) = (settings.time_zone()?, settings.language);
     match action {
         StaffAction::Invite {
             name,

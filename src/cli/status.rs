@@ -11,15 +11,15 @@ use jiff::tz::TimeZone;
 use super::read_store;
 use super::words;
 use crate::clock::{format_ms, now_ms};
-use crate::config::{language_of, time_zone_of};
+use crate::config::report_settings;
 use crate::metrics::Observed;
 use crate::store::chains::ChainStage;
 use crate::text::Language;
 
 pub(super) async fn status(config: &Path) -> anyhow::Result<()> {
-    let zone = time_zone_of(config)?;
-    let lang = language_of(config);
-    let store = read_store(config)?;
+    let settings = report_settings(config)?;
+    let (zone, lang) = (settings.time_zone()?, settings.language);
+    let store = read_store(&settings)?;
     let s = store.summary().await?;
     let saved_usage = store.kintone_usage().await?;
     let mut out = std::io::stdout().lock();

@@ -25,9 +25,9 @@ pub(super) async fn run(
 pub(super) fn store(config: &std::path::Path, action: &StoreAction) -> anyhow::Result<()> {
     match action {
         StoreAction::Rescue => {
-            let dir = crate::config::state_dir_of(config)?;
-            let rescued = rescue(&dir)?;
-            print!("{}", report(&rescued, crate::config::language_of(config)));
+            let settings = crate::config::report_settings(config)?;
+            let rescued = rescue(&settings.state_dir)?;
+            print!("{}", report(&rescued, settings.language));
             Ok(())
         }
     }

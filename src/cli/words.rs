@@ -1,10 +1,70 @@
 //! What the commands answer a person, in the config's `language` (Japanese
-//! unless it says `en`): `staff`, `send`, `outbox retry`, `backup` and
-//! `store rescue`. Parameters are `{name}` placeholders.
+//! unless it says `en`): `check-config`, `doctor`'s heading and verdict,
+//! `staff`, `send`, `outbox retry`, `backup` and `store rescue`. Parameters are `{name}` placeholders.
 
 use crate::text::said::said;
 
 said! {
+    // ui-password
+    UI_PASSWORD_PROMPT {
+        ja: "Web ページのパスワード（{min} 文字以上）を入力して Enter：",
+        en: "The web page's password (at least {min} characters), then Enter: ",
+    }
+    UI_PASSWORD_SHORT {
+        ja: "パスワードは {min} 文字以上にしてください。何も書き込んでいません",
+        en: "the password must have at least {min} characters; nothing was written",
+    }
+    UI_PASSWORD_WRITTEN {
+        ja: "パスワードのハッシュを {file} に書き込みました。設定ファイルに次のように書き、サービスを再起動してください：\n\n[ui]\nlisten = \"0.0.0.0:8081\"\npassword = { file = \"{file}\" }",
+        en: "Wrote the password's hash to {file}. In the config:\n\n[ui]\nlisten = \"0.0.0.0:8081\"\npassword = { file = \"{file}\" }\n\nthen restart the service.",
+    }
+
+    // check-config
+    CHECK_OK {
+        ja: "{path}：問題ありません（アプリ {apps} 件、ルール {rules} 件、{listen} で待ち受け）",
+        en: "{path}: OK ({apps} app(s), {rules} rule(s), listening on {listen})",
+    }
+    BUDGET_OFF {
+        ja: "アプリ {app}（{name}）：定期的な確認（ポーリング）はしません。Webhook だけなので、届かなかった Webhook の変更は拾えません",
+        en: "app {app} ({name}): polling off — webhooks only; a lost webhook is not recovered",
+    }
+    BUDGET_POLLING {
+        ja: "アプリ {app}（{name}）：{s} 秒ごとに確認し、1 日およそ {per_day} 回（kintone の 1 日 {limit} 回の {share}%）",
+        en: "app {app} ({name}): polling every {s}s ≈ {per_day} requests/day, {share}% of kintone's {limit}",
+    }
+    BUDGET_TOO_MUCH {
+        ja: "{line}。注意：上限の 3 分の 1 を超えます。poll_interval を長くしてください",
+        en: "{line} — WARNING: more than a third of the limit; raise poll_interval",
+    }
+    AT_KEY {
+        ja: "{key}：{note}",
+        en: "{key}: {note}",
+    }
+    CHECK_WARNING {
+        ja: "  注意：{note}",
+        en: "  warning: {note}",
+    }
+    RECIPIENTS_NO_DIRECTORY {
+        ja: "送り先は確かめていません：{dir} にまだスタッフの名簿がありません（サービスが作ります）",
+        en: "recipients not checked: no staff directory yet in {dir} (the daemon creates it)",
+    }
+    RECIPIENTS_UNCHECKED {
+        ja: "送り先は確かめていません：{e}",
+        en: "recipients not checked: {e}",
+    }
+    // doctor
+    DOCTOR_HEAD {
+        ja: "kintone-line-gateway の点検（doctor）— {path}",
+        en: "kintone-line-gateway doctor — {path}",
+    }
+    DOCTOR_ALL_PASSED {
+        ja: "{n} 項目の点検はすべて問題ありません。",
+        en: "All {n} checks passed.",
+    }
+    DOCTOR_FAILED {
+        ja: "{n} 項目のうち {failed} 項目で問題が見つかりました。",
+        en: "{failed} of {n} checks failed.",
+    }
     // staff
     NO_STAFF {
         ja: "まだ誰も登録されていません。`staff invite 名前` で招待します。",
@@ -38,6 +98,14 @@ said! {
     SENT {
         ja: "{n} 件の宛先に、{requests} 件のプッシュとして送信待ちに入れました。動いているサービスが送ります（`outbox` で確認できます）。",
         en: "Queued for {n} recipient(s) in {requests} push request(s); the running daemon sends them (see `outbox`).",
+    }
+    SEND_FIELD {
+        ja: "field: の送り先にはレコードが要ります",
+        en: "field: recipients need a record",
+    }
+    TEXT_LENGTH {
+        ja: "1 文字から {max} 文字までで書いてください",
+        en: "give 1 to {max} characters",
     }
     SEND_NOBODY {
         ja: "送り先がいません：まだ誰も登録・記録されていません（`staff invite` でスタッフを招待するか、公式アカウントをグループに招待してください）",

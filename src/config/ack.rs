@@ -7,7 +7,9 @@
 use toml::Table;
 
 use super::reader::{join, Reader};
+use super::section_words;
 use super::template::Template;
+use super::words;
 
 /// Placeholders available to write-back and reply templates.
 pub const ACK_PLACEHOLDERS: &[&str] = &[
@@ -56,7 +58,7 @@ pub struct AckSettings {
 }
 
 fn template(r: &mut Reader, key: String, text: &str) -> Option<Template> {
-    Template::parse(text, ACK_PLACEHOLDERS)
+    Template::parse_in(text, ACK_PLACEHOLDERS, r.language)
         .map_err(|e| r.problem(key, e))
         .ok()
 }
@@ -86,10 +88,10 @@ pub(super) fn read_ack(r: &mut Reader, t: &Table, p: &str) -> Option<AckSettings
             action.map(|action| AckMethod::Status { action, assignee })
         }
         other => {
-            r.problem(
-                join(p, "method"),
-                format!("{other:?}: use \"comment\", \"fields\" or \"status\""),
-            );
+            let value = format!("{other:?}");
+            let choices = words::choices(r.language, &["comment", "fields", "status"]);
+            let args = [("value", value.as_str()), ("choices", &choices)];
+            r.said(join(p, "method"), &words::USE_ONE_OF, &args);
             None
         }
     };
@@ -106,10 +108,7 @@ pub(super) fn read_ack(r: &mut Reader, t: &Table, p: &str) -> Option<AckSettings
 /// `fields = { CODE = "template" }`: at least one, each a template.
 fn read_fields(r: &mut Reader, t: &Table, p: &str) -> Option<Vec<(String, Template)>> {
     let Some(fields) = r.opt_table(t, p, "fields") else {
-        r.problem(
-            join(p, "fields"),
-            "method = \"fields\" needs fields = { CODE = \"template\" }",
-        );
+        r.said(join(p, "fields"), &section_words::FIELDS_NEEDED, &[]);
         return None;
     };
     let mut out = Vec::new();
@@ -117,11 +116,11 @@ fn read_fields(r: &mut Reader, t: &Table, p: &str) -> Option<Vec<(String, Templa
         let key = format!("{}.{code}", join(p, "fields"));
         match v.as_str() {
             Some(s) => out.extend(template(r, key, s).map(|t| (code.clone(), t))),
-            None => r.problem(key, "expected a string template"),
+            None => r.said(key, &section_words::TEMPLATE_STRING, &[]),
         }
     }
     if out.is_empty() {
-        r.problem(join(p, "fields"), "name at least one field");
+        r.said(join(p, "fields"), &section_words::ONE_FIELD, &[]);
     }
     Some(out)
 }

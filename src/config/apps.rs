@@ -7,6 +7,8 @@ use toml::Table;
 
 use super::ack::{self, AckSettings};
 use super::reader::{join, Reader};
+use super::section_words;
+use super::words;
 use crate::domain::AppId;
 use crate::kintone::client::{AppAuth, BasicAuth};
 use crate::kintone::{daily_requests, DAILY_LIMIT};
@@ -69,7 +71,7 @@ pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> 
         .opt_duration(t, p, "poll_interval")
         .unwrap_or(Duration::from_secs(60));
     if poll_interval < Duration::from_secs(5) {
-        r.problem(join(p, "poll_interval"), "must be at least 5s");
+        r.said(join(p, "poll_interval"), &words::AT_LEAST, &[("min", "5s")]);
     }
     let allow_over_budget = r.opt_bool(t, p, "allow_over_budget").unwrap_or(false);
     check_budget(r, p, poll && !allow_over_budget, poll_interval);
@@ -100,27 +102,34 @@ pub(super) fn read_app(r: &mut Reader, t: &Table, p: &str) -> Option<AppConfig> 
 fn check_budget(r: &mut Reader, p: &str, check: bool, interval: Duration) {
     let per_day = daily_requests(interval);
     if check && per_day > DAILY_LIMIT {
-        r.problem(
-            join(p, "poll_interval"),
-            format!(
-                "polling every {}s is {per_day} requests/day, {}% of kintone's {DAILY_LIMIT}; \
-                 raise poll_interval (at least {}s) or set allow_over_budget = true",
-                interval.as_secs(),
-                per_day * 100 / DAILY_LIMIT,
-                86_400_u64.div_ceil(DAILY_LIMIT),
-            ),
-        );
+        let figures = [
+            interval.as_secs(),
+            per_day,
+            per_day * 100 / DAILY_LIMIT,
+            DAILY_LIMIT,
+            86_400_u64.div_ceil(DAILY_LIMIT),
+        ]
+        .map(|n| n.to_string());
+        let [s, per_day, share, limit, min] = figures.each_ref().map(String::as_str);
+        let args = [
+            ("s", s),
+            ("per_day", per_day),
+            ("share", share),
+            ("limit", limit),
+            ("min", min),
+        ];
+        r.said(join(p, "poll_interval"), &section_words::OVER_BUDGET, &args);
     }
 }
 
 fn read_id(r: &mut Reader, t: &Table, p: &str) -> Option<AppId> {
     let Some(n) = r.opt_int(t, p, "id") else {
-        r.problem(join(p, "id"), "missing (required)");
+        r.said(join(p, "id"), &words::MISSING, &[]);
         return None;
     };
     let id = u64::try_from(n).ok().and_then(|n| AppId::new(n).ok());
     if id.is_none() {
-        r.problem(join(p, "id"), "must be a positive app id");
+        r.said(join(p, "id"), &words::APP_ID, &[]);
     }
     id
 }
@@ -145,10 +154,7 @@ fn read_webhook_token(r: &mut Reader, t: &Table, p: &str) -> Option<Secret> {
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if text.len() < 24 || !url_safe {
-        r.problem(
-            join(p, "webhook_token"),
-            "must be at least 24 characters of A-Z a-z 0-9 - _ (it is the only lock on the webhook URL)",
-        );
+        r.said(join(p, "webhook_token"), &section_words::WEBHOOK_TOKEN, &[]);
     }
     Some(token)
 }

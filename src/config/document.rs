@@ -13,11 +13,15 @@ use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Table};
 
 use super::reader::{join, Place, Problem};
+use crate::text::Language;
 
 /// The parsed file: the table the sections read, and the line of each key.
 #[derive(Debug)]
 pub struct Document {
     pub table: Table,
+    /// What the file's `language` says, even past syntax errors (Japanese
+    /// when it names none): its problems are said in it.
+    pub language: Language,
     /// Syntax errors, already placed.
     pub syntax: Vec<Problem>,
     /// Key path (`kintone.apps[0].id`) → line (1-based).
@@ -30,10 +34,12 @@ impl Document {
         let (doc, errors) = DeTable::parse_recoverable(text);
         let mut lines = HashMap::new();
         index_table(text, doc.get_ref(), "", &mut lines);
+        let table = Table::deserialize(toml::de::Deserializer::from(doc)).unwrap_or_default();
+        let language = super::language_in(&table);
         // The parser's recovery reports the same mistake again further along
         // its line: the first on each line is the one to fix.
         let mut syntax: Vec<Problem> = Vec::new();
-        for p in errors.iter().map(|e| syntax_problem(text, e)) {
+        for p in errors.iter().map(|e| syntax_problem(text, e, language)) {
             if !syntax
                 .iter()
                 .any(|s| s.place.map(|a| a.line) == p.place.map(|a| a.line))
@@ -41,9 +47,9 @@ impl Document {
                 syntax.push(p);
             }
         }
-        let table = Table::deserialize(toml::de::Deserializer::from(doc)).unwrap_or_default();
         Document {
             table,
+            language,
             syntax,
             lines,
         }
@@ -124,15 +130,15 @@ fn line_at(text: &str, at: usize) -> (usize, usize) {
     (line, before[start..].chars().count() + 1)
 }
 
-fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
+fn syntax_problem(text: &str, e: &toml::de::Error, language: Language) -> Problem {
     let at = e.span().map_or(0, |s| s.start);
     let (line, column) = line_at(text, at);
     let source = text.lines().nth(line - 1).unwrap_or("").trim_end();
     Problem {
         key: String::new(),
         message: format!(
-            "not valid TOML: {}\n        | {source}",
-            e.message().trim_end()
+            "{}\n        | {source}",
+            super::words::NOT_TOML.fill(language, &[("e", e.message().trim_end())])
         ),
         place: Some(Place {
             line,

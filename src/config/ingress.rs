@@ -6,6 +6,7 @@ use std::time::Duration;
 use toml::{Table, Value};
 
 use super::reader::Reader;
+use super::section_words;
 use crate::secret::Secret;
 
 /// The service's address (the default `api_base`).
@@ -50,8 +51,6 @@ pub struct PubsubSettings {
 /// restarting), five minutes of them are not.
 pub const PUBSUB_TROUBLE_AFTER: Duration = Duration::from_secs(300);
 
-const MODES: &str = "expected \"http\", \"pubsub\" or [\"http\", \"pubsub\"]";
-
 pub(super) fn read_ingress(r: &mut Reader, rest: &Table) -> IngressConfig {
     // The key is a secret like the core config's: `{ credential = … }` is
     // read from the service's credentials folder.
@@ -66,18 +65,12 @@ pub(super) fn read_ingress(r: &mut Reader, rest: &Table) -> IngressConfig {
     let settings = r.opt_table(t, "ingress", "pubsub");
     let pubsub = match (pubsub, settings) {
         (true, Some(_)) if !cfg!(feature = "pubsub") => {
-            r.problem(
-                "ingress.mode",
-                "this build has no Pub/Sub support (the `pubsub` feature)",
-            );
+            r.said("ingress.mode", &section_words::NO_PUBSUB, &[]);
             None
         }
         (true, Some(s)) => read_pubsub(r, s),
         (true, None) => {
-            r.problem(
-                "ingress.pubsub",
-                "mode includes \"pubsub\": add [ingress.pubsub]",
-            );
+            r.said("ingress.pubsub", &section_words::PUBSUB_SECTION, &[]);
             None
         }
         (false, _) => None,
@@ -93,7 +86,7 @@ fn read_mode(r: &mut Reader, v: Option<&Value>) -> (bool, bool) {
         Some(_) => vec!["?"],
     };
     if names.is_empty() || names.iter().any(|n| !matches!(*n, "http" | "pubsub")) {
-        r.problem("ingress.mode", MODES);
+        r.said("ingress.mode", &section_words::MODES, &[]);
         return (true, false);
     }
     (names.contains(&"http"), names.contains(&"pubsub"))
@@ -127,10 +120,7 @@ fn read_pubsub(r: &mut Reader, t: &Table) -> Option<PubsubSettings> {
         if valid_id(&v) {
             Some(v)
         } else {
-            r.problem(
-                format!("{P}.{key}"),
-                "a letter, then letters, digits and - _ . ~ + %",
-            );
+            r.said(format!("{P}.{key}"), &section_words::PUBSUB_ID, &[]);
             None
         }
     };
@@ -140,10 +130,7 @@ fn read_pubsub(r: &mut Reader, t: &Table) -> Option<PubsubSettings> {
     let emulator = api_base.is_some();
     let api_base = api_base.unwrap_or_else(|| PUBSUB_API_BASE.to_owned());
     if !api_base.starts_with("http://") && !api_base.starts_with("https://") {
-        r.problem(
-            format!("{P}.api_base"),
-            "expected an http:// or https:// URL",
-        );
+        r.said(format!("{P}.api_base"), &section_words::HTTP_URL, &[]);
     }
     // The emulator takes no credentials; the service always needs them.
     let credentials = r.secret(t, P, "credentials", !emulator);
@@ -151,7 +138,11 @@ fn read_pubsub(r: &mut Reader, t: &Table) -> Option<PubsubSettings> {
         None => 100,
         Some(n @ 1..=1000) => n as u32,
         Some(_) => {
-            r.problem(format!("{P}.max_messages"), "expected 1 to 1000");
+            r.said(
+                format!("{P}.max_messages"),
+                &section_words::MAX_MESSAGES,
+                &[],
+            );
             100
         }
     };
@@ -159,9 +150,10 @@ fn read_pubsub(r: &mut Reader, t: &Table) -> Option<PubsubSettings> {
         .opt_duration(t, P, "ack_deadline")
         .unwrap_or(Duration::from_secs(60));
     if !(10..=600).contains(&ack_deadline.as_secs()) || ack_deadline.subsec_nanos() != 0 {
-        r.problem(
+        r.said(
             format!("{P}.ack_deadline"),
-            "expected whole seconds from 10s to 600s (Pub/Sub's limits)",
+            &section_words::ACK_DEADLINE,
+            &[],
         );
     }
     let trouble_after = r
@@ -187,6 +179,7 @@ mod tests {
     fn read(text: &str) -> (IngressConfig, Vec<String>) {
         let rest: Table = toml::from_str(text).expect("toml");
         let mut r = Reader::new(Path::new("."), None);
+        r.language = crate::text::Language::En;
         let c = read_ingress(&mut r, &rest);
         (c, r.problems.iter().map(|p| p.to_string()).collect())
     }

@@ -6,6 +6,8 @@ use toml::Table;
 
 use super::apps::{self, AppConfig};
 use super::reader::Reader;
+use super::section_words;
+use crate::text::Language;
 
 #[derive(Debug, Clone)]
 pub struct KintoneConfig {
@@ -19,13 +21,13 @@ pub(super) fn read_kintone(r: &mut Reader, t: &Table) -> Option<KintoneConfig> {
     let p = "kintone";
     r.unknown_keys(t, p, &["base_url", "guest_space", "timeout", "apps"]);
     let base_url = r.str(t, p, "base_url").unwrap_or_default();
-    if let Err(e) = check_kintone_url(&base_url) {
+    if let Err(e) = check_kintone_url(&base_url, r.language) {
         r.problem("kintone.base_url", e);
     }
     let guest_space = r.opt_int(t, p, "guest_space").and_then(|g| {
         let ok = u32::try_from(g).ok().filter(|g| *g > 0);
         if ok.is_none() {
-            r.problem("kintone.guest_space", "must be a positive space id");
+            r.said("kintone.guest_space", &section_words::SPACE_ID, &[]);
         }
         ok
     });
@@ -34,15 +36,17 @@ pub(super) fn read_kintone(r: &mut Reader, t: &Table) -> Option<KintoneConfig> {
         .unwrap_or(Duration::from_secs(10));
     let tables = r.tables(t, p, "apps");
     if tables.is_empty() {
-        r.problem("kintone.apps", "configure at least one [[kintone.apps]]");
+        r.said("kintone.apps", &section_words::NO_APPS, &[]);
     }
     let mut apps = Vec::new();
     for (i, app) in tables.into_iter().enumerate() {
         if let Some(a) = apps::read_app(r, app, &format!("kintone.apps[{i}]")) {
             if apps.iter().any(|x: &AppConfig| x.id == a.id) {
-                r.problem(
+                let id = a.id.to_string();
+                r.said(
                     format!("kintone.apps[{i}].id"),
-                    format!("app {} is configured twice", a.id),
+                    &section_words::APP_TWICE,
+                    &[("app", &id)],
                 );
             }
             apps.push(a);
@@ -63,7 +67,7 @@ const KINTONE_DOMAINS: &[&str] = &[".cybozu.com", ".kintone.com", ".cybozu.cn"];
 /// (`.kintone.com`, `.cybozu.cn`), or a local fake for tests
 /// (`http://127.0.0.1…`, `http://localhost…`), with no path. A pasted app URL
 /// is refused with the origin to write instead.
-fn check_kintone_url(url: &str) -> Result<(), String> {
+fn check_kintone_url(url: &str, language: Language) -> Result<(), String> {
     if url.is_empty() {
         return Ok(()); // `missing (required)` was said already
     }
@@ -84,22 +88,24 @@ fn check_kintone_url(url: &str) -> Result<(), String> {
     } else {
         format!("{scheme}://{host_port}")
     };
+    let (value, fixed) = (format!("{url:?}"), format!("{fixed:?}"));
     if !kintone && !local {
-        return Err(format!(
-            "{url:?} is not a kintone site: write https://<subdomain>.cybozu.com (or .kintone.com, .cybozu.cn)"
-        ));
+        return Err(section_words::NOT_KINTONE.fill(language, &[("value", &value)]));
     }
     if !origin_ok || !matches!(path, "" | "/") || url.contains(char::is_whitespace) {
-        return Err(format!(
-            "{url:?} must be the site's address alone; write base_url = {fixed:?}"
-        ));
+        let args = [("value", value.as_str()), ("fixed", &fixed)];
+        return Err(section_words::SITE_ADDRESS_ONLY.fill(language, &args));
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::check_kintone_url;
+    use crate::text::Language;
+
+    fn check_kintone_url(url: &str) -> Result<(), String> {
+        super::check_kintone_url(url, Language::En)
+    }
 
     #[test]
     fn base_url_is_a_kintone_origin_and_a_pasted_app_url_gets_the_fix() {

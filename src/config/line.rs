@@ -6,6 +6,8 @@ use std::time::Duration;
 use toml::Table;
 
 use super::reader::Reader;
+use super::section_words;
+use super::words;
 use super::{check_base_url, DEFAULT_LINE_API};
 use crate::secret::{Rotation, Secret};
 
@@ -68,10 +70,7 @@ pub(super) fn read_line(r: &mut Reader, t: &Table) -> Option<LineConfig> {
         .opt_duration(t, p, "reply_deadline")
         .unwrap_or(Duration::from_secs(30));
     if reply_deadline.is_zero() || reply_deadline > Duration::from_secs(60) {
-        r.problem(
-            "line.reply_deadline",
-            "must be between 1s and 60s (LINE documents 1 minute)",
-        );
+        r.said("line.reply_deadline", &section_words::REPLY_DEADLINE, &[]);
     }
     let deadline_fallback = read_fallback(r, t);
     let confirm_late_success = r.opt_bool(t, p, "confirm_late_success").unwrap_or(false);
@@ -102,21 +101,15 @@ fn read_token(r: &mut Reader, t: &Table) -> Option<TokenConfig> {
             Some(TokenConfig::Stateless { channel_id: id })
         }
         (false, Some(_)) => {
-            r.problem("line.channel_id", "must be the numeric channel ID");
+            r.said("line.channel_id", &section_words::CHANNEL_ID, &[]);
             None
         }
         (true, Some(_)) => {
-            r.problem(
-                "line",
-                "set access_token (long-lived) or channel_id (stateless tokens), not both",
-            );
+            r.said("line", &section_words::TOKEN_BOTH, &[]);
             None
         }
         (false, None) => {
-            r.problem(
-                "line.access_token",
-                "missing: set access_token, or channel_id for stateless tokens",
-            );
+            r.said("line.access_token", &section_words::TOKEN_MISSING, &[]);
             None
         }
     }
@@ -127,10 +120,10 @@ fn read_fallback(r: &mut Reader, t: &Table) -> Fallback {
         None | Some("none") => Fallback::None,
         Some("push") => Fallback::Push,
         Some(other) => {
-            r.problem(
-                "line.deadline_fallback",
-                format!("{other:?}: use \"none\" or \"push\""),
-            );
+            let value = format!("{other:?}");
+            let choices = words::choices(r.language, &["none", "push"]);
+            let args = [("value", value.as_str()), ("choices", &choices)];
+            r.said("line.deadline_fallback", &words::USE_ONE_OF, &args);
             Fallback::None
         }
     }

@@ -18,12 +18,15 @@ pub mod notify;
 pub mod notify_api;
 pub mod quiet;
 pub mod reader;
+mod report;
 pub mod retention;
 pub mod rules;
+mod section_words;
 mod server;
 pub mod setup;
 pub mod template;
 pub mod ui;
+mod words;
 mod zone;
 
 use std::path::{Path, PathBuf};
@@ -36,8 +39,8 @@ pub use apps::AppConfig;
 pub use kintone::KintoneConfig;
 pub use line::{Fallback, LineConfig, TokenConfig};
 use reader::{Problem, Reader};
+pub use report::{report_settings, ReportSettings};
 pub use server::{ServerConfig, TlsFiles};
-pub use zone::INDICATOR_TIME_ZONE_DEPRECATED;
 
 use crate::domain::SiteKey;
 use crate::text::Language;
@@ -70,30 +73,42 @@ pub struct Config {
     pub rest: Table,
 }
 
-/// Why the config was refused: every problem found.
+/// Why the config was refused: every problem found, said in the config's
+/// language.
 #[derive(Debug, thiserror::Error)]
-#[error("{} problem(s) in {}:\n{}", .problems.len(), .path.display(), list(.problems))]
 pub struct ConfigErrors {
     pub path: PathBuf,
     pub problems: Vec<Problem>,
+    /// What the file's `language` says (Japanese when it cannot be read).
+    pub language: Language,
 }
 
-fn list(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("  - {p}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (n, path) = (self.problems.len().to_string(), self.path.display());
+        let path = path.to_string();
+        let head = words::PROBLEMS_IN.fill(self.language, &[("n", &n), ("path", &path)]);
+        f.write_str(&head)?;
+        for p in &self.problems {
+            write!(f, "\n  - {}", p.said(self.language))?;
+        }
+        Ok(())
+    }
 }
 
-/// The config file's text, or the one problem saying why it cannot be read.
+/// The config file's text, or the one problem saying why it cannot be read
+/// (in Japanese, the default: no `language` could be read).
 ///
 /// # Errors
 /// [`ConfigErrors`] with that problem.
 pub fn read_text(path: &Path) -> Result<String, ConfigErrors> {
+    let language = Language::default();
     std::fs::read_to_string(path).map_err(|e| ConfigErrors {
         path: path.to_owned(),
-        problems: vec![Problem::whole_file(format!("cannot read config file: {e}"))],
+        problems: vec![Problem::whole_file(
+            words::CANNOT_READ.fill(language, &[("e", &e.to_string())]),
+        )],
+        language,
     })
 }
 
@@ -123,65 +138,14 @@ impl Config {
     }
 }
 
-/// Reads only `state_dir` (for store-only commands such as `staff` and
-/// `acks`, which run in an admin's shell without the service's credentials).
-///
-/// # Errors
-/// [`ConfigErrors`] when the file cannot be read or is not TOML.
-pub fn state_dir_of(path: &Path) -> Result<PathBuf, ConfigErrors> {
-    let fail = |message: String| ConfigErrors {
-        path: path.to_owned(),
-        problems: vec![Problem::whole_file(message)],
-    };
-    let text =
-        std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read config file: {e}")))?;
-    let table: Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| fail(format!("not valid TOML: {}", e.message())))?;
-    Ok(table
-        .get("state_dir")
+/// The `language` a file's table names, or the default (Japanese) when it
+/// names none it knows: every answer about the file, its problems included,
+/// is in it (a wrong `language` is itself reported, in Japanese).
+pub fn language_in(table: &Table) -> Language {
+    table
+        .get("language")
         .and_then(toml::Value::as_str)
-        .map_or_else(default_state_dir, PathBuf::from))
-}
-
-/// Reads only the site's zone (for the store-only listings, like
-/// [`state_dir_of`]); warnings are `check-config`'s business.
-///
-/// # Errors
-/// [`ConfigErrors`] when the file cannot be read, is not TOML, or names an
-/// unknown zone.
-pub fn time_zone_of(path: &Path) -> Result<TimeZone, ConfigErrors> {
-    let fail = |problems: Vec<Problem>| ConfigErrors {
-        path: path.to_owned(),
-        problems,
-    };
-    let one = |message: String| fail(vec![Problem::whole_file(message)]);
-    let text =
-        std::fs::read_to_string(path).map_err(|e| one(format!("cannot read config file: {e}")))?;
-    let table: Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| one(format!("not valid TOML: {}", e.message())))?;
-    let mut r = Reader::new(Path::new("."), None);
-    let (zone, _) = zone::read_zone(&mut r, &table, Language::En);
-    if r.problems.is_empty() {
-        Ok(zone)
-    } else {
-        Err(fail(r.problems))
-    }
-}
-
-/// The `language` of the config at `path`, for a command's answers; the
-/// default (Japanese) when the file says nothing readable (its own problems
-/// are reported by whatever reads it whole).
-pub fn language_of(path: &Path) -> Language {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|text| text.parse::<Table>().ok())
-        .and_then(|t| {
-            t.get("language")?
-                .as_str()
-                .and_then(|s| Language::parse(s).ok())
-        })
+        .and_then(|s| Language::parse(s).ok())
         .unwrap_or_default()
 }
 
@@ -215,20 +179,25 @@ const TOP_KEYS: &[&str] = &[
 ];
 
 pub(crate) fn read(r: &mut Reader, t: &Table) -> Option<Config> {
+    r.language = language_in(t);
     r.unknown_keys(t, "", TOP_KEYS);
     let state_dir = r
         .opt_str(t, "", "state_dir")
         .map_or_else(default_state_dir, PathBuf::from);
     let site = r.opt_str(t, "", "site").unwrap_or_default();
     let site = SiteKey::parse(&site)
-        .map_err(|e| r.problem("site", e.reason))
+        .map_err(|_| r.said("site", &section_words::SITE_KEY, &[]))
         .ok();
     let language = r
         .opt_str(t, "", "language")
-        .map_or(Ok(Language::default()), |s| Language::parse(&s))
-        .map_err(|e| r.problem("language", e))
+        .map_or(Ok(Language::default()), |s| {
+            Language::parse(&s).map_err(|_| format!("{s:?}"))
+        })
+        .map_err(|value| {
+            let message = words::LANGUAGE.fill(r.language, &[("value", &value)]);
+            r.problem("language", message);
+        })
         .ok();
-    r.language = language.unwrap_or_default();
     let (time_zone, warnings) = zone::read_zone(r, t, language.unwrap_or_default());
     let empty = Table::new();
     let server_table = r.opt_table(t, "", "server").unwrap_or(&empty);
@@ -236,14 +205,16 @@ pub(crate) fn read(r: &mut Reader, t: &Table) -> Option<Config> {
     let line = match r.opt_table(t, "", "line") {
         Some(l) => line::read_line(r, l),
         None => {
-            r.problem("line", "missing section [line]");
+            let message = words::MISSING_SECTION.fill(r.language, &[("section", "line")]);
+            r.problem("line", message);
             None
         }
     };
     let kintone = match r.opt_table(t, "", "kintone") {
         Some(k) => kintone::read_kintone(r, k),
         None => {
-            r.problem("kintone", "missing section [kintone]");
+            let message = words::MISSING_SECTION.fill(r.language, &[("section", "kintone")]);
+            r.problem("kintone", message);
             None
         }
     };
@@ -274,7 +245,9 @@ fn check_base_url(r: &mut Reader, key: &str, url: &str) {
         && url.len() > "https://".len()
         && !url.contains(char::is_whitespace);
     if !ok && !url.is_empty() {
-        r.problem(key, format!("{url:?} is not an http(s) URL"));
+        let value = format!("{url:?}");
+        let message = words::NOT_URL.fill(r.language, &[("value", &value)]);
+        r.problem(key, message);
     }
 }
 

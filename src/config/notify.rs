@@ -91,9 +91,13 @@ pub(super) fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings 
         None | Some("continue") => false,
         Some("pause") => true,
         Some(other) => {
-            r.problem(
+            let value = format!("{other:?}");
+            let choices = super::words::choices(r.language, &["continue", "pause"]);
+            let args = [("value", value.as_str()), ("choices", &choices)];
+            r.said(
                 "notify.reminders_at_night",
-                format!("{other:?}: use \"continue\" or \"pause\""),
+                &super::words::USE_ONE_OF,
+                &args,
             );
             false
         }
@@ -102,7 +106,11 @@ pub(super) fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings 
     s.fallback = read_fallback(r, t);
     if let Some(d) = r.opt_duration(t, "notify", "quota_check") {
         if d.as_secs() < 60 {
-            r.problem("notify.quota_check", "must be at least 60s");
+            r.said(
+                "notify.quota_check",
+                &super::words::AT_LEAST,
+                &[("min", "60s")],
+            );
         }
         s.quota_check = d;
     }
@@ -112,7 +120,7 @@ pub(super) fn read_notify(r: &mut Reader, rest: &toml::Table) -> OutboxSettings 
     {
         None => {}
         Some(Some(f)) if (0.0..=1.0).contains(&f) => s.quota_warn = f,
-        Some(_) => r.problem("notify.quota_warn", "must be a fraction between 0 and 1"),
+        Some(_) => r.said("notify.quota_warn", &super::section_words::FRACTION, &[]),
     }
     s
 }
@@ -126,22 +134,11 @@ fn read_fallback(r: &mut Reader, t: &toml::Table) -> Vec<Recipient> {
         Some(_) => r.opt_strings(t, "notify", "fallback").unwrap_or_default(),
     };
     let key = join("notify", "fallback");
-    fixed_recipients(
-        &list,
-        &key,
-        "a fallback cannot be a record field",
-        |k, m| {
-            r.problem(k, m);
-        },
-    )
+    let no_field = super::section_words::FALLBACK_FIELD.in_(r.language);
+    fixed_recipients(&list, (&key, r.language), no_field, |k, m| {
+        r.problem(k, m);
+    })
 }
-
-/// Accepted for configs written before pacing: it held every push after the
-/// first for a whole window, which is what pacing replaces. Old files keep
-/// loading (a warning, not a problem) so an upgrade does not stop the daemon.
-pub(super) const COALESCE_WINDOW_DEPRECATED: &str =
-    "notify.coalesce_window is no longer used and is ignored: \
-     pushes now wait for notify.debounce (and at most notify.max_wait); remove the key";
 
 fn read_pacing(r: &mut Reader, t: &toml::Table, s: &mut OutboxSettings) {
     let p = &mut s.pacing;
@@ -152,16 +149,28 @@ fn read_pacing(r: &mut Reader, t: &toml::Table, s: &mut OutboxSettings) {
         p.max_wait = d;
     }
     if p.max_wait < p.debounce {
-        r.problem("notify.max_wait", "must be at least notify.debounce");
+        r.said(
+            "notify.max_wait",
+            &super::section_words::AT_LEAST_DEBOUNCE,
+            &[],
+        );
     }
     if let Some(n) = r.opt_int(t, "notify", "prompt_per_minute") {
         match usize::try_from(n) {
             Ok(n) => p.prompt_per_minute = n,
-            Err(_) => r.problem("notify.prompt_per_minute", "must be 0 or more"),
+            Err(_) => r.said(
+                "notify.prompt_per_minute",
+                &super::section_words::ZERO_OR_MORE,
+                &[],
+            ),
         }
     }
     if t.contains_key("coalesce_window") {
         let _ = r.opt_duration(t, "notify", "coalesce_window");
-        s.deprecated.push(COALESCE_WINDOW_DEPRECATED.to_owned());
+        // Accepted for configs written before pacing: it held every push
+        // after the first for a whole window, which is what pacing replaces.
+        // Old files keep loading (a warning) so an upgrade does not stop.
+        let note = super::words::COALESCE_WINDOW_DEPRECATED.in_(r.language);
+        s.deprecated.push(note.to_owned());
     }
 }

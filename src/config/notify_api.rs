@@ -7,6 +7,7 @@ use toml::Table;
 
 use super::reader::{join, Reader};
 use super::rules::{fixed_recipients, Recipient};
+use super::section_words;
 use crate::line::flex::FlexTemplate;
 use crate::secret::Secret;
 
@@ -52,10 +53,15 @@ pub(super) fn read_notify_api(r: &mut Reader, rest: &Table) -> NotifyApiConfig {
         let p = format!("notify_api.tokens[{i}]");
         if let Some(token) = read_token(r, t, &p) {
             if tokens.iter().any(|o| o.name == token.name) {
-                r.problem(join(&p, "name"), format!("{:?} is used twice", token.name));
+                let value = format!("{:?}", token.name);
+                r.said(
+                    join(&p, "name"),
+                    &section_words::USED_TWICE,
+                    &[("value", &value)],
+                );
             }
             if tokens.iter().any(|o| o.token == token.token) {
-                r.problem(join(&p, "token"), "the same secret as another token");
+                r.said(join(&p, "token"), &section_words::SAME_SECRET, &[]);
             }
             tokens.push(token);
         }
@@ -71,10 +77,8 @@ fn read_token(r: &mut Reader, t: &Table, p: &str) -> Option<ApiToken> {
         .as_ref()
         .is_some_and(|s| s.expose().trim().len() < MIN_TOKEN_LEN)
     {
-        r.problem(
-            join(p, "token"),
-            format!("at least {MIN_TOKEN_LEN} characters (e.g. `openssl rand -hex 24`)"),
-        );
+        let n = MIN_TOKEN_LEN.to_string();
+        r.said(join(p, "token"), &section_words::TOKEN_LENGTH, &[("n", &n)]);
     }
     let to = read_to(r, t, p);
     let per_hour = match r.opt_int(t, p, "per_hour") {
@@ -82,7 +86,7 @@ fn read_token(r: &mut Reader, t: &Table, p: &str) -> Option<ApiToken> {
         Some(n) => match u32::try_from(n) {
             Ok(n) if n > 0 => n,
             _ => {
-                r.problem(join(p, "per_hour"), "must be a positive number of messages");
+                r.said(join(p, "per_hour"), &section_words::PER_HOUR, &[]);
                 DEFAULT_PER_HOUR
             }
         },
@@ -95,13 +99,18 @@ fn read_token(r: &mut Reader, t: &Table, p: &str) -> Option<ApiToken> {
             .find(|n| !TEMPLATE_PLACEHOLDERS.contains(n))
             .map(str::to_owned)
     }) {
-        r.problem(
-            join(p, "template"),
-            format!(
-                "unknown placeholder {{{{{unknown}}}}}; use one of {}",
-                TEMPLATE_PLACEHOLDERS.join(", ")
+        let args = [
+            (
+                "why",
+                section_words::UNKNOWN_PLACEHOLDER
+                    .in_(r.language)
+                    .to_owned(),
             ),
-        );
+            ("placeholder", format!("{{{{{unknown}}}}}")),
+            ("allowed", TEMPLATE_PLACEHOLDERS.join(", ")),
+        ];
+        let args = args.each_ref().map(|(k, v)| (*k, v.as_str()));
+        r.said(join(p, "template"), &section_words::TEMPLATE_NAMES, &args);
     }
     Some(ApiToken {
         name: name?,
@@ -117,22 +126,17 @@ fn read_to(r: &mut Reader, t: &Table, p: &str) -> Vec<Recipient> {
     let key = join(p, "to");
     let Some(list) = r.opt_strings(t, p, "to") else {
         if !t.contains_key("to") {
-            r.problem(
-                &key,
-                "missing (required): staff names, kintone:USER, group:NAME or LINE ids",
-            );
+            r.said(&key, &section_words::TO_MISSING, &[]);
         }
         return Vec::new();
     };
     if list.is_empty() {
-        r.problem(&key, "name at least one recipient");
+        r.said(&key, &section_words::ONE_RECIPIENT, &[]);
     }
-    fixed_recipients(
-        &list,
-        &key,
-        "field: recipients need a record; an API message has none",
-        |k, m| r.problem(k, m),
-    )
+    let no_field = section_words::API_FIELD.in_(r.language);
+    fixed_recipients(&list, (&key, r.language), no_field, |k, m| {
+        r.problem(k, m);
+    })
 }
 
 #[cfg(test)]

@@ -25,9 +25,11 @@ pub fn read_quiet_hours(r: &mut Reader, t: &Table, prefix: &str) -> Option<Quiet
         match s.parse::<Time>() {
             Ok(t) => Some(t),
             Err(_) => {
-                r.problem(
+                let value = format!("{s:?}");
+                r.said(
                     join(&full, key),
-                    format!("{s:?} is not a time like \"22:00\""),
+                    &super::section_words::NOT_TIME,
+                    &[("value", &value)],
                 );
                 None
             }
@@ -36,7 +38,7 @@ pub fn read_quiet_hours(r: &mut Reader, t: &Table, prefix: &str) -> Option<Quiet
     let (from, to) = (time("from"), time("to"));
     let (from, to) = (from?, to?);
     if from == to {
-        r.problem(full, "from and to must differ");
+        r.said(full, &super::section_words::FROM_TO_SAME, &[]);
         return None;
     }
     Some(QuietHours { from, to })

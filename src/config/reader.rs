@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use toml::{Table, Value};
 
+use super::words;
 use crate::secret::{Rotation, Secret, SecretSource};
+use crate::text::said::Said;
 use crate::text::Language;
 
 /// One thing wrong with the config, with the key it is about and, once
@@ -26,28 +28,40 @@ pub struct Place {
     pub column: Option<usize>,
 }
 
+/// In English, for logs (a person reads [`Problem::said`]).
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.place, self.key.is_empty()) {
-            (
-                Some(Place {
-                    line,
-                    column: Some(c),
-                }),
-                _,
-            ) => write!(f, "line {line}:{c}: ")?,
-            (Some(Place { line, .. }), _) => write!(f, "line {line}: ")?,
-            (None, _) => {}
-        }
-        if self.key.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.key, self.message)
-        }
+        f.write_str(&self.said(Language::En))
     }
 }
 
 impl Problem {
+    /// The problem as a person reads it in `language`: where, the key, what.
+    /// The line, column and key are as written; only the words around them
+    /// are the language's.
+    pub fn said(&self, language: Language) -> String {
+        let (line, column) = match self.place {
+            Some(Place { line, column }) => (line.to_string(), column.map(|c| c.to_string())),
+            None => (String::new(), None),
+        };
+        let at = match (&self.place, column) {
+            (Some(_), Some(c)) => {
+                words::AT_LINE_COLUMN.fill(language, &[("line", &line), ("column", &c)])
+            }
+            (Some(_), None) => words::AT_LINE.fill(language, &[("line", &line)]),
+            (None, _) => String::new(),
+        };
+        if self.key.is_empty() {
+            format!("{at}{}", self.message)
+        } else {
+            let what = [
+                ("key", self.key.as_str()),
+                ("message", self.message.as_str()),
+            ];
+            format!("{at}{}", words::KEY_SAYS.fill(language, &what))
+        }
+    }
+
     /// A problem with `key`, placed later (by `Document::place`) if the key
     /// is in the file.
     pub fn new(key: impl Into<String>, message: impl Into<String>) -> Problem {
@@ -108,14 +122,24 @@ impl Reader {
         });
     }
 
+    /// Records a problem said by `words` in the config's language, its
+    /// `{name}`s filled from `args`.
+    pub fn said(&mut self, key: impl Into<String>, words: &Said, args: &[(&str, &str)]) {
+        let message = words.fill(self.language, args);
+        self.problem(key, message);
+    }
+
     /// Reports keys of `table` that are not in `known` (typos must not pass
     /// silently), with the nearest known key when one is close.
     pub fn unknown_keys(&mut self, table: &Table, prefix: &str, known: &[&str]) {
         for k in table.keys() {
             if !known.contains(&k.as_str()) {
                 let message = match nearest(k, known) {
-                    Some(n) => format!("unknown key; did you mean {:?}?", join(prefix, n)),
-                    None => format!("unknown key; known here: {}", known.join(", ")),
+                    Some(n) => {
+                        let near = format!("{:?}", join(prefix, n));
+                        words::UNKNOWN_KEY_NEAR.fill(self.language, &[("near", &near)])
+                    }
+                    None => words::UNKNOWN_KEY.fill(self.language, &[("known", &known.join(", "))]),
                 };
                 self.problem(join(prefix, k), message);
             }
@@ -127,23 +151,23 @@ impl Reader {
         t: &'a Table,
         prefix: &str,
         key: &str,
-        what: &str,
+        what: &Said,
         get: impl Fn(&'a Value) -> Option<T>,
     ) -> Option<T> {
         let v = t.get(key)?;
         let out = get(v);
         if out.is_none() {
-            self.problem(
-                join(prefix, key),
-                format!("expected {what}, found {}", v.type_str()),
-            );
+            let found = words::kind(self.language, v.type_str());
+            let what = [("what", what.in_(self.language)), ("found", found)];
+            let message = words::EXPECTED.fill(self.language, &what);
+            self.problem(join(prefix, key), message);
         }
         out
     }
 
     /// An optional string.
     pub fn opt_str(&mut self, t: &Table, prefix: &str, key: &str) -> Option<String> {
-        self.typed(t, prefix, key, "a string", |v| {
+        self.typed(t, prefix, key, &words::KIND_STRING, |v| {
             v.as_str().map(str::to_owned)
         })
     }
@@ -152,36 +176,44 @@ impl Reader {
     pub fn str(&mut self, t: &Table, prefix: &str, key: &str) -> Option<String> {
         let v = self.opt_str(t, prefix, key);
         if !t.contains_key(key) {
-            self.problem(join(prefix, key), "missing (required)");
+            self.problem(join(prefix, key), words::MISSING.in_(self.language));
         }
         v
     }
 
     /// An optional integer.
     pub fn opt_int(&mut self, t: &Table, prefix: &str, key: &str) -> Option<i64> {
-        self.typed(t, prefix, key, "an integer", Value::as_integer)
+        self.typed(t, prefix, key, &words::KIND_INTEGER, Value::as_integer)
     }
 
     /// An optional boolean.
     pub fn opt_bool(&mut self, t: &Table, prefix: &str, key: &str) -> Option<bool> {
-        self.typed(t, prefix, key, "true or false", Value::as_bool)
+        self.typed(t, prefix, key, &words::KIND_BOOLEAN, Value::as_bool)
     }
 
     /// An optional table.
     pub fn opt_table<'a>(&mut self, t: &'a Table, prefix: &str, key: &str) -> Option<&'a Table> {
-        self.typed(t, prefix, key, "a table", Value::as_table)
+        self.typed(t, prefix, key, &words::KIND_TABLE, Value::as_table)
     }
 
     /// An optional array of tables (`[[key]]`).
     pub fn tables<'a>(&mut self, t: &'a Table, prefix: &str, key: &str) -> Vec<&'a Table> {
-        let Some(arr) = self.typed(t, prefix, key, "an array of tables", Value::as_array) else {
+        let Some(arr) = self.typed(t, prefix, key, &words::KIND_TABLES, Value::as_array) else {
             return Vec::new();
         };
         let mut out = Vec::new();
         for (i, v) in arr.iter().enumerate() {
             match v.as_table() {
                 Some(tab) => out.push(tab),
-                None => self.problem(format!("{}[{i}]", join(prefix, key)), "expected a table"),
+                None => {
+                    let found = words::kind(self.language, v.type_str());
+                    let what = [
+                        ("what", words::KIND_TABLE.in_(self.language)),
+                        ("found", found),
+                    ];
+                    let message = words::EXPECTED.fill(self.language, &what);
+                    self.problem(format!("{}[{i}]", join(prefix, key)), message);
+                }
             }
         }
         out
@@ -189,7 +221,7 @@ impl Reader {
 
     /// An optional array of strings.
     pub fn opt_strings(&mut self, t: &Table, prefix: &str, key: &str) -> Option<Vec<String>> {
-        self.typed(t, prefix, key, "an array of strings", |v| {
+        self.typed(t, prefix, key, &words::KIND_STRINGS, |v| {
             v.as_array()?
                 .iter()
                 .map(|s| s.as_str().map(str::to_owned))
@@ -200,7 +232,7 @@ impl Reader {
     /// An optional duration written like `"30s"`, `"2m"`, `"1h 30m"`, `"500ms"`.
     pub fn opt_duration(&mut self, t: &Table, prefix: &str, key: &str) -> Option<Duration> {
         let s = self.opt_str(t, prefix, key)?;
-        match parse_duration(&s) {
+        match duration_in(&s, self.language) {
             Ok(d) => Some(d),
             Err(e) => {
                 self.problem(join(prefix, key), e);
@@ -215,10 +247,7 @@ impl Reader {
         let full = join(prefix, key);
         let Some(v) = t.get(key) else {
             if required {
-                self.problem(
-                    full,
-                    "missing (required): { file = \"…\" } or { credential = \"…\" }",
-                );
+                self.problem(full, words::SECRET_MISSING.in_(self.language));
             }
             return None;
         };
@@ -226,7 +255,7 @@ impl Reader {
         match source.load(self.credentials_dir.as_deref()) {
             Ok(s) => Some(s),
             Err(e) => {
-                self.problem(full, e.to_string());
+                self.problem(full, words::secret_error(self.language, &e));
                 None
             }
         }
@@ -246,10 +275,7 @@ impl Reader {
             return self.secret(t, prefix, key, required).map(Rotation::one);
         };
         if list.is_empty() || list.len() > 2 {
-            self.problem(
-                full,
-                "a rotation lists two secrets, [new, old]; after it, write the new one alone",
-            );
+            self.problem(full, words::ROTATION_COUNT.in_(self.language));
             return None;
         }
         let mut loaded = Vec::new();
@@ -258,13 +284,16 @@ impl Reader {
             let source = self.secret_source(v, &at)?;
             match source.load(self.credentials_dir.as_deref()) {
                 Ok(s) => loaded.push(s),
-                Err(e) => self.problem(at, e.to_string()),
+                Err(e) => {
+                    let message = words::secret_error(self.language, &e);
+                    self.problem(at, message);
+                }
             }
         }
         let mut loaded = loaded.into_iter();
         match (loaded.next(), loaded.next()) {
             (Some(new), Some(old)) if new == old => {
-                self.problem(full, "the new and the old secret are the same");
+                self.problem(full, words::ROTATION_SAME.in_(self.language));
                 None
             }
             (Some(new), Some(old)) => Some(Rotation::rotating(new, old)),
@@ -277,10 +306,7 @@ impl Reader {
     fn secret_source(&mut self, v: &Value, full: &str) -> Option<SecretSource> {
         match v {
             Value::String(_) => {
-                self.problem(
-                    full,
-                    "secrets are never written inline; use { file = \"/path\" } or { credential = \"name\" } (systemd LoadCredential)",
-                );
+                self.problem(full, words::SECRET_INLINE.in_(self.language));
                 None
             }
             Value::Table(tab) => {
@@ -293,22 +319,15 @@ impl Reader {
                         Some(SecretSource::Credential(c.clone()))
                     }
                     _ => {
-                        self.problem(
-                            full,
-                            "expected exactly one of file = \"/path\" or credential = \"name\"",
-                        );
+                        self.problem(full, words::SECRET_ONE_OF.in_(self.language));
                         None
                     }
                 }
             }
             other => {
-                self.problem(
-                    full,
-                    format!(
-                        "expected {{ file = … }} or {{ credential = … }}, found {}",
-                        other.type_str()
-                    ),
-                );
+                let found = words::kind(self.language, other.type_str());
+                let message = words::SECRET_FOUND.fill(self.language, &[("found", found)]);
+                self.problem(full, message);
                 None
             }
         }
@@ -348,10 +367,18 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// # Errors
 /// A message saying what is expected.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d: jiff::SignedDuration = s
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration; write e.g. \"30s\", \"2m\", \"1h\""))?;
-    Duration::try_from(d).map_err(|_| format!("{s:?} must not be negative"))
+    duration_in(s, Language::En)
+}
+
+/// [`parse_duration`], saying what is wrong in `language`.
+///
+/// # Errors
+/// A message saying what is expected.
+pub fn duration_in(s: &str, language: Language) -> Result<Duration, String> {
+    let value = format!("{s:?}");
+    let said = |w: &Said| w.fill(language, &[("value", &value)]);
+    let d: jiff::SignedDuration = s.parse().map_err(|_| said(&words::NOT_DURATION))?;
+    Duration::try_from(d).map_err(|_| said(&words::NEGATIVE_DURATION))
 }
 
 #[cfg(test)]
@@ -413,6 +440,7 @@ mod tests {
     fn an_unknown_key_names_the_nearest_known_one() {
         let t: Table = toml::from_str("chanel_secret = 1\nzzzzzz = 2").unwrap();
         let mut r = Reader::new(Path::new("/"), None);
+        r.language = Language::En;
         r.unknown_keys(&t, "line", &["channel_secret", "access_token"]);
         assert!(r.problems[0]
             .message

@@ -6,15 +6,18 @@ use std::time::Duration;
 
 use toml::Table;
 
-use super::reader::{parse_duration, Reader};
+use super::reader::{duration_in, Reader};
+use super::section_words;
+use crate::text::said::Said;
+use crate::text::Language;
 
 const DAY: Duration = Duration::from_secs(86_400);
 
 /// `[retention]` settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionSettings {
-    /// A finished LINE event's body is kept this long after receipt
-    /// (`line_events`); its key stays for the dedup window.
+    /// A judged kintone change is kept this long (`line_events`; a finished
+    /// LINE event keeps no body, its key stays for the dedup window).
     pub line_events: Duration,
     /// LINE events older than this are refused, and their deduplication
     /// keys (`webhookEventId`) are kept at least this long (`line_dedup`).
@@ -57,55 +60,59 @@ pub(super) fn read_retention(r: &mut Reader, t: &Table) -> RetentionSettings {
         "retention",
         &["line_events", "line_dedup", "audit", "history", "interval"],
     );
-    let mut span = |key: &str, min: Duration, why: &str, into: &mut Duration| {
+    let mut span = |key: &str, min: Duration, why: &Said, into: &mut Duration| {
         let Some(text) = r.opt_str(t, "retention", key) else {
             return;
         };
-        match parse_span(&text) {
+        match parse_span(&text, r.language) {
             Ok(d) if d >= min => *into = d,
-            Ok(_) => r.problem(format!("retention.{key}"), why.to_owned()),
+            Ok(_) => r.said(format!("retention.{key}"), why, &[]),
             Err(e) => r.problem(format!("retention.{key}"), e),
         }
     };
-    span("line_events", Duration::ZERO, "", &mut s.line_events);
+    span(
+        "line_events",
+        Duration::ZERO,
+        &section_words::ZERO_OR_MORE,
+        &mut s.line_events,
+    );
     span(
         "line_dedup",
         MIN_DEDUP,
-        "must be at least \"1d\": LINE may redeliver events for hours",
+        &section_words::DEDUP_MIN,
         &mut s.line_dedup,
     );
-    span("audit", DAY, "must be at least \"1d\"", &mut s.audit);
+    span("audit", DAY, &section_words::AT_LEAST_1D, &mut s.audit);
     span(
         "history",
         MIN_HISTORY,
-        "must be at least \"62d\": the monthly cost report needs this month and last",
+        &section_words::HISTORY_MIN,
         &mut s.history,
     );
+    let second = Duration::from_secs(1);
     span(
         "interval",
-        Duration::from_secs(1),
-        "must be at least \"1s\"",
+        second,
+        &section_words::AT_LEAST_1S,
         &mut s.interval,
     );
     if s.line_events > s.line_dedup {
-        r.problem(
-            "retention.line_events",
-            "must not be longer than retention.line_dedup (a body outlives its key)",
-        );
+        r.said("retention.line_events", &section_words::EVENTS_DEDUP, &[]);
     }
     s
 }
 
 /// A span like `"365d"`, `"36h"` or `"1h 30m"`.
-fn parse_span(s: &str) -> Result<Duration, String> {
+fn parse_span(s: &str, language: Language) -> Result<Duration, String> {
     if let Some(days) = s.trim().strip_suffix('d') {
+        let value = format!("{s:?}");
         return days
             .trim()
             .parse::<u64>()
             .map(|n| DAY.saturating_mul(u32::try_from(n).unwrap_or(u32::MAX)))
-            .map_err(|_| format!("{s:?} is not a span; write e.g. \"365d\", \"36h\""));
+            .map_err(|_| section_words::NOT_SPAN.fill(language, &[("value", &value)]));
     }
-    parse_duration(s)
+    duration_in(s, language)
 }
 
 #[cfg(test)]

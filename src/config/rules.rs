@@ -16,6 +16,8 @@ pub use chain::{ChainRule, Escalation, DEFAULT_GIVE_UP, DEFAULT_REMIND_MAX};
 pub use recipient::{fixed_recipients, AckBy, Recipient};
 
 use crate::config::reader::{join, Problem, Reader};
+use crate::config::section_words;
+use crate::config::words;
 use crate::domain::{AppId, AtNight};
 use crate::line::flex::FlexTemplate;
 
@@ -68,10 +70,7 @@ fn value_set(r: &mut Reader, t: &Table, p: &str, key: &str) -> Option<Vec<String
     };
     if set.iter().any(|v| v == "*") {
         if set.len() > 1 {
-            r.problem(
-                join(p, key),
-                "\"*\" already matches everything; list values or \"*\", not both",
-            );
+            r.said(join(p, key), &section_words::STAR_AND_VALUES, &[]);
         }
         return None;
     }
@@ -110,6 +109,7 @@ pub fn read_rules(
     base_dir: &Path,
 ) -> Result<Vec<Rule>, Vec<Problem>> {
     let mut r = Reader::new(base_dir, None);
+    r.language = super::language_in(rest);
     let mut rules = Vec::new();
     for (i, t) in r.tables(rest, "", "rules").into_iter().enumerate() {
         if let Some(rule) = read_rule(&mut r, apps, base_dir, t, i) {
@@ -143,7 +143,7 @@ fn read_rule(r: &mut Reader, apps: &[AppId], base_dir: &Path, t: &Table, i: usiz
     let ack_by = r
         .opt_str(t, &p, "ack_by")
         .and_then(|s| {
-            AckBy::parse(&s)
+            AckBy::parse(&s, r.language)
                 .map_err(|e| r.problem(join(&p, "ack_by"), e))
                 .ok()
         })
@@ -173,16 +173,18 @@ fn read_at_night(r: &mut Reader, t: &Table, p: &str) -> AtNight {
         .opt_str(t, p, "at_night")
         .and_then(|s| {
             AtNight::parse(&s)
-                .map_err(|e| r.problem(join(p, "at_night"), e))
+                .map_err(|_| {
+                    let value = format!("{s:?}");
+                    let choices = words::choices(r.language, &["hold", "silent", "send"]);
+                    let args = [("value", value.as_str()), ("choices", &choices)];
+                    r.said(join(p, "at_night"), &words::USE_ONE_OF, &args);
+                })
                 .ok()
         })
         .unwrap_or_default();
     if r.opt_bool(t, p, "urgent").unwrap_or(false) {
         if t.contains_key("at_night") && mode != AtNight::Send {
-            r.problem(
-                join(p, "urgent"),
-                "an urgent rule always sends; remove at_night",
-            );
+            r.said(join(p, "urgent"), &section_words::URGENT_AT_NIGHT, &[]);
         }
         return AtNight::Send;
     }
@@ -192,20 +194,22 @@ fn read_at_night(r: &mut Reader, t: &Table, p: &str) -> AtNight {
 /// `app`: required, and one of `[[kintone.apps]]`.
 fn read_app_id(r: &mut Reader, apps: &[AppId], t: &Table, p: &str) -> Option<AppId> {
     let Some(n) = r.opt_int(t, p, "app") else {
-        r.problem(join(p, "app"), "missing (required)");
+        r.said(join(p, "app"), &words::MISSING, &[]);
         return None;
     };
     match u64::try_from(n).ok().and_then(|n| AppId::new(n).ok()) {
         Some(id) if apps.contains(&id) => Some(id),
         Some(id) => {
-            r.problem(
+            let id = id.to_string();
+            r.said(
                 join(p, "app"),
-                format!("app {id} is not in [[kintone.apps]]"),
+                &section_words::APP_NOT_CONFIGURED,
+                &[("app", &id)],
             );
             None
         }
         None => {
-            r.problem(join(p, "app"), "must be a positive app id");
+            r.said(join(p, "app"), &words::APP_ID, &[]);
             None
         }
     }
@@ -220,14 +224,14 @@ fn read_recipients(r: &mut Reader, t: &Table, p: &str) -> Vec<Recipient> {
         .iter()
         .enumerate()
         .filter_map(|(j, s)| {
-            Recipient::parse(s)
+            Recipient::parse_in(s, r.language)
                 .map_err(|e| r.problem(format!("{key}[{j}]"), e))
                 .ok()
         })
         .collect();
     // A malformed entry was reported already; "name one" would only add noise.
     if recipients.is_empty() && !r.problems.iter().any(|x| x.key.starts_with(&key)) {
-        r.problem(key, "name at least one recipient (a staff name, kintone:USER, field:CODE, group:NAME, or a LINE id)");
+        r.said(key, &section_words::NO_RECIPIENTS, &[]);
     }
     recipients
 }
@@ -243,10 +247,9 @@ pub(super) fn read_template(
     let path = base_dir.join(&file);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| {
-            r.problem(
-                join(p, "template"),
-                format!("cannot read {}: {e}", path.display()),
-            )
+            let args = [("path", path.display().to_string()), ("e", e.to_string())];
+            let args = args.each_ref().map(|(k, v)| (*k, v.as_str()));
+            r.said(join(p, "template"), &section_words::CANNOT_READ_FILE, &args);
         })
         .ok()?;
     FlexTemplate::parse(&text)

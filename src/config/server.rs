@@ -7,6 +7,8 @@ use std::time::Duration;
 use toml::Table;
 
 use super::reader::Reader;
+use super::section_words;
+use super::words;
 use crate::secret::Rotation;
 
 #[derive(Debug, Clone)]
@@ -50,10 +52,9 @@ pub(super) fn read_server(r: &mut Reader, t: &Table) -> Option<ServerConfig> {
     let listen = match listen.parse::<SocketAddr>() {
         Ok(a) => Some(a),
         Err(_) => {
-            r.problem(
-                "server.listen",
-                format!("{listen:?} is not an address like 0.0.0.0:8080"),
-            );
+            let value = format!("{listen:?}");
+            let args = [("value", value.as_str()), ("example", "0.0.0.0:8080")];
+            r.said("server.listen", &words::NOT_ADDRESS, &args);
             None
         }
     };
@@ -80,7 +81,11 @@ fn cap(r: &mut Reader, t: &Table, key: &str, default: usize) -> usize {
         None => default,
         Some(Ok(n)) if n > 0 => n,
         Some(_) => {
-            r.problem(format!("server.{key}"), "must be a whole number above 0");
+            r.said(
+                format!("server.{key}"),
+                &section_words::WHOLE_ABOVE_ZERO,
+                &[],
+            );
             default
         }
     }
@@ -98,14 +103,15 @@ fn read_tls(r: &mut Reader, t: &Table) -> Option<TlsFiles> {
         (Some(cert), Some(key)) => {
             for (k, p) in [("server.tls_cert", &cert), ("server.tls_key", &key)] {
                 if !p.is_file() {
-                    r.problem(k, format!("{} does not exist", p.display()));
+                    let path = p.display().to_string();
+                    r.said(k, &section_words::NO_FILE, &[("path", &path)]);
                 }
             }
             Some(TlsFiles { cert, key })
         }
         (None, None) => None,
         _ => {
-            r.problem("server", "set both tls_cert and tls_key, or neither");
+            r.said("server", &section_words::TLS_PAIR, &[]);
             None
         }
     }

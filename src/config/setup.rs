@@ -52,9 +52,12 @@ impl Setup {
     pub fn check(path: &Path, lines: Option<&dyn LineLookup>) -> Result<Setup, ConfigErrors> {
         let text = read_text(path)?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Self::parse(&text, base, lines).map_err(|problems| ConfigErrors {
+        let doc = Document::parse(&text);
+        let language = doc.language;
+        Self::read(doc, base, lines).map_err(|problems| ConfigErrors {
             path: path.to_owned(),
             problems,
+            language,
         })
     }
 
@@ -69,7 +72,14 @@ impl Setup {
         base_dir: &Path,
         lines: Option<&dyn LineLookup>,
     ) -> Result<Setup, Vec<Problem>> {
-        let doc = Document::parse(text);
+        Self::read(Document::parse(text), base_dir, lines)
+    }
+
+    fn read(
+        doc: Document,
+        base_dir: &Path,
+        lines: Option<&dyn LineLookup>,
+    ) -> Result<Setup, Vec<Problem>> {
         let t = &doc.table;
         let mut r = Reader::new(base_dir, credentials_dir());
         let config = super::read(&mut r, t);
@@ -90,7 +100,8 @@ impl Setup {
             indicator.pubsub_trouble_after = p.trouble_after;
         }
         if let Some(lines) = lines {
-            r.problems.extend(check_lines(&indicator, lines));
+            r.problems
+                .extend(check_lines(&indicator, lines, r.language));
         }
         let mut problems = doc.syntax.clone();
         problems.append(&mut r.problems);
@@ -131,7 +142,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::config::notify::COALESCE_WINDOW_DEPRECATED;
+    use crate::config::words::COALESCE_WINDOW_DEPRECATED;
 
     fn notify(text: &str) -> (OutboxSettings, Vec<Problem>) {
         let rest: toml::Table = toml::from_str(text).expect("toml");
@@ -189,7 +200,7 @@ mod tests {
     fn the_old_coalesce_window_still_loads_with_a_deprecation_warning() {
         let (s, problems) = notify("[notify]\ncoalesce_window = \"60s\"\n");
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(s.deprecated, [COALESCE_WINDOW_DEPRECATED]);
+        assert_eq!(s.deprecated, [COALESCE_WINDOW_DEPRECATED.ja]);
         assert_eq!(s.pacing, crate::config::notify::Pacing::default());
         let (s, problems) = notify("[notify]\ncoalesce_window = 60\n");
         assert_eq!(problems.len(), 1, "a malformed value is still a problem");

@@ -3,7 +3,9 @@
 //! write-back at 3 a.m. The syntax is the one of Flex templates
 //! ([`crate::line::flex::placeholder`]); this adds which names are allowed.
 
+use super::section_words;
 use crate::line::flex::placeholder::Pattern;
+use crate::text::Language;
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,18 +22,29 @@ impl Template {
     /// Malformed placeholder syntax, or an unknown placeholder with the list
     /// of valid ones.
     pub fn parse(s: &str, allowed: &[&str]) -> Result<Template, String> {
+        Self::parse_in(s, allowed, Language::En)
+    }
+
+    /// [`Template::parse`], saying what is wrong in `language`.
+    ///
+    /// # Errors
+    /// As [`Template::parse`].
+    pub fn parse_in(s: &str, allowed: &[&str], language: Language) -> Result<Template, String> {
         let pattern = Pattern::parse(s)?;
         if let Some(name) = pattern.names().find(|n| !is_allowed(n, allowed)) {
             // A field code is the one mistake that looks right: say why.
             let why = if name.starts_with("field.") {
-                "field values cannot be used here"
+                &section_words::FIELD_VALUES_HERE
             } else {
-                "unknown placeholder"
+                &section_words::UNKNOWN_PLACEHOLDER
             };
-            return Err(format!(
-                "{why}: {{{{{name}}}}}; use one of {}",
-                allowed.join(", ")
-            ));
+            let placeholder = format!("{{{{{name}}}}}");
+            let args = [
+                ("why", why.in_(language)),
+                ("placeholder", &placeholder),
+                ("allowed", &allowed.join(", ")),
+            ];
+            return Err(section_words::TEMPLATE_NAMES.fill(language, &args));
         }
         Ok(Template {
             pattern,

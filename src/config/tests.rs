@@ -126,11 +126,11 @@ ack = { method = "comment", comment = "by {{nmae}}" }
 #[test]
 fn a_syntax_error_comes_first_with_its_line_and_column_and_the_rest_still_reported() {
     let f = Fixture::new();
-    let p = f.parse("[line\n").unwrap_err();
+    let p = f.parse("language = \"en\"\n[line\n").unwrap_err();
     assert!(p[0].message.contains("not valid TOML"), "{p:#?}");
     assert_eq!(
         p[0].to_string().lines().next(),
-        Some("line 1:6: not valid TOML: unclosed table, expected `]`")
+        Some("line 2:6: not valid TOML: unclosed table, expected `]`")
     );
     assert!(
         p[0].message.ends_with("| [line"),
@@ -140,6 +140,28 @@ fn a_syntax_error_comes_first_with_its_line_and_column_and_the_rest_still_report
     assert_eq!(
         keys,
         ["line.channel_secret", "line.access_token", "kintone"]
+    );
+}
+
+/// With no `language`, the problems are said in Japanese; the key, line and
+/// column stay as written.
+#[test]
+fn problems_are_said_in_japanese_by_default() {
+    let f = Fixture::new();
+    let p = f.parse("[line\n").unwrap_err();
+    let first = p[0].said(Language::Ja);
+    assert!(
+        first.starts_with("1 行目 6 文字目：TOML の書き方に誤りがあります："),
+        "{first}"
+    );
+    let rest: Vec<String> = p[1..].iter().map(|p| p.said(Language::Ja)).collect();
+    assert_eq!(rest[2], "kintone：[kintone] の部分がありません", "{rest:?}");
+    let secret = "1 行目：line.channel_secret：書かれていません";
+    assert!(rest[0].starts_with(secret), "{rest:?}");
+    let typo = f.parse("stat_dir = \"/x\"\n").unwrap_err();
+    assert_eq!(
+        typo[0].said(Language::Ja),
+        "1 行目：stat_dir：このキーは使えません。\"state_dir\" のまちがいではありませんか？"
     );
 }
 
@@ -280,4 +302,26 @@ fn at_night_and_urgent_are_read_and_checked() {
         .map(|p| p.key)
         .collect();
     assert_eq!(keys, ["rules[0].at_night", "rules[1].urgent"]);
+}
+
+/// A secret that cannot be loaded is said in the config's language, with
+/// the file and the fix, never the content.
+#[test]
+fn an_open_secret_file_is_said_in_the_language() {
+    let f = Fixture::new();
+    let open = GOOD.replace("{ file = \"token\" }", "{ file = \"open\" }");
+    let p = f.parse(&open).unwrap_err();
+    let said = p[0].said(Language::Ja);
+    assert!(
+        said.contains("line.access_token：秘密の値のファイル ")
+            && said.contains("をグループやほかの人が読めます（モード 644）。`chmod 600 "),
+        "{said}"
+    );
+    let p = f.parse(&format!("language = \"en\"\n{open}")).unwrap_err();
+    assert!(
+        p[0].message
+            .contains("is readable by group or others (mode 644)"),
+        "{p:?}"
+    );
+    assert!(!format!("{p:?}").contains("leaky"));
 }

@@ -12,6 +12,8 @@ use std::time::Duration;
 use toml::Table;
 
 use super::reader::Reader;
+use super::section_words;
+use super::words;
 use crate::secret::Secret;
 
 /// Where the page listens when `[ui] listen` is not given.
@@ -67,10 +69,12 @@ pub(super) fn read_ui(r: &mut Reader, rest: &Table) -> UiConfig {
     if let Some(listen) = r.opt_str(t, "ui", "listen") {
         match listen.parse::<SocketAddr>() {
             Ok(a) => ui.listen = a,
-            Err(_) => r.problem(
-                "ui.listen",
-                format!("{listen:?} is not an address like {DEFAULT_UI_LISTEN} or 0.0.0.0:8081"),
-            ),
+            Err(_) => {
+                let value = format!("{listen:?}");
+                let example = format!("{DEFAULT_UI_LISTEN}, 0.0.0.0:8081");
+                let args = [("value", value.as_str()), ("example", &example)];
+                r.said("ui.listen", &words::NOT_ADDRESS, &args);
+            }
         }
     }
     ui.password = r.secret(t, "ui", "password", false).and_then(|s| {
@@ -78,10 +82,7 @@ pub(super) fn read_ui(r: &mut Reader, rest: &Table) -> UiConfig {
         if argon2::PasswordHash::new(hash).is_ok() {
             Some(Secret::new(hash))
         } else {
-            r.problem(
-                "ui.password",
-                "the file does not hold a password hash; write it with `kintone-line-gateway ui-password FILE`",
-            );
+            r.said("ui.password", &section_words::NOT_A_HASH, &[]);
             None
         }
     });
@@ -91,12 +92,11 @@ pub(super) fn read_ui(r: &mut Reader, rest: &Table) -> UiConfig {
         && !ui.listen.ip().is_loopback()
         && t.get("password").is_none()
     {
-        r.problem(
+        let listen = ui.listen.to_string();
+        r.said(
             "ui.password",
-            format!(
-                "required when the page listens beyond this machine ({}): write one with `kintone-line-gateway ui-password FILE` and set password = {{ file = \"FILE\" }}",
-                ui.listen
-            ),
+            &section_words::PASSWORD_NEEDED,
+            &[("listen", &listen)],
         );
     }
     ui
@@ -106,7 +106,7 @@ fn read_limits(r: &mut Reader, t: &Table, ui: &mut UiConfig) {
     if let Some(n) = r.opt_int(t, "ui", "lockout_after") {
         match u32::try_from(n) {
             Ok(n) if n > 0 => ui.lockout_after = n,
-            _ => r.problem("ui.lockout_after", "must be a positive number of attempts"),
+            _ => r.said("ui.lockout_after", &section_words::ATTEMPTS, &[]),
         }
     }
     if let Some(d) = r.opt_duration(t, "ui", "lockout_for") {
@@ -114,7 +114,7 @@ fn read_limits(r: &mut Reader, t: &Table, ui: &mut UiConfig) {
     }
     if let Some(d) = r.opt_duration(t, "ui", "session_idle") {
         if d < Duration::from_secs(60) {
-            r.problem("ui.session_idle", "must be at least 60s");
+            r.said("ui.session_idle", &words::AT_LEAST, &[("min", "60s")]);
         } else {
             ui.session_idle = d;
         }

@@ -6,14 +6,10 @@
 use jiff::tz::TimeZone;
 use toml::{Table, Value};
 
+use super::words;
 use crate::clock::{is_unset_default, zone_named};
 use crate::config::reader::Reader;
 use crate::text::Language;
-
-/// Said by `check-config` (and logged at start) while the old key is used.
-pub const INDICATOR_TIME_ZONE_DEPRECATED: &str = "indicator.time_zone is deprecated and will \
-    be removed in the next release: set the top-level time_zone instead (it is the site's zone \
-    for quiet hours, templates and listings)";
 
 /// The site's zone and what `check-config` should warn about it.
 pub(super) fn read_zone(r: &mut Reader, t: &Table, language: Language) -> (TimeZone, Vec<String>) {
@@ -23,29 +19,22 @@ pub(super) fn read_zone(r: &mut Reader, t: &Table, language: Language) -> (TimeZ
         .and_then(|name| named(r, "time_zone", &name));
     let alias = old_key(r, t);
     if alias.is_some() {
-        warnings.push(INDICATOR_TIME_ZONE_DEPRECATED.to_owned());
+        warnings.push(words::ZONE_KEY_DEPRECATED.in_(r.language).to_owned());
     }
     let zone = match (top, alias) {
         (Some(top), Some(old)) if !same(&top, &old) => {
-            r.problem(
-                "indicator.time_zone",
-                format!(
-                    "{} differs from time_zone {}: remove indicator.time_zone (deprecated)",
-                    name_of(&old),
-                    name_of(&top)
-                ),
-            );
+            let (old, top_name) = (name_of(&old, r.language), name_of(&top, r.language));
+            let args = [("old", old.as_str()), ("top", &top_name)];
+            let message = words::ZONE_KEYS_DIFFER.fill(r.language, &args);
+            r.problem("indicator.time_zone", message);
             top
         }
         (Some(zone), _) | (None, Some(zone)) => zone,
         (None, None) => TimeZone::system(),
     };
     if language == Language::Ja && is_unset_default(&zone) {
-        warnings.push(format!(
-            "time_zone is {} while language = \"ja\": staff would read times nine hours off; \
-             set time_zone = \"Asia/Tokyo\" (the default is the system's zone)",
-            name_of(&zone)
-        ));
+        let zone = name_of(&zone, r.language);
+        warnings.push(words::ZONE_UTC_WITH_JA.fill(r.language, &[("zone", &zone)]));
     }
     (zone, warnings)
 }
@@ -55,17 +44,23 @@ fn old_key(r: &mut Reader, t: &Table) -> Option<TimeZone> {
     match t.get("indicator")?.as_table()?.get("time_zone")? {
         Value::String(name) => named(r, "indicator.time_zone", name),
         _ => {
-            r.problem(
-                "indicator.time_zone",
-                "must be a string (an IANA zone name)",
-            );
+            let message = words::ZONE_NOT_STRING.in_(r.language);
+            r.problem("indicator.time_zone", message);
             None
         }
     }
 }
 
 fn named(r: &mut Reader, key: &str, name: &str) -> Option<TimeZone> {
-    zone_named(name).map_err(|e| r.problem(key, e)).ok()
+    let unknown = |r: &mut Reader, e: String| match r.language {
+        Language::En => r.problem(key, e),
+        Language::Ja => {
+            let value = format!("{name:?}");
+            let message = words::ZONE_UNKNOWN.fill(r.language, &[("value", &value)]);
+            r.problem(key, message);
+        }
+    };
+    zone_named(name).map_err(|e| unknown(r, e)).ok()
 }
 
 fn same(a: &TimeZone, b: &TimeZone) -> bool {
@@ -75,9 +70,11 @@ fn same(a: &TimeZone, b: &TimeZone) -> bool {
     }
 }
 
-fn name_of(zone: &TimeZone) -> String {
-    zone.iana_name()
-        .map_or_else(|| "(an unnamed zone)".to_owned(), |n| format!("{n:?}"))
+fn name_of(zone: &TimeZone, language: Language) -> String {
+    zone.iana_name().map_or_else(
+        || words::ZONE_UNNAMED.in_(language).to_owned(),
+        |n| format!("{n:?}"),
+    )
 }
 
 #[cfg(test)]
@@ -122,12 +119,12 @@ mod tests {
             zone("[indicator]\ntime_zone = \"Asia/Tokyo\"", Language::Ja);
         assert_eq!(name.as_deref(), Some("Asia/Tokyo"));
         assert!(problems.is_empty());
-        assert_eq!(warnings, [INDICATOR_TIME_ZONE_DEPRECATED]);
+        assert_eq!(warnings, [words::ZONE_KEY_DEPRECATED.ja]);
         // Both, agreeing: still only the warning.
         let both = "time_zone = \"Asia/Tokyo\"\n[indicator]\ntime_zone = \"Asia/Tokyo\"";
         let (_, warnings, problems) = zone(both, Language::Ja);
         assert!(problems.is_empty());
-        assert_eq!(warnings, [INDICATOR_TIME_ZONE_DEPRECATED]);
+        assert_eq!(warnings, [words::ZONE_KEY_DEPRECATED.ja]);
     }
 
     #[test]

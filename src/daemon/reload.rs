@@ -132,21 +132,9 @@ pub struct Reloaded {
 }
 
 impl Reloaded {
-    /// One line for the log and `STATUS=`.
+    /// One line for the log (`STATUS=` says it in the site's language).
     pub fn summary(&self) -> String {
-        let live = if self.live.is_empty() {
-            "nothing changed live".to_owned()
-        } else {
-            format!("changed live: {}", self.live.join(", "))
-        };
-        if self.restart.is_empty() {
-            format!("config reloaded; {live}")
-        } else {
-            format!(
-                "config reloaded; {live}; needs a restart to take effect: {}",
-                self.restart.join(", ")
-            )
-        }
+        crate::service::reloaded_line(crate::text::Language::En, &self.live, &self.restart)
     }
 }
 

@@ -10,6 +10,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use super::{Gateway, ReloadError};
 use crate::config::setup::Setup;
 use crate::service;
+use crate::text::Language;
 
 /// Runs until SIGTERM or SIGINT, then stops gracefully; each SIGHUP reloads
 /// the config at `path`.
@@ -18,7 +19,6 @@ use crate::service;
 /// The listener cannot be bound or the gateway cannot start.
 pub async fn run_until_signal(setup: Setup, path: &Path) -> anyhow::Result<()> {
     let listen = setup.config.server.listen;
-    let zone = setup.config.time_zone.clone();
     // Before anything else, so a SIGHUP from now on reloads instead of
     // killing the daemon (its default action).
     let mut hup = signal(SignalKind::hangup())?;
@@ -29,30 +29,31 @@ pub async fn run_until_signal(setup: Setup, path: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     let gateway = Gateway::start(setup, listener).await?;
     // The listener is bound and the store open: now we are ready.
-    service::ready(&service::status_line(&gateway.metrics, &zone));
+    let locale = gateway.locale.clone();
+    service::ready(&service::status_line(&gateway.metrics, &locale));
     loop {
         tokio::select! {
-            _ = hup.recv() => reload(&gateway, path),
+            _ = hup.recv() => reload(&gateway, path, locale.language),
             _ = term.recv() => break,
             _ = int.recv() => break,
         }
     }
     tracing::info!("stopping");
-    service::stopping();
+    service::stopping(locale.language);
     gateway.stop().await;
     Ok(())
 }
 
 /// One reload as systemd sees it: `RELOADING=1`, the work, `READY=1` with
 /// what happened in `STATUS=`.
-fn reload(gateway: &Gateway, path: &Path) {
+fn reload(gateway: &Gateway, path: &Path, language: Language) {
     tracing::info!(config = %path.display(), "SIGHUP: reloading the config");
-    service::reloading();
+    service::reloading(language);
     let status = match gateway.reload(path) {
         Ok(done) => {
             let summary = done.summary();
             tracing::info!(live = ?done.live, restart = ?done.restart, "{summary}");
-            summary
+            service::reloaded_line(language, &done.live, &done.restart)
         }
         Err(ReloadError::Config(e)) => {
             for p in &e.problems {
@@ -63,11 +64,11 @@ fn reload(gateway: &Gateway, path: &Path) {
                 "config reload refused: {n} problem(s) in {}; still running on the previous config",
                 path.display()
             );
-            format!("reload refused: {n} problem(s) in the config; running on the previous one")
+            service::refused_line(language, Some(n))
         }
         Err(e @ ReloadError::Tls(_)) => {
             tracing::error!(error = %e, "config reload refused; still running on the previous config");
-            "reload refused: TLS files unusable; running on the previous config".to_owned()
+            service::refused_line(language, None)
         }
     };
     service::ready(&status);

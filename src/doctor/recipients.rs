@@ -4,19 +4,23 @@
 //! 佐藤 花子?"), and warns of names nobody has been linked under yet;
 //! `doctor` lists what each rule reaches right now.
 
-use super::Check;
+use super::{words, Check};
 use crate::config::rules::Recipient;
 use crate::config::setup::Setup;
 use crate::store::directory::Directory;
+use crate::text::Language;
 
 /// `doctor`'s check: each rule with whom it reaches right now. Fails when a
 /// recipient is wrong or a rule reaches nobody.
 pub fn check(setup: &Setup) -> Check {
-    let dir = &setup.config.state_dir;
+    let (dir, lang) = (&setup.config.state_dir, setup.config.language);
     let (directory, note) = match crate::store::directory::read_only(dir, crate::clock::now_ms()) {
         Ok(Some(d)) => (d, None),
-        Ok(None) => (Directory::default(), Some("no staff directory yet: names and groups reach nobody until the daemon has run and staff are linked")),
-        Err(_) => (Directory::default(), Some("the staff directory cannot be read: names and groups not checked")),
+        Ok(None) => (Directory::default(), Some(words::NO_DIRECTORY.in_(lang))),
+        Err(_) => (
+            Directory::default(),
+            Some(words::DIRECTORY_UNREADABLE.in_(lang)),
+        ),
     };
     let mut lines = Vec::new();
     let mut ok = true;
@@ -24,7 +28,7 @@ pub fn check(setup: &Setup) -> Check {
         let found: Vec<Finding> = rule
             .recipients
             .iter()
-            .map(|r| judge(r, &directory))
+            .map(|r| judge(r, &directory, lang))
             .collect();
         let reaches: Vec<&str> = found
             .iter()
@@ -39,25 +43,28 @@ pub fn check(setup: &Setup) -> Check {
         });
         ok &= !reaches.is_empty() && !found.iter().any(|f| matches!(f, Finding::Problem(_)));
         let now = if reaches.is_empty() {
-            "NOBODY".to_owned()
+            words::NOBODY.in_(lang).to_owned()
         } else {
             reaches.join("; ")
         };
-        lines.push(format!("rule {:?} reaches {now}", rule.name));
+        let args = [("rule", rule.name.as_str()), ("now", &now)];
+        lines.push(words::RULE_REACHES.fill(lang, &args));
         lines.extend(trouble.map(|t| format!("  {t}")));
     }
-    let mut detail = format!("{} rule(s)", setup.rules.len());
-    if let Some(n) = note {
-        detail.push_str(&format!(" ({n})"));
+    let n = setup.rules.len().to_string();
+    let mut detail = words::RULES_COUNT.fill(lang, &[("n", &n)]);
+    if let Some(note) = note {
+        detail = words::WITH_NOTE.fill(lang, &[("detail", &detail), ("note", note)]);
     }
     for l in lines {
         detail.push_str("\n       ");
         detail.push_str(&l);
     }
+    let name = words::NAME_RECIPIENTS.in_(lang);
     if ok {
-        Check::pass("recipients", detail)
+        Check::pass(name, detail)
     } else {
-        Check::fail("recipients", detail)
+        Check::fail(name, detail)
     }
 }
 
@@ -73,7 +80,7 @@ pub enum Finding {
 }
 
 /// Every recipient of every rule, `[notify_api]` token and `[notify]
-/// fallback`, with its key.
+/// fallback`, with its key, said in the config's language.
 pub fn judge_setup(setup: &Setup, d: &Directory) -> Vec<(String, Finding)> {
     let rules = setup.rules.iter().enumerate().flat_map(|(i, r)| {
         r.recipients
@@ -97,68 +104,64 @@ pub fn judge_setup(setup: &Setup, d: &Directory) -> Vec<(String, Finding)> {
         .iter()
         .enumerate()
         .map(|(j, x)| (format!("notify.fallback[{j}]"), x));
+    let lang = setup.config.language;
     rules
         .chain(tokens)
         .chain(fallback)
-        .map(|(key, r)| (key, judge(r, d)))
+        .map(|(key, r)| (key, judge(r, d, lang)))
         .collect()
 }
 
-/// What `r` reaches in `d`.
-pub fn judge(r: &Recipient, d: &Directory) -> Finding {
+/// What `r` reaches in `d`, said in `lang`.
+pub fn judge(r: &Recipient, d: &Directory, lang: Language) -> Finding {
     match r {
-        Recipient::Staff(name) => staff(name, d),
-        Recipient::KintoneUser(code) => kintone_user(code, d),
-        Recipient::GroupName(name) => group(name, d),
-        Recipient::Field(f) => {
-            Finding::Reaches(format!("the linked people in field {f:?} of each record"))
+        Recipient::Staff(name) => staff(name, d, lang),
+        Recipient::KintoneUser(code) => kintone_user(code, d, lang),
+        Recipient::GroupName(name) => group(name, d, lang),
+        Recipient::Field(f) => Finding::Reaches(words::REACHES_FIELD.fill(lang, &[("field", f)])),
+        Recipient::User(u) => {
+            Finding::Reaches(words::REACHES_USER.fill(lang, &[("id", u.as_str())]))
         }
-        Recipient::User(u) => Finding::Reaches(format!("LINE user {}", u.as_str())),
-        Recipient::Group(g) => Finding::Reaches(format!("LINE group {}", g.as_str())),
+        Recipient::Group(g) => {
+            Finding::Reaches(words::REACHES_GROUP_ID.fill(lang, &[("id", g.as_str())]))
+        }
     }
 }
 
-fn invite_hint(name: &str) -> String {
-    format!("link them with `kintone-line-gateway staff invite \"{name}\"` (they friend the bot and send the code)")
-}
-
-fn staff(name: &str, d: &Directory) -> Finding {
+fn staff(name: &str, d: &Directory, lang: Language) -> Finding {
+    let said = |w: &crate::text::said::Said| w.fill(lang, &[("name", name)]);
     if d.linked.iter().any(|(n, _)| n == name) {
-        return Finding::Reaches(format!("{name} (linked)"));
+        return Finding::Reaches(said(&words::REACHES_LINKED));
     }
     if d.invited.iter().any(|(n, _)| n == name) {
-        return Finding::Warning(format!(
-            "{name:?} is invited but not linked yet: reaches nobody until they send their code in LINE"
-        ));
+        let who = format!("{name:?}");
+        return Finding::Warning(words::INVITED_NOT_LINKED.fill(lang, &[("who", &who)]));
     }
     // A kintone user code names its person too ("Hanako Sato" ~ hanako.sato).
     let known = d.linked.iter().chain(&d.invited).flat_map(|(n, code)| {
         std::iter::once((n.as_str(), n.as_str())).chain(code.as_deref().map(|c| (c, n.as_str())))
     });
     match nearest(name, known) {
-        Some(n) => Finding::Problem(format!(
-            "no staff member is called {name:?}; did you mean {n}?"
-        )),
-        None => Finding::Warning(format!(
-            "no staff member is called {name:?} yet: {}",
-            invite_hint(name)
-        )),
+        Some(n) => {
+            Finding::Problem(words::NO_STAFF_NEAR.fill(lang, &[("name", name), ("near", &n)]))
+        }
+        None => Finding::Warning(said(&words::NO_STAFF_YET)),
     }
 }
 
-fn kintone_user(code: &str, d: &Directory) -> Finding {
+fn kintone_user(code: &str, d: &Directory, lang: Language) -> Finding {
     let has = |list: &[(String, Option<String>)]| {
         list.iter()
             .find(|(_, c)| c.as_deref() == Some(code))
             .map(|(n, _)| n.clone())
     };
     if let Some(n) = has(&d.linked) {
-        return Finding::Reaches(format!("{n} (kintone:{code}, linked)"));
+        let args = [("name", n.as_str()), ("code", code)];
+        return Finding::Reaches(words::REACHES_KINTONE_LINKED.fill(lang, &args));
     }
     if has(&d.invited).is_some() {
-        return Finding::Warning(format!(
-            "kintone:{code} is invited but not linked yet: reaches nobody until they send their code in LINE"
-        ));
+        let who = format!("kintone:{code}");
+        return Finding::Warning(words::INVITED_NOT_LINKED.fill(lang, &[("who", &who)]));
     }
     let known = d
         .linked
@@ -166,28 +169,28 @@ fn kintone_user(code: &str, d: &Directory) -> Finding {
         .chain(&d.invited)
         .filter_map(|(_, c)| c.as_deref().map(|c| (c, c)));
     match nearest(code, known) {
-        Some(c) => Finding::Problem(format!("no staff member has kintone user {code:?}; did you mean kintone:{c}?")),
-        None => Finding::Warning(format!(
-            "no staff member has kintone user {code:?} yet: link them with `kintone-line-gateway staff invite NAME --kintone-user {code}`"
-        )),
+        Some(c) => {
+            let args = [("code", code), ("near", c.as_str())];
+            Finding::Problem(words::NO_KINTONE_USER_NEAR.fill(lang, &args))
+        }
+        None => Finding::Warning(words::NO_KINTONE_USER_YET.fill(lang, &[("code", code)])),
     }
 }
 
-fn group(name: &str, d: &Directory) -> Finding {
+fn group(name: &str, d: &Directory, lang: Language) -> Finding {
     if let Some((_, id)) = d.groups.iter().find(|(n, _)| n == name) {
-        return Finding::Reaches(format!("group {name} ({id})"));
+        let args = [("name", name), ("id", id.as_str())];
+        return Finding::Reaches(words::REACHES_GROUP.fill(lang, &args));
     }
     if d.left.iter().any(|n| n == name) {
-        return Finding::Problem(format!(
-            "the bot has left group {name:?}: invite it back into the LINE group"
-        ));
+        return Finding::Problem(words::GROUP_LEFT.fill(lang, &[("name", name)]));
     }
     let known = d.groups.iter().map(|(n, _)| (n.as_str(), n.as_str()));
     match nearest(name, known) {
-        Some(n) => Finding::Problem(format!("no group is called {name:?}; did you mean group:{n}?")),
-        None => Finding::Warning(format!(
-            "no group called {name:?} is recorded yet: invite the bot into the LINE group (its name is recorded when it joins)"
-        )),
+        Some(n) => {
+            Finding::Problem(words::NO_GROUP_NEAR.fill(lang, &[("name", name), ("near", &n)]))
+        }
+        None => Finding::Warning(words::NO_GROUP_YET.fill(lang, &[("name", name)])),
     }
 }
 
@@ -269,15 +272,35 @@ mod tests {
     #[test]
     fn a_misspelling_is_a_problem_with_the_nearest_name() {
         let d = directory();
-        let p = problem(judge(&Recipient::Staff("Hanako Sato".into()), &d));
+        let p = problem(judge(
+            &Recipient::Staff("Hanako Sato".into()),
+            &d,
+            Language::En,
+        ));
         assert!(p.ends_with("did you mean 佐藤 花子?"), "{p}");
-        let p = problem(judge(&Recipient::Staff("Taro Yamda".into()), &d));
+        let p = problem(judge(
+            &Recipient::Staff("Taro Yamda".into()),
+            &d,
+            Language::En,
+        ));
         assert!(p.ends_with("did you mean Taro Yamada?"), "{p}");
-        let p = problem(judge(&Recipient::GroupName("Ofice".into()), &d));
+        let p = problem(judge(
+            &Recipient::GroupName("Ofice".into()),
+            &d,
+            Language::En,
+        ));
         assert!(p.ends_with("did you mean group:Office?"), "{p}");
-        let p = problem(judge(&Recipient::KintoneUser("hanako.satou".into()), &d));
+        let p = problem(judge(
+            &Recipient::KintoneUser("hanako.satou".into()),
+            &d,
+            Language::En,
+        ));
         assert!(p.ends_with("did you mean kintone:hanako.sato?"), "{p}");
-        let p = problem(judge(&Recipient::GroupName("Old team".into()), &d));
+        let p = problem(judge(
+            &Recipient::GroupName("Old team".into()),
+            &d,
+            Language::En,
+        ));
         assert!(p.contains("left"), "{p}");
     }
 
@@ -285,25 +308,45 @@ mod tests {
     fn known_names_reach_and_unlinked_ones_are_warnings_saying_how() {
         let d = directory();
         assert!(matches!(
-            judge(&Recipient::Staff("佐藤 花子".into()), &d),
+            judge(&Recipient::Staff("佐藤 花子".into()), &d, Language::En),
             Finding::Reaches(_)
         ));
         assert!(matches!(
-            judge(&Recipient::KintoneUser("hanako.sato".into()), &d),
+            judge(
+                &Recipient::KintoneUser("hanako.sato".into()),
+                &d,
+                Language::En
+            ),
             Finding::Reaches(_)
         ));
         assert!(matches!(
-            judge(&Recipient::GroupName("Office".into()), &d),
+            judge(&Recipient::GroupName("Office".into()), &d, Language::En),
             Finding::Reaches(_)
         ));
-        let Finding::Warning(w) = judge(&Recipient::Staff("Taro Yamada".into()), &d) else {
+        let Finding::Warning(w) = judge(&Recipient::Staff("Taro Yamada".into()), &d, Language::En)
+        else {
             panic!("an invited name is a warning");
         };
         assert!(w.contains("not linked yet"), "{w}");
-        let Finding::Warning(w) = judge(&Recipient::Staff("鈴木 一郎".into()), &d) else {
+        let Finding::Warning(w) = judge(&Recipient::Staff("鈴木 一郎".into()), &d, Language::En)
+        else {
             panic!("a new name is a warning");
         };
         assert!(w.contains("staff invite \"鈴木 一郎\""), "{w}");
+    }
+
+    #[test]
+    fn findings_are_said_in_the_language() {
+        let d = directory();
+        let p = problem(judge(
+            &Recipient::GroupName("Ofice".into()),
+            &d,
+            Language::Ja,
+        ));
+        assert_eq!(
+            p,
+            "「Ofice」というグループはありません。group:Office のまちがいではありませんか？"
+        );
     }
 
     #[test]

@@ -5,73 +5,61 @@
 
 use std::path::Path;
 
-use super::Check;
+use super::{words, Check};
 use crate::store::{Integrity, Store, StoreError};
+use crate::text::Language;
 
 /// Reads the store without changing it.
-pub(super) async fn store(state_dir: &Path) -> Check {
-    let name = "store";
+pub(super) async fn store(state_dir: &Path, lang: Language) -> Check {
+    let name = words::NAME_STORE.in_(lang);
     match crate::store::integrity(state_dir) {
         Ok(Integrity::Sound) => {}
         // A new installation: the service makes it at its first start.
         Ok(Integrity::NoStore { had_one: false }) => {
-            return Check::pass(
-                name,
-                format!(
-                    "no store yet at {}: the service creates it when it first starts",
-                    state_dir.join("gateway.db").display()
-                ),
-            )
+            let db = state_dir.join("gateway.db").display().to_string();
+            return Check::pass(name, words::STORE_NONE_YET.fill(lang, &[("db", &db)]));
         }
         Ok(Integrity::NoStore { had_one: true }) => {
-            return Check::fail(
-                name,
-                format!(
-                    "gateway.db is gone from {} although a store was made there — restore it from a backup, or start with `run --new-store` to begin empty on purpose",
-                    state_dir.display()
-                ),
-            )
+            let dir = state_dir.display().to_string();
+            return Check::fail(name, words::STORE_GONE.fill(lang, &[("dir", &dir)]));
         }
         Ok(Integrity::Damaged(found)) => {
-            return Check::fail(
-                name,
-                format!(
-                    "gateway.db is damaged ({found}) — stop the service and run `kintone-line-gateway store rescue`"
-                ),
-            )
+            let found = found.to_string();
+            return Check::fail(name, words::STORE_DAMAGED.fill(lang, &[("found", &found)]));
         }
-        Err(e) => return Check::fail(name, not_readable(&e)),
+        Err(e) => return Check::fail(name, not_readable(&e, lang)),
     }
     let store = match Store::open_read_only(state_dir) {
         Ok(s) => s,
         Err(e @ StoreError::Version { .. }) => return Check::fail(name, e.to_string()),
-        Err(e) => return Check::fail(name, not_readable(&e)),
+        Err(e) => return Check::fail(name, not_readable(&e, lang)),
     };
     match store.summary().await {
         Ok(s) => {
-            let dead = if s.dead_letters > 0 {
-                " — `outbox` lists the dead letters, `outbox retry` sends them again"
+            let dead_hint = if s.dead_letters > 0 {
+                words::STORE_DEAD_HINT.in_(lang)
             } else {
                 ""
             };
-            Check::pass(
-                name,
-                format!(
-                    "{} reads back whole: {} push(es) queued, {} dead letter(s), {} pending ack(s){dead}",
-                    store.path().display(),
-                    s.outbox_pending,
-                    s.dead_letters,
-                    s.pending_acks
-                ),
-            )
+            let path = store.path().display().to_string();
+            let (queued, dead) = (s.outbox_pending.to_string(), s.dead_letters.to_string());
+            let acks = s.pending_acks.to_string();
+            let args = [
+                ("path", path.as_str()),
+                ("queued", &queued),
+                ("dead", &dead),
+                ("acks", &acks),
+                ("dead_hint", dead_hint),
+            ];
+            Check::pass(name, words::STORE_WHOLE.fill(lang, &args))
         }
-        Err(e) => Check::fail(
-            name,
-            format!("{e} — the store may be damaged: stop the service and run `kintone-line-gateway store rescue`"),
-        ),
+        Err(e) => {
+            let e = e.to_string();
+            Check::fail(name, words::STORE_MAYBE_DAMAGED.fill(lang, &[("e", &e)]))
+        }
     }
 }
 
-fn not_readable(e: &StoreError) -> String {
-    format!("{e} — run doctor as the service's user (docs/INSTALL.md), and check the owner of the state directory")
+fn not_readable(e: &StoreError, lang: Language) -> String {
+    words::STORE_UNREADABLE.fill(lang, &[("e", &e.to_string())])
 }

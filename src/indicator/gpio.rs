@@ -15,7 +15,7 @@ use gpiocdev::Request;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::backend::{Backend, HwError, HwEvent, Opening, Output};
-use crate::config::indicator::{IndicatorConfig, LineLookup, LineRef, PinSpec};
+use crate::config::indicator::{IndicatorConfig, LineLookup, LineMissing, LineRef, PinSpec};
 
 /// How long the thread waits for a button edge before looking at its inbox.
 const POLL: Duration = Duration::from_millis(10);
@@ -109,22 +109,22 @@ fn locate(line: &LineRef) -> Result<(String, u32), String> {
     match line {
         LineRef::Named(name) => gpiocdev::find_named_line(name)
             .map(|f| (f.chip.display().to_string(), f.info.offset))
-            .ok_or_else(|| no_line(name)),
+            .ok_or_else(|| no_line(name).to_string()),
         LineRef::ChipOffset { chip, offset } => Ok((chip_path(chip), *offset)),
     }
 }
 
-fn no_line(name: &str) -> String {
+fn no_line(name: &str) -> LineMissing {
     match gpiocdev::chip::chips() {
-        Ok(chips) if !chips.is_empty() => format!(
-            "no line named {name:?} on {} (see `gpioinfo`)",
-            chips
+        Ok(chips) if !chips.is_empty() => LineMissing::NoSuchName {
+            name: name.to_owned(),
+            chips: chips
                 .iter()
                 .map(|c| c.display().to_string())
                 .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        _ => "no GPIO chip on this machine (or no permission to read /dev/gpiochip*)".into(),
+                .join(", "),
+        },
+        _ => LineMissing::NoChip,
     }
 }
 
@@ -230,15 +230,20 @@ fn run(lines: &Lines, rx: &std_mpsc::Receiver<Msg>, events: &UnboundedSender<HwE
 pub struct SystemLines;
 
 impl LineLookup for SystemLines {
-    fn find(&self, line: &LineRef) -> Result<(), String> {
+    fn find(&self, line: &LineRef) -> Result<(), LineMissing> {
         match line {
             LineRef::Named(name) => locate(line).map(|_| ()).map_err(|_| no_line(name)),
             LineRef::ChipOffset { chip, offset } => {
                 let path = chip_path(chip);
-                let c = gpiocdev::Chip::from_path(&path).map_err(|e| format!("{path}: {e}"))?;
-                let info = c.info().map_err(|e| format!("{path}: {e}"))?;
+                let failed = |e: gpiocdev::Error| LineMissing::Chip {
+                    path: path.clone(),
+                    error: e.to_string(),
+                };
+                let c = gpiocdev::Chip::from_path(&path).map_err(failed)?;
+                let info = c.info().map_err(failed)?;
                 if *offset >= info.num_lines {
-                    return Err(format!("{path} has only {} lines", info.num_lines));
+                    let lines = info.num_lines;
+                    return Err(LineMissing::TooFew { path, lines });
                 }
                 Ok(())
             }

@@ -193,8 +193,11 @@ pub fn spawn(
 }
 
 /// The configured indicator lines must exist on this board.
-pub fn check_hardware(config: &IndicatorConfig) -> Vec<crate::config::reader::Problem> {
-    crate::config::indicator::check_lines(config, hardware_lines())
+pub fn check_hardware(
+    config: &IndicatorConfig,
+    language: crate::text::Language,
+) -> Vec<crate::config::reader::Problem> {
+    crate::config::indicator::check_lines(config, hardware_lines(), language)
 }
 
 /// This board's GPIO lines, for `check-config` to check the config against.
@@ -210,8 +213,11 @@ struct NoLines;
 
 #[cfg(not(target_os = "linux"))]
 impl crate::config::indicator::LineLookup for NoLines {
-    fn find(&self, _: &crate::config::indicator::LineRef) -> Result<(), String> {
-        Err("GPIO lines need Linux".into())
+    fn find(
+        &self,
+        _: &crate::config::indicator::LineRef,
+    ) -> Result<(), crate::config::indicator::LineMissing> {
+        Err(crate::config::indicator::LineMissing::NeedsLinux)
     }
 }
 

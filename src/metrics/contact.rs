@@ -55,16 +55,28 @@ impl Contact {
     }
 }
 
+/// What a service is, in one word: the `STATUS=` line and the web page
+/// each say it in their own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// It answered, and no failure came after.
+    Answering,
+    /// [`Observed::failing`].
+    Failing,
+    /// Neither an answer nor a failure yet.
+    NotContacted,
+}
+
 impl Observed {
-    /// One word for the `STATUS=` line: `ok` only after an answer that no
-    /// failure followed.
-    pub fn word(&self) -> &'static str {
+    /// The one word: answering only after an answer that no failure
+    /// followed.
+    pub fn seen(&self) -> Seen {
         if self.failing() {
-            "failing"
+            Seen::Failing
         } else if self.answered_ms.is_some() {
-            "ok"
+            Seen::Answering
         } else {
-            "not contacted yet"
+            Seen::NotContacted
         }
     }
 

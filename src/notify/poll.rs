@@ -27,7 +27,7 @@ use crate::store::StoreError;
 pub const PAGE: usize = 500;
 /// How far back each pass re-reads (kintone writes times at minute precision).
 pub const OVERLAP: Duration = Duration::from_secs(120);
-pub use super::budget::{budget_line, daily_requests, log_budget, Budget, DAILY_LIMIT};
+pub use super::budget::{daily_requests, log_budget, Budget, DAILY_LIMIT};
 
 /// Polls one app until `shutdown`.
 pub async fn run_app(ctx: Arc<NotifyContext>, app: AppId, shutdown: CancellationToken) {

@@ -63,25 +63,38 @@ pub fn client(s: &PubsubSettings, timeout: Duration) -> Result<PubsubClient, Pub
     )
 }
 
+/// What `doctor` found of the subscription (it says it in the config's
+/// language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub subscription: String,
+    pub topic: String,
+    /// The subscription's filter, empty when it has none.
+    pub filter: String,
+    pub ack_deadline_s: u64,
+    /// Messages waiting, counted up to [`PEEK_MAX`].
+    pub waiting: usize,
+}
+
+/// How many waiting messages `doctor` counts at most.
+pub const PEEK_MAX: u32 = 1000;
+
 /// `doctor`'s look: the subscription exists, the credentials may pull, and
-/// how many messages wait. The text says what was found or what to fix.
+/// how many messages wait.
 ///
 /// # Errors
-/// What is wrong, in words.
-pub async fn check(s: &PubsubSettings) -> Result<String, String> {
+/// What is wrong, in Pub/Sub's words.
+pub async fn check(s: &PubsubSettings) -> Result<Found, String> {
     let c = client(s, TIMEOUT).map_err(|e| e.to_string())?;
     let sub = c.subscription().await.map_err(|e| e.to_string())?;
-    let waiting = c.peek(1000).await.map_err(|e| e.to_string())?;
-    let more = if waiting == 1000 { " or more" } else { "" };
-    let filter = if sub.filter.is_empty() {
-        "no filter".to_owned()
-    } else {
-        format!("filter {}", sub.filter)
-    };
-    Ok(format!(
-        "{} on {} ({filter}, ack deadline {} s): {waiting}{more} message(s) waiting",
-        s.subscription, sub.topic, sub.ack_deadline_s
-    ))
+    let waiting = c.peek(PEEK_MAX).await.map_err(|e| e.to_string())?;
+    Ok(Found {
+        subscription: s.subscription.clone(),
+        topic: sub.topic,
+        filter: sub.filter,
+        ack_deadline_s: sub.ack_deadline_s,
+        waiting,
+    })
 }
 
 /// Pulls and handles until `shutdown`; a batch in hand is finished first.

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use serde::Serialize;
 
 use super::Ui;
-use crate::metrics::Observed;
+use crate::metrics::{Observed, Seen};
 
 /// *Health*: one row per service.
 #[derive(Debug, Serialize)]
@@ -137,10 +137,10 @@ impl Ui {
 }
 
 fn contact_row(service: String, o: &Observed, count: Option<u64>) -> ServiceRow {
-    let state = match o.word() {
-        "ok" => "ok",
-        "failing" => "failing",
-        _ => "never",
+    let state = match o.seen() {
+        Seen::Answering => "ok",
+        Seen::Failing => "failing",
+        Seen::NotContacted => "never",
     };
     ServiceRow {
         service,

@@ -69,6 +69,20 @@ const TEXT_BUILDERS: &[&str] = &[
     "indicator/panel.rs",
 ];
 
+/// The files that build what an admin reads from `check-config`, `doctor`
+/// and the `STATUS=` line: their words are in the `said!` tables beside
+/// them (`words.rs`, `section_words.rs`, `indicator_words.rs`), in both
+/// languages.
+const ADMIN_TEXT_BUILDERS: &[&str] = &["config", "doctor", "cli/check.rs", "service"];
+
+/// The `said!` tables (`words.rs`, `section_words.rs`, …), where both
+/// languages are written.
+fn is_word_table(file: &std::path::Path) -> bool {
+    file.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with("words.rs"))
+}
+
 /// Literals in those files that are English on purpose: audit and log
 /// reasons, errors and config problems for the admin, never sent to a
 /// person in LINE or written to kintone.
@@ -88,10 +102,6 @@ const INTERNAL: &[&str] = &[
     "{first}; outcome not pushed (no LINE user)",
     "{first}; outcome not pushed ({e})",
     "{first}; outcome pushed",
-    "{other:?}: use \\\"comment\\\", \\\"fields\\\" or \\\"status\\\"",
-    "method = \\\"fields\\\" needs fields = { CODE = \\\"template\\\" }",
-    "expected a string template",
-    "name at least one field",
     "bad app or record id",
     "app {app_id} is no longer configured",
 ];
@@ -212,7 +222,7 @@ fn the_files_that_build_texts_hold_no_english_of_their_own() {
     );
 
     let mut files = Vec::new();
-    for part in TEXT_BUILDERS {
+    for part in TEXT_BUILDERS.iter().chain(ADMIN_TEXT_BUILDERS) {
         let path = src().join(part);
         if path.is_dir() {
             files.extend(sources(&path));
@@ -220,8 +230,10 @@ fn the_files_that_build_texts_hold_no_english_of_their_own() {
             files.push(path);
         }
     }
+    // Unit tests beside the code quote what they check.
+    files.retain(|f| !is_word_table(f) && !f.ends_with("tests.rs"));
     assert!(
-        files.len() >= 10,
+        files.len() >= 40,
         "the files that build texts were not found"
     );
     let mut found = Vec::new();

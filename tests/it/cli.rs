@@ -1,18 +1,27 @@
 //! The binary itself: a bad config lists every problem with its key and exits
 //! 64, so systemd's `RestartPreventExitStatus=64` stops a crash loop.
 
+use kintone_line_gateway::sim::site::Site;
+use kintone_line_gateway::text::Language;
+
 use crate::daemon::{check_config, gateway, offline_site, store_only_config};
+
+/// [`offline_site`] speaking English, the words these tests quote.
+fn english_site(app: &str, tail: &str) -> Site {
+    Site {
+        language: Language::En,
+        ..offline_site(app, tail)
+    }
+}
+
+const MISTAKES: &str = "typo = 1\n[line]\nchannel_secret = \"inline\"\n[kintone]\n\
+    base_url = \"ftp://x\"\n[retention]\naudit = \"a year\"\n";
 
 #[test]
 fn check_config_lists_problems_and_exits_64() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
-    std::fs::write(
-        &path,
-        "typo = 1\n[line]\nchannel_secret = \"inline\"\n[kintone]\nbase_url = \"ftp://x\"\n\
-         [retention]\naudit = \"a year\"\n",
-    )
-    .unwrap();
+    std::fs::write(&path, format!("language = \"en\"\n{MISTAKES}")).unwrap();
     let (code, _, err) = check_config(&path);
     assert_eq!(code, Some(64));
     for key in [
@@ -34,6 +43,30 @@ fn check_config_lists_problems_and_exits_64() {
     );
 }
 
+/// With no `language`, the problems are said in Japanese; keys, lines and
+/// exit code as in English.
+#[test]
+fn check_config_lists_problems_in_japanese_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, MISTAKES).unwrap();
+    let (code, _, err) = check_config(&path);
+    assert_eq!(code, Some(64), "{err}");
+    for line in [
+        "config.toml に直すところが 6 件あります：",
+        "  - 1 行目：typo：このキーは使えません。ここで使えるキー：state_dir, ",
+        "  - 3 行目：line.channel_secret：秘密の値は設定ファイルに直接書けません。",
+        "  - 7 行目：retention.audit：\"a year\" は時間の長さとして読めません。",
+    ] {
+        assert!(err.contains(line), "{line:?} missing from:\n{err}");
+    }
+    assert!(
+        !err.contains("\"inline\""),
+        "a secret value was echoed:\n{err}"
+    );
+}
+
+/// A file that cannot be read names no language: Japanese, the default.
 #[test]
 fn missing_config_file_is_a_usage_error() {
     let out = gateway()
@@ -41,13 +74,14 @@ fn missing_config_file_is_a_usage_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(64));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config file"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("設定ファイルを読めません："), "{err}");
 }
 
 #[test]
 fn check_config_reports_the_polling_budget_and_warns_past_a_third() {
     let dir = tempfile::tempdir().unwrap();
-    let site = offline_site(
+    let site = english_site(
         "poll_interval = \"10s\"",
         "[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"Taro Yamada\"]\n",
     );
@@ -58,12 +92,21 @@ fn check_config_reports_the_polling_budget_and_warns_past_a_third() {
         stdout.contains("polling every 10s ≈ 8640 requests/day") && stdout.contains("WARNING"),
         "{stdout}"
     );
+    let japanese = offline_site("poll_interval = \"10s\"", "");
+    let (code, stdout, stderr) = check_config(&japanese.write(dir.path()).unwrap());
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    for line in [
+        "config.toml：問題ありません（アプリ 1 件、ルール 0 件、127.0.0.1:0 で待ち受け）",
+        "  アプリ 1（Repairs）：10 秒ごとに確認し、1 日およそ 8640 回（kintone の 1 日 10000 回の 86%）。注意：",
+    ] {
+        assert!(stdout.contains(line), "{line:?} missing from:\n{stdout}");
+    }
 }
 
 #[test]
 fn check_config_accepts_the_old_coalesce_window_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    let site = offline_site("", "[notify]\ncoalesce_window = \"60s\"\n");
+    let site = english_site("", "[notify]\ncoalesce_window = \"60s\"\n");
     let (code, stdout, _) = check_config(&site.write(dir.path()).unwrap());
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
@@ -78,19 +121,19 @@ fn check_config_accepts_the_old_coalesce_window_with_a_warning() {
 #[test]
 fn check_config_warns_of_utc_with_japanese_and_of_the_old_zone_key() {
     let dir = tempfile::tempdir().unwrap();
-    let site = kintone_line_gateway::sim::site::Site {
-        language: kintone_line_gateway::text::Language::Ja,
+    let site = Site {
+        language: Language::Ja,
         top: "time_zone = \"UTC\"\n".into(),
         ..offline_site("", "[indicator]\ntime_zone = \"UTC\"\n")
     };
     let (code, stdout, _) = check_config(&site.write(dir.path()).unwrap());
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
-        stdout.contains("warning: time_zone is \"UTC\" while language = \"ja\""),
+        stdout.contains("  注意：language = \"ja\" なのに time_zone が \"UTC\" です"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("warning: indicator.time_zone is deprecated"),
+        stdout.contains("  注意：indicator.time_zone は古いキーで"),
         "{stdout}"
     );
 }

@@ -3,6 +3,7 @@
 //! take three rounds).
 
 use kintone_line_gateway::sim::site::Site;
+use kintone_line_gateway::text::Language;
 
 use crate::daemon::{check_config, offline_site};
 
@@ -12,6 +13,7 @@ use crate::daemon::{check_config, offline_site};
 fn eight_mistakes_are_reported_in_one_round_with_their_lines() {
     let dir = tempfile::tempdir().unwrap();
     let site = Site {
+        language: Language::En,
         top: "time_zone = \"Mars/Olympus\"".into(), // a value that is not one
         line_settings: "reply_deadlin = \"20s\"\nconfirm_late_success = \"yes\"".into(), // typo, type
         kintone: "https://x.cybozu.com/k/42/".into(), // a pasted app URL
@@ -68,7 +70,11 @@ fn eight_mistakes_are_reported_in_one_round_with_their_lines() {
 fn polling_over_the_daily_limit_needs_allow_over_budget() {
     let check = |app: &str| {
         let dir = tempfile::tempdir().unwrap();
-        let path = offline_site(app, "").write(dir.path()).unwrap();
+        let site = Site {
+            language: Language::En,
+            ..offline_site(app, "")
+        };
+        let path = site.write(dir.path()).unwrap();
         let (code, out, err) = check_config(&path);
         (code, out + &err)
     };

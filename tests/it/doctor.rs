@@ -6,13 +6,18 @@ use crate::daemon::gateway;
 
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, ACCESS_TOKEN, APP_TOKEN};
+use kintone_line_gateway::text::Language;
 
 use crate::world::{World, USER};
 
 const APP: &str = "poll_interval = \"60s\"\n[kintone.apps.ack]\nmethod = \"fields\"\nfields = { Acknowledged_by = \"{{name}}\" }\n";
 
+/// A site speaking English, the words these tests quote.
 fn site(line: &FakeLine, kintone: &FakeKintone, tail: &str) -> Site {
-    Site::for_fakes(line, kintone, APP, tail)
+    Site {
+        language: Language::En,
+        ..Site::for_fakes(line, kintone, APP, tail)
+    }
 }
 
 fn rule(field: &str, show: &str) -> String {
@@ -72,6 +77,30 @@ async fn doctor_passes_a_good_site_and_says_what_to_fix_on_a_bad_one() {
         !dir.path().join("state/gateway.db").exists(),
         "doctor created the store"
     );
+
+    // In Japanese, the default: the same checks.
+    let japanese = Site::for_fakes(line, kintone, APP, &rule("STATUS", "Assignee"))
+        .write(dir.path())
+        .unwrap();
+    let (code, text) = tokio::task::spawn_blocking(move || doctor(&japanese))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0), "{text}");
+    for line in [
+        "kintone-line-gateway の点検（doctor）— ",
+        "[正常] 設定：アプリ 1 件、ルール 1 件。",
+        "[正常] ストア：",
+        "[正常] LINE：http://",
+        "がトークンを受け付けました",
+        "（基板へ直接）にテストの Webhook を送り、HTTP 200 が返りました",
+        "[正常] kintone アプリ 1「Repairs」：トークンを受け付けました。",
+        "ルール「approval」の送り先：LINE ユーザー ",
+        "[正常] GPIO：使っていません",
+        "[正常] 時計：",
+        "9 項目の点検はすべて問題ありません。",
+    ] {
+        assert!(text.contains(line), "{line:?} missing:\n{text}");
+    }
 
     // LINE refuses the token, kintone knows another token, a field code is
     // misspelt: each fails on its own line, with what to do.

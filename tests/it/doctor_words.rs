@@ -1,9 +1,11 @@
 //! `doctor` in plain words: a refused connection is a network problem (never
 //! "check the token"), and LINE's own webhook test says whether LINE reaches
-//! the board — not set, switched off, unreachable, or a wrong secret.
+//! the board — not set, switched off, unreachable, or a wrong secret. The
+//! sites speak English, the words quoted here.
 
 use kintone_line_gateway::sim::fakes::FakeLine;
 use kintone_line_gateway::sim::site::Site;
+use kintone_line_gateway::text::Language;
 
 use crate::daemon::free_port;
 use crate::doctor::doctor;
@@ -32,6 +34,7 @@ async fn refused_connections_are_network_problems_not_tokens() {
         channel_secret: "a-channel-secret".into(),
         kintone: format!("http://{kintone}"),
         app: COMMENT_ACK.into(),
+        language: Language::En,
         ..Site::default()
     };
     let (code, text) = run_doctor(site.write(dir.path()).unwrap()).await;
@@ -62,7 +65,7 @@ async fn refused_connections_are_network_problems_not_tokens() {
 
 #[tokio::test]
 async fn the_webhook_check_says_whether_line_reaches_the_board() {
-    let w = World::start_with(COMMENT_ACK, "", |_| {}).await;
+    let w = World::start_in(Language::En, COMMENT_ACK, "", |_| {}).await;
     let config = w.config_path();
 
     let (_, text) = run_doctor(config.clone()).await;
@@ -100,7 +103,7 @@ async fn the_webhook_check_says_whether_line_reaches_the_board() {
 #[tokio::test]
 async fn a_channel_whose_secret_the_board_does_not_have_is_named() {
     // The board knows the default secret; this channel signs with another.
-    let w = World::start_with(COMMENT_ACK, "", |_| {}).await;
+    let w = World::start_in(Language::En, COMMENT_ACK, "", |_| {}).await;
     let other = FakeLine::start_with_secret("another-channel-secret")
         .await
         .unwrap();
@@ -121,7 +124,7 @@ async fn a_channel_whose_secret_the_board_does_not_have_is_named() {
 /// and the gateway's test request is one the spec accepts.
 #[tokio::test]
 async fn the_fake_webhook_endpoints_match_the_spec() {
-    let w = World::start_with(COMMENT_ACK, "", |_| {}).await;
+    let w = World::start_in(Language::En, COMMENT_ACK, "", |_| {}).await;
     w.line.set_webhook_endpoint(&w.line_webhook_url(), true);
     let spec = crate::openapi::line_messaging_api();
     let http = reqwest::Client::new();

@@ -152,10 +152,12 @@ async fn check_config_reports_a_line_missing_on_this_board() {
         .expect("writing the site");
     let (code, _, err) = check_config(&path);
     assert_eq!(code, Some(64), "{err}");
-    assert!(err.contains("indicator.led: KLG_NO_SUCH_LINE: "), "{err}");
-    // Here (no GPIO chip) or on a board (chips listed), the reason is given.
+    assert!(err.contains("indicator.led：KLG_NO_SUCH_LINE："), "{err}");
+    // Here (no GPIO chip) or on a board (chips listed), the reason is given,
+    // in the site's language (Japanese).
     assert!(
-        err.contains("no GPIO chip") || err.contains("no line named"),
+        err.contains("GPIO チップがありません")
+            || err.contains("\"KLG_NO_SUCH_LINE\" という名前のラインはありません"),
         "{err}"
     );
 }

@@ -159,7 +159,7 @@ async fn doctor_names_a_missing_japanese_field_code() {
         .await
         .unwrap();
     assert!(
-        text.contains("[ok  ] kintone app 1 \"修理依頼\": token accepted"),
+        text.contains("[正常] kintone アプリ 1「修理依頼」：トークンを受け付けました"),
         "{code:?}\n{text}"
     );
 
@@ -169,7 +169,7 @@ async fn doctor_names_a_missing_japanese_field_code() {
         .unwrap();
     assert_eq!(code, Some(1), "{text}");
     assert!(
-        text.contains("the form has no field 件名X (rule \"承認\" show)"),
+        text.contains("フォームにフィールド 件名X（ルール「承認」の show）がありません"),
         "{text}"
     );
 }
@@ -226,7 +226,7 @@ async fn doctor_flags_a_template_placeholder_the_form_lacks() {
         .unwrap();
     assert_eq!(code, Some(1), "{text}");
     assert!(
-        text.contains("the form has no field field.件名 (rule \"承認\" template)"),
+        text.contains("フォームにフィールド field.件名（ルール「承認」の template）がありません"),
         "{text}"
     );
 }
@@ -244,7 +244,7 @@ fn check_config_explains_a_field_code_in_an_ack_template() {
     assert_eq!(code, Some(64), "{err}");
     assert!(
         err.contains(
-            "ack.comment: field values cannot be used here: {{field.件名}}; use one of name, "
+            "ack.comment：ここではフィールドの値は使えません：{{field.件名}}。使えるのは name, "
         ),
         "{err}"
     );

@@ -341,7 +341,10 @@ async fn send_queues_through_the_running_daemons_outbox() {
 
     let (code, out) = send(&w, &["--to", "U123", "x"]).await;
     assert_eq!(code, Some(64), "{out}");
-    assert!(out.contains("--to[0]: \"U123\" is not a LINE id"), "{out}");
+    assert!(
+        out.contains("--to[0]：\"U123\" は LINE の ID ではありません"),
+        "{out}"
+    );
     let (code, out) = send(&w, &["--to", "Hanako Sato", "x"]).await;
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("送り先がいません"), "{out}");

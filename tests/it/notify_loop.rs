@@ -479,15 +479,15 @@ async fn status_command_prints_the_summary_from_the_store() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(
-        text.contains("stopped; 1 pending ack(s), 0 push(es) queued, last push "),
+        text.contains("停止しました。確認待ち 1 件、送信待ち 0 件、最後のプッシュ "),
         "{text}"
     );
     assert!(
-        text.contains(&format!("LINE ok, kintone ok ({requests} requests today)")),
+        text.contains(&format!("LINE 正常、kintone 正常（今日 {requests} 回）")),
         "{text}"
     );
-    // The report's own words are the site's language (Japanese); the
-    // STATUS= line above is systemd's, in English.
+    // The report's own words are the site's language (Japanese), as is the
+    // STATUS= line above.
     assert!(
         text.contains("ストア：確認待ち 1 件、送信待ちのプッシュ 0 件、デッドレター 0 件"),
         "{text}"

@@ -5,17 +5,21 @@
 use kintone_line_gateway::sim::site::Site;
 use kintone_line_gateway::store::staff::{normalise_code, Redeem};
 use kintone_line_gateway::store::Store;
+use kintone_line_gateway::text::Language;
 
 use crate::daemon::{check_config, offline_site};
 
 const HANAKO: &str = "U1111111111111111111111111111aaaa";
 const OFFICE: &str = "C3333333333333333333333333333cccc";
 
+/// A site speaking English, the words these tests quote.
 fn site(recipients: &str) -> Site {
-    offline_site(
-        "",
-        &format!("[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [{recipients}]\n"),
-    )
+    let tail =
+        format!("[[rules]]\napp = 1\nto = [\"Needs approval\"]\nrecipients = [{recipients}]\n");
+    Site {
+        language: Language::En,
+        ..offline_site("", &tail)
+    }
 }
 
 /// A store in `dir/state` where 佐藤 花子 (kintone hanako.sato) is linked,
@@ -112,9 +116,11 @@ async fn doctor_lists_whom_each_rule_reaches_now() {
     directory(dir.path()).await;
     let rules = "[[rules]]\nname = \"approval\"\napp = 1\nto = [\"Needs approval\"]\nrecipients = [\"佐藤 花子\", \"group:Office\", \"Taro Yamada\"]\n\
                  [[rules]]\nname = \"orphan\"\napp = 1\nto = [\"Done\"]\nrecipients = [\"鈴木 一郎\"]\n";
-    let path = Site::for_fakes(&line, &kintone, "poll_interval = \"60s\"", rules)
-        .write(dir.path())
-        .unwrap();
+    let site = Site {
+        language: Language::En,
+        ..Site::for_fakes(&line, &kintone, "poll_interval = \"60s\"", rules)
+    };
+    let path = site.write(dir.path()).unwrap();
     let (code, text) = tokio::task::spawn_blocking(move || crate::doctor::doctor(&path))
         .await
         .unwrap();

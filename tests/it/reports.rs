@@ -61,14 +61,13 @@ async fn status_says_never_contacted_for_a_service_the_daemon_never_called() {
     let out = run(&["status"], &w.config_path());
     let said = text(&out);
     assert!(out.status.success(), "{said}");
-    // In the site's language (Japanese); the daemon's own STATUS= line is
-    // systemd's, in English.
+    // In the site's language (Japanese), the daemon's own STATUS= line too.
     assert!(
         said.contains("\nkintone：まだ一度も接続していません\n"),
         "{said}"
     );
-    assert!(said.contains("kintone not contacted yet"), "{said}");
-    assert!(!said.contains("kintone ok"), "{said}");
+    assert!(said.contains("kintone まだ接続していません"), "{said}");
+    assert!(!said.contains("kintone 正常"), "{said}");
     assert!(said.contains("\nLINE："), "{said}");
     assert!(said.contains("前に応答\n"), "{said}");
 }
@@ -104,7 +103,7 @@ async fn status_says_line_refuses_connections_and_kintone_answered() {
         said.contains("\nkintone：") && said.contains("前に応答"),
         "{said}"
     );
-    assert!(said.contains("LINE failing, kintone ok"), "{said}");
+    assert!(said.contains("LINE つながりません、kintone 正常"), "{said}");
 }
 
 /// `status | head -1`: the reader closes the pipe; the report stops there

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN};
+use kintone_line_gateway::text::Language;
 use tokio::net::UnixDatagram;
 use tokio::time::Instant;
 
@@ -78,7 +79,10 @@ async fn systemd_hears_ready_status_a_real_watchdog_and_stopping() {
     let line = FakeLine::start().await.expect("fake LINE");
     let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
     let dir = tempfile::tempdir().unwrap();
-    let site = Site::for_fakes(&line, &kintone, COMMENT_ACK, "");
+    let site = Site {
+        language: Language::En,
+        ..Site::for_fakes(&line, &kintone, COMMENT_ACK, "")
+    };
     let socket = dir.path().join("notify.sock");
     let mut manager = Manager::bind(&socket);
     // WatchdogSec=2s: the gateway pings every second while healthy.
@@ -149,7 +153,8 @@ async fn systemd_hears_ready_status_a_real_watchdog_and_stopping() {
 
 /// The store's file deleted under the running daemon: a probe would still
 /// commit (into the unlinked file), but the pings stop and STATUS says why,
-/// so systemd restarts it into the refusal of a lost store (exit 66).
+/// so systemd restarts it into the refusal of a lost store (exit 66). The
+/// site speaks Japanese (the default), and so does `STATUS=`.
 #[tokio::test]
 async fn a_deleted_store_stops_the_watchdog_and_says_so_in_status() {
     let line = FakeLine::start().await.expect("fake LINE");
@@ -167,17 +172,25 @@ async fn a_deleted_store_stops_the_watchdog_and_says_so_in_status() {
             ("WATCHDOG_USEC", "2000000".to_owned()),
         ],
     );
-    manager.expect("READY=1", Duration::from_secs(15)).await;
+    let ready = manager.expect("READY=1", Duration::from_secs(15)).await;
+    assert!(
+        has(
+            &ready,
+            "STATUS=確認待ち 0 件、送信待ち 0 件、最後のプッシュ なし、LINE "
+        ) && ready.contains("kintone まだ接続していません（今日 0 回）"),
+        "{ready:?}"
+    );
     manager.expect("WATCHDOG=1", Duration::from_secs(5)).await;
 
     for f in ["gateway.db", "gateway.db-wal", "gateway.db-shm"] {
         std::fs::remove_file(dir.path().join("state").join(f)).unwrap();
     }
     let stalled = manager
-        .expect("STATUS=STALLED", Duration::from_secs(10))
+        .expect("STATUS=止まっています：", Duration::from_secs(10))
         .await;
     assert!(
-        stalled.contains("gateway.db was deleted") && stalled.contains("STORE FAILING"),
+        stalled.contains("gateway.db was deleted")
+            && stalled.contains("ストアに書き込めません（/healthz を見てください）。"),
         "{stalled:?}"
     );
     let after = manager.during(Duration::from_millis(3_000)).await;
@@ -197,7 +210,10 @@ async fn sighup_reloads_the_config_and_systemd_hears_reloading_then_ready() {
     let line = FakeLine::start().await.expect("fake LINE");
     let kintone = FakeKintone::start(APP_TOKEN).await.expect("fake kintone");
     let dir = tempfile::tempdir().unwrap();
-    let mut site = Site::for_fakes(&line, &kintone, COMMENT_ACK, "");
+    let mut site = Site {
+        language: Language::En,
+        ..Site::for_fakes(&line, &kintone, COMMENT_ACK, "")
+    };
     let socket = dir.path().join("notify.sock");
     let mut manager = Manager::bind(&socket);
     let mut daemon = Daemon::spawn(

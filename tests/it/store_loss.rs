@@ -178,7 +178,7 @@ async fn a_damaged_store_stops_the_start_and_rescue_keeps_the_pending_work() {
     let (code, doctor) = crate::doctor::doctor(&site.write(dir.path()).unwrap());
     assert_eq!(code, Some(1), "{doctor}");
     assert!(
-        doctor.contains("[FAIL] store: gateway.db is damaged"),
+        doctor.contains("[問題] ストア：gateway.db が壊れています"),
         "{doctor}"
     );
 

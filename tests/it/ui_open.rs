@@ -183,6 +183,12 @@ fn on_the_lan_a_password_is_required_and_ui_password_writes_one() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // No config to read a language from: Japanese, the default.
+    let told = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        told.contains("書き込みました") && told.contains("[ui]"),
+        "{told}"
+    );
     let hash = std::fs::read_to_string(&file).unwrap();
     assert!(
         hash.starts_with("$argon2id$") && !hash.contains(PASSWORD),

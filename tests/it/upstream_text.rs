@@ -14,7 +14,7 @@ use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::sim::site::{ACCESS_TOKEN, APP_TOKEN};
 use kintone_line_gateway::text::fill;
 
-use crate::world::{acks_eventually, eventually, inbox_drained, World, COMMENT_ACK, USER};
+use crate::world::{acks_eventually, eventually, inbox_drained, until, World, COMMENT_ACK, USER};
 
 const DATA: &str = "ack:v1::1:5:abc123";
 const COMMENT: &str = "/k/v1/record/comment.json";
@@ -147,9 +147,14 @@ async fn a_line_error_that_echoes_the_access_token_keeps_no_token() {
     w.line.set_reply_ttl(std::time::Duration::ZERO);
     w.line.echo_headers_in_errors();
     assert_eq!(w.deliver(&[w.line.postback_event(USER, DATA)]).await.0, 200);
-    let acks = acks_eventually(&w, 1).await;
     inbox_drained(&w).await;
     eventually(5, || w.line.reply_calls() >= 1).await;
+    // The audit row, written before the Reply, is corrected after it.
+    until(5, "the failed Reply audited", || async {
+        acks_eventually(&w, 1).await[0].reply != "replied"
+    })
+    .await;
+    let acks = acks_eventually(&w, 1).await;
 
     let logged = logs.text();
     assert!(logged.contains("Reply failed"), "{logged}");

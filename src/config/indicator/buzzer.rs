@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use toml::Table;
 
-use crate::config::reader::{join, parse_duration, Reader};
+use super::indicator_words;
+use crate::config::reader::{duration_in, join, Reader};
 
 /// Longest single step of a buzzer pattern, and of a whole pattern: the
 /// buzzer must never be stuck on.
@@ -19,12 +20,11 @@ pub(super) fn pattern(r: &mut Reader, t: &Table, key: &str) -> Option<Vec<Durati
     let items = r.opt_strings(t, "indicator", key)?;
     let mut out = Vec::new();
     for s in &items {
-        match parse_duration(s) {
+        match duration_in(s, r.language) {
             Ok(d) if d.is_zero() || d > MAX_STEP => {
-                r.problem(
-                    full.clone(),
-                    format!("{s:?}: each step must be between 1ms and {MAX_STEP:?}"),
-                );
+                let (value, max) = (format!("{s:?}"), format!("{MAX_STEP:?}"));
+                let args = [("value", value.as_str()), ("max", &max)];
+                r.said(full.clone(), &indicator_words::STEP_LENGTH, &args);
                 return None;
             }
             Ok(d) => out.push(d),
@@ -35,17 +35,12 @@ pub(super) fn pattern(r: &mut Reader, t: &Table, key: &str) -> Option<Vec<Durati
         }
     }
     if out.is_empty() || out.len() % 2 == 0 {
-        r.problem(
-            full,
-            "list on, off, on … durations: an odd number, ending with on",
-        );
+        r.said(full, &indicator_words::PATTERN_ODD, &[]);
         return None;
     }
     if out.iter().sum::<Duration>() > MAX_PATTERN {
-        r.problem(
-            full,
-            format!("the whole pattern must last at most {MAX_PATTERN:?}"),
-        );
+        let max = format!("{MAX_PATTERN:?}");
+        r.said(full, &indicator_words::PATTERN_LENGTH, &[("max", &max)]);
         return None;
     }
     Some(out)

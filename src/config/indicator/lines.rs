@@ -5,8 +5,11 @@ use std::fmt;
 
 use toml::{Table, Value};
 
-use super::{BackendKind, IndicatorConfig};
+use super::{indicator_words, BackendKind, IndicatorConfig};
 use crate::config::reader::{join, Problem, Reader};
+use crate::config::words;
+use crate::text::said::Said;
+use crate::text::Language;
 
 /// Where a line is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,10 +42,7 @@ pub struct PinSpec {
 pub(super) fn pin(r: &mut Reader, t: &Table, key: &str, default_low: bool) -> Option<PinSpec> {
     let full = join("indicator", key);
     let bad = |r: &mut Reader| {
-        r.problem(
-            full.clone(),
-            "write a line name like \"GPIO17\", or { chip = \"gpiochip0\", offset = 17 }",
-        );
+        r.said(full.clone(), &indicator_words::LINE_NAME, &[]);
         None
     };
     match t.get(key)? {
@@ -90,12 +90,11 @@ pub(super) fn check_rppal_names(r: &mut Reader, c: &IndicatorConfig) {
     ] {
         if let Some(s) = spec {
             if bcm_number(&s.line).is_none_or(|n| n > 27) {
-                r.problem(
+                let line = s.line.to_string();
+                r.said(
                     join("indicator", key),
-                    format!(
-                        "{}: rppal needs a BCM line GPIO0…GPIO27 (names other than GPIOn need the gpio backend)",
-                        s.line
-                    ),
+                    &indicator_words::RPPAL_LINE,
+                    &[("line", &line)],
                 );
             }
         }
@@ -108,13 +107,67 @@ pub trait LineLookup {
     ///
     /// # Errors
     /// Why it cannot be found (no GPIO chip, unknown name, offset out of range).
-    fn find(&self, line: &LineRef) -> Result<(), String>;
+    fn find(&self, line: &LineRef) -> Result<(), LineMissing>;
+}
+
+/// Why a configured line is not on this board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineMissing {
+    /// No GPIO chip could be read (none, or no permission).
+    NoChip,
+    /// No line has this name on the chips found (listed, comma-separated).
+    NoSuchName { name: String, chips: String },
+    /// The chip cannot be opened or read.
+    Chip { path: String, error: String },
+    /// The chip has fewer lines than the offset asks for.
+    TooFew { path: String, lines: u32 },
+    /// GPIO lines are looked up on Linux only.
+    NeedsLinux,
+}
+
+impl LineMissing {
+    /// What is missing, in `language`.
+    pub fn said(&self, language: Language) -> String {
+        let w = |said: &Said, args: &[(&str, &str)]| said.fill(language, args);
+        match self {
+            LineMissing::NoChip => w(&indicator_words::LINE_NO_CHIP, &[]),
+            LineMissing::NoSuchName { name, chips } => {
+                let name = format!("{name:?}");
+                w(
+                    &indicator_words::LINE_NO_NAME,
+                    &[("name", &name), ("chips", chips)],
+                )
+            }
+            LineMissing::Chip { path, error } => {
+                w(&indicator_words::LINE_CHIP, &[("path", path), ("e", error)])
+            }
+            LineMissing::TooFew { path, lines } => {
+                let lines = lines.to_string();
+                w(
+                    &indicator_words::LINE_TOO_FEW,
+                    &[("path", path), ("n", &lines)],
+                )
+            }
+            LineMissing::NeedsLinux => w(&indicator_words::LINE_NEEDS_LINUX, &[]),
+        }
+    }
+}
+
+impl fmt::Display for LineMissing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.said(Language::En))
+    }
 }
 
 /// The hardware half of `check-config`: every configured line must exist on
 /// this board (gpio backend only; rppal is checked when it opens the pins).
-pub fn check_lines(c: &IndicatorConfig, lookup: &dyn LineLookup) -> Vec<Problem> {
+pub fn check_lines(
+    c: &IndicatorConfig,
+    lookup: &dyn LineLookup,
+    language: Language,
+) -> Vec<Problem> {
     let mut r = Reader::new(std::path::Path::new("."), None);
+    r.language = language;
     if c.backend != BackendKind::Gpio {
         return Vec::new();
     }
@@ -125,7 +178,10 @@ pub fn check_lines(c: &IndicatorConfig, lookup: &dyn LineLookup) -> Vec<Problem>
     ] {
         if let Some(s) = spec {
             if let Err(e) = lookup.find(&s.line) {
-                r.problem(join("indicator", key), format!("{}: {e}", s.line));
+                let (line, why) = (s.line.to_string(), e.said(language));
+                let args = [("key", line.as_str()), ("message", &why)];
+                let message = words::KEY_SAYS.fill(language, &args);
+                r.problem(join("indicator", key), message);
             }
         }
     }

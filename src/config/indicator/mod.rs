@@ -7,6 +7,7 @@
 //! for boards whose lines have no names.
 
 mod buzzer;
+mod indicator_words;
 mod lines;
 
 use std::time::Duration;
@@ -15,10 +16,11 @@ use toml::Table;
 
 pub use buzzer::QuietHours;
 use buzzer::{pattern, quiet_hours};
-pub use lines::{bcm_number, check_lines, LineLookup, LineRef, PinSpec};
+pub use lines::{bcm_number, check_lines, LineLookup, LineMissing, LineRef, PinSpec};
 use lines::{check_rppal_names, pin};
 
 use crate::config::reader::{join, Reader};
+use crate::config::words;
 
 /// What drives the outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,10 +113,10 @@ pub fn read_indicator(r: &mut Reader, rest: &Table) -> IndicatorConfig {
         Some("rppal") => BackendKind::Rppal,
         Some("terminal") => BackendKind::Terminal,
         Some(other) => {
-            r.problem(
-                "indicator.backend",
-                format!("{other:?}: use \"gpio\", \"rppal\", \"terminal\" or \"none\""),
-            );
+            let value = format!("{other:?}");
+            let choices = words::choices(r.language, &["gpio", "rppal", "terminal", "none"]);
+            let args = [("value", value.as_str()), ("choices", &choices)];
+            r.said("indicator.backend", &words::USE_ONE_OF, &args);
             BackendKind::None
         }
     };
@@ -125,19 +127,16 @@ pub fn read_indicator(r: &mut Reader, rest: &Table) -> IndicatorConfig {
     c.button = pin(r, t, "button", true);
     let hardware = matches!(c.backend, BackendKind::Gpio | BackendKind::Rppal);
     if hardware && c.led.is_none() && c.buzzer.is_none() {
-        r.problem(p, "set at least one of led and buzzer for this backend");
+        r.said(p, &indicator_words::LED_OR_BUZZER, &[]);
     }
     if c.backend == BackendKind::Rppal {
         if !cfg!(feature = "rppal") {
-            r.problem(
-                "indicator.backend",
-                "this build has no rppal support (cargo feature \"rppal\"); use \"gpio\"",
-            );
+            r.said("indicator.backend", &indicator_words::NO_RPPAL, &[]);
         }
         check_rppal_names(r, &c);
     }
     if c.backend == BackendKind::Gpio && !cfg!(target_os = "linux") {
-        r.problem("indicator.backend", "the gpio backend needs Linux");
+        r.said("indicator.backend", &indicator_words::GPIO_LINUX, &[]);
     }
     if let Some(v) = pattern(r, t, "buzzer_pattern") {
         c.buzzer_pattern = v;
@@ -147,7 +146,7 @@ pub fn read_indicator(r: &mut Reader, rest: &Table) -> IndicatorConfig {
     }
     c.reminder = r.opt_duration(t, p, "reminder");
     if c.reminder.is_some_and(|d| d < Duration::from_secs(60)) {
-        r.problem("indicator.reminder", "must be at least 1m");
+        r.said("indicator.reminder", &words::AT_LEAST, &[("min", "1m")]);
     }
     c.quiet_hours = quiet_hours(r, t);
     let durations = [
@@ -158,13 +157,18 @@ pub fn read_indicator(r: &mut Reader, rest: &Table) -> IndicatorConfig {
     for (key, slot, min) in durations {
         if let Some(d) = r.opt_duration(t, p, key) {
             if d < min {
-                r.problem(join(p, key), format!("must be at least {min:?}"));
+                let min = format!("{min:?}");
+                r.said(join(p, key), &words::AT_LEAST, &[("min", &min)]);
             }
             *slot = d;
         }
     }
     if c.debounce >= c.long_press {
-        r.problem("indicator.debounce", "must be shorter than long_press");
+        r.said(
+            "indicator.debounce",
+            &indicator_words::DEBOUNCE_SHORTER,
+            &[],
+        );
     }
     c
 }

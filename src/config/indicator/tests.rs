@@ -1,9 +1,11 @@
 //! `[indicator]` validation: every problem listed with its key.
 use super::*;
+use crate::text::Language;
 
 pub(crate) fn read(text: &str) -> (IndicatorConfig, Vec<String>) {
     let t: Table = toml::from_str(text).unwrap();
     let mut r = Reader::new(std::path::Path::new("/"), None);
+    r.language = crate::text::Language::En;
     let c = read_indicator(&mut r, &t);
     (c, r.problems.iter().map(ToString::to_string).collect())
 }
@@ -123,11 +125,17 @@ fn hardware_backends_need_an_output_and_rppal_needs_bcm_names() {
 struct Board(&'static [&'static str]);
 
 impl LineLookup for Board {
-    fn find(&self, line: &LineRef) -> Result<(), String> {
+    fn find(&self, line: &LineRef) -> Result<(), LineMissing> {
         match line {
             LineRef::Named(n) if self.0.contains(&n.as_str()) => Ok(()),
-            LineRef::Named(_) => Err("no line with this name on this board".into()),
-            LineRef::ChipOffset { .. } => Err("no such chip".into()),
+            LineRef::Named(n) => Err(LineMissing::NoSuchName {
+                name: n.clone(),
+                chips: "/dev/gpiochip0".into(),
+            }),
+            LineRef::ChipOffset { chip, .. } => Err(LineMissing::Chip {
+                path: format!("/dev/{chip}"),
+                error: "No such file or directory (os error 2)".into(),
+            }),
         }
     }
 }
@@ -138,19 +146,25 @@ fn check_lines_reports_lines_missing_on_this_board() {
         "[indicator]\nbackend = \"gpio\"\nled = \"GPIO17\"\nbuzzer = \"GPIO99\"\nbutton = { chip = \"gpiochip9\", offset = 1 }\n",
     );
     assert!(problems.is_empty());
-    let found: Vec<String> = check_lines(&c, &Board(&["GPIO17", "GPIO27"]))
+    let board = Board(&["GPIO17", "GPIO27"]);
+    let found: Vec<String> = check_lines(&c, &board, Language::En)
         .iter()
         .map(ToString::to_string)
         .collect();
     assert_eq!(
         found,
         [
-            "indicator.buzzer: GPIO99: no line with this name on this board",
-            "indicator.button: gpiochip9 line 1: no such chip",
+            "indicator.buzzer: GPIO99: no line named \"GPIO99\" on /dev/gpiochip0 (see `gpioinfo`)",
+            "indicator.button: gpiochip9 line 1: /dev/gpiochip9: No such file or directory (os error 2)",
         ]
     );
+    let ja = check_lines(&c, &board, Language::Ja);
+    assert_eq!(
+        ja[0].said(Language::Ja),
+        "indicator.buzzer：GPIO99：/dev/gpiochip0 に \"GPIO99\" という名前のラインはありません（`gpioinfo` で一覧できます）"
+    );
     let none = IndicatorConfig::default();
-    assert!(check_lines(&none, &Board(&[])).is_empty());
+    assert!(check_lines(&none, &Board(&[]), Language::En).is_empty());
 }
 
 #[test]

@@ -8,6 +8,8 @@ use toml::Table;
 
 use super::recipient::Recipient;
 use crate::config::reader::{join, Reader};
+use crate::config::section_words;
+use crate::config::words;
 
 /// Reminders when `remind` is set without `remind_max`.
 pub const DEFAULT_REMIND_MAX: u32 = 3;
@@ -67,10 +69,10 @@ pub fn read_chain(r: &mut Reader, t: &Table, p: &str) -> ChainRule {
     if let Some(n) = r.opt_int(t, p, "remind_max") {
         match u32::try_from(n) {
             Ok(n) if n <= 20 => c.remind_max = n,
-            _ => r.problem(join(p, "remind_max"), "must be between 0 and 20"),
+            _ => r.said(join(p, "remind_max"), &section_words::REMIND_MAX, &[]),
         }
         if c.remind.is_none() {
-            r.problem(join(p, "remind_max"), "set remind (e.g. \"15m\") as well");
+            r.said(join(p, "remind_max"), &section_words::REMIND_TOO, &[]);
         }
     }
     c.escalate = read_escalations(r, t, p);
@@ -83,7 +85,7 @@ pub fn read_chain(r: &mut Reader, t: &Table, p: &str) -> ChainRule {
 
 fn check_interval(r: &mut Reader, p: &str, key: &str, d: Duration) {
     if d < MIN_INTERVAL {
-        r.problem(join(p, key), "must be at least 1m");
+        r.said(join(p, key), &words::AT_LEAST, &[("min", "1m")]);
     }
 }
 
@@ -95,16 +97,13 @@ fn read_escalations(r: &mut Reader, t: &Table, p: &str) -> Vec<Escalation> {
         r.unknown_keys(e, &ep, &["after", "to"]);
         let Some(after) = r.opt_duration(e, &ep, "after") else {
             if !e.contains_key("after") {
-                r.problem(join(&ep, "after"), "missing (required), e.g. \"30m\"");
+                r.said(join(&ep, "after"), &section_words::AFTER_MISSING, &[]);
             }
             continue;
         };
         check_interval(r, &ep, "after", after);
         if out.last().is_some_and(|prev| prev.after >= after) {
-            r.problem(
-                join(&ep, "after"),
-                "must be later than the escalation before it",
-            );
+            r.said(join(&ep, "after"), &section_words::AFTER_LATER, &[]);
         }
         let to = read_to(r, e, &ep);
         out.push(Escalation { after, to });
@@ -118,17 +117,14 @@ fn read_to(r: &mut Reader, e: &Table, ep: &str) -> Vec<Recipient> {
     let key = join(ep, "to");
     let names = r.opt_strings(e, ep, "to").unwrap_or_default();
     if names.is_empty() {
-        r.problem(key.clone(), "name at least one recipient to escalate to");
+        r.said(key.clone(), &section_words::ESCALATE_NOBODY, &[]);
     }
     names
         .iter()
         .enumerate()
-        .filter_map(|(j, s)| match Recipient::parse(s) {
+        .filter_map(|(j, s)| match Recipient::parse_in(s, r.language) {
             Ok(Recipient::Field(_)) => {
-                r.problem(
-                    format!("{key}[{j}]"),
-                    "escalate to staff, kintone:USER, group:NAME or a LINE id (field: is read only for the first card)",
-                );
+                r.said(format!("{key}[{j}]"), &section_words::ESCALATE_FIELD, &[]);
                 None
             }
             Ok(who) => Some(who),

@@ -1,6 +1,9 @@
 //! Whom a rule addresses: its recipients, and who may acknowledge what it sends.
 
+use crate::config::section_words;
 use crate::domain::{LineGroupId, LineUserId};
+use crate::text::said::Said;
+use crate::text::Language;
 
 /// Who gets a notification. Resolved when the notification is made, so
 /// staff linked later are included.
@@ -25,41 +28,51 @@ impl Recipient {
     /// # Errors
     /// An empty name or a malformed LINE id.
     pub fn parse(s: &str) -> Result<Recipient, String> {
-        let nonempty = |v: &str, what: &str| {
+        Self::parse_in(s, Language::En)
+    }
+
+    /// [`Recipient::parse`], saying what is wrong in `language`.
+    ///
+    /// # Errors
+    /// As [`Recipient::parse`].
+    pub fn parse_in(s: &str, language: Language) -> Result<Recipient, String> {
+        let nonempty = |v: &str, what: &Said| {
             if v.trim().is_empty() {
-                Err(format!("{s:?}: {what} is empty"))
+                let value = format!("{s:?}");
+                let args = [("value", value.as_str()), ("what", what.in_(language))];
+                Err(section_words::EMPTY.fill(language, &args))
             } else {
                 Ok(v.trim().to_owned())
             }
         };
         if let Some(k) = s.strip_prefix("kintone:") {
-            return nonempty(k, "kintone user").map(Recipient::KintoneUser);
+            return nonempty(k, &section_words::WHAT_KINTONE_USER).map(Recipient::KintoneUser);
         }
         if let Some(f) = s.strip_prefix("field:") {
-            return nonempty(f, "field code").map(Recipient::Field);
+            return nonempty(f, &section_words::WHAT_FIELD_CODE).map(Recipient::Field);
         }
         if let Some(g) = s.strip_prefix("group:") {
-            return nonempty(g, "group name").map(Recipient::GroupName);
+            return nonempty(g, &section_words::WHAT_GROUP_NAME).map(Recipient::GroupName);
         }
-        if let Some(id) = line_id(s) {
+        if let Some(id) = line_id(s, language) {
             return id;
         }
-        nonempty(s, "name").map(Recipient::Staff)
+        nonempty(s, &section_words::WHAT_NAME).map(Recipient::Staff)
     }
 }
 
 /// Recipients that need no record (`[notify] fallback`, API tokens, `send
 /// --to`): each of `list` parsed, a `field:` one refused with `no_field`;
-/// every problem goes to `problem` with `key[j]`.
+/// every problem goes to `problem` with `key[j]`, said in `language`.
 pub fn fixed_recipients(
     list: &[String],
-    key: &str,
+    (key, language): (&str, Language),
     no_field: &str,
     mut problem: impl FnMut(String, String),
 ) -> Vec<Recipient> {
     list.iter()
         .enumerate()
-        .filter_map(|(j, s)| match Recipient::parse(s) {
+        .filter_map(|(j, s)| match Recipient::parse_in(s, language) {
             Ok(Recipient::Field(_)) => {
                 problem(format!("{key}[{j}]"), no_field.to_owned());
                 None
@@ -76,7 +89,7 @@ pub fn fixed_recipients(
 /// A LINE id, or a mistake in one, for what looks like one: `U`, `C` or
 /// `R` and hex digits with at least one decimal digit (so "Cafe" stays a
 /// name and "U123" is not taken for one).
-fn line_id(s: &str) -> Option<Result<Recipient, String>> {
+fn line_id(s: &str, language: Language) -> Option<Result<Recipient, String>> {
     let rest = s.strip_prefix(['U', 'C', 'R'])?;
     let shaped = rest.len() >= 3
         && rest.bytes().all(|b| b.is_ascii_hexdigit())
@@ -91,13 +104,11 @@ fn line_id(s: &str) -> Option<Result<Recipient, String>> {
         return Some(Ok(Recipient::Group(g)));
     }
     let lower = rest.len() == 32 && !rest.bytes().any(|b| b.is_ascii_uppercase());
+    let (value, n) = (format!("{s:?}"), rest.len().to_string());
     Some(Err(if s.starts_with('R') && lower {
-        format!("{s:?} is a room: rooms cannot be pushed to; invite the bot into a group instead")
+        section_words::ROOM.fill(language, &[("value", &value)])
     } else {
-        format!(
-            "{s:?} is not a LINE id: U (a user) or C (a group) and 32 lowercase hex digits, {} here",
-            rest.len()
-        )
+        section_words::NOT_LINE_ID.fill(language, &[("value", &value), ("n", &n)])
     }))
 }
 
@@ -121,14 +132,12 @@ impl AckBy {
     ///
     /// # Errors
     /// Any other word, with the choices.
-    pub fn parse(s: &str) -> Result<AckBy, String> {
+    pub fn parse(s: &str, language: Language) -> Result<AckBy, String> {
         match s {
             "recipients" => Ok(AckBy::Recipients),
             "staff" => Ok(AckBy::Staff),
             "anyone" => Ok(AckBy::Anyone),
-            other => Err(format!(
-                "{other:?}: use \"recipients\" (the people it was sent to), \"staff\" (any linked staff) or \"anyone\""
-            )),
+            other => Err(section_words::ACK_BY.fill(language, &[("value", &format!("{other:?}"))])),
         }
     }
 }

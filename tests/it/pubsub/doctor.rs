@@ -3,6 +3,7 @@
 
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN};
+use kintone_line_gateway::text::Language;
 
 use super::emulator::Topic;
 use super::line_message;
@@ -27,12 +28,15 @@ async fn doctor_finds_the_subscription_and_counts_its_backlog() {
         .await;
     let dir = tempfile::tempdir().unwrap();
     let app = "poll_interval = \"60s\"";
-    let site = Site::for_fakes(
-        &line,
-        &kintone,
-        app,
-        &topic.ingress(&topic.api_base(), "10s"),
-    );
+    let site = Site {
+        language: Language::En,
+        ..Site::for_fakes(
+            &line,
+            &kintone,
+            app,
+            &topic.ingress(&topic.api_base(), "10s"),
+        )
+    };
     let config = site.write(dir.path()).unwrap();
 
     let out = tokio::task::spawn_blocking(move || doctor(&config))

@@ -142,6 +142,8 @@ async fn another_sites_message_is_acknowledged_untouched() {
     let m = &w.gateway().metrics.pubsub;
     assert_eq!(m.foreign_site.load(Ordering::Relaxed), 1);
     assert_eq!(w.kintone.comment_texts().len(), 1);
+    // The Reply follows the stored finish.
+    eventually(5, || w.line.reply_calls() >= 1).await;
     assert_eq!(w.line.reply_calls(), 1);
 }
 
@@ -264,6 +266,13 @@ async fn postbacks_published_while_the_gateway_is_off_are_each_written_once() {
     })
     .await;
     inbox_drained(&w).await;
+    // An audit row is written before its Reply and corrected if the Reply
+    // fails: every old tap's row ends as a fallback push.
+    until(10, "every old tap's answer audited", || async {
+        let acks = acks_eventually(&w, TAPS as usize).await;
+        acks.iter().filter(|a| a.reply == "fallback-push").count() >= OLD as usize
+    })
+    .await;
     let acks = acks_eventually(&w, TAPS as usize).await;
     assert_eq!(acks.len(), TAPS as usize, "one audit row each");
     for a in &acks {
@@ -285,7 +294,9 @@ async fn postbacks_published_while_the_gateway_is_off_are_each_written_once() {
     comments.dedup();
     assert_eq!(comments.len(), TAPS as usize, "no comment twice");
     // A late tap may still be tried (LINE answers a spent token with a free
-    // 400) before its answer is pushed; only the fresh ones are taken.
+    // 400) before its answer is pushed; only the fresh ones are taken. Each
+    // Reply follows its event's stored finish.
+    eventually(10, || w.line.replies().len() >= FRESH as usize).await;
     assert_eq!(
         w.line.replies().len(),
         FRESH as usize,
