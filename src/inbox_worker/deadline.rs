@@ -118,7 +118,9 @@ async fn write_once(
         () = tokio::time::sleep(wait.saturating_sub(EARLY_REPLY_MARGIN)) => {
             // Slow kintone: answer now, keep writing.
             let recording = ctx.config.language.catalogue().recording;
-            *early = answer(ctx, tap.row.seq, token.take(), None, recording.into()).await;
+            // Boxed: inline, this rare path's future would be part of every
+            // acknowledgement task's size (docs/BENCHMARKS.md, peak memory).
+            *early = Box::pin(answer(ctx, tap.row.seq, token.take(), None, recording.into())).await;
             work.await
         }
     }

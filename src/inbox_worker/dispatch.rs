@@ -6,6 +6,7 @@
 use std::sync::atomic::Ordering;
 
 use super::prepare::Prepared;
+use super::respond::{Answer, PendingReply};
 use super::{onboarding, postback, AckContext};
 use crate::clock::now_ms;
 use crate::inbound::events::{EventKind, InboundEvent};
@@ -34,26 +35,27 @@ pub(super) async fn process(ctx: &AckContext, prepared: Prepared) {
     } = ev;
     // A token whose use was already attempted (before a restart) is spent.
     let fresh = |t: Option<ReplyToken>| t.filter(|_| !row.reply_attempted);
-    match kind {
+    let after = match kind {
         // Another channel is answering this chat: whatever the event, it is
         // only kept (deduplicated) — no write-back, no Reply, no push, no
         // onboarding. Two channels on one chat must not acknowledge twice.
-        _ if standby => {}
+        _ if standby => None,
         EventKind::Postback { data, reply } => {
             // Finishes the row itself: its end carries an audit row.
             return postback::postback(ctx, row, &source, &data, fresh(reply), known).await;
         }
         EventKind::Message { text, reply } => {
-            onboarding::message(ctx, row, source.user(), text.as_deref(), fresh(reply)).await;
+            onboarding::message(ctx, source.user(), text.as_deref(), fresh(reply)).await
         }
-        EventKind::Follow { reply } => {
-            onboarding::follow(ctx, row, source.user(), fresh(reply)).await;
+        EventKind::Follow { reply } => onboarding::follow(ctx, source.user(), fresh(reply)).await,
+        EventKind::Join { reply } => onboarding::join(ctx, &source, fresh(reply)).await,
+        EventKind::Leave => {
+            onboarding::leave(ctx, &source).await;
+            None
         }
-        EventKind::Join { reply } => onboarding::join(ctx, row, &source, fresh(reply)).await,
-        EventKind::Leave => onboarding::leave(ctx, &source).await,
-        EventKind::Unfollow | EventKind::Other(_) => {}
-    }
-    finish(ctx, row, Finish::Done, None, None).await;
+        EventKind::Unfollow | EventKind::Other(_) => None,
+    };
+    finish_telling(ctx, row, Finish::Done, None, None, None, after).await;
 }
 
 pub(super) async fn finish(
@@ -63,11 +65,12 @@ pub(super) async fn finish(
     err: Option<String>,
     audit: Option<AckRecord>,
 ) {
-    finish_telling(ctx, row, how, err, audit, None).await;
+    finish_telling(ctx, row, how, err, audit, None, None).await;
 }
 
 /// Finishes the event and, in the same transaction, queues the push that
-/// tells the person its outcome.
+/// tells the person its outcome; then sends the Reply that tells it, if
+/// that is how the outcome goes.
 pub(super) async fn finish_telling(
     ctx: &AckContext,
     row: &InboxRow,
@@ -75,8 +78,9 @@ pub(super) async fn finish_telling(
     err: Option<String>,
     audit: Option<AckRecord>,
     tell: Option<QueuedPush>,
+    after: Option<PendingReply>,
 ) {
-    finish_acknowledged(ctx, row, how, err, (audit, None), tell).await;
+    finish_acknowledged(ctx, row, how, err, (audit, None), tell, after).await;
 }
 
 /// [`finish_telling`], with the notice to the notification's other
@@ -88,8 +92,10 @@ pub(super) async fn finish_acknowledged(
     err: Option<String>,
     audit: (Option<AckRecord>, Option<OthersNotice>),
     tell: Option<QueuedPush>,
+    after: Option<PendingReply>,
 ) {
     let pushed = tell.is_some();
+    let audited = audit.0.is_some();
     match ctx
         .store
         .inbox_finish(row.seq, how, err, audit, tell, now_ms())
@@ -109,10 +115,33 @@ pub(super) async fn finish_acknowledged(
             if pushed || told > 0 {
                 ctx.outbox_wake.notify_one();
             }
+            if let Some(reply) = after {
+                // Boxed: the Reply's future is only alive after the finish,
+                // and inline it would be part of every task's size while it
+                // waits for its commit (docs/BENCHMARKS.md, peak memory).
+                Box::pin(reply_after(ctx, row, reply, audited)).await;
+            }
         }
         Err(e) => {
+            // The Reply is not sent: the resumed event sends it.
             tracing::error!(event = %row.event_id, error = %e, "could not record the event's end; it will be resumed");
         }
+    }
+}
+
+/// Sends the finished event's Reply; the audit row, written as "replied",
+/// is corrected if it went otherwise (the rare case pays the commit).
+async fn reply_after(ctx: &AckContext, row: &InboxRow, reply: PendingReply, audited: bool) {
+    let answered = reply.send(ctx).await;
+    if answered == Answer::Replied || !audited {
+        return;
+    }
+    if let Err(e) = ctx
+        .store
+        .audit_set_reply(row.event_id.clone(), answered.audit())
+        .await
+    {
+        tracing::warn!(event = %row.event_id, error = %e, "could not record how the answer went");
     }
 }
 

@@ -1,14 +1,15 @@
 //! Getting staff onto the bot: a friend gets told how to link, a one-time
 //! code links their LINE account to a name (and kintone user), a group the
-//! bot joins is recorded so rules can address it.
+//! bot joins is recorded so rules can address it. Each answer is the
+//! event's last word: a Reply sent once the event's finish is stored
+//! (`dispatch`), like an acknowledgement's.
 
-use super::respond::answer;
+use super::respond::{decide, Decided, PendingReply};
 use super::AckContext;
 use crate::clock::now_ms;
 use crate::domain::LineUserId;
 use crate::inbound::events::Source;
 use crate::inbound::reply::ReplyToken;
-use crate::store::inbox::InboxRow;
 use crate::store::staff::{normalise_code, Redeem};
 use crate::text::fill;
 
@@ -46,12 +47,25 @@ pub(super) async fn who(ctx: &AckContext, user: Option<&LineUserId>) -> (String,
     }
 }
 
+/// The Reply that answers with `text`, to send after the finish; `None`
+/// without a token, or past its deadline (no fallback push: a greeting is
+/// not worth a paid message).
+async fn reply_with(
+    ctx: &AckContext,
+    token: Option<ReplyToken>,
+    text: String,
+) -> Option<PendingReply> {
+    match decide(ctx, token, None, text).await {
+        Decided::Reply(pending) => Some(pending),
+        Decided::Now(_) => None,
+    }
+}
+
 pub(super) async fn follow(
     ctx: &AckContext,
-    row: &InboxRow,
     user: Option<&LineUserId>,
     token: Option<ReplyToken>,
-) {
+) -> Option<PendingReply> {
     let linked = match user {
         Some(u) => ctx
             .store
@@ -66,20 +80,17 @@ pub(super) async fn follow(
         Some((name, _)) => fill(texts.welcome_back, &[("name", &name)]),
         None => texts.welcome.into(),
     };
-    if token.is_some() {
-        answer(ctx, row.seq, token, None, text).await;
-    }
+    reply_with(ctx, token, text).await
 }
 
 pub(super) async fn message(
     ctx: &AckContext,
-    row: &InboxRow,
     user: Option<&LineUserId>,
     text: Option<&str>,
     token: Option<ReplyToken>,
-) {
+) -> Option<PendingReply> {
     let (Some(user), Some(text)) = (user, text) else {
-        return;
+        return None;
     };
     let texts = ctx.config.language.catalogue();
     let Some(code) = normalise_code(text) else {
@@ -88,10 +99,10 @@ pub(super) async fn message(
             .store
             .display_name(user.as_str().to_owned(), i64::MAX)
             .await;
-        if matches!(linked, Ok(None)) && token.is_some() {
-            answer(ctx, row.seq, token, None, texts.link_hint.into()).await;
+        if matches!(linked, Ok(None)) {
+            return reply_with(ctx, token, texts.link_hint.into()).await;
         }
-        return;
+        return None;
     };
     let outcome = ctx
         .store
@@ -111,19 +122,16 @@ pub(super) async fn message(
             texts.code_unchecked.into()
         }
     };
-    if token.is_some() {
-        answer(ctx, row.seq, token, None, reply).await;
-    }
+    reply_with(ctx, token, reply).await
 }
 
 pub(super) async fn join(
     ctx: &AckContext,
-    row: &InboxRow,
     source: &Source,
     token: Option<ReplyToken>,
-) {
+) -> Option<PendingReply> {
     let Source::Group { group, .. } = source else {
-        return;
+        return None;
     };
     let name = match ctx.line.group_summary(group).await {
         Ok(s) => Some(s.group_name),
@@ -140,10 +148,8 @@ pub(super) async fn join(
         tracing::error!(error = %e, "could not record the group");
     }
     tracing::info!(group = %group, name = name.as_deref().unwrap_or("?"), "added to a LINE group");
-    if token.is_some() {
-        let text = ctx.config.language.catalogue().group_hello;
-        answer(ctx, row.seq, token, None, text.into()).await;
-    }
+    let text = ctx.config.language.catalogue().group_hello;
+    reply_with(ctx, token, text.into()).await
 }
 
 pub(super) async fn leave(ctx: &AckContext, source: &Source) {

@@ -58,7 +58,7 @@ pub(super) async fn postback(
         let text = fill(texts.app_not_connected, &[("app", &app)]);
         let told = first_word(ctx, row, token, user, Ending::Refusal, text).await;
         let err = Some(format!("app {} not configured", ack.app));
-        return finish_telling(ctx, row, Finish::Failed, err, None, told.push).await;
+        return finish_telling(ctx, row, Finish::Failed, err, None, told.push, told.after).await;
     };
     let tap = Tap {
         row,
@@ -117,7 +117,7 @@ async fn not_ours(
     tracing::warn!(event = %row.event_id, error = %e, "postback not ours");
     let told = first_word(ctx, row, token, user, Ending::Refusal, text.to_owned()).await;
     let err = Some(e.to_string());
-    finish_telling(ctx, row, Finish::Done, err, None, told.push).await;
+    finish_telling(ctx, row, Finish::Done, err, None, told.push, told.after).await;
 }
 
 /// The notification the tap acknowledges, if [`permit::check`] lets it.
@@ -155,7 +155,16 @@ async fn already_acknowledged(
     // Not this person's success: told even after an interim Reply.
     let told = first_word(ctx, tap.row, token, tap.user, Ending::Failure, text).await;
     let audit = audit_row(tap, name, &AckOutcome::AlreadyAcknowledged, told.reply);
-    finish_telling(ctx, tap.row, Finish::Done, None, Some(audit), told.push).await;
+    finish_telling(
+        ctx,
+        tap.row,
+        Finish::Done,
+        None,
+        Some(audit),
+        told.push,
+        told.after,
+    )
+    .await;
 }
 
 /// Answers a tap that may not acknowledge, and writes nothing.
@@ -189,7 +198,7 @@ async fn refuse(
         audit_row(tap, &name, &AckOutcome::Refused(why.audit()), told.reply)
     });
     let err = Some(why.audit().to_owned());
-    finish_telling(ctx, row, Finish::Done, err, audit, told.push).await;
+    finish_telling(ctx, row, Finish::Done, err, audit, told.push, told.after).await;
 }
 
 /// Ends the tap as the write-back went: told, audited, and the rest of the
@@ -214,7 +223,7 @@ async fn settle(
             ctx.metrics.acks.fetch_add(1, Ordering::Relaxed);
             let audit = audit_row(tap, name, &AckOutcome::of(&written), told.reply);
             let audit = (Some(audit), others);
-            finish_acknowledged(ctx, row, Finish::Done, None, audit, told.push).await;
+            finish_acknowledged(ctx, row, Finish::Done, None, audit, told.push, told.after).await;
             let _ = ctx.events.send(AckEvent::Acknowledged {
                 notification: tap.ack.notification.to_string(),
             });
@@ -234,7 +243,16 @@ async fn settle(
             let outcome = AckOutcome::Failed(e.to_string());
             let audit = audit_row(tap, name, &outcome, told.reply);
             let err = Some(e.to_string());
-            finish_telling(ctx, row, Finish::Failed, err, Some(audit), told.push).await;
+            finish_telling(
+                ctx,
+                row,
+                Finish::Failed,
+                err,
+                Some(audit),
+                told.push,
+                told.after,
+            )
+            .await;
         }
     }
 }

@@ -10,7 +10,7 @@
 //! doubled by a crash; the outbox worker sends it with its retry key and
 //! counts it against the quota.
 
-use super::respond::{answer, Answer};
+use super::respond::{decide, Answer, Decided, PendingReply};
 use super::AckContext;
 use crate::acknowledge::writeback::WriteBackError;
 use crate::domain::{LineUserId, RecordId};
@@ -20,11 +20,13 @@ use crate::store::inbox::InboxRow;
 use crate::store::pushes::QueuedPush;
 use crate::text::{fill, Catalogue, Language};
 
-/// How the outcome reached (or did not reach) the person after an interim
-/// Reply: the audit row's `reply`, and the push to queue with the finish.
+/// How the outcome reaches (or does not reach) the person: the audit row's
+/// `reply`, the push to queue with the finish (after an interim Reply), and
+/// the Reply to send once the finish is stored.
 pub(super) struct Told {
     pub reply: String,
     pub push: Option<QueuedPush>,
+    pub after: Option<PendingReply>,
 }
 
 /// How an event ended, as far as telling the person goes.
@@ -68,6 +70,7 @@ fn late(
         return Told {
             reply: format!("{first}; outcome not pushed (confirm_late_success = false)"),
             push: None,
+            after: None,
         };
     }
     let Some(user) = user else {
@@ -75,6 +78,7 @@ fn late(
         return Told {
             reply: format!("{first}; outcome not pushed (no LINE user)"),
             push: None,
+            after: None,
         };
     };
     let messages = match serde_json::to_string(&[Message::text(text)]) {
@@ -84,6 +88,7 @@ fn late(
             return Told {
                 reply: format!("{first}; outcome not pushed ({e})"),
                 push: None,
+                after: None,
             };
         }
     };
@@ -93,6 +98,7 @@ fn late(
             recipient: user.as_str().to_owned(),
             messages,
         }),
+        after: None,
     }
 }
 
@@ -119,10 +125,11 @@ fn reason(texts: &Catalogue, e: &WriteBackError) -> &'static str {
     }
 }
 
-/// The last word to the person: a Reply while the token is unspent;
-/// after an interim Reply — early in this attempt (`early`), or by an
-/// attempt before a retry or a restart — a queued push (see [`late`]).
-/// Every final answer goes through here, so none is lost to a spent token.
+/// The last word to the person: a Reply while the token is unspent (sent
+/// once the finish is stored: [`Told::after`]); after an interim Reply —
+/// early in this attempt (`early`), or by an attempt before a retry or a
+/// restart — a queued push (see [`late`]). Every final answer goes through
+/// here, so none is lost to a spent token.
 pub(super) async fn last_word(
     ctx: &AckContext,
     row: &InboxRow,
@@ -136,10 +143,19 @@ pub(super) async fn last_word(
         return late(ctx, early, user, ending, text);
     }
     let fallback_to = user.filter(|_| ending != Ending::Refusal);
-    let answered = answer(ctx, row.seq, token, fallback_to, text).await;
-    Told {
-        reply: answered.audit(),
-        push: None,
+    match decide(ctx, token, fallback_to, text).await {
+        Decided::Now(answered) => Told {
+            reply: answered.audit(),
+            push: None,
+            after: None,
+        },
+        // Audited as it nearly always goes; [`super::dispatch`] corrects
+        // the row if it does not.
+        Decided::Reply(pending) => Told {
+            reply: Answer::Replied.audit(),
+            push: None,
+            after: Some(pending),
+        },
     }
 }
 

@@ -247,6 +247,11 @@ impl FakeLine {
         self.lock().delay = delay;
     }
 
+    /// Requests being answered now (held by [`FakeLine::delay_requests`]).
+    pub fn in_flight(&self) -> usize {
+        self.lock().in_flight
+    }
+
     /// The most requests that were being answered at once.
     pub fn max_in_flight(&self) -> usize {
         self.lock().max_in_flight

@@ -152,6 +152,20 @@ impl Store {
     pub async fn ack_record(&self, a: AckRecord) -> Result<(), StoreError> {
         self.call(move |c| insert(c, &a)).await
     }
+
+    /// Corrects how the answer to event `event_id` went (its audit row was
+    /// written before the Reply was sent).
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn audit_set_reply(&self, event_id: String, reply: String) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.prepare_cached("UPDATE acks SET reply = ?2 WHERE event_id = ?1")?
+                .execute([event_id, reply])?;
+            Ok(())
+        })
+        .await
+    }
 }
 
 impl Store {

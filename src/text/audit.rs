@@ -10,19 +10,42 @@ pub fn audit_word(lang: Language, code: &str) -> String {
     if lang == Language::En {
         return code.to_owned();
     }
+    // A reply after an interim one: "replied-early; outcome pushed".
+    code.split("; ")
+        .map(japanese)
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// One code (or one part of a composite reply code) in Japanese.
+fn japanese(code: &str) -> String {
     let word = match code {
         "written" => "kintone に記録",
         "already-written" => "記録済みだった",
         "already-acknowledged" => "確認済みだった",
+        "refused: unknown notification" => "受け付けず（知らない通知）",
+        "refused: data does not match the notification" => "受け付けず（通知と内容が合わない）",
+        "refused: not a recipient" => "受け付けず（送り先ではない人）",
+        "refused: not linked staff" => "受け付けず（スタッフとして登録されていない人）",
         "replied" => "Reply で返答",
+        "replied-early" => "先に Reply で「記録中」と返答",
         "fallback-push" => "Push で知らせた（Reply の期限切れ）",
         "fallback-none" => "返答なし（Reply の期限切れ）",
         "none" => "返答なし",
+        "outcome pushed" => "結果を Push で知らせた",
+        "outcome not pushed (no LINE user)" => "結果は知らせていない（LINE の相手が分からない）",
         _ => {
-            for (prefix, said) in [("reply-failed: ", "返答に失敗："), ("failed: ", "失敗：")]
-            {
+            for (prefix, said) in [
+                ("reply-failed: ", "返答に失敗："),
+                ("failed: ", "失敗："),
+                ("outcome not pushed (", "結果は知らせていない（"),
+            ] {
                 if let Some(rest) = code.strip_prefix(prefix) {
-                    return format!("{said}{rest}");
+                    // A bracket opened by the prefix closes in Japanese too.
+                    return match rest.strip_suffix(')').filter(|_| prefix.ends_with('(')) {
+                        Some(inner) => format!("{said}{inner}）"),
+                        None => format!("{said}{rest}"),
+                    };
                 }
             }
             return code.to_owned();
@@ -44,5 +67,20 @@ mod tests {
             "not-a-recipient"
         );
         assert_eq!(audit_word(Language::En, "replied"), "replied");
+        assert_eq!(
+            audit_word(Language::Ja, "refused: not a recipient"),
+            "受け付けず（送り先ではない人）"
+        );
+        assert_eq!(
+            audit_word(Language::Ja, "replied-early; outcome pushed"),
+            "先に Reply で「記録中」と返答、結果を Push で知らせた"
+        );
+        assert_eq!(
+            audit_word(
+                Language::Ja,
+                "replied-early; outcome not pushed (confirm_late_success = false)"
+            ),
+            "先に Reply で「記録中」と返答、結果は知らせていない（confirm_late_success = false）"
+        );
     }
 }

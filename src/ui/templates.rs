@@ -111,18 +111,18 @@ impl Frame<'_> {
         }
     }
 
-    /// An acknowledgement's outcome in plain words (the audit keeps its
-    /// English reason, shown after a failure's word).
+    /// An acknowledgement's outcome in plain words: a refusal or "someone
+    /// was first" as the audit words say it, a failure with kintone's
+    /// reason after its word.
     pub(super) fn outcome(&self, outcome: &str) -> String {
         let t = self.t();
         match outcome {
             "written" => t.outcome_written.to_owned(),
             "already-written" => t.outcome_already.to_owned(),
-            other => format!(
-                "{} ({})",
-                t.outcome_failed,
-                other.trim_start_matches("failed: ")
-            ),
+            other => match other.strip_prefix("failed: ") {
+                Some(reason) => format!("{} ({reason})", t.outcome_failed),
+                None => crate::text::audit::audit_word(self.language, other),
+            },
         }
     }
 
@@ -295,5 +295,33 @@ pub(super) fn notice(language: Language, text: &str) -> Markup {
             head { meta charset="utf-8"; title { (language.page().title) } link rel="stylesheet" href="/ui/style.css"; }
             body { main { p { (text) } p { a href="/ui/now" { (language.page().nav_now) } } } }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outcome_reads_as_what_happened_not_as_a_failure() {
+        let zone = jiff::tz::TimeZone::UTC;
+        let frame = |language| Frame {
+            language,
+            zone: &zone,
+            csrf: "",
+            can_log_out: false,
+        };
+        let ja = frame(Language::Ja);
+        assert_eq!(ja.outcome("already-acknowledged"), "確認済みだった");
+        assert_eq!(
+            ja.outcome("refused: not a recipient"),
+            "受け付けず（送り先ではない人）"
+        );
+        let failed = ja.outcome("failed: 403");
+        assert!(failed.ends_with("(403)"), "{failed}");
+        assert_eq!(
+            frame(Language::En).outcome("refused: not a recipient"),
+            "refused: not a recipient"
+        );
     }
 }

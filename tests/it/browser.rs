@@ -10,6 +10,7 @@
 //! Ignored without `chromium` and `chromedriver`; `.ci/run` installs both
 //! and runs it (`cargo test --all-features --test it browser:: -- --ignored`).
 
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -31,8 +32,11 @@ struct Driver {
 }
 
 impl Drop for Driver {
+    /// Ends chromedriver and the Chromium it started, which would outlive a
+    /// killed chromedriver: they share its process group.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.wait();
     }
 }
@@ -42,6 +46,8 @@ impl Driver {
         let port = free_port().port();
         let child = Command::new("chromedriver")
             .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
+            // A group of its own, for Drop to end with the browser.
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

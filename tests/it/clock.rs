@@ -69,6 +69,8 @@ async fn a_board_clock_an_hour_ahead_or_behind_still_replies() {
             ("written", "replied"),
             "clock {offset} ms off"
         );
+        // The Reply follows the stored finish (and its audit row).
+        eventually(5, || !w.line.replies().is_empty()).await;
         assert_eq!(w.line.replies().len(), 1);
         assert_eq!(
             w.line.replies()[0]["messages"][0]["text"],

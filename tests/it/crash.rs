@@ -59,9 +59,14 @@ async fn all_handled(dir: &std::path::Path) {
 /// The notification `ack:v1::1:5:abc123` answers, pushed to Taro, in the
 /// store the daemon will open in `dir`.
 async fn card_sent_to_taro(dir: &std::path::Path) {
+    card_to_taro(dir, "abc123", 5).await;
+}
+
+/// Notification `id` for record `record` of app 1, pushed to Taro.
+async fn card_to_taro(dir: &std::path::Path, id: &str, record: i64) {
     Store::open(&dir.join("state"))
         .expect("store")
-        .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
+        .seed_notification_to(id, record, "", now_ms(), &[USER])
         .await
         .expect("seeding the notification");
 }
@@ -93,6 +98,49 @@ async fn killed_between_write_back_and_reply_resumes_without_a_double_comment() 
     assert_eq!(kintone.comment_texts().len(), 1, "no double comment");
     assert_eq!(line.reply_calls(), 1);
     assert_eq!(line.replies()[0]["messages"][0]["text"], "✓ Recorded — #5");
+}
+
+#[tokio::test]
+async fn killed_while_the_reply_is_in_flight_answers_nobody_twice() {
+    let (line, kintone) = fakes().await;
+    kintone.set_record(5, 3, "Needs approval");
+    kintone.set_record(6, 3, "Needs approval");
+    let dir = tempfile::tempdir().unwrap();
+    let site = site(&line, &kintone, COMMENT_ACK, "");
+    card_sent_to_taro(dir.path()).await;
+    card_to_taro(dir.path(), "def456", 6).await;
+    let daemon = Daemon::start(&site, dir.path(), 1).await;
+    let url = format!("http://{}/line/webhook", daemon.addr);
+
+    // The comment is held at kintone until LINE is made slow: the Reply
+    // that follows it is then in flight when the power goes.
+    kintone.delay_comments(Duration::from_secs(2));
+    let tap = line.postback_event(USER, "ack:v1::1:5:abc123");
+    assert_eq!(line.deliver(&url, &[tap]).await.unwrap().0, 200);
+    eventually(10, || kintone.comment_texts().len() == 1).await;
+    line.delay_requests(Duration::from_secs(120));
+    eventually(10, || line.in_flight() == 1).await;
+    // The event's end was stored before the Reply was called.
+    let done = "SELECT COUNT(*) FROM inbox WHERE state = 'done'";
+    assert_eq!(rows(dir.path(), done), 1);
+    daemon.kill();
+
+    line.delay_requests(Duration::ZERO);
+    kintone.delay_comments(Duration::ZERO);
+    let daemon = Daemon::start(&site, dir.path(), 2).await;
+    // A second tap, answered: the restarted worker has run.
+    let url = format!("http://{}/line/webhook", daemon.addr);
+    let tap = line.postback_event(USER, "ack:v1::1:6:def456");
+    assert_eq!(line.deliver(&url, &[tap]).await.unwrap().0, 200);
+    eventually(15, || line.replies().len() == 1).await;
+    all_handled(dir.path()).await;
+    assert_eq!(line.replies()[0]["messages"][0]["text"], "✓ Recorded — #6");
+    assert_eq!(kintone.comment_texts().len(), 2, "one comment per tap");
+    assert!(
+        line.pushes().is_empty(),
+        "no fallback push for the first tap"
+    );
+    assert_eq!(rows(dir.path(), done), 2);
 }
 
 #[tokio::test]

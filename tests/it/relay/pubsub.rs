@@ -115,6 +115,7 @@ async fn a_postback_through_the_relay_and_pubsub_is_written_back_and_a_tampered_
     );
     assert_eq!(rows(&w, "SELECT COUNT(*) FROM inbox").await, 1);
     assert_eq!(w.kintone.comment_texts().len(), 1, "nothing more written");
+    eventually(5, || w.line.reply_calls() >= 1).await;
     assert_eq!(w.line.reply_calls(), 1);
     assert_eq!(pubsub(&w).nacked.load(Ordering::Relaxed), 0);
 }
