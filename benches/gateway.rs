@@ -118,7 +118,7 @@ impl Daemon {
             .env_remove("NOTIFY_SOCKET")
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(daemon_stderr())
             .spawn()
             .expect("the daemon starts");
         let pid = child.id();
@@ -178,9 +178,38 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
+        if std::env::var_os(DAEMON_STDERR).is_some() {
+            // Stopped as systemd stops it, so what it prints at exit (e.g.
+            // mimalloc's statistics with MIMALLOC_SHOW_STATS=1) is written.
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.pid.to_string()])
+                .status();
+            for _ in 0..500 {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `KLG_BENCH_DAEMON_STDERR=file`: the daemon's standard error appended to
+/// `file` (its log, and anything printed at exit), and the daemon stopped
+/// with SIGTERM rather than killed. Unset, it goes nowhere.
+const DAEMON_STDERR: &str = "KLG_BENCH_DAEMON_STDERR";
+
+fn daemon_stderr() -> Stdio {
+    let Some(path) = std::env::var_os(DAEMON_STDERR) else {
+        return Stdio::null();
+    };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_or_else(|_| Stdio::null(), Stdio::from)
 }
 
 /// User + system CPU time so far of process `pid` (`self` for this one).

@@ -123,6 +123,7 @@ async fn acks() {
         }
     }
     println!("  one acknowledgement on its own: {}", spread(each));
+    keep_state(dir.path(), "acks");
     let batch = bodies(&line, ACK_BURST, 1_000_000);
     let (r0, a, t0) = (
         line.reply_count(),
@@ -144,6 +145,7 @@ async fn acks() {
         .collect();
     tokio::time::sleep(SETTLE * 2).await;
     let written = sample(daemon.pid).written.saturating_sub(a);
+    keep_state(dir.path(), "ack-burst");
     println!(
         "  {ACK_BURST} acknowledgements over 32 connections in {:.1} s{}: {} each ({} in all); peak RSS {:.1} MiB (at the end: {} MiB)",
         took.as_secs_f64(),
@@ -191,6 +193,7 @@ async fn notifications() {
         "  one notification on its own (webhook, each to its own person): {}",
         spread(each)
     );
+    keep_state(dir.path(), "notifications");
     let (a, t0) = (sample(daemon.pid).written, Instant::now());
     for id in isolated + 1..=isolated + CHANGE_BURST {
         kintone.user_sets_status(id, "Needs approval");
@@ -208,4 +211,19 @@ async fn notifications() {
         kib(written / CHANGE_BURST),
         kib(written),
     );
+}
+
+/// With `KLG_BENCH_KEEP_STATE=dir`: a copy of the daemon's store and WAL
+/// after the isolated events, in `dir/part`, to see which pages each commit
+/// wrote (the WAL's frame headers name them).
+fn keep_state(from: &std::path::Path, part: &str) {
+    let Some(to) = std::env::var_os("KLG_BENCH_KEEP_STATE") else {
+        return;
+    };
+    let to = std::path::Path::new(&to).join(part);
+    std::fs::create_dir_all(&to).expect("a folder for the store's copy");
+    for f in ["gateway.db", "gateway.db-wal"] {
+        std::fs::copy(from.join("state").join(f), to.join(f)).expect("copy the store");
+    }
+    println!("  (store and WAL copied to {})", to.display());
 }

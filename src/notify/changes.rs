@@ -18,40 +18,78 @@ use crate::domain::{AppId, RecordId};
 use crate::kintone::error::KintoneError;
 use crate::kintone::record::Record;
 use crate::retry::default_backoff;
+use crate::service::pace::Pace;
 use crate::store::changes::{self, PendingChange};
 use crate::store::verdicts::Source;
 
 const BATCH: i64 = 32;
-/// Even with no wake-up, look for due retries and released holds this
-/// often; well inside the watchdog's stall limit for a loop (5 s at the
-/// least).
-const IDLE_POLL: Duration = Duration::from_secs(2);
+/// A look that could not read the store is tried again this soon.
+const AGAIN: Duration = Duration::from_secs(2);
+/// With no retry or hold pending, the store is still looked at this often.
+/// Everything that queues a change wakes the loop at once (the intake,
+/// a released hold); this only bounds a missed wake-up.
+const IDLE_LOOK: Duration = Duration::from_secs(10);
 
 /// Runs until `shutdown`.
+///
+/// Between looks it sleeps until the earliest retry or hold of a pending
+/// change (the loop schedules those itself), a wake-up, or [`IDLE_LOOK`]:
+/// an idle board's store is not asked every two seconds.
 pub async fn run(ctx: Arc<NotifyContext>, shutdown: CancellationToken) {
+    let mut pace = Pace::default();
     loop {
         crate::service::Heartbeats::tick(&ctx.beats.changes);
-        let now = ctx.clock.steady_ms();
-        let due = match ctx.store.call(move |c| changes::due(c, now, BATCH)).await {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read pending kintone changes");
-                Vec::new()
+        if pace.due() {
+            match look(&ctx).await {
+                None => continue,
+                Some(wait) => pace.next_in(wait),
             }
-        };
-        let worked = !due.is_empty();
-        for p in due {
-            one(&ctx, p).await;
         }
-        if worked {
-            continue;
-        }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = ctx.changes_wake.notified() => {}
-            () = tokio::time::sleep(IDLE_POLL) => {}
+        if !pace.wait(&ctx.changes_wake, &shutdown).await {
+            return;
         }
     }
+}
+
+/// Judges the due changes; `None` if there were some (look again at once),
+/// else how long until the next pending one is due.
+async fn look(ctx: &Arc<NotifyContext>) -> Option<Duration> {
+    let now = ctx.clock.steady_ms();
+    let read = ctx
+        .store
+        .call(move |c| {
+            let due = changes::due(c, now, BATCH)?;
+            // When to look next matters only when nothing is due now.
+            let next = if due.is_empty() {
+                changes::next_due(c)?
+            } else {
+                None
+            };
+            Ok((due, next))
+        })
+        .await;
+    let (due, next) = match read {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read pending kintone changes");
+            return Some(AGAIN);
+        }
+    };
+    if !due.is_empty() {
+        for p in due {
+            one(ctx, p).await;
+        }
+        return None;
+    }
+    // A retry time further ahead than any backoff was stored before the
+    // clock went back: `due` takes it now, so look again soon.
+    Some(match next {
+        Some(at) if at <= crate::clock::retry_due_before(now) => {
+            Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(IDLE_LOOK)
+        }
+        Some(_) => AGAIN,
+        None => IDLE_LOOK,
+    })
 }
 
 /// Why a change could not be judged now.

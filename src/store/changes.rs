@@ -72,6 +72,17 @@ pub fn due(c: &Connection, now: i64, limit: i64) -> Result<Vec<PendingChange>, S
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
+/// The earliest retry or hold time (steady) of a pending change, if any.
+///
+/// # Errors
+/// The read failed.
+pub fn next_due(c: &Connection) -> Result<Option<i64>, StoreError> {
+    Ok(
+        c.prepare_cached("SELECT MIN(next_attempt_ms) FROM changes WHERE state = 'pending'")?
+            .query_row([], |r| r.get(0))?,
+    )
+}
+
 /// Queues a webhook hint (its body as received) at wall time `now`.
 ///
 /// # Errors
@@ -189,15 +200,14 @@ pub(super) fn release_held_by_owner(c: &Connection, owner: &str) -> Result<usize
 /// # Errors
 /// The write failed.
 pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
-    super::retention::delete_oldest(
-        c,
-        "DELETE FROM changes WHERE seq IN (
-             SELECT seq FROM changes WHERE state != 'pending' AND received_ms < ?1
-             ORDER BY received_ms LIMIT ?2)",
-        before,
-        limit,
-    )
+    let keys = super::retention::oldest(c, OLDEST, rusqlite::params![], before, limit)?;
+    super::retention::delete_keys(c, "DELETE FROM changes WHERE seq = ?1", &keys)
 }
+
+/// The pruning walk: `time, prunable, key` in row order (the tests read
+/// its plan).
+pub(super) const OLDEST: &str =
+    "SELECT received_ms, state != 'pending', seq FROM changes ORDER BY seq";
 
 /// Changes still waiting (for `status`).
 pub(super) const PENDING_COUNT: &str = "SELECT COUNT(*) FROM changes WHERE state = 'pending'";
@@ -212,5 +222,19 @@ mod tests {
     fn due_reads_walk_the_partial_index_of_pending_rows() {
         let plan = crate::store::query_plan(super::DUE, [1, 2, 3]);
         assert!(plan.join(" ").contains("changes_pending_order"), "{plan:?}");
+    }
+
+    #[test]
+    fn the_next_due_time_is_the_earliest_pending_retry_or_hold() {
+        let c = rusqlite::Connection::open_in_memory().expect("db");
+        crate::store::schema::migrate(&c).expect("migrate");
+        assert_eq!(super::next_due(&c).expect("read"), None, "nothing pending");
+        c.execute_batch(
+            "INSERT INTO changes(app, record, source, received_ms, next_attempt_ms, state)
+             VALUES (1, 1, 'poll', 0, 900, 'pending'), (1, 2, 'poll', 0, 500, 'pending'),
+                    (1, 3, 'poll', 0, 100, 'done')",
+        )
+        .expect("rows");
+        assert_eq!(super::next_due(&c).expect("read"), Some(500));
     }
 }

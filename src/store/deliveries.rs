@@ -171,15 +171,7 @@ pub fn assign(c: &Connection, seqs: &[i64], push_id: i64) -> Result<(), StoreErr
 /// # Errors
 /// The write failed.
 pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
-    let ids: Vec<String> = c
-        .prepare_cached(
-            "SELECT id FROM notifications n WHERE acked_ms IS NOT NULL AND created_ms < ?1
-               AND NOT EXISTS (SELECT 1 FROM deliveries d
-                               WHERE d.notification = n.id AND d.push_id IS NULL)
-             ORDER BY created_ms LIMIT ?2",
-        )?
-        .query_map([before, limit], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let ids: Vec<String> = super::retention::oldest(c, OLDEST, rusqlite::params![], before, limit)?;
     let mut cards = c.prepare_cached("DELETE FROM deliveries WHERE notification = ?1")?;
     let mut chain = c.prepare_cached("DELETE FROM chains WHERE notification = ?1")?;
     let mut nobody = c.prepare_cached("DELETE FROM undeliverable WHERE notification = ?1")?;
@@ -191,6 +183,25 @@ pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, St
         one.execute([id])?;
     }
     Ok(ids.len())
+}
+
+/// The pruning walk over notifications: `time, prunable, id` in row order
+/// (acknowledged, and no card still owed; the tests read its plan).
+pub(super) const OLDEST: &str = "SELECT created_ms,
+       acked_ms IS NOT NULL AND NOT EXISTS (SELECT 1 FROM deliveries d
+                                            WHERE d.notification = n.id AND d.push_id IS NULL),
+       id
+     FROM notifications n ORDER BY n.rowid";
+
+/// Whether any card waits to be put in a push request.
+///
+/// # Errors
+/// The read failed.
+pub fn any_unbatched(c: &Connection) -> Result<bool, StoreError> {
+    Ok(
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM deliveries WHERE push_id IS NULL)")?
+            .query_row([], |r| r.get(0))?,
+    )
 }
 
 /// Cards per push request, in request order (tests look at the packing).

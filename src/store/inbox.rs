@@ -241,27 +241,6 @@ impl Store {
     }
 }
 
-/// Blanks the bodies of up to `limit` finished events received (steady)
-/// before `before`, oldest first; their rows stay as dedup keys.
-///
-/// # Errors
-/// The write failed.
-pub(super) fn prune_bodies(
-    c: &rusqlite::Connection,
-    before: i64,
-    limit: i64,
-) -> Result<usize, StoreError> {
-    super::retention::delete_oldest(
-        c,
-        "UPDATE inbox SET json = '' WHERE seq IN (
-             SELECT seq FROM inbox INDEXED BY inbox_bodies
-             WHERE state != 'pending' AND json != '' AND received_ms < ?1
-             ORDER BY received_ms LIMIT ?2)",
-        before,
-        limit,
-    )
-}
-
 /// Deletes up to `limit` finished events received (steady) before `before`
 /// whose timestamps (LINE's clock) are before `line_before`: their keys are
 /// past the dedup window, so the intake refuses them anyway.
@@ -274,14 +253,14 @@ pub(super) fn prune_events(
     line_before: i64,
     limit: i64,
 ) -> Result<usize, StoreError> {
-    Ok(c.prepare_cached(
-        "DELETE FROM inbox WHERE seq IN (
-             SELECT seq FROM inbox WHERE state != 'pending' AND received_ms < ?1
-               AND event_ts_ms < ?2
-             ORDER BY received_ms LIMIT ?3)",
-    )?
-    .execute(params![before, line_before, limit])?)
+    let seqs = super::retention::oldest(c, OLDEST, [line_before], before, limit)?;
+    super::retention::delete_keys(c, "DELETE FROM inbox WHERE seq = ?1", &seqs)
 }
+
+/// [`prune_events`]'s walk (the tests read its plan): finished events
+/// whose timestamps (LINE's clock) are before `?1`, by receipt.
+pub(super) const OLDEST: &str =
+    "SELECT received_ms, state != 'pending' AND event_ts_ms < ?1, seq FROM inbox ORDER BY seq";
 
 #[cfg(test)]
 mod tests;

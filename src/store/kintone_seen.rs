@@ -57,11 +57,10 @@ pub fn take_webhook(
 /// # Errors
 /// The write failed.
 pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
-    super::retention::delete_oldest(
-        c,
-        "DELETE FROM kintone_seen WHERE rowid IN (
-             SELECT rowid FROM kintone_seen WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)",
-        before,
-        limit,
-    )
+    let keys = super::retention::oldest(c, OLDEST, rusqlite::params![], before, limit)?;
+    super::retention::delete_keys(c, "DELETE FROM kintone_seen WHERE rowid = ?1", &keys)
 }
+
+/// The pruning walk: `time, prunable, key` in row order (the tests read
+/// its plan).
+pub(super) const OLDEST: &str = "SELECT at_ms, 1, rowid FROM kintone_seen ORDER BY rowid";

@@ -250,15 +250,13 @@ pub fn dead_count(c: &Connection) -> Result<i64, StoreError> {
 /// # Errors
 /// The write failed.
 pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
-    super::retention::delete_oldest(
-        c,
-        "DELETE FROM outbox WHERE id IN (
-             SELECT id FROM outbox WHERE state = 'sent' AND created_ms < ?1
-             ORDER BY created_ms LIMIT ?2)",
-        before,
-        limit,
-    )
+    let keys = super::retention::oldest(c, OLDEST, rusqlite::params![], before, limit)?;
+    super::retention::delete_keys(c, "DELETE FROM outbox WHERE id = ?1", &keys)
 }
+
+/// The pruning walk: `time, prunable, key` in row order (the tests read
+/// its plan).
+pub(super) const OLDEST: &str = "SELECT created_ms, state = 'sent', id FROM outbox ORDER BY id";
 
 /// The dead letters' ids, oldest first.
 ///

@@ -4,8 +4,9 @@
 //! hands freed pages back to the file system.
 //!
 //! Every table, and what a pass does with it (the SQL is in its file):
-//! - `inbox`: pending rows kept; a finished event's body (up to 1 MiB of
-//!   JSON) is blanked after `line_events`; the row (its `webhookEventId`,
+//! - `inbox`: pending rows kept; a finished event keeps no body (up to 1 MiB
+//!   of JSON, blanked when it finishes: nothing reads it after); the row
+//!   (its `webhookEventId`,
 //!   the dedup key) is deleted once both its receipt (steady time) and its
 //!   timestamp (on LINE's clock, as the intake judges it) are older than the
 //!   dedup window plus [`KEY_MARGIN`]: the intake refuses it as too old then.
@@ -29,6 +30,16 @@
 //!   day (any LINE friend can add rows).
 //! - `write_intents`: deleted when their write-back resolves or their event
 //!   ends (`intents::finish_owner`); not pruned.
+//!
+//! The oldest rows are found by row number where rows are stored in time
+//! order (`inbox`, `changes`, `notifications`, `outbox`, `kintone_seen`),
+//! not through an index on the time: such an index is written by every
+//! event's commit (a page on the SD card each), and read only here. A step
+//! walks from the first row to the first one too young to go ([`oldest`]),
+//! so it reads the rows it deletes and the old ones kept on purpose
+//! (pending, unacknowledged), never the young ones.
+//! A row stored after the clock went back waits until the younger-looking
+//! rows before it go: pruned late, never early.
 //! - Kept: `meta`, `staff`, `invites`, `groups`, `profiles`, `field_state`,
 //!   `app_baseline`, `watermarks` (one row per person, group, record field or
 //!   app, written over, not added to); `operator_audit`, a row per
@@ -43,8 +54,6 @@ use crate::clock::millis;
 
 /// Rows one step deletes at most: a short transaction on an SD card.
 pub const STEP_ROWS: usize = 500;
-/// Event bodies one step blanks at most (each may be 1 MiB).
-const STEP_BODIES: usize = 100;
 /// Kept beyond the dedup window: a clock set forward between two runs makes
 /// stored receipt times look older than they are, by up to this much.
 pub const KEY_MARGIN: Duration = Duration::from_secs(86_400);
@@ -54,7 +63,6 @@ const DAY_MS: i64 = 86_400_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pruned {
     InboxEvents,
-    InboxBodies,
     Audit,
     Changes,
     KintoneSeen,
@@ -67,10 +75,9 @@ pub enum Pruned {
 }
 
 impl Pruned {
-    /// In pass order: rows to delete go before bodies to blank.
-    pub const ALL: [Pruned; 11] = [
+    /// In pass order.
+    pub const ALL: [Pruned; 10] = [
         Pruned::InboxEvents,
-        Pruned::InboxBodies,
         Pruned::Audit,
         Pruned::Changes,
         Pruned::KintoneSeen,
@@ -85,7 +92,6 @@ impl Pruned {
     /// The label in metrics and logs.
     pub fn label(self) -> &'static str {
         match self {
-            Pruned::InboxBodies => "inbox_bodies",
             Pruned::InboxEvents => "inbox",
             Pruned::Audit => "acks",
             Pruned::Changes => "changes",
@@ -99,17 +105,9 @@ impl Pruned {
         }
     }
 
-    fn step_rows(self) -> usize {
-        match self {
-            Pruned::InboxBodies => STEP_BODIES,
-            _ => STEP_ROWS,
-        }
-    }
-
     /// One step: up to `limit` of the oldest prunable rows.
     fn step(self, c: &Connection, h: &Horizons, limit: i64) -> Result<usize, StoreError> {
         match self {
-            Pruned::InboxBodies => super::inbox::prune_bodies(c, h.bodies_before, limit),
             Pruned::InboxEvents => {
                 super::inbox::prune_events(c, h.keys_before, h.keys_line_before, limit)
             }
@@ -141,7 +139,6 @@ pub struct Spans {
 /// for columns stored on the steady timeline, wall times for the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Horizons {
-    pub bodies_before: i64,
     pub keys_before: i64,
     /// On LINE's clock: event timestamps before this are past the window.
     pub keys_line_before: i64,
@@ -159,7 +156,6 @@ impl Horizons {
     pub fn at(steady_ms: i64, wall_ms: i64, line_ms: i64, s: Spans) -> Horizons {
         let keys = millis(s.line_dedup).saturating_add(millis(KEY_MARGIN));
         Horizons {
-            bodies_before: steady_ms.saturating_sub(millis(s.line_events)),
             keys_before: steady_ms.saturating_sub(keys),
             keys_line_before: line_ms.saturating_sub(keys),
             audit_before: wall_ms.saturating_sub(millis(s.audit)),
@@ -220,7 +216,7 @@ impl Store {
     ) -> Result<PassCounts, StoreError> {
         let mut counts = PassCounts::default();
         for (i, kind) in Pruned::ALL.into_iter().enumerate() {
-            let limit = kind.step_rows();
+            let limit = STEP_ROWS;
             loop {
                 let n = self
                     .call(move |c| kind.step(c, &h, i64::try_from(limit).unwrap_or(i64::MAX)))
@@ -272,6 +268,49 @@ impl Store {
             }
         }
     }
+}
+
+/// Up to `limit` keys of the oldest prunable rows. `walk` selects `time,
+/// prunable, key` over a table in row order (the order its rows were
+/// stored in) and may use `params`; the walk stops at the first row whose
+/// time is not before `before`, so a step reads the rows it takes and the
+/// old ones kept on purpose, never the young ones (see the module's note).
+///
+/// # Errors
+/// The read failed.
+pub(super) fn oldest<K: rusqlite::types::FromSql>(
+    c: &Connection,
+    walk: &str,
+    params: impl rusqlite::Params,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<K>, StoreError> {
+    let mut st = c.prepare_cached(walk)?;
+    let mut rows = st.query(params)?;
+    let mut keys = Vec::new();
+    while i64::try_from(keys.len()).unwrap_or(i64::MAX) < limit {
+        let Some(r) = rows.next()? else { break };
+        if r.get::<_, i64>(0)? >= before {
+            break;
+        }
+        if r.get::<_, bool>(1)? {
+            keys.push(r.get(2)?);
+        }
+    }
+    Ok(keys)
+}
+
+/// Runs `delete` (its key as `?1`) for each of `keys`; how many went.
+///
+/// # Errors
+/// The write failed.
+pub(super) fn delete_keys(c: &Connection, delete: &str, keys: &[i64]) -> Result<usize, StoreError> {
+    let mut st = c.prepare_cached(delete)?;
+    let mut n = 0;
+    for k in keys {
+        n += st.execute([k])?;
+    }
+    Ok(n)
 }
 
 /// Runs `sql` (a delete of the oldest rows before `?1`, at most `?2`).

@@ -28,11 +28,19 @@ use tokio_util::sync::CancellationToken;
 use super::NotifyContext;
 use crate::config::notify::OutboxSettings;
 use crate::line::client::LineClient;
+use crate::service::pace::Pace;
+use crate::store::deliveries::any_unbatched;
 use crate::store::notifications::{pending_acks_in, show_pending_acks};
 use crate::store::outbox::pending_count;
 use crate::store::StoreError;
 use quota::QuotaGuard;
 use send::send_due;
+
+/// With nothing waiting (no card to batch, no request to send), how often
+/// the loop still looks at the store: for requests another process queued
+/// (`send`, `outbox retry` from the command line). Producers in the daemon
+/// wake it at once.
+const IDLE_LOOK: Duration = Duration::from_secs(5);
 
 /// Runs until `shutdown`.
 pub async fn run(
@@ -46,32 +54,48 @@ pub async fn run(
     }
     let mut quota = QuotaGuard::new(settings.clone());
     quota.check(&ctx, &line).await;
+    let mut pace = Pace::default();
     loop {
         crate::service::Heartbeats::tick(&ctx.beats.outbox);
-        if quota.due() {
-            quota.check(&ctx, &line).await;
+        if pace.due() {
+            pace.next_in(look(&ctx, &line, &settings, &mut quota).await);
         }
-        let next_flush = match flush(&ctx, &settings).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::error!(error = %e, "could not batch deliveries");
-                None
-            }
-        };
-        if !quota.paused {
-            send_due(&ctx, &line, &mut quota).await;
-        }
-        refresh_gauges(&ctx).await;
-        let wait = next_flush
-            .map(|at| Duration::from_millis(u64::try_from(at - ctx.clock.steady_ms()).unwrap_or(0)))
-            .unwrap_or(Duration::from_secs(1))
-            .min(Duration::from_secs(1));
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = ctx.outbox_wake.notified() => {}
-            () = tokio::time::sleep(wait) => {}
+        if !pace.wait(&ctx.outbox_wake, &shutdown).await {
+            return;
         }
     }
+}
+
+/// One look: the quota when due, due cards batched, due requests sent.
+/// Returns how long until the next look: a second at most while anything
+/// waits (retries, held or paced cards, a paused quota), else
+/// [`IDLE_LOOK`] — an idle board's store is not asked three times a second.
+async fn look(
+    ctx: &NotifyContext,
+    line: &LineClient,
+    settings: &OutboxSettings,
+    quota: &mut QuotaGuard,
+) -> Duration {
+    if quota.due() {
+        quota.check(ctx, line).await;
+    }
+    let next_flush = match flush(ctx, settings).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!(error = %e, "could not batch deliveries");
+            None
+        }
+    };
+    if !quota.paused {
+        send_due(ctx, line, quota).await;
+    }
+    if !refresh_gauges(ctx).await && next_flush.is_none() {
+        return IDLE_LOOK;
+    }
+    next_flush
+        .map(|at| Duration::from_millis(u64::try_from(at - ctx.clock.steady_ms()).unwrap_or(0)))
+        .unwrap_or(Duration::from_secs(1))
+        .min(Duration::from_secs(1))
 }
 
 /// Turns due deliveries into stored push requests. Returns when the next
@@ -92,13 +116,17 @@ async fn flush(ctx: &NotifyContext, settings: &OutboxSettings) -> Result<Option<
     Ok(created.1)
 }
 
-async fn refresh_gauges(ctx: &NotifyContext) {
+/// Updates the outbox gauges; returns whether anything waits: a request
+/// not sent yet, or a card not batched (`true` too if the read failed).
+async fn refresh_gauges(ctx: &NotifyContext) -> bool {
     let r = ctx
         .store
-        .read(|c| Ok((pending_count(c)?, pending_acks_in(c)?)))
+        .read(|c| Ok((pending_count(c)?, pending_acks_in(c)?, any_unbatched(c)?)))
         .await;
-    if let Ok((pending, acks)) = r {
-        ctx.metrics.outbox_pending.store(pending, Ordering::Relaxed);
-        show_pending_acks(&ctx.metrics, acks);
-    }
+    let Ok((pending, acks, unbatched)) = r else {
+        return true;
+    };
+    ctx.metrics.outbox_pending.store(pending, Ordering::Relaxed);
+    show_pending_acks(&ctx.metrics, acks);
+    pending > 0 || unbatched
 }

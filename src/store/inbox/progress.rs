@@ -101,7 +101,7 @@ impl Store {
                 let owner: Option<String> = c
                     .prepare_cached(
                         "UPDATE inbox SET state = ?2, last_error = COALESCE(?3, last_error),
-                            finished_ms = ?4 WHERE seq = ?1 RETURNING event_id",
+                            finished_ms = ?4, json = '' WHERE seq = ?1 RETURNING event_id",
                     )?
                     .query_row(params![seq, state, error, now_ms], |r| r.get(0))
                     .optional()?;

@@ -96,6 +96,8 @@ async fn dedupes_and_tracks_progress() {
         "finished: only the other row is left"
     );
     assert_eq!(store.inbox_pending_count().await.unwrap(), 1);
+    let finished = store.inbox_get(&a.event_id).await.unwrap().unwrap();
+    assert_eq!(finished.json, "", "a finished event keeps no body");
 }
 
 /// Two acknowledgements of one notification racing: only the first tells
