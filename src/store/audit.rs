@@ -136,7 +136,7 @@ impl Store {
     pub async fn acks_since(&self, since_ms: i64) -> Result<Vec<AckRecord>, StoreError> {
         self.read(move |c| {
             let mut st = c.prepare(&format!(
-                "SELECT {ACK_COLUMNS} FROM acks WHERE at_ms >= ?1 ORDER BY at_ms, id"
+                "SELECT {ACK_COLUMNS} FROM acks WHERE at_ms >= ?1 ORDER BY id"
             ))?;
             let rows = st.query_map([since_ms], ack_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -208,14 +208,13 @@ pub(super) fn record(c: &Connection, a: &AckRecord) -> Result<bool, StoreError> 
 /// # Errors
 /// The write failed.
 pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
-    super::retention::delete_oldest(
-        c,
-        "DELETE FROM acks WHERE id IN (
-             SELECT id FROM acks WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)",
-        before,
-        limit,
-    )
+    let keys = super::retention::oldest(c, OLDEST, rusqlite::params![], before, limit)?;
+    super::retention::delete_keys(c, "DELETE FROM acks WHERE id = ?1", &keys)
 }
+
+/// The pruning walk: `time, prunable, key` in row order (the tests read
+/// its plan).
+pub(super) const OLDEST: &str = "SELECT at_ms, 1, id FROM acks ORDER BY id";
 
 #[cfg(test)]
 mod tests {

@@ -38,7 +38,7 @@ impl Store {
                    AND (?2 IS NULL OR actor LIKE ?2 ESCAPE '\\' OR line_user_id = ?3)
                    AND (?4 IS NULL OR at_ms >= ?4)
                    AND (?5 IS NULL OR at_ms < ?5)
-                 ORDER BY at_ms DESC, id DESC LIMIT ?6"
+                 ORDER BY id DESC LIMIT ?6"
             ))?;
             let rows = st.query_map(
                 params![q.record, like, q.person, q.from_ms, q.until_ms, limit],

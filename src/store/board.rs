@@ -79,7 +79,7 @@ fn recipient_names(c: &Connection, id: &str) -> Result<Vec<String>, StoreError> 
 
 fn recent_acks_in(c: &Connection, limit: i64) -> Result<Vec<AckRecord>, StoreError> {
     let mut st = c.prepare_cached(&format!(
-        "SELECT {ACK_COLUMNS} FROM acks ORDER BY at_ms DESC, id DESC LIMIT ?1"
+        "SELECT {ACK_COLUMNS} FROM acks ORDER BY id DESC LIMIT ?1"
     ))?;
     let rows = st.query_map([limit], ack_row)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -57,6 +57,12 @@ pub fn insert_delivery(c: &Connection, d: NewDelivery<'_>, now_ms: i64) -> Resul
     Ok(())
 }
 
+/// Unbatched deliveries in row order (`?1`: in the quiet hours). They are
+/// the NULL push ids of `deliveries_push`, in row order there too: no sort,
+/// and no index of their own for every card to be written into and out of.
+pub(super) const WAITING: &str = "SELECT seq, recipient, created_ms FROM deliveries
+     WHERE push_id IS NULL AND (?1 = 0 OR night <> 'hold') ORDER BY seq";
+
 /// Unbatched deliveries per recipient, oldest first; in the quiet hours
 /// (`quiet`) without the ones held until they end.
 ///
@@ -64,10 +70,7 @@ pub fn insert_delivery(c: &Connection, d: NewDelivery<'_>, now_ms: i64) -> Resul
 /// The read failed.
 pub fn waiting(c: &Connection, quiet: bool) -> Result<Queues, StoreError> {
     let mut queues = Queues::new();
-    let mut st = c.prepare_cached(
-        "SELECT seq, recipient, created_ms FROM deliveries
-         WHERE push_id IS NULL AND (?1 = 0 OR night <> 'hold') ORDER BY seq",
-    )?;
+    let mut st = c.prepare_cached(WAITING)?;
     let mut rows = st.query([quiet])?;
     while let Some(r) = rows.next()? {
         queues

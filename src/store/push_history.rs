@@ -66,14 +66,12 @@ pub fn remember(
 /// # Errors
 /// The write failed.
 pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
-    super::retention::delete_oldest(
-        c,
-        "DELETE FROM push_history WHERE rowid IN (
-             SELECT rowid FROM push_history WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)",
-        before,
-        limit,
-    )
+    let keys = super::retention::oldest(c, OLDEST, rusqlite::params![], before, limit)?;
+    super::retention::delete_keys(c, "DELETE FROM push_history WHERE rowid = ?1", &keys)
 }
+
+/// The pruning walk: `time, prunable, key` in row order.
+pub(super) const OLDEST: &str = "SELECT at_ms, 1, rowid FROM push_history ORDER BY rowid";
 
 /// Rows kept (tests check the window).
 ///

@@ -32,7 +32,8 @@
 //!   ends (`intents::finish_owner`); not pruned.
 //!
 //! The oldest rows are found by row number where rows are stored in time
-//! order (`inbox`, `changes`, `notifications`, `outbox`, `kintone_seen`),
+//! order (`inbox`, `acks`, `changes`, `notifications`, `outbox`,
+//! `kintone_seen`, `push_history`),
 //! not through an index on the time: such an index is written by every
 //! event's commit (a page on the SD card each), and read only here. A step
 //! walks from the first row to the first one too young to go ([`oldest`]),

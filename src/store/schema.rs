@@ -322,6 +322,16 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX kintone_seen_at;
     UPDATE inbox SET json = '' WHERE state != 'pending' AND json != '';
     ",
+    // 14 (self-contained): three more indexes an event's commits kept up to
+    // date for little: the audit's time index (the audit reads newest first
+    // by row number, retention walks it in row order), the unbatched cards'
+    // own index (`deliveries_push` holds them too, as the NULL push id, in
+    // row order) and push history's age index (the table holds one minute).
+    r"
+    DROP INDEX acks_at;
+    DROP INDEX deliveries_unbatched;
+    DROP INDEX push_history_by_age;
+    ",
 ];
 
 /// The schema version this binary migrates to (`PRAGMA user_version`).
@@ -451,6 +461,28 @@ mod tests {
             .query_row(
                 "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('inbox_finished', 'inbox_bodies',
                    'changes_done', 'notifications_acked', 'outbox_sent', 'kintone_seen_at')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("indexes");
+        assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn cards_waiting_and_the_newest_acknowledgements_are_read_without_a_sort() {
+        let c = Connection::open_in_memory().expect("db");
+        migrate(&c).expect("migrate");
+        let waiting = plan(&c, &super::super::deliveries::WAITING.replace("?1", "1"));
+        assert!(
+            waiting.contains("deliveries_push") && !waiting.contains("TEMP B-TREE"),
+            "{waiting}"
+        );
+        let newest = plan(&c, "SELECT id FROM acks ORDER BY id DESC LIMIT 5");
+        assert!(!newest.contains("TEMP B-TREE"), "{newest}");
+        let left: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('acks_at',
+                   'deliveries_unbatched', 'push_history_by_age')",
                 [],
                 |r| r.get(0),
             )

@@ -296,6 +296,8 @@ fn the_pruning_steps_walk_rows_in_order_up_to_the_first_young_one() {
         (crate::store::outbox::OLDEST, "outbox", 0),
         (crate::store::kintone_seen::OLDEST, "kintone_seen", 0),
         (crate::store::deliveries::OLDEST, "n", 0),
+        (crate::store::audit::OLDEST, "acks", 0),
+        (crate::store::push_history::OLDEST, "push_history", 0),
     ] {
         let values = rusqlite::params_from_iter(std::iter::repeat_n(1, params));
         let plan = crate::store::query_plan(sql, values).join(" / ");
