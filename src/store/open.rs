@@ -114,7 +114,7 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
 /// checkpoint copies each page the WAL holds into the database file once,
 /// so the longer it waits, the more rewrites of the same pages (a queue's
 /// index, a busy table's last leaf) it folds into one write. 4 MiB: SQLite's
-/// default for 4 KiB pages, kept for a new store's 1 KiB ones.
+/// default for 4 KiB pages, kept for a new store's 512-byte ones.
 const WAL_BEFORE_CHECKPOINT: i64 = 4 << 20;
 
 fn checkpoint_every(conn: &Connection, bytes: i64) -> Result<(), StoreError> {

@@ -362,13 +362,13 @@ pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
         // mode (converting rewrites the whole file: see docs/INSTALL.md) and
         // reuses freed pages instead, so it stops growing all the same.
         //
-        // Its pages are 1 KiB, not 4: every commit appends each page it
-        // touched to the WAL whole, and an SD card is written in 4 KiB
-        // blocks, so a commit of three small rows' pages costs two blocks
-        // instead of four (docs/BENCHMARKS.md, `-- wear`). The size is set
-        // outside WAL mode, by the same VACUUM.
+        // Its pages are 512 bytes, not 4 KiB: every commit appends each
+        // page it touched to the WAL whole, and an SD card is written in
+        // 4 KiB blocks, so a commit of six small rows' pages fits in one
+        // block instead of six (docs/BENCHMARKS.md, `-- wear`). The size is
+        // set outside WAL mode, by the same VACUUM.
         conn.execute_batch(
-            "PRAGMA journal_mode = DELETE; PRAGMA page_size = 1024;
+            "PRAGMA journal_mode = DELETE; PRAGMA page_size = 512;
              PRAGMA auto_vacuum = INCREMENTAL; VACUUM; PRAGMA journal_mode = WAL;",
         )?;
     }
