@@ -109,8 +109,11 @@ pub async fn watchdog(
             () = shutdown.cancelled() => return,
             _ = ticker.tick() => {}
         }
-        let store_trouble = store
-            .file_check()
+        // One look at the file for the status line and the ping both: two
+        // could disagree when it goes between them.
+        let file = store.file_check();
+        let store_trouble = file
+            .clone()
             .err()
             .or_else(|| store.health().write_failure());
         metrics
@@ -120,7 +123,7 @@ pub async fn watchdog(
         // Decide and tell systemd first: saving below waits on the store,
         // which is exactly what may be hanging.
         if let Some(interval) = interval {
-            match healthy(&store, &beats, interval).await {
+            match healthy(&store, &beats, interval, file).await {
                 Ok(()) => {
                     let _ =
                         sd_notify::notify(&[NotifyState::Watchdog, NotifyState::Status(&status)]);

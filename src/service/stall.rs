@@ -46,15 +46,16 @@ fn loop_word(name: &str) -> Option<&'static Said> {
 }
 
 /// Whether the gateway makes progress: the store commits within a quarter
-/// of the watchdog interval into the file it opened, and every loop went
-/// round lately.
+/// of the watchdog interval into the file it opened (`file`: the caller's
+/// look at it), and every loop went round lately.
 pub(super) async fn healthy(
     store: &Store,
     beats: &Heartbeats,
     interval: Duration,
+    file: Result<(), String>,
 ) -> Result<(), Stall> {
     // A probe would commit into a deleted file: it proves nothing then.
-    store.file_check().map_err(Stall::File)?;
+    file.map_err(Stall::File)?;
     match tokio::time::timeout(interval / 4, store.probe()).await {
         Err(_) => return Err(Stall::Slow),
         Ok(Err(e)) => return Err(Stall::Store(e.to_string())),
