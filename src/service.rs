@@ -115,6 +115,7 @@ pub async fn watchdog(
         let store_trouble = file
             .clone()
             .err()
+            .map(|lost| lost.to_string())
             .or_else(|| store.health().write_failure());
         metrics
             .store_down

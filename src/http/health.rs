@@ -69,7 +69,7 @@ impl HealthProbe {
     }
 
     async fn check_store(&self, store: &Store, metrics: &Metrics) -> Health {
-        store.file_check()?;
+        store.file_check().map_err(|lost| lost.to_string())?;
         let failing = store.health().write_failure().is_some();
         if let Some(h) = self.recent(failing) {
             return h;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{words, Heartbeats};
-use crate::store::Store;
+use crate::store::{FileLost, Lost, Store};
 use crate::text::said::Said;
 use crate::text::Language;
 
@@ -14,7 +14,7 @@ pub(super) enum Stall {
     /// The store's probe did not commit in time.
     Slow,
     /// The store's file is gone or replaced.
-    File(String),
+    File(FileLost),
     /// The store's probe failed.
     Store(String),
     /// A loop has not gone round.
@@ -25,7 +25,14 @@ impl Stall {
     pub(super) fn said(&self, language: Language) -> String {
         match self {
             Stall::Slow => words::STALL_SLOW.in_(language).to_owned(),
-            Stall::File(e) => e.clone(),
+            Stall::File(lost) => {
+                let path = lost.path.display().to_string();
+                let word = match lost.how {
+                    Lost::Deleted => &words::FILE_DELETED,
+                    Lost::Replaced => &words::FILE_REPLACED,
+                };
+                word.fill(language, &[("path", &path)])
+            }
             Stall::Store(e) => words::STALL_STORE.fill(language, &[("e", e)]),
             Stall::Loop(name) => {
                 let name = loop_word(name).map_or(*name, |w| w.in_(language));
@@ -52,7 +59,7 @@ pub(super) async fn healthy(
     store: &Store,
     beats: &Heartbeats,
     interval: Duration,
-    file: Result<(), String>,
+    file: Result<(), FileLost>,
 ) -> Result<(), Stall> {
     // A probe would commit into a deleted file: it proves nothing then.
     file.map_err(Stall::File)?;
@@ -82,6 +89,18 @@ mod tests {
         assert_eq!(
             Stall::Loop("Pub/Sub pull").said(Language::En),
             "the Pub/Sub pull loop is stuck"
+        );
+        let gone = Stall::File(FileLost {
+            path: "/var/lib/kintone-line-gateway/gateway.db".into(),
+            how: Lost::Replaced,
+        });
+        assert_eq!(
+            gone.said(Language::Ja),
+            "/var/lib/kintone-line-gateway/gateway.db が別のファイルに置き換えられました"
+        );
+        assert_eq!(
+            gone.said(Language::En),
+            "/var/lib/kintone-line-gateway/gateway.db was replaced by another file"
         );
     }
 }

@@ -24,6 +24,14 @@ said! {
         ja: "GPIO の異常（やり直しています）",
         en: "GPIO failing (retrying)",
     }
+    FILE_DELETED {
+        ja: "{path} が消されました",
+        en: "{path} was deleted",
+    }
+    FILE_REPLACED {
+        ja: "{path} が別のファイルに置き換えられました",
+        en: "{path} was replaced by another file",
+    }
     STALLED {
         ja: "止まっています：{why}。{status}",
         en: "STALLED: {why}; {status}",

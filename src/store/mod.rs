@@ -28,6 +28,7 @@ mod readonly;
 pub mod rescue;
 mod schema;
 mod watch;
+pub use watch::{FileLost, Lost};
 mod writer;
 
 pub mod audit;
@@ -177,10 +178,10 @@ impl Store {
         })
     }
 
-    /// `Err` with a plain reason once the database file was deleted or
-    /// replaced under the running store (it would write into a file no one
-    /// will open again). One `stat` at most once a second.
-    pub fn file_check(&self) -> Result<(), String> {
+    /// `Err` saying which file went and how, once the database file was
+    /// deleted or replaced under the running store (it would write into a
+    /// file no one will open again). One `stat` at most once a second.
+    pub fn file_check(&self) -> Result<(), FileLost> {
         self.file.check()
     }
 

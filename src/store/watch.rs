@@ -24,6 +24,31 @@ fn inode(path: &Path) -> std::io::Result<Inode> {
     std::fs::metadata(path).map(|m| (m.dev(), m.ino()))
 }
 
+/// Why the store's file is no longer the store: `Display` is the log's
+/// English (`STATUS=` says it in the config's language: `service`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLost {
+    pub path: PathBuf,
+    pub how: Lost,
+}
+
+/// What happened to the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost {
+    Deleted,
+    Replaced,
+}
+
+impl std::fmt::Display for FileLost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = self.path.display();
+        match self.how {
+            Lost::Deleted => write!(f, "{path} was deleted"),
+            Lost::Replaced => write!(f, "{path} was replaced by another file"),
+        }
+    }
+}
+
 /// The database file as it was opened, watched for deletion or replacement.
 #[derive(Debug)]
 pub(super) struct FileWatch {
@@ -31,7 +56,7 @@ pub(super) struct FileWatch {
     wal: PathBuf,
     opened: (Inode, Option<Inode>),
     /// Set once, for good: why the file is no longer the store.
-    lost: OnceLock<String>,
+    lost: OnceLock<FileLost>,
     last_look: Mutex<Option<Instant>>,
 }
 
@@ -52,7 +77,7 @@ impl FileWatch {
     /// `Err` with a plain reason once the file is gone or replaced. Looks
     /// (one `stat` each for the file and its `-wal`) at most once a
     /// second; once lost, lost for good (the process must restart).
-    pub(super) fn check(&self) -> Result<(), String> {
+    pub(super) fn check(&self) -> Result<(), FileLost> {
         if let Some(why) = self.lost.get() {
             return Err(why.clone());
         }
@@ -81,23 +106,22 @@ impl FileWatch {
         }
     }
 
-    fn look(&self) -> Result<(), String> {
+    fn look(&self) -> Result<(), FileLost> {
+        let lost = |path: &Path, how| FileLost {
+            path: path.to_owned(),
+            how,
+        };
         let (db, wal) = self.opened;
         match inode(&self.db) {
             Ok(now) if now == db => {}
-            Ok(_) => {
-                return Err(format!(
-                    "{} was replaced by another file",
-                    self.db.display()
-                ))
-            }
-            Err(_) => return Err(format!("{} was deleted", self.db.display())),
+            Ok(_) => return Err(lost(&self.db, Lost::Replaced)),
+            Err(_) => return Err(lost(&self.db, Lost::Deleted)),
         }
         match (wal, inode(&self.wal)) {
             (None, _) => Ok(()),
             (Some(w), Ok(now)) if now == w => Ok(()),
-            (Some(_), Ok(_)) => Err(format!("{} was replaced", self.wal.display())),
-            (Some(_), Err(_)) => Err(format!("{} was deleted", self.wal.display())),
+            (Some(_), Ok(_)) => Err(lost(&self.wal, Lost::Replaced)),
+            (Some(_), Err(_)) => Err(lost(&self.wal, Lost::Deleted)),
         }
     }
 }
@@ -120,7 +144,7 @@ mod tests {
         std::fs::write(&db, "y").unwrap();
         *watch.last_look.lock().unwrap() = None;
         let why = watch.check().unwrap_err();
-        assert!(why.contains("replaced"), "{why}");
+        assert_eq!(why.how, Lost::Replaced, "{why}");
         std::fs::remove_file(&db).unwrap();
         assert_eq!(watch.check().unwrap_err(), why, "the first reason stays");
     }

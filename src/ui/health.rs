@@ -87,6 +87,7 @@ impl Ui {
             .store
             .file_check()
             .err()
+            .map(|lost| lost.to_string())
             .or_else(|| self.store.health().write_failure());
         let last = self.store.health().last_commit_ms.load(Ordering::Relaxed);
         ServiceRow {

@@ -189,7 +189,7 @@ async fn a_deleted_store_stops_the_watchdog_and_says_so_in_status() {
         .expect("STATUS=止まっています：", Duration::from_secs(10))
         .await;
     assert!(
-        stalled.contains("gateway.db was deleted")
+        stalled.contains("gateway.db が消されました")
             && stalled.contains("ストアに書き込めません（/healthz を見てください）。"),
         "{stalled:?}"
     );
