@@ -310,6 +310,12 @@ pub fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// A stored span of milliseconds as a `Duration`; a negative one (a time
+/// already past) is zero.
+pub fn from_millis(ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,7 +85,7 @@ async fn look(ctx: &Arc<NotifyContext>) -> Option<Duration> {
     // clock went back: `due` takes it now, so look again soon.
     Some(match next {
         Some(at) if at <= crate::clock::retry_due_before(now) => {
-            Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(IDLE_LOOK)
+            crate::clock::from_millis(at - now).min(IDLE_LOOK)
         }
         Some(_) => AGAIN,
         None => IDLE_LOOK,

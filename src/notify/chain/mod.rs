@@ -70,8 +70,7 @@ pub async fn run(
 }
 
 fn until(ctx: &NotifyContext, due_ms: i64) -> Duration {
-    let ms = due_ms.saturating_sub(ctx.clock.steady_ms()).max(0);
-    Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(MAX_SLEEP)
+    crate::clock::from_millis(due_ms.saturating_sub(ctx.clock.steady_ms())).min(MAX_SLEEP)
 }
 
 /// Handles every chain due now (`quiet`: in the quiet hours); returns when

@@ -93,7 +93,7 @@ async fn look(
         return IDLE_LOOK;
     }
     next_flush
-        .map(|at| Duration::from_millis(u64::try_from(at - ctx.clock.steady_ms()).unwrap_or(0)))
+        .map(|at| crate::clock::from_millis(at - ctx.clock.steady_ms()))
         .unwrap_or(Duration::from_secs(1))
         .min(Duration::from_secs(1))
 }
