@@ -10,7 +10,7 @@ use jiff::tz::TimeZone;
 use toml::Table;
 
 use super::reader::{Problem, Reader};
-use super::{default_state_dir, language_in, words, zone, ConfigErrors};
+use super::{default_state_dir, language_in, read_text, words, zone, ConfigErrors};
 use crate::text::Language;
 
 /// What a report needs of the config, from one small read of the file (for
@@ -49,16 +49,14 @@ impl ReportSettings {
 /// [`ConfigErrors`] when the file cannot be read or is not TOML (said in
 /// Japanese, the default, as no `language` could be read).
 pub fn report_settings(path: &Path) -> Result<ReportSettings, ConfigErrors> {
+    let text = read_text(path)?;
     let language = Language::default();
-    let fail = |message: String| ConfigErrors {
+    let table: Table = text.parse().map_err(|e: toml::de::Error| ConfigErrors {
         path: path.to_owned(),
-        problems: vec![Problem::whole_file(message)],
+        problems: vec![Problem::whole_file(
+            words::NOT_TOML.fill(language, &[("e", e.message())]),
+        )],
         language,
-    };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| fail(words::CANNOT_READ.fill(language, &[("e", &e.to_string())])))?;
-    let table: Table = text.parse().map_err(|e: toml::de::Error| {
-        fail(words::NOT_TOML.fill(language, &[("e", e.message())]))
     })?;
     let language = language_in(&table);
     let mut r = Reader::new(Path::new("."), None);
