@@ -200,7 +200,7 @@ async fn done(ctx: &NotifyContext, seq: i64, note: &str) {
     let note = note.to_owned();
     let r = ctx
         .store
-        .call(move |c| changes::close(c, seq, Some(&note)))
+        .call_redoable(move |c| changes::close(c, seq, Some(&note)))
         .await;
     if let Err(e) = r {
         tracing::error!(error = %e, "could not close a kintone change");
@@ -215,7 +215,7 @@ async fn retry(ctx: &NotifyContext, p: &PendingChange, why: &str) {
     tracing::warn!(error = %why, "kintone change will be retried");
     let r = ctx
         .store
-        .call(move |c| changes::schedule_retry(c, seq, next, &why))
+        .call_redoable(move |c| changes::schedule_retry(c, seq, next, &why))
         .await;
     if let Err(e) = r {
         tracing::error!(error = %e, "could not schedule a kintone change retry");

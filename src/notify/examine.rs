@@ -154,8 +154,10 @@ async fn store_round(
     jobs: Vec<(Judged, Source)>,
     now: i64,
 ) -> Result<Vec<(Judged, Stored)>, StoreError> {
+    // Redoable: lost in a crash, the change is still pending (its webhook
+    // or poll was synced) and is judged again against the same state.
     ctx.store
-        .call(move |c| {
+        .call_redoable(move |c| {
             jobs.into_iter()
                 .map(|(j, source)| {
                     let stored = store_judged(c, &j, source, now)?;

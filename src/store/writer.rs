@@ -6,6 +6,12 @@
 //! commit that the disk refused (full, read-only, I/O error) marks the
 //! store failing at once, for `/healthz`; the next batch that writes and
 //! commits without one clears it.
+//!
+//! A batch whose every call is [`Store::call_redoable`] commits without its
+//! own fsync (`synchronous=NORMAL`): its pages reach the disk with the next
+//! synced commit (the WAL is written in order, so that fsync covers them) or
+//! the next checkpoint. Lost in a crash, such a stage is done again from
+//! what was synced before it.
 
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
@@ -32,7 +38,32 @@ pub(super) enum Ran {
 
 /// A queued call: given the connection it runs and reports how; given
 /// `None` (no transaction could be opened) it only prepares its failure answer.
-pub(super) type Job = Box<dyn FnOnce(Option<&Connection>) -> (Ran, Completion) + Send>;
+type Run = Box<dyn FnOnce(Option<&Connection>) -> (Ran, Completion) + Send>;
+
+/// A queued call and how its commit is flushed.
+pub(super) struct Job {
+    run: Run,
+    /// Whether the caller waits for its own fsync (see the module doc).
+    flush: Flush,
+}
+
+/// Whether a commit waits for its fsync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flush {
+    /// `synchronous=FULL`: durable when the caller hears back.
+    Full,
+    /// `synchronous=NORMAL`: durable with the next synced commit.
+    Deferred,
+}
+
+impl Flush {
+    fn pragma(self) -> &'static str {
+        match self {
+            Flush::Full => "PRAGMA synchronous = FULL",
+            Flush::Deferred => "PRAGMA synchronous = NORMAL",
+        }
+    }
+}
 
 /// Starts the store thread on `conn`; it runs until every sender is gone.
 ///
@@ -62,11 +93,35 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
+        self.queue(f, Flush::Full).await
+    }
+
+    /// [`Store::call`] for a stage that is done again, from what is already
+    /// durable, when a crash loses it: its batch, when every call in it is
+    /// one, commits without an fsync of its own. Its rows are visible at
+    /// once and reach the disk with the next synced commit. Nothing outside
+    /// the process may be told of them before that (a push, a Reply, a 200).
+    ///
+    /// # Errors
+    /// As [`Store::call`].
+    pub async fn call_redoable<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.queue(f, Flush::Deferred).await
+    }
+
+    async fn queue<R, F>(&self, f: F, flush: Flush) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel::<Result<R, StoreError>>();
-        let job: Job = Box::new(move |conn| match conn.map(f) {
+        let run: Run = Box::new(move |conn| match conn.map(f) {
             None => (
                 Ran::Failed,
-                Box::new(move |e| {
+                Box::new(move |e: Result<(), String>| {
                     let _ = tx.send(Err(StoreError::Invalid(e.err().unwrap_or_default())));
                 }),
             ),
@@ -87,7 +142,9 @@ impl Store {
                 }),
             ),
         });
-        self.jobs.send(job).map_err(|_| StoreError::Closed)?;
+        self.jobs
+            .send(Job { run, flush })
+            .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 }
@@ -95,6 +152,7 @@ impl Store {
 /// Takes whatever is queued (up to [`MAX_BATCH`]) as one transaction,
 /// commits it, and only then answers every call in it.
 fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
+    let mut flush = Flush::Full;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -102,6 +160,14 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
                 Ok(j) => batch.push(j),
                 Err(_) => break,
             }
+        }
+        let wanted = if batch.iter().all(|j| j.flush == Flush::Deferred) {
+            Flush::Deferred
+        } else {
+            Flush::Full
+        };
+        if wanted != flush && exec_cached(&conn, wanted.pragma()).is_ok() {
+            flush = wanted;
         }
         let changes = conn.total_changes();
         let (completions, disk_failure) = run_batch(&conn, batch);
@@ -150,7 +216,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (Vec<Completion>, Option<Str
         let completions = batch
             .into_iter()
             .map(|job| {
-                let (_, done) = job(None);
+                let (_, done) = (job.run)(None);
                 let msg = msg.clone();
                 Box::new(move |_| done(Err(msg))) as Completion
             })
@@ -162,7 +228,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (Vec<Completion>, Option<Str
         .into_iter()
         .map(|job| {
             let _ = exec_cached(conn, "SAVEPOINT job");
-            let (ran, done) = job(Some(conn));
+            let (ran, done) = (job.run)(Some(conn));
             match ran {
                 Ran::Done => {}
                 Ran::Failed => {
@@ -178,4 +244,34 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (Vec<Completion>, Option<Str
         })
         .collect();
     (completions, disk_failure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `PRAGMA synchronous` as the call's batch runs: 2 is FULL (an fsync
+    /// at its commit), 1 NORMAL (none of its own).
+    async fn synchronous_for(store: &Store, redoable: bool) -> i64 {
+        let look = |c: &Connection| -> Result<i64, StoreError> {
+            Ok(c.query_row("PRAGMA synchronous", [], |r| r.get(0))?)
+        };
+        if redoable {
+            store.call_redoable(look).await
+        } else {
+            store.call(look).await
+        }
+        .expect("call")
+    }
+
+    #[tokio::test]
+    async fn only_a_batch_of_redoable_calls_commits_without_its_own_fsync() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).expect("store");
+        assert_eq!(synchronous_for(&store, false).await, 2);
+        assert_eq!(synchronous_for(&store, true).await, 1);
+        assert_eq!(synchronous_for(&store, false).await, 2, "back to FULL");
+        let (a, b) = tokio::join!(synchronous_for(&store, true), synchronous_for(&store, true));
+        assert_eq!((a, b), (1, 1));
+    }
 }

@@ -41,9 +41,11 @@ pub(super) async fn send_due(ctx: &NotifyContext, line: &LineClient, quota: &mut
             continue;
         };
         let id = req.id;
+        // Redoable: lost in a crash, the request is sent again with its
+        // key, and LINE's 409 for an accepted key counts as sent.
         let r = ctx
             .store
-            .call(move |c| outbox::record_attempt(c, id, &attempt))
+            .call_redoable(move |c| outbox::record_attempt(c, id, &attempt))
             .await;
         if let Err(e) = r {
             tracing::error!(error = %e, "could not record a push outcome; it may be resent with the same key (LINE answers 409)");
