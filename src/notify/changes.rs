@@ -145,8 +145,13 @@ async fn record(
     let Some(app) = ctx.apps.app(app_id) else {
         return Err(Skip::Close("app no longer configured".into()));
     };
-    // A change queued by the poller (held then) has no payload: read it.
-    if app.webhook_reread || from_poller {
+    // A change queued by the poller (held then) has no payload, and a
+    // webhook's keeps its record only where the app trusts payloads (the
+    // setting may have changed since): read it.
+    let trusted = payload
+        .filter(|_| !app.webhook_reread && !from_poller)
+        .and_then(|mut v| v.get_mut("record").map(serde_json::Value::take));
+    let Some(trusted) = trusted else {
         return match ctx.kintone.get_record(&app.auth, record_id).await {
             Ok(r) => Ok(r),
             Err(KintoneError::NotFound { .. }) => Err(Skip::Close("record deleted".into())),
@@ -156,14 +161,8 @@ async fn record(
                 Err(Skip::Close(e.to_string()))
             }
         };
-    }
-    match payload
-        .and_then(|mut v| v.get_mut("record").map(serde_json::Value::take))
-        .map(Record::from_json)
-    {
-        Some(Ok(r)) => Ok(r),
-        _ => Err(Skip::Close("payload has no readable record".into())),
-    }
+    };
+    Record::from_json(trusted).map_err(|_| Skip::Close("payload has no readable record".into()))
 }
 
 /// Tells the outbox and the indicator about new notifications.

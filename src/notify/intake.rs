@@ -63,7 +63,8 @@ impl Intake {
             return Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ignored" }));
         };
         let (id, now) = (hint.id, now_ms());
-        let text = String::from_utf8_lossy(&body).into_owned();
+        let trusted = self.ctx.apps.app(app).is_some_and(|a| !a.webhook_reread);
+        let text = kept(&payload, trusted);
         let stored = self
             .ctx
             .store
@@ -99,6 +100,26 @@ impl KintoneWebhooks for Intake {
     ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
         Box::pin(self.take(token, body))
     }
+}
+
+/// What the change worker reads of a webhook body: the title kintone shows
+/// and, where the app trusts payloads (`webhook_reread = false`), the
+/// record. The rest is not stored: the worker re-reads the record anyway,
+/// and every field of it written to the card would cost an SD card pages
+/// to write and then to free.
+fn kept(p: &Value, trusted: bool) -> String {
+    let mut kept = serde_json::Map::new();
+    let wanted: &[&str] = if trusted {
+        &["recordTitle", "record"]
+    } else {
+        &["recordTitle"]
+    };
+    for &key in wanted {
+        if let Some(v) = p.get(key) {
+            kept.insert(key.to_owned(), v.clone());
+        }
+    }
+    Value::Object(kept).to_string()
 }
 
 struct Hint {
@@ -164,5 +185,16 @@ mod tests {
         assert!(parse_hint(&other, app).is_err());
         let comment = serde_json::json!({"id":"u4","type":"ADD_RECORD_COMMENT","app":{"id":"7"}});
         assert_eq!(parse_hint(&comment, app).unwrap().record, None);
+    }
+
+    #[test]
+    fn only_the_title_is_kept_unless_the_app_trusts_payloads() {
+        let p = serde_json::json!({"id":"u1","type":"UPDATE_STATUS","app":{"id":"7"},
+            "recordTitle":"Fix the roof","url":"https://x.cybozu.com/k/7/show#record=12",
+            "record":{"$id":{"type":"__ID__","value":"12"},"Notes":{"type":"MULTI_LINE_TEXT","value":"long"}}});
+        assert_eq!(kept(&p, false), r#"{"recordTitle":"Fix the roof"}"#);
+        let trusted: Value = serde_json::from_str(&kept(&p, true)).unwrap();
+        assert_eq!(trusted["record"], p["record"]);
+        assert_eq!(trusted.get("url"), None);
     }
 }
