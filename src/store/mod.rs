@@ -27,6 +27,7 @@ mod reader;
 mod readonly;
 pub mod rescue;
 mod schema;
+mod shm;
 mod watch;
 pub use watch::{FileLost, Lost};
 mod writer;

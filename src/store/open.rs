@@ -82,6 +82,7 @@ pub(super) fn open_writer(
         }
         file::create_db(&path)?;
     }
+    super::shm::prepare(&path)?;
     let conn = connect(&path)?;
     if existed {
         quick_check(&conn, &path)?;

@@ -6,7 +6,7 @@
 //! refuses shows on the very next `/healthz`; the files are owner-only
 //! whatever the umask.
 
-use std::os::unix::fs::PermissionsExt as _;
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -283,7 +283,19 @@ async fn state_directory_and_store_files_are_owner_only_whatever_the_umask() {
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let state = dir.path().join("state");
     assert_eq!(mode(&state), 0o700, "the state directory");
-    for f in ["gateway.db", "gateway.db-wal", "gateway.db-shm", MARKER] {
+    for f in ["gateway.db", "gateway.db-wal", MARKER] {
         assert_eq!(mode(&state.join(f)), 0o600, "{f}");
     }
+    // The WAL index is in memory, named by the database file's inode and
+    // device; beside the store only the link that keeps other SQLites out.
+    let db = std::fs::metadata(state.join("gateway.db")).unwrap();
+    let low = |n: u64| n & 0xffff_ffff;
+    let index = format!(
+        "/dev/shm/sqlite-shm-{:x}-{:x}",
+        low(db.ino()),
+        low(db.dev())
+    );
+    assert_eq!(mode(Path::new(&index)), 0o600, "{index}");
+    let link = std::fs::symlink_metadata(state.join("gateway.db-shm")).unwrap();
+    assert!(link.file_type().is_symlink(), "gateway.db-shm is the guard");
 }
