@@ -205,6 +205,22 @@ fn acknowledge_data(push: &Value) -> String {
         .to_owned()
 }
 
+/// An app that trusts payloads is judged on the record its webhook
+/// carried (kept from the body, the rest dropped): no read of the record.
+#[tokio::test]
+async fn a_trusted_webhook_is_judged_on_its_own_record() {
+    let app = format!("{WEBHOOK}\nwebhook_reread = false");
+    let w = World::start_with(&app, &rule("[\"Needs approval\"]", SHORT), |k| {
+        k.set_record(5, 1, "Open");
+    })
+    .await;
+    baseline(&w).await;
+    w.kintone.user_sets_status(5, "Needs approval");
+    eventually(5, || w.line.pushes().len() == 1).await;
+    assert_eq!(acknowledge_buttons(&w), [5]);
+    assert_eq!(w.kintone.calls("GET", "/k/v1/record.json"), 0, "read again");
+}
+
 #[tokio::test]
 async fn webhook_and_poll_together_notify_once() {
     let app = "webhook_token = { file = \"hook-token\" }\npoll_interval = \"5s\"\nallow_over_budget = true";
