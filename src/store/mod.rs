@@ -5,7 +5,9 @@
 //! [`Store::call`] runs inside a savepoint of the current batch; the batch is
 //! committed (one fsync for all of it — group commit) before any caller hears
 //! back. A call that fails rolls back only its own savepoint. Async code never
-//! blocks on SQLite: it awaits a oneshot answer from the store thread.
+//! blocks on SQLite: it awaits a oneshot answer from the store thread. The
+//! one exception is [`Store::call_redoable`], for a stage that a crash may
+//! lose because it is done again from what was synced before it.
 //!
 //! Reads that change nothing ([`Store::read`]) go to a second thread with its
 //! own read-only connection: WAL lets them see every committed batch without
