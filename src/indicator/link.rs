@@ -167,8 +167,8 @@ mod tests {
                        VALUES ('n1', 1, 5, 'r', 'Urgent', 3, 1), ('n2', 1, 6, 'r', 'Urgent', 3, 2);
                      INSERT INTO outbox(id, retry_key, recipients, messages, message_count, state, created_ms)
                        VALUES (1, 'k1', '[]', '[]', 1, 'dead', 1), (2, 'k2', '[]', '[]', 1, 'sent', 1);
-                     INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms, push_id)
-                       VALUES ('n1', 'U1', '{}', 'a', 1, 1), ('n2', 'U1', '{}', 'a', 1, 2);",
+                     INSERT INTO deliveries(notification, recipient, created_ms, push_id)
+                       VALUES ('n1', 'U1', 1, 1), ('n2', 'U1', 1, 2);",
                 )?;
                 Ok(())
             })

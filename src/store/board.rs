@@ -137,7 +137,8 @@ impl Store {
     pub async fn last_card(&self, rule: String) -> Result<Option<String>, StoreError> {
         self.read(move |c| {
             Ok(c.prepare_cached(
-                "SELECT d.bubble FROM deliveries d JOIN notifications n ON n.id = d.notification
+                "SELECT k.bubble FROM deliveries d JOIN notifications n ON n.id = d.notification
+                 JOIN cards k ON k.delivery = d.seq
                  WHERE n.rule = ?1 ORDER BY d.seq DESC LIMIT 1",
             )?
             .query_row([rule], |r| r.get(0))

@@ -108,7 +108,8 @@ pub fn due_chains(c: &Connection, now_ms: i64, limit: usize) -> Result<Vec<DueCh
 fn with_card(c: &Connection, mut h: DueChain) -> Result<DueChain, StoreError> {
     let card = c
         .prepare_cached(
-            "SELECT bubble, alt_text FROM deliveries WHERE notification = ?1 ORDER BY seq LIMIT 1",
+            "SELECT k.bubble, k.alt_text FROM deliveries d JOIN cards k ON k.delivery = d.seq
+             WHERE d.notification = ?1 ORDER BY d.seq LIMIT 1",
         )?
         .query_row([&h.notification], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;

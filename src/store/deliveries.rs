@@ -1,5 +1,6 @@
-//! `deliveries`: what each recipient is owed, one rendered card per row,
-//! until the outbox packs it into a push request (`push_id`).
+//! `deliveries`: what each recipient is owed, one rendered card each (in
+//! `cards`, written once), until the outbox packs it into a push request
+//! (`push_id`).
 
 use std::collections::BTreeMap;
 
@@ -43,17 +44,17 @@ pub struct NewDelivery<'a> {
 /// The write failed.
 pub fn insert_delivery(c: &Connection, d: NewDelivery<'_>, now_ms: i64) -> Result<(), StoreError> {
     c.prepare_cached(
-        "INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms, night)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO deliveries(notification, recipient, created_ms, night)
+         VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![
         d.notification,
         d.recipient,
-        d.bubble,
-        d.alt_text,
         now_ms,
         d.night.as_str()
     ])?;
+    c.prepare_cached("INSERT INTO cards(delivery, bubble, alt_text) VALUES (?1, ?2, ?3)")?
+        .execute(params![c.last_insert_rowid(), d.bubble, d.alt_text])?;
     Ok(())
 }
 
@@ -135,7 +136,8 @@ pub fn settle_future(c: &Connection, now: i64) -> Result<usize, StoreError> {
 /// The read failed.
 pub fn cards(c: &Connection, seqs: &[i64]) -> Result<Vec<OwedCard>, StoreError> {
     let mut st = c.prepare_cached(
-        "SELECT notification, bubble, alt_text, night FROM deliveries WHERE seq = ?1",
+        "SELECT d.notification, k.bubble, k.alt_text, d.night
+         FROM deliveries d JOIN cards k ON k.delivery = d.seq WHERE d.seq = ?1",
     )?;
     seqs.iter()
         .map(|&seq| {
@@ -150,6 +152,25 @@ pub fn cards(c: &Connection, seqs: &[i64]) -> Result<Vec<OwedCard>, StoreError> 
             })?)
         })
         .collect()
+}
+
+/// The cards push request `push_id` carries to `recipient` (each of its
+/// recipients is owed the same), in card order: its messages, for a
+/// request stored without a copy of them.
+///
+/// # Errors
+/// The read failed.
+pub fn cards_of_push(
+    c: &Connection,
+    push_id: i64,
+    recipient: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut st = c.prepare_cached(
+        "SELECT k.bubble, k.alt_text FROM deliveries d JOIN cards k ON k.delivery = d.seq
+         WHERE d.push_id = ?1 AND d.recipient = ?2 ORDER BY d.seq",
+    )?;
+    let rows = st.query_map(params![push_id, recipient], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Marks deliveries `seqs` as carried by push request `push_id` (the first
@@ -175,11 +196,15 @@ pub fn assign(c: &Connection, seqs: &[i64], push_id: i64) -> Result<(), StoreErr
 /// The write failed.
 pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, StoreError> {
     let ids: Vec<String> = super::retention::oldest(c, OLDEST, rusqlite::params![], before, limit)?;
+    let mut bubbles = c.prepare_cached(
+        "DELETE FROM cards WHERE delivery IN (SELECT seq FROM deliveries WHERE notification = ?1)",
+    )?;
     let mut cards = c.prepare_cached("DELETE FROM deliveries WHERE notification = ?1")?;
     let mut chain = c.prepare_cached("DELETE FROM chains WHERE notification = ?1")?;
     let mut nobody = c.prepare_cached("DELETE FROM undeliverable WHERE notification = ?1")?;
     let mut one = c.prepare_cached("DELETE FROM notifications WHERE id = ?1")?;
     for id in &ids {
+        bubbles.execute([id])?;
         cards.execute([id])?;
         chain.execute([id])?;
         nobody.execute([id])?;
@@ -189,10 +214,13 @@ pub(super) fn prune(c: &Connection, before: i64, limit: i64) -> Result<usize, St
 }
 
 /// The pruning walk over notifications: `time, prunable, id` in row order
-/// (acknowledged, and no card still owed; the tests read its plan).
+/// (acknowledged, and no card still owed or in a request not yet sent,
+/// which reads its cards when it is; the tests read its plan).
 pub(super) const OLDEST: &str = "SELECT created_ms,
        acked_ms IS NOT NULL AND NOT EXISTS (SELECT 1 FROM deliveries d
-                                            WHERE d.notification = n.id AND d.push_id IS NULL),
+                                            LEFT JOIN outbox o ON o.id = d.push_id
+                                            WHERE d.notification = n.id
+                                              AND (d.push_id IS NULL OR o.state = 'pending')),
        id
      FROM notifications n ORDER BY n.rowid";
 

@@ -242,8 +242,8 @@ pub fn seed_in(c: &rusqlite::Connection, n: &Seed) -> Result<(), StoreError> {
     let push_id = c.last_insert_rowid();
     for r in &n.recipients {
         c.prepare_cached(
-            "INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms, push_id)
-             VALUES (?1, ?2, '{}', '', ?3, ?4)",
+            "INSERT INTO deliveries(notification, recipient, created_ms, push_id)
+             VALUES (?1, ?2, ?3, ?4)",
         )?
         .execute(params![n.id, r, n.created_ms, push_id])?;
     }

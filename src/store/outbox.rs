@@ -68,8 +68,11 @@ pub struct PushRequest {
     pub retry_key: String,
     /// LINE user or group ids.
     pub recipients: Vec<String>,
-    /// A JSON array of message objects.
+    /// A JSON array of message objects; empty when [`PushRequest::cards`].
     pub messages: String,
+    /// Its messages are the cards of the deliveries carrying its id
+    /// ([`super::deliveries::cards_of_push`]), packed as when it was made.
+    pub cards: bool,
     pub attempts: i64,
     /// Sent with `notificationDisabled` (made in the quiet hours).
     pub silent: bool,
@@ -91,8 +94,11 @@ pub enum Attempt {
 pub struct NewPush {
     /// LINE ids, as a JSON array.
     pub recipients: String,
-    /// Messages, as a JSON array.
+    /// Messages, as a JSON array; empty when `cards`.
     pub messages: String,
+    /// The messages are the cards of `deliveries` (one recipient's), not
+    /// stored again: the request's only when a part packs into one.
+    pub cards: bool,
     /// What LINE will count: one per recipient.
     pub message_count: i64,
     /// The deliveries it carries (the first request of a part keeps them).
@@ -130,9 +136,9 @@ pub fn insert_part(
             push.message_count,
             created_ms,
         )?;
-        if push.silent {
-            c.prepare_cached("UPDATE outbox SET silent = 1 WHERE id = ?1")?
-                .execute([id])?;
+        if push.silent || push.cards {
+            c.prepare_cached("UPDATE outbox SET silent = ?2, cards = ?3 WHERE id = ?1")?
+                .execute(params![id, push.silent, push.cards])?;
         }
         super::deliveries::assign(c, &push.deliveries, id)?;
     }
@@ -170,7 +176,7 @@ pub fn insert_request(
 
 /// Due requests: `?1` now, `?2` the time beyond which a retry time is from
 /// before the clock went back, `?3` how many.
-const DUE: &str = "SELECT id, retry_key, recipients, messages, attempts, silent FROM outbox
+const DUE: &str = "SELECT id, retry_key, recipients, messages, attempts, silent, cards FROM outbox
      WHERE state = 'pending' AND (next_attempt_ms <= ?1 OR next_attempt_ms > ?2)
      ORDER BY id LIMIT ?3";
 
@@ -193,6 +199,7 @@ pub fn due(c: &Connection, now: i64, limit: i64) -> Result<Vec<PushRequest>, Sto
             messages: r.get(3)?,
             attempts: r.get(4)?,
             silent: r.get(5)?,
+            cards: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)

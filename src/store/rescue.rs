@@ -99,6 +99,9 @@ fn copy_all(conn: &Connection, old: &Path) -> Result<Vec<TableRescue>, StoreErro
     let mut out = Vec::new();
     for table in table_names(&tx)? {
         out.push(match &old {
+            Some(old) if table == "cards" && !old_tables.contains(&table) => {
+                cards_from_deliveries(&tx, old)
+            }
             Some(old) if old_tables.contains(&table) => copy_table(&tx, old, &table)?,
             _ => TableRescue {
                 table,
@@ -111,6 +114,32 @@ fn copy_all(conn: &Connection, old: &Path) -> Result<Vec<TableRescue>, StoreErro
     tx.commit()?;
     conn.execute_batch("PRAGMA foreign_keys=ON")?;
     Ok(out)
+}
+
+/// The cards of a store from before they had a table of their own (schema
+/// 14 and older kept each in its delivery's row), as far as they read.
+fn cards_from_deliveries(new: &Connection, old: &Connection) -> TableRescue {
+    let mut rescue = TableRescue {
+        table: "cards".to_owned(),
+        kept: 0,
+        before: count(old, "deliveries"),
+        damaged: false,
+    };
+    let copied = (|| -> rusqlite::Result<()> {
+        let mut insert = new.prepare(
+            "INSERT OR IGNORE INTO cards(delivery, bubble, alt_text) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut st = old.prepare("SELECT seq, bubble, alt_text FROM deliveries ORDER BY seq")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let card: (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            insert.execute(rusqlite::params![card.0, card.1, card.2])?;
+            rescue.kept += 1;
+        }
+        Ok(())
+    })();
+    rescue.damaged = copied.is_err();
+    rescue
 }
 
 fn table_names(conn: &Connection) -> rusqlite::Result<Vec<String>> {

@@ -332,9 +332,38 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX deliveries_unbatched;
     DROP INDEX push_history_by_age;
     ",
+    // A delivery's card, written once: in the delivery's row, more than a
+    // page, it was written again whole when the row got its push id.
+    r"
+    CREATE TABLE cards(
+        delivery INTEGER PRIMARY KEY,               -- deliveries.seq
+        bubble TEXT NOT NULL,
+        alt_text TEXT NOT NULL
+    );
+    INSERT INTO cards(delivery, bubble, alt_text) SELECT seq, bubble, alt_text FROM deliveries;
+    ALTER TABLE deliveries DROP COLUMN bubble;
+    ALTER TABLE deliveries DROP COLUMN alt_text;
+    -- A push request of one part's cards stores no copy of them: its
+    -- messages are the cards of the deliveries that carry its id.
+    ALTER TABLE outbox ADD COLUMN cards INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// The schema version this binary migrates to (`PRAGMA user_version`).
+/// A store as a gateway of schema `version` left it (tests of upgrades).
+#[cfg(test)]
+pub(super) fn migrate_to(conn: &Connection, version: usize) {
+    for sql in &MIGRATIONS[..version] {
+        conn.execute_batch(sql).expect("migration");
+    }
+    conn.pragma_update(
+        None,
+        "user_version",
+        i64::try_from(version).expect("version"),
+    )
+    .expect("version");
+}
+
 pub fn latest() -> usize {
     MIGRATIONS.len()
 }
@@ -465,6 +494,37 @@ mod tests {
                 |r| r.get(0),
             )
             .expect("indexes");
+        assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn an_older_stores_cards_move_to_their_own_table() {
+        let c = Connection::open_in_memory().expect("db");
+        for sql in &MIGRATIONS[..14] {
+            c.execute_batch(sql).expect("migration");
+        }
+        c.pragma_update(None, "user_version", 14).expect("version");
+        c.execute_batch(
+            "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
+               VALUES ('n1', 1, 5, 'r', 'Urgent', 3, 1);
+             INSERT INTO deliveries(seq, notification, recipient, bubble, alt_text, created_ms)
+               VALUES (7, 'n1', 'U1', '{\"type\":\"bubble\"}', 'Urgent', 1);",
+        )
+        .expect("rows");
+        migrate(&c).expect("migrate");
+        let card: (i64, String, String) = c
+            .query_row("SELECT delivery, bubble, alt_text FROM cards", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .expect("card");
+        assert_eq!(card, (7, r#"{"type":"bubble"}"#.into(), "Urgent".into()));
+        let left: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name IN ('bubble', 'alt_text')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("columns");
         assert_eq!(left, 0);
     }
 

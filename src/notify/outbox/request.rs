@@ -87,7 +87,10 @@ fn card_key(item: &OwedCard) -> String {
 }
 
 /// The messages of one part's requests, each a JSON array.
-fn pack(part: &[(String, String)]) -> Result<Vec<String>, StoreError> {
+///
+/// # Errors
+/// A card is not JSON, or the cards cannot be packed.
+pub(super) fn pack(part: &[(String, String)]) -> Result<Vec<String>, StoreError> {
     let bubbles = part
         .iter()
         .map(|(b, alt)| {
@@ -120,12 +123,20 @@ fn part_for(
         .flat_map(|(_, seqs)| seqs.iter().skip(first).take(cards).copied())
         .collect();
     let count = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+    // Packed into one request, its messages are its deliveries' cards,
+    // packed again when it is sent: no copy of them to write and free.
+    let from_cards = requests.len() == 1;
     Ok(Part {
         pushes: requests
             .iter()
             .map(|messages| NewPush {
                 recipients: to.clone(),
-                messages: messages.clone(),
+                messages: if from_cards {
+                    String::new()
+                } else {
+                    messages.clone()
+                },
+                cards: from_cards,
                 message_count: count,
                 deliveries: deliveries.clone(),
                 silent,
@@ -198,17 +209,41 @@ mod tests {
             (HANA.to_owned(), vec![escalation]),
         ]);
         let parts = build(owed, false).expect("build");
-        let pushes: Vec<(&str, bool)> = parts
+        // Each request's messages are the cards of the deliveries it carries.
+        let pushes: Vec<(&str, &[i64], bool)> = parts
             .iter()
             .flat_map(|p| &p.pushes)
-            .map(|p| (p.recipients.as_str(), p.messages.contains("Escalation")))
+            .map(|p| (p.recipients.as_str(), p.deliveries.as_slice(), p.cards))
             .collect();
         assert_eq!(
             pushes,
             [
-                (r#"["U1111111111111111111111111111aaaa"]"#, false),
-                (r#"["U2222222222222222222222222222bbbb"]"#, true),
+                (r#"["U1111111111111111111111111111aaaa"]"#, &[1][..], true),
+                (r#"["U2222222222222222222222222222bbbb"]"#, &[2][..], true),
             ]
         );
+        assert!(parts
+            .iter()
+            .flat_map(|p| &p.pushes)
+            .all(|p| p.messages.is_empty()));
+    }
+
+    /// Cards that need more than one request are stored with their
+    /// messages: only a request that is its part's whole is made again
+    /// from its deliveries' cards.
+    #[test]
+    fn a_part_packed_into_several_requests_keeps_its_messages() {
+        let big = format!("{{\"type\":\"bubble\",\"body\":{{\"type\":\"box\",\"layout\":\"vertical\",\"contents\":[{{\"type\":\"text\",\"text\":\"{}\"}}]}}}}", "x".repeat(25_000));
+        let cards: Vec<OwedCard> = (1..=10)
+            .map(|seq| OwedCard {
+                bubble: big.clone(),
+                ..owed(seq, &format!("n{seq}"))
+            })
+            .collect();
+        let parts = build(BTreeMap::from([(TARO.to_owned(), cards)]), false).expect("build");
+        let pushes: Vec<_> = parts.iter().flat_map(|p| &p.pushes).collect();
+        assert!(pushes.len() > 1, "{} requests", pushes.len());
+        assert!(pushes.iter().all(|p| !p.cards && !p.messages.is_empty()));
+        assert!(parts.iter().all(|p| p.cards == 10), "the pacing counts cards");
     }
 }

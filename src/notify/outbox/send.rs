@@ -14,6 +14,7 @@ use crate::line::error::LineError;
 use crate::line::message::Message;
 use crate::notify::NotifyContext;
 use crate::retry::default_backoff;
+use crate::store::deliveries;
 use crate::store::outbox::{self, Attempt, PushRequest};
 
 /// Requests read at a time: they go out one after another, and each can
@@ -31,14 +32,28 @@ pub(super) async fn send_due(ctx: &NotifyContext, line: &LineClient, quota: &mut
         Ok(d) => d,
         Err(e) => return tracing::error!(error = %e, "cannot read the outbox"),
     };
-    for req in due {
+    for mut req in due {
         if quota.paused {
             return;
         }
         crate::service::Heartbeats::tick(&ctx.beats.outbox);
-        let result = send(line, &req).await;
-        let Some(attempt) = outcome(ctx, &req, result, quota) else {
-            continue;
+        let attempt = match messages_of(ctx, &mut req).await {
+            Ok(()) => {
+                let result = send(line, &req).await;
+                let Some(attempt) = outcome(ctx, &req, result, quota) else {
+                    continue;
+                };
+                attempt
+            }
+            Err(Unsendable::Later(e)) => {
+                tracing::error!(request = req.id, error = %e, "cannot read a push request's cards; will try again");
+                continue;
+            }
+            Err(Unsendable::Never(error)) => {
+                ctx.metrics.dead_letters.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(request = req.id, error = %error, "push request cannot be made; moved to dead letters (see `kintone-line-gateway outbox`)");
+                Attempt::Dead { error }
+            }
         };
         let id = req.id;
         // Redoable: lost in a crash, the request is sent again with its
@@ -50,6 +65,47 @@ pub(super) async fn send_due(ctx: &NotifyContext, line: &LineClient, quota: &mut
         if let Err(e) = r {
             tracing::error!(error = %e, "could not record a push outcome; it may be resent with the same key (LINE answers 409)");
         }
+    }
+}
+
+/// Why a request's messages could not be made.
+enum Unsendable {
+    /// The store could not be read: the next round tries again.
+    Later(crate::store::StoreError),
+    /// Its cards are gone (a damaged store rescued) or no longer pack into
+    /// one request: a dead letter, with why.
+    Never(String),
+}
+
+/// Fills in the messages of a request stored without a copy of its cards:
+/// they are packed again as they were when it was made (the same cards in
+/// the same order make the same request, so a retry with its key repeats
+/// it).
+async fn messages_of(ctx: &NotifyContext, req: &mut PushRequest) -> Result<(), Unsendable> {
+    let Some(first) = req.recipients.first().filter(|_| req.cards).cloned() else {
+        return Ok(());
+    };
+    let id = req.id;
+    let cards = ctx
+        .store
+        .read(move |c| deliveries::cards_of_push(c, id, &first))
+        .await
+        .map_err(Unsendable::Later)?;
+    if cards.is_empty() {
+        return Err(Unsendable::Never(
+            "its cards are no longer in the store".into(),
+        ));
+    }
+    let packed = super::request::pack(&cards)
+        .map_err(|e| Unsendable::Never(format!("its cards cannot be packed: {e}")))?;
+    match <[String; 1]>::try_from(packed) {
+        Ok([one]) => {
+            req.messages = one;
+            Ok(())
+        }
+        Err(_) => Err(Unsendable::Never(
+            "its cards no longer pack into one request".into(),
+        )),
     }
 }
 

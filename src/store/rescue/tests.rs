@@ -40,3 +40,36 @@ fn one_bad_page_costs_only_its_rows() {
     // The new store opens cleanly.
     drop(Store::open(dir.path()).unwrap());
 }
+
+/// A store from before cards had a table of their own (schema 14) keeps
+/// each card in its delivery's row: rescued, the cards come along.
+#[test]
+fn an_older_stores_cards_are_rescued_from_its_deliveries() {
+    let dir = tempfile::tempdir().unwrap();
+    file::prepare_dir(dir.path()).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(file::DB)).unwrap();
+    super::super::schema::migrate_to(&conn, 14);
+    conn.execute_batch(
+        "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
+           VALUES ('n1', 1, 5, 'r', 'Urgent', 3, 1);
+         INSERT INTO deliveries(seq, notification, recipient, bubble, alt_text, created_ms)
+           VALUES (4, 'n1', 'U1', '{}', 'Urgent', 1);",
+    )
+    .unwrap();
+    drop(conn);
+    let r = rescue(dir.path()).unwrap();
+    let cards = r.tables.iter().find(|t| t.table == "cards").unwrap();
+    assert_eq!(
+        (cards.kept, cards.before, cards.damaged),
+        (1, Some(1), false)
+    );
+    let store = open::open_writer(dir.path(), Creation::FirstOnly)
+        .unwrap()
+        .1;
+    let card: (i64, String) = store
+        .query_row("SELECT delivery, alt_text FROM cards", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(card, (4, "Urgent".into()));
+}

@@ -80,11 +80,16 @@ fn seed(c: &Connection) {
         )
         .expect("notification");
         c.execute(
-            "INSERT INTO deliveries(notification, recipient, bubble, alt_text, created_ms, push_id)
-             VALUES (?1, 'U1', '{}', '', ?2, ?3)",
+            "INSERT INTO deliveries(notification, recipient, created_ms, push_id)
+             VALUES (?1, 'U1', ?2, ?3)",
             params![id, NOW - 100 * DAY, push],
         )
         .expect("delivery");
+        c.execute(
+            "INSERT INTO cards(delivery, bubble, alt_text) VALUES (last_insert_rowid(), '{}', '')",
+            [],
+        )
+        .expect("card");
     };
     for i in 0..200 {
         notification(&format!("acked-{i}"), true, Some(1));
@@ -252,6 +257,11 @@ async fn a_pass_removes_what_is_done_and_old_and_keeps_what_is_still_needed() {
     assert_eq!(
         read("SELECT COUNT(*) FROM deliveries").await.expect("read"),
         2
+    );
+    assert_eq!(
+        read("SELECT COUNT(*) FROM cards").await.expect("read"),
+        2,
+        "a pruned delivery's card goes with it"
     );
     assert_eq!(
         read("SELECT COUNT(*) FROM changes WHERE state = 'pending'")
