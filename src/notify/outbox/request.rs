@@ -244,6 +244,9 @@ mod tests {
         let pushes: Vec<_> = parts.iter().flat_map(|p| &p.pushes).collect();
         assert!(pushes.len() > 1, "{} requests", pushes.len());
         assert!(pushes.iter().all(|p| !p.cards && !p.messages.is_empty()));
-        assert!(parts.iter().all(|p| p.cards == 10), "the pacing counts cards");
+        assert!(
+            parts.iter().all(|p| p.cards == 10),
+            "the pacing counts cards"
+        );
     }
 }

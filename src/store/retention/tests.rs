@@ -115,6 +115,8 @@ fn seed(c: &Connection) {
     }
     notification("open", false, Some(1));
     notification("owed", true, None);
+    // Acknowledged, but in a request not yet sent, which reads its card then.
+    notification("in-flight", true, Some(321));
     for (sql, age) in [
         (
             "INSERT INTO changes(app, record, source, payload, state, received_ms)
@@ -249,18 +251,18 @@ async fn a_pass_removes_what_is_done_and_old_and_keeps_what_is_still_needed() {
         10
     );
     assert_eq!(
-        read("SELECT COUNT(*) FROM notifications WHERE id IN ('open', 'owed')")
+        read("SELECT COUNT(*) FROM notifications WHERE id IN ('open', 'owed', 'in-flight')")
             .await
             .expect("read"),
-        2
+        3
     );
     assert_eq!(
         read("SELECT COUNT(*) FROM deliveries").await.expect("read"),
-        2
+        3
     );
     assert_eq!(
         read("SELECT COUNT(*) FROM cards").await.expect("read"),
-        2,
+        3,
         "a pruned delivery's card goes with it"
     );
     assert_eq!(
