@@ -1,5 +1,7 @@
 //! `outbox`: push requests, their body and `X-Line-Retry-Key` fixed before
-//! the first attempt, sent as stored until LINE accepts or refuses them.
+//! the first attempt, sent as stored until LINE accepts or refuses them. A
+//! request of one part's cards (`cards`) keeps no copy of them: its body is
+//! the cards of the deliveries carrying its id (`cards`, written once).
 
 use rusqlite::{params, Connection};
 use uuid::Uuid;
