@@ -470,10 +470,7 @@ mod tests {
     #[test]
     fn an_older_store_loses_its_finished_bodies_and_its_time_indexes() {
         let c = Connection::open_in_memory().expect("db");
-        for sql in &MIGRATIONS[..12] {
-            c.execute_batch(sql).expect("migration");
-        }
-        c.pragma_update(None, "user_version", 12).expect("version");
+        migrate_to(&c, 12);
         c.execute_batch(
             "INSERT INTO inbox(event_id, kind, json, event_ts_ms, received_ms, state)
              VALUES ('done', 'postback', '{\"a\":1}', 1, 1, 'done'),
@@ -500,10 +497,7 @@ mod tests {
     #[test]
     fn an_older_stores_cards_move_to_their_own_table() {
         let c = Connection::open_in_memory().expect("db");
-        for sql in &MIGRATIONS[..14] {
-            c.execute_batch(sql).expect("migration");
-        }
-        c.pragma_update(None, "user_version", 14).expect("version");
+        migrate_to(&c, 14);
         c.execute_batch(
             "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
                VALUES ('n1', 1, 5, 'r', 'Urgent', 3, 1);
