@@ -26,7 +26,7 @@ use super::StoreError;
 const MEMORY: &str = "/dev/shm";
 
 /// What `gateway.db-shm` points at.
-pub(super) const GUARD: &str = "/proc/kintone-line-gateway: the WAL index is in /dev/shm; \
+const GUARD: &str = "/proc/kintone-line-gateway: the WAL index is in /dev/shm; \
      stop the service, then open with PRAGMA locking_mode = EXCLUSIVE";
 
 /// Whether this build's SQLite keeps WAL indexes in [`MEMORY`]: the flags

@@ -10,10 +10,11 @@
 //!
 //! **Exactly once.** A request's body and `X-Line-Retry-Key` are stored before
 //! the first attempt (for a request of one part's cards, the body is those
-//! cards, written once, and packed the same way at every attempt); retries (5xx, timeouts, rate-limit 429s) resend the same
-//! body with the same key, and a 409 for an already-accepted key counts as
-//! delivered. Other 4xx go to the dead letters. On the monthly-limit 429 all
-//! pushing pauses (nothing is dropped) until the quota returns.
+//! cards, written once, and packed the same way at every attempt); retries
+//! (5xx, timeouts, rate-limit 429s) resend the same body with the same key,
+//! and a 409 for an already-accepted key counts as delivered. Other 4xx go
+//! to the dead letters. On the monthly-limit 429 all pushing pauses (nothing
+//! is dropped) until the quota returns.
 
 mod coalesce;
 mod quota;

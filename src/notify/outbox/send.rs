@@ -38,22 +38,19 @@ pub(super) async fn send_due(ctx: &NotifyContext, line: &LineClient, quota: &mut
         }
         crate::service::Heartbeats::tick(&ctx.beats.outbox);
         let attempt = match messages_of(ctx, &mut req).await {
-            Ok(()) => {
-                let result = send(line, &req).await;
-                let Some(attempt) = outcome(ctx, &req, result, quota) else {
-                    continue;
-                };
-                attempt
-            }
+            Ok(()) => outcome(ctx, &req, send(line, &req).await, quota),
             Err(Unsendable::Later(e)) => {
                 tracing::error!(request = req.id, error = %e, "cannot read a push request's cards; will try again");
-                continue;
+                None
             }
             Err(Unsendable::Never(error)) => {
                 ctx.metrics.dead_letters.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(request = req.id, error = %error, "push request cannot be made; moved to dead letters (see `kintone-line-gateway outbox`)");
-                Attempt::Dead { error }
+                Some(Attempt::Dead { error })
             }
+        };
+        let Some(attempt) = attempt else {
+            continue;
         };
         let id = req.id;
         // Redoable: lost in a crash, the request is sent again with its
@@ -82,10 +79,11 @@ enum Unsendable {
 /// the same order make the same request, so a retry with its key repeats
 /// it).
 async fn messages_of(ctx: &NotifyContext, req: &mut PushRequest) -> Result<(), Unsendable> {
-    let Some(first) = req.recipients.first().filter(|_| req.cards).cloned() else {
+    if !req.cards {
         return Ok(());
-    };
-    let id = req.id;
+    }
+    // Every recipient of the request is owed the same cards.
+    let (id, first) = (req.id, req.recipients.first().cloned().unwrap_or_default());
     let cards = ctx
         .store
         .read(move |c| deliveries::cards_of_push(c, id, &first))
