@@ -14,6 +14,7 @@ mod staff;
 mod status;
 mod store;
 mod ui_password;
+mod usage;
 mod words;
 
 use clap::Parser;
@@ -37,6 +38,9 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
+            if e.use_stderr() {
+                eprintln!("{}\n", usage::said(&e, crate::text::Language::default()));
+            }
             let _ = e.print();
             return if e.use_stderr() {
                 ExitCode::from(EXIT_CONFIG)

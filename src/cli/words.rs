@@ -19,6 +19,41 @@ said! {
         en: "Wrote the password's hash to {file}. In the config:\n\n[ui]\nlisten = \"0.0.0.0:8081\"\npassword = { file = \"{file}\" }\n\nthen restart the service.",
     }
 
+    // the command line itself (before any config is read: Japanese, with
+    // clap's own English lines after it)
+    USAGE_UNKNOWN_ARGUMENT {
+        ja: "{arg} というオプションはありません。",
+        en: "There is no option {arg}.",
+    }
+    USAGE_UNKNOWN_COMMAND {
+        ja: "{arg} というコマンドはありません。",
+        en: "There is no command {arg}.",
+    }
+    USAGE_BAD_VALUE {
+        ja: "{arg} に {value} は使えません。",
+        en: "{arg} cannot be {value}.",
+    }
+    USAGE_NO_VALUE {
+        ja: "{arg} の値が書かれていません。",
+        en: "{arg} needs a value.",
+    }
+    USAGE_MISSING {
+        ja: "{arg} が足りません。",
+        en: "{arg} is missing.",
+    }
+    USAGE_NO_COMMAND {
+        ja: "コマンドを一つ指定してください（サービスとして動かすなら run）。",
+        en: "Name one command (run, to run the service).",
+    }
+    USAGE_OTHER {
+        ja: "コマンドの書き方が違います。",
+        en: "The command is not written as it should be.",
+    }
+    USAGE_HELP {
+        ja: "使い方は kintone-line-gateway --help（コマンドごとなら kintone-line-gateway <コマンド> --help）で確かめられます。",
+        en: "kintone-line-gateway --help (or kintone-line-gateway <command> --help) shows how it is used.",
+    }
+
     // check-config
     CHECK_OK {
         ja: "{path}：問題ありません（アプリ {apps} 件、ルール {rules} 件、{listen} で待ち受け）",

@@ -253,3 +253,22 @@ fn the_man_page_and_completions_build_and_name_every_command() {
         }
     }
 }
+
+/// A command line the binary cannot read is said in plain Japanese first,
+/// with clap's own lines after it, and exits 64 like a bad config.
+#[test]
+fn a_mistyped_command_line_is_said_in_japanese_and_exits_64() {
+    let out = gateway()
+        .args(["--frobnicate", "run"])
+        .output()
+        .expect("run the binary");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{err}");
+    assert!(
+        err.starts_with(
+            "--frobnicate というオプションはありません。\n使い方は kintone-line-gateway --help"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("unexpected argument '--frobnicate'"), "{err}");
+}
