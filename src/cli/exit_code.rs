@@ -9,9 +9,13 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use super::{failure, words};
+use crate::config::report_settings;
 use crate::config::setup::Setup;
 use crate::config::ConfigErrors;
 use crate::store::StoreError;
+use crate::text::said::Said;
+use crate::text::Language;
 
 /// Exit code for a bad config or bad usage (`EX_USAGE`).
 pub const EXIT_CONFIG: u8 = 64;
@@ -24,12 +28,44 @@ pub const EXIT_STORE_MISSING: u8 = 66;
 /// A value on the command line that clap accepted as text but that does not
 /// mean anything (`--since yesterday`, `--valid 3x`): exit code 64, as for
 /// clap's own usage errors.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(super) struct UsageError(pub String);
+pub(super) struct UsageError {
+    said: &'static Said,
+    args: Vec<(&'static str, String)>,
+}
+
+impl UsageError {
+    pub(super) fn new(said: &'static Said, args: &[(&'static str, &str)]) -> UsageError {
+        UsageError {
+            said,
+            args: args.iter().map(|&(k, v)| (k, v.to_owned())).collect(),
+        }
+    }
+
+    /// What is wrong, in `language`.
+    pub(super) fn in_(&self, language: Language) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.said.fill(language, &args)
+    }
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.in_(Language::En))
+    }
+}
+
+impl std::fmt::Debug for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "UsageError({self})")
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// A command's result as the process's exit code; a config problem is 64.
-pub(super) fn exit(r: anyhow::Result<()>) -> ExitCode {
+/// A failure is said in the language of the config at `config` (Japanese
+/// when it cannot be read).
+pub(super) fn exit(config: &Path, r: anyhow::Result<()>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -40,24 +76,21 @@ pub(super) fn exit(r: anyhow::Result<()>) -> ExitCode {
                 eprintln!("{e}");
                 return ExitCode::from(EXIT_CONFIG);
             }
-            if e.downcast_ref::<UsageError>().is_some() {
-                eprintln!("error: {e}");
+            let language =
+                report_settings(config).map_or_else(|_| Language::default(), |s| s.language);
+            if let Some(usage) = e.downcast_ref::<UsageError>() {
+                let what = usage.in_(language);
+                eprintln!("{}", words::FAILED.fill(language, &[("what", &what)]));
                 return ExitCode::from(EXIT_CONFIG);
             }
-            let code = match e.downcast_ref::<StoreError>() {
-                Some(StoreError::Corrupt { .. }) => EXIT_STORE_DAMAGED,
+            eprintln!("{}", failure::said(&e, language));
+            match e.downcast_ref::<StoreError>() {
+                Some(StoreError::Corrupt { .. }) => ExitCode::from(EXIT_STORE_DAMAGED),
                 Some(StoreError::Missing { .. } | StoreError::NoStore { .. }) => {
-                    // Its message says what happened and what to do.
-                    eprintln!("{e:#}");
-                    return ExitCode::from(EXIT_STORE_MISSING);
+                    ExitCode::from(EXIT_STORE_MISSING)
                 }
-                _ => 1,
-            };
-            eprintln!("error: {e:#}");
-            if code != 1 {
-                return ExitCode::from(code);
+                _ => ExitCode::FAILURE,
             }
-            ExitCode::FAILURE
         }
     }
 }

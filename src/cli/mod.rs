@@ -6,6 +6,7 @@
 mod args;
 mod check;
 mod exit_code;
+mod failure;
 mod logging;
 mod reports;
 mod retry;
@@ -81,26 +82,26 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
         #[cfg(feature = "sim")]
         Command::Demo { interactive, lang } => {
             let language = crate::text::Language::parse(&lang).unwrap_or_default();
-            exit(crate::demo::run(interactive, language).await)
+            exit(config, crate::demo::run(interactive, language).await)
         }
         Command::Run { new_store } => match load(config) {
-            Ok(c) => exit(store::run(c, config, new_store).await),
+            Ok(c) => exit(config, store::run(c, config, new_store).await),
             Err(code) => code,
         },
-        Command::Store { action } => exit(store::store(config, &action)),
+        Command::Store { action } => exit(config, store::store(config, &action)),
         Command::CheckConfig => check::check_config(config),
-        Command::Staff { action } => exit(staff::staff(config, action).await),
-        Command::Acks { since, json } => exit(reports::acks(config, &since, json).await),
-        Command::Outbox { all, action: None } => exit(reports::outbox(config, all).await),
+        Command::Staff { action } => exit(config, staff::staff(config, action).await),
+        Command::Acks { since, json } => exit(config, reports::acks(config, &since, json).await),
+        Command::Outbox { all, action: None } => exit(config, reports::outbox(config, all).await),
         Command::Outbox {
             action: Some(args::OutboxAction::Retry { id, all }),
             ..
-        } => exit(retry::retry(config, id, all).await),
-        Command::Status => exit(status::status(config).await),
-        Command::Backup { file } => exit(reports::backup(config, &file)),
-        Command::Send { to, text } => exit(send::send(config, &to, &text).await),
+        } => exit(config, retry::retry(config, id, all).await),
+        Command::Status => exit(config, status::status(config).await),
+        Command::Backup { file } => exit(config, reports::backup(config, &file)),
+        Command::Send { to, text } => exit(config, send::send(config, &to, &text).await),
         Command::Doctor => check::doctor(config).await,
-        Command::UiPassword { file } => exit(ui_password::ui_password(config, &file)),
+        Command::UiPassword { file } => exit(config, ui_password::ui_password(config, &file)),
     }
 }
 

@@ -171,15 +171,15 @@ fn parse_since(s: &str, now: i64, zone: &TimeZone) -> anyhow::Result<i64> {
         return Ok(ts.as_millisecond());
     }
     if let Ok(date) = s.parse::<jiff::civil::Date>() {
-        let zoned = date
-            .to_zoned_datetime(zone.clone())
-            .map_err(|e| UsageError(format!("--since {s:?}: {e}")))?;
+        let zoned = date.to_zoned_datetime(zone.clone()).map_err(|e| {
+            UsageError::new(
+                &words::USAGE_SINCE_DATE,
+                &[("value", &format!("{s:?}")), ("e", &e.to_string())],
+            )
+        })?;
         return Ok(zoned.timestamp().as_millisecond());
     }
-    Err(UsageError(format!(
-        "--since {s:?}: use a span (24h, 7d), a date (2026-11-01) or a timestamp"
-    ))
-    .into())
+    Err(UsageError::new(&words::USAGE_SINCE, &[("value", &format!("{s:?}"))]).into())
 }
 
 #[cfg(test)]

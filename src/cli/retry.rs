@@ -15,7 +15,7 @@ pub(super) async fn retry(config: &Path, id: Option<i64>, all: bool) -> anyhow::
     let which = match (id, all) {
         (Some(id), false) => RetryWhich::One(id),
         (None, true) => RetryWhich::AllDead,
-        _ => return Err(UsageError("give a request number or --all".into()).into()),
+        _ => return Err(UsageError::new(&words::USAGE_RETRY_WHICH, &[]).into()),
     };
     let settings = crate::config::report_settings(config)?;
     let store = open_store(&settings)?;

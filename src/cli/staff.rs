@@ -15,7 +15,12 @@ use crate::text::Language;
 pub(super) async fn staff(config: &Path, action: StaffAction) -> anyhow::Result<()> {
     // A bad --valid is a usage error, said before the store is touched.
     if let StaffAction::Invite { valid, .. } = &action {
-        parse_duration(valid).map_err(|e| UsageError(format!("--valid {valid:?}: {e}")))?;
+        parse_duration(valid).map_err(|e| {
+            UsageError::new(
+                &words::USAGE_VALID,
+                &[("value", &format!("{valid:?}")), ("e", &e.to_string())],
+            )
+        })?;
     }
     let settings = crate::config::report_settings(config)?;
     let store = open_store(&settings)?;

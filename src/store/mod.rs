@@ -118,6 +118,11 @@ pub enum StoreError {
     Invalid(String),
 }
 
+/// The schema version this binary writes and reads.
+pub fn known_schema() -> usize {
+    schema::latest()
+}
+
 /// What to do about a store of schema `found` (this binary knows
 /// [`schema::latest`]).
 fn version_text(path: &Path, found: usize) -> String {

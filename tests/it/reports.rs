@@ -38,7 +38,8 @@ fn reports_on_a_missing_store_create_nothing_and_exit_66() {
         assert_eq!(out.status.code(), Some(66), "{args:?}: {}", text(&out));
         let said = text(&out);
         assert!(
-            said.contains("no store yet at ") && said.contains("the service has not run"),
+            said.contains("にストアがまだありません")
+                && said.contains("サービスがまだ一度も動いていない"),
             "{args:?}: {said}"
         );
         assert!(!state.exists(), "{args:?} created {}", state.display());

@@ -89,7 +89,7 @@ async fn a_store_deleted_while_running_is_refused_at_once_and_at_the_next_start(
     let (code, log) = run_refused(&site, dir.path(), 2, &[]).await;
     assert_eq!(code, Some(66), "{log}");
     assert!(
-        log.contains("gateway.db is missing") && log.contains("--new-store"),
+        log.contains("がなくなっています：gateway.db がありません") && log.contains("--new-store"),
         "{log}"
     );
     assert!(!state.join("gateway.db").exists(), "nothing was created");
@@ -172,7 +172,7 @@ async fn a_damaged_store_stops_the_start_and_rescue_keeps_the_pending_work() {
     let (code, log) = run_refused(&site, dir.path(), 1, &[]).await;
     assert_eq!(code, Some(65), "{log}");
     assert!(
-        log.contains("is damaged") && log.contains("store rescue"),
+        log.contains("が壊れています") && log.contains("store rescue"),
         "{log}"
     );
     let (code, doctor) = crate::doctor::doctor(&site.write(dir.path()).unwrap());
