@@ -1,101 +1,31 @@
 //! A command's failure, said to whoever ran it in the config's language:
-//! what happened to the store and what to do, in plain words. The library's
-//! own text (SQLite's, the OS's) follows in brackets, as it is, for a
-//! search. Other failures keep their text after a plain first word.
-
-use std::io::ErrorKind as Io;
-
-use rusqlite::ErrorCode as Sql;
+//! a store's failure in plain words with what to do (`store::said`), a
+//! refused permission with whom to run it as. Other failures keep their
+//! text after a plain first word.
 
 use super::words;
-use crate::store::{known_schema, StoreError};
+use crate::store::{said as store_said, StoreError};
 use crate::text::Language;
 
 /// The whole message, first line "エラー：…" / "error: …".
 pub(super) fn said(e: &anyhow::Error, language: Language) -> String {
     let what = match e.chain().find_map(|c| c.downcast_ref::<StoreError>()) {
-        Some(store) => store_error(store, language),
+        Some(store) if store_said::is_permission(store) => format!(
+            "{}{}",
+            store_said::plain(store, language),
+            words::FAILED_PERMISSION.in_(language)
+        ),
+        Some(store) => store_said::plain(store, language),
         None => words::FAILED_OTHER.fill(language, &[("e", &format!("{e:#}"))]),
     };
     words::FAILED.fill(language, &[("what", &what)])
 }
 
-/// What a store failure means, and what to do about it.
-pub(super) fn store_error(e: &StoreError, language: Language) -> String {
-    let l = language;
-    let shown = |p: &std::path::Path| p.display().to_string();
-    match e {
-        StoreError::Missing { dir, created } => {
-            words::STORE_GONE.fill(l, &[("dir", &shown(dir)), ("created", created)])
-        }
-        StoreError::Corrupt { path, detail } => {
-            words::STORE_DAMAGED.fill(l, &[("path", &shown(path)), ("detail", detail)])
-        }
-        StoreError::NoStore { path } => words::STORE_NONE.fill(l, &[("path", &shown(path))]),
-        StoreError::Version { path, found } => {
-            let known = known_schema();
-            let said = if *found > known {
-                words::STORE_NEWER
-            } else {
-                words::STORE_OLDER
-            };
-            let (found, known) = (found.to_string(), known.to_string());
-            said.fill(
-                l,
-                &[("path", &shown(path)), ("found", &found), ("known", &known)],
-            )
-        }
-        StoreError::Open { path, source } => {
-            words::STORE_CANNOT_OPEN.fill(l, &[("path", &shown(path)), ("why", &sql(source, l))])
-        }
-        StoreError::Dir { path, source } => {
-            words::STORE_CANNOT_MAKE_DIR.fill(l, &[("path", &shown(path)), ("why", &io(source, l))])
-        }
-        StoreError::File { path, source } => {
-            words::STORE_FILE.fill(l, &[("path", &shown(path)), ("why", &io(source, l))])
-        }
-        StoreError::Sql(source) => words::STORE_FAILED.fill(l, &[("why", &sql(source, l))]),
-        StoreError::Closed | StoreError::Invalid(_) => {
-            let detail = e.to_string();
-            let why = with_detail(words::WHY_OTHER.in_(l), &detail, l);
-            words::STORE_FAILED.fill(l, &[("why", &why)])
-        }
-    }
-}
-
-/// SQLite's refusal in plain words, its own text after them.
-fn sql(e: &rusqlite::Error, language: Language) -> String {
-    let why = match e.sqlite_error_code() {
-        Some(Sql::NotADatabase | Sql::DatabaseCorrupt) => words::WHY_NOT_A_DATABASE,
-        Some(Sql::PermissionDenied | Sql::CannotOpen) => words::WHY_NO_PERMISSION,
-        Some(Sql::ReadOnly) => words::WHY_READ_ONLY,
-        Some(Sql::DiskFull) => words::WHY_FULL,
-        Some(Sql::DatabaseBusy | Sql::DatabaseLocked) => words::WHY_BUSY,
-        Some(Sql::SystemIoFailure) => words::WHY_IO,
-        _ => words::WHY_OTHER,
-    };
-    with_detail(why.in_(language), &e.to_string(), language)
-}
-
-/// The OS's refusal in plain words, its own text after them.
-fn io(e: &std::io::Error, language: Language) -> String {
-    let why = match e.kind() {
-        Io::PermissionDenied => words::WHY_NO_PERMISSION,
-        Io::NotFound => words::WHY_NOT_FOUND,
-        Io::ReadOnlyFilesystem => words::WHY_READ_ONLY,
-        Io::StorageFull => words::WHY_FULL,
-        _ => words::WHY_IO,
-    };
-    with_detail(why.in_(language), &e.to_string(), language)
-}
-
-fn with_detail(why: &str, detail: &str, language: Language) -> String {
-    words::WHY_WITH_DETAIL.fill(language, &[("why", why), ("detail", detail)])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::known_schema;
+    use std::io::ErrorKind as Io;
     use std::path::PathBuf;
 
     fn ja(e: StoreError) -> String {

@@ -76,83 +76,14 @@ said! {
         ja: "エラー：{what}",
         en: "error: {what}",
     }
+    FAILED_PERMISSION {
+        ja: "。サービスのユーザーで実行してください（docs/INSTALL.md）",
+        en: ". Run it as the service's user (docs/INSTALL.md).",
+    }
     FAILED_OTHER {
         ja: "実行できませんでした：{e}",
         en: "{e}",
     }
-    STORE_CANNOT_OPEN {
-        ja: "ストア {path} を開けません：{why}",
-        en: "cannot open the store {path}: {why}",
-    }
-    STORE_CANNOT_MAKE_DIR {
-        ja: "状態フォルダー {path} を作れません：{why}",
-        en: "cannot create the state directory {path}: {why}",
-    }
-    STORE_FILE {
-        ja: "{path}：{why}",
-        en: "{path}: {why}",
-    }
-    STORE_FAILED {
-        ja: "ストアの読み書きに失敗しました：{why}",
-        en: "the store failed: {why}",
-    }
-    STORE_DAMAGED {
-        ja: "ストア {path} が壊れています（{detail}）。サービスを止めて `kintone-line-gateway store rescue --config <設定ファイル>` を実行してください。壊れたファイルは消さずに脇へ移し、読めるものを新しいストアに写して、失われたものを一覧にします。",
-        en: "the store {path} is damaged ({detail}). Stop the service and run `kintone-line-gateway store rescue --config <config>`: it moves the damaged file aside (kept), copies what can still be read into a new store and lists what was lost.",
-    }
-    STORE_GONE {
-        ja: "{dir} にあったストア（{created} に作成）がなくなっています：gateway.db がありません。バックアップの gateway.db（-wal ファイルがあればそれも）を {dir} に戻してください。空のストアでやり直すなら、一度だけ `run --new-store` で起動してください（送信待ちの作業とスタッフのつながりはすべて失われます）。",
-        en: "the store in {dir} (created {created}) is gone: gateway.db is missing. Restore gateway.db (with its -wal file, if the backup has one) into {dir}, or, to start again with an empty store on purpose (every queued event and the staff links are lost), run once with `run --new-store`.",
-    }
-    STORE_NONE {
-        ja: "{path} にストアがまだありません。サービスがまだ一度も動いていないか、設定の state_dir が別のフォルダーを指しています。",
-        en: "no store yet at {path}: the service has not run (or the config's state_dir names another directory).",
-    }
-    STORE_NEWER {
-        ja: "{path} のストアは新しい版のゲートウェイが書いたものです（スキーマ {found}、この版が分かるのは {known} まで）。kintone-line-gateway を新しくしてください。",
-        en: "the store at {path} was written by a newer gateway (schema {found}; this one knows {known}): upgrade kintone-line-gateway.",
-    }
-    STORE_OLDER {
-        ja: "{path} のストアは古い版のゲートウェイのものです（スキーマ {found}、この版は {known}）。サービスを一度起動するとストアが新しくなります。そのあと、もう一度実行してください。",
-        en: "the store at {path} is from an older gateway (schema {found}; this one needs {known}): start the service once, it upgrades the store, then run this again.",
-    }
-    WHY_NOT_A_DATABASE {
-        ja: "SQLite のデータベースではありません（壊れているか、別のファイルです）",
-        en: "not an SQLite database (damaged, or another file)",
-    }
-    WHY_NO_PERMISSION {
-        ja: "読み書きの権限がありません（サービスのユーザーで実行してください）",
-        en: "permission denied (run it as the service's user)",
-    }
-    WHY_NOT_FOUND {
-        ja: "見つかりません",
-        en: "not found",
-    }
-    WHY_READ_ONLY {
-        ja: "書き込めません（読み取り専用です）",
-        en: "read-only",
-    }
-    WHY_FULL {
-        ja: "ディスクがいっぱいです",
-        en: "the disk is full",
-    }
-    WHY_BUSY {
-        ja: "ほかのプロセスが使っています。少し待ってから、もう一度実行してください",
-        en: "another process holds it; try again in a moment",
-    }
-    WHY_IO {
-        ja: "ディスクの読み書きに失敗しました",
-        en: "the disk could not be read or written",
-    }
-    WHY_OTHER {
-        ja: "思わぬエラーです",
-        en: "an unexpected error",
-    }
-    WHY_WITH_DETAIL {
-        ja: "{why}（{detail}）",
-        en: "{why} ({detail})",
-    }
-
     // check-config
     CHECK_OK {
         ja: "{path}：問題ありません（アプリ {apps} 件、ルール {rules} 件、{listen} で待ち受け）",

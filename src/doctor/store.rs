@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use super::{words, Check};
+use crate::store::said::plain;
 use crate::store::{Integrity, Store, StoreError};
 use crate::text::Language;
 
@@ -31,7 +32,7 @@ pub(super) async fn store(state_dir: &Path, lang: Language) -> Check {
     }
     let store = match Store::open_read_only(state_dir) {
         Ok(s) => s,
-        Err(e @ StoreError::Version { .. }) => return Check::fail(name, e.to_string()),
+        Err(e @ StoreError::Version { .. }) => return Check::fail(name, plain(&e, lang)),
         Err(e) => return Check::fail(name, not_readable(&e, lang)),
     };
     match store.summary().await {
@@ -54,12 +55,12 @@ pub(super) async fn store(state_dir: &Path, lang: Language) -> Check {
             Check::pass(name, words::STORE_WHOLE.fill(lang, &args))
         }
         Err(e) => {
-            let e = e.to_string();
+            let e = plain(&e, lang);
             Check::fail(name, words::STORE_MAYBE_DAMAGED.fill(lang, &[("e", &e)]))
         }
     }
 }
 
 fn not_readable(e: &StoreError, lang: Language) -> String {
-    words::STORE_UNREADABLE.fill(lang, &[("e", &e.to_string())])
+    words::STORE_UNREADABLE.fill(lang, &[("e", &plain(e, lang))])
 }

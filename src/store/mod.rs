@@ -28,6 +28,7 @@ mod open;
 mod reader;
 mod readonly;
 pub mod rescue;
+pub mod said;
 mod schema;
 mod shm;
 mod watch;
