@@ -65,6 +65,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 
 use crate::clock::now_ms;
+use crate::text::Language;
 use rusqlite::Connection;
 
 pub use file::MARKER;
@@ -93,27 +94,18 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// The state directory had a store (its marker says so) and has none.
-    #[error(
-        "store: the store in {dir} (created {created}) is gone: gateway.db is missing. \
-         Restore gateway.db (with its -wal file, if the backup has one) into {dir}, or, to \
-         start again with an empty store on purpose (every queued event and the staff links \
-         are lost), run once with `run --new-store`"
-    )]
+    #[error("{}", said::plain(self, Language::En))]
     Missing { dir: PathBuf, created: String },
     /// SQLite found damaged pages.
-    #[error(
-        "store: {path} is damaged ({detail}). Stop the service and run \
-         `kintone-line-gateway store rescue --config <config>`: it moves the damaged file \
-         aside (kept), copies what can still be read into a new store and lists what was lost"
-    )]
+    #[error("{}", said::plain(self, Language::En))]
     Corrupt { path: PathBuf, detail: String },
     #[error("store thread has stopped")]
     Closed,
     /// A read-only command found no database: nothing was created.
-    #[error("no store yet at {}: the service has not run (or the config's state_dir names another directory)", .path.display())]
+    #[error("{}", said::plain(self, Language::En))]
     NoStore { path: PathBuf },
     /// A read-only command cannot read a store of another schema version.
-    #[error("{}", version_text(.path, *.found))]
+    #[error("{}", said::plain(self, Language::En))]
     Version { path: PathBuf, found: usize },
     #[error("store: {0}")]
     Invalid(String),
@@ -122,23 +114,6 @@ pub enum StoreError {
 /// The schema version this binary writes and reads.
 pub fn known_schema() -> usize {
     schema::latest()
-}
-
-/// What to do about a store of schema `found` (this binary knows
-/// [`schema::latest`]).
-fn version_text(path: &Path, found: usize) -> String {
-    let known = schema::latest();
-    if found > known {
-        format!(
-            "the store at {} was written by a newer gateway (schema {found}; this one knows {known}): upgrade kintone-line-gateway",
-            path.display()
-        )
-    } else {
-        format!(
-            "the store at {} is from an older gateway (schema {found}; this one needs {known}): start the service once, it upgrades the store, then run this again",
-            path.display()
-        )
-    }
 }
 
 /// A cheap, cloneable handle to the store thread.
