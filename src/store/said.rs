@@ -8,7 +8,7 @@ use std::io::ErrorKind as Io;
 use rusqlite::ErrorCode as Sql;
 
 use super::{known_schema, StoreError};
-use crate::text::said::said;
+use crate::text::said::{said, Said};
 use crate::text::Language;
 
 said! {
@@ -129,30 +129,71 @@ pub fn plain(e: &StoreError, language: Language) -> String {
     }
 }
 
+/// What a library or the OS refused, as a person is told it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    NotADatabase,
+    NoPermission,
+    NotFound,
+    /// SQLite's: the file is not writable for this user.
+    ReadOnly,
+    /// The OS's: the whole file system is mounted read-only.
+    ReadOnlyFileSystem,
+    Full,
+    Busy,
+    Io,
+    Other,
+}
+
+impl Why {
+    fn of_sql(e: &rusqlite::Error) -> Why {
+        match e.sqlite_error_code() {
+            Some(Sql::NotADatabase | Sql::DatabaseCorrupt) => Why::NotADatabase,
+            Some(Sql::PermissionDenied | Sql::CannotOpen) => Why::NoPermission,
+            Some(Sql::ReadOnly) => Why::ReadOnly,
+            Some(Sql::DiskFull) => Why::Full,
+            Some(Sql::DatabaseBusy | Sql::DatabaseLocked) => Why::Busy,
+            Some(Sql::SystemIoFailure) => Why::Io,
+            _ => Why::Other,
+        }
+    }
+
+    fn of_io(e: &std::io::Error) -> Why {
+        match e.kind() {
+            Io::PermissionDenied => Why::NoPermission,
+            Io::NotFound => Why::NotFound,
+            Io::ReadOnlyFilesystem => Why::ReadOnlyFileSystem,
+            Io::StorageFull => Why::Full,
+            _ => Why::Io,
+        }
+    }
+
+    fn said(self) -> Said {
+        match self {
+            Why::NotADatabase => WHY_NOT_A_DATABASE,
+            Why::NoPermission => WHY_NO_PERMISSION,
+            Why::NotFound => WHY_NOT_FOUND,
+            Why::ReadOnly | Why::ReadOnlyFileSystem => WHY_READ_ONLY,
+            Why::Full => WHY_FULL,
+            Why::Busy => WHY_BUSY,
+            Why::Io => WHY_IO,
+            Why::Other => WHY_OTHER,
+        }
+    }
+}
+
 /// SQLite's refusal in plain words, its own text after them.
 fn sql(e: &rusqlite::Error, language: Language) -> String {
-    let why = match e.sqlite_error_code() {
-        Some(Sql::NotADatabase | Sql::DatabaseCorrupt) => WHY_NOT_A_DATABASE,
-        Some(Sql::PermissionDenied | Sql::CannotOpen) => WHY_NO_PERMISSION,
-        Some(Sql::ReadOnly) => WHY_READ_ONLY,
-        Some(Sql::DiskFull) => WHY_FULL,
-        Some(Sql::DatabaseBusy | Sql::DatabaseLocked) => WHY_BUSY,
-        Some(Sql::SystemIoFailure) => WHY_IO,
-        _ => WHY_OTHER,
-    };
-    with_detail(why.in_(language), &e.to_string(), language)
+    with_detail(
+        Why::of_sql(e).said().in_(language),
+        &e.to_string(),
+        language,
+    )
 }
 
 /// The OS's refusal in plain words, its own text after them.
 fn io(e: &std::io::Error, language: Language) -> String {
-    let why = match e.kind() {
-        Io::PermissionDenied => WHY_NO_PERMISSION,
-        Io::NotFound => WHY_NOT_FOUND,
-        Io::ReadOnlyFilesystem => WHY_READ_ONLY,
-        Io::StorageFull => WHY_FULL,
-        _ => WHY_IO,
-    };
-    with_detail(why.in_(language), &e.to_string(), language)
+    with_detail(Why::of_io(e).said().in_(language), &e.to_string(), language)
 }
 
 fn with_detail(why: &str, detail: &str, language: Language) -> String {
@@ -161,16 +202,12 @@ fn with_detail(why: &str, detail: &str, language: Language) -> String {
 
 /// The failure is a refused permission (the command run as another user).
 pub fn is_permission(e: &StoreError) -> bool {
-    match e {
-        StoreError::Open { source, .. } | StoreError::Sql(source) => matches!(
-            source.sqlite_error_code(),
-            Some(Sql::PermissionDenied | Sql::CannotOpen | Sql::ReadOnly)
-        ),
-        StoreError::Dir { source, .. } | StoreError::File { source, .. } => {
-            source.kind() == Io::PermissionDenied
-        }
-        _ => false,
-    }
+    let why = match e {
+        StoreError::Open { source, .. } | StoreError::Sql(source) => Why::of_sql(source),
+        StoreError::Dir { source, .. } | StoreError::File { source, .. } => Why::of_io(source),
+        _ => return false,
+    };
+    matches!(why, Why::NoPermission | Why::ReadOnly)
 }
 
 #[cfg(test)]
