@@ -66,6 +66,14 @@ impl std::error::Error for UsageError {}
 /// A failure is said in the language of the config at `config` (Japanese
 /// when it cannot be read).
 pub(super) fn exit(config: &Path, r: anyhow::Result<()>) -> ExitCode {
+    exit_in(r, || {
+        report_settings(config).map_or_else(|_| Language::default(), |s| s.language)
+    })
+}
+
+/// [`exit`] for a command that knows its language without a config (the
+/// demo's `--lang`); `language` is asked only when there is a failure to say.
+pub(super) fn exit_in(r: anyhow::Result<()>, language: impl FnOnce() -> Language) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -76,8 +84,7 @@ pub(super) fn exit(config: &Path, r: anyhow::Result<()>) -> ExitCode {
                 eprintln!("{e}");
                 return ExitCode::from(EXIT_CONFIG);
             }
-            let language =
-                report_settings(config).map_or_else(|_| Language::default(), |s| s.language);
+            let language = language();
             if let Some(usage) = e.downcast_ref::<UsageError>() {
                 let what = usage.in_(language);
                 eprintln!("{}", words::FAILED.fill(language, &[("what", &what)]));

@@ -82,7 +82,7 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
         #[cfg(feature = "sim")]
         Command::Demo { interactive, lang } => {
             let language = crate::text::Language::parse(&lang).unwrap_or_default();
-            exit(config, crate::demo::run(interactive, language).await)
+            exit_code::exit_in(crate::demo::run(interactive, language).await, || language)
         }
         Command::Run { new_store } => match load(config) {
             Ok(c) => exit(config, store::run(c, config, new_store).await),
