@@ -166,8 +166,14 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
         } else {
             Flush::Full
         };
-        if wanted != flush && exec_cached(&conn, wanted.pragma()).is_ok() {
-            flush = wanted;
+        match switch(&conn, flush, wanted) {
+            Ok(now) => flush = now,
+            Err(why) => {
+                for done in refuse(batch, &why) {
+                    done(Err(why.clone()));
+                }
+                continue;
+            }
         }
         let changes = conn.total_changes();
         let (completions, disk_failure) = run_batch(&conn, batch);
@@ -176,6 +182,22 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
         for done in completions {
             done(outcome.clone());
         }
+    }
+}
+
+/// Sets `synchronous` for a batch that wants `wanted`, from `current`;
+/// the level its commit will run at. A batch that waits for its fsync is
+/// never run at a level that would not make one: if SQLite refuses to
+/// switch back to FULL, the batch is refused. A refused switch to NORMAL
+/// leaves FULL, more durable than asked.
+fn switch(conn: &Connection, current: Flush, wanted: Flush) -> Result<Flush, String> {
+    if wanted == current {
+        return Ok(current);
+    }
+    match exec_cached(conn, wanted.pragma()) {
+        Ok(_) => Ok(wanted),
+        Err(e) if wanted == Flush::Full => Err(e.to_string()),
+        Err(_) => Ok(current),
     }
 }
 
@@ -212,16 +234,7 @@ fn commit(
 /// disk refused a job's write, if it did.
 fn run_batch(conn: &Connection, batch: Vec<Job>) -> (Vec<Completion>, Option<String>) {
     if let Err(e) = exec_cached(conn, "BEGIN IMMEDIATE") {
-        let msg = e.to_string();
-        let completions = batch
-            .into_iter()
-            .map(|job| {
-                let (_, done) = (job.run)(None);
-                let msg = msg.clone();
-                Box::new(move |_| done(Err(msg))) as Completion
-            })
-            .collect();
-        return (completions, None);
+        return (refuse(batch, &e.to_string()), None);
     }
     let mut disk_failure = None;
     let completions = batch
@@ -246,6 +259,19 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (Vec<Completion>, Option<Str
     (completions, disk_failure)
 }
 
+/// The batch's calls, none of them run: each answers that `why` kept the
+/// batch from being run.
+fn refuse(batch: Vec<Job>, why: &str) -> Vec<Completion> {
+    batch
+        .into_iter()
+        .map(|job| {
+            let (_, done) = (job.run)(None);
+            let why = why.to_owned();
+            Box::new(move |_| done(Err(why))) as Completion
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +288,26 @@ mod tests {
             store.call(look).await
         }
         .expect("call")
+    }
+
+    #[test]
+    fn a_batch_that_waits_for_its_fsync_is_refused_when_full_cannot_be_set() {
+        let conn = Connection::open_in_memory().expect("connection");
+        // SQLite refuses to change the level inside a transaction.
+        conn.execute_batch("BEGIN").expect("begin");
+        let refused = switch(&conn, Flush::Deferred, Flush::Full);
+        assert!(
+            refused.as_ref().is_err_and(|e| e.contains("transaction")),
+            "{refused:?}"
+        );
+        assert_eq!(
+            switch(&conn, Flush::Full, Flush::Deferred),
+            Ok(Flush::Full),
+            "a refused switch to NORMAL stays synced"
+        );
+        conn.execute_batch("COMMIT").expect("commit");
+        assert_eq!(switch(&conn, Flush::Deferred, Flush::Full), Ok(Flush::Full));
+        assert_eq!(switch(&conn, Flush::Full, Flush::Full), Ok(Flush::Full));
     }
 
     #[tokio::test]
