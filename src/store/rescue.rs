@@ -117,28 +117,32 @@ fn copy_all(conn: &Connection, old: &Path) -> Result<Vec<TableRescue>, StoreErro
 }
 
 /// The cards of a store from before they had a table of their own (schema
-/// 14 and older kept each in its delivery's row), as far as they read.
+/// 14 and older kept each in its delivery's row), as far as they read: past
+/// a damaged page as a table's rows are.
 fn cards_from_deliveries(new: &Connection, old: &Connection) -> TableRescue {
+    let before = count(old, "deliveries");
     let mut rescue = TableRescue {
         table: "cards".to_owned(),
         kept: 0,
-        before: count(old, "deliveries"),
-        damaged: false,
+        before,
+        damaged: true,
     };
-    let copied = (|| -> rusqlite::Result<()> {
-        let mut insert = new.prepare(
-            "INSERT OR IGNORE INTO cards(delivery, bubble, alt_text) VALUES (?1, ?2, ?3)",
-        )?;
-        let mut st = old.prepare("SELECT seq, bubble, alt_text FROM deliveries ORDER BY seq")?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let card: (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            insert.execute(rusqlite::params![card.0, card.1, card.2])?;
-            rescue.kept += 1;
-        }
-        Ok(())
-    })();
-    rescue.damaged = copied.is_err();
+    let Ok(mut insert) =
+        new.prepare("INSERT OR IGNORE INTO cards(delivery, bubble, alt_text) VALUES (?1, ?2, ?3)")
+    else {
+        return rescue;
+    };
+    // A delivery's `seq` is its rowid.
+    let from = |cmp: &str, order: &str| {
+        format!(
+            "SELECT seq, seq, bubble, alt_text FROM deliveries WHERE seq {cmp} ?1 ORDER BY seq{order} LIMIT 1"
+        )
+    };
+    let mut rows = Rows::new(old, 3);
+    rows.forwards(&from(">", ""), &mut insert);
+    rows.backwards(&from("<", " DESC"), &mut insert);
+    rescue.kept = rows.kept;
+    rescue.damaged = rows.damaged || before.is_none();
     rescue
 }
 
@@ -200,13 +204,7 @@ fn copy_table(new: &Connection, old: &Connection, table: &str) -> Result<TableRe
         format!("SELECT rowid, {list} FROM \"{table}\" WHERE rowid {cmp} ?1 ORDER BY rowid{order} LIMIT 1")
     };
     let (up, down) = (from("up"), from("down"));
-    let mut rows = Rows {
-        old,
-        width: cols.len(),
-        taken: HashSet::new(),
-        kept: 0,
-        damaged: false,
-    };
+    let mut rows = Rows::new(old, cols.len());
     rows.forwards(&up, &mut insert);
     rows.backwards(&down, &mut insert);
     Ok(TableRescue {
@@ -255,7 +253,18 @@ struct Rows<'a> {
     damaged: bool,
 }
 
-impl Rows<'_> {
+impl<'a> Rows<'a> {
+    /// A walk over rows of `width` values (after the rowid).
+    fn new(old: &'a Connection, width: usize) -> Rows<'a> {
+        Rows {
+            old,
+            width,
+            taken: HashSet::new(),
+            kept: 0,
+            damaged: false,
+        }
+    }
+
     /// The next row `sql` finds from rowid `from`: its rowid and values.
     fn next(&self, sql: &str, from: i64) -> rusqlite::Result<Option<(i64, Vec<Value>)>> {
         self.old

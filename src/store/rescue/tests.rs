@@ -73,3 +73,42 @@ fn an_older_stores_cards_are_rescued_from_its_deliveries() {
         .unwrap();
     assert_eq!(card, (4, "Urgent".into()));
 }
+
+/// The same older store with a bad page among its deliveries: the cards on
+/// the other pages still come along.
+#[test]
+fn an_older_stores_cards_are_rescued_past_a_bad_page() {
+    let dir = tempfile::tempdir().unwrap();
+    file::prepare_dir(dir.path()).unwrap();
+    let db = dir.path().join(file::DB);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    super::super::schema::migrate_to(&conn, 14);
+    conn.execute_batch(
+        "BEGIN;
+         INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
+           VALUES ('n1', 1, 5, 'r', 'Urgent', 3, 1);",
+    )
+    .unwrap();
+    for seq in 1..=3000 {
+        conn.execute(
+            "INSERT INTO deliveries(seq, notification, recipient, bubble, alt_text, created_ms)
+               VALUES (?1, 'n1', 'U1', '{}', 'Urgent', 1)",
+            [seq],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    drop(conn);
+    damage::damage_first_leaf(&db, "deliveries").unwrap();
+    let r = rescue(dir.path()).unwrap();
+    let cards = r.tables.iter().find(|t| t.table == "cards").unwrap();
+    assert!(cards.damaged, "{cards:?}");
+    assert!(cards.kept >= 2800 && cards.kept < 3000, "{cards:?}");
+    let store = open::open_writer(dir.path(), Creation::FirstOnly)
+        .unwrap()
+        .1;
+    let last: i64 = store
+        .query_row("SELECT max(delivery) FROM cards", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(last, 3000);
+}
