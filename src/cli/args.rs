@@ -25,6 +25,7 @@ Environment: KLG_CONFIG (the config file, as --config); RUST_LOG, or its older n
     version,
     disable_help_flag = true,
     disable_version_flag = true,
+    disable_help_subcommand = true,
     about = "kintone ⇄ LINE ゲートウェイ：レコードの変化を LINE で知らせ、ボタンで確認、事務所のランプも（kintone ⇄ LINE gateway: push on record changes, acknowledge by postback, lights in the office）",
     after_help = AFTER_HELP
 )]
@@ -181,6 +182,35 @@ pub(super) enum Command {
         /// Where the hash goes.
         file: PathBuf,
     },
+    /// コマンドの使い方を表示します（`help run` は `run --help` と同じ）
+    ///
+    /// Print the help of a command (`help run` is `run --help`).
+    Help {
+        /// コマンド（なければ全体の使い方）
+        ///
+        /// The command (none: the whole program's help).
+        command: Vec<String>,
+    },
+}
+
+/// clap's own headings are English: each is Japanese first here.
+const TEMPLATE: &str =
+    "{before-help}{about-with-newline}\n使い方（Usage）: {usage}\n\n{all-args}{after-help}";
+
+/// The command line as the derive describes it, with the headings of every
+/// command's help in Japanese first.
+pub(super) fn localised(cmd: clap::Command) -> clap::Command {
+    cmd.help_template(TEMPLATE)
+        .subcommand_help_heading("コマンド（Commands）")
+        .mut_args(|a| {
+            let heading = if a.is_positional() {
+                "引数（Arguments）"
+            } else {
+                "オプション（Options）"
+            };
+            a.help_heading(heading)
+        })
+        .mut_subcommands(localised)
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,7 +18,6 @@ mod ui_password;
 mod usage;
 mod words;
 
-use clap::Parser;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -31,24 +30,25 @@ pub use exit_code::{EXIT_CONFIG, EXIT_STORE_DAMAGED, EXIT_STORE_MISSING};
 /// The command line as clap sees it: `examples/assets.rs` renders the man
 /// page and the shell completions from it, so they cannot drift.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    args::localised(<Cli as clap::CommandFactory>::command())
 }
 
 /// Entry point for the binary.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            if e.use_stderr() {
-                eprintln!("{}\n", usage::said(&e, crate::text::Language::default()));
-            }
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(EXIT_CONFIG)
-            } else {
-                ExitCode::SUCCESS
-            };
+    let cli = match parse(std::env::args_os()) {
+        Ok(Cli {
+            command: Command::Help { command },
+            ..
+        }) => {
+            // `help store rescue` is `store rescue --help`.
+            let bin = std::env::args_os().next().unwrap_or_default();
+            let asked = std::iter::once(bin)
+                .chain(command.into_iter().map(Into::into))
+                .chain(std::iter::once("--help".into()));
+            return parse(asked).err().unwrap_or(ExitCode::SUCCESS);
         }
+        Ok(c) => c,
+        Err(code) => return code,
     };
     // The demo narrates on stdout; only warnings from the gateway itself.
     #[cfg(feature = "sim")]
@@ -77,6 +77,28 @@ pub fn main() -> ExitCode {
     runtime.block_on(dispatch(&cli.config, cli.command))
 }
 
+/// The command line parsed; a refusal (or `--help`, `--version`) printed,
+/// and the exit code it ends with.
+fn parse<I, T>(line: I) -> Result<Cli, ExitCode>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let refused = |e: clap::Error| {
+        if e.use_stderr() {
+            eprintln!("{}\n", usage::said(&e, crate::text::Language::default()));
+        }
+        let _ = e.print();
+        if e.use_stderr() {
+            ExitCode::from(EXIT_CONFIG)
+        } else {
+            ExitCode::SUCCESS
+        }
+    };
+    let matches = command().try_get_matches_from(line).map_err(refused)?;
+    <Cli as clap::FromArgMatches>::from_arg_matches(&matches).map_err(refused)
+}
+
 async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
     match cmd {
         #[cfg(feature = "sim")]
@@ -102,6 +124,8 @@ async fn dispatch(config: &Path, cmd: Command) -> ExitCode {
         Command::Send { to, text } => exit(config, send::send(config, &to, &text).await),
         Command::Doctor => check::doctor(config).await,
         Command::UiPassword { file } => exit(config, ui_password::ui_password(config, &file)),
+        // Answered in `main`, before the runtime.
+        Command::Help { .. } => ExitCode::SUCCESS,
     }
 }
 

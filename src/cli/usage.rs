@@ -49,11 +49,10 @@ fn context(e: &clap::Error, kind: ContextKind) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser as _;
 
     fn refused(args: &[&str]) -> String {
         let line = std::iter::once("kintone-line-gateway").chain(args.iter().copied());
-        match super::super::args::Cli::try_parse_from(line) {
+        match super::super::command().try_get_matches_from(line) {
             Ok(_) => panic!("{args:?} parsed"),
             Err(e) => said(&e, Language::Ja),
         }

@@ -272,3 +272,45 @@ fn a_mistyped_command_line_is_said_in_japanese_and_exits_64() {
     );
     assert!(err.contains("unexpected argument '--frobnicate'"), "{err}");
 }
+
+/// `--help` reads Japanese first down to its headings, and `help` is a
+/// command like the others: `help store rescue` is `store rescue --help`,
+/// and a command that does not exist is refused with exit 64.
+#[test]
+fn help_is_japanese_first_and_help_names_a_command() {
+    let said = |args: &[&str]| {
+        let out = gateway().args(args).output().expect("run the binary");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, top) = said(&["--help"]);
+    assert_eq!(code, Some(0));
+    for heading in [
+        "使い方（Usage）: kintone-line-gateway",
+        "コマンド（Commands）:",
+        "オプション（Options）:",
+        "コマンドの使い方を表示します",
+    ] {
+        assert!(top.contains(heading), "{heading}: {top}");
+    }
+    assert!(!top.contains("Print this message"), "{top}");
+    assert_eq!(said(&["help"]), (Some(0), top));
+    let asked = said(&["help", "store", "rescue"]);
+    assert_eq!(asked, said(&["store", "rescue", "--help"]));
+    assert!(
+        asked
+            .1
+            .contains("使い方（Usage）: kintone-line-gateway store rescue"),
+        "{}",
+        asked.1
+    );
+    let out = gateway().args(["help", "frob"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{err}");
+    assert!(
+        err.starts_with("frob というコマンドはありません。"),
+        "{err}"
+    );
+}
