@@ -6,10 +6,30 @@
 // that is off for days loses nothing (Pub/Sub keeps unacknowledged messages
 // for 7 days by default).
 
+const crypto = require('node:crypto');
 const {PubSub} = require('@google-cloud/pubsub');
 
 const PUBLISHED = '{"status":"ok"}';
 const NOT_PUBLISHED = '{"error":"the webhook could not be queued; try again"}';
+
+/**
+ * A token's SHA-256 in hex. Pub/Sub keeps a message for days, readable by
+ * whoever may read the subscription: the tokens that open the board never
+ * wait there, only their digests, which the gateway compares with its own.
+ */
+function sha256(token) {
+  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** The token of `Bearer <token>` (any case), as the gateway reads it. */
+function bearerToken(header) {
+  const space = header.indexOf(' ');
+  if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') {
+    return undefined;
+  }
+  const token = header.slice(space + 1).trim();
+  return token === '' ? undefined : token;
+}
 
 /** The message attributes for one target (all strings, as Pub/Sub wants). */
 function attributesOf(target, headers, kind, receivedMs) {
@@ -23,12 +43,13 @@ function attributesOf(target, headers, kind, receivedMs) {
     attributes.signature = headers['x-line-signature'];
   }
   if (target.token !== undefined) {
-    attributes.kintone_token = target.token;
+    attributes.kintone_token_sha256 = sha256(target.token);
   }
-  if (headers.authorization) {
-    // The LINE Notify caller's bearer token: the gateway's lock, carried as
-    // the kintone path token is.
-    attributes.authorization = headers.authorization;
+  const bearer = headers.authorization && bearerToken(headers.authorization);
+  if (bearer) {
+    // The LINE Notify caller's bearer token: the gateway's lock, carried
+    // (as its digest) as the kintone path token is.
+    attributes.authorization_sha256 = sha256(bearer);
   }
   return attributes;
 }

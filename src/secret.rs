@@ -13,9 +13,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 mod disk;
+mod presented;
 mod redact;
 mod rotation;
 
+pub use presented::{sha256_hex, Presented};
 pub use redact::{Redactor, REDACTED};
 pub use rotation::{LastMatch, Rotation, Which};
 

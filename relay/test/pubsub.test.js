@@ -8,6 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const net = require('node:net');
+const crypto = require('node:crypto');
 const {PubSub} = require('@google-cloud/pubsub');
 const {emulator, stopEmulator, pullMessages, pullOnce, PROJECT} = require('../testing/emulator');
 const {startRelay, post, postRaw, quietly, TOKEN, BAD_KINTONE_PATHS, bodyOfSize} = require('../testing/server');
@@ -15,6 +16,8 @@ const {startRelay, post, postRaw, quietly, TOKEN, BAD_KINTONE_PATHS, bodyOfSize}
 test.after(stopEmulator);
 // A failure must end as a failure, not a hang (a publish may never answer).
 const LIMIT = {timeout: 30000};
+/** What the gateway compares: SHA-256 of the token, hex. */
+const sha256 = (token) => crypto.createHash('sha256').update(token).digest('hex');
 
 let n = 0;
 /** A fresh topic with one subscription (no filter: the emulator ignores them). */
@@ -119,7 +122,7 @@ test('postbacks carry the site they name; other events the default site; one mes
   await relay.close();
 });
 
-test('kintone webhooks carry their path token and site, never logged', LIMIT, async () => {
+test("kintone webhooks carry their path token's digest and their site; the token is never published or logged", LIMIT, async () => {
   const {host, topic, subscription} = await freshTopic();
   const relay = await startRelay({RELAY_MODE: 'pubsub', RELAY_PUBSUB_TOPIC: topic, RELAY_DEFAULT_SITE: 'main'});
   const body = Buffer.from('{"type":"UPDATE_STATUS","record":{"Title":{"value":"屋根 😀"}}}');
@@ -132,12 +135,13 @@ test('kintone webhooks carry their path token and site, never logged', LIMIT, as
       content_type: 'application/json; charset=utf-8',
       source: 'kintone',
       site: 'main',
-      kintone_token: TOKEN,
+      kintone_token_sha256: sha256(TOKEN),
     });
     assert.equal((await post(`${relay.url}/kintone/osaka/tok-2-${TOKEN}`, body, {'x-line-signature': 'not-line'})).status, 200);
     const [second] = await pullMessages(host, subscription, 1);
     assert.equal(second.attributes.site, 'osaka');
-    assert.equal(second.attributes.kintone_token, `tok-2-${TOKEN}`);
+    assert.equal(second.attributes.kintone_token_sha256, sha256(`tok-2-${TOKEN}`));
+    assert.ok(!JSON.stringify([first, second].map((m) => m.attributes)).includes('tok-'), 'no token in Pub/Sub');
     assert.equal(second.attributes.signature, undefined, 'a LINE header on a kintone webhook is not passed on');
     assert.equal(lines.length, 2, 'one log line per message');
     assert.ok(!lines.join('\n').includes('tok-'), 'path tokens are secrets: never logged');
@@ -145,7 +149,7 @@ test('kintone webhooks carry their path token and site, never logged', LIMIT, as
   await relay.close();
 });
 
-test('LINE Notify calls are published with their bearer token and answered "queued"; /api/status is 404', LIMIT, async () => {
+test('LINE Notify calls are published with their bearer token\'s digest and answered "queued"; /api/status is 404', LIMIT, async () => {
   const {host, topic, subscription} = await freshTopic();
   const relay = await startRelay({RELAY_MODE: 'pubsub', RELAY_PUBSUB_TOPIC: topic, RELAY_DEFAULT_SITE: 'main'});
   const form = 'message=%E7%82%B9%E6%A4%9C%E3%81%8A%E3%82%8F%E3%82%8A';
@@ -161,11 +165,16 @@ test('LINE Notify calls are published with their bearer token and answered "queu
       content_type: 'application/x-www-form-urlencoded',
       source: 'notify_api',
       site: 'main',
-      authorization: `Bearer api-${TOKEN}`,
+      authorization_sha256: sha256(`api-${TOKEN}`),
     });
     assert.equal((await post(`${relay.url}/osaka/api/notify`, form, asForm)).status, 200);
     const [osaka] = await pullMessages(host, subscription, 1);
     assert.equal(osaka.attributes.site, 'osaka');
+    // Not a bearer token: nothing the gateway could take, so none is sent.
+    assert.equal((await post(`${relay.url}/api/notify`, form, {...asForm, authorization: `Basic api-${TOKEN}`})).status, 200);
+    const [basic] = await pullMessages(host, subscription, 1);
+    assert.equal(basic.attributes.authorization_sha256, undefined);
+    assert.ok(!JSON.stringify(basic.attributes).includes(TOKEN));
     const status = await fetch(`${relay.url}/api/status`, {headers: {authorization: asForm.authorization}});
     assert.equal(status.status, 404, 'only the device can check a token');
     assert.ok(!lines.join('\n').includes(`api-${TOKEN}`), 'bearer tokens are never logged');
@@ -187,7 +196,7 @@ test('kintone paths with dot segments, encoded slashes or odd characters are 404
     assert.equal(await postRaw(relay.url, `/kintone/osaka/${TOKEN}`), 200);
   });
   const msgs = await pullOnce(host, subscription);
-  assert.deepEqual(msgs.map((m) => [m.attributes.site, m.attributes.kintone_token]), [['osaka', TOKEN]]);
+  assert.deepEqual(msgs.map((m) => [m.attributes.site, m.attributes.kintone_token_sha256]), [['osaka', sha256(TOKEN)]]);
   await relay.close();
 });
 

@@ -8,6 +8,7 @@ use hyper::{Request, StatusCode};
 
 use super::guard::Refusal;
 use super::{body, NotifyApi, Reply, Server};
+use crate::secret::Presented;
 
 /// The token of `Authorization: Bearer …`, if the request has one.
 fn bearer(headers: &hyper::HeaderMap) -> Option<&str> {
@@ -34,7 +35,7 @@ fn api_caller<'s, 'h>(
         return Err(Reply::error(StatusCode::NOT_FOUND, "not found"));
     };
     match bearer(headers) {
-        Some(token) if api.knows(token) => Ok((api, token)),
+        Some(token) if api.knows(Presented::Token(token)) => Ok((api, token)),
         _ => {
             server.guard.refused(Refusal::NotifyToken, None);
             Err(api.refuse())
@@ -57,14 +58,19 @@ pub(super) async fn notify(server: &Server, req: Request<Incoming>) -> Result<Re
     let _permit = body::permit(&server.bodies, &ingress.counters).await?;
     let body = body::read(req, ingress.read_timeout).await?;
     let reply = api
-        .notify(&token, content_type.as_deref(), body, None)
+        .notify(
+            Presented::Token(&token),
+            content_type.as_deref(),
+            body,
+            None,
+        )
         .await;
     super::stored_for_good(ingress, reply)
 }
 
 pub(super) async fn status(server: &Server, req: &Request<Incoming>) -> Reply {
     match api_caller(server, req.headers()) {
-        Ok((api, token)) => api.status(token).await,
+        Ok((api, token)) => api.status(Presented::Token(token)).await,
         Err(r) => r,
     }
 }

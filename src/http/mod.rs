@@ -42,7 +42,7 @@ pub use tls::{load_tls, TlsError};
 
 use crate::config::live::Live;
 use crate::metrics::Metrics;
-use crate::secret::{LastMatch, Rotation};
+use crate::secret::{LastMatch, Presented, Rotation};
 use crate::store::Store;
 use guard::{Guard, Refusal};
 
@@ -56,12 +56,13 @@ const READ_BUFFER: usize = 64 * 1024;
 pub trait KintoneWebhooks: Send + Sync {
     /// Whether `token` is a configured path token (constant time). Asked
     /// before the body is read: a guess costs no memory.
-    fn knows(&self, token: &str) -> bool;
+    fn knows(&self, token: Presented<'_>) -> bool;
 
-    /// Handles `POST /kintone/webhook/{token}` with the body already read.
+    /// Handles `POST /kintone/webhook/{token}` with the body already read
+    /// (or a message the relay published, with the token's digest).
     fn handle<'a>(
         &'a self,
-        token: &'a str,
+        token: Presented<'a>,
         body: Bytes,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
 }
@@ -97,14 +98,14 @@ pub trait NotifyApi: Send + Sync {
 
     /// Whether `bearer` is a configured token (constant time). Asked before
     /// the body is read: a guess costs no memory.
-    fn knows(&self, bearer: &str) -> bool;
+    fn knows(&self, bearer: Presented<'_>) -> bool;
 
     /// Handles `POST /api/notify` with the body already read. `pulled`: the
-    /// Pub/Sub message id of a call the relay published (the bearer from its
-    /// `authorization` attribute), taken in once.
+    /// Pub/Sub message id of a call the relay published (the bearer's
+    /// digest from its `authorization_sha256` attribute), taken in once.
     fn notify<'a>(
         &'a self,
-        bearer: &'a str,
+        bearer: Presented<'a>,
         content_type: Option<&'a str>,
         body: Bytes,
         pulled: Option<&'a str>,
@@ -113,7 +114,7 @@ pub trait NotifyApi: Send + Sync {
     /// Handles `GET /api/status` for a known token.
     fn status<'a>(
         &'a self,
-        bearer: &'a str,
+        bearer: Presented<'a>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
 
     /// The answer to a request without a known token (LINE Notify's 401).
@@ -388,6 +389,7 @@ async fn kintone_webhook(
         server.guard.refused(Refusal::RelayToken, None);
         return Err(r);
     }
+    let token = Presented::Token(token);
     let Some(kintone) = ingress.kintone.as_ref().filter(|k| k.knows(token)) else {
         server.guard.refused(Refusal::KintoneToken, None);
         return Err(Reply::error(StatusCode::NOT_FOUND, "not found"));

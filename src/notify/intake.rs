@@ -12,12 +12,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hyper::StatusCode;
 use serde_json::Value;
-use subtle::ConstantTimeEq;
 
 use super::NotifyContext;
 use crate::clock::now_ms;
 use crate::domain::{AppId, RecordId};
 use crate::http::{KintoneWebhooks, Reply};
+use crate::secret::Presented;
 use crate::store::kintone_seen::{take_webhook, WebhookKind as Kind};
 
 /// The kintone webhook endpoint.
@@ -28,11 +28,11 @@ pub struct Intake {
 impl Intake {
     /// The app whose webhook token this is. Every configured token is
     /// compared, so the time taken does not say which one was close.
-    fn app_for(&self, token: &str) -> Option<AppId> {
+    fn app_for(&self, token: Presented<'_>) -> Option<AppId> {
         let mut found = None;
         for app in self.ctx.apps.get().iter() {
             if let Some(t) = &app.webhook_token {
-                if bool::from(t.expose().as_bytes().ct_eq(token.as_bytes())) {
+                if token.opens(t) {
                     found = Some(app.id);
                 }
             }
@@ -40,7 +40,7 @@ impl Intake {
         found
     }
 
-    async fn take(&self, token: &str, body: Bytes) -> Reply {
+    async fn take(&self, token: Presented<'_>, body: Bytes) -> Reply {
         let Some(app) = self.app_for(token) else {
             return Reply::error(StatusCode::NOT_FOUND, "not found");
         };
@@ -89,13 +89,13 @@ impl Intake {
 }
 
 impl KintoneWebhooks for Intake {
-    fn knows(&self, token: &str) -> bool {
+    fn knows(&self, token: Presented<'_>) -> bool {
         self.app_for(token).is_some()
     }
 
     fn handle<'a>(
         &'a self,
-        token: &'a str,
+        token: Presented<'a>,
         body: Bytes,
     ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
         Box::pin(self.take(token, body))

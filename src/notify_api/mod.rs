@@ -21,7 +21,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use subtle::ConstantTimeEq;
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
@@ -29,6 +28,7 @@ use crate::config::live::Live;
 use crate::config::notify_api::ApiToken;
 use crate::config::rules::Recipient;
 use crate::http::{NotifyApi, Reply};
+use crate::secret::Presented;
 use crate::store::Store;
 use enqueue::{enqueue, Queued};
 use limit::Limits;
@@ -48,10 +48,10 @@ pub struct ApiIntake {
 impl ApiIntake {
     /// The token `bearer` is, compared with every configured one in
     /// constant time (no early exit: timing says nothing of which matched).
-    fn token(&self, bearer: &str) -> Option<ApiToken> {
+    fn token(&self, bearer: Presented<'_>) -> Option<ApiToken> {
         let mut found = None;
         for t in self.tokens.get().iter() {
-            if bool::from(t.token.expose().as_bytes().ct_eq(bearer.as_bytes())) {
+            if bearer.opens(&t.token) {
                 found = Some(t.clone());
             }
         }
@@ -112,13 +112,13 @@ impl NotifyApi for ApiIntake {
         !self.tokens.get().is_empty()
     }
 
-    fn knows(&self, bearer: &str) -> bool {
+    fn knows(&self, bearer: Presented<'_>) -> bool {
         self.token(bearer).is_some()
     }
 
     fn notify<'a>(
         &'a self,
-        bearer: &'a str,
+        bearer: Presented<'a>,
         content_type: Option<&'a str>,
         body: Bytes,
         pulled: Option<&'a str>,
@@ -131,7 +131,10 @@ impl NotifyApi for ApiIntake {
         })
     }
 
-    fn status<'a>(&'a self, bearer: &'a str) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
+    fn status<'a>(
+        &'a self,
+        bearer: Presented<'a>,
+    ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
         Box::pin(async move {
             let Some(t) = self.token(bearer) else {
                 return answer::invalid_token();

@@ -30,7 +30,7 @@ pub const DEFAULT_API_BASE: &str = "https://pubsub.googleapis.com";
 pub const PULL_WAIT: Duration = Duration::from_secs(30);
 
 /// One pulled message. Its `Debug` leaves out the attributes that are
-/// secrets (`kintone_token`, `authorization`) and the body.
+/// keys (the tokens' digests, or an older relay's tokens) and the body.
 #[derive(Clone)]
 pub struct Received {
     pub ack_id: String,
@@ -42,8 +42,13 @@ pub struct Received {
 }
 
 /// Attributes whose values are secrets: the kintone webhook path token and
-/// a LINE Notify caller's bearer token.
-const SECRET_ATTRIBUTES: &[&str] = &["kintone_token", "authorization"];
+/// a LINE Notify caller's bearer token (an older relay's), and their digests.
+const SECRET_ATTRIBUTES: &[&str] = &[
+    "kintone_token",
+    "authorization",
+    "kintone_token_sha256",
+    "authorization_sha256",
+];
 
 impl std::fmt::Debug for Received {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -317,11 +322,12 @@ mod tests {
     fn debug_output_leaves_out_the_secret_attributes() {
         let v = json!({"ackId": "a1", "message": {"data": "", "messageId": "7",
             "attributes": {"source": "notify_api", "authorization": "Bearer the-api-token",
-                "kintone_token": "the-path-token"}, "publishTime": "2026-12-01T00:00:00Z"}});
+                "kintone_token": "the-path-token", "authorization_sha256": "the-api-digest",
+                "kintone_token_sha256": "the-path-digest"}, "publishTime": "2026-12-01T00:00:00Z"}});
         let shown = format!("{:?}", parse_received(&v).unwrap());
         assert!(shown.contains("notify_api"), "{shown}");
         assert!(
-            !shown.contains("the-api-token") && !shown.contains("the-path-token"),
+            !shown.contains("the-api-") && !shown.contains("the-path-"),
             "{shown}"
         );
     }

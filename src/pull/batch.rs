@@ -3,7 +3,7 @@
 //! longer than half its ack deadline, the deadline is extended so Pub/Sub
 //! does not deliver it to us a second time meanwhile.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use bytes::Bytes;
 use super::PullContext;
 use crate::http::Reply;
 use crate::pubsub::{PubsubError, Received};
+use crate::secret::Presented;
 
 /// What becomes of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,16 +139,13 @@ async fn dispatch(ctx: &PullContext, m: &Received) -> Reply {
                 .handle_queued(signature, body, ctx.clock.steady_ms())
                 .await
         }
-        Some("kintone") => match (&ctx.kintone, m.attribute("kintone_token")) {
+        Some("kintone") => match (&ctx.kintone, presented(m, "kintone_token", Some)) {
             (Some(k), Some(token)) => k.handle(token, body).await,
             _ => Reply::error(hyper::StatusCode::NOT_FOUND, "not found"),
         },
         Some("notify_api") => {
             let api = &ctx.notify_api;
-            match m
-                .attribute("authorization")
-                .and_then(crate::http::bearer_token)
-            {
+            match presented(m, "authorization", crate::http::bearer_token) {
                 Some(token) if api.serves() && api.knows(token) => {
                     let content_type = m.attribute("content_type");
                     api.notify(token, content_type, body, Some(&m.message_id))
@@ -162,6 +160,33 @@ async fn dispatch(ctx: &PullContext, m: &Received) -> Reply {
         ),
     }
 }
+
+/// The key a message presents in attribute `name`: the token's SHA-256
+/// (`{name}_sha256`), as the relay publishes it; or, from a relay older than
+/// that, the attribute itself, read by `token` (said once in the log: such
+/// a relay leaves the token in the clear in Pub/Sub, where messages wait
+/// for days).
+fn presented<'m>(
+    m: &'m Received,
+    name: &str,
+    token: impl Fn(&'m str) -> Option<&'m str>,
+) -> Option<Presented<'m>> {
+    if let Some(digest) = m.attribute(&format!("{name}_sha256")) {
+        return Some(Presented::Sha256(digest));
+    }
+    let plain = m.attribute(name)?;
+    if !PLAIN_TOKEN_SEEN.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            attribute = name,
+            "a Pub/Sub message carries a token in the clear (an older relay): \
+             deploy the relay of this release, which publishes only its SHA-256"
+        );
+    }
+    token(plain).map(Presented::Token)
+}
+
+/// Whether a message with a token in the clear was seen (said once).
+static PLAIN_TOKEN_SEEN: AtomicBool = AtomicBool::new(false);
 
 /// Refusals are logged at most once per interval, with how many were not.
 struct RateLimited {

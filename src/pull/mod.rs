@@ -2,8 +2,10 @@
 //! server, for boards nothing can reach from outside.
 //!
 //! The relay publishes each webhook's exact bytes with attributes (`source`,
-//! `signature`, `kintone_token`, `authorization`, `site`), and so each LINE
-//! Notify call (`source = notify_api`: its form and bearer token); each message goes to the same
+//! `signature`, `site`, and the SHA-256 of a token, never the token:
+//! `kintone_token_sha256`, `authorization_sha256`), and so each LINE Notify
+//! call (`source = notify_api`: its form and its bearer token's digest);
+//! each message goes to the same
 //! handler the HTTP server calls, and its answer decides the message's fate:
 //! 2xx (committed) → acknowledge; 4xx (bad signature, malformed, unknown
 //! token) → acknowledge too, as poison is never worth redelivering; 5xx →

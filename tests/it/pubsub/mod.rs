@@ -13,6 +13,7 @@ mod trouble;
 use std::sync::atomic::Ordering;
 
 use kintone_line_gateway::clock::now_ms;
+use kintone_line_gateway::secret::sha256_hex;
 use kintone_line_gateway::sim::site::HOOK_TOKEN;
 use serde_json::{json, Value};
 
@@ -161,23 +162,51 @@ async fn a_kintone_webhook_message_becomes_a_push() {
     w.kintone.set_record(5, 3, "Needs approval");
     let hint = json!({"id": "hint-1", "type": "UPDATE_STATUS", "app": {"id": "1", "name": "Repairs"},
         "record": w.kintone.record(5).unwrap(), "recordTitle": "Fix the roof", "url": ""});
-    let message = (
-        hint.to_string().into_bytes(),
-        vec![
-            ("source", "kintone".to_owned()),
-            ("kintone_token", HOOK_TOKEN.to_owned()),
-            ("site", String::new()),
-        ],
+    // The relay publishes the path token's SHA-256, never the token. One
+    // with another token's digest comes first: refused, and acknowledged.
+    let with = |key: &'static str, value: String| -> Message {
+        (
+            hint.to_string().into_bytes(),
+            vec![
+                ("source", "kintone".to_owned()),
+                (key, value),
+                ("site", String::new()),
+            ],
+        )
+    };
+    let forged = with("kintone_token_sha256", sha256_hex("another-token"));
+    topic.publish(&[forged]).await;
+    eventually(10, || acked(&w) == 1).await;
+    assert_eq!(
+        w.gateway().metrics.pubsub.refused.load(Ordering::Relaxed),
+        1
     );
-    topic.publish(&[message]).await;
+    topic
+        .publish(&[with("kintone_token_sha256", sha256_hex(HOOK_TOKEN))])
+        .await;
 
     eventually(20, || w.line.pushes().len() == 1).await;
     let push: &Value = &w.line.pushes()[0];
     assert_eq!(push["to"], USER);
     assert!(push.to_string().contains("ack:v1::1:5:"));
-    eventually(10, || acked(&w) == 1).await;
+    eventually(10, || acked(&w) == 2).await;
     assert_eq!(
         w.gateway().metrics.kintone_webhooks.load(Ordering::Relaxed),
+        1
+    );
+    // An older relay's message, the token itself in the clear: still taken
+    // (a duplicate of the same hint here), so that the relay can be updated
+    // after the board.
+    topic
+        .publish(&[with("kintone_token", HOOK_TOKEN.to_owned())])
+        .await;
+    eventually(10, || acked(&w) == 3).await;
+    assert_eq!(
+        w.gateway().metrics.kintone_webhooks.load(Ordering::Relaxed),
+        2
+    );
+    assert_eq!(
+        w.gateway().metrics.pubsub.refused.load(Ordering::Relaxed),
         1
     );
 }
@@ -191,7 +220,7 @@ fn kintone_message(w: &World, record: u64) -> Message {
         hint.to_string().into_bytes(),
         vec![
             ("source", "kintone".to_owned()),
-            ("kintone_token", HOOK_TOKEN.to_owned()),
+            ("kintone_token_sha256", sha256_hex(HOOK_TOKEN)),
             ("site", String::new()),
         ],
     )
