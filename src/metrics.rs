@@ -224,6 +224,9 @@ pub struct PubsubMetrics {
     pub refused: AtomicU64,
     /// Another site's, acknowledged untouched.
     pub foreign_site: AtomicU64,
+    /// Answers too large to read (many large messages): the next pulls
+    /// take one message at a time.
+    pub too_large: AtomicU64,
     /// Age of the oldest message in the last batch, 0 once none waits.
     pub oldest_unacked_age_s: AtomicI64,
     /// 1 while pulls keep failing.
@@ -255,6 +258,11 @@ impl PubsubMetrics {
                 "foreign_site",
                 "messages for another site, acknowledged untouched",
                 c(&self.foreign_site),
+            ),
+            (
+                "answers_too_large",
+                "answers too large to read (then one message a pull)",
+                c(&self.too_large),
             ),
         ] {
             let _ = writeln!(

@@ -22,6 +22,9 @@ pub enum PubsubError {
     /// An answer we could not read.
     #[error("unexpected answer from Pub/Sub: {0}")]
     Protocol(String),
+    /// An answer longer than [`super::ANSWER_LIMIT`]: not read further.
+    #[error("{what} answered with more than {limit} bytes; not read")]
+    TooLarge { what: &'static str, limit: usize },
 }
 
 impl PubsubError {

@@ -28,6 +28,11 @@ pub const DEFAULT_API_BASE: &str = "https://pubsub.googleapis.com";
 /// How long a pull may wait for messages before it answers empty; the
 /// request's own timeout is this plus the client's.
 pub const PULL_WAIT: Duration = Duration::from_secs(30);
+/// The most of an answer read. Pub/Sub takes messages of up to 10 MB, which
+/// the pull sends in base64 (13.4 MB): an answer of one message always fits.
+/// An answer of many large ones does not, and is not read into memory; the
+/// puller then asks for one message at a time (`pull`).
+pub const ANSWER_LIMIT: usize = 16 << 20;
 
 /// One pulled message. Its `Debug` leaves out the attributes that are
 /// keys (the tokens' digests, or an older relay's tokens) and the body.
@@ -265,17 +270,41 @@ impl PubsubClient {
             .and_then(|d| d.to_str().ok())
             .and_then(|d| jiff::fmt::rfc2822::parse(d).ok())
             .map(|z| z.timestamp().as_millisecond());
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| PubsubError::unreachable("Pub/Sub", e))?;
-        if text.trim().is_empty() {
+        let text = read_capped(resp, ANSWER_LIMIT).await?;
+        if text.trim_ascii().is_empty() {
             return Ok((json!({}), date_ms));
         }
         let value =
-            serde_json::from_str(&text).map_err(|_| PubsubError::Protocol("not JSON".into()))?;
+            serde_json::from_slice(&text).map_err(|_| PubsubError::Protocol("not JSON".into()))?;
         Ok((value, date_ms))
     }
+}
+
+/// The answer's body, up to `limit` bytes: a longer one is dropped unread
+/// (its declared length, or as soon as it grows past the limit).
+async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, PubsubError> {
+    let too_large = PubsubError::TooLarge {
+        what: "Pub/Sub",
+        limit,
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
+    {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| PubsubError::unreachable("Pub/Sub", e))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// One pull's messages, and when Google answered (its `Date`, wall ms):
@@ -316,6 +345,48 @@ mod tests {
         assert_eq!(m.attribute("source"), Some("line"));
         assert_eq!(m.attribute("site"), None);
         assert!(parse_received(&json!({"message": {}})).is_err());
+    }
+
+    /// A server on 127.0.0.1 that answers every request with `body`, its
+    /// length undeclared (the body ends when the connection closes).
+    async fn answering(body: Vec<u8>) -> String {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let mut head = [0u8; 4096];
+                    let _ = conn.read(&mut head).await;
+                    let start = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                                 connection: close\r\n\r\n";
+                    let _ = conn.write_all(start.as_bytes()).await;
+                    let _ = conn.write_all(&body).await;
+                    let _ = conn.shutdown().await;
+                });
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_grows_past_the_limit_is_not_read_further() {
+        let client = |base: &str| {
+            PubsubClient::new(base, "p-1", "s-1", None, Duration::from_secs(5)).expect("client")
+        };
+        let mut long = b"{\"topic\":\"".to_vec();
+        long.resize(ANSWER_LIMIT + 1, b'x');
+        let got = client(&answering(long).await).subscription().await;
+        assert!(
+            matches!(got, Err(PubsubError::TooLarge { limit, .. }) if limit == ANSWER_LIMIT),
+            "{got:?}"
+        );
+        let short = br#"{"topic":"projects/p-1/topics/t-1"}"#.to_vec();
+        let got = client(&answering(short).await).subscription().await;
+        assert_eq!(got.expect("read").topic, "projects/p-1/topics/t-1");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::PullContext;
-use crate::http::Reply;
+use crate::http::{Reply, BODY_LIMIT};
 use crate::pubsub::{PubsubError, Received};
 use crate::secret::Presented;
 
@@ -115,6 +115,13 @@ async fn handle_one(ctx: &PullContext, m: &Received) -> Fate {
     // acknowledged message would be lost with it.
     if ctx.store.file_check().is_err() {
         return Fate::Retry;
+    }
+    // The relay publishes no body the board would refuse over HTTP.
+    if m.data.len() > BODY_LIMIT {
+        let reply = Reply::error(hyper::StatusCode::PAYLOAD_TOO_LARGE, "body too large");
+        ctx.metrics.pubsub.refused.fetch_add(1, Ordering::Relaxed);
+        REFUSALS.log(ctx, m, &reply);
+        return Fate::Refused;
     }
     let reply = dispatch(ctx, m).await;
     match reply.status.as_u16() {

@@ -108,13 +108,34 @@ pub async fn run(ctx: Arc<PullContext>, shutdown: CancellationToken) {
     );
     ctx.metrics.pubsub.running.store(1, Ordering::Relaxed);
     let mut failures = 0u32;
+    // Until when pulls take one message at a time (steady ms).
+    let mut one_by_one = i64::MIN;
     loop {
         (ctx.beat)();
+        let max = if ctx.clock.steady_ms() < one_by_one {
+            1
+        } else {
+            ctx.settings.max_messages
+        };
         let pulled = tokio::select! {
             () = shutdown.cancelled() => return,
-            r = beating(&ctx.beat, ctx.client.pull(ctx.settings.max_messages)) => r,
+            r = beating(&ctx.beat, ctx.client.pull(max)) => r,
         };
         match pulled {
+            Err(PubsubError::TooLarge { limit, .. }) if max > 1 => {
+                // Large messages, many of them in one answer. Theirs come
+                // back when their ack deadline passes; by then, and for as
+                // long again, each pull takes one, which always fits (and
+                // one larger than the relay sends is refused).
+                ctx.metrics.pubsub.too_large.fetch_add(1, Ordering::Relaxed);
+                let span = ctx.settings.ack_deadline * 2;
+                one_by_one = ctx.clock.steady_ms() + crate::clock::millis(span);
+                tracing::warn!(
+                    limit,
+                    for_ = ?span,
+                    "a Pub/Sub answer was too large to read: pulling one message at a time"
+                );
+            }
             Ok(pulled) => {
                 if failures > 0 {
                     tracing::info!("Pub/Sub reachable again");

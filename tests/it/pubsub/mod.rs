@@ -118,6 +118,41 @@ async fn a_tampered_byte_is_refused_never_written_and_acked() {
     assert_eq!(w.line.reply_calls(), 0);
 }
 
+/// Messages larger than the relay ever publishes (1 MiB), from some other
+/// publisher, signed and all: two of 2 MiB wait with a tap before the board
+/// starts. Each large one is refused (acknowledged, never stored: as over
+/// HTTP, the body is not even checked), and the tap is taken in.
+#[tokio::test]
+async fn messages_larger_than_the_relay_sends_are_refused_and_never_block_the_rest() {
+    let topic = Topic::create("large", 10).await;
+    let line = kintone_line_gateway::sim::line::FakeLine::start()
+        .await
+        .expect("a LINE to sign with");
+    let big = || {
+        let mut event = line.postback_event(USER, "ack:v1::1:5:abc123");
+        event["padding"] = json!("x".repeat(2 << 20));
+        let (body, sig) = line.webhook(&[event]);
+        line_message(&body, &sig, "")
+    };
+    topic.publish(&[big()]).await;
+    topic.publish(&[big()]).await;
+    let tail = topic.ingress(&topic.api_base(), "10s");
+    let w = World::start_with(COMMENT_ACK, &tail, |k| k.set_record(5, 3, "Needs approval")).await;
+    let event = w.line.postback_event(USER, "ack:v1::1:5:abc123");
+    let (body, sig) = w.line.webhook(std::slice::from_ref(&event));
+    topic.publish(&[line_message(&body, &sig, "")]).await;
+
+    eventually(90, || acked(&w) == 3).await;
+    let m = &w.gateway().metrics.pubsub;
+    assert_eq!(m.refused.load(Ordering::Relaxed), 2);
+    assert_eq!(m.nacked.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        rows(&w, "SELECT COUNT(*) FROM inbox").await,
+        1,
+        "only the tap"
+    );
+}
+
 #[tokio::test]
 async fn another_sites_message_is_acknowledged_untouched() {
     let (w, topic) = world("foreign").await;
