@@ -186,7 +186,7 @@ pub(super) enum Command {
     ///
     /// Print the help of a command (`help run` is `run --help`).
     Help {
-        /// コマンド（なければ全体の使い方）
+        /// コマンド名（省略すると全体の使い方）
         ///
         /// The command (none: the whole program's help).
         command: Vec<String>,

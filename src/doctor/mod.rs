@@ -136,8 +136,7 @@ fn pubsub_found(f: &crate::pull::Found, lang: Language) -> String {
     } else {
         words::FILTER.fill(lang, &[("filter", &f.filter)])
     };
-    let more = usize::try_from(crate::pull::PEEK_MAX).is_ok_and(|max| f.waiting >= max);
-    let more = if more { words::OR_MORE.in_(lang) } else { "" };
+    let more = if f.more { words::OR_MORE.in_(lang) } else { "" };
     let (deadline, waiting) = (f.ack_deadline_s.to_string(), f.waiting.to_string());
     let args = [
         ("subscription", f.subscription.as_str()),
@@ -185,6 +184,7 @@ mod tests {
             filter: String::new(),
             ack_deadline_s: 60,
             waiting: 1000,
+            more: true,
         };
         assert_eq!(
             pubsub_found(&found, Language::Ja),

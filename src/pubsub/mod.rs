@@ -33,6 +33,8 @@ pub const PULL_WAIT: Duration = Duration::from_secs(30);
 /// An answer of many large ones does not, and is not read into memory; the
 /// puller then asks for one message at a time (`pull`).
 pub const ANSWER_LIMIT: usize = 16 << 20;
+/// Messages per pull when `doctor` counts the backlog.
+const PEEK_PAGE: usize = 100;
 
 /// One pulled message. Its `Debug` leaves out the attributes that are
 /// keys (the tokens' digests, or an older relay's tokens) and the body.
@@ -156,21 +158,44 @@ impl PubsubClient {
     }
 
     /// Counts the messages waiting (up to `max`) without taking them: they
-    /// are pulled at once and handed straight back. For `doctor`.
+    /// are pulled [`PEEK_PAGE`] at a time, each answer read within
+    /// [`ANSWER_LIMIT`], and all handed back at the end. For `doctor`.
+    /// Returns the count and whether more may wait (`max` reached, or an
+    /// answer too large to read: its messages come back at their deadline).
     ///
     /// # Errors
-    /// [`PubsubError`].
-    pub async fn peek(&self, max: u32) -> Result<usize, PubsubError> {
-        let body = json!({ "returnImmediately": true, "maxMessages": max });
-        let answer = self.post(":pull", &body, None).await?;
-        let list = answer.get("receivedMessages").and_then(Value::as_array);
-        let ids: Vec<String> = list
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m["ackId"].as_str().map(str::to_owned))
-            .collect();
+    /// [`PubsubError`] (what was counted is handed back first).
+    pub async fn peek(&self, max: u32) -> Result<(usize, bool), PubsubError> {
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        let mut ids: Vec<String> = Vec::new();
+        let mut more = false;
+        while ids.len() < max {
+            let page = (max - ids.len()).min(PEEK_PAGE);
+            let body = json!({ "returnImmediately": true, "maxMessages": page });
+            let answer = match self.post(":pull", &body, None).await {
+                Ok(a) => a,
+                Err(PubsubError::TooLarge { .. }) => {
+                    more = true;
+                    break;
+                }
+                Err(e) => {
+                    let _ = self.modify_ack_deadline(&ids, 0).await;
+                    return Err(e);
+                }
+            };
+            let list = answer.get("receivedMessages").and_then(Value::as_array);
+            let before = ids.len();
+            ids.extend(
+                list.into_iter()
+                    .flatten()
+                    .filter_map(|m| m["ackId"].as_str().map(str::to_owned)),
+            );
+            if ids.len() == before {
+                break;
+            }
+        }
         self.modify_ack_deadline(&ids, 0).await?;
-        Ok(ids.len())
+        Ok((ids.len(), more || ids.len() >= max))
     }
 
     /// Acknowledges: Pub/Sub will not deliver these again.

@@ -48,6 +48,15 @@ pub struct PullContext {
     pub beat: Box<dyn Fn() + Send + Sync>,
 }
 
+/// How many of the largest messages the relay publishes (1 MiB of data,
+/// base64 in the answer, with room for attributes) fit in one answer.
+const RELAY_SIZED: u32 =
+    (crate::pubsub::ANSWER_LIMIT / (crate::http::BODY_LIMIT / 3 * 4 + 8192)) as u32;
+/// How long pulls ask for fewer messages after an answer too large to read:
+/// twice the longest ack deadline Pub/Sub allows, by when every message of
+/// that answer has come back.
+const NARROWED_FOR: Duration = Duration::from_secs(2 * 600);
+
 /// Every Pub/Sub call but the long poll ends within this.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -76,6 +85,8 @@ pub struct Found {
     pub ack_deadline_s: u64,
     /// Messages waiting, counted up to [`PEEK_MAX`].
     pub waiting: usize,
+    /// Whether more may wait than were counted.
+    pub more: bool,
 }
 
 /// How many waiting messages `doctor` counts at most.
@@ -89,13 +100,14 @@ pub const PEEK_MAX: u32 = 1000;
 pub async fn check(s: &PubsubSettings) -> Result<Found, String> {
     let c = client(s, TIMEOUT).map_err(|e| e.to_string())?;
     let sub = c.subscription().await.map_err(|e| e.to_string())?;
-    let waiting = c.peek(PEEK_MAX).await.map_err(|e| e.to_string())?;
+    let (waiting, more) = c.peek(PEEK_MAX).await.map_err(|e| e.to_string())?;
     Ok(Found {
         subscription: s.subscription.clone(),
         topic: sub.topic,
         filter: sub.filter,
         ack_deadline_s: sub.ack_deadline_s,
         waiting,
+        more,
     })
 }
 
@@ -108,12 +120,13 @@ pub async fn run(ctx: Arc<PullContext>, shutdown: CancellationToken) {
     );
     ctx.metrics.pubsub.running.store(1, Ordering::Relaxed);
     let mut failures = 0u32;
-    // Until when pulls take one message at a time (steady ms).
-    let mut one_by_one = i64::MIN;
+    // After an answer too large to read: fewer messages a pull, until then
+    // (steady ms).
+    let mut narrowed = (ctx.settings.max_messages, i64::MIN);
     loop {
         (ctx.beat)();
-        let max = if ctx.clock.steady_ms() < one_by_one {
-            1
+        let max = if ctx.clock.steady_ms() < narrowed.1 {
+            narrowed.0
         } else {
             ctx.settings.max_messages
         };
@@ -123,17 +136,24 @@ pub async fn run(ctx: Arc<PullContext>, shutdown: CancellationToken) {
         };
         match pulled {
             Err(PubsubError::TooLarge { limit, .. }) if max > 1 => {
-                // Large messages, many of them in one answer. Theirs come
-                // back when their ack deadline passes; by then, and for as
-                // long again, each pull takes one, which always fits (and
-                // one larger than the relay sends is refused).
+                // Large messages, many of them in one answer. They come
+                // back when the subscription's ack deadline passes (at most
+                // 10 min); until then and as long again, pulls ask for as
+                // many as the relay's largest fit in an answer, then (if
+                // that was still too large: another publisher's) for one,
+                // which always fits; one larger than the relay sends is
+                // refused.
                 ctx.metrics.pubsub.too_large.fetch_add(1, Ordering::Relaxed);
-                let span = ctx.settings.ack_deadline * 2;
-                one_by_one = ctx.clock.steady_ms() + crate::clock::millis(span);
+                let fewer = if max > RELAY_SIZED { RELAY_SIZED } else { 1 };
+                narrowed = (
+                    fewer,
+                    ctx.clock.steady_ms() + crate::clock::millis(NARROWED_FOR),
+                );
                 tracing::warn!(
                     limit,
-                    for_ = ?span,
-                    "a Pub/Sub answer was too large to read: pulling one message at a time"
+                    messages_a_pull = fewer,
+                    for_ = ?NARROWED_FOR,
+                    "a Pub/Sub answer was too large to read: pulling fewer messages at a time"
                 );
             }
             Ok(pulled) => {

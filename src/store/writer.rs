@@ -169,6 +169,8 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
         match switch(&conn, flush, wanted) {
             Ok(now) => flush = now,
             Err(why) => {
+                // Told to `/healthz` as a failed commit would be.
+                health.set_failure(Some(why.clone()));
                 for done in refuse(batch, &why) {
                     done(Err(why.clone()));
                 }

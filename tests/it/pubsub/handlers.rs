@@ -37,12 +37,23 @@ fn pull_loop_on(
     line: Arc<dyn LineWebhooks>,
     clock: Clock,
 ) -> (Arc<Metrics>, CancellationToken, tokio::task::JoinHandle<()>) {
+    pull_loop_taking(api_base, subscription, line, clock, 10)
+}
+
+/// [`pull_loop_on`], asking for `max_messages` a pull.
+fn pull_loop_taking(
+    api_base: String,
+    subscription: &str,
+    line: Arc<dyn LineWebhooks>,
+    clock: Clock,
+    max_messages: u32,
+) -> (Arc<Metrics>, CancellationToken, tokio::task::JoinHandle<()>) {
     let settings = PubsubSettings {
         project: emulator::PROJECT.to_owned(),
         subscription: subscription.to_owned(),
         credentials: None,
         api_base,
-        max_messages: 10,
+        max_messages,
         ack_deadline: Duration::from_secs(10),
         trouble_after: Duration::from_secs(300),
     };
@@ -261,10 +272,10 @@ async fn pull_answers_teach_a_board_its_clocks_offset_from_lines() {
 }
 
 /// A Pub/Sub stand-in on 127.0.0.1 for what the emulator never does (it
-/// answers large messages one at a time): the first pull's answer declares
-/// more than the board reads; later pulls wait a little and bring nothing.
-/// Returns its address and the `maxMessages` of each pull, in order.
-async fn too_large_first() -> (String, Arc<std::sync::Mutex<Vec<u64>>>) {
+/// answers large messages one at a time): the first `n` pulls' answers
+/// declare more than the board reads; later pulls wait a little and bring
+/// nothing. Returns its address and the `maxMessages` of each pull, in order.
+async fn too_large_first(n: usize) -> (String, Arc<std::sync::Mutex<Vec<u64>>>) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -308,7 +319,7 @@ async fn too_large_first() -> (String, Arc<std::sync::Mutex<Vec<u64>>>) {
                     let first = {
                         let mut s = seen.lock().unwrap();
                         s.push(max);
-                        s.len() == 1
+                        s.len() <= n
                     };
                     if first {
                         format!(
@@ -332,21 +343,36 @@ async fn too_large_first() -> (String, Arc<std::sync::Mutex<Vec<u64>>>) {
 }
 
 /// An answer longer than the board reads is dropped unread, and the pulls
-/// after it ask for one message each (which always fits) instead of
-/// failing the same way every time; it is not taken for Pub/Sub being down.
+/// after it ask for fewer messages instead of failing the same way every
+/// time: as many of the relay's largest as fit in an answer (11), then, if
+/// that is still too large, one, which always fits. None of it is taken
+/// for Pub/Sub being down.
 #[tokio::test]
-async fn an_answer_too_large_to_read_makes_the_next_pulls_take_one_message() {
-    let (api_base, asked) = too_large_first().await;
+async fn an_answer_too_large_to_read_makes_the_next_pulls_take_fewer_messages() {
+    let (api_base, asked) = too_large_first(2).await;
     let line = Arc::new(Flaky {
         fail: 0,
         calls: Default::default(),
     });
-    let (metrics, stop, task) = pull_loop(api_base, "subscription-1", line);
-    eventually(10, || asked.lock().unwrap().len() >= 3).await;
+    let (metrics, stop, task) =
+        pull_loop_taking(api_base, "subscription-1", line, Clock::system(), 100);
+    eventually(10, || asked.lock().unwrap().len() >= 4).await;
     let asked = asked.lock().unwrap().clone();
-    assert_eq!(asked[..3], [10, 1, 1], "{asked:?}");
-    assert_eq!(metrics.pubsub.too_large.load(Ordering::Relaxed), 1);
+    assert_eq!(asked[..4], [100, 11, 1, 1], "{asked:?}");
+    assert_eq!(metrics.pubsub.too_large.load(Ordering::Relaxed), 2);
     assert_eq!(metrics.pubsub.down.load(Ordering::Relaxed), 0);
+    stop.cancel();
+    task.await.unwrap();
+
+    // A board asking for no more than 11 goes straight to one.
+    let (api_base, asked) = too_large_first(1).await;
+    let line = Arc::new(Flaky {
+        fail: 0,
+        calls: Default::default(),
+    });
+    let (_, stop, task) = pull_loop(api_base, "subscription-1", line);
+    eventually(10, || asked.lock().unwrap().len() >= 3).await;
+    assert_eq!(asked.lock().unwrap()[..3], [10, 1, 1]);
     stop.cancel();
     task.await.unwrap();
 }

@@ -420,3 +420,67 @@ async fn while_the_stores_file_is_gone_nothing_pulled_is_acknowledged() {
     assert_eq!(acked(&w), 0, "nothing acknowledged into a deleted file");
     assert!(w.kintone.comment_texts().is_empty());
 }
+
+/// LINE Notify calls as the relay publishes them, the bearer token's digest
+/// only, and as an older relay did, the `Authorization` header itself: both
+/// pushed; a digest of another token refused and acknowledged.
+#[tokio::test]
+async fn line_notify_calls_are_taken_by_their_tokens_digest_or_an_older_relays_header() {
+    use kintone_line_gateway::sim::site::NOTIFY_TOKEN;
+    let topic = Topic::create("notify", 10).await;
+    let tail = format!(
+        "[[notify_api.tokens]]\nname = \"ci\"\ntoken = {{ file = \"notify-token\" }}\nto = [\"{USER}\"]\n{}",
+        topic.ingress(&topic.api_base(), "10s")
+    );
+    let w = World::start_with(COMMENT_ACK, &tail, |_| {}).await;
+    let call = |text: &str, key: &'static str, value: String| -> Message {
+        (
+            format!("message={text}").into_bytes(),
+            vec![
+                ("source", "notify_api".to_owned()),
+                (
+                    "content_type",
+                    "application/x-www-form-urlencoded".to_owned(),
+                ),
+                ("site", String::new()),
+                (key, value),
+            ],
+        )
+    };
+    topic
+        .publish(&[call(
+            "digest",
+            "authorization_sha256",
+            sha256_hex(NOTIFY_TOKEN),
+        )])
+        .await;
+    eventually(20, || w.line.pushes().len() == 1).await;
+    topic
+        .publish(&[call(
+            "forged",
+            "authorization_sha256",
+            sha256_hex("not-a-token-of-this-gateway-0123456"),
+        )])
+        .await;
+    eventually(20, || acked(&w) == 2).await;
+    topic
+        .publish(&[call(
+            "plain",
+            "authorization",
+            format!("Bearer {NOTIFY_TOKEN}"),
+        )])
+        .await;
+    eventually(20, || w.line.pushes().len() == 2).await;
+    eventually(20, || acked(&w) == 3).await;
+    let texts: Vec<Value> = w
+        .line
+        .pushes()
+        .iter()
+        .map(|p| p["messages"][0]["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("digest"), json!("plain")]);
+    assert_eq!(
+        w.gateway().metrics.pubsub.refused.load(Ordering::Relaxed),
+        1
+    );
+}
