@@ -4,12 +4,13 @@
 //! zsh, fish). `.ci/assets` runs it; Cargo.toml's deb assets name the files.
 //! An example, not a subcommand: the board's binary stays without them.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap_complete::Shell;
 
-const NAME: &str = "kintone-line-gateway";
+#[path = "assets/completions.rs"]
+mod completions;
+use completions::NAME;
 
 fn main() -> std::io::Result<()> {
     let dir = PathBuf::from(
@@ -24,14 +25,7 @@ fn main() -> std::io::Result<()> {
         (Shell::Zsh, format!("_{NAME}")),
         (Shell::Fish, format!("{NAME}.fish")),
     ] {
-        let mut out = std::fs::File::create(completions.join(file))?;
-        clap_complete::generate(
-            shell,
-            &mut kintone_line_gateway::cli::command(),
-            NAME,
-            &mut out,
-        );
-        out.flush()?;
+        std::fs::write(completions.join(file), completions::render(shell))?;
     }
     let mut roff = Vec::new();
     clap_mangen::Man::new(kintone_line_gateway::cli::command()).render(&mut roff)?;

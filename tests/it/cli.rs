@@ -236,10 +236,7 @@ fn the_man_page_and_completions_build_and_name_every_command() {
         "{man}"
     );
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
-        let mut script = Vec::new();
-        let mut command = kintone_line_gateway::cli::command();
-        clap_complete::generate(shell, &mut command, "kintone-line-gateway", &mut script);
-        let script = String::from_utf8(script).unwrap();
+        let script = String::from_utf8(completions::render(shell)).unwrap();
         for word in [
             "status",
             "backup",
@@ -252,6 +249,55 @@ fn the_man_page_and_completions_build_and_name_every_command() {
             assert!(script.contains(word), "{shell} completion lacks {word}");
         }
     }
+}
+
+#[path = "../../examples/assets/completions.rs"]
+mod completions;
+
+/// What bash offers after `words` (the last one being completed), from the
+/// completion script the `.deb` ships.
+fn bash_offers(script: &std::path::Path, words: &[&str]) -> String {
+    let function = "_kintone__line__gateway";
+    let line = format!(
+        "source {}; COMP_WORDS=({}); COMP_CWORD={}; {function} kintone-line-gateway {} {}; \
+         echo \"${{COMPREPLY[*]}}\"",
+        script.display(),
+        words.join(" "),
+        words.len() - 1,
+        words[words.len() - 1],
+        words[words.len() - 2],
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &line])
+        .output()
+        .expect("bash");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// In bash, a command's own options complete too (clap_complete's script
+/// misspells them for a hyphenated name; `completions` mends it), and so do
+/// a nested command's.
+#[test]
+fn bash_completes_commands_and_each_commands_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("kintone-line-gateway");
+    std::fs::write(&script, completions::render(clap_complete::Shell::Bash)).unwrap();
+    let top = bash_offers(&script, &["kintone-line-gateway", "st"]);
+    assert_eq!(top, "staff status store");
+    let acks = bash_offers(&script, &["kintone-line-gateway", "acks", "--"]);
+    assert!(
+        acks.contains("--since") && acks.contains("--json"),
+        "{acks}"
+    );
+    let retry = bash_offers(&script, &["kintone-line-gateway", "outbox", "retry", "--"]);
+    assert!(retry.contains("--all"), "{retry}");
+    let check = bash_offers(&script, &["kintone-line-gateway", "check-config", "--"]);
+    assert!(check.contains("--config"), "{check}");
 }
 
 /// A command line the binary cannot read is said in plain Japanese first,
