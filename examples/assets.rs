@@ -28,7 +28,10 @@ fn main() -> std::io::Result<()> {
         std::fs::write(completions.join(file), completions::render(shell))?;
     }
     let mut roff = Vec::new();
-    clap_mangen::Man::new(kintone_line_gateway::cli::command()).render(&mut roff)?;
+    // The man page's other section names are upper case (clap_mangen makes
+    // the options' so): the commands' too.
+    let page = kintone_line_gateway::cli::command().subcommand_help_heading("コマンド（COMMANDS）");
+    clap_mangen::Man::new(page).render(&mut roff)?;
     std::fs::write(dir.join(format!("{NAME}.1")), roff)?;
     println!("{}", dir.display());
     Ok(())
