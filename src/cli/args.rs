@@ -30,14 +30,17 @@ Environment: KLG_CONFIG (the config file, as --config); RUST_LOG, or its older n
     after_help = AFTER_HELP
 )]
 pub(super) struct Cli {
-    /// 設定ファイル（どのコマンドも読みます。保存先フォルダーもここに書きます）
+    /// 設定ファイル（どのコマンドも読みます。保存先フォルダーもここに書きます）。既定は /etc/kintone-line-gateway/config.toml、環境変数 KLG_CONFIG でも指定できます
     ///
-    /// The config file (every command reads it; the state directory is named there).
+    /// The config file (every command reads it; the state directory is named
+    /// there). Default /etc/kintone-line-gateway/config.toml; KLG_CONFIG sets it too.
     #[arg(
         short = 'c',
         long,
         global = true,
         env = "KLG_CONFIG",
+        hide_env = true,
+        hide_default_value = true,
         default_value = DEFAULT_CONFIG
     )]
     pub(super) config: PathBuf,
@@ -73,10 +76,16 @@ pub(super) enum Command {
         /// After the scenario, keep everything running and take commands.
         #[arg(long)]
         interactive: bool,
-        /// 言葉（説明とスタッフが読む文）：ja か en
+        /// 言葉（説明とスタッフが読む文）：ja（既定）か en
         ///
-        /// The language staff read (the narration, the site's `language`): ja or en.
-        #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
+        /// The language staff read (the narration, the site's `language`): ja (the default) or en.
+        #[arg(
+            long,
+            default_value = "ja",
+            value_parser = ["ja", "en"],
+            hide_default_value = true,
+            hide_possible_values = true
+        )]
         lang: String,
     },
     /// サービス（デーモン）として動かします
@@ -106,10 +115,10 @@ pub(super) enum Command {
     ///
     /// List acknowledgements from the audit log.
     Acks {
-        /// いつから：日付（2026-11-01）、日時、または今からさかのぼる期間（24h、7d）
+        /// いつから：日付（2026-11-01）、日時、または今からさかのぼる期間（24h、7d）。既定は 24h
         ///
-        /// A date (2026-11-01), a timestamp, or a span back from now (24h, 7d).
-        #[arg(long, default_value = "24h")]
+        /// A date (2026-11-01), a timestamp, or a span back from now (24h, 7d). Default 24h.
+        #[arg(long, default_value = "24h", hide_default_value = true)]
         since: String,
         /// 表ではなく JSON の行で出します
         ///
@@ -258,10 +267,10 @@ pub(super) enum StaffAction {
         /// Their kintone login name, for rules that address record assignees.
         #[arg(long)]
         kintone_user: Option<String>,
-        /// コードの有効期間
+        /// コードの有効期間（既定は 72h）
         ///
-        /// How long the code stays valid.
-        #[arg(long, default_value = "72h")]
+        /// How long the code stays valid (default 72h).
+        #[arg(long, default_value = "72h", hide_default_value = true)]
         valid: String,
     },
     /// つながっているスタッフの一覧

@@ -342,6 +342,11 @@ fn help_is_japanese_first_and_help_names_a_command() {
         assert!(top.contains(heading), "{heading}: {top}");
     }
     assert!(!top.contains("Print this message"), "{top}");
+    // clap's English brackets are said in the helps' own words instead.
+    assert!(
+        !top.contains("[env:") && !top.contains("[default:") && top.contains("既定は /etc/"),
+        "{top}"
+    );
     assert_eq!(said(&["help"]), (Some(0), top));
     let asked = said(&["help", "store", "rescue"]);
     assert_eq!(asked, said(&["store", "rescue", "--help"]));
