@@ -31,7 +31,7 @@ pub const PULL_WAIT: Duration = Duration::from_secs(30);
 /// The most of an answer read. Pub/Sub takes messages of up to 10 MB, which
 /// the pull sends in base64 (13.4 MB): an answer of one message always fits.
 /// An answer of many large ones does not, and is not read into memory; the
-/// puller then asks for one message at a time (`pull`).
+/// puller then asks for fewer messages a pull (`crate::pull`).
 pub const ANSWER_LIMIT: usize = 16 << 20;
 /// Messages per pull when `doctor` counts the backlog.
 const PEEK_PAGE: usize = 100;

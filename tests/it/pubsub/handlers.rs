@@ -14,6 +14,7 @@ use kintone_line_gateway::metrics::Metrics;
 use kintone_line_gateway::notify_api::limit::Limits;
 use kintone_line_gateway::notify_api::ApiIntake;
 use kintone_line_gateway::pull::{self, PullContext};
+use kintone_line_gateway::sim::http::{SimRequest, SimResponse, SimServer};
 use tokio_util::sync::CancellationToken;
 
 use super::emulator::{self, Topic};
@@ -272,74 +273,39 @@ async fn pull_answers_teach_a_board_its_clocks_offset_from_lines() {
 }
 
 /// A Pub/Sub stand-in on 127.0.0.1 for what the emulator never does (it
-/// answers large messages one at a time): the first `n` pulls' answers
-/// declare more than the board reads; later pulls wait a little and bring
-/// nothing. Returns its address and the `maxMessages` of each pull, in order.
-async fn too_large_first(n: usize) -> (String, Arc<std::sync::Mutex<Vec<u64>>>) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+/// answers large messages one at a time): the first `n` pulls' answers are
+/// longer than the board reads; later pulls wait a little and bring
+/// nothing. Returns it and the `maxMessages` of each pull, in order.
+async fn too_large_first(n: usize) -> (SimServer, Arc<std::sync::Mutex<Vec<u64>>>) {
     let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = asked.clone();
-    tokio::spawn(async move {
-        while let Ok((mut conn, _)) = listener.accept().await {
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                // The head, then as much body as it declares.
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let head_end = loop {
-                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break i + 4;
-                    }
-                    match conn.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
+    let long = bytes::Bytes::from(vec![b' '; (16 << 20) + 1]);
+    let server = SimServer::start(Arc::new(move |req: SimRequest| {
+        let (seen, long) = (seen.clone(), long.clone());
+        Box::pin(async move {
+            let empty = SimResponse::json(200, &serde_json::json!({}));
+            if !req.path.ends_with(":pull") {
+                return empty;
+            }
+            let max = req.json().and_then(|v| v["maxMessages"].as_u64());
+            let first = {
+                let mut s = seen.lock().unwrap();
+                s.push(max.unwrap_or(0));
+                s.len() <= n
+            };
+            if first {
+                return SimResponse {
+                    body: long,
+                    ..empty
                 };
-                let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0);
-                while buf.len() < head_end + length {
-                    match conn.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let small = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                             content-length: 2\r\nconnection: close\r\n\r\n{}";
-                let answer = if head.contains(":pull") {
-                    let max = serde_json::from_slice::<serde_json::Value>(&buf[head_end..])
-                        .ok()
-                        .and_then(|v| v["maxMessages"].as_u64())
-                        .unwrap_or(0);
-                    let first = {
-                        let mut s = seen.lock().unwrap();
-                        s.push(max);
-                        s.len() <= n
-                    };
-                    if first {
-                        format!(
-                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                             content-length: {}\r\nconnection: close\r\n\r\n{{",
-                            17 << 20
-                        )
-                    } else {
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                        small.to_owned()
-                    }
-                } else {
-                    small.to_owned()
-                };
-                let _ = conn.write_all(answer.as_bytes()).await;
-                let _ = conn.shutdown().await;
-            });
-        }
-    });
-    (format!("http://{addr}"), asked)
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            empty
+        })
+    }))
+    .await
+    .unwrap();
+    (server, asked)
 }
 
 /// An answer longer than the board reads is dropped unread, and the pulls
@@ -349,13 +315,18 @@ async fn too_large_first(n: usize) -> (String, Arc<std::sync::Mutex<Vec<u64>>>) 
 /// for Pub/Sub being down.
 #[tokio::test]
 async fn an_answer_too_large_to_read_makes_the_next_pulls_take_fewer_messages() {
-    let (api_base, asked) = too_large_first(2).await;
+    let (pubsub, asked) = too_large_first(2).await;
     let line = Arc::new(Flaky {
         fail: 0,
         calls: Default::default(),
     });
-    let (metrics, stop, task) =
-        pull_loop_taking(api_base, "subscription-1", line, Clock::system(), 100);
+    let (metrics, stop, task) = pull_loop_taking(
+        pubsub.base_url(),
+        "subscription-1",
+        line,
+        Clock::system(),
+        100,
+    );
     eventually(10, || asked.lock().unwrap().len() >= 4).await;
     let asked = asked.lock().unwrap().clone();
     assert_eq!(asked[..4], [100, 11, 1, 1], "{asked:?}");
@@ -365,12 +336,12 @@ async fn an_answer_too_large_to_read_makes_the_next_pulls_take_fewer_messages() 
     task.await.unwrap();
 
     // A board asking for no more than 11 goes straight to one.
-    let (api_base, asked) = too_large_first(1).await;
+    let (pubsub, asked) = too_large_first(1).await;
     let line = Arc::new(Flaky {
         fail: 0,
         calls: Default::default(),
     });
-    let (_, stop, task) = pull_loop(api_base, "subscription-1", line);
+    let (_, stop, task) = pull_loop(pubsub.base_url(), "subscription-1", line);
     eventually(10, || asked.lock().unwrap().len() >= 3).await;
     assert_eq!(asked.lock().unwrap()[..3], [10, 1, 1]);
     stop.cancel();
