@@ -86,9 +86,18 @@ where
 {
     let refused = |e: clap::Error| {
         if e.use_stderr() {
-            eprintln!("{}\n", usage::said(&e, crate::text::Language::default()));
+            eprintln!("{}", usage::said(&e, crate::text::Language::default()));
         }
-        let _ = e.print();
+        // `--help` and `--version` are clap's to print; so is the help that
+        // a command missing its subcommand shows.
+        if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            eprintln!();
+        }
+        if !e.use_stderr()
+            || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        {
+            let _ = e.print();
+        }
         if e.use_stderr() {
             ExitCode::from(EXIT_CONFIG)
         } else {

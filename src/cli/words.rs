@@ -19,11 +19,14 @@ said! {
         en: "Wrote the password's hash to {file}. In the config:\n\n[ui]\nlisten = \"0.0.0.0:8081\"\npassword = { file = \"{file}\" }\n\nthen restart the service.",
     }
 
-    // the command line itself (before any config is read: Japanese, with
-    // clap's own English lines after it)
+    // the command line itself (before any config is read: Japanese)
     USAGE_UNKNOWN_ARGUMENT {
         ja: "{arg} というオプションはありません。",
         en: "There is no option {arg}.",
+    }
+    USAGE_UNEXPECTED {
+        ja: "{arg} は、ここには書けません。",
+        en: "{arg} does not belong here.",
     }
     USAGE_UNKNOWN_COMMAND {
         ja: "{arg} というコマンドはありません。",
@@ -45,9 +48,37 @@ said! {
         ja: "コマンドを一つ指定してください（サービスとして動かすなら run）。",
         en: "Name one command (run, to run the service).",
     }
+    USAGE_TWICE {
+        ja: "{arg} は一度だけ書いてください。",
+        en: "Give {arg} only once.",
+    }
+    USAGE_CONFLICT {
+        ja: "{arg} と {other} は一緒には使えません。",
+        en: "{arg} cannot be used with {other}.",
+    }
+    USAGE_EXTRA_VALUE {
+        ja: "{arg} の値が多すぎます（{value} は要りません）。",
+        en: "{arg} has too many values ({value} is one too many).",
+    }
     USAGE_OTHER {
-        ja: "コマンドの書き方が違います。",
-        en: "The command is not written as it should be.",
+        ja: "コマンドの書き方が違います（{detail}）。",
+        en: "The command is not written as it should be ({detail}).",
+    }
+    USAGE_DID_YOU_MEAN {
+        ja: "もしかして: {names}",
+        en: "Did you mean {names}?",
+    }
+    USAGE_VALUES {
+        ja: "使える値: {values}",
+        en: "It can be: {values}",
+    }
+    USAGE_COMMANDS {
+        ja: "コマンド: {names}",
+        en: "Commands: {names}",
+    }
+    USAGE_LINE {
+        ja: "使い方（Usage）: {usage}",
+        en: "Usage: {usage}",
     }
     USAGE_SINCE {
         ja: "--since {value} は読めません。期間（24h、7d）、日付（2026-11-01）、日時（2026-11-01T09:00:00+09:00）のどれかで書いてください",
