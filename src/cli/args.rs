@@ -250,6 +250,13 @@ pub(super) enum StoreAction {
     /// stopped: move the damaged file aside (kept), copy what can still be
     /// read into a new store, and list per table what was kept and lost.
     Rescue,
+    /// ストアを新しいストアと同じ形に書き直し、空いた場所をファイルから返します（サービスを止めてから）
+    ///
+    /// With the service stopped: rewrite the store in a new store's layout
+    /// (512-byte pages, which write less to the SD card per event, and the
+    /// pages of pruned rows given back to the file system), dropping every
+    /// free page. Needs as much free space again as the store takes.
+    Compact,
 }
 
 #[derive(Debug, Subcommand)]

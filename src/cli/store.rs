@@ -1,11 +1,13 @@
 //! `run --new-store` and `store rescue`: the operator's two ways out when
-//! the store is gone (exit 66) or damaged (exit 65).
+//! the store is gone (exit 66) or damaged (exit 65); `store compact`, to
+//! give an older store a new one's layout.
 
 use super::args::StoreAction;
 use super::words;
 use crate::config::setup::Setup;
+use crate::store::compact::{compact, Compacted};
 use crate::store::rescue::{rescue, Rescued};
-use crate::store::{Creation, Store};
+use crate::store::{Creation, Store, StoreError};
 use crate::text::Language;
 
 /// `run`, after making a new store first when the operator asked for one.
@@ -30,7 +32,51 @@ pub(super) fn store(config: &std::path::Path, action: &StoreAction) -> anyhow::R
             print!("{}", report(&rescued, settings.language));
             Ok(())
         }
+        StoreAction::Compact => {
+            let settings = crate::config::report_settings(config)?;
+            let lang = settings.language;
+            match compact(&settings.state_dir) {
+                Ok(done) => {
+                    print!("{}", compacted(&done, lang));
+                    Ok(())
+                }
+                Err(StoreError::Open { source, .. })
+                    if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
+                {
+                    Err(anyhow::anyhow!(words::COMPACT_RUNNING.in_(lang)))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
     }
+}
+
+/// The store's size and page size before and after, for the operator.
+fn compacted(c: &Compacted, lang: Language) -> String {
+    let size = |bytes: u64| match bytes {
+        0..0x10_0000 => format!("{} KiB", bytes.div_ceil(1024)),
+        _ => format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20)),
+    };
+    let (before, after) = (size(c.before.bytes), size(c.after.bytes));
+    let pages = (
+        c.before.page_size.to_string(),
+        c.after.page_size.to_string(),
+    );
+    let mut out = words::COMPACTED.fill(
+        lang,
+        &[
+            ("before", &before),
+            ("after", &after),
+            ("page_before", &pages.0),
+            ("page_after", &pages.1),
+        ],
+    );
+    out.push('\n');
+    if c.after.gives_back && !c.before.gives_back {
+        out.push_str(words::COMPACT_GIVES_BACK.in_(lang));
+        out.push('\n');
+    }
+    out
 }
 
 /// What was kept and lost, a line per table, for the operator.

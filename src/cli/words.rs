@@ -360,6 +360,19 @@ said! {
         ja: "{since} 以降の確認：{n} 件",
         en: "{n} acknowledgement(s) since {since}",
     }
+    // store compact
+    COMPACTED {
+        ja: "ストアを書き直しました：{before} → {after}（ページ {page_before} → {page_after} バイト）",
+        en: "The store was rewritten: {before} → {after} (pages of {page_before} → {page_after} bytes)",
+    }
+    COMPACT_GIVES_BACK {
+        ja: "これからは、古い行を消した場所もファイルから返されます。",
+        en: "From now on, the space of pruned rows is given back to the file system too.",
+    }
+    COMPACT_RUNNING {
+        ja: "ほかのプログラムがストアを開いています。サービスを止めてから（sudo systemctl stop kintone-line-gateway）、もう一度実行してください。ストアはそのままです",
+        en: "another program has the store open: stop the service (sudo systemctl stop kintone-line-gateway), then run it again; the store is unchanged",
+    }
     // store rescue
     RESCUE_MOVED {
         ja: "壊れたストアは別の名前で残しました：{path}",

@@ -41,6 +41,7 @@ pub mod backup;
 pub mod board;
 pub mod chains;
 pub mod changes;
+pub mod compact;
 pub mod deliveries;
 pub mod directory;
 pub mod field_state;

@@ -127,7 +127,7 @@ fn checkpoint_every(conn: &Connection, bytes: i64) -> Result<(), StoreError> {
 /// `PRAGMA quick_check`: every page and record readable, without the
 /// index-to-table comparison `integrity_check` adds (that one is in
 /// `doctor`). On 100,000 rows it takes well under a second (BENCHMARKS.md).
-fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+pub(super) fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let found = conn
         .prepare("PRAGMA quick_check(5)")
         .and_then(|mut st| {

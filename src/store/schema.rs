@@ -368,6 +368,12 @@ pub fn latest() -> usize {
     MIGRATIONS.len()
 }
 
+/// A new store's layout: 512-byte pages and incremental auto-vacuum, set
+/// outside WAL mode by a VACUUM (which rewrites the file). `store compact`
+/// gives an older store the same.
+pub(super) const NEW_LAYOUT: &str = "PRAGMA journal_mode = DELETE; PRAGMA page_size = 512;
+     PRAGMA auto_vacuum = INCREMENTAL; VACUUM; PRAGMA journal_mode = WAL;";
+
 /// Applies the migrations this database has not seen yet.
 ///
 /// # Errors
@@ -396,10 +402,7 @@ pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
         // 4 KiB blocks, so a commit of six small rows' pages fits in one
         // block instead of six (docs/BENCHMARKS.md, `-- wear`). The size is
         // set outside WAL mode, by the same VACUUM.
-        conn.execute_batch(
-            "PRAGMA journal_mode = DELETE; PRAGMA page_size = 512;
-             PRAGMA auto_vacuum = INCREMENTAL; VACUUM; PRAGMA journal_mode = WAL;",
-        )?;
+        conn.execute_batch(NEW_LAYOUT)?;
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.unchecked_transaction()?;

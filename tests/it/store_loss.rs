@@ -2,7 +2,8 @@
 //! daemon binary: a store deleted while running turns webhooks and
 //! `/healthz` to 503 and the next start is refused (66) until the operator
 //! says `--new-store`; a damaged page stops the start (65) and `store
-//! rescue` keeps what can be read, pending work included; a write the disk
+//! rescue` keeps what can be read, pending work included; `store compact`
+//! gives an older store a new one's layout; a write the disk
 //! refuses shows on the very next `/healthz`; the files are owner-only
 //! whatever the umask.
 
@@ -298,4 +299,97 @@ async fn state_directory_and_store_files_are_owner_only_whatever_the_umask() {
     assert_eq!(mode(Path::new(&index)), 0o600, "{index}");
     let link = std::fs::symlink_metadata(state.join("gateway.db-shm")).unwrap();
     assert!(link.file_type().is_symlink(), "gateway.db-shm is the guard");
+}
+
+/// `store compact` gives a store made by an older gateway (4 KiB pages, no
+/// auto-vacuum) a new store's layout and drops its free pages, keeping
+/// every row; while the service has the store open it refuses and changes
+/// nothing.
+#[tokio::test]
+async fn compact_gives_an_older_store_the_new_layout_and_refuses_while_the_service_runs() {
+    let (line, kintone) = fakes().await;
+    kintone.set_record(5, 3, "Needs approval");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let db = state.join("gateway.db");
+    let site = Site::for_fakes(&line, &kintone, COMMENT_ACK, "");
+    let config = site.write(dir.path()).unwrap();
+    {
+        let store = Store::open(&state).unwrap();
+        store
+            .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
+            .await
+            .unwrap();
+        store
+            .inbox_insert(vec![pending_tap(&line)], now_ms())
+            .await
+            .unwrap();
+    }
+    let compact = || {
+        let out = gateway()
+            .args(["store", "compact", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), said)
+    };
+    let layout = || {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let page: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        let vacuum: i64 = c.query_row("PRAGMA auto_vacuum", [], |r| r.get(0)).unwrap();
+        let rows: Vec<i64> = ["inbox", "acks", "notifications", "deliveries", "cards"]
+            .iter()
+            .map(|t| {
+                c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
+                    .unwrap()
+            })
+            .collect();
+        (page, vacuum, rows)
+    };
+
+    {
+        let _daemon = Daemon::start(&site, dir.path(), 1).await;
+        eventually(15, || kintone.comment_texts().len() == 1).await;
+        let (code, said) = compact();
+        assert_eq!(code, Some(1), "{said}");
+        assert!(said.contains("サービスを止めてから"), "{said}");
+        assert_eq!(layout().0, 512, "unchanged");
+    }
+
+    // The layout of a store an older gateway made, with free pages in it.
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = DELETE;
+             PRAGMA page_size = 4096; PRAGMA auto_vacuum = NONE; VACUUM;
+             CREATE TABLE filler(x TEXT);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+             INSERT INTO filler SELECT printf('%0200d', i) FROM n;
+             DROP TABLE filler; PRAGMA journal_mode = WAL;",
+        )
+        .unwrap();
+    }
+    let (page, vacuum, rows) = layout();
+    assert_eq!((page, vacuum), (4096, 0));
+    assert_eq!(rows[1], 1, "the tap's audit row: {rows:?}");
+    let before = std::fs::metadata(&db).unwrap().len();
+
+    let (code, said) = compact();
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("ストアを書き直しました") && said.contains("（ページ 4096 → 512 バイト）"),
+        "{said}"
+    );
+    assert!(
+        said.contains("古い行を消した場所もファイルから返されます"),
+        "{said}"
+    );
+    assert_eq!(layout(), (512, 2, rows), "every row kept");
+    let after = std::fs::metadata(&db).unwrap().len();
+    assert!(after * 2 < before, "free pages dropped: {before} → {after}");
+
+    // The service starts on it.
+    let _daemon = Daemon::start(&site, dir.path(), 2).await;
 }
