@@ -42,6 +42,14 @@ pub(super) async fn store(state_dir: &Path, lang: Language) -> Check {
             } else {
                 ""
             };
+            // An older gateway's layout: said, not failed (it works).
+            let layout_hint = match store.layout().await {
+                Ok(l) if !l.is_current() => {
+                    let page = l.page_size.to_string();
+                    words::STORE_OLD_LAYOUT_HINT.fill(lang, &[("page", &page)])
+                }
+                _ => String::new(),
+            };
             let path = store.path().display().to_string();
             let (queued, dead) = (s.outbox_pending.to_string(), s.dead_letters.to_string());
             let acks = s.pending_acks.to_string();
@@ -51,6 +59,7 @@ pub(super) async fn store(state_dir: &Path, lang: Language) -> Check {
                 ("dead", &dead),
                 ("acks", &acks),
                 ("dead_hint", dead_hint),
+                ("layout_hint", &layout_hint),
             ];
             Check::pass(name, words::STORE_WHOLE.fill(lang, &args))
         }

@@ -172,12 +172,16 @@ said! {
         en: "gateway.db is damaged ({found}) — stop the service and run `kintone-line-gateway store rescue`",
     }
     STORE_WHOLE {
-        ja: "{path} はすべて読めました：送信待ち {queued} 件、デッドレター {dead} 件、確認待ち {acks} 件{dead_hint}",
-        en: "{path} reads back whole: {queued} push(es) queued, {dead} dead letter(s), {acks} pending ack(s){dead_hint}",
+        ja: "{path} はすべて読めました：送信待ち {queued} 件、デッドレター {dead} 件、確認待ち {acks} 件{dead_hint}{layout_hint}",
+        en: "{path} reads back whole: {queued} push(es) queued, {dead} dead letter(s), {acks} pending ack(s){dead_hint}{layout_hint}",
     }
     STORE_DEAD_HINT {
         ja: " — デッドレターは `outbox` で一覧でき、`outbox retry` でもう一度送れます",
         en: " — `outbox` lists the dead letters, `outbox retry` sends them again",
+    }
+    STORE_OLD_LAYOUT_HINT {
+        ja: " — 前の版が作ったストアです（ページ {page} バイト）。サービスを止めて `kintone-line-gateway store compact` を実行すると、SD カードへの書き込みが減ります",
+        en: " — an older gateway made this store ({page}-byte pages): `kintone-line-gateway store compact`, with the service stopped, makes it write less to the SD card",
     }
     STORE_MAYBE_DAMAGED {
         ja: "{e} — ストアが壊れているかもしれません：サービスを止めて `kintone-line-gateway store rescue` を実行してください",

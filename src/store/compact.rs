@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use super::file;
 use super::open::quick_check;
 use super::schema::NEW_LAYOUT;
-use super::StoreError;
+use super::{Store, StoreError};
 
 /// A store file's size and layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,37 @@ pub struct Layout {
     /// `auto_vacuum = INCREMENTAL`: pruned rows' pages go back to the file
     /// system.
     pub gives_back: bool,
+}
+
+/// A new store's page size (what [`NEW_LAYOUT`] sets).
+const NEW_PAGE_SIZE: i64 = 512;
+
+impl Layout {
+    /// A new store's layout: `store compact` would change nothing but the
+    /// free pages.
+    pub fn is_current(&self) -> bool {
+        self.page_size == NEW_PAGE_SIZE && self.gives_back
+    }
+}
+
+impl Store {
+    /// The store's page size and auto-vacuum mode (`bytes`: the database
+    /// file's size, without its WAL).
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn layout(&self) -> Result<Layout, StoreError> {
+        let path = self.path().to_owned();
+        self.read(move |c| {
+            let (page_size, gives_back) = pragmas(c)?;
+            Ok(Layout {
+                bytes: size(&path)?,
+                page_size,
+                gives_back,
+            })
+        })
+        .await
+    }
 }
 
 /// The store before and after.
@@ -84,4 +115,23 @@ fn size(path: &Path) -> Result<u64, StoreError> {
     std::fs::metadata(path)
         .map(|m| m.len())
         .map_err(|e| file::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_new_store_has_the_layout_compact_makes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let layout = store.layout().await.unwrap();
+        assert!(layout.is_current(), "{layout:?}");
+        drop(store);
+        let done = compact(dir.path()).unwrap();
+        assert!(
+            done.before.is_current() && done.after.is_current(),
+            "{done:?}"
+        );
+    }
 }

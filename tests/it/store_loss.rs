@@ -116,6 +116,18 @@ fn corrupt_a_leaf_of(db: &Path, table: &str) {
 }
 
 /// A postback tap already in the inbox, not yet handled.
+/// A notification, and a tap on it waiting in the inbox.
+async fn seed_a_pending_tap(store: &Store, line: &FakeLine) {
+    store
+        .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
+        .await
+        .unwrap();
+    store
+        .inbox_insert(vec![pending_tap(line)], now_ms())
+        .await
+        .unwrap();
+}
+
 fn pending_tap(line: &FakeLine) -> EventEnvelope {
     let ev: Value = line.postback_event(USER, "ack:v1::1:5:abc123");
     EventEnvelope {
@@ -136,14 +148,7 @@ async fn a_damaged_store_stops_the_start_and_rescue_keeps_the_pending_work() {
     let site = Site::for_fakes(&line, &kintone, COMMENT_ACK, "");
     {
         let store = Store::open(&state).unwrap();
-        store
-            .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
-            .await
-            .unwrap();
-        store
-            .inbox_insert(vec![pending_tap(&line)], now_ms())
-            .await
-            .unwrap();
+        seed_a_pending_tap(&store, &line).await;
         // Many pages of one table, for one of them to go bad.
         store
             .call(|c| {
@@ -316,14 +321,7 @@ async fn compact_gives_an_older_store_the_new_layout_and_refuses_while_the_servi
     let config = site.write(dir.path()).unwrap();
     {
         let store = Store::open(&state).unwrap();
-        store
-            .seed_notification_to("abc123", 5, "", now_ms(), &[USER])
-            .await
-            .unwrap();
-        store
-            .inbox_insert(vec![pending_tap(&line)], now_ms())
-            .await
-            .unwrap();
+        seed_a_pending_tap(&store, &line).await;
     }
     let compact = || {
         let out = gateway()
@@ -375,6 +373,11 @@ async fn compact_gives_an_older_store_the_new_layout_and_refuses_while_the_servi
     assert_eq!((page, vacuum), (4096, 0));
     assert_eq!(rows[1], 1, "the tap's audit row: {rows:?}");
     let before = std::fs::metadata(&db).unwrap().len();
+    let (_, doctor) = crate::doctor::doctor(&config);
+    assert!(
+        doctor.contains("前の版が作ったストアです（ページ 4096 バイト）"),
+        "{doctor}"
+    );
 
     let (code, said) = compact();
     assert_eq!(code, Some(0), "{said}");
@@ -389,6 +392,11 @@ async fn compact_gives_an_older_store_the_new_layout_and_refuses_while_the_servi
     assert_eq!(layout(), (512, 2, rows), "every row kept");
     let after = std::fs::metadata(&db).unwrap().len();
     assert!(after * 2 < before, "free pages dropped: {before} → {after}");
+    let (_, doctor) = crate::doctor::doctor(&config);
+    assert!(
+        doctor.contains("はすべて読めました") && !doctor.contains("store compact"),
+        "{doctor}"
+    );
 
     // The service starts on it.
     let _daemon = Daemon::start(&site, dir.path(), 2).await;
