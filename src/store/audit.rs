@@ -52,7 +52,7 @@ pub(super) fn ack_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AckRecord> {
 
 pub(super) fn insert(c: &Connection, a: &AckRecord) -> Result<(), StoreError> {
     c.prepare_cached(
-        "INSERT OR REPLACE INTO acks(at_ms, event_id, line_user_id, actor, app, record,
+        "INSERT INTO acks(at_ms, event_id, line_user_id, actor, app, record,
             notification, method, outcome, reply)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
@@ -160,8 +160,13 @@ impl Store {
     /// The write failed.
     pub async fn audit_set_reply(&self, event_id: String, reply: String) -> Result<(), StoreError> {
         self.call(move |c| {
-            c.prepare_cached("UPDATE acks SET reply = ?2 WHERE event_id = ?1")?
-                .execute([event_id, reply])?;
+            // The row was written moments ago: newest first, it is the
+            // first one read (the table has no event-id index).
+            c.prepare_cached(
+                "UPDATE acks SET reply = ?2 WHERE id =
+                    (SELECT id FROM acks WHERE event_id = ?1 ORDER BY id DESC LIMIT 1)",
+            )?
+            .execute([event_id, reply])?;
             Ok(())
         })
         .await

@@ -347,6 +347,30 @@ const MIGRATIONS: &[&str] = &[
     -- messages are the cards of the deliveries that carry its id.
     ALTER TABLE outbox ADD COLUMN cards INTEGER NOT NULL DEFAULT 0;
     ",
+    // 16: the audit without its event-id key, a page in every tap's finish
+    // commit: an event is finished once (its row leaves 'pending' in the
+    // same commit), and the one lookup by event id, correcting a Reply that
+    // did not go, reads the newest rows first. The table is rebuilt, as a
+    // column's UNIQUE cannot be dropped otherwise.
+    r"
+    CREATE TABLE acks_new(
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        line_user_id TEXT,
+        actor TEXT NOT NULL,
+        app INTEGER NOT NULL,
+        record INTEGER NOT NULL,
+        notification TEXT NOT NULL,
+        method TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reply TEXT NOT NULL
+    );
+    INSERT INTO acks_new SELECT id, at_ms, event_id, line_user_id, actor, app, record,
+        notification, method, outcome, reply FROM acks;
+    DROP TABLE acks;
+    ALTER TABLE acks_new RENAME TO acks;
+    ",
 ];
 
 /// The schema version this binary migrates to (`PRAGMA user_version`).
@@ -523,6 +547,33 @@ mod tests {
             )
             .expect("columns");
         assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn an_older_stores_audit_keeps_its_rows_without_the_event_id_key() {
+        let c = Connection::open_in_memory().expect("db");
+        migrate_to(&c, 15);
+        c.execute_batch(
+            "INSERT INTO acks(id, at_ms, event_id, line_user_id, actor, app, record,
+                 notification, method, outcome, reply)
+               VALUES (9, 1, 'e1', 'U1', 'Taro', 1, 5, 'n1', 'comment', 'written', 'replied');",
+        )
+        .expect("row");
+        migrate(&c).expect("migrate");
+        let row: (i64, String, String) = c
+            .query_row("SELECT id, event_id, reply FROM acks", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .expect("row");
+        assert_eq!(row, (9, "e1".into(), "replied".into()));
+        let indexes: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'acks'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("indexes");
+        assert_eq!(indexes, 0, "no index for a tap's finish to write");
     }
 
     #[test]

@@ -101,12 +101,15 @@ impl Store {
                 let owner: Option<String> = c
                     .prepare_cached(
                         "UPDATE inbox SET state = ?2, last_error = COALESCE(?3, last_error),
-                            finished_ms = ?4, json = '' WHERE seq = ?1 RETURNING event_id",
+                            finished_ms = ?4, json = '' WHERE seq = ?1 AND state = 'pending'
+                         RETURNING event_id",
                     )?
                     .query_row(params![seq, state, error, now_ms], |r| r.get(0))
                     .optional()?;
                 let mut told = 0;
-                if let Some(a) = audit {
+                // Once per event: a row already finished records nothing
+                // again (the audit has no event-id key to refuse it).
+                if let Some(a) = audit.filter(|_| owner.is_some()) {
                     let first = crate::store::audit::record(c, &a)?;
                     if let Some(notice) = others.filter(|_| first) {
                         told = crate::store::pushes::queue_others(c, &notice, now_ms)?;

@@ -115,6 +115,10 @@ async fn only_the_first_acknowledgement_tells_the_others() {
         .seed_notification_to("n1", 5, "Invoice", 0, &[TARO, HANA, GROUP])
         .await
         .unwrap();
+    store
+        .inbox_insert(vec![ev("e1"), ev("e2")], 1)
+        .await
+        .unwrap();
     let ack = |event: &str, by: &str| {
         let audit = AckRecord {
             at_ms: 1,
@@ -156,4 +160,14 @@ async fn only_the_first_acknowledgement_tells_the_others() {
         .await
         .unwrap();
     assert_eq!(to, format!("[\"{HANA}\"]"));
+    // A finished event is not finished again: no second audit row.
+    store
+        .inbox_finish(1, Finish::Done, None, ack("e1", TARO), None, 3)
+        .await
+        .unwrap();
+    let audited: i64 = store
+        .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM acks", [], |r| r.get(0))?))
+        .await
+        .unwrap();
+    assert_eq!(audited, 2);
 }
