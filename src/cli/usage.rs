@@ -26,6 +26,12 @@ pub(super) fn said(e: &clap::Error, language: Language) -> String {
     if let Some(names) = suggested {
         lines.push(words::USAGE_DID_YOU_MEAN.fill(language, &[("names", &names)]));
     }
+    if let Some(ContextValue::StyledStrs(tips)) = e.get(ContextKind::Suggested) {
+        for tip in tips {
+            let tip = tip_in(&tip.to_string(), language);
+            lines.push(words::USAGE_TIP.fill(language, &[("tip", &tip)]));
+        }
+    }
     if let Some(values) = context(e, ContextKind::ValidValue) {
         lines.push(words::USAGE_VALUES.fill(language, &[("values", &values)]));
     }
@@ -67,7 +73,12 @@ fn reason(e: &clap::Error, language: Language) -> String {
             words::USAGE_MISSING.fill(language, &[("arg", &arg)])
         }
         (ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand, _) => {
-            words::USAGE_NO_COMMAND.in_(language).to_owned()
+            match nested_command(e) {
+                Some(command) => {
+                    words::USAGE_NO_SUBCOMMAND.fill(language, &[("command", &command)])
+                }
+                None => words::USAGE_NO_COMMAND.in_(language).to_owned(),
+            }
         }
         (ErrorKind::ArgumentConflict, Some(arg)) => match context(e, ContextKind::PriorArg) {
             Some(other) if other != arg => {
@@ -83,6 +94,42 @@ fn reason(e: &clap::Error, language: Language) -> String {
         },
         _ => other(e, language),
     }
+}
+
+/// For a command that needs one of its own (`store`): the command line up
+/// to it, read off the usage line of the help clap shows with the error.
+/// `None` at the top level.
+fn nested_command(e: &clap::Error) -> Option<String> {
+    let rendered = e.render().to_string();
+    let usage = rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("使い方（Usage）:"))
+        .or_else(|| {
+            rendered
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("Usage:"))
+        })?;
+    let words: Vec<&str> = usage
+        .split_whitespace()
+        .take_while(|w| !w.starts_with(['[', '<']))
+        .collect();
+    (words.len() > 1).then(|| words.join(" "))
+}
+
+/// One of clap's tips, in `language` where its shape is known; as clap
+/// wrote it otherwise.
+fn tip_in(tip: &str, language: Language) -> String {
+    let quoted = |s: &str| s.trim_matches('\'').to_owned();
+    if let Some(rest) = tip.strip_prefix("to pass ") {
+        if let Some((arg, how)) = rest.split_once(" as a value, use ") {
+            let (arg, how) = (quoted(arg), quoted(how));
+            return words::USAGE_TIP_AS_VALUE.fill(language, &[("arg", &arg), ("how", &how)]);
+        }
+    }
+    if let Some(line) = tip.strip_suffix(" exists") {
+        return words::USAGE_TIP_EXISTS.fill(language, &[("line", &quoted(line))]);
+    }
+    tip.to_owned()
 }
 
 /// A refusal this module has no words for: clap's own reason, in brackets.
@@ -147,13 +194,13 @@ mod tests {
     #[test]
     fn the_suggestion_values_and_usage_are_said_too() {
         let typo = refused(&["ackss"]);
-        assert!(typo.contains("\nもしかして: acks, backup\n"), "{typo}");
+        assert!(typo.contains("\nもしかして：acks, backup\n"), "{typo}");
         assert!(
             typo.contains("\n使い方（Usage）: kintone-line-gateway [OPTIONS] <COMMAND>\n"),
             "{typo}"
         );
         let option = refused(&["acks", "--jsn"]);
-        assert!(option.contains("もしかして: --json"), "{option}");
+        assert!(option.contains("もしかして：--json"), "{option}");
         assert!(
             option.contains("使い方（Usage）: kintone-line-gateway acks"),
             "{option}"
@@ -163,7 +210,7 @@ mod tests {
             lang.starts_with("--lang <LANG> に fr は使えません。"),
             "{lang}"
         );
-        assert!(lang.contains("\n使える値: ja, en\n"), "{lang}");
+        assert!(lang.contains("\n使える値：ja, en\n"), "{lang}");
         let twice = refused(&["outbox", "retry", "3", "--all"]);
         assert!(
             twice.starts_with("--all と [ID] は一緒には使えません。")
@@ -182,6 +229,23 @@ mod tests {
             }
         }
         assert!(refused(&["--frobnicate"]).ends_with("で確かめられます。"));
+        // clap's tips, in the same words.
+        let early = refused(&["--json", "acks"]);
+        assert!(
+            early.contains("\nヒント：acks --json なら使えます\n"),
+            "{early}"
+        );
+        let dash = refused(&["send", "--to", "x", "-y"]);
+        assert!(dash.contains("を値として渡すなら"), "{dash}");
+        // A command that needs one of its own says so, not `run`.
+        let store = refused(&["store"]);
+        assert!(
+            store.starts_with(
+                "kintone-line-gateway store のあとに、下のコマンドを一つ書いてください。"
+            ),
+            "{store}"
+        );
+        assert!(refused(&[]).starts_with("コマンドを一つ指定してください（サービスとして"));
         let extra = refused(&["run", "extra"]);
         assert!(
             extra.starts_with("extra は、ここには書けません。\n"),

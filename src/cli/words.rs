@@ -48,6 +48,22 @@ said! {
         ja: "コマンドを一つ指定してください（サービスとして動かすなら run）。",
         en: "Name one command (run, to run the service).",
     }
+    USAGE_NO_SUBCOMMAND {
+        ja: "{command} のあとに、下のコマンドを一つ書いてください。",
+        en: "Name one of the commands below after {command}.",
+    }
+    USAGE_TIP_AS_VALUE {
+        ja: "{arg} を値として渡すなら {how} と書いてください",
+        en: "to pass {arg} as a value, write {how}",
+    }
+    USAGE_TIP_EXISTS {
+        ja: "{line} なら使えます",
+        en: "{line} exists",
+    }
+    USAGE_TIP {
+        ja: "ヒント：{tip}",
+        en: "Tip: {tip}",
+    }
     USAGE_TWICE {
         ja: "{arg} は一度だけ書いてください。",
         en: "Give {arg} only once.",
@@ -65,17 +81,18 @@ said! {
         en: "The command is not written as it should be ({detail}).",
     }
     USAGE_DID_YOU_MEAN {
-        ja: "もしかして: {names}",
+        ja: "もしかして：{names}",
         en: "Did you mean {names}?",
     }
     USAGE_VALUES {
-        ja: "使える値: {values}",
+        ja: "使える値：{values}",
         en: "It can be: {values}",
     }
     USAGE_COMMANDS {
-        ja: "コマンド: {names}",
+        ja: "コマンド：{names}",
         en: "Commands: {names}",
     }
+    // The same heading as `--help`'s (whose colon is clap's).
     USAGE_LINE {
         ja: "使い方（Usage）: {usage}",
         en: "Usage: {usage}",
@@ -366,7 +383,7 @@ said! {
         en: "The store was rewritten: {before} → {after} (pages of {page_before} → {page_after} bytes)",
     }
     COMPACT_GIVES_BACK {
-        ja: "これからは、古い行を消した場所もファイルから返されます。",
+        ja: "これからは、古い行を消した分だけファイルも小さくなります。",
         en: "From now on, the space of pruned rows is given back to the file system too.",
     }
     COMPACT_RUNNING {

@@ -213,7 +213,7 @@ fn every_usage_error_exits_64_and_a_typo_gets_a_suggestion() {
     }
     let out = gateway().arg("stauts").output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("\nもしかして: status"), "no suggestion: {err}");
+    assert!(err.contains("\nもしかして：status"), "no suggestion: {err}");
     // A bad --valid is refused before the store is made.
     assert!(!dir.path().join("state").exists());
 }
