@@ -14,7 +14,8 @@ use super::{Store, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AckRecord {
     pub at_ms: i64,
-    /// The webhook event (or panel action) it came from; unique.
+    /// The webhook event (or panel action, `panel:<notification>`: each
+    /// press is a row of its own) it came from.
     pub event_id: String,
     pub line_user_id: Option<String>,
     /// Display name, or "office panel".

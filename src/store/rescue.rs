@@ -73,7 +73,19 @@ fn move_aside(db: &Path) -> Result<PathBuf, StoreError> {
     let aside = file::aside_name(db, "damaged");
     let [wal, shm] = companions(db);
     let [wal_aside, shm_aside] = companions(&aside);
-    for (from, to) in [(db, &aside), (&wal, &wal_aside), (&shm, &shm_aside)] {
+    // A rollback journal (`store compact` cut short) stays with its file.
+    let journal = |p: &Path| {
+        let mut s = p.as_os_str().to_owned();
+        s.push("-journal");
+        PathBuf::from(s)
+    };
+    let (journal, journal_aside) = (journal(db), journal(&aside));
+    for (from, to) in [
+        (db, &aside),
+        (&wal, &wal_aside),
+        (&shm, &shm_aside),
+        (&journal, &journal_aside),
+    ] {
         if from.exists() {
             std::fs::rename(from, to).map_err(|source| StoreError::File {
                 path: from.to_owned(),

@@ -106,10 +106,14 @@ impl Store {
                     )?
                     .query_row(params![seq, state, error, now_ms], |r| r.get(0))
                     .optional()?;
+                // Once per event: a row already finished (or gone) records
+                // nothing again, no audit row (the audit has no event-id key
+                // to refuse a second) and no push.
+                let Some(owner) = owner else {
+                    return Ok((0, 0));
+                };
                 let mut told = 0;
-                // Once per event: a row already finished records nothing
-                // again (the audit has no event-id key to refuse it).
-                if let Some(a) = audit.filter(|_| owner.is_some()) {
+                if let Some(a) = audit {
                     let first = crate::store::audit::record(c, &a)?;
                     if let Some(notice) = others.filter(|_| first) {
                         told = crate::store::pushes::queue_others(c, &notice, now_ms)?;
@@ -120,10 +124,7 @@ impl Store {
                 }
                 // An intent its write-back left unresolved (a permanent
                 // error with the outcome unknown) must not hold a change.
-                let released = match owner {
-                    Some(owner) => crate::store::intents::finish_owner(c, &owner)?,
-                    None => 0,
-                };
+                let released = crate::store::intents::finish_owner(c, &owner)?;
                 Ok((released, told))
             })
             .await?;
