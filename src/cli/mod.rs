@@ -85,17 +85,17 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     let refused = |e: clap::Error| {
+        // `--help` and `--version` are clap's to print; so is the help that
+        // a command missing its subcommand shows, after the reason.
+        let with_help =
+            e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
         if e.use_stderr() {
             eprintln!("{}", usage::said(&e, crate::text::Language::default()));
+            if with_help {
+                eprintln!();
+            }
         }
-        // `--help` and `--version` are clap's to print; so is the help that
-        // a command missing its subcommand shows.
-        if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-            eprintln!();
-        }
-        if !e.use_stderr()
-            || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-        {
+        if !e.use_stderr() || with_help {
             let _ = e.print();
         }
         if e.use_stderr() {

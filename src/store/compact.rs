@@ -45,15 +45,7 @@ impl Store {
     /// The read failed.
     pub async fn layout(&self) -> Result<Layout, StoreError> {
         let path = self.path().to_owned();
-        self.read(move |c| {
-            let (page_size, gives_back) = pragmas(c)?;
-            Ok(Layout {
-                bytes: size(&path)?,
-                page_size,
-                gives_back,
-            })
-        })
-        .await
+        self.read(move |c| Ok(layout(c, size(&path)?)?)).await
     }
 }
 
@@ -85,30 +77,30 @@ pub fn compact(state_dir: &Path) -> Result<Compacted, StoreError> {
     // read: that fails (busy) while anyone else holds the store open.
     conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE")
         .map_err(opened)?;
-    let (page_size, gives_back) = pragmas(&conn).map_err(opened)?;
     // The WAL's frames not yet checkpointed are the store's too.
-    let before = Layout {
-        bytes: size(&db)? + size(&file::companions(&db)[0]).unwrap_or(0),
-        page_size,
-        gives_back,
-    };
+    let bytes = size(&db)? + size(&file::companions(&db)[0]).unwrap_or(0);
+    let before = layout(&conn, bytes).map_err(opened)?;
     conn.execute_batch(NEW_LAYOUT)?;
     quick_check(&conn, &db)?;
-    let (page_size, gives_back) = pragmas(&conn)?;
+    let after = layout(&conn, 0)?;
     // Closing it checkpoints the WAL into the file and removes it.
     conn.close().map_err(|(_, e)| e)?;
     let after = Layout {
         bytes: size(&db)?,
-        page_size,
-        gives_back,
+        ..after
     };
     Ok(Compacted { before, after })
 }
 
-fn pragmas(conn: &Connection) -> rusqlite::Result<(i64, bool)> {
+/// The layout `conn`'s store has, for a file of `bytes`.
+fn layout(conn: &Connection, bytes: u64) -> rusqlite::Result<Layout> {
     let page_size = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
     let vacuum: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
-    Ok((page_size, vacuum == 2))
+    Ok(Layout {
+        bytes,
+        page_size,
+        gives_back: vacuum == 2,
+    })
 }
 
 fn size(path: &Path) -> Result<u64, StoreError> {

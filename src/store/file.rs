@@ -22,14 +22,21 @@ pub(super) const DB: &str = "gateway.db";
 /// The marker file in the state directory.
 pub const MARKER: &str = "store-created";
 
-/// The files SQLite keeps beside `db`.
+/// The files SQLite keeps beside `db` in WAL mode.
 pub(super) fn companions(db: &Path) -> [PathBuf; 2] {
-    let with = |suffix: &str| {
-        let mut s = db.as_os_str().to_owned();
-        s.push(suffix);
-        PathBuf::from(s)
-    };
-    [with("-wal"), with("-shm")]
+    [beside(db, "-wal"), beside(db, "-shm")]
+}
+
+/// The rollback journal SQLite keeps beside `db` outside WAL mode (during
+/// `store compact`'s VACUUM).
+pub(super) fn rollback_journal(db: &Path) -> PathBuf {
+    beside(db, "-journal")
+}
+
+fn beside(db: &Path, suffix: &str) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
 }
 
 /// Creates the state directory owner-only (0700); an existing one that

@@ -74,12 +74,7 @@ fn move_aside(db: &Path) -> Result<PathBuf, StoreError> {
     let [wal, shm] = companions(db);
     let [wal_aside, shm_aside] = companions(&aside);
     // A rollback journal (`store compact` cut short) stays with its file.
-    let journal = |p: &Path| {
-        let mut s = p.as_os_str().to_owned();
-        s.push("-journal");
-        PathBuf::from(s)
-    };
-    let (journal, journal_aside) = (journal(db), journal(&aside));
+    let (journal, journal_aside) = (file::rollback_journal(db), file::rollback_journal(&aside));
     for (from, to) in [
         (db, &aside),
         (&wal, &wal_aside),
