@@ -45,8 +45,8 @@ fn fill(db: &std::path::Path, rows: i64) {
     c.execute_batch("BEGIN").expect("begin");
     let mut st = c
         .prepare(
-            "INSERT INTO inbox(event_id, kind, json, event_ts_ms, received_ms, state)
-             VALUES (?1, 'postback', ?2, ?3, ?3, 'done')",
+            "INSERT INTO inbox(event_id, kind, json, event_ts_ms, received_ms)
+             VALUES (?1, 'postback', ?2, ?3, ?3)",
         )
         .expect("insert");
     for i in 0..rows {

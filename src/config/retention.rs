@@ -17,7 +17,7 @@ const DAY: Duration = Duration::from_secs(86_400);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionSettings {
     /// A judged kintone change is kept this long (`line_events`; a finished
-    /// LINE event keeps no body, its key stays for the dedup window).
+    /// LINE event's key stays for the dedup window).
     pub line_events: Duration,
     /// LINE events older than this are refused, and their deduplication
     /// keys (`webhookEventId`) are kept at least this long (`line_dedup`).

@@ -3,7 +3,9 @@
 //!
 //! An event's progress is kept here step by step (`stage`, `reply_attempted`),
 //! so a crash at any point resumes without doing a step twice: the steps and
-//! the event's end are in `inbox/progress.rs`.
+//! the event's end are in `inbox/progress.rs`. The events still to handle
+//! are the ones in `inbox_queue`, narrow entries the finish deletes, so an
+//! event's own row is written once, when it comes in.
 
 use std::collections::HashSet;
 
@@ -120,9 +122,13 @@ impl Store {
                 "INSERT OR IGNORE INTO inbox(event_id, kind, json, event_ts_ms, received_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
+            let mut queue = c.prepare_cached(
+                "INSERT INTO inbox_queue(event_ts_ms, seq) VALUES (?1, last_insert_rowid())",
+            )?;
             let mut out = Inserted::default();
             for e in &events {
                 if st.execute(params![e.id, e.kind, e.json, e.timestamp_ms, received_ms])? == 1 {
+                    queue.execute([e.timestamp_ms])?;
                     out.new += 1;
                 } else {
                     out.duplicates += 1;
@@ -154,8 +160,8 @@ impl Store {
         let ahead = crate::clock::retry_due_before(now_ms);
         self.read(move |c| {
             let mut walk = c.prepare_cached(
-                "SELECT seq FROM inbox WHERE state = 'pending'
-                   AND (next_attempt_ms <= ?1 OR next_attempt_ms > ?2)
+                "SELECT seq FROM inbox_queue
+                 WHERE next_attempt_ms <= ?1 OR next_attempt_ms > ?2
                  ORDER BY event_ts_ms, seq",
             )?;
             let mut seqs = walk.query([now_ms, ahead])?;
@@ -232,14 +238,15 @@ impl Store {
     /// The read failed.
     pub async fn inbox_pending_count(&self) -> Result<i64, StoreError> {
         self.read(|c| {
-            Ok(
-                c.prepare_cached("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")?
-                    .query_row([], |r| r.get(0))?,
-            )
+            Ok(c.prepare_cached(PENDING_COUNT)?
+                .query_row([], |r| r.get(0))?)
         })
         .await
     }
 }
+
+/// How many events are still to handle.
+pub(super) const PENDING_COUNT: &str = "SELECT COUNT(*) FROM inbox_queue";
 
 /// Deletes up to `limit` finished events received (steady) before `before`
 /// whose timestamps (LINE's clock) are before `line_before`: their keys are
@@ -259,8 +266,9 @@ pub(super) fn prune_events(
 
 /// [`prune_events`]'s walk (the tests read its plan): finished events
 /// whose timestamps (LINE's clock) are before `?1`, by receipt.
-pub(super) const OLDEST: &str =
-    "SELECT received_ms, state != 'pending' AND event_ts_ms < ?1, seq FROM inbox ORDER BY seq";
+pub(super) const OLDEST: &str = "SELECT received_ms, event_ts_ms < ?1 AND NOT EXISTS
+       (SELECT 1 FROM inbox_queue q WHERE q.event_ts_ms = inbox.event_ts_ms AND q.seq = inbox.seq),
+     seq FROM inbox ORDER BY seq";
 
 #[cfg(test)]
 mod tests;

@@ -72,8 +72,9 @@ pub fn held_until(
     let (at, owner_pending): (Option<i64>, Option<bool>) = c
         .prepare_cached(
             "SELECT MAX(MIN(w.at_ms, ?4)),
-                    MAX(EXISTS (SELECT 1 FROM inbox i
-                                WHERE i.event_id = w.owner AND i.state = 'pending'))
+                    MAX(EXISTS (SELECT 1 FROM inbox i JOIN inbox_queue q
+                                  ON q.event_ts_ms = i.event_ts_ms AND q.seq = i.seq
+                                WHERE i.event_id = w.owner))
              FROM write_intents w WHERE w.app = ?1 AND w.record = ?2 AND w.revision = ?3",
         )?
         .query_row(params![app, record, revision, now_ms], |r| {

@@ -69,6 +69,16 @@ pub(super) fn open_writer(
     state_dir: &Path,
     creation: Creation,
 ) -> Result<(PathBuf, Connection), StoreError> {
+    open_writer_at(state_dir, creation, schema::latest())
+}
+
+/// [`open_writer`] with the store migrated only up to schema `version`
+/// (`store rescue`, which migrates the rest once it has copied the rows).
+pub(super) fn open_writer_at(
+    state_dir: &Path,
+    creation: Creation,
+    version: usize,
+) -> Result<(PathBuf, Connection), StoreError> {
     file::prepare_dir(state_dir)?;
     let path = state_dir.join(file::DB);
     let marker = Marker::read(state_dir)?;
@@ -87,7 +97,7 @@ pub(super) fn open_writer(
     if existed {
         quick_check(&conn, &path)?;
     }
-    schema::migrate(&conn)?;
+    schema::migrate_until(&conn, version)?;
     // After the migrations: a new store's page size is set by them.
     checkpoint_every(&conn, WAL_BEFORE_CHECKPOINT)?;
     file::owner_only(&path)?;

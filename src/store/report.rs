@@ -78,7 +78,7 @@ impl Store {
                 outbox_pending: outbox::pending_count(c)?,
                 dead_letters: outbox::dead_count(c)?,
                 undeliverable: super::undeliverable::count(c)?,
-                inbox_pending: count("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")?,
+                inbox_pending: count(super::inbox::PENDING_COUNT)?,
                 changes_pending: count(changes::PENDING_COUNT)?,
                 last_push_ms: c.query_row("SELECT MAX(sent_ms) FROM outbox", [], |r| r.get(0))?,
                 daemon_status: c

@@ -4,7 +4,9 @@
 //! first row, past a damaged page by growing jumps, then backwards from the
 //! last row, so that one bad page costs about the rows on it. The old file
 //! is read on its own read-only connection: its damage never touches the
-//! new store's transaction.
+//! new store's transaction. The new store is made at the old one's schema
+//! and migrated once the rows are in: an older store's rows are converted
+//! by the same migrations that convert one in place.
 
 #[cfg(any(test, feature = "sim"))]
 pub mod damage;
@@ -17,7 +19,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Statement};
 
 use super::file::{self, companions};
 use super::open::{self, Creation};
-use super::StoreError;
+use super::{schema, StoreError};
 
 /// What one table kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,8 +62,22 @@ pub fn rescue(state_dir: &Path) -> Result<Rescued, StoreError> {
         )));
     }
     let aside = move_aside(&db)?;
-    let (_, conn) = open::open_writer(state_dir, Creation::Anew)?;
-    let tables = copy_all(&conn, &aside)?;
+    let old = Connection::open_with_flags(&aside, OpenFlags::SQLITE_OPEN_READ_ONLY).ok();
+    // A version it cannot say (or one newer than this binary): the latest,
+    // and each table's columns that both have.
+    let version = old
+        .as_ref()
+        .and_then(|o| schema::version_of(o).ok())
+        .filter(|v| (1..=schema::latest()).contains(v))
+        .unwrap_or_else(schema::latest);
+    let (_, conn) = open::open_writer_at(state_dir, Creation::Anew, version)?;
+    // Rows come back in any order and some may be gone: no constraint
+    // between tables may refuse what survived, in the copy or in the
+    // migrations after it.
+    conn.execute_batch("PRAGMA foreign_keys=OFF")?;
+    let tables = copy_all(&conn, old.as_ref())?;
+    schema::migrate(&conn)?;
+    conn.execute_batch("PRAGMA foreign_keys=ON")?;
     Ok(Rescued {
         damaged_file: aside,
         tables,
@@ -91,24 +107,14 @@ fn move_aside(db: &Path) -> Result<PathBuf, StoreError> {
     Ok(aside)
 }
 
-/// Opens the old file read-only beside the new store and copies every table
-/// of the new schema it has, in one transaction of the new store.
-fn copy_all(conn: &Connection, old: &Path) -> Result<Vec<TableRescue>, StoreError> {
-    // Rows come back in any order and some may be gone: no constraint
-    // between tables may refuse what survived.
-    conn.execute_batch("PRAGMA foreign_keys=OFF")?;
-    let old = Connection::open_with_flags(old, OpenFlags::SQLITE_OPEN_READ_ONLY).ok();
-    let old_tables = old
-        .as_ref()
-        .and_then(|o| table_names(o).ok())
-        .unwrap_or_default();
+/// Copies every table of the new schema the old file has, in one
+/// transaction of the new store.
+fn copy_all(conn: &Connection, old: Option<&Connection>) -> Result<Vec<TableRescue>, StoreError> {
+    let old_tables = old.and_then(|o| table_names(o).ok()).unwrap_or_default();
     let tx = conn.unchecked_transaction()?;
     let mut out = Vec::new();
     for table in table_names(&tx)? {
-        out.push(match &old {
-            Some(old) if table == "cards" && !old_tables.contains(&table) => {
-                cards_from_deliveries(&tx, old)
-            }
+        out.push(match old {
             Some(old) if old_tables.contains(&table) => copy_table(&tx, old, &table)?,
             _ => TableRescue {
                 table,
@@ -119,38 +125,7 @@ fn copy_all(conn: &Connection, old: &Path) -> Result<Vec<TableRescue>, StoreErro
         });
     }
     tx.commit()?;
-    conn.execute_batch("PRAGMA foreign_keys=ON")?;
     Ok(out)
-}
-
-/// The cards of a store from before they had a table of their own (schema
-/// 14 and older kept each in its delivery's row), as far as they read: past
-/// a damaged page as a table's rows are.
-fn cards_from_deliveries(new: &Connection, old: &Connection) -> TableRescue {
-    let before = count(old, "deliveries");
-    let mut rescue = TableRescue {
-        table: "cards".to_owned(),
-        kept: 0,
-        before,
-        damaged: true,
-    };
-    let Ok(mut insert) =
-        new.prepare("INSERT OR IGNORE INTO cards(delivery, bubble, alt_text) VALUES (?1, ?2, ?3)")
-    else {
-        return rescue;
-    };
-    // A delivery's `seq` is its rowid.
-    let from = |cmp: &str, order: &str| {
-        format!(
-            "SELECT seq, seq, bubble, alt_text FROM deliveries WHERE seq {cmp} ?1 ORDER BY seq{order} LIMIT 1"
-        )
-    };
-    let mut rows = Rows::new(old, 3);
-    rows.forwards(&from(">", ""), &mut insert);
-    rows.backwards(&from("<", " DESC"), &mut insert);
-    rescue.kept = rows.kept;
-    rescue.damaged = rows.damaged || before.is_none();
-    rescue
 }
 
 fn table_names(conn: &Connection) -> rusqlite::Result<Vec<String>> {
@@ -202,6 +177,15 @@ fn copy_table(new: &Connection, old: &Connection, table: &str) -> Result<TableRe
     let mut insert = new.prepare(&format!(
         "INSERT OR IGNORE INTO \"{table}\"({list}) VALUES ({marks})"
     ))?;
+    if without_rowid(new, table)? {
+        let (kept, damaged) = copy_by_key(new, old, table, &list, cols.len(), &mut insert);
+        return Ok(TableRescue {
+            table: table.to_owned(),
+            kept,
+            before,
+            damaged: damaged || before.is_none(),
+        });
+    }
     let from = |dir: &str| {
         let (cmp, order) = if dir == "up" {
             (">", "")
@@ -220,6 +204,83 @@ fn copy_table(new: &Connection, old: &Connection, table: &str) -> Result<TableRe
         before,
         damaged: rows.damaged || before.is_none(),
     })
+}
+
+/// Whether `table` is a `WITHOUT ROWID` one (the inbox's queue), its rows
+/// in the order of its primary key.
+fn without_rowid(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
+        [table],
+        |r| r.get(0),
+    )
+}
+
+/// A `WITHOUT ROWID` table, in the order of its key, forwards from the first
+/// row until damage, then backwards from the last until damage or a row
+/// already copied (its key is taken: the insert is ignored). Without a
+/// rowid to jump on, every page between the first bad one and the last is
+/// lost; such a table's rows are narrow, many to a page. Returns the rows
+/// kept and whether damage was met.
+fn copy_by_key(
+    new: &Connection,
+    old: &Connection,
+    table: &str,
+    list: &str,
+    width: usize,
+    insert: &mut Statement<'_>,
+) -> (u64, bool) {
+    let key = || -> rusqlite::Result<Vec<String>> {
+        let mut st = new.prepare(&format!(
+            "SELECT name FROM pragma_table_info(\"{table}\") WHERE pk > 0 ORDER BY pk"
+        ))?;
+        let names = st.query_map([], |r| r.get(0))?.collect();
+        names
+    };
+    let Ok(key) = key() else {
+        return (0, true);
+    };
+    let (mut kept, mut damaged) = (0, false);
+    for order in ["ASC", "DESC"] {
+        let by = key
+            .iter()
+            .map(|c| format!("\"{c}\" {order}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT {list} FROM \"{table}\" ORDER BY {by}");
+        let Ok(mut st) = old.prepare(&sql) else {
+            return (kept, true);
+        };
+        let Ok(mut rows) = st.query([]) else {
+            return (kept, true);
+        };
+        loop {
+            let row = match rows.next() {
+                Ok(Some(row)) => row,
+                Ok(None) => break,
+                Err(_) => {
+                    damaged = true;
+                    break;
+                }
+            };
+            let values: rusqlite::Result<Vec<Value>> = (0..width).map(|i| row.get(i)).collect();
+            let Ok(values) = values else {
+                damaged = true;
+                break;
+            };
+            match insert.execute(rusqlite::params_from_iter(values)) {
+                Ok(1) => kept += 1,
+                // Met the rows the first walk copied.
+                _ if order == "DESC" => break,
+                _ => {}
+            }
+        }
+        if !damaged {
+            // The first walk read every row.
+            break;
+        }
+    }
+    (kept, damaged)
 }
 
 /// How many rows `table` has: from the table itself, or, when that is

@@ -4,10 +4,10 @@
 //! hands freed pages back to the file system.
 //!
 //! Every table, and what a pass does with it (the SQL is in its file):
-//! - `inbox`: pending rows kept; a finished event keeps no body (up to 1 MiB
-//!   of JSON, blanked when it finishes: nothing reads it after); the row
-//!   (its `webhookEventId`,
-//!   the dedup key) is deleted once both its receipt (steady time) and its
+//! - `inbox`: events still queued kept; a finished message keeps no body (a
+//!   person's words, blanked when it finishes), a finished postback keeps its
+//!   own (our button's data, a spent reply token: rewriting its page would
+//!   cost a tap a write); the row (its `webhookEventId`, the dedup key) is deleted once both its receipt (steady time) and its
 //!   timestamp (on LINE's clock, as the intake judges it) are older than the
 //!   dedup window plus [`KEY_MARGIN`]: the intake refuses it as too old then.
 //! - `acks` (audit): deleted after `audit` (a year by default).

@@ -371,9 +371,29 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE acks;
     ALTER TABLE acks_new RENAME TO acks;
     ",
+    // 17: the events still to handle in a queue of their own, narrow rows
+    // many to a page, so finishing an event deletes its queue entry and
+    // leaves the event's row (most of a page) as it was stored: the finish
+    // wrote that page again for its state, a page in every tap's finish.
+    // `failed` keeps the one state the queue does not say.
+    r"
+    CREATE TABLE inbox_queue(
+        event_ts_ms INTEGER NOT NULL,
+        seq INTEGER NOT NULL,                       -- inbox.seq
+        next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY(event_ts_ms, seq)
+    ) WITHOUT ROWID;
+    INSERT INTO inbox_queue(event_ts_ms, seq, next_attempt_ms)
+        SELECT event_ts_ms, seq, next_attempt_ms FROM inbox WHERE state = 'pending';
+    ALTER TABLE inbox ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;
+    UPDATE inbox SET failed = 1 WHERE state = 'failed';
+    DROP INDEX inbox_pending_order;
+    ALTER TABLE inbox DROP COLUMN state;
+    ALTER TABLE inbox DROP COLUMN next_attempt_ms;
+    ALTER TABLE inbox DROP COLUMN finished_ms;
+    ",
 ];
 
-/// The schema version this binary migrates to (`PRAGMA user_version`).
 /// A store as a gateway of schema `version` left it (tests of upgrades).
 #[cfg(test)]
 pub(super) fn migrate_to(conn: &Connection, version: usize) {
@@ -388,8 +408,15 @@ pub(super) fn migrate_to(conn: &Connection, version: usize) {
     .expect("version");
 }
 
+/// The schema version this binary migrates to (`PRAGMA user_version`).
 pub fn latest() -> usize {
     MIGRATIONS.len()
+}
+
+/// The schema version a database is at (`PRAGMA user_version`).
+pub(super) fn version_of(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
 }
 
 /// A new store's layout: 512-byte pages and incremental auto-vacuum, set
@@ -404,9 +431,19 @@ pub(super) const NEW_LAYOUT: &str = "PRAGMA journal_mode = DELETE; PRAGMA page_s
 /// A migration failed (the database is left at the previous version), or the
 /// database is newer than this binary.
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
-    let current: usize = conn
-        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-        .map(|v| usize::try_from(v).unwrap_or(usize::MAX))?;
+    migrate_until(conn, MIGRATIONS.len())
+}
+
+/// Applies the migrations this database has not seen yet up to schema
+/// `version` (at most this binary's): `store rescue` copies an older
+/// store's rows into a new store of the same schema, then migrates it, so
+/// an older store's rows are converted by the migrations that convert it
+/// in place.
+///
+/// # Errors
+/// As [`migrate`].
+pub(super) fn migrate_until(conn: &Connection, version: usize) -> Result<(), StoreError> {
+    let current = version_of(conn)?;
     if current > MIGRATIONS.len() {
         return Err(StoreError::Invalid(format!(
             "database schema version {current} is newer than this gateway ({}); upgrade the gateway",
@@ -428,7 +465,8 @@ pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
         // set outside WAL mode, by the same VACUUM.
         conn.execute_batch(NEW_LAYOUT)?;
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+    let until = version.min(MIGRATIONS.len());
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(until).skip(current) {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(
@@ -465,10 +503,10 @@ mod tests {
         migrate(&c).expect("a second run is a no-op");
         for (sql, index) in [
             (
-                "SELECT seq FROM inbox WHERE state = 'pending'
-                   AND (next_attempt_ms <= 1 OR next_attempt_ms > 2)
+                "SELECT seq FROM inbox_queue
+                 WHERE next_attempt_ms <= 1 OR next_attempt_ms > 2
                  ORDER BY event_ts_ms, seq",
-                "inbox_pending_order",
+                "inbox_queue",
             ),
             (
                 "SELECT seq FROM changes WHERE state = 'pending'
@@ -574,6 +612,45 @@ mod tests {
             )
             .expect("indexes");
         assert_eq!(indexes, 0, "no index for a tap's finish to write");
+    }
+
+    #[test]
+    fn an_older_stores_waiting_events_move_to_the_queue_and_finished_ones_stay() {
+        let c = Connection::open_in_memory().expect("db");
+        migrate_to(&c, 16);
+        c.execute_batch(
+            "INSERT INTO inbox(seq, event_id, kind, json, event_ts_ms, received_ms, state,
+                 next_attempt_ms)
+               VALUES (1, 'done', 'postback', '', 5, 5, 'done', 0),
+                      (2, 'failed', 'postback', '', 6, 6, 'failed', 0),
+                      (3, 'waiting', 'postback', '{}', 7, 7, 'pending', 900);",
+        )
+        .expect("rows");
+        migrate(&c).expect("migrate");
+        let queue: Vec<(i64, i64, i64)> = c
+            .prepare("SELECT event_ts_ms, seq, next_attempt_ms FROM inbox_queue")
+            .and_then(|mut st| {
+                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            })
+            .expect("queue");
+        assert_eq!(
+            queue,
+            [(7, 3, 900)],
+            "the waiting event keeps its retry time"
+        );
+        let failed: Vec<(String, bool)> = c
+            .prepare("SELECT event_id, failed FROM inbox ORDER BY seq")
+            .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .expect("rows");
+        assert_eq!(
+            failed,
+            [
+                ("done".into(), false),
+                ("failed".into(), true),
+                ("waiting".into(), false)
+            ]
+        );
     }
 
     #[test]

@@ -47,7 +47,7 @@ async fn all_handled(dir: &std::path::Path) {
     eventually(20, || {
         rows(
             dir,
-            "SELECT (SELECT COUNT(*) FROM inbox WHERE state = 'pending')
+            "SELECT (SELECT COUNT(*) FROM inbox_queue)
                   + (SELECT COUNT(*) FROM changes WHERE state = 'pending')
                   + (SELECT COUNT(*) FROM deliveries WHERE push_id IS NULL)
                   + (SELECT COUNT(*) FROM outbox WHERE state = 'pending')",
@@ -121,7 +121,8 @@ async fn killed_while_the_reply_is_in_flight_answers_nobody_twice() {
     line.delay_requests(Duration::from_secs(120));
     eventually(10, || line.in_flight() == 1).await;
     // The event's end was stored before the Reply was called.
-    let done = "SELECT COUNT(*) FROM inbox WHERE state = 'done'";
+    let done = "SELECT COUNT(*) FROM inbox
+                WHERE failed = 0 AND seq NOT IN (SELECT seq FROM inbox_queue)";
     assert_eq!(rows(dir.path(), done), 1);
     daemon.kill();
 

@@ -233,7 +233,7 @@ pub async fn rows(w: &World, sql: &'static str) -> i64 {
 /// event stored so far has been written back, answered or refused.
 pub async fn inbox_drained(w: &World) {
     until(10, "every LINE event handled", move || async move {
-        rows(w, "SELECT COUNT(*) FROM inbox WHERE state = 'pending'").await == 0
+        rows(w, "SELECT COUNT(*) FROM inbox_queue").await == 0
     })
     .await;
 }

@@ -67,10 +67,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.call(move |c| {
             c.prepare_cached(
-                "UPDATE inbox SET next_attempt_ms = ?2, last_error = ?3, attempts = attempts + 1
-                 WHERE seq = ?1",
+                "UPDATE inbox SET last_error = ?2, attempts = attempts + 1 WHERE seq = ?1",
             )?
-            .execute(params![seq, next_attempt_ms, error])?;
+            .execute(params![seq, error])?;
+            c.prepare_cached(
+                "UPDATE inbox_queue SET next_attempt_ms = ?2
+                 WHERE seq = ?1 AND event_ts_ms = (SELECT event_ts_ms FROM inbox WHERE seq = ?1)",
+            )?
+            .execute(params![seq, next_attempt_ms])?;
             Ok(())
         })
         .await
@@ -94,24 +98,35 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let (released, told) = self
             .call(move |c| {
-                let state = match how {
-                    Finish::Done => "done",
-                    Finish::Failed => "failed",
-                };
-                let owner: Option<String> = c
-                    .prepare_cached(
-                        "UPDATE inbox SET state = ?2, last_error = COALESCE(?3, last_error),
-                            finished_ms = ?4, json = '' WHERE seq = ?1 AND state = 'pending'
-                         RETURNING event_id",
-                    )?
-                    .query_row(params![seq, state, error, now_ms], |r| r.get(0))
+                let event: Option<(String, i64)> = c
+                    .prepare_cached("SELECT event_id, event_ts_ms FROM inbox WHERE seq = ?1")?
+                    .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
+                let left_queue = match &event {
+                    Some((_, ts)) => c
+                        .prepare_cached(
+                            "DELETE FROM inbox_queue WHERE event_ts_ms = ?1 AND seq = ?2",
+                        )?
+                        .execute(params![ts, seq])?,
+                    None => 0,
+                };
                 // Once per event: a row already finished (or gone) records
                 // nothing again, no audit row (the audit has no event-id key
                 // to refuse a second) and no push.
-                let Some(owner) = owner else {
+                let Some((owner, _)) = event.filter(|_| left_queue == 1) else {
                     return Ok((0, 0));
                 };
+                // The event's row is written again only for what it must
+                // keep: a failure and its reason; and a body that holds a
+                // person's words (a message) is blanked. A postback's body
+                // (our button's data, its spent reply token) stays as it
+                // came until retention removes the row.
+                c.prepare_cached(
+                    "UPDATE inbox SET failed = ?2, last_error = COALESCE(?3, last_error),
+                        json = CASE kind WHEN 'postback' THEN json ELSE '' END
+                     WHERE seq = ?1 AND (?2 OR ?3 IS NOT NULL OR kind != 'postback')",
+                )?
+                .execute(params![seq, matches!(how, Finish::Failed), error])?;
                 let mut told = 0;
                 if let Some(a) = audit {
                     let first = crate::store::audit::record(c, &a)?;

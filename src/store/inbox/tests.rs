@@ -97,7 +97,72 @@ async fn dedupes_and_tracks_progress() {
     );
     assert_eq!(store.inbox_pending_count().await.unwrap(), 1);
     let finished = store.inbox_get(&a.event_id).await.unwrap().unwrap();
-    assert_eq!(finished.json, "", "a finished event keeps no body");
+    assert_eq!(finished.json, "{}", "a postback's row stays as it came");
+}
+
+/// A finish takes the event off the queue and writes its row again only
+/// for what the row must keep: a failure, and a message's words blanked.
+#[tokio::test]
+async fn a_finish_leaves_a_postback_as_stored_and_blanks_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let message = EventEnvelope {
+        kind: "message".into(),
+        json: r#"{"message":{"text":"電話ください"}}"#.into(),
+        ..ev("m")
+    };
+    store
+        .inbox_insert(vec![ev("p"), ev("f"), message], 100)
+        .await
+        .unwrap();
+    let seq = |id: &'static str| {
+        let store = store.clone();
+        async move { store.inbox_get(id).await.unwrap().unwrap().seq }
+    };
+    for (id, how) in [
+        ("p", Finish::Done),
+        ("f", Finish::Failed),
+        ("m", Finish::Done),
+    ] {
+        let told = store
+            .inbox_finish(seq(id).await, how, None, (None, None), None, 200)
+            .await
+            .unwrap();
+        assert_eq!(told, 0);
+    }
+    assert_eq!(store.inbox_pending_count().await.unwrap(), 0);
+    let rows: Vec<(String, String, bool)> = store
+        .read(|c| {
+            let mut st = c.prepare("SELECT event_id, json, failed FROM inbox ORDER BY seq")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("p".into(), "{}".into(), false),
+            ("f".into(), "{}".into(), true),
+            ("m".into(), String::new(), false),
+        ]
+    );
+    // A second finish of an event no longer queued changes nothing.
+    store
+        .inbox_finish(seq("f").await, Finish::Done, None, (None, None), None, 300)
+        .await
+        .unwrap();
+    let failed: bool = store
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT failed FROM inbox WHERE event_id = 'f'", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await
+        .unwrap();
+    assert!(failed);
 }
 
 /// Two acknowledgements of one notification racing: only the first tells

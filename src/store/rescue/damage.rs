@@ -29,12 +29,15 @@ pub fn damage_first_leaf(db: &Path, table: &str) -> Result<(), String> {
     let mut bytes = std::fs::read(db).map_err(|e| e.to_string())?;
     let byte = |bytes: &[u8], at: usize| bytes.get(at).copied().ok_or("past the file's end");
     // Down the left edge of the table's tree (two levels or more) to its
-    // first leaf.
+    // first leaf. A `WITHOUT ROWID` table is an index b-tree: interior
+    // pages 0x02, leaves 0x0a (a rowid table's are 0x05 and 0x0d); both
+    // interior cells start with the left child's page number.
+    let interior = |b: u8| b == 0x05 || b == 0x02;
     let mut node = (root - 1) * page;
-    if byte(&bytes, node)? != 0x05 {
+    if !interior(byte(&bytes, node)?) {
         return Err(format!("{table} does not span several pages"));
     }
-    while byte(&bytes, node)? == 0x05 {
+    while interior(byte(&bytes, node)?) {
         let cell = usize::from(u16::from_be_bytes([
             byte(&bytes, node + 12)?,
             byte(&bytes, node + 13)?,
@@ -47,7 +50,7 @@ pub fn damage_first_leaf(db: &Path, table: &str) -> Result<(), String> {
             .ok_or("past the file's end")?;
         node = (child as usize - 1) * page;
     }
-    if byte(&bytes, node)? != 0x0d {
+    if !matches!(byte(&bytes, node)?, 0x0d | 0x0a) {
         return Err(format!("page {} is not a table leaf", node / page + 1));
     }
     bytes[node..node + page].fill(0xa5);

@@ -58,9 +58,10 @@ fn an_older_stores_cards_are_rescued_from_its_deliveries() {
     .unwrap();
     drop(conn);
     let r = rescue(dir.path()).unwrap();
-    let cards = r.tables.iter().find(|t| t.table == "cards").unwrap();
+    // Copied at the old schema, then migrated.
+    let deliveries = r.tables.iter().find(|t| t.table == "deliveries").unwrap();
     assert_eq!(
-        (cards.kept, cards.before, cards.damaged),
+        (deliveries.kept, deliveries.before, deliveries.damaged),
         (1, Some(1), false)
     );
     let store = open::open_writer(dir.path(), Creation::FirstOnly)
@@ -101,14 +102,110 @@ fn an_older_stores_cards_are_rescued_past_a_bad_page() {
     drop(conn);
     damage::damage_first_leaf(&db, "deliveries").unwrap();
     let r = rescue(dir.path()).unwrap();
-    let cards = r.tables.iter().find(|t| t.table == "cards").unwrap();
-    assert!(cards.damaged, "{cards:?}");
-    assert!(cards.kept >= 2800 && cards.kept < 3000, "{cards:?}");
+    let deliveries = r.tables.iter().find(|t| t.table == "deliveries").unwrap();
+    assert!(deliveries.damaged, "{deliveries:?}");
+    assert!(
+        deliveries.kept >= 2800 && deliveries.kept < 3000,
+        "{deliveries:?}"
+    );
     let store = open::open_writer(dir.path(), Creation::FirstOnly)
         .unwrap()
         .1;
-    let last: i64 = store
-        .query_row("SELECT max(delivery) FROM cards", [], |r| r.get(0))
+    let (cards, last): (i64, i64) = store
+        .query_row("SELECT count(*), max(delivery) FROM cards", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
-    assert_eq!(last, 3000);
+    assert_eq!((cards.unsigned_abs(), last), (deliveries.kept, 3000));
+}
+
+/// `n` postback events in the inbox, each still to handle.
+fn waiting_events(conn: &rusqlite::Connection, n: i64) {
+    conn.execute_batch("BEGIN").unwrap();
+    for seq in 1..=n {
+        conn.execute(
+            "INSERT INTO inbox(seq, event_id, kind, json, event_ts_ms, received_ms)
+               VALUES (?1, 'e' || ?1, 'postback', '{}', ?1, ?1)",
+            [seq],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO inbox_queue(event_ts_ms, seq, next_attempt_ms) VALUES (?1, ?1, 7)",
+            [seq],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+}
+
+/// The events still to handle: the queue's entries, each with its event.
+fn queue_of(dir: &Path) -> Vec<(i64, i64)> {
+    let store = open::open_writer(dir, Creation::FirstOnly).unwrap().1;
+    let mut st = store
+        .prepare(
+            "SELECT q.seq, q.next_attempt_ms FROM inbox_queue q
+               JOIN inbox USING (event_ts_ms, seq) ORDER BY q.seq",
+        )
+        .unwrap();
+    let rows = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    rows
+}
+
+/// The queue has no rowid: it is copied in its key's order, and the events
+/// waiting in it are still waiting in the new store, retry time and all.
+#[test]
+fn the_events_still_to_handle_stay_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, conn) = open::open_writer(dir.path(), Creation::FirstOnly).unwrap();
+    waiting_events(&conn, 3);
+    drop(conn);
+    let r = rescue(dir.path()).unwrap();
+    let queue = r.tables.iter().find(|t| t.table == "inbox_queue").unwrap();
+    assert_eq!(
+        (queue.kept, queue.before, queue.damaged),
+        (3, Some(3), false)
+    );
+    assert_eq!(queue_of(dir.path()), [(1, 7), (2, 7), (3, 7)]);
+}
+
+/// A bad page in the queue costs the entries on it: the walk from the last
+/// entry down keeps the rest.
+#[test]
+fn a_bad_page_of_the_queue_costs_only_its_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, conn) = open::open_writer(dir.path(), Creation::FirstOnly).unwrap();
+    waiting_events(&conn, 3000);
+    drop(conn);
+    damage::damage_first_leaf(&path, "inbox_queue").unwrap();
+    let r = rescue(dir.path()).unwrap();
+    let queue = r.tables.iter().find(|t| t.table == "inbox_queue").unwrap();
+    assert!(queue.damaged, "{queue:?}");
+    assert!(queue.kept >= 2900 && queue.kept < 3000, "{queue:?}");
+    let kept = queue_of(dir.path());
+    assert_eq!(kept.len() as u64, queue.kept);
+    assert_eq!(kept.last(), Some(&(3000, 7)));
+}
+
+/// A store from before the queue (schema 16) marks a waiting event in its
+/// row: rescued, the event is in the new store's queue.
+#[test]
+fn an_older_stores_waiting_events_are_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    file::prepare_dir(dir.path()).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(file::DB)).unwrap();
+    super::super::schema::migrate_to(&conn, 16);
+    conn.execute_batch(
+        "INSERT INTO inbox(seq, event_id, kind, json, event_ts_ms, received_ms, state,
+             next_attempt_ms)
+           VALUES (1, 'done', 'postback', '{}', 1, 1, 'done', 0),
+                  (2, 'waiting', 'postback', '{}', 2, 2, 'pending', 9);",
+    )
+    .unwrap();
+    drop(conn);
+    rescue(dir.path()).unwrap();
+    assert_eq!(queue_of(dir.path()), [(2, 9)]);
 }

@@ -28,13 +28,24 @@ fn events(c: &Connection, prefix: &str, n: usize, age: i64, state: &str) {
     };
     let mut st = c
         .prepare(
-            "INSERT INTO inbox(event_id, kind, json, event_ts_ms, received_ms, state)
+            "INSERT INTO inbox(event_id, kind, json, event_ts_ms, received_ms, failed)
              VALUES (?1, 'postback', ?2, ?3, ?3, ?4)",
         )
         .expect("prepare");
+    let mut queue = c
+        .prepare("INSERT INTO inbox_queue(event_ts_ms, seq) VALUES (?1, last_insert_rowid())")
+        .expect("prepare");
     for i in 0..n {
-        st.execute(params![format!("{prefix}-{i}"), body, NOW - age, state])
-            .expect("event");
+        st.execute(params![
+            format!("{prefix}-{i}"),
+            body,
+            NOW - age,
+            state == "failed"
+        ])
+        .expect("event");
+        if state == "pending" {
+            queue.execute([NOW - age]).expect("queued");
+        }
     }
 }
 
@@ -48,8 +59,8 @@ fn seed(c: &Connection) {
     // stamped yesterday by LINE: still inside the window the intake judges.
     for i in 0..10 {
         c.execute(
-            "INSERT INTO inbox(event_id, kind, json, event_ts_ms, received_ms, state)
-             VALUES (?1, 'postback', '{}', ?2, ?3, 'done')",
+            "INSERT INTO inbox(event_id, kind, json, event_ts_ms, received_ms)
+             VALUES (?1, 'postback', '{}', ?2, ?3)",
             params![format!("late-{i}"), NOW - DAY, NOW - 30 * DAY],
         )
         .expect("late event");
@@ -208,9 +219,11 @@ async fn a_pass_removes_what_is_done_and_old_and_keeps_what_is_still_needed() {
     // letters and queued pushes, open notifications and owed cards, recent
     // audit.
     assert_eq!(
-        read("SELECT COUNT(*) FROM inbox WHERE state = 'pending' AND json != ''")
-            .await
-            .expect("read"),
+        read(
+            "SELECT COUNT(*) FROM inbox JOIN inbox_queue USING (event_ts_ms, seq) WHERE json != ''"
+        )
+        .await
+        .expect("read"),
         50
     );
     assert_eq!(

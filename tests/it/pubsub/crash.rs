@@ -153,10 +153,7 @@ async fn killed_while_holding_a_pulled_batch_loses_nothing_and_doubles_nothing()
     assert_eq!(acked, N, "{}", daemon.log());
     eventually(30, || {
         rows(dir.path(), "SELECT COUNT(*) FROM inbox") == N as i64
-            && rows(
-                dir.path(),
-                "SELECT COUNT(*) FROM inbox WHERE state = 'pending'",
-            ) == 0
+            && rows(dir.path(), "SELECT COUNT(*) FROM inbox_queue") == 0
     })
     .await;
     let comments = kintone.comment_texts();
