@@ -26,19 +26,28 @@ fn one_bad_page_costs_only_its_rows() {
     damaged_store(dir.path(), 3000);
     let r = rescue(dir.path()).unwrap();
     assert!(r.damaged_file.exists());
-    let t = r
-        .tables
-        .iter()
-        .find(|t| t.table == "invite_failures")
-        .unwrap();
+    let t = table(&r, "invite_failures");
     assert!(t.damaged, "{t:?}");
     assert_eq!(t.before, Some(3000), "{t:?}");
     // A leaf holds about 12 of these rows (1 KiB pages; 50 in 4 KiB).
     assert!(t.kept >= 2900 && t.kept < 3000, "{t:?}");
-    let inbox = r.tables.iter().find(|t| t.table == "inbox").unwrap();
+    let inbox = table(&r, "inbox");
     assert!(!inbox.damaged, "{inbox:?}");
     // The new store opens cleanly.
     drop(Store::open(dir.path()).unwrap());
+}
+
+/// What the rescue kept of `name`.
+fn table<'a>(r: &'a Rescued, name: &str) -> &'a TableRescue {
+    r.tables.iter().find(|t| t.table == name).unwrap()
+}
+
+/// A closed store's file as a gateway of schema `version` left it.
+fn older_store(dir: &Path, version: usize) -> rusqlite::Connection {
+    file::prepare_dir(dir).unwrap();
+    let conn = rusqlite::Connection::open(dir.join(file::DB)).unwrap();
+    super::super::schema::migrate_to(&conn, version);
+    conn
 }
 
 /// A store from before cards had a table of their own (schema 14) keeps
@@ -46,9 +55,7 @@ fn one_bad_page_costs_only_its_rows() {
 #[test]
 fn an_older_stores_cards_are_rescued_from_its_deliveries() {
     let dir = tempfile::tempdir().unwrap();
-    file::prepare_dir(dir.path()).unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join(file::DB)).unwrap();
-    super::super::schema::migrate_to(&conn, 14);
+    let conn = older_store(dir.path(), 14);
     conn.execute_batch(
         "INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
            VALUES ('n1', 1, 5, 'r', 'Urgent', 3, 1);
@@ -59,7 +66,7 @@ fn an_older_stores_cards_are_rescued_from_its_deliveries() {
     drop(conn);
     let r = rescue(dir.path()).unwrap();
     // Copied at the old schema, then migrated.
-    let deliveries = r.tables.iter().find(|t| t.table == "deliveries").unwrap();
+    let deliveries = table(&r, "deliveries");
     assert_eq!(
         (deliveries.kept, deliveries.before, deliveries.damaged),
         (1, Some(1), false)
@@ -80,10 +87,8 @@ fn an_older_stores_cards_are_rescued_from_its_deliveries() {
 #[test]
 fn an_older_stores_cards_are_rescued_past_a_bad_page() {
     let dir = tempfile::tempdir().unwrap();
-    file::prepare_dir(dir.path()).unwrap();
+    let conn = older_store(dir.path(), 14);
     let db = dir.path().join(file::DB);
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    super::super::schema::migrate_to(&conn, 14);
     conn.execute_batch(
         "BEGIN;
          INSERT INTO notifications(id, app, record, rule, to_value, revision, created_ms)
@@ -102,7 +107,7 @@ fn an_older_stores_cards_are_rescued_past_a_bad_page() {
     drop(conn);
     damage::damage_first_leaf(&db, "deliveries").unwrap();
     let r = rescue(dir.path()).unwrap();
-    let deliveries = r.tables.iter().find(|t| t.table == "deliveries").unwrap();
+    let deliveries = table(&r, "deliveries");
     assert!(deliveries.damaged, "{deliveries:?}");
     assert!(
         deliveries.kept >= 2800 && deliveries.kept < 3000,
@@ -119,8 +124,10 @@ fn an_older_stores_cards_are_rescued_past_a_bad_page() {
     assert_eq!((cards.unsigned_abs(), last), (deliveries.kept, 3000));
 }
 
-/// `n` postback events in the inbox, each still to handle.
-fn waiting_events(conn: &rusqlite::Connection, n: i64) {
+/// A closed store with `n` postback events in the inbox, each still to
+/// handle; the database file's path.
+fn waiting_events(dir: &Path, n: i64) -> PathBuf {
+    let (path, conn) = open::open_writer(dir, Creation::FirstOnly).unwrap();
     conn.execute_batch("BEGIN").unwrap();
     for seq in 1..=n {
         conn.execute(
@@ -136,6 +143,7 @@ fn waiting_events(conn: &rusqlite::Connection, n: i64) {
         .unwrap();
     }
     conn.execute_batch("COMMIT").unwrap();
+    path
 }
 
 /// The events still to handle: the queue's entries, each with its event.
@@ -160,11 +168,9 @@ fn queue_of(dir: &Path) -> Vec<(i64, i64)> {
 #[test]
 fn the_events_still_to_handle_stay_queued() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, conn) = open::open_writer(dir.path(), Creation::FirstOnly).unwrap();
-    waiting_events(&conn, 3);
-    drop(conn);
+    waiting_events(dir.path(), 3);
     let r = rescue(dir.path()).unwrap();
-    let queue = r.tables.iter().find(|t| t.table == "inbox_queue").unwrap();
+    let queue = table(&r, "inbox_queue");
     assert_eq!(
         (queue.kept, queue.before, queue.damaged),
         (3, Some(3), false)
@@ -177,12 +183,10 @@ fn the_events_still_to_handle_stay_queued() {
 #[test]
 fn a_bad_page_of_the_queue_costs_only_its_entries() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, conn) = open::open_writer(dir.path(), Creation::FirstOnly).unwrap();
-    waiting_events(&conn, 3000);
-    drop(conn);
-    damage::damage_first_leaf(&path, "inbox_queue").unwrap();
+    let db = waiting_events(dir.path(), 3000);
+    damage::damage_first_leaf(&db, "inbox_queue").unwrap();
     let r = rescue(dir.path()).unwrap();
-    let queue = r.tables.iter().find(|t| t.table == "inbox_queue").unwrap();
+    let queue = table(&r, "inbox_queue");
     assert!(queue.damaged, "{queue:?}");
     assert!(queue.kept >= 2900 && queue.kept < 3000, "{queue:?}");
     let kept = queue_of(dir.path());
@@ -195,9 +199,7 @@ fn a_bad_page_of_the_queue_costs_only_its_entries() {
 #[test]
 fn an_older_stores_waiting_events_are_queued() {
     let dir = tempfile::tempdir().unwrap();
-    file::prepare_dir(dir.path()).unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join(file::DB)).unwrap();
-    super::super::schema::migrate_to(&conn, 16);
+    let conn = older_store(dir.path(), 16);
     conn.execute_batch(
         "INSERT INTO inbox(seq, event_id, kind, json, event_ts_ms, received_ms, state,
              next_attempt_ms)
