@@ -177,32 +177,27 @@ fn copy_table(new: &Connection, old: &Connection, table: &str) -> Result<TableRe
     let mut insert = new.prepare(&format!(
         "INSERT OR IGNORE INTO \"{table}\"({list}) VALUES ({marks})"
     ))?;
-    if without_rowid(new, table)? {
-        let (kept, damaged) = copy_by_key(new, old, table, &list, cols.len(), &mut insert);
-        return Ok(TableRescue {
-            table: table.to_owned(),
-            kept,
-            before,
-            damaged: damaged || before.is_none(),
-        });
-    }
-    let from = |dir: &str| {
-        let (cmp, order) = if dir == "up" {
-            (">", "")
-        } else {
-            ("<", " DESC")
+    let (kept, damaged) = if without_rowid(new, table)? {
+        copy_by_key(new, old, table, &list, cols.len(), &mut insert)
+    } else {
+        let from = |dir: &str| {
+            let (cmp, order) = if dir == "up" {
+                (">", "")
+            } else {
+                ("<", " DESC")
+            };
+            format!("SELECT rowid, {list} FROM \"{table}\" WHERE rowid {cmp} ?1 ORDER BY rowid{order} LIMIT 1")
         };
-        format!("SELECT rowid, {list} FROM \"{table}\" WHERE rowid {cmp} ?1 ORDER BY rowid{order} LIMIT 1")
+        let mut rows = Rows::new(old, cols.len());
+        rows.forwards(&from("up"), &mut insert);
+        rows.backwards(&from("down"), &mut insert);
+        (rows.kept, rows.damaged)
     };
-    let (up, down) = (from("up"), from("down"));
-    let mut rows = Rows::new(old, cols.len());
-    rows.forwards(&up, &mut insert);
-    rows.backwards(&down, &mut insert);
     Ok(TableRescue {
         table: table.to_owned(),
-        kept: rows.kept,
+        kept,
         before,
-        damaged: rows.damaged || before.is_none(),
+        damaged: damaged || before.is_none(),
     })
 }
 
