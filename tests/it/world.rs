@@ -178,9 +178,11 @@ impl World {
 /// and the app's baseline is stored: a change from now on is judged, not
 /// taken as a first sight.
 pub async fn baseline(w: &World) {
-    eventually(5, || w.kintone.calls("GET", "/k/v1/records.json") > 0).await;
+    eventually(30, || w.kintone.calls("GET", "/k/v1/records.json") > 0).await;
     let store = w.store();
-    for _ in 0..250 {
+    // Judging a first page takes seconds on a loaded machine.
+    let end = tokio::time::Instant::now() + Duration::from_secs(30);
+    while tokio::time::Instant::now() < end {
         let done: i64 = store
             .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM app_baseline", [], |r| r.get(0))?))
             .await
