@@ -90,6 +90,7 @@ async fn fill(store: &Store, line: &FakeLine, now: i64) {
                     redelivery: false,
                     kind: "postback".into(),
                     json: e.to_string(),
+                    reply_token: None,
                 }
             })
             .collect();

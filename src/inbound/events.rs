@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::reply::{Receipt, ReplyToken};
 use super::signature::VerifiedWebhook;
 use crate::domain::{LineGroupId, LineRoomId, LineUserId};
+use crate::secret::Secret;
 use crate::store::inbox::EventEnvelope;
 
 /// A webhook body split into events, each kept as JSON for the inbox.
@@ -46,7 +47,7 @@ impl VerifiedWebhook {
             .events
             .into_iter()
             .enumerate()
-            .map(|(i, ev)| envelope(&ev).map_err(|m| Malformed(format!("events[{i}]: {m}"))))
+            .map(|(i, ev)| envelope(ev).map_err(|m| Malformed(format!("events[{i}]: {m}"))))
             .collect::<Result<_, _>>()?;
         Ok(WebhookBatch {
             destination: body.destination,
@@ -55,7 +56,37 @@ impl VerifiedWebhook {
     }
 }
 
-fn envelope(ev: &Value) -> Result<EventEnvelope, String> {
+/// An event as the inbox stores it: its reply token apart from its JSON.
+fn envelope(mut ev: Value) -> Result<EventEnvelope, String> {
+    let Header {
+        id,
+        timestamp_ms,
+        redelivery,
+        kind,
+    } = header(&ev)?;
+    let reply_token = match ev.as_object_mut().and_then(|o| o.remove("replyToken")) {
+        Some(Value::String(token)) => Some(Secret::new(token)),
+        _ => None,
+    };
+    Ok(EventEnvelope {
+        id,
+        timestamp_ms,
+        redelivery,
+        kind,
+        json: ev.to_string(),
+        reply_token,
+    })
+}
+
+/// What every event carries.
+struct Header {
+    id: String,
+    timestamp_ms: i64,
+    redelivery: bool,
+    kind: String,
+}
+
+fn header(ev: &Value) -> Result<Header, String> {
     let id = ev
         .get("webhookEventId")
         .and_then(Value::as_str)
@@ -73,12 +104,11 @@ fn envelope(ev: &Value) -> Result<EventEnvelope, String> {
         .pointer("/deliveryContext/isRedelivery")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    Ok(EventEnvelope {
+    Ok(Header {
         id: id.to_owned(),
         timestamp_ms,
         redelivery,
         kind: kind.to_owned(),
-        json: ev.to_string(),
     })
 }
 
@@ -144,19 +174,22 @@ pub struct InboundEvent {
     pub kind: EventKind,
 }
 
-/// Parses one event the inbox stored after verification, received as
-/// `receipt` says (its reply window counts from there; see
-/// [`ReplyToken`]). Only [`super::reply::ReplyIssuer`] calls it: whoever
-/// parses an event holds its reply token.
+/// Parses one event the inbox stored after verification, with the reply
+/// token stored beside it (`stored_token`; an event stored by an older
+/// gateway has it in its JSON), received as `receipt` says (its reply window
+/// counts from there; see [`ReplyToken`]). Only
+/// [`super::reply::ReplyIssuer`] calls it: whoever parses an event holds its
+/// reply token.
 ///
 /// # Errors
 /// [`Malformed`] when the JSON is not an event.
 pub(in crate::inbound) fn parse_event(
     json: &str,
+    stored_token: Option<&Secret>,
     receipt: Receipt,
 ) -> Result<InboundEvent, Malformed> {
     let ev: Value = serde_json::from_str(json).map_err(|e| Malformed(e.to_string()))?;
-    let env = envelope(&ev).map_err(Malformed)?;
+    let env = header(&ev).map_err(Malformed)?;
     let standby = ev.get("mode").and_then(Value::as_str) == Some("standby");
     let redelivery = env.redelivery;
     // Standby events must never be answered: drop any token they carry.
@@ -164,7 +197,9 @@ pub(in crate::inbound) fn parse_event(
         if standby {
             return None;
         }
-        let token = ev.get("replyToken").and_then(Value::as_str)?;
+        let token = stored_token
+            .map(Secret::expose)
+            .or_else(|| ev.get("replyToken").and_then(Value::as_str))?;
         ReplyToken::issue(token, env.timestamp_ms, redelivery, receipt)
     };
     let kind = match env.kind.as_str() {
@@ -257,8 +292,31 @@ mod tests {
         let batch = verified(&body).into_batch().unwrap();
         assert_eq!(batch.events.len(), 2);
         assert_eq!(batch.events[1].kind, "brandNewThing");
-        let other = parse_event(&batch.events[1].json, at(5)).unwrap();
+        let other = parse_event(&batch.events[1].json, None, at(5)).unwrap();
         assert!(matches!(other.kind, EventKind::Other(ref t) if t == "brandNewThing"));
+    }
+
+    #[test]
+    fn the_reply_token_is_kept_apart_from_the_stored_json() {
+        let body = format!(
+            r#"{{"destination":"Ux","events":[{}]}}"#,
+            postback("active")
+        );
+        let batch = verified(&body).into_batch().unwrap();
+        let stored = &batch.events[0];
+        assert!(!stored.json.contains("tok"), "{}", stored.json);
+        assert_eq!(stored.reply_token.as_ref().map(Secret::expose), Some("tok"));
+        assert!(!format!("{stored:?}").contains("\"tok\""));
+        let with = parse_event(&stored.json, stored.reply_token.as_ref(), at(1)).unwrap();
+        assert!(matches!(
+            with.kind,
+            EventKind::Postback { reply: Some(_), .. }
+        ));
+        let without = parse_event(&stored.json, None, at(1)).unwrap();
+        assert!(matches!(
+            without.kind,
+            EventKind::Postback { reply: None, .. }
+        ));
     }
 
     #[test]
@@ -280,7 +338,7 @@ mod tests {
 
     #[test]
     fn postback_carries_token_and_source() {
-        let ev = parse_event(&postback("active"), at(1_700_000_000_500)).unwrap();
+        let ev = parse_event(&postback("active"), None, at(1_700_000_000_500)).unwrap();
         assert!(ev.redelivery);
         assert_eq!(ev.source.user().map(LineUserId::as_str), Some(USER));
         match ev.kind {
@@ -296,7 +354,7 @@ mod tests {
 
     #[test]
     fn standby_events_have_no_reply_token() {
-        let ev = parse_event(&postback("standby"), at(0)).unwrap();
+        let ev = parse_event(&postback("standby"), None, at(0)).unwrap();
         assert!(ev.standby);
         assert!(matches!(ev.kind, EventKind::Postback { reply: None, .. }));
     }

@@ -16,6 +16,7 @@ use crate::clock::millis;
 use crate::line::client::LineClient;
 use crate::line::error::LineError;
 use crate::line::message::Message;
+use crate::secret::Secret;
 
 /// LINE's Verify button and some test tools send these dummy tokens.
 const DUMMY_TOKENS: [&str; 2] = [
@@ -57,12 +58,18 @@ impl ReplyIssuer {
         }
     }
 
-    /// Parses one event the inbox stored after verifying its webhook.
+    /// Parses one event the inbox stored after verifying its webhook, with
+    /// the reply token stored beside it.
     ///
     /// # Errors
     /// [`Malformed`] when the JSON is not an event.
-    pub fn parse_event(&self, json: &str, receipt: Receipt) -> Result<InboundEvent, Malformed> {
-        parse_event(json, receipt)
+    pub fn parse_event(
+        &self,
+        json: &str,
+        stored_token: Option<&Secret>,
+        receipt: Receipt,
+    ) -> Result<InboundEvent, Malformed> {
+        parse_event(json, stored_token, receipt)
     }
 }
 

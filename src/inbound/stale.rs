@@ -103,6 +103,7 @@ mod tests {
             redelivery: false,
             kind: "postback".into(),
             json: "{}".into(),
+            reply_token: None,
         }
     }
 

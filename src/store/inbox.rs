@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{Store, StoreError};
+use crate::secret::Secret;
 
 mod progress;
 
@@ -59,6 +60,9 @@ pub struct InboxRow {
     pub writeback_ref: Option<String>,
     pub reply_attempted: bool,
     pub attempts: i64,
+    /// The event's reply token while it waits (kept with its queue entry);
+    /// an event stored before the token moved there has it in `json`.
+    pub reply_token: Option<Secret>,
 }
 
 /// What an insert did.
@@ -87,6 +91,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<InboxRow> {
         writeback_ref: r.get(7)?,
         reply_attempted: r.get(8)?,
         attempts: r.get(9)?,
+        reply_token: r.get::<_, Option<String>>(10)?.map(Secret::new),
     })
 }
 
@@ -100,11 +105,18 @@ pub struct EventEnvelope {
     /// `deliveryContext.isRedelivery`.
     pub redelivery: bool,
     pub kind: String,
+    /// The event without its reply token.
     pub json: String,
+    /// `replyToken`, stored with the queue entry so the finish takes it away.
+    pub reply_token: Option<Secret>,
 }
 
+/// An inbox row's columns, and the reply token of its queue entry (none once
+/// it is finished).
 const COLUMNS: &str = "seq, event_id, kind, json, event_ts_ms, received_ms, stage, \
-                       writeback_ref, reply_attempted, attempts";
+                       writeback_ref, reply_attempted, attempts, \
+                       (SELECT q.reply_token FROM inbox_queue q \
+                         WHERE q.event_ts_ms = inbox.event_ts_ms AND q.seq = inbox.seq)";
 
 impl Store {
     /// Stores new events; events already stored (LINE redeliveries, relay
@@ -123,12 +135,14 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             let mut queue = c.prepare_cached(
-                "INSERT INTO inbox_queue(event_ts_ms, seq) VALUES (?1, last_insert_rowid())",
+                "INSERT INTO inbox_queue(event_ts_ms, seq, reply_token)
+                 VALUES (?1, last_insert_rowid(), ?2)",
             )?;
             let mut out = Inserted::default();
             for e in &events {
                 if st.execute(params![e.id, e.kind, e.json, e.timestamp_ms, received_ms])? == 1 {
-                    queue.execute([e.timestamp_ms])?;
+                    let token = e.reply_token.as_ref().map(Secret::expose);
+                    queue.execute(params![e.timestamp_ms, token])?;
                     out.new += 1;
                 } else {
                     out.duplicates += 1;
@@ -225,6 +239,7 @@ impl Store {
             redelivery: false,
             kind: "postback".into(),
             json: "{}".into(),
+            reply_token: None,
         };
         self.inbox_insert(vec![event], 100).await?;
         let row = self.inbox_get(id).await?;

@@ -6,8 +6,9 @@
 //! Every table, and what a pass does with it (the SQL is in its file):
 //! - `inbox`: events still queued kept; a finished message keeps no body (a
 //!   person's words, blanked when it finishes), a finished postback keeps its
-//!   own (our button's data, a spent reply token: rewriting its page would
-//!   cost a tap a write); the row (its `webhookEventId`, the dedup key) is
+//!   own (our button's data: rewriting its page would cost a tap a write;
+//!   its reply token left with its queue entry); the row (its
+//!   `webhookEventId`, the dedup key) is
 //!   deleted once both its receipt (steady time) and its timestamp (on
 //!   LINE's clock, as the intake judges it) are older than the dedup window
 //!   plus [`KEY_MARGIN`]: the intake refuses it as too old then.

@@ -392,13 +392,56 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE inbox DROP COLUMN next_attempt_ms;
     ALTER TABLE inbox DROP COLUMN finished_ms;
     ",
+    // 18: an event's reply token kept with its queue entry, not in its row:
+    // the finish deletes the entry and the token with it, and leaves the row
+    // as it was. The rows' tokens move in [`convert_rows`].
+    r"
+    ALTER TABLE inbox_queue ADD COLUMN reply_token TEXT;
+    ",
 ];
+
+/// What a migration's SQL cannot say (this SQLite is built without JSON
+/// functions), run in its transaction after it: schema `version`'s rows.
+fn convert_rows(c: &Connection, version: usize) -> Result<(), StoreError> {
+    if version == 18 {
+        reply_tokens_out_of_rows(c)?;
+    }
+    Ok(())
+}
+
+/// A waiting event's reply token to its queue entry; a finished one's, spent,
+/// out of its row.
+fn reply_tokens_out_of_rows(c: &Connection) -> Result<(), StoreError> {
+    let rows: Vec<(i64, String)> = c
+        .prepare("SELECT seq, json FROM inbox WHERE instr(json, '\"replyToken\"') > 0")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (seq, json) in rows {
+        let Ok(mut ev) = serde_json::from_str::<serde_json::Value>(&json) else {
+            continue;
+        };
+        let Some(token) = ev.as_object_mut().and_then(|o| o.remove("replyToken")) else {
+            continue;
+        };
+        c.execute(
+            "UPDATE inbox SET json = ?2 WHERE seq = ?1",
+            rusqlite::params![seq, ev.to_string()],
+        )?;
+        c.execute(
+            "UPDATE inbox_queue SET reply_token = ?2
+              WHERE event_ts_ms = (SELECT event_ts_ms FROM inbox WHERE seq = ?1) AND seq = ?1",
+            rusqlite::params![seq, token.as_str()],
+        )?;
+    }
+    Ok(())
+}
 
 /// A store as a gateway of schema `version` left it (tests of upgrades).
 #[cfg(test)]
 pub(super) fn migrate_to(conn: &Connection, version: usize) {
-    for sql in &MIGRATIONS[..version] {
+    for (i, sql) in MIGRATIONS[..version].iter().enumerate() {
         conn.execute_batch(sql).expect("migration");
+        convert_rows(conn, i + 1).expect("rows");
     }
     conn.pragma_update(
         None,
@@ -469,6 +512,7 @@ pub(super) fn migrate_until(conn: &Connection, version: usize) -> Result<(), Sto
     for (i, sql) in MIGRATIONS.iter().enumerate().take(until).skip(current) {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
+        convert_rows(&tx, i + 1)?;
         tx.pragma_update(
             None,
             "user_version",
@@ -650,6 +694,36 @@ mod tests {
                 ("failed".into(), true),
                 ("waiting".into(), false)
             ]
+        );
+    }
+
+    #[test]
+    fn an_older_stores_reply_tokens_move_to_the_queue_and_spent_ones_go() {
+        let c = Connection::open_in_memory().expect("db");
+        migrate_to(&c, 17);
+        c.execute_batch(
+            r#"INSERT INTO inbox(seq, event_id, kind, json, event_ts_ms, received_ms)
+               VALUES (1, 'done', 'postback', '{"replyToken":"spent","type":"postback"}', 5, 5),
+                      (2, 'waiting', 'postback', '{"replyToken":"fresh","type":"postback"}', 6, 6),
+                      (3, 'blanked', 'message', '', 7, 7);
+               INSERT INTO inbox_queue(event_ts_ms, seq, next_attempt_ms)
+               VALUES (6, 2, 900), (7, 3, 0);"#,
+        )
+        .expect("rows");
+        migrate(&c).expect("migrate");
+        let queue: Vec<(i64, Option<String>)> = c
+            .prepare("SELECT seq, reply_token FROM inbox_queue ORDER BY seq")
+            .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .expect("queue");
+        assert_eq!(queue, [(2, Some("fresh".into())), (3, None)]);
+        let bodies: Vec<String> = c
+            .prepare("SELECT json FROM inbox ORDER BY seq")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .expect("rows");
+        assert_eq!(
+            bodies,
+            [r#"{"type":"postback"}"#, r#"{"type":"postback"}"#, ""],
+            "no row keeps a reply token"
         );
     }
 

@@ -7,11 +7,10 @@ use std::sync::atomic::Ordering;
 use kintone_line_gateway::clock::now_ms;
 use kintone_line_gateway::clock::Clock;
 use kintone_line_gateway::sim::fakes::PushFault;
-use kintone_line_gateway::store::inbox::EventEnvelope;
 use kintone_line_gateway::store::Store;
 use serde_json::{json, Value};
 
-use crate::world::{acks_eventually as acks, eventually, World, COMMENT_ACK, USER};
+use crate::world::{acks_eventually as acks, eventually, stored_event, World, COMMENT_ACK, USER};
 
 const HOUR: i64 = 3_600_000;
 const MINUTE: i64 = 60_000;
@@ -139,13 +138,7 @@ async fn tap_into_an_outage(w: &World) {
 /// not get to handle before it stopped.
 async fn stored_unhandled(w: &World, received_ms: i64) {
     let ev = tap(w, 5);
-    let envelope = EventEnvelope {
-        id: ev["webhookEventId"].as_str().unwrap_or("").to_owned(),
-        timestamp_ms: ev["timestamp"].as_i64().unwrap_or(0),
-        redelivery: false,
-        kind: "postback".into(),
-        json: ev.to_string(),
-    };
+    let envelope = stored_event(&ev);
     let store = Store::open(&w.dir.path().join("state")).expect("store");
     let stored = store.inbox_insert(vec![envelope], received_ms).await;
     assert_eq!(stored.expect("inbox").new, 1);

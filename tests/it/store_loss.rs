@@ -21,7 +21,7 @@ use kintone_line_gateway::store::{Store, MARKER};
 use serde_json::Value;
 
 use crate::daemon::{gateway, Daemon};
-use crate::world::{eventually, until, World, COMMENT_ACK, USER};
+use crate::world::{eventually, stored_event, until, World, COMMENT_ACK, USER};
 
 async fn fakes() -> (FakeLine, FakeKintone) {
     (
@@ -130,13 +130,7 @@ async fn seed_a_pending_tap(store: &Store, line: &FakeLine) {
 
 fn pending_tap(line: &FakeLine) -> EventEnvelope {
     let ev: Value = line.postback_event(USER, "ack:v1::1:5:abc123");
-    EventEnvelope {
-        id: ev["webhookEventId"].as_str().unwrap().to_owned(),
-        timestamp_ms: ev["timestamp"].as_i64().unwrap(),
-        redelivery: false,
-        kind: "postback".to_owned(),
-        json: ev.to_string(),
-    }
+    stored_event(&ev)
 }
 
 #[tokio::test]

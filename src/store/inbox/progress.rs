@@ -119,8 +119,8 @@ impl Store {
                 // The event's row is written again only for what it must
                 // keep: a failure and its reason; and a body that holds a
                 // person's words (a message) is blanked. A postback's body
-                // (our button's data, its spent reply token) stays as it
-                // came until retention removes the row.
+                // (our button's data) stays as it came until retention
+                // removes the row; its reply token went with the queue entry.
                 c.prepare_cached(
                     "UPDATE inbox SET failed = ?2, last_error = COALESCE(?3, last_error),
                         json = CASE kind WHEN 'postback' THEN json ELSE '' END

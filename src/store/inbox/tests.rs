@@ -9,6 +9,7 @@ fn ev(id: &str) -> EventEnvelope {
         redelivery: false,
         kind: "postback".into(),
         json: "{}".into(),
+        reply_token: None,
     }
 }
 
@@ -163,6 +164,47 @@ async fn a_finish_leaves_a_postback_as_stored_and_blanks_a_message() {
         .await
         .unwrap();
     assert!(failed);
+}
+
+/// An event's reply token is read with it while it waits and stored
+/// nowhere once it is finished.
+#[tokio::test]
+async fn a_reply_token_waits_with_its_event_and_goes_at_its_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let tap = EventEnvelope {
+        reply_token: Some(Secret::new("tok-123")),
+        ..ev("p")
+    };
+    store.inbox_insert(vec![tap], 100).await.unwrap();
+    let due = store.inbox_due(1_000, 10, HashSet::new()).await.unwrap();
+    let token = due[0].reply_token.as_ref().map(Secret::expose);
+    assert_eq!(token, Some("tok-123"));
+    assert!(!format!("{:?}", due[0]).contains("tok-123"));
+    store
+        .inbox_finish(due[0].seq, Finish::Done, None, (None, None), None, 200)
+        .await
+        .unwrap();
+    assert!(store
+        .inbox_get("p")
+        .await
+        .unwrap()
+        .unwrap()
+        .reply_token
+        .is_none());
+    let (bodies, queued): (String, i64) = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT group_concat(json) FROM inbox),
+                        (SELECT COUNT(*) FROM inbox_queue)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert!(!bodies.contains("tok-123"), "{bodies}");
+    assert_eq!(queued, 0);
 }
 
 /// Two acknowledgements of one notification racing: only the first tells
