@@ -13,7 +13,7 @@ use super::reply::{Receipt, ReplyToken};
 use super::signature::VerifiedWebhook;
 use crate::domain::{LineGroupId, LineRoomId, LineUserId};
 use crate::secret::Secret;
-use crate::store::inbox::EventEnvelope;
+use crate::store::inbox::{take_reply_token, EventEnvelope};
 
 /// A webhook body split into events, each kept as JSON for the inbox.
 #[derive(Debug)]
@@ -64,10 +64,7 @@ fn envelope(mut ev: Value) -> Result<EventEnvelope, String> {
         redelivery,
         kind,
     } = header(&ev)?;
-    let reply_token = match ev.as_object_mut().and_then(|o| o.remove("replyToken")) {
-        Some(Value::String(token)) => Some(Secret::new(token)),
-        _ => None,
-    };
+    let reply_token = take_reply_token(&mut ev);
     Ok(EventEnvelope {
         id,
         timestamp_ms,

@@ -111,6 +111,15 @@ pub struct EventEnvelope {
     pub reply_token: Option<Secret>,
 }
 
+/// Takes `replyToken` out of the event `ev`, as the inbox keeps it: the
+/// token with the event's queue entry, the rest as the event's JSON.
+pub fn take_reply_token(ev: &mut serde_json::Value) -> Option<Secret> {
+    match ev.as_object_mut()?.remove("replyToken")? {
+        serde_json::Value::String(token) => Some(Secret::new(token)),
+        _ => None,
+    }
+}
+
 /// An inbox row's columns, and the reply token of its queue entry (none once
 /// it is finished).
 const COLUMNS: &str = "seq, event_id, kind, json, event_ts_ms, received_ms, stage, \

@@ -8,10 +8,10 @@
 //!   person's words, blanked when it finishes), a finished postback keeps its
 //!   own (our button's data: rewriting its page would cost a tap a write;
 //!   its reply token left with its queue entry); the row (its
-//!   `webhookEventId`, the dedup key) is
-//!   deleted once both its receipt (steady time) and its timestamp (on
-//!   LINE's clock, as the intake judges it) are older than the dedup window
-//!   plus [`KEY_MARGIN`]: the intake refuses it as too old then.
+//!   `webhookEventId`, the dedup key) is deleted once both its receipt
+//!   (steady time) and its timestamp (on LINE's clock, as the intake judges
+//!   it) are older than the dedup window plus [`KEY_MARGIN`]: the intake
+//!   refuses it as too old then.
 //! - `acks` (audit): deleted after `audit` (a year by default).
 //! - `changes`: pending kept; judged ones deleted after `line_events`:
 //!   nothing reads a judged change (its webhook body is dropped when it is

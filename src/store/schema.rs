@@ -4,6 +4,7 @@
 use rusqlite::Connection;
 
 use super::StoreError;
+use crate::secret::Secret;
 
 const MIGRATIONS: &[&str] = &[
     // 1: the acknowledgement loop and the notification loop.
@@ -412,25 +413,27 @@ fn convert_rows(c: &Connection, version: usize) -> Result<(), StoreError> {
 /// A waiting event's reply token to its queue entry; a finished one's, spent,
 /// out of its row.
 fn reply_tokens_out_of_rows(c: &Connection) -> Result<(), StoreError> {
-    let rows: Vec<(i64, String)> = c
-        .prepare("SELECT seq, json FROM inbox WHERE instr(json, '\"replyToken\"') > 0")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let rows: Vec<(i64, i64, String)> = c
+        .prepare(
+            "SELECT seq, event_ts_ms, json FROM inbox WHERE instr(json, '\"replyToken\"') > 0",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    for (seq, json) in rows {
+    for (seq, event_ts_ms, json) in rows {
         let Ok(mut ev) = serde_json::from_str::<serde_json::Value>(&json) else {
             continue;
         };
-        let Some(token) = ev.as_object_mut().and_then(|o| o.remove("replyToken")) else {
+        if ev.get("replyToken").is_none() {
             continue;
-        };
+        }
+        let token = super::inbox::take_reply_token(&mut ev);
         c.execute(
             "UPDATE inbox SET json = ?2 WHERE seq = ?1",
             rusqlite::params![seq, ev.to_string()],
         )?;
         c.execute(
-            "UPDATE inbox_queue SET reply_token = ?2
-              WHERE event_ts_ms = (SELECT event_ts_ms FROM inbox WHERE seq = ?1) AND seq = ?1",
-            rusqlite::params![seq, token.as_str()],
+            "UPDATE inbox_queue SET reply_token = ?3 WHERE event_ts_ms = ?1 AND seq = ?2",
+            rusqlite::params![event_ts_ms, seq, token.as_ref().map(Secret::expose)],
         )?;
     }
     Ok(())

@@ -49,13 +49,20 @@ async fn notifications(w: &World) -> i64 {
     rows(w, "SELECT COUNT(*) FROM notifications").await
 }
 
-/// Poll passes begun so far: each reads from the first record id on.
-fn passes(w: &World) -> usize {
+/// The queries of every records.json read so far, oldest first.
+fn record_queries(w: &World) -> Vec<String> {
     w.kintone
         .requests()
         .iter()
         .filter(|r| r.path == "/k/v1/records.json")
         .filter_map(|r| r.query_param("query"))
+        .collect()
+}
+
+/// Poll passes begun so far: each reads from the first record id on.
+fn passes(w: &World) -> usize {
+    record_queries(w)
+        .iter()
         .filter(|q| q.contains("$id > 0 "))
         .count()
 }
@@ -254,14 +261,7 @@ async fn polling_pages_past_500_records_and_rereads_the_overlap_without_duplicat
     .await;
     // The baseline pass reads all 1,200 records in pages of 500, judging
     // each, as the passes below; one that failed starts again from the first.
-    let queries = || -> Vec<String> {
-        w.kintone
-            .requests()
-            .iter()
-            .filter(|r| r.path == "/k/v1/records.json")
-            .filter_map(|r| r.query_param("query"))
-            .collect()
-    };
+    let queries = || record_queries(&w);
     eventually(60, || queries().iter().any(|q| q.contains("$id > 1000 "))).await;
     // The baseline is stored once the pass has judged every page.
     baseline(&w).await;

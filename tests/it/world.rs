@@ -9,11 +9,10 @@ use kintone_line_gateway::config::setup::Setup;
 use kintone_line_gateway::config::template::Template;
 use kintone_line_gateway::config::ACK_PLACEHOLDERS;
 use kintone_line_gateway::daemon::Gateway;
-use kintone_line_gateway::secret::Secret;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use kintone_line_gateway::store::audit::AckRecord;
-use kintone_line_gateway::store::inbox::EventEnvelope;
+use kintone_line_gateway::store::inbox::{take_reply_token, EventEnvelope};
 use kintone_line_gateway::store::Store;
 use kintone_line_gateway::text::{Catalogue, Language};
 use serde_json::Value;
@@ -305,13 +304,13 @@ pub fn recorded(language: Language, record: u64, title: &str) -> String {
 /// JSON, not in it.
 pub fn stored_event(ev: &Value) -> EventEnvelope {
     let mut json = ev.clone();
-    let token = json.as_object_mut().and_then(|o| o.remove("replyToken"));
+    let reply_token = take_reply_token(&mut json);
     EventEnvelope {
         id: ev["webhookEventId"].as_str().unwrap_or_default().to_owned(),
         timestamp_ms: ev["timestamp"].as_i64().unwrap_or(0),
         redelivery: false,
         kind: ev["type"].as_str().unwrap_or_default().to_owned(),
         json: json.to_string(),
-        reply_token: token.as_ref().and_then(Value::as_str).map(Secret::new),
+        reply_token,
     }
 }
