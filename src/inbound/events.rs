@@ -13,7 +13,7 @@ use super::reply::{Receipt, ReplyToken};
 use super::signature::VerifiedWebhook;
 use crate::domain::{LineGroupId, LineRoomId, LineUserId};
 use crate::secret::Secret;
-use crate::store::inbox::{take_reply_token, EventEnvelope};
+use crate::store::inbox::{slim, take_reply_token, EventEnvelope};
 
 /// A webhook body split into events, each kept as JSON for the inbox.
 #[derive(Debug)]
@@ -65,6 +65,7 @@ fn envelope(mut ev: Value) -> Result<EventEnvelope, String> {
         kind,
     } = header(&ev)?;
     let reply_token = take_reply_token(&mut ev);
+    slim(&mut ev);
     Ok(EventEnvelope {
         id,
         timestamp_ms,
@@ -181,12 +182,11 @@ pub struct InboundEvent {
 /// # Errors
 /// [`Malformed`] when the JSON is not an event.
 pub(in crate::inbound) fn parse_event(
-    json: &str,
+    ev: &Value,
     stored_token: Option<&Secret>,
     receipt: Receipt,
 ) -> Result<InboundEvent, Malformed> {
-    let ev: Value = serde_json::from_str(json).map_err(|e| Malformed(e.to_string()))?;
-    let env = header(&ev).map_err(Malformed)?;
+    let env = header(ev).map_err(Malformed)?;
     let standby = ev.get("mode").and_then(Value::as_str) == Some("standby");
     let redelivery = env.redelivery;
     // Standby events must never be answered: drop any token they carry.
@@ -280,6 +280,49 @@ mod tests {
         )
     }
 
+    fn literal(json: &str) -> Value {
+        serde_json::from_str(json).unwrap()
+    }
+
+    /// The event as the inbox gives it back.
+    fn stored(e: &EventEnvelope) -> Value {
+        crate::store::inbox::unslim(&e.json, &e.id, &e.kind, e.timestamp_ms).unwrap()
+    }
+
+    #[test]
+    fn the_stored_json_leaves_out_what_the_columns_and_the_defaults_say() {
+        let first = r#"{"type":"postback","mode":"active","timestamp":1700000000000,"webhookEventId":"01H","deliveryContext":{"isRedelivery":false},"source":{"type":"user","userId":"U4af4980629aaaaaaaaaaaaaaaaaaaaaa"},"replyToken":"tok","postback":{"data":"ack:v1::1:2:x"}}"#;
+        let body = format!(
+            r#"{{"destination":"Ux","events":[{first},{}]}}"#,
+            postback("standby")
+        );
+        let batch = verified(&body).into_batch().unwrap();
+        let slim: Value = serde_json::from_str(&batch.events[0].json).unwrap();
+        assert_eq!(
+            slim,
+            serde_json::json!({
+                "source": {"type": "user", "userId": USER},
+                "postback": {"data": "ack:v1::1:2:x"},
+            })
+        );
+        let active = parse_event(&stored(&batch.events[0]), None, at(1)).unwrap();
+        assert_eq!(
+            (active.id.as_str(), active.timestamp_ms),
+            ("01H", 1_700_000_000_000)
+        );
+        assert!(!active.redelivery && !active.standby);
+        assert!(
+            matches!(active.kind, EventKind::Postback { ref data, .. } if data == "ack:v1::1:2:x")
+        );
+        // What is not the default stays: a redelivery, standby.
+        let kept = parse_event(&stored(&batch.events[1]), None, at(1)).unwrap();
+        assert!(kept.redelivery && kept.standby);
+        // An event stored whole (before the slimming) reads the same.
+        let whole = literal(first);
+        let old = parse_event(&whole, None, at(1)).unwrap();
+        assert_eq!((old.id, old.timestamp_ms), (active.id, active.timestamp_ms));
+    }
+
     #[test]
     fn splits_batch_and_keeps_unknown_types() {
         let body = format!(
@@ -289,7 +332,7 @@ mod tests {
         let batch = verified(&body).into_batch().unwrap();
         assert_eq!(batch.events.len(), 2);
         assert_eq!(batch.events[1].kind, "brandNewThing");
-        let other = parse_event(&batch.events[1].json, None, at(5)).unwrap();
+        let other = parse_event(&stored(&batch.events[1]), None, at(5)).unwrap();
         assert!(matches!(other.kind, EventKind::Other(ref t) if t == "brandNewThing"));
     }
 
@@ -304,12 +347,12 @@ mod tests {
         assert!(!stored.json.contains("tok"), "{}", stored.json);
         assert_eq!(stored.reply_token.as_ref().map(Secret::expose), Some("tok"));
         assert!(!format!("{stored:?}").contains("\"tok\""));
-        let with = parse_event(&stored.json, stored.reply_token.as_ref(), at(1)).unwrap();
+        let with = parse_event(&self::stored(stored), stored.reply_token.as_ref(), at(1)).unwrap();
         assert!(matches!(
             with.kind,
             EventKind::Postback { reply: Some(_), .. }
         ));
-        let without = parse_event(&stored.json, None, at(1)).unwrap();
+        let without = parse_event(&self::stored(stored), None, at(1)).unwrap();
         assert!(matches!(
             without.kind,
             EventKind::Postback { reply: None, .. }
@@ -335,7 +378,7 @@ mod tests {
 
     #[test]
     fn postback_carries_token_and_source() {
-        let ev = parse_event(&postback("active"), None, at(1_700_000_000_500)).unwrap();
+        let ev = parse_event(&literal(&postback("active")), None, at(1_700_000_000_500)).unwrap();
         assert!(ev.redelivery);
         assert_eq!(ev.source.user().map(LineUserId::as_str), Some(USER));
         match ev.kind {
@@ -351,7 +394,7 @@ mod tests {
 
     #[test]
     fn standby_events_have_no_reply_token() {
-        let ev = parse_event(&postback("standby"), None, at(0)).unwrap();
+        let ev = parse_event(&literal(&postback("standby")), None, at(0)).unwrap();
         assert!(ev.standby);
         assert!(matches!(ev.kind, EventKind::Postback { reply: None, .. }));
     }

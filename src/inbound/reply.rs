@@ -16,7 +16,7 @@ use crate::clock::millis;
 use crate::line::client::LineClient;
 use crate::line::error::LineError;
 use crate::line::message::Message;
-use crate::secret::Secret;
+use crate::store::inbox::InboxRow;
 
 /// LINE's Verify button and some test tools send these dummy tokens.
 const DUMMY_TOKENS: [&str; 2] = [
@@ -62,14 +62,10 @@ impl ReplyIssuer {
     /// the reply token stored beside it.
     ///
     /// # Errors
-    /// [`Malformed`] when the JSON is not an event.
-    pub fn parse_event(
-        &self,
-        json: &str,
-        stored_token: Option<&Secret>,
-        receipt: Receipt,
-    ) -> Result<InboundEvent, Malformed> {
-        parse_event(json, stored_token, receipt)
+    /// [`Malformed`] when the stored JSON is not an event.
+    pub fn parse_event(&self, row: &InboxRow, receipt: Receipt) -> Result<InboundEvent, Malformed> {
+        let ev = row.event().map_err(|e| Malformed(e.to_string()))?;
+        parse_event(&ev, row.reply_token.as_ref(), receipt)
     }
 }
 

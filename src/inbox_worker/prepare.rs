@@ -98,8 +98,7 @@ fn parse(ctx: &AckContext, row: &InboxRow) -> Result<InboundEvent, Malformed> {
         received_ms: row.received_ms.min(ctx.clock.steady_ms()),
         line_offset_ms: ctx.clock.line_offset_ms(),
     };
-    ctx.replies
-        .parse_event(&row.json, row.reply_token.as_ref(), receipt)
+    ctx.replies.parse_event(row, receipt)
 }
 
 /// One read for every user and notification the batch names; `None` when
