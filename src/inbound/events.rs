@@ -13,7 +13,7 @@ use super::reply::{Receipt, ReplyToken};
 use super::signature::VerifiedWebhook;
 use crate::domain::{LineGroupId, LineRoomId, LineUserId};
 use crate::secret::Secret;
-use crate::store::inbox::{slim, take_reply_token, EventEnvelope};
+use crate::store::inbox::{slim, EventEnvelope};
 
 /// A webhook body split into events, each kept as JSON for the inbox.
 #[derive(Debug)]
@@ -64,8 +64,7 @@ fn envelope(mut ev: Value) -> Result<EventEnvelope, String> {
         redelivery,
         kind,
     } = header(&ev)?;
-    let reply_token = take_reply_token(&mut ev);
-    slim(&mut ev);
+    let reply_token = slim(&mut ev);
     Ok(EventEnvelope {
         id,
         timestamp_ms,
@@ -180,7 +179,7 @@ pub struct InboundEvent {
 /// reply token.
 ///
 /// # Errors
-/// [`Malformed`] when the JSON is not an event.
+/// [`Malformed`] when `ev` is not an event.
 pub(in crate::inbound) fn parse_event(
     ev: &Value,
     stored_token: Option<&Secret>,

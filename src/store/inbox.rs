@@ -121,14 +121,17 @@ pub fn take_reply_token(ev: &mut serde_json::Value) -> Option<Secret> {
     }
 }
 
-/// Takes out of the event `ev` what its row's columns keep (`webhookEventId`,
-/// `type`, `timestamp`) and what only says LINE's default (`mode` active, the
-/// `deliveryContext` of a first delivery), so two postbacks share a 512-byte
-/// page; [`InboxRow::event`] puts the columns back.
-pub fn slim(ev: &mut serde_json::Value) {
+/// Makes the event `ev` the JSON the inbox stores and returns its reply
+/// token, which goes with the queue entry ([`take_reply_token`]). Also taken
+/// out: what the row's columns keep (`webhookEventId`, `type`, `timestamp`)
+/// and what only says LINE's default (`mode` active, the `deliveryContext`
+/// of a first delivery), so two postbacks share a 512-byte page;
+/// [`InboxRow::event`] puts the columns back.
+pub fn slim(ev: &mut serde_json::Value) -> Option<Secret> {
     use serde_json::Value;
+    let reply_token = take_reply_token(ev);
     let Some(obj) = ev.as_object_mut() else {
-        return;
+        return reply_token;
     };
     for key in ["webhookEventId", "type", "timestamp"] {
         obj.remove(key);
@@ -140,6 +143,7 @@ pub fn slim(ev: &mut serde_json::Value) {
     if obj.get("deliveryContext") == Some(&first) {
         obj.remove("deliveryContext");
     }
+    reply_token
 }
 
 impl InboxRow {
@@ -158,7 +162,7 @@ impl InboxRow {
 ///
 /// # Errors
 /// `json` does not parse.
-pub fn unslim(
+pub(crate) fn unslim(
     json: &str,
     id: &str,
     kind: &str,

@@ -12,7 +12,7 @@ use kintone_line_gateway::daemon::Gateway;
 use kintone_line_gateway::sim::fakes::{FakeKintone, FakeLine};
 use kintone_line_gateway::sim::site::{Site, APP_TOKEN, HOOK_TOKEN};
 use kintone_line_gateway::store::audit::AckRecord;
-use kintone_line_gateway::store::inbox::{slim, take_reply_token, EventEnvelope};
+use kintone_line_gateway::store::inbox::{slim, EventEnvelope};
 use kintone_line_gateway::store::Store;
 use kintone_line_gateway::text::{Catalogue, Language};
 use serde_json::Value;
@@ -304,8 +304,7 @@ pub fn recorded(language: Language, record: u64, title: &str) -> String {
 /// JSON, not in it, and the JSON without what the columns keep.
 pub fn stored_event(ev: &Value) -> EventEnvelope {
     let mut json = ev.clone();
-    let reply_token = take_reply_token(&mut json);
-    slim(&mut json);
+    let reply_token = slim(&mut json);
     EventEnvelope {
         id: ev["webhookEventId"].as_str().unwrap_or_default().to_owned(),
         timestamp_ms: ev["timestamp"].as_i64().unwrap_or(0),
