@@ -5,7 +5,8 @@
 //! back. A call that fails rolls back only its own savepoint. A call or a
 //! commit that the disk refused (full, read-only, I/O error) marks the
 //! store failing at once, for `/healthz`; the next batch that writes and
-//! commits without one clears it.
+//! commits without one clears it. Under load a batch waits a moment for
+//! more calls ([`LINGER`]), so that a burst takes fewer, larger commits.
 //!
 //! A batch whose every call is [`Store::call_redoable`] commits without its
 //! own fsync (`synchronous=NORMAL`): its pages reach the disk with the next
@@ -15,6 +16,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -24,6 +26,13 @@ use crate::clock::now_ms;
 
 /// How many queued calls one transaction takes at most.
 const MAX_BATCH: usize = 512;
+/// How long a batch that found other calls queued behind its first waits
+/// for more before it commits. Under load each commit writes again the last
+/// page of every table it adds to, and the 4 KiB block of the WAL the commit
+/// before it ended in; fewer, larger commits write fewer of both (an SD
+/// card's slow fsync makes them larger by itself; this machine's does not).
+/// A call that came alone is not held back.
+const LINGER: Duration = Duration::from_millis(1);
 
 /// Told the batch's commit outcome; answers the caller.
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -149,18 +158,12 @@ impl Store {
     }
 }
 
-/// Takes whatever is queued (up to [`MAX_BATCH`]) as one transaction,
-/// commits it, and only then answers every call in it.
+/// Takes whatever is queued ([`gather`]) as one transaction, commits it,
+/// and only then answers every call in it.
 fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
     let mut flush = Flush::Full;
     while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
-            }
-        }
+        let batch = gather(&rx, first, LINGER);
         let wanted = if batch.iter().all(|j| j.flush == Flush::Deferred) {
             Flush::Deferred
         } else {
@@ -183,6 +186,29 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, health: &StoreHealth) {
         let outcome = commit(&conn, health, disk_failure, wrote);
         for done in completions {
             done(outcome.clone());
+        }
+    }
+}
+
+/// `first` and whatever is queued behind it, up to [`MAX_BATCH`]. When
+/// something was, the calls that come within `linger` too: one sleep, not a
+/// wake-up for each call.
+fn gather<T>(rx: &mpsc::Receiver<T>, first: T, linger: Duration) -> Vec<T> {
+    let mut batch = vec![first];
+    drain(rx, &mut batch);
+    if batch.len() > 1 && batch.len() < MAX_BATCH {
+        std::thread::sleep(linger);
+        drain(rx, &mut batch);
+    }
+    batch
+}
+
+/// Moves what is queued into `batch`, up to [`MAX_BATCH`].
+fn drain<T>(rx: &mpsc::Receiver<T>, batch: &mut Vec<T>) {
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(j) => batch.push(j),
+            Err(_) => break,
         }
     }
 }
@@ -290,6 +316,51 @@ mod tests {
             store.call(look).await
         }
         .expect("call")
+    }
+
+    #[test]
+    fn calls_queued_together_wait_for_the_ones_that_come_within_the_linger() {
+        let linger = Duration::from_millis(300);
+        let (tx, rx) = mpsc::channel();
+        tx.send(2).expect("send");
+        let later = tx.clone();
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            later.send(3).expect("send");
+        });
+        assert_eq!(gather(&rx, 1, linger), vec![1, 2, 3]);
+        sender.join().expect("sender");
+    }
+
+    #[test]
+    fn a_call_that_came_alone_is_not_held_back() {
+        let linger = Duration::from_secs(5);
+        let (_tx, rx) = mpsc::channel::<u8>();
+        let clock = crate::clock::Clock::system();
+        let started = clock.steady_ms();
+        assert_eq!(gather(&rx, 1, linger), vec![1]);
+        let took = clock.steady_ms() - started;
+        assert!(took < 5_000, "held back {took} ms");
+    }
+
+    #[test]
+    fn a_full_batch_commits_without_waiting() {
+        let linger = Duration::from_secs(5);
+        let (tx, rx) = mpsc::channel();
+        for i in 1..=MAX_BATCH {
+            tx.send(i).expect("send");
+        }
+        let clock = crate::clock::Clock::system();
+        let started = clock.steady_ms();
+        let batch = gather(&rx, 0, linger);
+        assert_eq!(batch.len(), MAX_BATCH);
+        let took = clock.steady_ms() - started;
+        assert!(took < 5_000, "held back {took} ms");
+        assert_eq!(
+            rx.try_recv(),
+            Ok(MAX_BATCH),
+            "the rest waits for the next batch"
+        );
     }
 
     #[test]
